@@ -1,0 +1,1 @@
+"""The organization config: models (structure), semantics (cross-references), loader (errors), naming."""

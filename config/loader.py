@@ -1,0 +1,207 @@
+"""Load `org.yaml` into an `OrgConfig`, collecting every problem (YAML, structure, semantics) at once.
+
+Each problem is reported with its path in the file (`accounts[3].id`) and its line, so a config with
+several mistakes is fixed in one round instead of one traceback at a time.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from config.models import FORMAT_HINTS, OrgConfig
+from config.semantics import semantic_problems
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str  # "accounts[3].id"; "" for the document itself
+    message: str
+
+
+class ConfigError(Exception):
+    """The config has problems; `str()` lists all of them, one per line, with file, line and path."""
+
+    def __init__(self, source: str, problems: list[Problem], lines: dict[str, int] | None = None):
+        self.source = source
+        self.problems = problems
+        self.lines = lines or {}
+        super().__init__(self.render())
+
+    def line_of(self, path: str) -> int | None:
+        # A missing key has no line of its own: point at the nearest enclosing node that exists.
+        while True:
+            if path in self.lines:
+                return self.lines[path]
+            if not path:
+                return None
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+
+    def render(self) -> str:
+        count = len(self.problems)
+        out = [f"{self.source}: {count} problem{'s' if count != 1 else ''} in the organization config:"]
+        for problem in self.problems:
+            line = self.line_of(problem.path)
+            where = f"{self.source}:{line}" if line else self.source
+            label = f"{problem.path}: " if problem.path else ""
+            out.append(f"  {where}: {label}{problem.message}")
+        return "\n".join(out)
+
+
+def load_config(path: str | Path) -> OrgConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(str(path), [Problem("", f"cannot read the config file: {err.strerror or err}")]) from None
+    return parse_config(text, source=str(path))
+
+
+def parse_config(text: str, source: str = "<config>") -> OrgConfig:
+    data, lines, problems = _parse_yaml(text)
+    if problems:
+        raise ConfigError(source, problems, lines)
+    if not isinstance(data, dict):
+        raise ConfigError(source, [Problem("", "the config must be a YAML mapping (key: value) at the top level")])
+    try:
+        config = OrgConfig.model_validate(data)
+    except ValidationError as err:
+        problems = [_describe(error) for error in err.errors()]
+        raise ConfigError(source, sorted(set(problems), key=lambda p: (lines.get(p.path, 0), p)), lines) from None
+    problems = semantic_problems(config)
+    if problems:
+        raise ConfigError(source, problems, lines)
+    return config
+
+
+# --- YAML -------------------------------------------------------------------------------------------
+
+
+def _parse_yaml(text: str) -> tuple[Any, dict[str, int], list[Problem]]:
+    """Parse YAML into plain data plus a map from each node's path to its line; flag duplicate keys."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        reason = getattr(err, "problem", None) or str(err)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        return None, {}, [Problem("", f"not valid YAML: {where}{reason}")]
+    finally:
+        loader.dispose()
+    lines: dict[str, int] = {}
+    problems: list[Problem] = []
+    if node is not None:
+        _index(node, "", lines, problems)
+    return data, lines, problems
+
+
+def _index(node: yaml.Node, path: str, lines: dict[str, int], problems: list[Problem]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                problems.append(
+                    Problem(
+                        _join(path, key),
+                        f"duplicate key (first defined on line {seen[key]}); "
+                        "YAML would silently keep only the last one",
+                    )
+                )
+            seen[key] = key_node.start_mark.line + 1
+            _index(value_node, _join(path, key), lines, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index(item, f"{path}[{index}]", lines, problems)
+
+
+def _join(path: str, key: Any) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+# --- pydantic errors to readable problems -----------------------------------------------------------
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part != "[key]":
+            out = _join(out, part)
+    return out
+
+
+def _describe(error: Any) -> Problem:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    value = error.get("input")
+    ctx = error.get("ctx") or {}
+    owner = _model_at(loc[:-1])
+    field = owner.model_fields.get(str(loc[-1])) if owner and loc else None
+    if loc and loc[-1] == "[key]":
+        return Problem(_path(loc), f"{value!r} is not allowed here: {error['msg'].lower()}")
+    if kind == "missing":
+        hint = f" ({field.description})" if field and field.description else ""
+        return Problem(_path(loc), f"required key is missing{hint}")
+    if kind == "extra_forbidden":
+        allowed = sorted(owner.model_fields) if owner else []
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return Problem(_path(loc), f"unknown key; {hint}allowed keys here: {', '.join(allowed)}")
+    if kind == "string_pattern_mismatch":
+        hint = FORMAT_HINTS.get(ctx.get("pattern", ""), f"expected text matching {ctx.get('pattern')}")
+        return Problem(_path(loc), f"{value!r} is not valid: {hint}")
+    if kind == "string_type" and isinstance(value, (int, float)):
+        return Problem(
+            _path(loc), f"expected text, got the number {value}: put it in quotes (unquoted numbers lose leading zeros)"
+        )
+    if kind in ("int_type", "string_type", "list_type", "dict_type", "model_type", "bool_type"):
+        expected = {
+            "int_type": "a whole number",
+            "string_type": "text",
+            "list_type": "a list",
+            "dict_type": "a mapping",
+            "model_type": "a mapping",
+            "bool_type": "true or false",
+        }[kind]
+        return Problem(_path(loc), f"expected {expected}, got {type(value).__name__} {value!r}")
+    return Problem(_path(loc), f"{error['msg']} (got {value!r})" if "input" in error else error["msg"])
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class whose fields live at `loc`, walking OrgConfig's annotations (lists, dicts, optionals)."""
+    current: Any = OrgConfig
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(part, int) or part == "[key]":
+            args = typing.get_args(current)
+            current = args[-1] if args else None
+        elif isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(part)
+            current = field.annotation if field else None
+        elif typing.get_origin(current) is dict:
+            current = typing.get_args(current)[1]
+        else:
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Optional[...] / X | None so that the interesting type is left."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        return args[0] if len(args) == 1 else annotation
+    return annotation

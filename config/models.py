@@ -1,0 +1,167 @@
+"""The organization config: pydantic v2 models for the structure of `config/org.yaml`.
+
+Structure only lives here (types, formats, ranges); rules that relate one part of the config to another
+(uniqueness, cross-references, partition/region consistency) live in `config/semantics.py`, so that every
+problem of either kind is collected and reported at once.
+
+Later features add their own top-level sections (service control policies, permission sets, breakglass,
+backup, Atlantis) as new optional fields of `OrgConfig`; nothing here needs to be reshaped for them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from config.regions import PARTITIONS
+
+PartitionName = Literal["aws", "aws-us-gov"]
+assert set(PartitionName.__args__) == set(PARTITIONS)  # type: ignore[attr-defined]
+
+# Each constrained string has a pattern and a hint the loader shows when a value does not match.
+FORMAT_HINTS: dict[str, str] = {}
+
+
+def _text(pattern: str, hint: str) -> type[str]:
+    FORMAT_HINTS[pattern] = hint
+    return Annotated[str, StringConstraints(pattern=pattern)]  # type: ignore[return-value]
+
+
+# Account names become stack IDs and parts of resource names.
+AccountName = _text(
+    r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$",
+    "expected 2-40 lowercase letters, digits and hyphens, starting with a letter, e.g. web-prod",
+)
+AccountId = _text(r"^[0-9]{12}$", 'expected a 12-digit account ID in quotes, e.g. "012345678901"')
+Email = _text(
+    r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$",
+    "expected an email address, e.g. aws-web-prod@example.com",
+)
+Region = _text(r"^[a-z]{2}(-[a-z]+)+-[0-9]$", "expected a region name, e.g. us-east-1 or us-gov-west-1")
+# An OU is named by its path below the root, e.g. "Workloads/Prod"; "Root" is the organization root.
+OuPath = _text(
+    r"^[A-Za-z0-9][A-Za-z0-9 _.-]*(/[A-Za-z0-9][A-Za-z0-9 _.-]*)*$",
+    'expected an OU path below the root such as "Workloads/Prod", or "Root"',
+)
+OrganizationId = _text(r"^o-[a-z0-9]{10,32}$", "expected an organization ID, e.g. o-a1b2c3d4e5")
+OuId = _text(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$", "expected an OU ID, e.g. ou-a1b2-c3d4e5f6")
+InstanceId = _text(r"^ssoins-[0-9a-f]{16}$", "expected an Identity Center instance ID, e.g. ssoins-7223a1b2c3d4e5f6")
+IdentityStoreId = _text(r"^d-[0-9a-f]{10}$", "expected an identity store ID, e.g. d-9067a1b2c3")
+NamePrefix = _text(
+    r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$",
+    "expected 3-20 lowercase letters, digits and hyphens, starting with a letter, e.g. examplecorp",
+)
+
+ROOT_OU = "Root"
+
+
+class Model(BaseModel):
+    """Strict, immutable and closed: a typo in a key is an error, not a silently ignored setting."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class IdentityCenter(Model):
+    """The partition's IAM Identity Center instance (one per organization)."""
+
+    instance_id: InstanceId = Field(
+        description="Identity Center instance ID, e.g. ssoins-7223a1b2c3d4e5f6 (the ARN is built with the partition)."
+    )
+    identity_store_id: IdentityStoreId = Field(description="Identity store ID, e.g. d-9067a1b2c3.")
+
+
+class OrganizationalUnit(Model):
+    path: OuPath = Field(description='Path below the root, e.g. "Workloads/Prod". Parents must be listed too.')
+    id: OuId | None = Field(
+        default=None, description="The OU's ID once it exists (ou-xxxx-xxxxxxxx); needed to attach policies."
+    )
+
+
+class Partition(Model):
+    """One AWS partition. GovCloud is a separate organization with its own management account."""
+
+    organization_id: OrganizationId = Field(description="The organization's ID, e.g. o-a1b2c3d4e5.")
+    management_account: AccountName = Field(description="Name of the organization's management account.")
+    log_archive_account: AccountName = Field(description="Name of the account that holds the org trail bucket.")
+    security_account: AccountName = Field(description="Name of the security tooling / audit account.")
+    home_region: Region = Field(description="Region of the org trail, its bucket and IAM-bearing stacks.")
+    allowed_regions: list[Region] = Field(
+        min_length=1, description="Regions in use; every account gets a baseline stack in each unless it narrows them."
+    )
+    identity_center: IdentityCenter
+    organizational_units: list[OrganizationalUnit] = Field(default_factory=list)
+
+
+class Account(Model):
+    """One account: the whole onboarding entry."""
+
+    name: AccountName = Field(description="Stable, unique name; stack IDs derive from it. Never reuse or rename.")
+    id: AccountId = Field(description='12-digit account ID, quoted ("012345678901") so leading zeros survive.')
+    email: Email = Field(description="The account's root email address.")
+    partition: PartitionName
+    ou: OuPath = Field(description=f'OU path of the account, or "{ROOT_OU}".')
+    regions: list[Region] | None = Field(
+        default=None,
+        min_length=1,
+        description="Baseline regions for this account; defaults to the partition's allowed_regions.",
+    )
+
+
+# CloudWatch Logs accepts only these retention values (days).
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+
+
+class TrailBucketLifecycle(Model):
+    glacier_after_days: int = Field(default=90, ge=1, description="Move trail logs to Glacier after N days.")
+    expire_after_days: int = Field(default=2557, ge=365, description="Delete trail logs after N days (>= 365).")
+    noncurrent_expire_after_days: int = Field(
+        default=90, ge=1, description="Delete overwritten or deleted object versions after N days."
+    )
+
+
+class Logging(Model):
+    trail_bucket: TrailBucketLifecycle = Field(default_factory=TrailBucketLifecycle)
+    access_log_expire_after_days: int = Field(
+        default=365, ge=90, description="Delete S3 server access logs of the trail bucket after N days."
+    )
+    cloudwatch_retention_days: int = Field(
+        default=365,
+        ge=365,
+        description=f"Retention of the trail's CloudWatch log group; >= 365 and one of {LOG_RETENTION_DAYS}.",
+    )
+    alarm_emails: list[Email] = Field(
+        default_factory=list, description="Addresses subscribed to the security alarm topic of each partition."
+    )
+
+
+class OrgConfig(Model):
+    name_prefix: NamePrefix = Field(
+        description="Short lowercase prefix for globally unique resource names (S3 buckets)."
+    )
+    partitions: dict[PartitionName, Partition] = Field(min_length=1)
+    accounts: list[Account] = Field(min_length=1)
+    logging: Logging = Field(default_factory=Logging)

@@ -1,0 +1,1 @@
+"""CloudFormation stacks: each composes constructs and places them in one account and region."""

@@ -1,0 +1,23 @@
+"""The partition's log-archive account: where the organization trail's logs are kept."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+
+from config.models import Logging
+from config.naming import PartitionNames
+from constructs import Construct
+from constructs.trail_bucket import OrgTrailBucket
+
+
+class LogArchiveStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, names: PartitionNames, logging: Logging) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=cdk.Environment(account=names.log_archive_account_id, region=names.home_region),
+            description=f"org-baseline: organization trail bucket for partition {names.partition} (stateful, "
+            "retained; deploy before the organization stack)",
+            termination_protection=True,
+        )
+        self.trail_bucket = OrgTrailBucket(self, "OrgTrailBucket", names=names, logging=logging)

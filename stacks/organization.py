@@ -1,0 +1,29 @@
+"""The partition's management account: the organization trail and the CIS monitoring on it."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+
+from config.models import Logging
+from config.naming import PartitionNames
+from constructs import Construct
+from constructs.cis_alarms import CisAlarms
+from constructs.org_trail import OrganizationTrail
+
+
+class OrganizationStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, names: PartitionNames, logging: Logging) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=cdk.Environment(account=names.management_account_id, region=names.home_region),
+            description=f"org-baseline: organization trail and CIS alarms for partition {names.partition} "
+            "(stateful, retained; deploy after the log-archive stack)",
+            termination_protection=True,
+        )
+        self.trail = OrganizationTrail(
+            self, "OrganizationTrail", names=names, retention_days=logging.cloudwatch_retention_days
+        )
+        self.alarms = CisAlarms(
+            self, "CisAlarms", names=names, log_group=self.trail.log_group, emails=logging.alarm_emails
+        )
