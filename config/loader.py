@@ -6,6 +6,7 @@ several mistakes is fixed in one round instead of one traceback at a time.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import types
 import typing
@@ -31,8 +32,8 @@ class ConfigError(Exception):
 
     def __init__(self, source: str, problems: list[Problem], lines: dict[str, int] | None = None):
         self.source = source
-        self.problems = problems
         self.lines = lines or {}
+        self.problems = sorted(problems, key=lambda problem: self.line_of(problem.path) or 0)  # file order
         super().__init__(self.render())
 
     def line_of(self, path: str) -> int | None:
@@ -74,12 +75,89 @@ def parse_config(text: str, source: str = "<config>") -> OrgConfig:
     try:
         config = OrgConfig.model_validate(data)
     except ValidationError as err:
-        problems = [_describe(error) for error in err.errors()]
-        raise ConfigError(source, sorted(set(problems), key=lambda p: (lines.get(p.path, 0), p)), lines) from None
+        problems = sorted({_describe(error) for error in err.errors()})
+        raise ConfigError(source, problems + _semantics_of_the_rest(data, err.errors()), lines) from None
     problems = semantic_problems(config)
     if problems:
         raise ConfigError(source, problems, lines)
     return config
+
+
+def _semantics_of_the_rest(data: dict[str, Any], errors: list[Any]) -> list[Problem]:
+    """Semantic problems of the config without the entries that failed structure, so one run shows both kinds.
+
+    Findings that may only follow from a pruned entry (they name it) are left out; they show up, if real, once
+    the structural problem is fixed. Paths keep the indices of the file.
+    """
+    pruned = _prune(data, errors)
+    if pruned is None:
+        return []
+    data, kept_indices, removed_names = pruned
+    try:
+        config = OrgConfig.model_validate(data)
+    except ValidationError:
+        return []  # pruning left something required empty; the structural problems come first
+    problems = []
+    for problem in semantic_problems(config):
+        if any(f"{name!r}" in problem.message for name in removed_names):
+            continue
+        path = problem.path
+        for container in sorted(kept_indices, key=len):  # outer lists first, so inner paths match
+            prefix = f"{container}["
+            if path.startswith(prefix):
+                index, rest = path[len(prefix) :].split("]", 1)
+                path = f"{prefix}{kept_indices[container][int(index)]}]{rest}"
+        problems.append(Problem(path, problem.message))
+    return problems
+
+
+def _prune(
+    data: dict[str, Any], errors: list[Any]
+) -> tuple[dict[str, Any], dict[str, list[int]], set[str]] | None:
+    """A copy of `data` without each error's innermost list item or mapping entry (or unknown key)."""
+    data = copy.deepcopy(data)
+    doomed: dict[tuple[Any, ...], set[Any]] = {}
+    for error in errors:
+        loc = tuple(part for part in error["loc"] if part != "[key]")
+        parent = _get(data, loc[:-1])
+        if error["type"] == "string_type" and isinstance(error.get("input"), int) and isinstance(parent, dict):
+            parent[loc[-1]] = str(error["input"])  # an unquoted ID: check the rest as if it were quoted
+            continue
+        if error["type"] == "extra_forbidden":
+            doomed.setdefault(loc[:-1], set()).add(loc[-1])
+            continue
+        for cut in range(len(loc) - 1, -1, -1):
+            container, value = loc[:cut], _get(data, loc[:cut])
+            if isinstance(value, list) or (isinstance(value, dict) and cut and _model_at(container) is None):
+                doomed.setdefault(container, set()).add(loc[cut])
+                break
+        else:
+            return None
+    kept_indices: dict[str, list[int]] = {}
+    removed_names: set[str] = set()
+    for container, keys in sorted(doomed.items(), key=lambda item: -len(item[0])):
+        value = _get(data, container)
+        if isinstance(value, list):
+            kept_indices[_path(container)] = [i for i in range(len(value)) if i not in keys]
+            for index in sorted(keys, reverse=True):
+                item = value.pop(index)
+                if isinstance(item, dict):
+                    removed_names.update(str(item[k]) for k in ("name", "path") if isinstance(item.get(k), str))
+        elif isinstance(value, dict):
+            for key in keys:
+                value.pop(key, None)
+                if _model_at(container) is None:
+                    removed_names.add(str(key))
+    return data, kept_indices, removed_names
+
+
+def _get(data: Any, loc: tuple[Any, ...]) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 # --- YAML -------------------------------------------------------------------------------------------

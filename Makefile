@@ -1,0 +1,59 @@
+# Two commands for a fresh clone: `make synth` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV := .venv
+CONFIG ?= config/org.yaml
+ACCOUNTS ?=
+
+# The pinned Node 22 and CDK CLI from package.json come first on PATH, then the venv.
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+CDK_CONTEXT := -c config=$(CONFIG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS))
+
+.PHONY: help setup synth test lint format schema snapshots benchmark clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.installed node_modules/.installed ## Create the venv and install pinned Python and Node dependencies
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+synth: setup ## Synthesize every stack of CONFIG (default config/org.yaml) into cdk.out/; ACCOUNTS=a,b limits it
+	rm -rf cdk.out
+	cdk synth --quiet $(CDK_CONTEXT) 2>&1 | { grep -v '^Supply a stack id' || true; }
+
+test: setup ## Run the whole test suite (what CI runs)
+	$(VENV)/bin/python -m pytest
+
+lint: setup ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup ## Format the code with ruff
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+schema: setup ## Regenerate config/schema.json from the config models
+	$(VENV)/bin/python -m config.schema > config/schema.json
+
+snapshots: setup ## Rewrite the template snapshots after reviewing the diff of a change
+	$(VENV)/bin/python -m pytest tests/test_snapshots.py --snapshot-update
+
+benchmark: setup ## Synthesize generated orgs of N accounts and report time and peak memory
+	$(VENV)/bin/python tests/benchmark.py $(if $(N),--accounts $(N))
+
+clean: ## Remove cdk.out and caches (keeps the venv and node_modules)
+	rm -rf cdk.out .pytest_cache

@@ -1,0 +1,331 @@
+"""Security properties of central logging, asserted resource by resource in both partitions."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk.assertions import Capture, Match
+
+from config.naming import partition_names
+from tests.conftest import PARTITIONS
+
+pytestmark = pytest.mark.parametrize("partition", PARTITIONS)
+
+RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+
+
+@pytest.fixture
+def names(example_config, partition):
+    return partition_names(example_config, partition)
+
+
+@pytest.fixture
+def log_archive(synth, partition):
+    return synth.template(synth.only("log-archive", partition))
+
+
+@pytest.fixture
+def management(synth, partition):
+    return synth.template(synth.only("organization", partition))
+
+
+def statement_with_sid(policy_document: dict, sid: str) -> dict:
+    (statement,) = [s for s in policy_document["Statement"] if s.get("Sid") == sid]
+    return statement
+
+
+def resource(template, logical_id: str) -> dict:
+    return template.to_json()["Resources"][logical_id]
+
+
+# --- log-archive account --------------------------------------------------------------------------
+
+
+def test_trail_bucket_is_private_versioned_kms_encrypted_and_retained(log_archive, names, example_config):
+    lifecycle = example_config.logging.trail_bucket
+    log_archive.has_resource("AWS::S3::Bucket", {
+        **RETAINED,
+        "Properties": {
+            "BucketName": names.trail_bucket,
+            "BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+                "BucketKeyEnabled": False,
+                "ServerSideEncryptionByDefault": {
+                    "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": ["OrgTrailBucketKey", "Arn"]}},
+            }]},
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True},
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "LoggingConfiguration": {"DestinationBucketName": {"Ref": "AccessLogBucket"},
+                                     "LogFilePrefix": f"{names.trail_bucket}/"},
+            "LifecycleConfiguration": {"Rules": [Match.object_like({
+                "Status": "Enabled",
+                "Transitions": [{"StorageClass": "GLACIER", "TransitionInDays": lifecycle.glacier_after_days}],
+                "ExpirationInDays": lifecycle.expire_after_days,
+                "NoncurrentVersionExpiration": {"NoncurrentDays": lifecycle.noncurrent_expire_after_days},
+            })]},
+        },
+    })  # fmt: skip
+
+
+def test_trail_bucket_key_rotates_is_retained_and_administrable(log_archive, names):
+    key = resource(log_archive, "OrgTrailBucketKey")
+    assert key["Type"] == "AWS::KMS::Key"
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert {k: key[k] for k in RETAINED} == RETAINED
+    admin = statement_with_sid(key["Properties"]["KeyPolicy"], "AllowAccountIamToAdministerKey")
+    assert admin["Principal"] == {"AWS": f"arn:{names.partition}:iam::{names.log_archive_account_id}:root"}
+    cloudtrail = statement_with_sid(key["Properties"]["KeyPolicy"], "AllowOrgTrailToEncryptWithBucketDefault")
+    assert cloudtrail["Condition"] == {"StringEquals": {"aws:SourceArn": names.trail_arn}}
+
+
+def test_trail_bucket_policy_is_tls_only_and_admits_only_our_trail(log_archive, names):
+    policy = Capture()
+    log_archive.has_resource_properties("AWS::S3::BucketPolicy", {
+        "Bucket": {"Ref": "OrgTrailBucket"}, "PolicyDocument": policy})  # fmt: skip
+    statements = policy.as_object()["Statement"]
+    tls = [s for s in statements if s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}]
+    assert len(tls) == 1 and tls[0]["Effect"] == "Deny" and tls[0]["Action"] == "s3:*"
+    assert tls[0]["Principal"] == {"AWS": "*"}
+
+    trail_arn = f"arn:{names.partition}:cloudtrail:{names.home_region}:{names.management_account_id}:trail/" \
+                f"{names.trail_name}"  # fmt: skip
+    bucket_arn = f"arn:{names.partition}:s3:::{names.trail_bucket}"
+    cloudtrail = [s for s in statements if s.get("Principal") == {"Service": "cloudtrail.amazonaws.com"}]
+    assert sorted(cloudtrail, key=lambda s: s["Sid"]) == [
+        {"Sid": "AWSCloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:GetBucketAcl", "Resource": bucket_arn,
+         "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}},
+        {"Sid": "AWSCloudTrailWriteManagementAccount", "Effect": "Allow",
+         "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
+         "Resource": f"{bucket_arn}/AWSLogs/{names.management_account_id}/*",
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}}},
+        {"Sid": "AWSCloudTrailWriteOrganization", "Effect": "Allow",
+         "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
+         "Resource": f"{bucket_arn}/AWSLogs/{names.organization_id}/*",
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}}},
+    ]  # fmt: skip
+    # Nothing else is allowed in: every other statement denies.
+    assert all(s["Effect"] == "Deny" for s in statements if s not in cloudtrail)
+
+
+def test_access_log_bucket_is_private_retained_and_written_only_by_s3_logging(log_archive, names, example_config):
+    bucket = resource(log_archive, "AccessLogBucket")
+    assert {k: bucket[k] for k in RETAINED} == RETAINED
+    props = bucket["Properties"]
+    assert props["BucketName"] == names.access_log_bucket
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "AES256"}
+    assert all(props["PublicAccessBlockConfiguration"].values()) and len(props["PublicAccessBlockConfiguration"]) == 4
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == \
+        example_config.logging.access_log_expire_after_days  # fmt: skip
+    policy = Capture()
+    log_archive.has_resource_properties("AWS::S3::BucketPolicy", {
+        "Bucket": {"Ref": "AccessLogBucket"}, "PolicyDocument": policy})  # fmt: skip
+    allows = [s for s in policy.as_object()["Statement"] if s["Effect"] == "Allow"]
+    assert len(allows) == 1
+    assert allows[0]["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert allows[0]["Action"] == "s3:PutObject"
+    assert allows[0]["Condition"]["ArnLike"] == {"aws:SourceArn": {"Fn::GetAtt": ["OrgTrailBucket", "Arn"]}}
+    assert allows[0]["Condition"]["StringEquals"] == {"aws:SourceAccount": names.log_archive_account_id}
+
+
+def test_log_archive_stack_is_termination_protected_in_the_log_archive_account(synth, partition, names):
+    (info,) = [i for i in synth.infos if i.kind == "log-archive" and i.partition == partition]
+    assert info.stack.termination_protection is True
+    assert (info.stack.account, info.stack.region) == (names.log_archive_account_id, names.home_region)
+
+
+# --- management account ---------------------------------------------------------------------------
+
+
+def test_organization_trail_covers_everything_and_is_encrypted(management, names):
+    management.has_resource("AWS::CloudTrail::Trail", {
+        **RETAINED,
+        "Properties": {
+            "TrailName": names.trail_name,
+            "IsLogging": True,
+            "IsOrganizationTrail": True,
+            "IsMultiRegionTrail": True,
+            "IncludeGlobalServiceEvents": True,
+            "EnableLogFileValidation": True,
+            "EventSelectors": [{"IncludeManagementEvents": True, "ReadWriteType": "All"}],
+            "S3BucketName": names.trail_bucket,
+            "KMSKeyId": {"Fn::GetAtt": ["OrgTrailKey", "Arn"]},
+            "CloudWatchLogsLogGroupArn": {"Fn::GetAtt": ["OrgTrailLogGroup", "Arn"]},
+            "CloudWatchLogsRoleArn": {"Fn::GetAtt": [Match.string_like_regexp("LogsDeliveryRole"), "Arn"]},
+        },
+    })  # fmt: skip
+    assert "DataResources" not in str(resource(management, "OrgTrail"))  # management events, no data events
+
+
+def test_trail_log_group_is_kms_encrypted_and_kept_a_year(management, names, example_config):
+    group = resource(management, "OrgTrailLogGroup")
+    assert {k: group[k] for k in RETAINED} == RETAINED
+    assert group["Properties"]["LogGroupName"] == names.trail_log_group
+    assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["OrgTrailKey", "Arn"]}
+    assert group["Properties"]["RetentionInDays"] == example_config.logging.cloudwatch_retention_days >= 365
+
+
+def test_trail_key_policy(management, names):
+    key = resource(management, "OrgTrailKey")
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert {k: key[k] for k in RETAINED} == RETAINED
+    policy = key["Properties"]["KeyPolicy"]
+    p, account, region = names.partition, names.management_account_id, names.home_region
+    trail_context = f"arn:{p}:cloudtrail:*:{account}:trail/*"
+
+    encrypt = statement_with_sid(policy, "AllowCloudTrailToEncrypt")
+    assert encrypt["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert encrypt["Action"] == "kms:GenerateDataKey*"
+    assert encrypt["Condition"] == {
+        "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": trail_context},
+        "StringEquals": {"aws:SourceArn": names.trail_arn},
+    }
+    describe = statement_with_sid(policy, "AllowCloudTrailToDescribeKey")
+    assert describe["Action"] == "kms:DescribeKey"
+    assert describe["Condition"] == {"StringEquals": {"aws:SourceArn": names.trail_arn}}
+
+    readers = statement_with_sid(policy, "AllowLogReadersToDecryptTrailLogs")
+    reader_ids = sorted({names.log_archive_account_id, names.security_account_id, account})
+    assert readers["Principal"] == {"AWS": [f"arn:{p}:iam::{i}:root" for i in reader_ids]}
+    assert readers["Action"] == ["kms:Decrypt", "kms:ReEncryptFrom"]
+    assert readers["Condition"] == {
+        "StringEquals": {"kms:CallerAccount": reader_ids},
+        "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": trail_context},
+    }
+
+    logs = statement_with_sid(policy, "AllowCloudWatchLogsForTrailLogGroup")
+    assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
+    assert logs["Condition"] == {"ArnEquals": {
+        "kms:EncryptionContext:aws:logs:arn": f"arn:{p}:logs:{region}:{account}:log-group:{names.trail_log_group}"}}
+
+    admin = statement_with_sid(policy, "AllowAccountIamToAdministerKey")
+    assert admin["Principal"] == {"AWS": f"arn:{p}:iam::{account}:root"}
+    assert len(policy["Statement"]) == 5, "unexpected extra statement in the trail key policy"
+
+
+def test_logs_delivery_role_is_trusted_only_by_our_trail_and_only_writes_streams(management, names):
+    p, account, region = names.partition, names.management_account_id, names.home_region
+    role = [r for r in management.find_resources("AWS::IAM::Role").values()]
+    assert len(role) == 1
+    assert role[0]["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [{
+        "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceArn": names.trail_arn}}}]  # fmt: skip
+    assert "Policies" not in role[0]["Properties"], "no inline policies"
+    (policy,) = management.find_resources("AWS::IAM::ManagedPolicy").values()
+    group = f"arn:{p}:logs:{region}:{account}:log-group:{names.trail_log_group}"
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [{
+        "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [f"{group}:log-stream:{account}_CloudTrail_{region}*",
+                     f"{group}:log-stream:{names.organization_id}_*"]}]  # fmt: skip
+
+
+def test_organization_stack_is_termination_protected_in_the_management_account(synth, partition, names):
+    (info,) = [i for i in synth.infos if i.kind == "organization" and i.partition == partition]
+    assert info.stack.termination_protection is True
+    assert (info.stack.account, info.stack.region) == (names.management_account_id, names.home_region)
+
+
+# --- CIS monitoring --------------------------------------------------------------------------------
+
+# Copied from the CIS AWS Foundations Benchmark v5.0 (REFERENCE.md section 4), independently of the code.
+CIS_PATTERNS = {
+    "4.1": '{ (($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*")) && ($.sourceIPAddress != "delivery.logs.amazonaws.com") && ($.eventName != "HeadBucket") }',
+    "4.2": '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && ($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }',
+    "4.3": '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }',
+    "4.4": "{($.eventName=DeleteGroupPolicy)||($.eventName=DeleteRolePolicy)||($.eventName=DeleteUserPolicy)||($.eventName=PutGroupPolicy)||($.eventName=PutRolePolicy)||($.eventName=PutUserPolicy)||($.eventName=CreatePolicy)||($.eventName=DeletePolicy)||($.eventName=CreatePolicyVersion)||($.eventName=DeletePolicyVersion)||($.eventName=AttachRolePolicy)||($.eventName=DetachRolePolicy)||($.eventName=AttachUserPolicy)||($.eventName=DetachUserPolicy)||($.eventName=AttachGroupPolicy)||($.eventName=DetachGroupPolicy)}",
+    "4.5": "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }",
+    "4.6": '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }',
+    "4.7": "{ ($.eventSource = kms.amazonaws.com) && (($.eventName = DisableKey) || ($.eventName = ScheduleKeyDeletion)) }",
+    "4.8": "{ ($.eventSource = s3.amazonaws.com) && (($.eventName = PutBucketAcl) || ($.eventName = PutBucketPolicy) || ($.eventName = PutBucketCors) || ($.eventName = PutBucketLifecycle) || ($.eventName = PutBucketReplication) || ($.eventName = DeleteBucketPolicy) || ($.eventName = DeleteBucketCors) || ($.eventName = DeleteBucketLifecycle) || ($.eventName = DeleteBucketReplication)) }",
+    "4.9": "{ ($.eventSource = config.amazonaws.com) && (($.eventName = StopConfigurationRecorder) || ($.eventName = DeleteDeliveryChannel) || ($.eventName = PutDeliveryChannel) || ($.eventName = PutConfigurationRecorder)) }",
+    "4.10": "{ ($.eventName = AuthorizeSecurityGroupIngress) || ($.eventName = AuthorizeSecurityGroupEgress) || ($.eventName = RevokeSecurityGroupIngress) || ($.eventName = RevokeSecurityGroupEgress) || ($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) || ($.eventName = ModifySecurityGroupRules) }",
+    "4.11": "{ ($.eventName = CreateNetworkAcl) || ($.eventName = CreateNetworkAclEntry) || ($.eventName = DeleteNetworkAcl) || ($.eventName = DeleteNetworkAclEntry) || ($.eventName = ReplaceNetworkAclEntry) || ($.eventName = ReplaceNetworkAclAssociation) }",
+    "4.12": "{ ($.eventName = CreateCustomerGateway) || ($.eventName = DeleteCustomerGateway) || ($.eventName = AttachInternetGateway) || ($.eventName = CreateInternetGateway) || ($.eventName = DeleteInternetGateway) || ($.eventName = DetachInternetGateway) }",
+    "4.13": "{ ($.eventName = CreateRoute) || ($.eventName = CreateRouteTable) || ($.eventName = ReplaceRoute) || ($.eventName = ReplaceRouteTableAssociation) || ($.eventName = DeleteRouteTable) || ($.eventName = DeleteRoute) || ($.eventName = DisassociateRouteTable) }",
+    "4.14": "{ ($.eventName = CreateVpc) || ($.eventName = DeleteVpc) || ($.eventName = ModifyVpcAttribute) || ($.eventName = AcceptVpcPeeringConnection) || ($.eventName = CreateVpcPeeringConnection) || ($.eventName = DeleteVpcPeeringConnection) || ($.eventName = RejectVpcPeeringConnection) || ($.eventName = AttachClassicLinkVpc) || ($.eventName = DetachClassicLinkVpc) || ($.eventName = DisableVpcClassicLink) || ($.eventName = EnableVpcClassicLink) }",
+    "4.15": '{ ($.eventSource = organizations.amazonaws.com) && (($.eventName = "AcceptHandshake") || ($.eventName = "AttachPolicy") || ($.eventName = "CreateAccount") || ($.eventName = "CreateOrganizationalUnit") || ($.eventName = "CreatePolicy") || ($.eventName = "DeclineHandshake") || ($.eventName = "DeleteOrganization") || ($.eventName = "DeleteOrganizationalUnit") || ($.eventName = "DeletePolicy") || ($.eventName = "DetachPolicy") || ($.eventName = "DisablePolicyType") || ($.eventName = "EnablePolicyType") || ($.eventName = "InviteAccountToOrganization") || ($.eventName = "LeaveOrganization") || ($.eventName = "MoveAccount") || ($.eventName = "RemoveAccountFromOrganization") || ($.eventName = "UpdatePolicy") || ($.eventName = "UpdateOrganizationalUnit")) }',
+}  # fmt: skip
+
+
+def test_every_cis_control_has_its_exact_filter_on_the_trail_log_group(management):
+    filters = management.find_resources("AWS::Logs::MetricFilter")
+    by_control = {f["Properties"]["FilterName"].split("-")[1]: f["Properties"] for f in filters.values()}
+    assert sorted(by_control) == sorted(CIS_PATTERNS)
+    for control, pattern in CIS_PATTERNS.items():
+        props = by_control[control]
+        assert props["FilterPattern"] == pattern, control
+        assert props["LogGroupName"] == {"Ref": "OrgTrailLogGroup"}
+        (transformation,) = props["MetricTransformations"]
+        assert transformation["MetricValue"] == "1"
+
+
+def test_every_cis_filter_has_an_alarm_to_the_security_topic(management):
+    filters = management.find_resources("AWS::Logs::MetricFilter")
+    alarms = management.find_resources("AWS::CloudWatch::Alarm")
+    assert len(alarms) == len(filters) == 15
+    metrics = {
+        (f["Properties"]["MetricTransformations"][0]["MetricNamespace"],
+         f["Properties"]["MetricTransformations"][0]["MetricName"]) for f in filters.values()
+    }  # fmt: skip
+    for alarm in alarms.values():
+        props = alarm["Properties"]
+        assert (props["Namespace"], props["MetricName"]) in metrics
+        assert props["Statistic"] == "Sum" and props["Period"] == 300 and props["EvaluationPeriods"] == 1
+        assert props["Threshold"] == 1 and props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert props["ActionsEnabled"] is True
+        assert props["AlarmActions"] == [{"Ref": "SecurityAlarmTopic"}]
+    assert len({a["Properties"]["MetricName"] for a in alarms.values()}) == 15
+
+
+def test_alarm_topic_is_kms_encrypted_tls_only_and_publishable_by_our_alarms(management, names):
+    topic = resource(management, "SecurityAlarmTopic")
+    assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["SecurityAlarmTopicKey", "Arn"]}
+    assert topic["Properties"]["TopicName"] == names.alarm_topic
+    policy = Capture()
+    management.has_resource_properties("AWS::SNS::TopicPolicy", {
+        "Topics": [{"Ref": "SecurityAlarmTopic"}], "PolicyDocument": policy})  # fmt: skip
+    statements = policy.as_object()["Statement"]
+    tls = [s for s in statements if s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}]
+    assert len(tls) == 1 and tls[0]["Effect"] == "Deny"
+    alarms_arn = f"arn:{names.partition}:cloudwatch:{names.home_region}:{names.management_account_id}:alarm:*"
+    from_our_alarms = {"StringEquals": {"aws:SourceAccount": names.management_account_id},
+                       "ArnLike": {"aws:SourceArn": alarms_arn}}  # fmt: skip
+    publish = statement_with_sid(policy.as_object(), "AllowCloudWatchAlarmsToPublish")
+    assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert publish["Action"] == "sns:Publish" and publish["Condition"] == from_our_alarms
+
+    key = resource(management, "SecurityAlarmTopicKey")
+    assert key["Properties"]["EnableKeyRotation"] is True
+    use = statement_with_sid(key["Properties"]["KeyPolicy"], "AllowCloudWatchAlarmsToPublishEncrypted")
+    assert use["Principal"] == {"Service": "cloudwatch.amazonaws.com"} and use["Condition"] == from_our_alarms
+
+
+def test_alarm_emails_are_subscribed(management, example_config):
+    subscriptions = management.find_resources("AWS::SNS::Subscription")
+    assert sorted(s["Properties"]["Endpoint"] for s in subscriptions.values()) == example_config.logging.alarm_emails
+    assert all(s["Properties"]["TopicArn"] == {"Ref": "SecurityAlarmTopic"} for s in subscriptions.values())
+
+
+# --- stateful resources keep their logical IDs ------------------------------------------------------
+
+
+def test_stateful_logical_ids_are_pinned(log_archive, management):
+    assert resource(log_archive, "OrgTrailBucket")["Type"] == "AWS::S3::Bucket"
+    assert resource(log_archive, "AccessLogBucket")["Type"] == "AWS::S3::Bucket"
+    assert resource(log_archive, "OrgTrailBucketKey")["Type"] == "AWS::KMS::Key"
+    assert resource(management, "OrgTrail")["Type"] == "AWS::CloudTrail::Trail"
+    assert resource(management, "OrgTrailKey")["Type"] == "AWS::KMS::Key"
+    assert resource(management, "OrgTrailLogGroup")["Type"] == "AWS::Logs::LogGroup"
+    assert resource(management, "SecurityAlarmTopicKey")["Type"] == "AWS::KMS::Key"
+    assert resource(management, "SecurityAlarmTopic")["Type"] == "AWS::SNS::Topic"
+
+
+def test_every_stateful_resource_is_retained(synth, partition):
+    stateful = {"AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::CloudTrail::Trail"}
+    for name in synth.stack_names("log-archive", partition) + synth.stack_names("organization", partition):
+        for logical_id, res in synth.templates[name]["Resources"].items():
+            if res["Type"] in stateful:
+                assert res.get("DeletionPolicy") == "Retain", f"{name}/{logical_id}"

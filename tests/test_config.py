@@ -1,0 +1,199 @@
+"""The config: the example loads; every kind of mistake gives a clear message with its path and line."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from config.loader import ConfigError, load_config, parse_config
+from config.schema import schema_text
+from tests.conftest import CDK_CONTEXT, EXAMPLE_CONFIG, ROOT
+
+FIXTURES = Path(__file__).parent / "fixtures" / "configs"
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    return caught.value.render().splitlines()[1:]
+
+
+def test_example_config_describes_both_partitions(example_config):
+    assert set(example_config.partitions) == {"aws", "aws-us-gov"}
+    commercial = [a for a in example_config.accounts if a.partition == "aws"]
+    gov = [a for a in example_config.accounts if a.partition == "aws-us-gov"]
+    assert len(commercial) >= 9 and len(gov) >= 4
+    assert {a.ou for a in commercial} >= {"Workloads/Prod", "Workloads/Dev", "Sandbox"}
+    assert example_config.partitions["aws"].allowed_regions == ["us-east-1", "us-west-2"]
+    assert example_config.partitions["aws-us-gov"].allowed_regions == ["us-gov-west-1", "us-gov-east-1"]
+
+
+def test_account_id_with_leading_zero_survives(example_config):
+    assert "012345678929" in {a.id for a in example_config.accounts}
+
+
+def test_many_problems_are_all_reported_at_once_with_lines():
+    lines = problems_of(FIXTURES / "many_problems.yaml")
+    source = str(FIXTURES / "many_problems.yaml")
+    assert len(lines) == 7, "\n".join(lines)
+    expected = [
+        ":10: partitions.aws.allowed_regions[1]: region 'us-gov-west-1' belongs to partition 'aws-us-gov', not 'aws'",
+        ":23: accounts[1].id: expected text, got the number 310987654322: put it in quotes",
+        ":28: accounts[2].id: account ID '210987654321' is already used at accounts[0].id",
+        ":31: accounts[2].ou: OU 'Security' of account 'security' is not listed",
+        ":34: accounts[3].email: 'not-an-email' is not valid: expected an email address",
+        ":42: accounts[4].regoins: unknown key; did you mean 'regions'?",
+        ":44: logging.cloudwatch_retention_days: 400000 is not a CloudWatch Logs retention",
+    ]
+    for line, fragment in zip(lines, expected, strict=True):
+        assert line.strip().startswith(source + ":"), line
+        assert fragment in line, line
+
+
+def test_semantic_problems_are_all_reported():
+    text = "\n".join(problems_of(FIXTURES / "semantic_problems.yaml"))
+    for fragment in [
+        "partitions.aws.log_archive_account: the log archive must be a separate account",
+        "partitions.aws.security_account: no account named 'auditor' in accounts",
+        "partitions.aws.home_region: home region 'eu-west-1' is not in allowed_regions",
+        "partitions.aws.allowed_regions[1]: region 'us-east-1' is listed twice",
+        "partitions.aws.organizational_units[0].path: parent OU 'Workloads' is not listed",
+        "accounts[1].email: email 'aws-management@example.com' is already used at accounts[0].email",
+        "accounts[1].regions[0]: region 'us-west-2' is not in partitions.aws.allowed_regions",
+        "accounts[1].regions: must include the partition's home region 'eu-west-1'",
+        "accounts[2].partition: account 'gov-web' is in partition 'aws-us-gov', which has no entry under partitions",
+        "logging.trail_bucket.glacier_after_days: 400 must be less than expire_after_days (365)",
+    ]:
+        assert fragment in text, f"missing {fragment!r} in:\n{text}"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "fragment"),
+    [
+        ("duplicate_keys.yaml", ":2: name_prefix: duplicate key (first defined on line 1)"),
+        ("syntax_error.yaml", "not valid YAML: line 4, column 1"),
+        ("not_a_mapping.yaml", "the config must be a YAML mapping"),
+        ("does_not_exist.yaml", "cannot read the config file: No such file or directory"),
+    ],
+)
+def test_unreadable_configs(fixture, fragment):
+    (line,) = problems_of(FIXTURES / fixture)
+    assert fragment in line
+
+
+def _set(data: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    node: Any = data
+    for part in parents:
+        node = node[int(part)] if part.isdigit() else node[part]
+    if value is _DELETE:
+        del node[int(last) if last.isdigit() else last]
+    else:
+        node[int(last) if last.isdigit() else last] = value
+
+
+_DELETE = object()
+
+# (change to the example config, expected "path: message" fragment)
+MUTATIONS = [
+    ("accounts.3.id", "12345", "accounts[3].id: '12345' is not valid: expected a 12-digit account ID in quotes"),
+    ("accounts.3.name", "Web_Prod", "accounts[3].name: 'Web_Prod' is not valid: expected 2-40 lowercase letters"),
+    ("accounts.3.partition", "aws-cn", "accounts[3].partition: Input should be 'aws' or 'aws-us-gov'"),
+    ("accounts.3.regions", ["us-gov-east-1", "us-east-1"],
+     "accounts[3].regions[0]: region 'us-gov-east-1' belongs to partition 'aws-us-gov', not 'aws'"),
+    ("accounts.3.regions", ["us-east-1", "xx-north-9"], "accounts[3].regions[1]: unknown region 'xx-north-9'"),
+    ("accounts.3.email", _DELETE, "accounts[3].email: required key is missing"),
+    ("accounts.3.ou", "Workloads/Staging", "accounts[3].ou: OU 'Workloads/Staging' of account 'shared-services'"),
+    ("accounts.4.name", "security", "accounts[4].name: account name 'security' is already used at accounts[2].name"),
+    ("partitions.aws.home_region", "us-gov-west-1", "partitions.aws.home_region: home region 'us-gov-west-1' is not in"),
+    ("partitions.aws.organization_id", "org-123", "partitions.aws.organization_id: 'org-123' is not valid"),
+    ("partitions.aws.identity_center.instance_id", "ssoins-xyz",
+     "partitions.aws.identity_center.instance_id: 'ssoins-xyz' is not valid: expected an Identity Center instance ID"),
+    ("partitions.aws.management_account", "gov-management",
+     "partitions.aws.management_account: account 'gov-management' is in partition 'aws-us-gov', not 'aws'"),
+    ("partitions.aws-us-gov.log_archive_account", "nobody",
+     "partitions.aws-us-gov.log_archive_account: no account named 'nobody' in accounts"),
+    ("partitions.aws.organizational_units.3.path", "Root/Prod", "OU paths start below the root: write 'Prod'"),
+    ("partitions.aws.organizational_units.5.path", "Workloads/Prod/A/B/C/D", "nested 6 levels deep; AWS allows 5"),
+    ("name_prefix", "examplecorp-with-a-very-long-name", "name_prefix: 'examplecorp-with-a-very-long-name' is not valid"),
+    ("logging.cloudwatch_retention_days", 90, "logging.cloudwatch_retention_days: Input should be greater than or equal to 365"),
+    ("logging.trail_bucket.expire_after_days", 120, "logging.trail_bucket.expire_after_days: Input should be greater"),
+    ("logging.trail_bucket.glacier_after_days", 2500, "must stay in Glacier Flexible Retrieval at least 90 days"),
+    ("logging.alarm_emails", "security@example.com", "logging.alarm_emails: expected a list, got str"),
+    ("logging.retention", 5, "logging.retention: unknown key; allowed keys here: access_log_expire_after_days"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "value", "fragment"), MUTATIONS, ids=[m[0] + "=" + str(m[1])[:20] for m in MUTATIONS])
+def test_each_mistake_has_a_clear_message(example_data, config_from, path, value, fragment):
+    data = copy.deepcopy(example_data)
+    _set(data, path, value)
+    with pytest.raises(ConfigError) as caught:
+        config_from(data)
+    assert fragment in str(caught.value), str(caught.value)
+
+
+def test_unquoted_id_that_yaml_reads_as_octal_is_explained():
+    # YAML 1.1 reads 010234567012 as an octal number: a different account ID, silently, without this check.
+    text = EXAMPLE_CONFIG.read_text().replace('id: "012345678929"', "id: 010234567012")
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, source="org.yaml")
+    assert f"got the number {0o10234567012}: put it in quotes" in str(caught.value)
+
+
+def test_schema_json_is_in_sync_with_the_models():
+    committed = (ROOT / "config" / "schema.json").read_text()
+    assert committed == schema_text(), "config/schema.json is stale: run `make schema` and commit it"
+
+
+def test_schema_forbids_unknown_keys_everywhere():
+    schema = json.loads(schema_text())
+    for name, definition in [("OrgConfig", schema), *schema["$defs"].items()]:
+        assert definition.get("additionalProperties") is False, name
+
+
+def _run_app(config: Path, accounts: str | None = None, outdir: Path | None = None) -> subprocess.CompletedProcess:
+    context = {**CDK_CONTEXT, "config": str(config)}
+    if accounts:
+        context["accounts"] = accounts
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context)}
+    if outdir:
+        env["CDK_OUTDIR"] = str(outdir)
+    return subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_app_reports_config_problems_without_traceback():
+    result = _run_app(FIXTURES / "many_problems.yaml")
+    assert result.returncode == 1
+    assert "7 problems in the organization config" in result.stderr
+    assert "accounts[3].email" in result.stderr and "logging.cloudwatch_retention_days" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_app_rejects_unknown_account_filter():
+    result = _run_app(EXAMPLE_CONFIG, accounts="web-prod,nosuch")
+    assert result.returncode == 1
+    assert "unknown account name(s) in -c accounts=...: nosuch" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_app_synthesizes_only_the_selected_accounts(tmp_path):
+    result = _run_app(EXAMPLE_CONFIG, accounts="web-prod,gov-management", outdir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    templates = sorted(p.name for p in tmp_path.glob("*.template.json"))
+    assert templates == [
+        "Baseline-gov-management-us-gov-east-1.template.json",
+        "Baseline-gov-management-us-gov-west-1.template.json",
+        "Baseline-web-prod-us-east-1.template.json",
+        "Baseline-web-prod-us-west-2.template.json",
+        "Organization-gov-management.template.json",
+    ]
+    assert "Checks passed:" in result.stderr
