@@ -35,7 +35,7 @@ synth: setup ## Synthesize every stack of CONFIG (default config/org.yaml) into 
 	rm -rf cdk.out
 	cdk synth --quiet $(CDK_CONTEXT) 2>&1 | { grep -v '^Supply a stack id' || true; }
 
-test: setup ## Run the whole test suite (what CI runs)
+test: setup lint ## Lint, then run the whole test suite (what CI runs)
 	$(VENV)/bin/python -m pytest
 
 lint: setup ## ruff lint and format check
@@ -53,7 +53,7 @@ snapshots: setup ## Rewrite the template snapshots after reviewing the diff of a
 	$(VENV)/bin/python -m pytest tests/test_snapshots.py --snapshot-update
 
 benchmark: setup ## Synthesize generated orgs of N accounts and report time and peak memory
-	$(VENV)/bin/python tests/benchmark.py $(if $(N),--accounts $(N))
+	$(VENV)/bin/python -m tests.benchmark $(if $(N),--accounts $(N)) $(if $(CHECKS),--checks)
 
 clean: ## Remove cdk.out and caches (keeps the venv and node_modules)
 	rm -rf cdk.out .pytest_cache

@@ -38,7 +38,7 @@ def main() -> int:
     try:
         app.synth()
     except RuntimeError as err:
-        if "Validation failed" not in str(err):
+        if "ValidationFailed" not in str(err):
             raise
         print(
             f"\nsynth failed: the findings above must be fixed or acknowledged with a specific reason "

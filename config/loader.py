@@ -111,9 +111,7 @@ def _semantics_of_the_rest(data: dict[str, Any], errors: list[Any]) -> list[Prob
     return problems
 
 
-def _prune(
-    data: dict[str, Any], errors: list[Any]
-) -> tuple[dict[str, Any], dict[str, list[int]], set[str]] | None:
+def _prune(data: dict[str, Any], errors: list[Any]) -> tuple[dict[str, Any], dict[str, list[int]], set[str]] | None:
     """A copy of `data` without each error's innermost list item or mapping entry (or unknown key)."""
     data = copy.deepcopy(data)
     doomed: dict[tuple[Any, ...], set[Any]] = {}

@@ -16,50 +16,66 @@ from stacks.organization import OrganizationStack
 
 
 @dataclass(frozen=True)
-class StackInfo:
-    stack: cdk.Stack
+class PlannedStack:
+    """One stack the config asks for: what it is and where it goes, decided without touching CDK."""
+
+    stack_id: str
     kind: str  # "log-archive", "organization" or "baseline"
     partition: str
     account: str  # the account's name in the config
     region: str
 
 
+@dataclass(frozen=True)
+class StackInfo(PlannedStack):
+    stack: cdk.Stack
+
+
 class UnknownAccounts(ValueError):
     pass
+
+
+def plan(config: OrgConfig, accounts: Iterable[str] | None = None) -> list[PlannedStack]:
+    """Every stack of the organization (or of the named accounts), in deploy order within each partition.
+
+    Stack IDs come from account names, never positions, so adding an account touches no other stack.
+    """
+    selected = _select(config, accounts)
+    planned: list[PlannedStack] = []
+    for partition, part in config.partitions.items():
+        home = part.home_region
+        if part.log_archive_account in selected:
+            account = part.log_archive_account
+            planned.append(PlannedStack(f"LogArchive-{account}", "log-archive", partition, account, home))
+        if part.management_account in selected:
+            account = part.management_account
+            planned.append(PlannedStack(f"Organization-{account}", "organization", partition, account, home))
+        for acct in config.accounts:
+            if acct.partition == partition and acct.name in selected:
+                for region in acct.regions or part.allowed_regions:
+                    planned.append(
+                        PlannedStack(f"Baseline-{acct.name}-{region}", "baseline", partition, acct.name, region)
+                    )
+    return planned
 
 
 def build_org(
     app: cdk.App, config: OrgConfig, *, accounts: Iterable[str] | None = None, checks: bool = True
 ) -> list[StackInfo]:
-    """Add every stack of the organization to `app` (or only those of `accounts`, by name).
-
-    Stack IDs come from account names, never positions, so adding an account touches no other stack.
-    """
-    selected = _select(config, accounts)
+    """Add the planned stacks to `app`, and the synth-time checks unless `checks` is False."""
+    by_name = {account.name: account for account in config.accounts}
+    names = {partition: partition_names(config, partition) for partition in config.partitions}
     built: list[StackInfo] = []
-    for partition, part in config.partitions.items():
-        names = partition_names(config, partition)
-        if part.log_archive_account in selected:
-            stack = LogArchiveStack(app, f"LogArchive-{part.log_archive_account}", names=names, logging=config.logging)
-            built.append(StackInfo(stack, "log-archive", partition, part.log_archive_account, names.home_region))
-        if part.management_account in selected:
-            stack = OrganizationStack(
-                app, f"Organization-{part.management_account}", names=names, logging=config.logging
-            )
-            built.append(StackInfo(stack, "organization", partition, part.management_account, names.home_region))
-        for account in config.accounts:
-            if account.partition != partition or account.name not in selected:
-                continue
-            for region in account.regions or part.allowed_regions:
-                stack = AccountBaselineStack(
-                    app,
-                    f"Baseline-{account.name}-{region}",
-                    account=account,
-                    region=region,
-                    names=names,
-                    prefix=config.name_prefix,
-                )
-                built.append(StackInfo(stack, "baseline", partition, account.name, region))
+    for item in plan(config, accounts):
+        stack: cdk.Stack
+        if item.kind == "log-archive":
+            stack = LogArchiveStack(app, item.stack_id, names=names[item.partition], logging=config.logging)
+        elif item.kind == "organization":
+            stack = OrganizationStack(app, item.stack_id, names=names[item.partition], logging=config.logging)
+        else:
+            stack = AccountBaselineStack(app, item.stack_id, account=by_name[item.account], region=item.region,
+                                         names=names[item.partition], prefix=config.name_prefix)  # fmt: skip
+        built.append(StackInfo(**vars(item), stack=stack))
     if checks:
         add_checks(app, {info.stack.template_file: info.partition for info in built})
     return built

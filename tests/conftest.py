@@ -53,9 +53,8 @@ def synthesize(config: OrgConfig, outdir: Path, *, checks: bool = True) -> Synth
     infos = build_org(app, config, checks=checks)
     assembly = app.synth()
     templates = {
-        stack.stack_name: json.loads(Path(assembly.directory, stack.template_file).read_text()) for stack in (
-            i.stack for i in infos
-        )
+        stack.stack_name: json.loads(Path(assembly.directory, stack.template_file).read_text())
+        for stack in (i.stack for i in infos)
     }
     return Synthesized(outdir, infos, templates)
 

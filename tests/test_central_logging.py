@@ -115,7 +115,8 @@ def test_access_log_bucket_is_private_retained_and_written_only_by_s3_logging(lo
     props = bucket["Properties"]
     assert props["BucketName"] == names.access_log_bucket
     assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
-        "SSEAlgorithm": "AES256"}
+        "SSEAlgorithm": "AES256"
+    }
     assert all(props["PublicAccessBlockConfiguration"].values()) and len(props["PublicAccessBlockConfiguration"]) == 4
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     assert props["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == \
@@ -198,8 +199,11 @@ def test_trail_key_policy(management, names):
 
     logs = statement_with_sid(policy, "AllowCloudWatchLogsForTrailLogGroup")
     assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
-    assert logs["Condition"] == {"ArnEquals": {
-        "kms:EncryptionContext:aws:logs:arn": f"arn:{p}:logs:{region}:{account}:log-group:{names.trail_log_group}"}}
+    assert logs["Condition"] == {
+        "ArnEquals": {
+            "kms:EncryptionContext:aws:logs:arn": f"arn:{p}:logs:{region}:{account}:log-group:{names.trail_log_group}"
+        }
+    }
 
     admin = statement_with_sid(policy, "AllowAccountIamToAdministerKey")
     assert admin["Principal"] == {"AWS": f"arn:{p}:iam::{account}:root"}

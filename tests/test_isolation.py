@@ -1,0 +1,37 @@
+"""Onboarding or removing an account touches no other account's stack."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from tests.conftest import synthesize
+
+NEW_ACCOUNTS = [
+    {"name": "data-prod", "id": "730987654399", "email": "aws-data-prod@example.com", "partition": "aws",
+     "ou": "Workloads/Prod"},
+    {"name": "gov-analytics", "id": "530987654398", "email": "gov-analytics@example.com",
+     "partition": "aws-us-gov", "ou": "Workloads/Dev"},
+]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_adding_and_removing_accounts_leaves_every_other_template_byte_identical(
+    synth, example_data, config_from, tmp_path
+):
+    data = copy.deepcopy(example_data)
+    data["accounts"] = [a for a in data["accounts"] if a["name"] != "web-dev"] + NEW_ACCOUNTS
+    changed = synthesize(config_from(data), tmp_path, checks=False)
+
+    before = {i.stack_id: i for i in synth.infos}
+    after = {i.stack_id: i for i in changed.infos}
+    assert sorted(set(after) - set(before)) == [
+        "Baseline-data-prod-us-east-1", "Baseline-data-prod-us-west-2",
+        "Baseline-gov-analytics-us-gov-east-1", "Baseline-gov-analytics-us-gov-west-1",
+    ]  # fmt: skip
+    assert sorted(set(before) - set(after)) == ["Baseline-web-dev-us-east-1"]
+    for stack_id in set(before) & set(after):
+        old = (synth.outdir / before[stack_id].stack.template_file).read_bytes()
+        new = (changed.outdir / after[stack_id].stack.template_file).read_bytes()
+        assert old == new, f"{stack_id} changed when other accounts were added or removed"

@@ -1,0 +1,41 @@
+"""One JSON snapshot per stack: "what else changed?" when a pull request touches the baseline.
+
+Update after reviewing a diff with `make snapshots`. Only 64-hex asset hashes are normalized.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from config.loader import load_config
+from stacks.org_app import plan
+from tests.conftest import EXAMPLE_CONFIG
+
+ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
+STACKS = [item.stack_id for item in plan(load_config(EXAMPLE_CONFIG))]
+
+
+@pytest.fixture
+def snapshot_json(snapshot):
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+def normalized(template: dict) -> dict:
+    return json.loads(ASSET_HASH.sub("<asset-hash>", json.dumps(template)))
+
+
+def test_normalization_touches_only_asset_hashes():
+    sha = "a" * 64
+    template = {"Resources": {"X": {"Properties": {"Key": f"{sha}.zip", "Short": "b" * 63, "Id": "012345678901"}}}}
+    assert normalized(template) == {
+        "Resources": {"X": {"Properties": {"Key": "<asset-hash>.zip", "Short": "b" * 63, "Id": "012345678901"}}}
+    }
+
+
+@pytest.mark.parametrize("stack_id", STACKS)
+def test_template(synth, snapshot_json, stack_id):
+    assert normalized(synth.templates[stack_id]) == snapshot_json
