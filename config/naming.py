@@ -2,6 +2,12 @@
 
 Stacks in different accounts find each other through these names (never through CloudFormation exports or
 lookups), so every stack synthesizes offline and deploys in any order that respects the documented one.
+
+Convention: every IAM role, SNS topic, EventBridge bus and rule, backup vault and SSM document the baseline
+creates is named `<name_prefix>-baseline-<what>` (`baseline_prefix`), so service control policies can
+protect all of them with one wildcard, and people can tell baseline resources from their own at a glance.
+S3 buckets carry the account and region instead (`<name_prefix>-<what>-<account>-<region>`), as their names
+are global.
 """
 
 from __future__ import annotations
@@ -18,7 +24,13 @@ def bucket_names(prefix: str, log_archive_id: str, region: str) -> dict[str, str
     return {
         "trail": f"{prefix}-org-trail-{log_archive_id}-{region}",
         "access_logs": f"{prefix}-s3-access-logs-{log_archive_id}-{region}",
+        "session_logs": f"{prefix}-session-logs-{log_archive_id}-{region}",
     }
+
+
+def baseline_prefix(prefix: str) -> str:
+    """The name prefix of every baseline-owned role, topic, bus, rule, vault and document."""
+    return f"{prefix}-baseline-"
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,52 @@ class PartitionNames:
     access_log_bucket: str
     trail_log_group: str
     alarm_topic: str
+    baseline_prefix: str  # "<name_prefix>-baseline-"
+    session_log_bucket: str  # in the log-archive account (Session Manager session logs)
+
+    # Names shared across features; each is created by one feature and referenced (or protected) by others.
+    @property
+    def breakglass_role(self) -> str:
+        return f"{self.baseline_prefix}breakglass"
+
+    @property
+    def alert_bus(self) -> str:
+        """EventBridge bus of the central alert hub, in the security account."""
+        return f"{self.baseline_prefix}alerts"
+
+    @property
+    def alert_bus_arn(self) -> str:
+        return f"arn:{self.partition}:events:{self.home_region}:{self.security_account_id}:event-bus/{self.alert_bus}"
+
+    @property
+    def alert_topic(self) -> str:
+        """SNS topic of the central alert hub, in the security account."""
+        return f"{self.baseline_prefix}alerts"
+
+    @property
+    def session_documents(self) -> dict[str, str]:
+        """Approved Session Manager documents, owned by the security account and shared with the org."""
+        return {
+            "shell": f"{self.baseline_prefix}InteractiveShell",
+            "port_forwarding": f"{self.baseline_prefix}PortForwarding",
+        }
+
+    @property
+    def session_documents_account_id(self) -> str:
+        return self.security_account_id
+
+    @property
+    def instance_role(self) -> str:
+        """EC2 instance role (and instance profile) for Session Manager, in every account."""
+        return f"{self.baseline_prefix}ssm-instance"
+
+    @property
+    def atlantis_roles(self) -> dict[str, str]:
+        return {"plan": f"{self.baseline_prefix}atlantis-plan", "apply": f"{self.baseline_prefix}atlantis-apply"}
+
+    @property
+    def backup_vault(self) -> str:
+        return f"{self.baseline_prefix}vault"
 
     @property
     def trail_arn(self) -> str:
@@ -67,5 +125,7 @@ def partition_names(config: OrgConfig, partition: str) -> PartitionNames:
         trail_bucket=buckets["trail"],
         access_log_bucket=buckets["access_logs"],
         trail_log_group=f"/{config.name_prefix}/org-trail",
-        alarm_topic=f"{config.name_prefix}-security-alarms",
+        alarm_topic=f"{baseline_prefix(config.name_prefix)}security-alarms",
+        baseline_prefix=baseline_prefix(config.name_prefix),
+        session_log_bucket=buckets["session_logs"],
     )
