@@ -48,6 +48,7 @@ OrganizationId = _text(r"^o-[a-z0-9]{10,32}$", "expected an organization ID, e.g
 OuId = _text(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$", "expected an OU ID, e.g. ou-a1b2-c3d4e5f6")
 InstanceId = _text(r"^ssoins-[0-9a-f]{16}$", "expected an Identity Center instance ID, e.g. ssoins-7223a1b2c3d4e5f6")
 IdentityStoreId = _text(r"^d-[0-9a-f]{10}$", "expected an identity store ID, e.g. d-9067a1b2c3")
+VpcEndpointId = _text(r"^vpce-[0-9a-f]{8,17}$", "expected a VPC endpoint ID, e.g. vpce-0a1b2c3d4e5f67890")
 NamePrefix = _text(
     r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$",
     "expected 3-20 lowercase letters, digits and hyphens, starting with a letter, e.g. examplecorp",
@@ -158,6 +159,18 @@ class Logging(Model):
     )
 
 
+class NetworkRestriction(Model):
+    """Networks that network-restricted credentials may be used from (shared by the SCP and the IAM policy)."""
+
+    allowed_cidrs: list[str] = Field(
+        min_length=1, description="Source IP ranges (CIDR), e.g. your offices' and NAT gateways' egress ranges."
+    )
+    allowed_vpc_endpoints: list[VpcEndpointId] = Field(
+        default_factory=list,
+        description="VPC endpoint IDs (vpce-...) requests may come through; aws:SourceIp is absent there.",
+    )
+
+
 class OrgConfig(Model):
     name_prefix: NamePrefix = Field(
         description="Short lowercase prefix for globally unique resource names (S3 buckets)."
@@ -165,3 +178,6 @@ class OrgConfig(Model):
     partitions: dict[PartitionName, Partition] = Field(min_length=1)
     accounts: list[Account] = Field(min_length=1)
     logging: Logging = Field(default_factory=Logging)
+    network_restriction: NetworkRestriction | None = Field(
+        default=None, description="Where network-restricted credentials may be used from; unset: feature off."
+    )

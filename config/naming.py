@@ -28,6 +28,11 @@ def bucket_names(prefix: str, log_archive_id: str, region: str) -> dict[str, str
     }
 
 
+# Principal tag that marks IAM roles and users whose credentials work only from the configured networks
+# (`network_restriction` in the config); enforced by an SCP and by a customer-managed policy.
+NETWORK_RESTRICTED_TAG = "baseline:network-restricted"
+
+
 def baseline_prefix(prefix: str) -> str:
     """The name prefix of every baseline-owned role, topic, bus, rule, vault and document."""
     return f"{prefix}-baseline-"
@@ -69,6 +74,15 @@ class PartitionNames:
     def alert_topic(self) -> str:
         """SNS topic of the central alert hub, in the security account."""
         return f"{self.baseline_prefix}alerts"
+
+    @property
+    def alert_forwarder_role(self) -> str:
+        """Role (home-region stack of every account) that EventBridge rules in any region use to put events
+        on the central alert bus; cross-region event bus targets need a role."""
+        return f"{self.baseline_prefix}alert-forwarder"
+
+    def alert_forwarder_role_arn(self, account_id: str) -> str:
+        return f"arn:{self.partition}:iam::{account_id}:role/{self.alert_forwarder_role}"
 
     @property
     def session_documents(self) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ MAX_OU_DEPTH = 5  # AWS Organizations nests OUs at most five levels below the ro
 
 def semantic_problems(config: OrgConfig) -> list[Problem]:
     problems: list[Problem] = []
-    for check in (_unique_accounts, _partitions, _accounts_in_partitions, _logging, _bucket_names):
+    for check in (_unique_accounts, _partitions, _accounts_in_partitions, _logging, _bucket_names, _networks):
         problems.extend(check(config))
     return problems
 
@@ -176,3 +177,17 @@ def _bucket_names(config: OrgConfig) -> Iterable[Problem]:
                     "name_prefix",
                     f"bucket name {bucket!r} would be {len(bucket)} characters; S3 allows 63: shorten name_prefix",
                 )
+
+
+def _networks(config: OrgConfig) -> Iterable[Problem]:
+    if config.network_restriction is None:
+        return
+    for index, cidr in enumerate(config.network_restriction.allowed_cidrs):
+        try:
+            network = ipaddress.ip_network(cidr, strict=True)
+        except ValueError as err:
+            yield _problem(f"network_restriction.allowed_cidrs[{index}]", f"{cidr!r} is not a CIDR range: {err}")
+            continue
+        if network.prefixlen == 0:
+            yield _problem(f"network_restriction.allowed_cidrs[{index}]",
+                           f"{cidr!r} allows every address, which restricts nothing")  # fmt: skip

@@ -127,6 +127,10 @@ MUTATIONS = [
     ("logging.trail_bucket.expire_after_days", 120, "logging.trail_bucket.expire_after_days: Input should be greater"),
     ("logging.trail_bucket.glacier_after_days", 2500, "must stay in Glacier Flexible Retrieval at least 90 days"),
     ("logging.alarm_emails", "security@example.com", "logging.alarm_emails: expected a list, got str"),
+    ("network_restriction.allowed_cidrs", ["10.0.0.0/33"], "network_restriction.allowed_cidrs[0]: '10.0.0.0/33' is not a CIDR range"),
+    ("network_restriction.allowed_cidrs", ["10.0.0.1/8"], "network_restriction.allowed_cidrs[0]: '10.0.0.1/8' is not a CIDR range: 10.0.0.1/8 has host bits set"),
+    ("network_restriction.allowed_cidrs", ["0.0.0.0/0"], "'0.0.0.0/0' allows every address, which restricts nothing"),
+    ("network_restriction.allowed_vpc_endpoints", ["vpc-123"], "network_restriction.allowed_vpc_endpoints[0]: 'vpc-123' is not valid: expected a VPC endpoint ID"),
     ("logging.retention", 5, "logging.retention: unknown key; allowed keys here: access_log_expire_after_days"),
 ]  # fmt: skip
 
