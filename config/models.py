@@ -10,7 +10,8 @@ backup, Atlantis) as new optional fields of `OrgConfig`; nothing here needs to b
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -46,6 +47,7 @@ OuPath = _text(
 )
 OrganizationId = _text(r"^o-[a-z0-9]{10,32}$", "expected an organization ID, e.g. o-a1b2c3d4e5")
 OuId = _text(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$", "expected an OU ID, e.g. ou-a1b2-c3d4e5f6")
+RootId = _text(r"^r-[0-9a-z]{4,32}$", "expected the organization root's ID, e.g. r-a1b2")
 InstanceId = _text(r"^ssoins-[0-9a-f]{16}$", "expected an Identity Center instance ID, e.g. ssoins-7223a1b2c3d4e5f6")
 IdentityStoreId = _text(r"^d-[0-9a-f]{10}$", "expected an identity store ID, e.g. d-9067a1b2c3")
 VpcEndpointId = _text(r"^vpce-[0-9a-f]{8,17}$", "expected a VPC endpoint ID, e.g. vpce-0a1b2c3d4e5f67890")
@@ -70,6 +72,11 @@ class IdentityCenter(Model):
         description="Identity Center instance ID, e.g. ssoins-7223a1b2c3d4e5f6 (the ARN is built with the partition)."
     )
     identity_store_id: IdentityStoreId = Field(description="Identity store ID, e.g. d-9067a1b2c3.")
+    delegated_admin_account: AccountName | None = Field(
+        default=None,
+        description="Account registered as Identity Center's delegated administrator; permission sets and "
+        "assignments deploy there. Default: the management account.",
+    )
 
 
 class OrganizationalUnit(Model):
@@ -83,6 +90,9 @@ class Partition(Model):
     """One AWS partition. GovCloud is a separate organization with its own management account."""
 
     organization_id: OrganizationId = Field(description="The organization's ID, e.g. o-a1b2c3d4e5.")
+    root_id: RootId | None = Field(
+        default=None, description="The organization root's ID (r-xxxx); needed to attach policies to the root."
+    )
     management_account: AccountName = Field(description="Name of the organization's management account.")
     log_archive_account: AccountName = Field(description="Name of the account that holds the org trail bucket.")
     security_account: AccountName = Field(description="Name of the security tooling / audit account.")
@@ -171,6 +181,170 @@ class NetworkRestriction(Model):
     )
 
 
+# --- targets: one shape for everything attached to parts of the organization -------------------------
+
+
+class Targets(Model):
+    """Where a policy or an access assignment applies: the root, OUs and accounts, minus excluded accounts."""
+
+    root: bool = Field(default=False, description="The organization root (every account of the partition).")
+    organizational_units: list[OuPath] = Field(
+        default_factory=list, description='OU paths, e.g. "Workloads/Prod"; an OU includes the OUs below it.'
+    )
+    accounts: list[AccountName] = Field(default_factory=list, description="Account names.")
+    exclude_accounts: list[AccountName] = Field(
+        default_factory=list, description="Accounts left out although the root or one of the OUs contains them."
+    )
+
+
+# --- service control policies ------------------------------------------------------------------------
+
+# The library (`policies/scp.py`); each is attached to the root unless the config says otherwise.
+ScpName = Literal[
+    "deny-leave-organization",
+    "deny-root-user",
+    "region-lock",
+    "protect-baseline",
+    "deny-iam-users",
+    "protect-account-settings",
+    "network-restricted-credentials",
+]
+SCP_NAMES: tuple[str, ...] = ScpName.__args__  # type: ignore[attr-defined]
+
+RolePattern = _text(
+    r"^[A-Za-z0-9+=,.@_*?-]{1,64}$",
+    "expected an IAM role name, optionally with * or ? wildcards, e.g. cdk-hnb659fds-cfn-exec-role-*",
+)
+
+
+class ScpAttachment(Model):
+    enabled: bool = Field(default=True, description="false turns this library policy off (visible in review).")
+    targets: Targets = Field(default_factory=lambda: Targets(root=True), description="Where it is attached.")
+
+
+class RegionOverride(Model):
+    organizational_unit: OuPath = Field(description="OU whose accounts may use fewer regions than the partition.")
+    allowed_regions: list[Region] = Field(min_length=1, description="A subset of the partition's allowed_regions.")
+
+
+class ScpPartitionSettings(Model):
+    """Quotas of the partition's organization (configurable: they changed in May 2026) and region overrides."""
+
+    max_policy_chars: int = Field(
+        default=10240, ge=1024, description="Maximum size of one SCP in characters (minified JSON)."
+    )
+    max_policies_per_target: int = Field(
+        default=10, ge=2, le=50, description="SCPs allowed per root, OU or account, FullAWSAccess included."
+    )
+    reserved_slots: int = Field(
+        default=0, ge=0, description="Slots per target kept free for SCPs managed elsewhere (e.g. Control Tower)."
+    )
+    region_overrides: list[RegionOverride] = Field(
+        default_factory=list, description="OUs whose accounts are limited to fewer regions."
+    )
+
+
+class ServiceControlPolicies(Model):
+    deployment_role_patterns: list[RolePattern] = Field(
+        default_factory=lambda: ["cdk-hnb659fds-cfn-exec-role-*"],
+        min_length=1,
+        description="Role names (wildcards allowed) the baseline is deployed with; the only principals the "
+        "baseline protection and the region lock exempt.",
+    )
+    policies: dict[ScpName, ScpAttachment] = Field(
+        default_factory=dict,
+        description="Per library policy: enabled and targets. A policy not listed is attached to the root.",
+    )
+    partitions: dict[PartitionName, ScpPartitionSettings] = Field(
+        default_factory=dict, description="Per-partition quotas and region overrides; defaults apply if absent."
+    )
+
+    def attachment(self, name: str) -> ScpAttachment:
+        return self.policies.get(name, ScpAttachment())  # type: ignore[call-overload]
+
+    def settings(self, partition: str) -> ScpPartitionSettings:
+        return self.partitions.get(partition, ScpPartitionSettings())  # type: ignore[call-overload]
+
+
+# --- IAM Identity Center -----------------------------------------------------------------------------
+
+PermissionSetName = _text(
+    r"^[A-Za-z0-9+=,.@_-]{1,32}$", "expected 1-32 letters, digits and +=,.@_- (a permission set name)"
+)
+# ISO-8601 durations as Identity Center takes them; the 1-12 h range is checked in semantics.
+IsoDuration = _text(r"^PT([0-9]{1,2}H|[0-9]{1,2}H[0-9]{1,3}M|[0-9]{1,3}M)$", "expected an ISO-8601 duration such as PT1H, PT8H or PT1H30M")
+ManagedPolicyName = _text(
+    r"^([A-Za-z0-9_-]+/)*[A-Za-z0-9+=,.@_-]{1,128}$",
+    "expected an AWS managed policy name, e.g. ReadOnlyAccess or job-function/ViewOnlyAccess (no ARN)",
+)
+IamPolicyName = _text(r"^[A-Za-z0-9+=,.@_-]{1,128}$", "expected an IAM policy name (letters, digits, +=,.@_-)")
+GroupId = _text(
+    r"^([0-9a-f]{10}-|)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    "expected an identity store group ID, e.g. 9067a3c4e1-2f6b8d0e-4c1a-4b7e-9d3f-5a8c2e1b7d40",
+)
+HttpsUrl = _text(r"^https://[^\s]{1,232}$", "expected an https:// URL of at most 240 characters")
+# IAM policy documents in the config are plain mappings; `${partition}` in them becomes the partition.
+PolicyDocument = dict[str, Any]
+
+
+class CustomerManagedPolicy(Model):
+    """A policy the baseline creates in every account a permission set that references it is assigned to."""
+
+    name: IamPolicyName
+    description: str = Field(default="", max_length=1000)
+    document: PolicyDocument = Field(
+        description="IAM policy document; write ARNs as arn:${partition}:... (the partition is filled in)."
+    )
+
+
+class PermissionsBoundary(Model):
+    aws_managed_policy: ManagedPolicyName | None = None
+    customer_managed_policy: IamPolicyName | None = None
+
+
+class PermissionSet(Model):
+    name: PermissionSetName
+    description: str = Field(default="", max_length=700)
+    session_duration: IsoDuration = Field(default="PT1H", description="ISO-8601, PT1H to PT12H.")
+    aws_managed_policies: list[ManagedPolicyName] = Field(
+        default_factory=list, description="AWS managed policy names; job-function/ policies with their path."
+    )
+    customer_managed_policies: list[IamPolicyName] = Field(
+        default_factory=list,
+        description="Names from identity_center.customer_managed_policies (or the catalog's); created in each "
+        "account the set is assigned to.",
+    )
+    inline_policy: PolicyDocument | None = Field(default=None, description="One inline IAM policy document.")
+    permissions_boundary: PermissionsBoundary | None = None
+    relay_state: HttpsUrl | None = Field(default=None, description="Console URL users land on after sign-in.")
+
+
+class Assignment(Model):
+    group_id: GroupId = Field(description="The group's ID in the partition's identity store.")
+    group_name: str = Field(min_length=1, max_length=128, description="Readable name of the group (for review).")
+    partition: PartitionName
+    permission_set: PermissionSetName
+    targets: Targets
+
+
+class OnCallWindow(Model):
+    # Timestamps are written into the OnCall policy at synth (aws:CurrentTime takes no policy variables).
+    start: Annotated[datetime, Field(strict=False)] = Field(description="UTC timestamp, e.g. 2026-11-23T08:00:00Z")
+    end: Annotated[datetime, Field(strict=False)] = Field(description="UTC timestamp after start.")
+
+
+class IdentityCenterAccess(Model):
+    catalog: bool = Field(default=True, description="Include the default permission set catalog.")
+    permission_sets: list[PermissionSet] = Field(
+        default_factory=list, description="Permission sets; one named like a catalog set replaces it."
+    )
+    customer_managed_policies: list[CustomerManagedPolicy] = Field(default_factory=list)
+    on_call_window: OnCallWindow | None = Field(
+        default=None, description="When OnCall's elevated actions are allowed; unset: OnCall is read-only."
+    )
+    assignments: list[Assignment] = Field(default_factory=list)
+
+
 class OrgConfig(Model):
     name_prefix: NamePrefix = Field(
         description="Short lowercase prefix for globally unique resource names (S3 buckets)."
@@ -180,4 +354,11 @@ class OrgConfig(Model):
     logging: Logging = Field(default_factory=Logging)
     network_restriction: NetworkRestriction | None = Field(
         default=None, description="Where network-restricted credentials may be used from; unset: feature off."
+    )
+    service_control_policies: ServiceControlPolicies = Field(
+        default_factory=ServiceControlPolicies,
+        description="The SCP library: where each policy is attached, quotas, exemptions. Default: all on the root.",
+    )
+    identity_center: IdentityCenterAccess = Field(
+        default_factory=IdentityCenterAccess, description="Permission sets and group assignments (IAM Identity Center)."
     )

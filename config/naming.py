@@ -32,6 +32,13 @@ def bucket_names(prefix: str, log_archive_id: str, region: str) -> dict[str, str
 # (`network_restriction` in the config); enforced by an SCP and by a customer-managed policy.
 NETWORK_RESTRICTED_TAG = "baseline:network-restricted"
 
+# Resource tag on a legacy IAM user being migrated to Identity Center: with it (value "true"), the user may
+# still get new access keys (rotation) although the SCP denies access keys to everyone else.
+LEGACY_BOT_TAG = "baseline:legacy-bot-migration"
+
+# The per-account, per-region Session Manager preferences document (its name is fixed by AWS).
+SESSION_PREFERENCES_DOCUMENT = "SSM-SessionManagerRunShell"
+
 
 def baseline_prefix(prefix: str) -> str:
     """The name prefix of every baseline-owned role, topic, bus, rule, vault and document."""
@@ -121,6 +128,30 @@ class PartitionNames:
 
     def account_root_arn(self, account_id: str) -> str:
         return f"arn:{self.partition}:iam::{account_id}:root"
+
+    @property
+    def name_prefix(self) -> str:
+        return self.baseline_prefix.removesuffix("-baseline-")
+
+    @property
+    def key_alias_pattern(self) -> str:
+        """Every KMS key alias of the baseline starts with `alias/<name_prefix>-` (trail, bucket, alarm keys)."""
+        return f"alias/{self.name_prefix}-*"
+
+    def scp_name(self, policy: str) -> str:
+        return f"{self.name_prefix}-scp-{policy}"
+
+    def identity_center_instance_arn(self, instance_id: str) -> str:
+        return f"arn:{self.partition}:sso:::instance/{instance_id}"
+
+    def permission_set_parameter(self, permission_set: str) -> str:
+        """SSM parameter (Identity Center admin account, home region) holding a permission set's ARN, which
+        Identity Center generates; the per-account access stacks resolve it at deploy time (no exports)."""
+        return f"/{self.name_prefix}/identity-center/permission-sets/{permission_set}"
+
+    def aws_managed_policy_arn(self, name: str) -> str:
+        """AWS managed policies have the literal account `aws`; job-function policies keep their path."""
+        return f"arn:{self.partition}:iam::aws:policy/{name}"
 
 
 def partition_names(config: OrgConfig, partition: str) -> PartitionNames:

@@ -3,23 +3,36 @@
 from __future__ import annotations
 
 import ipaddress
+import json
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from config.models import LOG_RETENTION_DAYS, ROOT_OU
-from config.naming import bucket_names
+from config.naming import bucket_names, partition_names
+from config.targets import accounts_of
 from config.regions import PARTITIONS, partition_of_region
 
 if TYPE_CHECKING:
     from config.loader import Problem
-    from config.models import OrgConfig
+    from config.models import OrgConfig, Targets
 
 MAX_OU_DEPTH = 5  # AWS Organizations nests OUs at most five levels below the root.
 
 
 def semantic_problems(config: OrgConfig) -> list[Problem]:
     problems: list[Problem] = []
-    for check in (_unique_accounts, _partitions, _accounts_in_partitions, _logging, _bucket_names, _networks):
+    for check in (
+        _unique_accounts,
+        _partitions,
+        _accounts_in_partitions,
+        _logging,
+        _bucket_names,
+        _networks,
+        _service_control_policies,
+        _scp_budgets,
+        _identity_center,
+    ):
         problems.extend(check(config))
     return problems
 
@@ -191,3 +204,277 @@ def _networks(config: OrgConfig) -> Iterable[Problem]:
         if network.prefixlen == 0:
             yield _problem(f"network_restriction.allowed_cidrs[{index}]",
                            f"{cidr!r} allows every address, which restricts nothing")  # fmt: skip
+
+
+# --- targets (SCP attachments and Identity Center assignments) ---------------------------------------
+
+
+def _targets(
+    config: OrgConfig, path: str, targets: Targets, partitions: list[str], *, attaching: bool
+) -> Iterable[Problem]:
+    """Problems of one `targets` entry within `partitions`. `attaching`: SCPs, which need the root's and OUs' IDs."""
+    if not (targets.root or targets.organizational_units or targets.accounts):
+        yield _problem(path, "selects nothing: set root: true, organizational_units or accounts")
+    parts = {name: config.partitions[name] for name in partitions if name in config.partitions}
+    if targets.root and attaching:
+        for name, part in parts.items():
+            if part.root_id is None:
+                yield _problem(
+                    f"{path}.root", f"partitions.{name}.root_id is not set; attaching a policy to the root needs it"
+                )
+    for index, ou_path in enumerate(targets.organizational_units):
+        where = f"{path}.organizational_units[{index}]"
+        found = False
+        for name, part in parts.items():
+            for ou_index, ou in enumerate(part.organizational_units):
+                if ou.path != ou_path:
+                    continue
+                found = True
+                if attaching and ou.id is None:
+                    yield _problem(
+                        where,
+                        f"partitions.{name}.organizational_units[{ou_index}] ({ou_path}) has no id; "
+                        "attaching a policy needs it",
+                    )
+        if not found:
+            known = sorted({ou.path for part in parts.values() for ou in part.organizational_units})
+            yield _problem(
+                where,
+                f"OU {ou_path!r} is not listed under partitions.{'/'.join(parts) or '?'}.organizational_units "
+                f"(known: {', '.join(known) or 'none'})",
+            )
+    by_name = {a.name: a for a in config.accounts}
+    management = {part.management_account for part in parts.values()}
+    for index, name in enumerate(targets.accounts):
+        where = f"{path}.accounts[{index}]"
+        account = by_name.get(name)
+        if account is None:
+            yield _problem(where, f"no account named {name!r} in accounts")
+        elif account.partition not in parts:
+            yield _problem(where, f"account {name!r} is in partition {account.partition!r}, not {'/'.join(parts)!r}")
+        elif attaching and name in management:
+            yield _problem(
+                where, f"{name!r} is the management account: service control policies never apply to it"
+            )
+    covered = {a.name for p in parts for a in accounts_of(config, p, targets.model_copy(update={"exclude_accounts": []}))}
+    for index, name in enumerate(targets.exclude_accounts):
+        where = f"{path}.exclude_accounts[{index}]"
+        if name not in by_name:
+            yield _problem(where, f"no account named {name!r} in accounts")
+        elif name not in covered:
+            yield _problem(where, f"account {name!r} is not inside any of the targets; excluding it has no effect")
+
+
+# --- service control policies ------------------------------------------------------------------------
+
+
+def _service_control_policies(config: OrgConfig) -> Iterable[Problem]:
+    from policies.scp import enabled_policies
+
+    scps = config.service_control_policies
+    base = "service_control_policies"
+    for name in enabled_policies(config):
+        yield from _targets(
+            config, f"{base}.policies.{name}.targets", scps.attachment(name).targets, list(config.partitions),
+            attaching=True,
+        )  # fmt: skip
+    for partition, settings in scps.partitions.items():
+        where = f"{base}.partitions.{partition}"
+        part = config.partitions.get(partition)
+        if part is None:
+            yield _problem(where, f"partition {partition!r} has no entry under partitions")
+            continue
+        if settings.reserved_slots + 2 > settings.max_policies_per_target:
+            yield _problem(
+                f"{where}.reserved_slots",
+                f"{settings.reserved_slots} reserved slots plus FullAWSAccess leave no room for the library "
+                f"within max_policies_per_target ({settings.max_policies_per_target})",
+            )
+        ous = {ou.path: (index, ou) for index, ou in enumerate(part.organizational_units)}
+        seen: set[str] = set()
+        for index, override in enumerate(settings.region_overrides):
+            at = f"{where}.region_overrides[{index}]"
+            if override.organizational_unit in seen:
+                yield _problem(f"{at}.organizational_unit", f"OU {override.organizational_unit!r} is overridden twice")
+            seen.add(override.organizational_unit)
+            if override.organizational_unit not in ous:
+                yield _problem(
+                    f"{at}.organizational_unit",
+                    f"OU {override.organizational_unit!r} is not listed under partitions.{partition}.organizational_units",
+                )
+                continue
+            ou_index, ou = ous[override.organizational_unit]
+            if ou.id is None:
+                yield _problem(
+                    f"{at}.organizational_unit",
+                    f"partitions.{partition}.organizational_units[{ou_index}] ({ou.path}) has no id; "
+                    "attaching a policy needs it",
+                )
+            for r_index, region in enumerate(override.allowed_regions):
+                if region not in part.allowed_regions:
+                    yield _problem(
+                        f"{at}.allowed_regions[{r_index}]",
+                        f"region {region!r} is not in partitions.{partition}.allowed_regions; an OU can only narrow them",
+                    )
+            for account in config.accounts:
+                if account.partition != partition or not (
+                    account.ou == ou.path or account.ou.startswith(ou.path + "/")
+                ):
+                    continue
+                denied = [r for r in account.regions or part.allowed_regions if r not in override.allowed_regions]
+                if denied:
+                    yield _problem(
+                        at,
+                        f"account {account.name!r} in OU {account.ou!r} has baseline stacks in {', '.join(denied)}, "
+                        f"which this override denies: give the account regions: {override.allowed_regions}",
+                    )
+
+
+def _scp_budgets(config: OrgConfig) -> Iterable[Problem]:
+    from policies.scp import partition_budget
+
+    for partition in config.partitions:
+        try:
+            names = partition_names(config, partition)
+        except KeyError:
+            continue  # a special account is missing: reported by _partitions
+        for path, message in partition_budget(config, partition, names).problems:
+            yield _problem(path, message)
+
+
+# --- IAM Identity Center -----------------------------------------------------------------------------
+
+
+def _identity_center(config: OrgConfig) -> Iterable[Problem]:
+    from policies.permission_sets import (
+        INLINE_POLICY_MAX_BYTES,
+        INLINE_POLICY_MAX_CHARS,
+        MAX_ATTACHED_POLICIES,
+        catalog,
+        catalog_customer_managed_policies,
+        duration_hours,
+        inline_policy_size,
+    )
+
+    by_name = {a.name: a for a in config.accounts}
+    for name, part in config.partitions.items():
+        admin = part.identity_center.delegated_admin_account
+        where = f"partitions.{name}.identity_center.delegated_admin_account"
+        if admin is None:
+            continue
+        if admin not in by_name:
+            yield _problem(where, f"no account named {admin!r} in accounts")
+        elif by_name[admin].partition != name:
+            yield _problem(where, f"account {admin!r} is in partition {by_name[admin].partition!r}, not {name!r}")
+        elif admin == part.management_account:
+            yield _problem(where, "the management account cannot be its own delegated administrator; leave it out")
+
+    ic = config.identity_center
+    base = "identity_center"
+    try:
+        sample = partition_names(config, next(iter(config.partitions)))
+    except KeyError:
+        return
+    catalog_sets = {s.name for s in catalog(config, sample)} if ic.catalog else set()
+    policy_names = {p.name for p in ic.customer_managed_policies}
+    if ic.catalog:
+        policy_names |= {p.name for p in catalog_customer_managed_policies(sample)}
+    yield from _duplicates(
+        ((f"{base}.customer_managed_policies[{i}].name", p.name) for i, p in enumerate(ic.customer_managed_policies)),
+        "customer-managed policy",
+    )
+    for index, policy in enumerate(ic.customer_managed_policies):
+        yield from _config_document(f"{base}.customer_managed_policies[{index}].document", policy.document)
+        size = len(json.dumps(policy.document, separators=(",", ":")))
+        if size > 6144:
+            yield _problem(
+                f"{base}.customer_managed_policies[{index}].document",
+                f"{size:,} characters minified, {size - 6144:,} over IAM's 6,144 limit for a managed policy",
+            )
+    yield from _duplicates(
+        ((f"{base}.permission_sets[{i}].name", s.name) for i, s in enumerate(ic.permission_sets)), "permission set"
+    )
+    for index, pset in enumerate(ic.permission_sets):
+        at = f"{base}.permission_sets[{index}]"
+        hours = duration_hours(pset.session_duration)
+        if not 1 <= hours <= 12:
+            yield _problem(
+                f"{at}.session_duration",
+                f"{pset.session_duration} is {hours:g} hours; Identity Center allows PT1H to PT12H",
+            )
+        attached = len(pset.aws_managed_policies) + len(pset.customer_managed_policies)
+        if attached > MAX_ATTACHED_POLICIES:
+            yield _problem(
+                at,
+                f"{attached} managed and customer-managed policies, {attached - MAX_ATTACHED_POLICIES} over "
+                f"Identity Center's limit of {MAX_ATTACHED_POLICIES}",
+            )
+        for p_index, policy_name in enumerate(pset.customer_managed_policies):
+            if policy_name not in policy_names:
+                yield _problem(
+                    f"{at}.customer_managed_policies[{p_index}]",
+                    f"no customer-managed policy named {policy_name!r} in identity_center.customer_managed_policies"
+                    f" (known: {', '.join(sorted(policy_names)) or 'none'})",
+                )
+        boundary = pset.permissions_boundary
+        if boundary is not None:
+            if (boundary.aws_managed_policy is None) == (boundary.customer_managed_policy is None):
+                yield _problem(
+                    f"{at}.permissions_boundary", "set exactly one of aws_managed_policy and customer_managed_policy"
+                )
+            elif boundary.customer_managed_policy and boundary.customer_managed_policy not in policy_names:
+                yield _problem(
+                    f"{at}.permissions_boundary.customer_managed_policy",
+                    f"no customer-managed policy named {boundary.customer_managed_policy!r}",
+                )
+        if pset.inline_policy is not None:
+            yield from _config_document(f"{at}.inline_policy", pset.inline_policy)
+            size_bytes, chars = inline_policy_size(pset.inline_policy)
+            if size_bytes > INLINE_POLICY_MAX_BYTES:
+                yield _problem(
+                    f"{at}.inline_policy",
+                    f"{size_bytes:,} bytes, {size_bytes - INLINE_POLICY_MAX_BYTES:,} over the limit of "
+                    f"{INLINE_POLICY_MAX_BYTES:,}",
+                )
+            if chars > INLINE_POLICY_MAX_CHARS:
+                yield _problem(
+                    f"{at}.inline_policy",
+                    f"{chars:,} characters without whitespace, {chars - INLINE_POLICY_MAX_CHARS:,} over Identity "
+                    f"Center's limit of {INLINE_POLICY_MAX_CHARS:,}",
+                )
+    if ic.on_call_window is not None:
+        window = ic.on_call_window
+        if window.start.tzinfo is None or window.end.tzinfo is None:
+            yield _problem(f"{base}.on_call_window", "write the timestamps in UTC with a Z, e.g. 2026-11-23T08:00:00Z")
+        elif window.end <= window.start:
+            yield _problem(f"{base}.on_call_window.end", f"{window.end.isoformat()} is not after start")
+
+    set_names = catalog_sets | {s.name for s in ic.permission_sets}
+    for index, assignment in enumerate(ic.assignments):
+        at = f"{base}.assignments[{index}]"
+        if assignment.partition not in config.partitions:
+            yield _problem(f"{at}.partition", f"partition {assignment.partition!r} has no entry under partitions")
+            continue
+        if assignment.permission_set not in set_names:
+            yield _problem(
+                f"{at}.permission_set",
+                f"no permission set named {assignment.permission_set!r} (known: {', '.join(sorted(set_names))})",
+            )
+        yield from _targets(config, f"{at}.targets", assignment.targets, [assignment.partition], attaching=False)
+        part = config.partitions[assignment.partition]
+        if part.identity_center.delegated_admin_account and any(
+            a.name == part.management_account for a in accounts_of(config, assignment.partition, assignment.targets)
+        ):
+            yield _problem(
+                f"{at}.targets",
+                f"includes the management account {part.management_account!r}, which a delegated administrator "
+                "cannot assign; exclude it (exclude_accounts) and assign it from the management account",
+            )
+
+
+def _config_document(path: str, document: dict) -> Iterable[Problem]:
+    text = json.dumps(document)
+    if re.search(r"arn:aws(-us-gov)?:", text):
+        yield _problem(path, "names a partition in an ARN; write arn:${partition}:... so it works in both partitions")
+    if not isinstance(document.get("Statement"), list | dict):
+        yield _problem(path, "is not an IAM policy document: it needs a Statement")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 
-from config.models import Account
+from config.models import Account, CustomerManagedPolicy
 from config.naming import PartitionNames
 from constructs import Construct
 from constructs.account_metadata import AccountMetadata
+from constructs.customer_managed_policies import CustomerManagedPolicies
 
 
 class AccountBaselineStack(cdk.Stack):
@@ -20,6 +21,7 @@ class AccountBaselineStack(cdk.Stack):
         region: str,
         names: PartitionNames,
         prefix: str,
+        customer_managed_policies: list[CustomerManagedPolicy] | None = None,
     ) -> None:
         super().__init__(
             scope,
@@ -35,3 +37,8 @@ class AccountBaselineStack(cdk.Stack):
             "org-trail-bucket": names.trail_bucket,
             "org-trail-name": names.trail_name,
         })  # fmt: skip
+        if customer_managed_policies:
+            assert self.is_home_region, "IAM resources belong in the home-region stack"
+            self.identity_center_policies = CustomerManagedPolicies(
+                self, "IdentityCenterPolicies", names=names, policies=customer_managed_policies
+            )

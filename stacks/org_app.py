@@ -9,8 +9,13 @@ import aws_cdk as cdk
 
 from config.models import OrgConfig
 from config.naming import partition_names
+from policies.permission_sets import access_model, assignments_by_account, identity_center_admin
+from policies.scp import partition_budget
+from stacks.access import AccessStack
 from stacks.account_baseline import AccountBaselineStack
 from stacks.checks import add_checks
+from stacks.guardrails import GuardrailsStack
+from stacks.identity_center import IdentityCenterStack
 from stacks.log_archive import LogArchiveStack
 from stacks.organization import OrganizationStack
 
@@ -20,9 +25,9 @@ class PlannedStack:
     """One stack the config asks for: what it is and where it goes, decided without touching CDK."""
 
     stack_id: str
-    kind: str  # "log-archive", "organization" or "baseline"
+    kind: str  # "log-archive", "organization", "guardrails", "identity-center", "baseline" or "access"
     partition: str
-    account: str  # the account's name in the config
+    account: str  # the account's name in the config (for "access": the account whose access it grants)
     region: str
 
 
@@ -38,9 +43,12 @@ class UnknownAccounts(ValueError):
 def plan(config: OrgConfig, accounts: Iterable[str] | None = None) -> list[PlannedStack]:
     """Every stack of the organization (or of the named accounts), in deploy order within each partition.
 
-    Stack IDs come from account names, never positions, so adding an account touches no other stack.
+    Stack IDs come from account names, never positions, so adding an account touches no other stack. Access-<account>
+    (Identity Center assignments into that account) comes after the account's baselines: the home-region baseline
+    creates the customer-managed policies its permission sets reference, which must exist before assignment.
     """
     selected = _select(config, accounts)
+    with_access = assignments_by_account(config)
     planned: list[PlannedStack] = []
     for partition, part in config.partitions.items():
         home = part.home_region
@@ -50,12 +58,19 @@ def plan(config: OrgConfig, accounts: Iterable[str] | None = None) -> list[Plann
         if part.management_account in selected:
             account = part.management_account
             planned.append(PlannedStack(f"Organization-{account}", "organization", partition, account, home))
-        for acct in config.accounts:
-            if acct.partition == partition and acct.name in selected:
-                for region in acct.regions or part.allowed_regions:
-                    planned.append(
-                        PlannedStack(f"Baseline-{acct.name}-{region}", "baseline", partition, acct.name, region)
-                    )
+            planned.append(PlannedStack(f"Guardrails-{account}", "guardrails", partition, account, home))
+        admin = identity_center_admin(config, partition)
+        if admin in selected:
+            planned.append(PlannedStack(f"IdentityCenter-{admin}", "identity-center", partition, admin, home))
+        members = [acct for acct in config.accounts if acct.partition == partition and acct.name in selected]
+        for acct in members:
+            for region in acct.regions or part.allowed_regions:
+                planned.append(
+                    PlannedStack(f"Baseline-{acct.name}-{region}", "baseline", partition, acct.name, region)
+                )
+        for acct in members:
+            if acct.name in with_access:
+                planned.append(PlannedStack(f"Access-{acct.name}", "access", partition, acct.name, home))
     return planned
 
 
@@ -65,16 +80,47 @@ def build_org(
     """Add the planned stacks to `app`, and the synth-time checks unless `checks` is False."""
     by_name = {account.name: account for account in config.accounts}
     names = {partition: partition_names(config, partition) for partition in config.partitions}
+    access = {partition: access_model(config, names[partition]) for partition in config.partitions}
+    assignments = assignments_by_account(config)
     built: list[StackInfo] = []
+    home_baselines: dict[str, cdk.Stack] = {}
     for item in plan(config, accounts):
         stack: cdk.Stack
+        p_names = names[item.partition]
+        part = config.partitions[item.partition]
+        instance_arn = p_names.identity_center_instance_arn(part.identity_center.instance_id)
+        admin_id = by_name[identity_center_admin(config, item.partition)].id
         if item.kind == "log-archive":
-            stack = LogArchiveStack(app, item.stack_id, names=names[item.partition], logging=config.logging)
+            stack = LogArchiveStack(app, item.stack_id, names=p_names, logging=config.logging)
         elif item.kind == "organization":
-            stack = OrganizationStack(app, item.stack_id, names=names[item.partition], logging=config.logging)
+            stack = OrganizationStack(app, item.stack_id, names=p_names, logging=config.logging)
+        elif item.kind == "guardrails":
+            scps = partition_budget(config, item.partition, p_names).scps
+            stack = GuardrailsStack(app, item.stack_id, names=p_names, scps=scps)
+        elif item.kind == "identity-center":
+            stack = IdentityCenterStack(app, item.stack_id, names=p_names, admin_account_id=admin_id,
+                                        instance_arn=instance_arn,
+                                        permission_sets=list(access[item.partition].permission_sets.values()))  # fmt: skip
+        elif item.kind == "access":
+            account = by_name[item.account]
+            stack = AccessStack(app, item.stack_id, names=p_names, admin_account_id=admin_id,
+                                instance_arn=instance_arn, account_name=account.name, account_id=account.id,
+                                assignments=assignments[account.name])  # fmt: skip
+            if account.name in home_baselines:  # ordering for `cdk deploy` only; no values cross stacks
+                stack.add_stack_dependency(home_baselines[account.name])
         else:
+            model = access[item.partition]
+            policies = [] if item.region != part.home_region else [
+                model.customer_managed_policies[name]
+                for name in dict.fromkeys(
+                    policy for a in assignments.get(item.account, []) for policy in model.policies_of(a.permission_set)
+                )
+            ]  # fmt: skip
             stack = AccountBaselineStack(app, item.stack_id, account=by_name[item.account], region=item.region,
-                                         names=names[item.partition], prefix=config.name_prefix)  # fmt: skip
+                                         names=p_names, prefix=config.name_prefix,
+                                         customer_managed_policies=policies)  # fmt: skip
+            if item.region == part.home_region:
+                home_baselines[item.account] = stack
         built.append(StackInfo(**vars(item), stack=stack))
     if checks:
         add_checks(app, {info.stack.template_file: info.partition for info in built})

@@ -1,0 +1,36 @@
+"""Service control policies of one partition, as `AWS::Organizations::Policy` resources in the management account."""
+
+from __future__ import annotations
+
+import re
+
+from aws_cdk import aws_organizations as organizations
+
+from constructs import Construct
+from policies.scp import Scp
+
+
+def logical_name(name: str) -> str:
+    """`examplecorp-scp-region-lock-2` -> `ExamplecorpScpRegionLock2`: stable, from the policy's name."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name) if part)
+
+
+class ServiceControlPolicies(Construct):
+    """One resource per SCP document, content as an object (so CloudFormation drift detection works). Its size was
+    measured minified at synth; CloudFormation sends it to Organizations as compact JSON."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, scps: list[Scp]) -> None:
+        super().__init__(scope, construct_id)
+        self.policies: dict[str, organizations.CfnPolicy] = {}
+        for scp in scps:
+            policy = organizations.CfnPolicy(
+                self,
+                logical_name(scp.name),
+                name=scp.name,
+                type="SERVICE_CONTROL_POLICY",
+                description=scp.description,
+                content=scp.document,
+                target_ids=scp.target_ids,
+            )
+            policy.override_logical_id(logical_name(scp.name))
+            self.policies[scp.name] = policy

@@ -1,0 +1,184 @@
+"""IAM Identity Center permission sets: the default catalog, the config's sets, and their limits.
+
+The catalog reflects how teams work: short admin sessions, read-only by default, support that can look but
+not break, on-call rights only inside a time window, and shell access only through the approved Session
+Manager documents. A set in the config with a catalog name replaces the catalog's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from config.models import CustomerManagedPolicy, PermissionSet
+from config.naming import PartitionNames
+
+if TYPE_CHECKING:
+    from config.models import OrgConfig
+
+INLINE_POLICY_MAX_BYTES = 32768
+INLINE_POLICY_MAX_CHARS = 10240  # not counting whitespace
+MAX_ATTACHED_POLICIES = 20  # AWS managed plus customer managed
+PARTITION_PLACEHOLDER = "${partition}"
+
+# Destructive EC2 actions Support is explicitly denied, whatever else it may get later.
+SUPPORT_DENIED_ACTIONS = [
+    "ec2:DeleteKeyPair", "ec2:DeleteLaunchTemplate", "ec2:DeleteNetworkInterface", "ec2:DeleteSecurityGroup",
+    "ec2:DeleteSnapshot", "ec2:DeleteVolume", "ec2:DeregisterImage", "ec2:DetachVolume",
+    "ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:TerminateInstances",
+]  # fmt: skip
+# What on-call engineers may do inside their window, on top of read-only access.
+ON_CALL_ACTIONS = [
+    "autoscaling:SetDesiredCapacity", "autoscaling:UpdateAutoScalingGroup", "ec2:RebootInstances",
+    "ec2:StartInstances", "ec2:StopInstances", "ecs:UpdateService", "lambda:PutFunctionConcurrency",
+    "rds:RebootDBInstance", "ssm:StartSession",
+]  # fmt: skip
+
+
+def session_manager_policy_name(names: PartitionNames) -> str:
+    return f"{names.baseline_prefix}session-manager-access"
+
+
+def session_manager_document(names: PartitionNames) -> dict[str, Any]:
+    """Start sessions only on instances and only with the approved documents; end only one's own sessions."""
+    p = names.partition
+    documents = [
+        f"arn:{p}:ssm:*:{names.session_documents_account_id}:document/{doc}"
+        for doc in names.session_documents.values()
+    ]
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "StartSessionsWithApprovedDocumentsOnly", "Effect": "Allow", "Action": "ssm:StartSession",
+         "Resource": [f"arn:{p}:ec2:*:*:instance/*", *documents],
+         "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}},
+        {"Sid": "EndOwnSessionsOnly", "Effect": "Allow", "Action": ["ssm:ResumeSession", "ssm:TerminateSession"],
+         "Resource": f"arn:{p}:ssm:*:*:session/${{aws:userid}}-*"},
+        {"Sid": "FindInstancesAndSessions", "Effect": "Allow",
+         "Action": ["ec2:DescribeInstances", "ssm:DescribeInstanceInformation", "ssm:DescribeSessions",
+                    "ssm:GetConnectionStatus"], "Resource": "*"},
+    ]}  # fmt: skip
+
+
+def catalog(config: OrgConfig, names: PartitionNames) -> list[PermissionSet]:
+    window = config.identity_center.on_call_window
+    on_call_inline = None
+    if window is not None:
+        on_call_inline = {"Version": "2012-10-17", "Statement": [{
+            "Sid": "ElevatedActionsInsideOnCallWindow", "Effect": "Allow", "Action": ON_CALL_ACTIONS, "Resource": "*",
+            "Condition": {"DateGreaterThan": {"aws:CurrentTime": _utc(window.start)},
+                          "DateLessThan": {"aws:CurrentTime": _utc(window.end)}},
+        }]}  # fmt: skip
+    return [
+        PermissionSet(name="Administrator", description="Full administrative access, in short sessions.",
+                      session_duration="PT1H", aws_managed_policies=["AdministratorAccess"]),
+        PermissionSet(name="PowerUser", description="Everything except IAM and Organizations management.",
+                      session_duration="PT4H", aws_managed_policies=["PowerUserAccess"]),
+        PermissionSet(name="ReadOnly", description="Read-only access to resources and their configuration.",
+                      session_duration="PT8H", aws_managed_policies=["ReadOnlyAccess"]),
+        PermissionSet(name="Support",
+                      description="Read-only EC2 and AWS Support cases; destructive EC2 actions explicitly denied.",
+                      session_duration="PT8H", aws_managed_policies=["AmazonEC2ReadOnlyAccess", "AWSSupportAccess"],
+                      inline_policy={"Version": "2012-10-17", "Statement": [{
+                          "Sid": "DenyDestructiveEc2Actions", "Effect": "Deny", "Action": SUPPORT_DENIED_ACTIONS,
+                          "Resource": "*"}]}),
+        PermissionSet(name="OnCall",
+                      description="Read-only, plus restarts and scaling inside the configured on-call window"
+                      + ("" if window else " (no window configured: read-only)") + ".",
+                      session_duration="PT2H", aws_managed_policies=["ReadOnlyAccess"], inline_policy=on_call_inline),
+        PermissionSet(name="SessionManager",
+                      description="Shell and port forwarding through Session Manager with the approved documents only.",
+                      session_duration="PT4H", customer_managed_policies=[session_manager_policy_name(names)]),
+    ]  # fmt: skip
+
+
+def catalog_customer_managed_policies(names: PartitionNames) -> list[CustomerManagedPolicy]:
+    return [
+        CustomerManagedPolicy(
+            name=session_manager_policy_name(names),
+            description="Session Manager through the approved session documents only (Identity Center SessionManager)",
+            document=session_manager_document(names),
+        )
+    ]
+
+
+def _utc(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def with_partition(document: Any, partition: str) -> Any:
+    """Fill `${partition}` into a policy document from the config."""
+    return json.loads(json.dumps(document).replace(PARTITION_PLACEHOLDER, partition))
+
+
+@dataclass(frozen=True)
+class AccessModel:
+    """Permission sets and customer-managed policies of one partition, documents resolved."""
+
+    permission_sets: dict[str, PermissionSet]
+    customer_managed_policies: dict[str, CustomerManagedPolicy]
+
+    def policies_of(self, permission_set: str) -> list[str]:
+        """Customer-managed policies (boundary included) that must exist in an account before the set is assigned."""
+        pset = self.permission_sets[permission_set]
+        names = list(pset.customer_managed_policies)
+        if pset.permissions_boundary and pset.permissions_boundary.customer_managed_policy:
+            names.append(pset.permissions_boundary.customer_managed_policy)
+        return list(dict.fromkeys(names))
+
+
+def access_model(config: OrgConfig, names: PartitionNames) -> AccessModel:
+    ic = config.identity_center
+    sets: dict[str, PermissionSet] = {}
+    policies: dict[str, CustomerManagedPolicy] = {}
+    if ic.catalog:
+        sets.update((s.name, s) for s in catalog(config, names))
+        policies.update((c.name, c) for c in catalog_customer_managed_policies(names))
+    for pset in ic.permission_sets:
+        inline = with_partition(pset.inline_policy, names.partition) if pset.inline_policy else None
+        sets[pset.name] = pset.model_copy(update={"inline_policy": inline})
+    for policy in ic.customer_managed_policies:
+        policies[policy.name] = policy.model_copy(update={"document": with_partition(policy.document, names.partition)})
+    return AccessModel(sets, policies)
+
+
+@dataclass(frozen=True, order=True)
+class AccountAssignment:
+    """One group getting one permission set in one account (the account is the Access stack's)."""
+
+    permission_set: str
+    group_id: str
+    group_name: str
+
+
+def identity_center_admin(config: OrgConfig, partition: str) -> str:
+    """Name of the account Identity Center is administered from: the delegated admin, or the management account."""
+    part = config.partitions[partition]
+    return part.identity_center.delegated_admin_account or part.management_account
+
+
+def assignments_by_account(config: OrgConfig) -> dict[str, list[AccountAssignment]]:
+    """Assignments expanded to accounts (OUs include their sub-OUs), deduplicated, by account name."""
+    from config.targets import accounts_of
+
+    out: dict[str, set[AccountAssignment]] = {}
+    for assignment in config.identity_center.assignments:
+        if assignment.partition not in config.partitions:
+            continue
+        item = AccountAssignment(assignment.permission_set, assignment.group_id, assignment.group_name)
+        for account in accounts_of(config, assignment.partition, assignment.targets):
+            out.setdefault(account.name, set()).add(item)
+    return {name: sorted(items) for name, items in out.items()}
+
+
+def inline_policy_size(document: dict[str, Any]) -> tuple[int, int]:
+    """(bytes of the JSON as stored, characters not counting whitespace)."""
+    text = json.dumps(document, separators=(",", ":"))
+    return len(text.encode()), len(re.sub(r"\s", "", text))
+
+
+def duration_hours(duration: str) -> float:
+    match = re.fullmatch(r"PT(?:(\d+)H)?(?:(\d+)M)?", duration)
+    if not match:
+        return 0.0
+    return int(match.group(1) or 0) + int(match.group(2) or 0) / 60

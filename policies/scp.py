@@ -1,0 +1,410 @@
+"""The service control policy library, generated per partition, and its budgets (size and count per target).
+
+Every ARN is built from the partition: a GovCloud Deny that names `arn:aws:` silently never matches.
+
+Each library policy becomes one SCP named `<prefix>-scp-<policy>`, attached where the config says (default:
+the root). Two mechanisms keep the quotas without hand-tuned JSON:
+
+- an SCP larger than `max_policy_chars` (minified) is split by statements into numbered parts (`-1`, `-2`);
+- when a root, OU or account would carry more SCPs than `max_policies_per_target` (FullAWSAccess and
+  reserved slots included), the policies of the partition that share the same targets are packed into
+  combined documents (`<prefix>-scp-guardrails-<hash>-<n>`), statements unchanged.
+
+What is still over after that is a config error naming the policy or target and by how much.
+
+Exemptions are conditions, never missing statements: the deployment role (`ArnNotLike aws:PrincipalArn`)
+where the baseline must act, and excluded accounts (`StringNotEquals aws:PrincipalAccount`) on every
+statement of an attachment that has `exclude_accounts`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from config.naming import LEGACY_BOT_TAG, NETWORK_RESTRICTED_TAG, SESSION_PREFERENCES_DOCUMENT, PartitionNames
+from config.targets import Target, excluded_account_ids, targets_in
+
+if TYPE_CHECKING:
+    from config.models import OrgConfig
+
+Statement = dict[str, Any]
+VERSION = "2012-10-17"
+
+# Services whose calls are global (or land in us-east-1 / us-gov-west-1) and must not be region-locked.
+GLOBAL_SERVICE_ACTIONS = (
+    "account:*", "acm:*", "aws-marketplace-management:*", "aws-marketplace:*", "aws-portal:*", "billing:*",
+    "budgets:*", "ce:*", "cloudfront:*", "consolidatedbilling:*", "cur:*", "directconnect:*",
+    "ec2:DescribeRegions", "ec2:DescribeTransitGateways", "ec2:DescribeVpnGateways", "fms:*", "freetier:*",
+    "globalaccelerator:*", "health:*", "iam:*", "importexport:*", "invoicing:*", "networkmanager:*",
+    "organizations:*", "payments:*", "pricing:*", "route53-recovery-cluster:*",
+    "route53-recovery-control-config:*", "route53-recovery-readiness:*", "route53:*", "route53domains:*",
+    "s3:GetAccountPublic*", "s3:ListAllMyBuckets", "s3:ListMultiRegionAccessPoints", "s3:PutAccountPublic*",
+    "shield:*", "sts:*", "support:*", "supportplans:*", "sustainability:*", "tax:*", "trustedadvisor:*",
+    "waf-regional:*", "waf:*", "wafv2:*", "wellarchitected:*",
+)  # fmt: skip
+
+
+def minified(document: dict[str, Any]) -> str:
+    """How Organizations counts an SCP: whitespace is kept when saved through the API, so it is removed here."""
+    return json.dumps(document, separators=(",", ":"))
+
+
+def document(statements: list[Statement]) -> dict[str, Any]:
+    return {"Version": VERSION, "Statement": statements}
+
+
+# --- the library -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Library:
+    """Builds each library policy's statements for one partition."""
+
+    names: PartitionNames
+    deployment_role_patterns: tuple[str, ...]
+    network_cidrs: tuple[str, ...] = ()
+    network_vpc_endpoints: tuple[str, ...] = ()
+
+    @property
+    def _p(self) -> str:
+        return self.names.partition
+
+    def _role_arns(self, *patterns: str) -> list[str]:
+        return [f"arn:{self._p}:iam::*:role/{pattern}" for pattern in patterns]
+
+    def _unless_deploying(self, condition: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The condition plus: not the role the baseline is deployed with."""
+        out = dict(condition or {})
+        out["ArnNotLike"] = {"aws:PrincipalArn": self._role_arns(*self.deployment_role_patterns)}
+        return out
+
+    def statements(self, policy: str, regions: list[str] | None = None) -> list[Statement]:
+        builders = {
+            "deny-leave-organization": self.deny_leave_organization,
+            "deny-root-user": self.deny_root_user,
+            "protect-baseline": self.protect_baseline,
+            "deny-iam-users": self.deny_iam_users,
+            "protect-account-settings": self.protect_account_settings,
+            "network-restricted-credentials": self.network_restricted_credentials,
+        }
+        if policy == "region-lock":
+            return self.region_lock(regions or [])
+        return builders[policy]()
+
+    def deny_leave_organization(self) -> list[Statement]:
+        return [{"Sid": "DenyLeaveOrganization", "Effect": "Deny", "Action": "organizations:LeaveOrganization",
+                 "Resource": "*"}]  # fmt: skip
+
+    def deny_root_user(self) -> list[Statement]:
+        # Centralized root access sessions (sts:AssumeRoot from the management account) carry aws:AssumedRoot.
+        return [{
+            "Sid": "DenyRootUser", "Effect": "Deny", "Action": "*", "Resource": "*",
+            "Condition": {"ArnLike": {"aws:PrincipalArn": f"arn:{self._p}:iam::*:root"},
+                          "Null": {"aws:AssumedRoot": "true"}},
+        }]  # fmt: skip
+
+    def region_lock(self, regions: list[str]) -> list[Statement]:
+        return [{
+            "Sid": "DenyOutsideAllowedRegions", "Effect": "Deny", "NotAction": list(GLOBAL_SERVICE_ACTIONS),
+            "Resource": "*",
+            "Condition": self._unless_deploying({"StringNotEquals": {"aws:RequestedRegion": sorted(regions)}}),
+        }]  # fmt: skip
+
+    def protect_baseline(self) -> list[Statement]:
+        n, p, bp = self.names, self._p, self.names.baseline_prefix
+        buckets = [f"arn:{p}:s3:::{b}" for b in (n.trail_bucket, n.access_log_bucket, n.session_log_bucket)]
+        deny = [
+            ("ProtectOrgTrail", [
+                "cloudtrail:DeleteTrail", "cloudtrail:PutEventSelectors", "cloudtrail:PutInsightSelectors",
+                "cloudtrail:StopLogging", "cloudtrail:UpdateTrail"], [n.trail_arn]),
+            ("ProtectLogBuckets", [
+                "s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutBucketLogging",
+                "s3:PutBucketObjectLockConfiguration", "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy",
+                "s3:PutBucketPublicAccessBlock", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration",
+                "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration"], buckets),
+            ("ProtectLogObjects", [
+                "s3:BypassGovernanceRetention", "s3:DeleteObject", "s3:DeleteObjectVersion",
+                "s3:PutObjectLegalHold", "s3:PutObjectRetention"], [f"{b}/*" for b in buckets]),
+            ("ProtectBaselineKeyAliases", ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
+             [f"arn:{p}:kms:*:*:{n.key_alias_pattern}"]),
+            ("ProtectBaselineRoles", [
+                "iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePermissionsBoundary",
+                "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary",
+                "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
+                "iam:UpdateRoleDescription", "iam:AddRoleToInstanceProfile", "iam:DeleteInstanceProfile",
+                "iam:RemoveRoleFromInstanceProfile", "iam:CreatePolicyVersion", "iam:DeletePolicy",
+                "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"],
+             [f"arn:{p}:iam::*:role/{bp}*", f"arn:{p}:iam::*:instance-profile/{bp}*",
+              f"arn:{p}:iam::*:policy/{bp}*"]),
+            ("ProtectAlertTopics", [
+                "sns:AddPermission", "sns:DeleteTopic", "sns:PutDataProtectionPolicy", "sns:RemovePermission",
+                "sns:SetTopicAttributes"], [f"arn:{p}:sns:*:*:{bp}*"]),
+            ("ProtectAlertRulesAndBuses", [
+                "events:DeleteEventBus", "events:DeleteRule", "events:DisableRule", "events:PutPermission",
+                "events:PutRule", "events:PutTargets", "events:RemovePermission", "events:RemoveTargets",
+                "events:UpdateEventBus"],
+             [f"arn:{p}:events:*:*:rule/{bp}*", f"arn:{p}:events:*:*:rule/*/{bp}*",
+              f"arn:{p}:events:*:*:event-bus/{bp}*"]),
+            ("ProtectBackupVaults", [
+                "backup:DeleteBackupVault", "backup:DeleteBackupVaultAccessPolicy",
+                "backup:DeleteBackupVaultLockConfiguration", "backup:PutBackupVaultAccessPolicy",
+                "backup:PutBackupVaultLockConfiguration"], [f"arn:{p}:backup:*:*:backup-vault:{bp}*"]),
+            ("ProtectSessionDocuments", [
+                "ssm:CreateDocument", "ssm:DeleteDocument", "ssm:ModifyDocumentPermission", "ssm:UpdateDocument",
+                "ssm:UpdateDocumentDefaultVersion"],
+             [f"arn:{p}:ssm:*:*:document/{SESSION_PREFERENCES_DOCUMENT}", f"arn:{p}:ssm:*:*:document/{bp}*"]),
+            # AWS Config, GuardDuty and Security Hub: always protected from being turned off, whoever enabled them.
+            ("ProtectSecurityServices", [
+                "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel",
+                "config:DeleteRetentionConfiguration", "config:StopConfigurationRecorder",
+                "guardduty:DeleteDetector", "guardduty:DeleteMembers", "guardduty:DisassociateFromAdministratorAccount",
+                "guardduty:DisassociateFromMasterAccount", "guardduty:DisassociateMembers",
+                "guardduty:StopMonitoringMembers", "guardduty:UpdateDetector",
+                "securityhub:BatchDisableStandards", "securityhub:DeleteMembers", "securityhub:DisableSecurityHub",
+                "securityhub:DisassociateFromAdministratorAccount", "securityhub:DisassociateFromMasterAccount",
+                "securityhub:DisassociateMembers"], ["*"]),
+        ]  # fmt: skip
+        statements = [
+            {"Sid": sid, "Effect": "Deny", "Action": actions, "Resource": resources if len(resources) > 1 else resources[0],
+             "Condition": self._unless_deploying()}
+            for sid, actions, resources in deny
+        ]  # fmt: skip
+        # Key ARNs are not known before deployment: the baseline's keys are recognized by their aliases.
+        statements.insert(3, {
+            "Sid": "ProtectBaselineKeys", "Effect": "Deny",
+            "Action": ["kms:CancelKeyDeletion", "kms:DeleteImportedKeyMaterial", "kms:DisableKey",
+                       "kms:DisableKeyRotation", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"],
+            "Resource": "*",
+            "Condition": self._unless_deploying({"ForAnyValue:StringLike": {"kms:ResourceAliases": n.key_alias_pattern}}),
+        })  # fmt: skip
+        return statements
+
+    def deny_iam_users(self) -> list[Statement]:
+        # People sign in through Identity Center; nobody creates IAM users or console passwords. A legacy bot user
+        # tagged baseline:legacy-bot-migration=true may still get new access keys until it is migrated; only the
+        # deployment and breakglass roles may set that tag (every breakglass use alerts).
+        tag_setters = self._role_arns(*self.deployment_role_patterns, self.names.breakglass_role)
+        return [
+            {"Sid": "DenyIamUsersAndPasswords", "Effect": "Deny",
+             "Action": ["iam:CreateLoginProfile", "iam:CreateUser", "iam:UpdateLoginProfile"], "Resource": "*"},
+            {"Sid": "DenyAccessKeysExceptLegacyBots", "Effect": "Deny", "Action": "iam:CreateAccessKey",
+             "Resource": "*", "Condition": {"StringNotEquals": {f"aws:ResourceTag/{LEGACY_BOT_TAG}": "true"}}},
+            {"Sid": "ProtectLegacyBotTag", "Effect": "Deny", "Action": "iam:TagUser", "Resource": "*",
+             "Condition": {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": [LEGACY_BOT_TAG]},
+                           "ArnNotLike": {"aws:PrincipalArn": tag_setters}}},
+        ]  # fmt: skip
+
+    def protect_account_settings(self) -> list[Statement]:
+        # The account-level Block Public Access call (put or delete) cannot be told apart by condition: only the
+        # deployment role may make it, so the baseline can turn it on.
+        return [
+            {"Sid": "ProtectS3AccountPublicAccessBlock", "Effect": "Deny", "Action": "s3:PutAccountPublicAccessBlock",
+             "Resource": "*", "Condition": self._unless_deploying()},
+            {"Sid": "DenyDisablingEbsDefaultEncryption", "Effect": "Deny",
+             "Action": "ec2:DisableEbsEncryptionByDefault", "Resource": "*"},
+        ]  # fmt: skip
+
+    def network_restricted_credentials(self) -> list[Statement]:
+        # Outside the allowed networks, unless an AWS service calls on the principal's behalf. Through a VPC endpoint
+        # aws:SourceIp is absent: only the listed endpoints are allowed then.
+        condition: dict[str, Any] = {
+            "StringEquals": {f"aws:PrincipalTag/{NETWORK_RESTRICTED_TAG}": "true"},
+            "NotIpAddressIfExists": {"aws:SourceIp": list(self.network_cidrs)},
+            "BoolIfExists": {"aws:ViaAWSService": "false"},
+        }
+        if self.network_vpc_endpoints:
+            condition["StringNotEqualsIfExists"] = {"aws:SourceVpce": list(self.network_vpc_endpoints)}
+        return [
+            {"Sid": "DenyNetworkRestrictedOutsideAllowedNetworks", "Effect": "Deny", "Action": "*", "Resource": "*",
+             "Condition": condition},
+            # The tag is the restriction: nobody but the deployment role sets or removes it, on the principal or
+            # as a session tag (which would override the principal's).
+            {"Sid": "ProtectNetworkRestrictedTag", "Effect": "Deny",
+             "Action": ["iam:TagRole", "iam:TagUser", "iam:UntagRole", "iam:UntagUser", "sts:TagSession"],
+             "Resource": "*",
+             "Condition": self._unless_deploying(
+                 {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": [NETWORK_RESTRICTED_TAG]}})},
+        ]  # fmt: skip
+
+
+def library_for(config: OrgConfig, names: PartitionNames) -> Library:
+    network = config.network_restriction
+    return Library(
+        names=names,
+        deployment_role_patterns=tuple(config.service_control_policies.deployment_role_patterns),
+        network_cidrs=tuple(network.allowed_cidrs) if network else (),
+        network_vpc_endpoints=tuple(network.allowed_vpc_endpoints) if network else (),
+    )
+
+
+def enabled_policies(config: OrgConfig) -> list[str]:
+    from config.models import SCP_NAMES
+
+    scps = config.service_control_policies
+    return [
+        name
+        for name in SCP_NAMES
+        if scps.attachment(name).enabled and (name != "network-restricted-credentials" or config.network_restriction)
+    ]
+
+
+# --- attachments, splitting, packing -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scp:
+    """One SCP document and where it is attached."""
+
+    name: str
+    policies: tuple[str, ...]  # library policies whose statements it holds
+    statements: tuple[Statement, ...]
+    targets: tuple[Target, ...]
+
+    @property
+    def document(self) -> dict[str, Any]:
+        return document(list(self.statements))
+
+    @property
+    def content(self) -> str:
+        return minified(self.document)
+
+    @property
+    def target_ids(self) -> list[str]:
+        return sorted(t.id for t in self.targets if t.id)
+
+    @property
+    def description(self) -> str:
+        where = ", ".join(t.label for t in self.targets)
+        return f"org-baseline guardrails ({', '.join(self.policies)}) attached to {where}"[:512]
+
+
+@dataclass
+class Budget:
+    """The SCPs of one partition, and what does not fit its quotas."""
+
+    partition: str
+    scps: list[Scp] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (config path, message)
+
+
+def _with_exclusions(statements: list[Statement], excluded: list[str]) -> list[Statement]:
+    if not excluded:
+        return statements
+    out = []
+    for statement in statements:
+        condition = {op: dict(keys) for op, keys in statement.get("Condition", {}).items()}
+        condition.setdefault("StringNotEquals", {})["aws:PrincipalAccount"] = excluded
+        out.append({**statement, "Condition": condition})
+    return out
+
+
+def _split(name: str, policies: tuple[str, ...], statements: list[Statement], targets: tuple[Target, ...],
+           limit: int) -> tuple[list[Scp], list[Statement]]:  # fmt: skip
+    """Pack statements in order into as few documents under `limit` as possible; returns (scps, too-big statements)."""
+    parts: list[list[Statement]] = [[]]
+    too_big = []
+    for statement in statements:
+        if len(minified(document([statement]))) > limit:
+            too_big.append(statement)
+        elif len(minified(document([*parts[-1], statement]))) <= limit:
+            parts[-1].append(statement)
+        else:
+            parts.append([statement])
+    parts = [part for part in parts if part]
+    if len(parts) == 1:
+        return [Scp(name, policies, tuple(parts[0]), targets)], too_big
+    return [Scp(f"{name}-{i}", policies, tuple(part), targets) for i, part in enumerate(parts, 1)], too_big
+
+
+def partition_budget(config: OrgConfig, partition: str, names: PartitionNames) -> Budget:
+    """The partition's SCPs after splitting (and packing, if a target is over its count), with every problem."""
+    scps_config = config.service_control_policies
+    settings = scps_config.settings(partition)
+    library = library_for(config, names)
+    budget = Budget(partition)
+    where = f"partitions.{partition}"
+    units: list[tuple[str, tuple[str, ...], list[Statement], tuple[Target, ...]]] = []
+    for policy in enabled_policies(config):
+        attachment = scps_config.attachment(policy)
+        targets = tuple(targets_in(config, partition, attachment.targets))
+        if not targets:
+            continue
+        excluded = excluded_account_ids(config, partition, attachment.targets)
+        part = config.partitions[partition]
+        units.append((names.scp_name(policy), (policy,),
+                      _with_exclusions(library.statements(policy, part.allowed_regions), excluded), targets))  # fmt: skip
+        if policy == "region-lock":
+            for override in settings.region_overrides:
+                ous = {ou.path: ou for ou in part.organizational_units}
+                if override.organizational_unit not in ous:
+                    continue  # reported by the semantic checks
+                ou = ous[override.organizational_unit]
+                slug = ou.path.lower().replace("/", "-").replace(" ", "-").replace("_", "-").replace(".", "-")
+                units.append((names.scp_name(f"region-lock-{slug}"), (policy,),
+                              _with_exclusions(library.statements(policy, override.allowed_regions), excluded),
+                              (Target("ou", ou.path, ou.id),)))  # fmt: skip
+
+    limit = settings.max_policy_chars
+    for name, policies, statements, targets in units:
+        scps, too_big = _split(name, policies, statements, targets, limit)
+        budget.scps += scps
+        for statement in too_big:
+            size = len(minified(document([statement])))
+            budget.problems.append((
+                f"service_control_policies.policies.{policies[0]}",
+                f"policy {policies[0]} for {where}: statement {statement.get('Sid')} alone is {size:,} characters "
+                f"minified, {size - limit:,} over the {limit:,} limit (max_policy_chars); a statement cannot be "
+                "split: shorten its lists (regions, CIDRs, excluded accounts) or raise the limit",
+            ))  # fmt: skip
+
+    if _over_count(budget.scps, settings):
+        budget.scps = _packed(budget.scps, names, limit)
+    for target, count in _over_count(budget.scps, settings).items():
+        quota = settings.max_policies_per_target
+        budget.problems.append((
+            f"service_control_policies.partitions.{partition}.max_policies_per_target",
+            f"{target.label} in {where} would have {count} SCPs attached (FullAWSAccess, "
+            f"{settings.reserved_slots} reserved, {count - 1 - settings.reserved_slots} from the library even after "
+            f"packing policies that share targets), {count - quota} over the limit of {quota}",
+        ))  # fmt: skip
+    return budget
+
+
+def _over_count(scps: list[Scp], settings: Any) -> dict[Target, int]:
+    counts: dict[Target, int] = {}
+    for scp in scps:
+        for target in scp.targets:
+            counts[target] = counts.get(target, 1 + settings.reserved_slots) + 1  # FullAWSAccess counts 1
+    return {t: c for t, c in counts.items() if c > settings.max_policies_per_target}
+
+
+def _packed(scps: list[Scp], names: PartitionNames, limit: int) -> list[Scp]:
+    """Combine the documents that share exactly the same targets, keeping statement order."""
+    groups: dict[tuple[Target, ...], list[Scp]] = {}
+    for scp in scps:
+        groups.setdefault(scp.targets, []).append(scp)
+    packed: list[Scp] = []
+    for targets, members in groups.items():
+        if len(members) == 1:
+            packed += members
+            continue
+        key = hashlib.sha256(",".join(f"{t.kind}:{t.name}" for t in targets).encode()).hexdigest()[:8]
+        policies = tuple(dict.fromkeys(p for m in members for p in m.policies))
+        statements = _unique_sids([s for m in members for s in m.statements])
+        parts, _ = _split(names.scp_name(f"guardrails-{key}"), policies, statements, targets, limit)
+        packed += parts
+    return packed
+
+
+def _unique_sids(statements: list[Statement]) -> list[Statement]:
+    """Sids must be unique within a document (e.g. two region locks packed together)."""
+    seen: dict[str, int] = {}
+    out = []
+    for statement in statements:
+        sid = statement.get("Sid", "")
+        seen[sid] = seen.get(sid, 0) + 1
+        out.append(statement if seen[sid] == 1 else {**statement, "Sid": f"{sid}{seen[sid]}"})
+    return out

@@ -1,0 +1,41 @@
+"""Identity Center assignments into one account. One stack per target account, deployed in the Identity Center
+admin account: onboarding an account adds a stack and changes no other, and no stack grows with the org."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+
+from config.naming import PartitionNames
+from constructs import Construct
+from constructs.account_assignments import AccountAssignments
+from policies.permission_sets import AccountAssignment
+
+
+class AccessStack(cdk.Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        names: PartitionNames,
+        admin_account_id: str,
+        instance_arn: str,
+        account_name: str,
+        account_id: str,
+        assignments: list[AccountAssignment],
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=cdk.Environment(account=admin_account_id, region=names.home_region),
+            description=f"org-baseline: Identity Center assignments into account {account_name} "
+            "(deploy after the IdentityCenter stack and the account's home-region baseline)",
+        )
+        self.assignments = AccountAssignments(
+            self,
+            "Assignments",
+            names=names,
+            instance_arn=instance_arn,
+            account_id=account_id,
+            assignments=assignments,
+        )
