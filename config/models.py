@@ -316,7 +316,10 @@ class PermissionSet(Model):
     )
     inline_policy: PolicyDocument | None = Field(default=None, description="One inline IAM policy document.")
     permissions_boundary: PermissionsBoundary | None = None
-    relay_state: HttpsUrl | None = Field(default=None, description="Console URL users land on after sign-in.")
+    relay_state: HttpsUrl | None = Field(
+        default=None,
+        description="Console URL users land on after sign-in; ${console} becomes the partition's console host.",
+    )
 
 
 class Assignment(Model):

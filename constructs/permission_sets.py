@@ -32,9 +32,15 @@ class PermissionSets(Construct):
             if pset.permissions_boundary is not None:
                 pb = pset.permissions_boundary
                 boundary = (
-                    {"managed_policy_arn": names.aws_managed_policy_arn(pb.aws_managed_policy)}
+                    sso.CfnPermissionSet.PermissionsBoundaryProperty(
+                        managed_policy_arn=names.aws_managed_policy_arn(pb.aws_managed_policy)
+                    )
                     if pb.aws_managed_policy
-                    else {"customer_managed_policy_reference": {"name": pb.customer_managed_policy, "path": "/"}}
+                    else sso.CfnPermissionSet.PermissionsBoundaryProperty(
+                        customer_managed_policy_reference=sso.CfnPermissionSet.CustomerManagedPolicyReferenceProperty(
+                            name=pb.customer_managed_policy or "", path="/"
+                        )
+                    )
                 )
             resource = sso.CfnPermissionSet(
                 self,

@@ -22,6 +22,8 @@ INLINE_POLICY_MAX_BYTES = 32768
 INLINE_POLICY_MAX_CHARS = 10240  # not counting whitespace
 MAX_ATTACHED_POLICIES = 20  # AWS managed plus customer managed
 PARTITION_PLACEHOLDER = "${partition}"
+CONSOLE_PLACEHOLDER = "${console}"  # in relay_state: the partition's console host
+CONSOLE_HOST = {"aws": "console.aws.amazon.com", "aws-us-gov": "console.amazonaws-us-gov.com"}
 
 # Destructive EC2 actions Support is explicitly denied, whatever else it may get later.
 SUPPORT_DENIED_ACTIONS = [
@@ -136,7 +138,8 @@ def access_model(config: OrgConfig, names: PartitionNames) -> AccessModel:
         policies.update((c.name, c) for c in catalog_customer_managed_policies(names))
     for pset in ic.permission_sets:
         inline = with_partition(pset.inline_policy, names.partition) if pset.inline_policy else None
-        sets[pset.name] = pset.model_copy(update={"inline_policy": inline})
+        relay = pset.relay_state.replace(CONSOLE_PLACEHOLDER, CONSOLE_HOST[names.partition]) if pset.relay_state else None
+        sets[pset.name] = pset.model_copy(update={"inline_policy": inline, "relay_state": relay})
     for policy in ic.customer_managed_policies:
         policies[policy.name] = policy.model_copy(update={"document": with_partition(policy.document, names.partition)})
     return AccessModel(sets, policies)

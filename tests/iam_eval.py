@@ -1,0 +1,182 @@
+"""A small IAM policy evaluator for decision tests: does a set of policies deny, allow or not decide a request?
+
+It implements what the SCPs and permission sets here use, following the IAM policy evaluation rules:
+explicit Deny overrides Allow; Action/NotAction (case-insensitive, `*` and `?`); Resource/NotResource (ARN
+text, case-sensitive, policy variables such as `${aws:userid}` filled from the request context); condition
+operators String*, Arn*, Bool, Null, IpAddress/NotIpAddress, Date*, Numeric*, each with `...IfExists` and the
+`ForAnyValue:`/`ForAllValues:` set prefixes. Several keys in an operator, and several operators, must all
+match; several values of one key match if any does (for negated operators: if none does). A key missing from
+the request makes a positive operator false and a negated one true, `...IfExists` true, `ForAnyValue` false
+and `ForAllValues` true.
+
+Not implemented (not used here): Principal/NotPrincipal, `*Equals` variants of Date/Numeric beyond the basic
+ones, binary operators. `tests/test_iam_eval.py` tests the evaluator itself.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+Value = str | list[str]
+
+NEGATED = {
+    "StringNotEquals": "StringEquals",
+    "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+    "StringNotLike": "StringLike",
+    "ArnNotEquals": "ArnEquals",
+    "ArnNotLike": "ArnLike",
+    "NotIpAddress": "IpAddress",
+    "NumericNotEquals": "NumericEquals",
+    "DateNotEquals": "DateEquals",
+}
+
+
+@dataclass
+class Request:
+    action: str
+    resource: str = "*"
+    context: dict[str, Value] = field(default_factory=dict)  # condition keys; names are case-insensitive
+
+    def value(self, key: str) -> list[str] | None:
+        for name, value in self.context.items():
+            if name.lower() == key.lower():
+                return value if isinstance(value, list) else [value]
+        return None
+
+
+def _wildcard(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(f"^{body}$", re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+
+
+def wildcard_match(pattern: str, text: str, *, ignore_case: bool = False) -> bool:
+    return bool(_wildcard(pattern, ignore_case=ignore_case).match(text))
+
+
+def arn_match(pattern: str, arn: str) -> bool:
+    """ArnLike: each of the six colon-separated parts matches on its own (wildcards stay within a part,
+    except in the last part, the resource, which may itself contain colons)."""
+    p_parts, a_parts = pattern.split(":", 5), arn.split(":", 5)
+    if len(p_parts) != 6 or len(a_parts) != 6:
+        return False
+    return all(wildcard_match(p, a) for p, a in zip(p_parts, a_parts, strict=True))
+
+
+def _substitute(text: str, request: Request) -> str:
+    def replace(match: re.Match[str]) -> str:
+        value = request.value(match.group(1))
+        return value[0] if value else match.group(0)
+
+    return re.sub(r"\$\{([^}]+)\}", replace, text)
+
+
+def _positive(base: str, policy_value: str, request_value: str) -> bool:
+    if base == "StringEquals":
+        return request_value == policy_value
+    if base == "StringEqualsIgnoreCase":
+        return request_value.lower() == policy_value.lower()
+    if base == "StringLike":
+        return wildcard_match(policy_value, request_value)
+    if base in ("ArnEquals", "ArnLike"):
+        return arn_match(policy_value, request_value)
+    if base == "Bool":
+        return request_value.lower() == policy_value.lower()
+    if base == "IpAddress":
+        try:
+            return ipaddress.ip_address(request_value) in ipaddress.ip_network(policy_value, strict=False)
+        except ValueError:
+            return False
+    if base.startswith("Date"):
+        r, p = _date(request_value), _date(policy_value)
+        return {"DateEquals": r == p, "DateGreaterThan": r > p, "DateGreaterThanEquals": r >= p,
+                "DateLessThan": r < p, "DateLessThanEquals": r <= p}[base]  # fmt: skip
+    if base.startswith("Numeric"):
+        r, p = float(request_value), float(policy_value)
+        return {"NumericEquals": r == p, "NumericGreaterThan": r > p, "NumericGreaterThanEquals": r >= p,
+                "NumericLessThan": r < p, "NumericLessThanEquals": r <= p}[base]  # fmt: skip
+    raise ValueError(f"condition operator {base!r} is not implemented by the test evaluator")
+
+
+def _date(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def condition_matches(operator: str, key: str, policy_values: Any, request: Request) -> bool:
+    values = [str(v).lower() if isinstance(v, bool) else str(v) for v in _as_list(policy_values)]
+    set_op = None
+    if ":" in operator and operator.split(":", 1)[0] in ("ForAnyValue", "ForAllValues"):
+        set_op, operator = operator.split(":", 1)
+    if_exists = operator.endswith("IfExists")
+    base = operator.removesuffix("IfExists")
+    present = request.value(key)
+
+    if base == "Null":
+        return (present is None) == (values[0].lower() == "true")
+    if present is None:
+        if if_exists:
+            return True
+        if set_op == "ForAllValues":
+            return True
+        if set_op == "ForAnyValue":
+            return False
+        return base in NEGATED
+
+    def single(request_value: str) -> bool:
+        if base in NEGATED:
+            return not any(_positive(NEGATED[base], v, request_value) for v in values)
+        return any(_positive(base, v, request_value) for v in values)
+
+    if set_op == "ForAllValues":
+        return all(single(r) for r in present)
+    # ForAnyValue, and a single-valued key (a multivalued key without a set operator: any value).
+    return any(single(r) for r in present)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def statement_applies(statement: dict[str, Any], request: Request) -> bool:
+    if "Action" in statement:
+        if not any(wildcard_match(a, request.action, ignore_case=True) for a in _as_list(statement["Action"])):
+            return False
+    elif not ("NotAction" in statement and not any(
+        wildcard_match(a, request.action, ignore_case=True) for a in _as_list(statement["NotAction"])
+    )):  # fmt: skip
+        return False
+    if "Resource" in statement:
+        if not any(wildcard_match(_substitute(r, request), request.resource) for r in _as_list(statement["Resource"])):
+            return False
+    elif "NotResource" in statement and any(
+        wildcard_match(_substitute(r, request), request.resource) for r in _as_list(statement["NotResource"])
+    ):
+        return False
+    for operator, keys in statement.get("Condition", {}).items():
+        for key, policy_values in keys.items():
+            if not condition_matches(operator, key, policy_values, request):
+                return False
+    return True
+
+
+def evaluate(documents: list[dict[str, Any]], request: Request) -> str:
+    """"Deny" (an explicit Deny applies), "Allow" (an Allow applies and no Deny) or "ImplicitDeny"."""
+    statements = [s for d in documents for s in _as_list(d["Statement"])]
+    applying = [s for s in statements if statement_applies(s, request)]
+    if any(s["Effect"] == "Deny" for s in applying):
+        return "Deny"
+    if any(s["Effect"] == "Allow" for s in applying):
+        return "Allow"
+    return "ImplicitDeny"
+
+
+def denying_sids(documents: list[dict[str, Any]], request: Request) -> list[str]:
+    """Sids of the Deny statements that apply: says why a request is denied when a test fails."""
+    statements = [s for d in documents for s in _as_list(d["Statement"])]
+    return [s.get("Sid", "?") for s in statements if s["Effect"] == "Deny" and statement_applies(s, request)]
+
+
+FULL_AWS_ACCESS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}

@@ -1,0 +1,129 @@
+"""The test evaluator itself: each rule the SCP decision tests rely on, with a case that matches and one that does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.iam_eval import FULL_AWS_ACCESS, Request, arn_match, condition_matches, evaluate, wildcard_match
+
+
+def doc(*statements):
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def deny(**fields):
+    return {"Effect": "Deny", "Resource": "*", **fields}
+
+
+def test_deny_overrides_allow_and_nothing_is_an_implicit_deny():
+    request = Request("s3:GetObject", "arn:aws:s3:::b/k")
+    assert evaluate([FULL_AWS_ACCESS], request) == "Allow"
+    assert evaluate([FULL_AWS_ACCESS, doc(deny(Action="s3:GetObject"))], request) == "Deny"
+    assert evaluate([doc(deny(Action="s3:PutObject"))], request) == "ImplicitDeny"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "action", "expected"),
+    [("s3:*", "s3:GetObject", True), ("S3:get*", "s3:GetObject", True), ("s3:Get?bject", "s3:GetObject", True),
+     ("s3:Put*", "s3:GetObject", False), ("iam:*", "s3:GetObject", False), ("*", "kms:Decrypt", True)],
+)  # fmt: skip
+def test_action_wildcards_are_case_insensitive(pattern, action, expected):
+    assert (evaluate([doc(deny(Action=pattern))], Request(action)) == "Deny") is expected
+
+
+def test_not_action_denies_everything_else():
+    policy = doc(deny(NotAction=["iam:*", "sts:*"]))
+    assert evaluate([policy], Request("ec2:RunInstances")) == "Deny"
+    assert evaluate([policy], Request("iam:CreateRole")) == "ImplicitDeny"
+
+
+def test_resource_and_not_resource():
+    policy = doc({"Effect": "Deny", "Action": "*", "Resource": "arn:aws:s3:::logs-*/*"})
+    assert evaluate([policy], Request("s3:DeleteObject", "arn:aws:s3:::logs-1/a/b")) == "Deny"
+    assert evaluate([policy], Request("s3:DeleteObject", "arn:aws:s3:::LOGS-1/a")) == "ImplicitDeny"  # case-sensitive
+    inverse = doc({"Effect": "Deny", "Action": "*", "NotResource": "arn:aws:s3:::logs-*"})
+    assert evaluate([inverse], Request("s3:DeleteBucket", "arn:aws:s3:::logs-1")) == "ImplicitDeny"
+    assert evaluate([inverse], Request("s3:DeleteBucket", "arn:aws:s3:::data")) == "Deny"
+
+
+def test_policy_variables_in_resources_come_from_the_context():
+    policy = doc({"Effect": "Allow", "Action": "ssm:TerminateSession",
+                  "Resource": "arn:aws:ssm:*:*:session/${aws:userid}-*"})  # fmt: skip
+    mine = Request("ssm:TerminateSession", "arn:aws:ssm:us-east-1:1:session/AROA1:alice-0a1b", {"aws:userid": "AROA1:alice"})
+    theirs = Request("ssm:TerminateSession", "arn:aws:ssm:us-east-1:1:session/AROA1:bob-0a1b", {"aws:userid": "AROA1:alice"})
+    assert evaluate([policy], mine) == "Allow"
+    assert evaluate([policy], theirs) == "ImplicitDeny"
+
+
+def test_arn_like_matches_part_by_part():
+    assert arn_match("arn:aws:iam::*:role/cdk-*", "arn:aws:iam::123456789012:role/cdk-exec")
+    assert not arn_match("arn:aws:iam::*:role/cdk-*", "arn:aws-us-gov:iam::123456789012:role/cdk-exec")
+    assert not arn_match("arn:aws:iam::*:root", "arn:aws:iam::123456789012:role/root")
+    assert not arn_match("arn:aws:iam::*:role/x", "not-an-arn")
+    assert wildcard_match("a?c", "abc") and not wildcard_match("a?c", "abbc")
+
+
+def _matches(operator, key, values, context):
+    return condition_matches(operator, key, values, Request("x:Y", context=context))
+
+
+@pytest.mark.parametrize(
+    ("operator", "values", "context", "expected"),
+    [
+        ("StringEquals", ["a", "b"], {"k": "b"}, True),  # several policy values: any
+        ("StringEquals", "a", {"k": "A"}, False),
+        ("StringEquals", "a", {}, False),  # missing key: positive operator is false
+        ("StringNotEquals", ["a", "b"], {"k": "b"}, False),  # negated: none may match
+        ("StringNotEquals", ["a", "b"], {"k": "c"}, True),
+        ("StringNotEquals", "a", {}, True),  # missing key: negated operator is true
+        ("StringEqualsIgnoreCase", "Tag:Key", {"k": "tag:key"}, True),
+        ("StringLike", "alias/corp-*", {"k": "alias/corp-trail"}, True),
+        ("StringLike", "alias/corp-*", {"k": "alias/other"}, False),
+        ("StringNotLike", "alias/corp-*", {"k": "alias/other"}, True),
+        ("ArnLike", "arn:aws:iam::*:root", {"k": "arn:aws:iam::123456789012:root"}, True),
+        ("ArnNotLike", ["arn:aws:iam::*:role/a-*", "arn:aws:iam::*:role/b"], {"k": "arn:aws:iam::1:role/b"}, False),
+        ("ArnNotLike", ["arn:aws:iam::*:role/a-*", "arn:aws:iam::*:role/b"], {"k": "arn:aws:iam::1:role/c"}, True),
+        ("Bool", "false", {"k": "false"}, True),
+        ("Bool", "false", {"k": "true"}, False),
+        ("Bool", "false", {}, False),
+        ("BoolIfExists", "false", {}, True),  # IfExists: missing key is true
+        ("BoolIfExists", "false", {"k": "true"}, False),
+        ("StringNotEqualsIfExists", "vpce-1", {"k": "vpce-1"}, False),
+        ("Null", "true", {}, True),
+        ("Null", "true", {"k": "x"}, False),
+        ("Null", "false", {"k": "x"}, True),
+        ("IpAddress", ["10.0.0.0/8"], {"k": "10.1.2.3"}, True),
+        ("NotIpAddress", ["10.0.0.0/8", "192.0.2.0/24"], {"k": "192.0.2.9"}, False),
+        ("NotIpAddress", ["10.0.0.0/8"], {"k": "203.0.113.1"}, True),
+        ("NotIpAddressIfExists", ["10.0.0.0/8"], {}, True),
+        ("DateGreaterThan", "2026-11-23T08:00:00Z", {"k": "2026-11-24T00:00:00Z"}, True),
+        ("DateLessThan", "2026-11-23T08:00:00Z", {"k": "2026-11-24T00:00:00Z"}, False),
+        ("NumericLessThan", "3600", {"k": "120"}, True),
+        ("ForAnyValue:StringLike", "alias/corp-*", {"k": ["alias/x", "alias/corp-key"]}, True),
+        ("ForAnyValue:StringLike", "alias/corp-*", {"k": ["alias/x"]}, False),
+        ("ForAnyValue:StringLike", "alias/corp-*", {}, False),  # missing: ForAnyValue is false
+        ("ForAllValues:StringEquals", ["a", "b"], {"k": ["a", "b"]}, True),
+        ("ForAllValues:StringEquals", ["a", "b"], {"k": ["a", "c"]}, False),
+        ("ForAllValues:StringEquals", ["a"], {}, True),  # missing: ForAllValues is true
+        ("ForAnyValue:StringEqualsIgnoreCase", ["Tag:Key"], {"k": ["other", "TAG:KEY"]}, True),
+    ],
+)
+def test_condition_operators(operator, values, context, expected):
+    assert _matches(operator, "k", values, context) is expected
+
+
+def test_condition_key_names_are_case_insensitive():
+    assert _matches("StringEquals", "aws:PrincipalTag/Team", "x", {"aws:principaltag/team": "x"})
+
+
+def test_all_keys_and_all_operators_must_match():
+    policy = doc(deny(Action="*", Condition={
+        "StringEquals": {"a": "1", "b": "2"}, "Bool": {"c": "true"}}))  # fmt: skip
+    assert evaluate([policy], Request("x:Y", context={"a": "1", "b": "2", "c": "true"})) == "Deny"
+    assert evaluate([policy], Request("x:Y", context={"a": "1", "b": "3", "c": "true"})) == "ImplicitDeny"
+    assert evaluate([policy], Request("x:Y", context={"a": "1", "b": "2", "c": "false"})) == "ImplicitDeny"
+
+
+def test_unknown_operators_fail_loudly():
+    with pytest.raises(ValueError, match="not implemented"):
+        _matches("BinaryEquals", "k", "x", {"k": "x"})
