@@ -355,7 +355,7 @@ def partition_budget(config: OrgConfig, partition: str, names: PartitionNames) -
             size = len(minified(document([statement])))
             budget.problems.append((
                 f"service_control_policies.policies.{policies[0]}",
-                f"policy {policies[0]} for {where}: statement {statement.get('Sid')} alone is {size:,} characters "
+                f"policy {name.removeprefix(names.scp_name(''))} for {where}: statement {statement.get('Sid')} alone is {size:,} characters "
                 f"minified, {size - limit:,} over the {limit:,} limit (max_policy_chars); a statement cannot be "
                 "split: shorten its lists (regions, CIDRs, excluded accounts) or raise the limit",
             ))  # fmt: skip

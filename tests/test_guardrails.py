@@ -1,0 +1,243 @@
+"""The Guardrails stack's SCP resources, the statements of each library policy, and the budgets (size, count)."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from config.loader import ConfigError
+from config.naming import partition_names
+from policies.scp import GLOBAL_SERVICE_ACTIONS, minified, partition_budget
+from tests.conftest import PARTITIONS
+
+EXPECTED_POLICIES = {
+    "aws": {
+        "examplecorp-scp-deny-leave-organization": ["r-k3x9"],
+        "examplecorp-scp-deny-root-user": ["r-k3x9"],
+        "examplecorp-scp-region-lock": ["r-k3x9"],
+        "examplecorp-scp-region-lock-sandbox": ["ou-k3x9-e2d7b184"],
+        "examplecorp-scp-protect-baseline": ["r-k3x9"],
+        "examplecorp-scp-deny-iam-users": ["r-k3x9"],
+        "examplecorp-scp-protect-account-settings": ["r-k3x9"],
+        "examplecorp-scp-network-restricted-credentials": ["r-k3x9"],
+    },
+    "aws-us-gov": {
+        "examplecorp-scp-deny-leave-organization": ["r-g7v4"],
+        "examplecorp-scp-deny-root-user": ["r-g7v4"],
+        "examplecorp-scp-region-lock": ["r-g7v4"],
+        "examplecorp-scp-protect-baseline": ["r-g7v4"],
+        "examplecorp-scp-deny-iam-users": ["r-g7v4"],
+        "examplecorp-scp-protect-account-settings": ["r-g7v4"],
+        "examplecorp-scp-network-restricted-credentials": ["r-g7v4"],
+    },
+}
+
+
+def policies_of(synth, partition) -> dict[str, dict]:
+    template = synth.templates[synth.only("guardrails", partition)]
+    return {
+        r["Properties"]["Name"]: r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Organizations::Policy"
+    }
+
+
+def statement(policy: dict, sid: str) -> dict:
+    (found,) = [s for s in policy["Content"]["Statement"] if s["Sid"] == sid]
+    return found
+
+
+@pytest.mark.parametrize("partition", PARTITIONS)
+def test_guardrails_stack_deploys_each_library_policy_where_configured(synth, partition, example_config):
+    names = partition_names(example_config, partition)
+    info = next(i for i in synth.infos if i.kind == "guardrails" and i.partition == partition)
+    assert info.stack.account == names.management_account_id and info.stack.region == names.home_region
+    assert info.stack.termination_protection is True
+    policies = policies_of(synth, partition)
+    assert {name: p["TargetIds"] for name, p in policies.items()} == EXPECTED_POLICIES[partition]
+    for policy in policies.values():
+        assert policy["Type"] == "SERVICE_CONTROL_POLICY"
+        assert policy["Content"]["Version"] == "2012-10-17"
+        assert len(minified(policy["Content"])) <= 10240
+        assert all(s["Effect"] == "Deny" for s in policy["Content"]["Statement"])
+
+
+@pytest.mark.parametrize("partition", PARTITIONS)
+def test_deployed_content_is_what_the_budget_measured(synth, partition, example_config):
+    budget = partition_budget(example_config, partition, partition_names(example_config, partition))
+    assert {s.name: s.document for s in budget.scps} == {n: p["Content"] for n, p in policies_of(synth, partition).items()}
+
+
+@pytest.mark.parametrize("partition", PARTITIONS)
+def test_root_user_statement(synth, partition):
+    policy = policies_of(synth, partition)["examplecorp-scp-deny-root-user"]
+    assert policy["Content"]["Statement"] == [{
+        "Sid": "DenyRootUser", "Effect": "Deny", "Action": "*", "Resource": "*",
+        "Condition": {"ArnLike": {"aws:PrincipalArn": f"arn:{partition}:iam::*:root"},
+                      "Null": {"aws:AssumedRoot": "true"}},
+    }]  # fmt: skip
+
+
+@pytest.mark.parametrize("partition", PARTITIONS)
+def test_region_lock_statement_exempts_global_services_deployment_role_and_excluded_account(
+    synth, partition, example_config
+):
+    part = example_config.partitions[partition]
+    lock = statement(policies_of(synth, partition)["examplecorp-scp-region-lock"], "DenyOutsideAllowedRegions")
+    excluded = {"aws": ["012345678929"], "aws-us-gov": []}[partition]
+    not_equals = {"aws:RequestedRegion": sorted(part.allowed_regions)}
+    if excluded:
+        not_equals["aws:PrincipalAccount"] = excluded
+    assert lock == {
+        "Sid": "DenyOutsideAllowedRegions", "Effect": "Deny", "NotAction": list(GLOBAL_SERVICE_ACTIONS),
+        "Resource": "*",
+        "Condition": {"StringNotEquals": not_equals,
+                      "ArnNotLike": {"aws:PrincipalArn": [f"arn:{partition}:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"]}},
+    }  # fmt: skip
+    assert {"iam:*", "sts:*", "organizations:*", "support:*"} <= set(lock["NotAction"])
+
+
+def test_sandbox_region_override(synth):
+    lock = statement(policies_of(synth, "aws")["examplecorp-scp-region-lock-sandbox"], "DenyOutsideAllowedRegions")
+    assert lock["Condition"]["StringNotEquals"]["aws:RequestedRegion"] == ["us-east-1"]
+
+
+@pytest.mark.parametrize("partition", PARTITIONS)
+def test_protect_baseline_names_the_baseline_resources_of_the_partition(synth, partition, example_config):
+    n = partition_names(example_config, partition)
+    policy = policies_of(synth, partition)["examplecorp-scp-protect-baseline"]
+    exempt = {"ArnNotLike": {"aws:PrincipalArn": [f"arn:{partition}:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"]}}
+    for s in policy["Content"]["Statement"]:
+        assert s["Condition"]["ArnNotLike"] == exempt["ArnNotLike"], s["Sid"]
+    assert statement(policy, "ProtectOrgTrail")["Resource"] == n.trail_arn
+    assert statement(policy, "ProtectLogBuckets")["Resource"] == [
+        f"arn:{partition}:s3:::{b}" for b in (n.trail_bucket, n.access_log_bucket, n.session_log_bucket)]  # fmt: skip
+    keys = statement(policy, "ProtectBaselineKeys")
+    assert keys["Condition"] == {"ForAnyValue:StringLike": {"kms:ResourceAliases": "alias/examplecorp-*"}, **exempt}
+    assert {"kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"} <= set(keys["Action"])
+    assert statement(policy, "ProtectBaselineRoles")["Resource"] == [
+        f"arn:{partition}:iam::*:role/examplecorp-baseline-*",
+        f"arn:{partition}:iam::*:instance-profile/examplecorp-baseline-*",
+        f"arn:{partition}:iam::*:policy/examplecorp-baseline-*",
+    ]
+    vault = statement(policy, "ProtectBackupVaults")
+    assert vault["Resource"] == f"arn:{partition}:backup:*:*:backup-vault:examplecorp-baseline-*"
+    assert set(vault["Action"]) == {
+        "backup:DeleteBackupVault", "backup:PutBackupVaultAccessPolicy", "backup:DeleteBackupVaultAccessPolicy",
+        "backup:PutBackupVaultLockConfiguration", "backup:DeleteBackupVaultLockConfiguration"}  # fmt: skip
+    assert statement(policy, "ProtectSessionDocuments")["Resource"] == [
+        f"arn:{partition}:ssm:*:*:document/SSM-SessionManagerRunShell",
+        f"arn:{partition}:ssm:*:*:document/examplecorp-baseline-*",
+    ]
+    assert statement(policy, "ProtectSecurityServices")["Resource"] == "*"
+
+
+@pytest.mark.parametrize("partition", PARTITIONS)
+def test_network_restriction_statement(synth, partition, example_config):
+    network = example_config.network_restriction
+    deny = statement(policies_of(synth, partition)["examplecorp-scp-network-restricted-credentials"],
+                     "DenyNetworkRestrictedOutsideAllowedNetworks")  # fmt: skip
+    assert deny["Action"] == "*" and deny["Resource"] == "*"
+    assert deny["Condition"] == {
+        "StringEquals": {"aws:PrincipalTag/baseline:network-restricted": "true"},
+        "NotIpAddressIfExists": {"aws:SourceIp": network.allowed_cidrs},
+        "BoolIfExists": {"aws:ViaAWSService": "false"},
+        "StringNotEqualsIfExists": {"aws:SourceVpce": network.allowed_vpc_endpoints},
+    }
+
+
+# --- config: defaults and budgets --------------------------------------------------------------------
+
+
+def _without(data, key):
+    data = copy.deepcopy(data)
+    data.pop(key, None)
+    return data
+
+
+def test_default_is_every_library_policy_on_the_root(example_data, config_from):
+    data = _without(example_data, "service_control_policies")
+    config = config_from(data)
+    budget = partition_budget(config, "aws", partition_names(config, "aws"))
+    assert [s.name.removeprefix("examplecorp-scp-") for s in budget.scps] == [
+        "deny-leave-organization", "deny-root-user", "region-lock", "protect-baseline", "deny-iam-users",
+        "protect-account-settings", "network-restricted-credentials"]  # fmt: skip
+    assert all(s.target_ids == ["r-k3x9"] for s in budget.scps)
+
+
+def test_network_restriction_policy_is_skipped_without_networks(example_data, config_from):
+    config = config_from(_without(example_data, "network_restriction"))
+    names = [s.name for s in partition_budget(config, "aws", partition_names(config, "aws")).scps]
+    assert "examplecorp-scp-network-restricted-credentials" not in names and names
+
+
+def _settings(data, partition, **settings):
+    data = copy.deepcopy(data)
+    data["service_control_policies"]["partitions"].setdefault(partition, {}).update(settings)
+    return data
+
+
+def test_oversized_policies_are_split_into_numbered_parts(example_data, config_from):
+    config = config_from(_settings(example_data, "aws", max_policy_chars=2500))
+    budget = partition_budget(config, "aws", partition_names(config, "aws"))
+    assert budget.problems == []
+    parts = [s for s in budget.scps if s.name.startswith("examplecorp-scp-protect-baseline")]
+    assert [s.name for s in parts] == [f"examplecorp-scp-protect-baseline-{i}" for i in range(1, len(parts) + 1)]
+    assert len(parts) >= 3
+    assert all(len(s.content) <= 2500 for s in budget.scps)
+    whole = partition_budget(example_data and config_from(example_data), "aws", partition_names(config, "aws"))
+    (original,) = [s for s in whole.scps if s.name == "examplecorp-scp-protect-baseline"]
+    assert [st for p in parts for st in p.statements] == list(original.statements)  # nothing lost, order kept
+
+
+def test_too_many_policies_per_target_are_packed_together(example_data, config_from):
+    config = config_from(_settings(example_data, "aws", max_policies_per_target=4, reserved_slots=1))
+    budget = partition_budget(config, "aws", partition_names(config, "aws"))
+    assert budget.problems == []
+    on_root = [s for s in budget.scps if "r-k3x9" in s.target_ids]
+    assert 1 + 1 + len(on_root) <= 4
+    assert all(s.name.startswith("examplecorp-scp-guardrails-") or s.policies == ("region-lock",) for s in on_root)
+    sids = [st["Sid"] for s in on_root for st in s.statements]
+    assert {"DenyLeaveOrganization", "DenyRootUser", "ProtectOrgTrail", "DenyIamUsersAndPasswords"} <= set(sids)
+    assert all(len(s.content) <= 10240 for s in budget.scps)
+
+
+@pytest.mark.parametrize(
+    ("settings", "fragment"),
+    [
+        ({"max_policy_chars": 1100},
+         "service_control_policies.policies.region-lock: policy region-lock for partitions.aws: statement "
+         "DenyOutsideAllowedRegions alone is 1,121 characters minified, 21 over the 1,100 limit (max_policy_chars)"),
+        ({"max_policy_chars": 1100},
+         "policy region-lock-sandbox for partitions.aws: statement DenyOutsideAllowedRegions alone is 1,109 characters"),
+        ({"max_policies_per_target": 2, "reserved_slots": 0, "max_policy_chars": 6000},
+         "service_control_policies.partitions.aws.max_policies_per_target: the root in partitions.aws would have 3 SCPs "
+         "attached (FullAWSAccess, 0 reserved, 2 from the library even after packing policies that share targets), 1 "
+         "over the limit of 2"),
+        ({"max_policies_per_target": 3, "reserved_slots": 1, "max_policy_chars": 6000},
+         "over the limit of 3"),
+        ({"max_policies_per_target": 3, "reserved_slots": 2}, "service_control_policies.partitions.aws.reserved_slots: "
+         "2 reserved slots plus FullAWSAccess leave no room for the library"),
+    ],
+)  # fmt: skip
+def test_budget_overruns_are_config_errors_naming_policy_or_target_and_amount(example_data, config_from, settings, fragment):
+    with pytest.raises(ConfigError) as caught:
+        config_from(_settings(example_data, "aws", **settings))
+    assert fragment in str(caught.value), str(caught.value)
+
+
+def test_count_overrun_message_says_by_how_much(example_data, config_from):
+    with pytest.raises(ConfigError) as caught:
+        config_from(_settings(example_data, "aws", max_policies_per_target=3, reserved_slots=1, max_policy_chars=4000))
+    message = str(caught.value)
+    assert "the root in partitions.aws would have" in message
+    count = int(message.split("would have ")[1].split(" ")[0])
+    assert f"{count - 3} over the limit of 3" in message
+
+
+def test_scp_content_has_no_whitespace_cost(synth):
+    # Organizations counts whitespace when a policy is saved: the measure is the minified JSON.
+    policy = policies_of(synth, "aws")["examplecorp-scp-protect-baseline"]
+    assert len(minified(policy["Content"])) < len(json.dumps(policy["Content"]))
