@@ -1,0 +1,196 @@
+"""Identity Center: permission sets (catalog and config), assignment stacks per account, customer-managed policies."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from aws_cdk.assertions import Match
+
+from config.naming import partition_names
+from policies.permission_sets import ON_CALL_ACTIONS, SUPPORT_DENIED_ACTIONS, assignments_by_account
+from stacks.org_app import plan
+from tests.conftest import PARTITIONS, synthesize
+
+INSTANCE = {"aws": "ssoins-7223c1a5e8b94d06", "aws-us-gov": "ssoins-79074f2b6d1ca853"}
+WORKLOAD = {"aws": "web-prod", "aws-us-gov": "gov-workload-prod"}
+
+
+def permission_sets(synth, partition) -> dict[str, dict]:
+    template = synth.templates[synth.only("identity-center", partition)]
+    return {r["Properties"]["Name"]: r["Properties"] for r in template["Resources"].values()
+            if r["Type"] == "AWS::SSO::PermissionSet"}  # fmt: skip
+
+
+@pytest.fixture(params=PARTITIONS)
+def partition(request):
+    return request.param
+
+
+def test_identity_center_stack_is_in_the_management_account(synth, partition, example_config):
+    names = partition_names(example_config, partition)
+    info = next(i for i in synth.infos if i.kind == "identity-center" and i.partition == partition)
+    assert (info.stack.account, info.stack.region) == (names.management_account_id, names.home_region)
+    assert set(permission_sets(synth, partition)) == {
+        "Administrator", "PowerUser", "ReadOnly", "Support", "OnCall", "SessionManager", "DataEngineer"}  # fmt: skip
+
+
+def test_catalog_permission_sets(synth, partition):
+    sets = permission_sets(synth, partition)
+    instance_arn = f"arn:{partition}:sso:::instance/{INSTANCE[partition]}"
+    managed = f"arn:{partition}:iam::aws:policy/"
+    assert sets["Administrator"] == {
+        "Name": "Administrator", "InstanceArn": instance_arn, "SessionDuration": "PT1H",
+        "Description": "Full administrative access, in short sessions.",
+        "ManagedPolicies": [f"{managed}AdministratorAccess"],
+    }  # fmt: skip
+    assert sets["PowerUser"]["ManagedPolicies"] == [f"{managed}PowerUserAccess"]
+    assert sets["ReadOnly"]["ManagedPolicies"] == [f"{managed}ReadOnlyAccess"]
+    support = sets["Support"]
+    assert support["ManagedPolicies"] == [f"{managed}AmazonEC2ReadOnlyAccess", f"{managed}AWSSupportAccess"]
+    assert support["InlinePolicy"]["Statement"] == [{
+        "Sid": "DenyDestructiveEc2Actions", "Effect": "Deny", "Action": SUPPORT_DENIED_ACTIONS, "Resource": "*"}]  # fmt: skip
+    assert "ec2:TerminateInstances" in SUPPORT_DENIED_ACTIONS
+    for pset in sets.values():
+        assert pset["InstanceArn"] == instance_arn
+        assert "PermissionsBoundary" not in pset or pset["PermissionsBoundary"]  # never an empty boundary
+
+
+def test_on_call_elevation_only_inside_the_configured_window(synth, partition):
+    on_call = permission_sets(synth, partition)["OnCall"]
+    assert on_call["SessionDuration"] == "PT2H"
+    assert on_call["InlinePolicy"]["Statement"] == [{
+        "Sid": "ElevatedActionsInsideOnCallWindow", "Effect": "Allow", "Action": ON_CALL_ACTIONS, "Resource": "*",
+        "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2026-11-23T08:00:00Z"},
+                      "DateLessThan": {"aws:CurrentTime": "2026-11-30T08:00:00Z"}},
+    }]  # fmt: skip
+
+
+def test_session_manager_set_references_the_baseline_policy(synth, partition):
+    sset = permission_sets(synth, partition)["SessionManager"]
+    assert sset["CustomerManagedPolicyReferences"] == [{"Name": "examplecorp-baseline-session-manager-access", "Path": "/"}]
+    assert "ManagedPolicies" not in sset and "InlinePolicy" not in sset
+
+
+def test_config_permission_set_with_boundary_job_function_path_and_relay_state(synth, partition):
+    data = permission_sets(synth, partition)["DataEngineer"]
+    managed = f"arn:{partition}:iam::aws:policy/"
+    assert data["ManagedPolicies"] == [f"{managed}job-function/DataScientist", f"{managed}AmazonAthenaFullAccess"]
+    assert data["CustomerManagedPolicyReferences"] == [{"Name": "examplecorp-deny-data-deletion", "Path": "/"}]
+    assert data["PermissionsBoundary"] == {"ManagedPolicyArn": f"{managed}PowerUserAccess"}
+    host = {"aws": "console.aws.amazon.com", "aws-us-gov": "console.amazonaws-us-gov.com"}[partition]
+    assert data["RelayStateType"] == f"https://{host}/athena/home"
+    assert data["SessionDuration"] == "PT8H"
+
+
+def test_permission_set_arns_are_published_for_the_access_stacks(synth, partition):
+    template = synth.template(synth.only("identity-center", partition))
+    template.has_resource_properties("AWS::SSM::Parameter", {
+        "Name": "/examplecorp/identity-center/permission-sets/Administrator", "Type": "String",
+        "Value": {"Fn::GetAtt": ["PermissionSetAdministrator", "PermissionSetArn"]}})  # fmt: skip
+
+
+# --- assignments -------------------------------------------------------------------------------------
+
+
+def access(synth, account: str) -> dict:
+    return synth.templates[f"Access-{account}"]["Resources"]
+
+
+def test_access_stack_chains_assignments_of_its_account(synth, partition, example_config):
+    names = partition_names(example_config, partition)
+    account = next(a for a in example_config.accounts if a.name == WORKLOAD[partition])
+    info = next(i for i in synth.infos if i.stack_id == f"Access-{account.name}")
+    assert (info.stack.account, info.stack.region) == (names.management_account_id, names.home_region)
+    resources = access(synth, account.name)
+    assert all(r["Type"] == "AWS::SSO::Assignment" for r in resources.values())
+    ordered = list(resources)
+    for previous, current in zip(ordered, ordered[1:], strict=False):
+        assert resources[current]["DependsOn"] == [previous]  # one at a time: no throttling
+    assert "DependsOn" not in resources[ordered[0]]
+    for resource in resources.values():
+        props = resource["Properties"]
+        assert props["InstanceArn"] == f"arn:{partition}:sso:::instance/{INSTANCE[partition]}"
+        assert props["TargetId"] == account.id and props["TargetType"] == "AWS_ACCOUNT"
+        assert props["PrincipalType"] == "GROUP"
+        assert props["PermissionSetArn"].startswith("{{resolve:ssm:/examplecorp/identity-center/permission-sets/")
+
+
+def test_web_prod_gets_exactly_the_assignments_of_its_ous(synth):
+    got = sorted((r["Properties"]["PermissionSetArn"].rsplit("/", 1)[1].rstrip("}"), r["Metadata"]["GroupName"])
+                 for r in access(synth, "web-prod").values())  # fmt: skip
+    assert got == [("Administrator", "platform-admins"), ("OnCall", "sre-oncall"), ("ReadOnly", "engineers"),
+                   ("SessionManager", "sre-oncall"), ("Support", "support-tier1")]  # fmt: skip
+
+
+def test_exclusions_and_sub_ous_in_assignments(example_config):
+    by_account = assignments_by_account(example_config)
+    sets = {name: {a.permission_set for a in items} for name, items in by_account.items()}
+    assert "SessionManager" not in sets["payments-prod"]  # excluded
+    assert "DataEngineer" in sets["payments-prod"]
+    assert {"ReadOnly", "PowerUser", "SessionManager"} <= sets["web-dev"]  # Workloads includes Workloads/Dev
+    assert "PowerUser" not in sets["web-prod"]
+    assert sets["gov-workload-dev"] == {"Administrator", "ReadOnly"}
+
+
+def test_customer_managed_policies_exist_in_assigned_accounts_home_region(synth, partition, example_config):
+    names = partition_names(example_config, partition)
+    account = WORKLOAD[partition]
+    home = synth.template(f"Baseline-{account}-{names.home_region}")
+    p = partition
+    home.has_resource_properties("AWS::IAM::ManagedPolicy", {
+        "ManagedPolicyName": "examplecorp-baseline-session-manager-access",
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Sid": "StartSessionsWithApprovedDocumentsOnly", "Effect": "Allow", "Action": "ssm:StartSession",
+             "Resource": [f"arn:{p}:ec2:*:*:instance/*",
+                          f"arn:{p}:ssm:*:{names.security_account_id}:document/examplecorp-baseline-InteractiveShell",
+                          f"arn:{p}:ssm:*:{names.security_account_id}:document/examplecorp-baseline-PortForwarding"],
+             "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}},
+            {"Sid": "EndOwnSessionsOnly", "Effect": "Allow", "Action": ["ssm:ResumeSession", "ssm:TerminateSession"],
+             "Resource": f"arn:{p}:ssm:*:*:session/${{aws:userid}}-*"},
+            {"Sid": "FindInstancesAndSessions", "Effect": "Allow", "Action": Match.any_value(), "Resource": "*"},
+        ]},
+    })  # fmt: skip
+    others = [i.stack_id for i in synth.infos if i.kind == "baseline" and i.account == account and i.region != names.home_region]
+    assert others
+    for stack_id in others:
+        assert not [r for r in synth.templates[stack_id]["Resources"].values() if r["Type"].startswith("AWS::IAM::")]
+
+
+def test_customer_managed_policy_from_config_is_created_only_where_needed(synth, example_config):
+    def has(account):
+        return any(r["Type"] == "AWS::IAM::ManagedPolicy" and r["Properties"]["ManagedPolicyName"] ==
+                   "examplecorp-deny-data-deletion" for r in synth.templates[f"Baseline-{account}-us-east-1"]["Resources"].values())  # fmt: skip
+    assert has("payments-prod")
+    assert not has("web-prod") and not has("management")
+
+
+def test_access_stacks_deploy_after_the_accounts_home_baseline(synth):
+    info = next(i for i in synth.infos if i.stack_id == "Access-web-prod")
+    assert [d.stack_name for d in info.stack.dependencies] == ["Baseline-web-prod-us-east-1"]
+
+
+def test_plan_order(example_config):
+    kinds = [(item.partition, item.kind) for item in plan(example_config)]
+    for partition in PARTITIONS:
+        order = [k for p, k in kinds if p == partition]
+        firsts = [order.index(k) for k in ("log-archive", "organization", "guardrails", "identity-center", "baseline", "access")]
+        assert firsts == sorted(firsts)
+        assert order.index("access") > max(i for i, k in enumerate(order) if k == "baseline")
+
+
+@pytest.mark.slow
+def test_delegated_admin_moves_permission_sets_and_assignments(example_data, config_from, tmp_path):
+    data = copy.deepcopy(example_data)
+    data["partitions"]["aws"]["identity_center"]["delegated_admin_account"] = "security"
+    for assignment in data["identity_center"]["assignments"]:
+        if assignment["targets"].get("root") and assignment["partition"] == "aws":
+            assignment["targets"]["exclude_accounts"] = ["management"]
+    config = config_from(data)
+    stack_ids = [item.stack_id for item in plan(config)]
+    assert "IdentityCenter-security" in stack_ids and "IdentityCenter-management" not in stack_ids
+    assert "Access-management" not in stack_ids
+    built = synthesize(config, tmp_path, checks=False)
+    security = next(a for a in config.accounts if a.name == "security")
+    info = next(i for i in built.infos if i.stack_id == "Access-web-prod")
+    assert info.stack.account == security.id
