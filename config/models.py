@@ -272,7 +272,10 @@ PermissionSetName = _text(
     r"^[A-Za-z0-9+=,.@_-]{1,32}$", "expected 1-32 letters, digits and +=,.@_- (a permission set name)"
 )
 # ISO-8601 durations as Identity Center takes them; the 1-12 h range is checked in semantics.
-IsoDuration = _text(r"^PT([0-9]{1,2}H|[0-9]{1,2}H[0-9]{1,3}M|[0-9]{1,3}M)$", "expected an ISO-8601 duration such as PT1H, PT8H or PT1H30M")
+IsoDuration = _text(
+    r"^PT([0-9]{1,2}H|[0-9]{1,2}H[0-9]{1,3}M|[0-9]{1,3}M)$",
+    "expected an ISO-8601 duration such as PT1H, PT8H or PT1H30M",
+)
 ManagedPolicyName = _text(
     r"^([A-Za-z0-9_-]+/)*[A-Za-z0-9+=,.@_-]{1,128}$",
     "expected an AWS managed policy name, e.g. ReadOnlyAccess or job-function/ViewOnlyAccess (no ARN)",

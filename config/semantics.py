@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from config.models import LOG_RETENTION_DAYS, ROOT_OU
 from config.naming import bucket_names, partition_names
-from config.targets import accounts_of
 from config.regions import PARTITIONS, partition_of_region
+from config.targets import accounts_of
 
 if TYPE_CHECKING:
     from config.loader import Problem
@@ -256,7 +256,8 @@ def _targets(
             yield _problem(
                 where, f"{name!r} is the management account: service control policies never apply to it"
             )
-    covered = {a.name for p in parts for a in accounts_of(config, p, targets.model_copy(update={"exclude_accounts": []}))}
+    everything = targets.model_copy(update={"exclude_accounts": []})
+    covered = {a.name for p in parts for a in accounts_of(config, p, everything)}
     for index, name in enumerate(targets.exclude_accounts):
         where = f"{path}.exclude_accounts[{index}]"
         if name not in by_name:
@@ -300,7 +301,8 @@ def _service_control_policies(config: OrgConfig) -> Iterable[Problem]:
             if override.organizational_unit not in ous:
                 yield _problem(
                     f"{at}.organizational_unit",
-                    f"OU {override.organizational_unit!r} is not listed under partitions.{partition}.organizational_units",
+                    f"OU {override.organizational_unit!r} is not listed under "
+                    f"partitions.{partition}.organizational_units",
                 )
                 continue
             ou_index, ou = ous[override.organizational_unit]
@@ -314,7 +316,8 @@ def _service_control_policies(config: OrgConfig) -> Iterable[Problem]:
                 if region not in part.allowed_regions:
                     yield _problem(
                         f"{at}.allowed_regions[{r_index}]",
-                        f"region {region!r} is not in partitions.{partition}.allowed_regions; an OU can only narrow them",
+                        f"region {region!r} is not in partitions.{partition}.allowed_regions; "
+                        "an OU can only narrow them",
                     )
             for account in config.accounts:
                 if account.partition != partition or not (

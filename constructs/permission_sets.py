@@ -63,7 +63,7 @@ class PermissionSets(Construct):
                 name=names.permission_set_parameter(pset.name),
                 type="String",
                 value=resource.attr_permission_set_arn,
-                description=f"org-baseline: ARN of Identity Center permission set {pset.name} (read by Access-* stacks)",
+                description=f"org-baseline: ARN of Identity Center permission set {pset.name} (read by Access-*)",
             )
             parameter.override_logical_id(f"PermissionSet{logical_name(pset.name)}Arn")
             self.permission_sets[pset.name] = resource

@@ -138,7 +138,7 @@ def access_model(config: OrgConfig, names: PartitionNames) -> AccessModel:
         policies.update((c.name, c) for c in catalog_customer_managed_policies(names))
     for pset in ic.permission_sets:
         inline = with_partition(pset.inline_policy, names.partition) if pset.inline_policy else None
-        relay = pset.relay_state.replace(CONSOLE_PLACEHOLDER, CONSOLE_HOST[names.partition]) if pset.relay_state else None
+        relay = pset.relay_state and pset.relay_state.replace(CONSOLE_PLACEHOLDER, CONSOLE_HOST[names.partition])
         sets[pset.name] = pset.model_copy(update={"inline_policy": inline, "relay_state": relay})
     for policy in ic.customer_managed_policies:
         policies[policy.name] = policy.model_copy(update={"document": with_partition(policy.document, names.partition)})

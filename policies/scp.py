@@ -168,8 +168,8 @@ class Library:
                 "securityhub:DisassociateMembers"], ["*"]),
         ]  # fmt: skip
         statements = [
-            {"Sid": sid, "Effect": "Deny", "Action": actions, "Resource": resources if len(resources) > 1 else resources[0],
-             "Condition": self._unless_deploying()}
+            {"Sid": sid, "Effect": "Deny", "Action": actions,
+             "Resource": resources if len(resources) > 1 else resources[0], "Condition": self._unless_deploying()}
             for sid, actions, resources in deny
         ]  # fmt: skip
         # Key ARNs are not known before deployment: the baseline's keys are recognized by their aliases.
@@ -178,7 +178,8 @@ class Library:
             "Action": ["kms:CancelKeyDeletion", "kms:DeleteImportedKeyMaterial", "kms:DisableKey",
                        "kms:DisableKeyRotation", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"],
             "Resource": "*",
-            "Condition": self._unless_deploying({"ForAnyValue:StringLike": {"kms:ResourceAliases": n.key_alias_pattern}}),
+            "Condition": self._unless_deploying(
+                {"ForAnyValue:StringLike": {"kms:ResourceAliases": n.key_alias_pattern}}),
         })  # fmt: skip
         return statements
 
@@ -334,8 +335,8 @@ def partition_budget(config: OrgConfig, partition: str, names: PartitionNames) -
             continue
         excluded = excluded_account_ids(config, partition, attachment.targets)
         part = config.partitions[partition]
-        units.append((names.scp_name(policy), (policy,),
-                      _with_exclusions(library.statements(policy, part.allowed_regions), excluded), targets))  # fmt: skip
+        statements = _with_exclusions(library.statements(policy, part.allowed_regions), excluded)
+        units.append((names.scp_name(policy), (policy,), statements, targets))
         if policy == "region-lock":
             for override in settings.region_overrides:
                 ous = {ou.path: ou for ou in part.organizational_units}
@@ -355,9 +356,9 @@ def partition_budget(config: OrgConfig, partition: str, names: PartitionNames) -
             size = len(minified(document([statement])))
             budget.problems.append((
                 f"service_control_policies.policies.{policies[0]}",
-                f"policy {name.removeprefix(names.scp_name(''))} for {where}: statement {statement.get('Sid')} alone is {size:,} characters "
-                f"minified, {size - limit:,} over the {limit:,} limit (max_policy_chars); a statement cannot be "
-                "split: shorten its lists (regions, CIDRs, excluded accounts) or raise the limit",
+                f"policy {name.removeprefix(names.scp_name(''))} for {where}: statement {statement.get('Sid')} alone "
+                f"is {size:,} characters minified, {size - limit:,} over the {limit:,} limit (max_policy_chars); "
+                "a statement cannot be split: shorten its lists (regions, CIDRs, excluded accounts) or raise the limit",
             ))  # fmt: skip
 
     if _over_count(budget.scps, settings):

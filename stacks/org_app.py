@@ -98,9 +98,9 @@ def build_org(
             scps = partition_budget(config, item.partition, p_names).scps
             stack = GuardrailsStack(app, item.stack_id, names=p_names, scps=scps)
         elif item.kind == "identity-center":
+            sets = list(access[item.partition].permission_sets.values())
             stack = IdentityCenterStack(app, item.stack_id, names=p_names, admin_account_id=admin_id,
-                                        instance_arn=instance_arn,
-                                        permission_sets=list(access[item.partition].permission_sets.values()))  # fmt: skip
+                                        instance_arn=instance_arn, permission_sets=sets)  # fmt: skip
         elif item.kind == "access":
             account = by_name[item.account]
             stack = AccessStack(app, item.stack_id, names=p_names, admin_account_id=admin_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 
 import pytest
 from aws_cdk.assertions import Match
@@ -105,7 +106,7 @@ def test_access_stack_chains_assignments_of_its_account(synth, partition, exampl
     resources = access(synth, account.name)
     assert all(r["Type"] == "AWS::SSO::Assignment" for r in resources.values())
     ordered = list(resources)
-    for previous, current in zip(ordered, ordered[1:], strict=False):
+    for previous, current in itertools.pairwise(ordered):
         assert resources[current]["DependsOn"] == [previous]  # one at a time: no throttling
     assert "DependsOn" not in resources[ordered[0]]
     for resource in resources.values():
