@@ -253,9 +253,7 @@ def _targets(
         elif account.partition not in parts:
             yield _problem(where, f"account {name!r} is in partition {account.partition!r}, not {'/'.join(parts)!r}")
         elif attaching and name in management:
-            yield _problem(
-                where, f"{name!r} is the management account: service control policies never apply to it"
-            )
+            yield _problem(where, f"{name!r} is the management account: service control policies never apply to it")
     everything = targets.model_copy(update={"exclude_accounts": []})
     covered = {a.name for p in parts for a in accounts_of(config, p, everything)}
     for index, name in enumerate(targets.exclude_accounts):

@@ -38,9 +38,7 @@ def targets_in(config: OrgConfig, partition: str, targets: Targets) -> list[Targ
     ous = {ou.path: ou for ou in part.organizational_units}
     out += [Target("ou", path, ous[path].id) for path in dict.fromkeys(targets.organizational_units) if path in ous]
     out += [
-        Target("account", a.name, a.id)
-        for a in _accounts_named(config, targets.accounts)
-        if a.partition == partition
+        Target("account", a.name, a.id) for a in _accounts_named(config, targets.accounts) if a.partition == partition
     ]
     return out
 

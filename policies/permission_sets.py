@@ -47,8 +47,7 @@ def session_manager_document(names: PartitionNames) -> dict[str, Any]:
     """Start sessions only on instances and only with the approved documents; end only one's own sessions."""
     p = names.partition
     documents = [
-        f"arn:{p}:ssm:*:{names.session_documents_account_id}:document/{doc}"
-        for doc in names.session_documents.values()
+        f"arn:{p}:ssm:*:{names.session_documents_account_id}:document/{doc}" for doc in names.session_documents.values()
     ]
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "StartSessionsWithApprovedDocumentsOnly", "Effect": "Allow", "Action": "ssm:StartSession",

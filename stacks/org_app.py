@@ -65,9 +65,7 @@ def plan(config: OrgConfig, accounts: Iterable[str] | None = None) -> list[Plann
         members = [acct for acct in config.accounts if acct.partition == partition and acct.name in selected]
         for acct in members:
             for region in acct.regions or part.allowed_regions:
-                planned.append(
-                    PlannedStack(f"Baseline-{acct.name}-{region}", "baseline", partition, acct.name, region)
-                )
+                planned.append(PlannedStack(f"Baseline-{acct.name}-{region}", "baseline", partition, acct.name, region))
         for acct in members:
             if acct.name in with_access:
                 planned.append(PlannedStack(f"Access-{acct.name}", "access", partition, acct.name, home))

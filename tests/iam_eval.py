@@ -163,7 +163,7 @@ def statement_applies(statement: dict[str, Any], request: Request) -> bool:
 
 
 def evaluate(documents: list[dict[str, Any]], request: Request) -> str:
-    """"Deny" (an explicit Deny applies), "Allow" (an Allow applies and no Deny) or "ImplicitDeny"."""
+    """ "Deny" (an explicit Deny applies), "Allow" (an Allow applies and no Deny) or "ImplicitDeny"."""
     statements = [s for d in documents for s in _as_list(d["Statement"])]
     applying = [s for s in statements if statement_applies(s, request)]
     if any(s["Effect"] == "Deny" for s in applying):

@@ -67,7 +67,9 @@ def test_guardrails_stack_deploys_each_library_policy_where_configured(synth, pa
 @pytest.mark.parametrize("partition", PARTITIONS)
 def test_deployed_content_is_what_the_budget_measured(synth, partition, example_config):
     budget = partition_budget(example_config, partition, partition_names(example_config, partition))
-    assert {s.name: s.document for s in budget.scps} == {n: p["Content"] for n, p in policies_of(synth, partition).items()}
+    assert {s.name: s.document for s in budget.scps} == {
+        n: p["Content"] for n, p in policies_of(synth, partition).items()
+    }
 
 
 @pytest.mark.parametrize("partition", PARTITIONS)
@@ -222,7 +224,9 @@ def test_too_many_policies_per_target_are_packed_together(example_data, config_f
          "2 reserved slots plus FullAWSAccess leave no room for the library"),
     ],
 )  # fmt: skip
-def test_budget_overruns_are_config_errors_naming_policy_or_target_and_amount(example_data, config_from, settings, fragment):
+def test_budget_overruns_are_config_errors_naming_policy_or_target_and_amount(
+    example_data, config_from, settings, fragment
+):
     with pytest.raises(ConfigError) as caught:
         config_from(_settings(example_data, "aws", **settings))
     assert fragment in str(caught.value), str(caught.value)

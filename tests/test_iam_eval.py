@@ -49,8 +49,12 @@ def test_resource_and_not_resource():
 def test_policy_variables_in_resources_come_from_the_context():
     policy = doc({"Effect": "Allow", "Action": "ssm:TerminateSession",
                   "Resource": "arn:aws:ssm:*:*:session/${aws:userid}-*"})  # fmt: skip
-    mine = Request("ssm:TerminateSession", "arn:aws:ssm:us-east-1:1:session/AROA1:alice-0a1b", {"aws:userid": "AROA1:alice"})
-    theirs = Request("ssm:TerminateSession", "arn:aws:ssm:us-east-1:1:session/AROA1:bob-0a1b", {"aws:userid": "AROA1:alice"})
+    mine = Request(
+        "ssm:TerminateSession", "arn:aws:ssm:us-east-1:1:session/AROA1:alice-0a1b", {"aws:userid": "AROA1:alice"}
+    )
+    theirs = Request(
+        "ssm:TerminateSession", "arn:aws:ssm:us-east-1:1:session/AROA1:bob-0a1b", {"aws:userid": "AROA1:alice"}
+    )
     assert evaluate([policy], mine) == "Allow"
     assert evaluate([policy], theirs) == "ImplicitDeny"
 

@@ -69,7 +69,9 @@ def test_on_call_elevation_only_inside_the_configured_window(synth, partition):
 
 def test_session_manager_set_references_the_baseline_policy(synth, partition):
     sset = permission_sets(synth, partition)["SessionManager"]
-    assert sset["CustomerManagedPolicyReferences"] == [{"Name": "examplecorp-baseline-session-manager-access", "Path": "/"}]
+    assert sset["CustomerManagedPolicyReferences"] == [
+        {"Name": "examplecorp-baseline-session-manager-access", "Path": "/"}
+    ]
     assert "ManagedPolicies" not in sset and "InlinePolicy" not in sset
 
 
@@ -152,7 +154,11 @@ def test_customer_managed_policies_exist_in_assigned_accounts_home_region(synth,
             {"Sid": "FindInstancesAndSessions", "Effect": "Allow", "Action": Match.any_value(), "Resource": "*"},
         ]},
     })  # fmt: skip
-    others = [i.stack_id for i in synth.infos if i.kind == "baseline" and i.account == account and i.region != names.home_region]
+    others = [
+        i.stack_id
+        for i in synth.infos
+        if i.kind == "baseline" and i.account == account and i.region != names.home_region
+    ]
     assert others
     for stack_id in others:
         assert not [r for r in synth.templates[stack_id]["Resources"].values() if r["Type"].startswith("AWS::IAM::")]
@@ -162,6 +168,7 @@ def test_customer_managed_policy_from_config_is_created_only_where_needed(synth,
     def has(account):
         return any(r["Type"] == "AWS::IAM::ManagedPolicy" and r["Properties"]["ManagedPolicyName"] ==
                    "examplecorp-deny-data-deletion" for r in synth.templates[f"Baseline-{account}-us-east-1"]["Resources"].values())  # fmt: skip
+
     assert has("payments-prod")
     assert not has("web-prod") and not has("management")
 
@@ -175,7 +182,10 @@ def test_plan_order(example_config):
     kinds = [(item.partition, item.kind) for item in plan(example_config)]
     for partition in PARTITIONS:
         order = [k for p, k in kinds if p == partition]
-        firsts = [order.index(k) for k in ("log-archive", "organization", "guardrails", "identity-center", "baseline", "access")]
+        firsts = [
+            order.index(k)
+            for k in ("log-archive", "organization", "guardrails", "identity-center", "baseline", "access")
+        ]
         assert firsts == sorted(firsts)
         assert order.index("access") > max(i for i, k in enumerate(order) if k == "baseline")
 

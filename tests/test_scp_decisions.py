@@ -39,7 +39,10 @@ class Org:
         self.names = partition_names(config, partition)
         self.account_id = account_id or account.id
         self.region = self.names.home_region
-        self.documents = [FULL_AWS_ACCESS, *applicable_scps(synth, config, partition, ou or account.ou, self.account_id)]
+        self.documents = [
+            FULL_AWS_ACCESS,
+            *applicable_scps(synth, config, partition, ou or account.ou, self.account_id),
+        ]
 
     def arn(self, service: str, resource: str, region: str = "", account: str | None = None) -> str:
         return f"arn:{self.partition}:{service}:{region}:{self.account_id if account is None else account}:{resource}"
@@ -145,7 +148,9 @@ def test_alert_topics_rules_and_buses_are_protected(org):
     expect(org, BASELINE_ONLY, "events:RemoveTargets", rule)
     bus_rule = org.arn("events", f"rule/{org.names.alert_bus}/{org.names.baseline_prefix}forward", org.region)
     expect(org, BASELINE_ONLY, "events:DeleteRule", bus_rule)
-    expect(org, BASELINE_ONLY, "events:DeleteEventBus", org.arn("events", f"event-bus/{org.names.alert_bus}", org.region))
+    expect(
+        org, BASELINE_ONLY, "events:DeleteEventBus", org.arn("events", f"event-bus/{org.names.alert_bus}", org.region)
+    )
     expect(org, ALLOWED, "events:DisableRule", org.arn("events", "rule/team-rule", org.region))
     expect(org, ALLOWED, "sns:DeleteTopic", org.arn("sns", "team-topic", org.region))
 
@@ -196,7 +201,9 @@ def test_access_keys_only_for_legacy_bots_being_migrated(org):
     expect(org, DENIED_TO_ALL, "iam:CreateAccessKey", user)
     tagged = {f"aws:ResourceTag/{LEGACY_BOT_TAG}": "true"}
     assert org.decide(NORMAL, "iam:CreateAccessKey", user, **_ctx(tagged)) == "Allow"
-    assert org.decide(NORMAL, "iam:CreateAccessKey", user, **_ctx({f"aws:ResourceTag/{LEGACY_BOT_TAG}": "yes"})) == "Deny"
+    assert (
+        org.decide(NORMAL, "iam:CreateAccessKey", user, **_ctx({f"aws:ResourceTag/{LEGACY_BOT_TAG}": "yes"})) == "Deny"
+    )
 
 
 def test_only_deployment_and_breakglass_roles_grant_the_legacy_bot_exception(org):
@@ -236,8 +243,17 @@ def test_network_restricted_principals_through_vpc_endpoints(org, example_config
     doc = Request("s3:GetObject", "*", {"aws:PrincipalArn": org.principal(NORMAL), **RESTRICTED,
                                          "aws:ViaAWSService": "false", "aws:RequestedRegion": org.region})  # fmt: skip
     # Through a VPC endpoint there is no aws:SourceIp: only the listed endpoints pass.
-    assert evaluate(org.documents, Request(doc.action, doc.resource, {**doc.context, "aws:SourceVpce": allowed})) == "Allow"
-    assert evaluate(org.documents, Request(doc.action, doc.resource, {**doc.context, "aws:SourceVpce": "vpce-0ffffffffffffffff"})) == "Deny"
+    assert (
+        evaluate(org.documents, Request(doc.action, doc.resource, {**doc.context, "aws:SourceVpce": allowed}))
+        == "Allow"
+    )
+    assert (
+        evaluate(
+            org.documents,
+            Request(doc.action, doc.resource, {**doc.context, "aws:SourceVpce": "vpce-0ffffffffffffffff"}),
+        )
+        == "Deny"
+    )
 
 
 def test_nobody_but_the_deployment_role_changes_the_network_restriction_tag(org):
@@ -291,8 +307,15 @@ def test_govcloud_denies_match_govcloud_arns_where_commercial_ones_would_not(syn
         {**s, "Resource": [r.replace("arn:aws-us-gov:", "arn:aws:") for r in (s["Resource"] if isinstance(
             s["Resource"], list) else [s["Resource"]])]} if "Resource" in s else s for s in d["Statement"]]}
         for d in org.documents]  # fmt: skip
-    assert evaluate(commercial, Request("iam:DeleteRole", role, {
-        "aws:PrincipalArn": org.principal(NORMAL), "aws:RequestedRegion": org.region})) == "Allow"
+    assert (
+        evaluate(
+            commercial,
+            Request(
+                "iam:DeleteRole", role, {"aws:PrincipalArn": org.principal(NORMAL), "aws:RequestedRegion": org.region}
+            ),
+        )
+        == "Allow"
+    )
     # The deployment role exemption matches GovCloud role ARNs too.
     assert org.decide(DEPLOYMENT, "iam:DeleteRole", role) == "Allow"
     assert org.decide("root", "s3:ListAllMyBuckets") == "Deny"
