@@ -255,7 +255,7 @@ def _targets(
         elif attaching and name in management:
             yield _problem(where, f"{name!r} is the management account: service control policies never apply to it")
     everything = targets.model_copy(update={"exclude_accounts": []})
-    covered = {a.name for p in parts for a in accounts_of(config, p, everything)}
+    covered = {a.name for p in parts for a in accounts_of(config, p, everything)} if targets.exclude_accounts else set()
     for index, name in enumerate(targets.exclude_accounts):
         where = f"{path}.exclude_accounts[{index}]"
         if name not in by_name:

@@ -29,22 +29,45 @@ from config.loader import parse_config  # noqa: E402
 from config.models import OrgConfig  # noqa: E402
 from stacks.org_app import build_org  # noqa: E402
 
+# Identity store prefixes of the example org's two partitions (group IDs are per identity store).
+GROUP_PREFIX = {"aws": "9067a3c4e1", "aws-us-gov": "98674b0e2c"}
+TEAM_SETS = ("PowerUser", "ReadOnly", "SessionManager", "Support", "OnCall")
 
-def generated_org(accounts: int) -> OrgConfig:
-    """The example org plus `accounts` workload accounts spread over its OUs and both partitions."""
+
+def generated_org(accounts: int, team_assignments: int = 0) -> OrgConfig:
+    """The example org plus `accounts` workload accounts spread over its OUs and both partitions.
+
+    Each generated account also gets `team_assignments` account-targeted assignments (its own team groups),
+    on top of what the example's OU- and root-targeted assignments give it.
+    """
     data = yaml.safe_load((ROOT / "config" / "org.yaml").read_text())
     ous = {name: [ou["path"] for ou in part["organizational_units"]] for name, part in data["partitions"].items()}
+    scp_partitions = data.get("service_control_policies", {}).get("partitions", {})
+    narrowed = {
+        name: {
+            o["organizational_unit"]: o["allowed_regions"]
+            for o in scp_partitions.get(name, {}).get("region_overrides", [])
+        }
+        for name in data["partitions"]
+    }
     for n in range(accounts):
         partition = "aws-us-gov" if n % 5 == 4 else "aws"  # one in five in GovCloud
-        data["accounts"].append({
-            "name": f"gen-{n:04d}", "id": f"9{n:011d}", "email": f"gen-{n:04d}@example.com",
-            "partition": partition, "ou": ous[partition][n % len(ous[partition])],
-        })  # fmt: skip
+        name, ou = f"gen-{n:04d}", ous[partition][n % len(ous[partition])]
+        account = {"name": name, "id": f"9{n:011d}", "email": f"{name}@example.com", "partition": partition, "ou": ou}
+        if ou in narrowed[partition]:  # an OU whose SCP allows fewer regions: baselines only there
+            account["regions"] = narrowed[partition][ou]
+        data["accounts"].append(account)
+        for k in range(team_assignments):
+            data["identity_center"]["assignments"].append({
+                "group_id": f"{GROUP_PREFIX[partition]}-{n:08x}-0000-4000-8000-{k:012x}",
+                "group_name": f"{name}-team-{k}", "partition": partition,
+                "permission_set": TEAM_SETS[k % len(TEAM_SETS)], "targets": {"accounts": [name]},
+            })  # fmt: skip
     return parse_config(yaml.safe_dump(data, sort_keys=False), source=f"generated-{accounts}")
 
 
-def run(accounts: int, checks: bool) -> dict[str, float | int]:
-    config = generated_org(accounts)
+def run(accounts: int, checks: bool, team_assignments: int = 0) -> dict[str, float | int | str]:
+    config = generated_org(accounts, team_assignments)
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as outdir:
@@ -53,12 +76,15 @@ def run(accounts: int, checks: bool) -> dict[str, float | int]:
         constructed = time.perf_counter()
         app.synth()
         done = time.perf_counter()
-        largest = max(len(json.loads(Path(outdir, i.stack.template_file).read_text())["Resources"]) for i in built)
+        sizes = {
+            i.stack_id: len(json.loads(Path(outdir, i.stack.template_file).read_text())["Resources"]) for i in built
+        }
+    largest = max(sizes, key=lambda stack_id: sizes[stack_id])
     peak_kib = _peak_kib()
     return {
         "accounts": len(config.accounts), "stacks": len(built), "construct_s": round(constructed - started, 2),
         "synth_s": round(done - constructed, 2), "total_s": round(done - started, 2),
-        "largest_stack_resources": largest, "peak_mib": peak_kib // 1024,
+        "largest_stack": largest, "largest_stack_resources": sizes[largest], "peak_mib": peak_kib // 1024,
     }  # fmt: skip
 
 
@@ -79,8 +105,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--accounts", type=int, default=100, help="generated accounts added to the example org")
     parser.add_argument("--checks", action="store_true", help="also run cdk-nag and the partition lint")
+    parser.add_argument("--team-assignments", type=int, default=0, help="account-targeted assignments per account")
     args = parser.parse_args()
-    print(json.dumps(run(args.accounts, args.checks)))
+    print(json.dumps(run(args.accounts, args.checks, args.team_assignments)))
 
 
 if __name__ == "__main__":
