@@ -216,12 +216,6 @@ def _targets(
     if not (targets.root or targets.organizational_units or targets.accounts):
         yield _problem(path, "selects nothing: set root: true, organizational_units or accounts")
     parts = {name: config.partitions[name] for name in partitions if name in config.partitions}
-    if targets.root and attaching:
-        for name, part in parts.items():
-            if part.root_id is None:
-                yield _problem(
-                    f"{path}.root", f"partitions.{name}.root_id is not set; attaching a policy to the root needs it"
-                )
     for index, ou_path in enumerate(targets.organizational_units):
         where = f"{path}.organizational_units[{index}]"
         found = False
@@ -272,11 +266,18 @@ def _service_control_policies(config: OrgConfig) -> Iterable[Problem]:
 
     scps = config.service_control_policies
     base = "service_control_policies"
+    on_root = []
     for name in enabled_policies(config):
-        yield from _targets(
-            config, f"{base}.policies.{name}.targets", scps.attachment(name).targets, list(config.partitions),
-            attaching=True,
-        )  # fmt: skip
+        targets = scps.attachment(name).targets
+        on_root += [name] if targets.root else []
+        yield from _targets(config, f"{base}.policies.{name}.targets", targets, list(config.partitions), attaching=True)
+    for partition, part in config.partitions.items():
+        if on_root and part.root_id is None:
+            yield _problem(
+                f"partitions.{partition}.root_id",
+                f"required: {', '.join(on_root)} attach to the root (the default), which needs the root's ID "
+                "(r-..., from `aws organizations list-roots`); or attach them elsewhere in service_control_policies",
+            )
     for partition, settings in scps.partitions.items():
         where = f"{base}.partitions.{partition}"
         part = config.partitions.get(partition)

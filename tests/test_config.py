@@ -42,8 +42,9 @@ def test_account_id_with_leading_zero_survives(example_config):
 def test_many_problems_are_all_reported_at_once_with_lines():
     lines = problems_of(FIXTURES / "many_problems.yaml")
     source = str(FIXTURES / "many_problems.yaml")
-    assert len(lines) == 7, "\n".join(lines)
+    assert len(lines) == 8, "\n".join(lines)
     expected = [
+        ":5: partitions.aws.root_id: required: deny-leave-organization, deny-root-user, region-lock",
         ":10: partitions.aws.allowed_regions[1]: region 'us-gov-west-1' belongs to partition 'aws-us-gov', not 'aws'",
         ":23: accounts[1].id: expected text, got the number 310987654322: put it in quotes",
         ":28: accounts[2].id: account ID '210987654321' is already used at accounts[0].id",
@@ -60,6 +61,7 @@ def test_many_problems_are_all_reported_at_once_with_lines():
 def test_semantic_problems_are_all_reported():
     text = "\n".join(problems_of(FIXTURES / "semantic_problems.yaml"))
     for fragment in [
+        "partitions.aws.root_id: required: deny-leave-organization, deny-root-user, region-lock, protect-baseline",
         "partitions.aws.log_archive_account: the log archive must be a separate account",
         "partitions.aws.security_account: no account named 'auditor' in accounts",
         "partitions.aws.home_region: home region 'eu-west-1' is not in allowed_regions",
@@ -176,7 +178,7 @@ def _run_app(config: Path, accounts: str | None = None, outdir: Path | None = No
 def test_app_reports_config_problems_without_traceback():
     result = _run_app(FIXTURES / "many_problems.yaml")
     assert result.returncode == 1
-    assert "7 problems in the organization config" in result.stderr
+    assert "8 problems in the organization config" in result.stderr
     assert "accounts[3].email" in result.stderr and "logging.cloudwatch_retention_days" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
 
@@ -194,10 +196,14 @@ def test_app_synthesizes_only_the_selected_accounts(tmp_path):
     assert result.returncode == 0, result.stderr
     templates = sorted(p.name for p in tmp_path.glob("*.template.json"))
     assert templates == [
+        "Access-gov-management.template.json",
+        "Access-web-prod.template.json",
         "Baseline-gov-management-us-gov-east-1.template.json",
         "Baseline-gov-management-us-gov-west-1.template.json",
         "Baseline-web-prod-us-east-1.template.json",
         "Baseline-web-prod-us-west-2.template.json",
+        "Guardrails-gov-management.template.json",
+        "IdentityCenter-gov-management.template.json",
         "Organization-gov-management.template.json",
     ]
     assert "Checks passed:" in result.stderr

@@ -31,7 +31,9 @@ MUTATIONS = [
     (f"{SCP}.policies.region-lock.targets.rooot", True, "region-lock.targets.rooot: unknown key; did you mean 'root'?"),
     (f"{SCP}.policies.no-such-policy", {"enabled": False}, "service_control_policies.policies.no-such-policy"),
     ("partitions.aws.root_id", _DELETE,
-     "service_control_policies.policies.region-lock.targets.root: partitions.aws.root_id is not set; attaching a policy to the root needs it"),
+     "partitions.aws.root_id: required: deny-leave-organization, deny-root-user, region-lock, protect-baseline, "
+     "deny-iam-users, protect-account-settings, network-restricted-credentials attach to the root (the default), "
+     "which needs the root's ID"),
     ("partitions.aws.root_id", "root-1", "partitions.aws.root_id: 'root-1' is not valid: expected the organization root's ID"),
     ("partitions.aws.organizational_units.5.id", _DELETE,
      "partitions.aws.organizational_units[5] (Sandbox) has no id; attaching a policy needs it"),
