@@ -169,6 +169,15 @@ def test_default_is_every_library_policy_on_the_root(example_data, config_from):
     assert all(s.target_ids == ["r-k3x9"] for s in budget.scps)
 
 
+def test_a_library_policy_can_be_turned_off_explicitly(example_data, config_from):
+    data = copy.deepcopy(example_data)
+    data["service_control_policies"]["policies"]["protect-account-settings"] = {"enabled": False}
+    config = config_from(data)
+    names = [s.name for s in partition_budget(config, "aws", partition_names(config, "aws")).scps]
+    assert "examplecorp-scp-protect-account-settings" not in names
+    assert "examplecorp-scp-protect-baseline" in names
+
+
 def test_network_restriction_policy_is_skipped_without_networks(example_data, config_from):
     config = config_from(_without(example_data, "network_restriction"))
     names = [s.name for s in partition_budget(config, "aws", partition_names(config, "aws")).scps]

@@ -48,6 +48,9 @@ MUTATIONS = [
      "baseline stacks in us-west-2, which this override denies: give the account regions: ['us-east-1']"),
     (f"{SCP}.partitions.aws.region_overrides.0.organizational_unit", "Nowhere",
      "region_overrides[0].organizational_unit: OU 'Nowhere' is not listed under partitions.aws.organizational_units"),
+    (f"{SCP}.partitions.aws.region_overrides", [{"organizational_unit": "Sandbox", "allowed_regions": ["us-east-1"]}] * 2,
+     "region_overrides[1].organizational_unit: OU 'Sandbox' is overridden twice"),
+    (f"{SCP}.partitions.aws-us-gov", {"reserved_slots": 0, "regoin_overrides": []}, "aws-us-gov.regoin_overrides: unknown key; did you mean 'region_overrides'?"),
     # Identity Center: partitions
     ("partitions.aws.identity_center.delegated_admin_account", "management",
      "delegated_admin_account: the management account cannot be its own delegated administrator"),
@@ -77,6 +80,12 @@ MUTATIONS = [
      "customer_managed_policies[0].document: is not an IAM policy document: it needs a Statement"),
     (f"{IC}.on_call_window.end", "2026-11-01T00:00:00Z", "identity_center.on_call_window.end: 2026-11-01T00:00:00+00:00 is not after start"),
     (f"{IC}.on_call_window.start", "2026-11-23T08:00:00", "identity_center.on_call_window: write the timestamps in UTC with a Z"),
+    (f"{IC}.permission_sets", [{"name": "Twice"}, {"name": "Twice"}], "identity_center.permission_sets[1].name: permission set 'Twice' is already used at identity_center.permission_sets[0].name"),
+    (f"{IC}.customer_managed_policies", [{"name": "examplecorp-deny-data-deletion", "document": {"Statement": []}}] * 2,
+     "identity_center.customer_managed_policies[1].name: customer-managed policy 'examplecorp-deny-data-deletion' is already used"),
+    (f"{PS}.permissions_boundary", {"customer_managed_policy": "no-such-boundary"},
+     "permission_sets[0].permissions_boundary.customer_managed_policy: no customer-managed policy named 'no-such-boundary'"),
+    (f"{IC}.catalog", False, "identity_center.assignments[0].permission_set: no permission set named 'Administrator'"),
     # assignments
     (f"{AS}.1.permission_set", "Nobody", "identity_center.assignments[1].permission_set: no permission set named 'Nobody'"),
     (f"{AS}.1.group_id", "engineers", "identity_center.assignments[1].group_id: 'engineers' is not valid: expected an identity store group ID"),
