@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 
-from config.models import Account
+from config.models import Account, BackupPlan, NetworkRestriction, VaultLock
 from config.naming import PartitionNames
 from constructs import Construct
 from constructs.account_metadata import AccountMetadata
+from constructs.backup_alerts import BackupChangeAlerts
+from constructs.backup_plans import BackupPlans
+from constructs.backup_role import BackupServiceRole
+from constructs.backup_vault import BackupVault
+from constructs.data_access_policies import DataAccessPolicies
 
 
 class AccountBaselineStack(cdk.Stack):
@@ -20,6 +25,9 @@ class AccountBaselineStack(cdk.Stack):
         region: str,
         names: PartitionNames,
         prefix: str,
+        vault_lock: VaultLock,
+        backup_plans: list[BackupPlan],
+        network: NetworkRestriction | None,
     ) -> None:
         super().__init__(
             scope,
@@ -35,3 +43,15 @@ class AccountBaselineStack(cdk.Stack):
             "org-trail-bucket": names.trail_bucket,
             "org-trail-name": names.trail_name,
         })  # fmt: skip
+
+        # Data protection: a locked vault and the plans in every region; IAM (backup role, credentials
+        # policies) once per account, in the home region.
+        self.backup_vault = BackupVault(self, "BackupVault", names=names, account=account.id, region=region,
+                                        lock=vault_lock)  # fmt: skip
+        if backup_plans:
+            BackupPlans(self, "BackupPlans", names=names, account=account.id, region=region, plans=backup_plans,
+                        vault=self.backup_vault.vault)  # fmt: skip
+        BackupChangeAlerts(self, "BackupChangeAlerts", names=names, account=account.id)
+        if self.is_home_region:
+            BackupServiceRole(self, "BackupServiceRole", names=names)
+            DataAccessPolicies(self, "DataAccessPolicies", names=names, account=account.id, network=network)
