@@ -331,26 +331,27 @@ def _backup_accounts(config: OrgConfig) -> Iterable[Problem]:
                 )
             continue
         for plan in plans_for_account(config, account):
+            missing_targets: dict[str, list[str]] = {}
             for rule in plan.rules:
                 target = (rule.copy_to_region or {}).get(account.partition)  # type: ignore[call-overload]
                 if target and target in part.allowed_regions and target not in regions:
-                    yield _problem(
-                        f"{base}.regions",
-                        f"plan {plan.name!r} rule {rule.name!r} copies to {target}, where account "
-                        f"{account.name!r} has no baseline vault: add the region, or leave the plan out with "
-                        "backup_plans",
-                    )
+                    missing_targets.setdefault(target, []).append(rule.name)
+            for target, rules in missing_targets.items():
+                yield _problem(
+                    f"{base}.regions",
+                    f"plan {plan.name!r} (rules {', '.join(rules)}) copies to {target}, where account "
+                    f"{account.name!r} has no baseline vault: add the region, or leave the plan out with "
+                    "backup_plans",
+                )
 
 
 def _backup_policy(config: OrgConfig) -> Iterable[Problem]:
     backup = config.backup
     targets = backup.organization_policy_targets
     base = "backup.organization_policy_targets"
-    if not backup.organization_policy:
-        return
-    if not (targets.root or targets.organizational_units or targets.accounts):
+    if backup.organization_policy and not (targets.root or targets.organizational_units or targets.accounts):
         yield _problem(base, "organization_policy is on but targets nothing: set root, organizational_units or accounts")
-    if targets.root:
+    if backup.organization_policy and targets.root:
         for name, part in config.partitions.items():
             if part.root_id is None:
                 yield _problem(f"partitions.{name}.root_id", "needed to attach the backup policy to the root (r-...)")
@@ -361,7 +362,7 @@ def _backup_policy(config: OrgConfig) -> Iterable[Problem]:
             for ou in part.organizational_units:
                 if ou.path == path:
                     found = True
-                    if ou.id is None:
+                    if ou.id is None and backup.organization_policy:
                         yield _problem(where, f"OU {path!r} of partition {name!r} has no id; policies attach by ID")
         if path == ROOT_OU:
             yield _problem(where, "to target the root, set root: true")
@@ -371,6 +372,8 @@ def _backup_policy(config: OrgConfig) -> Iterable[Problem]:
     for index, account_name in enumerate(targets.accounts):
         if account_name not in names:
             yield _problem(f"{base}.accounts[{index}]", f"no account named {account_name!r} in accounts")
+    if not backup.organization_policy:
+        return
     for name in config.partitions:
         try:
             document = organization_backup_policy(config, partition_names(config, name))
