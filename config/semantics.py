@@ -350,7 +350,9 @@ def _backup_policy(config: OrgConfig) -> Iterable[Problem]:
     targets = backup.organization_policy_targets
     base = "backup.organization_policy_targets"
     if backup.organization_policy and not (targets.root or targets.organizational_units or targets.accounts):
-        yield _problem(base, "organization_policy is on but targets nothing: set root, organizational_units or accounts")
+        yield _problem(
+            base, "organization_policy is on but targets nothing: set root, organizational_units or accounts"
+        )
     if backup.organization_policy and targets.root:
         for name, part in config.partitions.items():
             if part.root_id is None:

@@ -25,6 +25,7 @@ def vault_access_policy(names: PartitionNames, account: str, region: str, qualif
     """Nobody, account root and administrators included, deletes recovery points or shortens their lifecycle;
     AWS Backup's own expiry at the end of the retention period is not an API call by a principal and still
     happens. The vault's own policy, lock and existence change only through CloudFormation."""
+    deployer = cloudformation_execution_role_arn(names.partition, account, region, qualifier)
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -47,18 +48,15 @@ def vault_access_policy(names: PartitionNames, account: str, region: str, qualif
                     "backup:PutBackupVaultLockConfiguration",
                 ],
                 "Resource": "*",
-                "Condition": {
-                    "ArnNotEquals": {
-                        "aws:PrincipalArn": cloudformation_execution_role_arn(names.partition, account, region, qualifier)
-                    }
-                },
+                "Condition": {"ArnNotEquals": {"aws:PrincipalArn": deployer}},
             },
         ],
     }
 
 
 def bootstrap_qualifier(scope: Construct) -> str:
-    return scope.node.try_get_context("@aws-cdk/core:bootstrapQualifier") or cdk.DefaultStackSynthesizer.DEFAULT_QUALIFIER
+    default = cdk.DefaultStackSynthesizer.DEFAULT_QUALIFIER
+    return scope.node.try_get_context("@aws-cdk/core:bootstrapQualifier") or default
 
 
 def vault_key_statements(names: PartitionNames, account: str, region: str) -> list[dict[str, Any]]:

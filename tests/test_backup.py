@@ -76,7 +76,10 @@ def test_every_baseline_stack_has_a_retained_locked_vault_with_its_own_key(synth
         assert key["Type"] == "AWS::KMS::Key" and key["Properties"]["EnableKeyRotation"] is True
         assert {k: key[k] for k in RETAINED} == RETAINED, info.stack_id
         alias = only(template, "AWS::KMS::Alias")["Properties"]
-        assert alias == {"AliasName": "alias/examplecorp-baseline-backup", "TargetKeyId": {"Fn::GetAtt": ["BackupVaultKey", "Arn"]}}
+        assert alias == {
+            "AliasName": "alias/examplecorp-baseline-backup",
+            "TargetKeyId": {"Fn::GetAtt": ["BackupVaultKey", "Arn"]},
+        }
 
 
 def test_vault_access_policy_denies_recovery_point_deletion_to_everyone(synth, partition):
@@ -259,8 +262,9 @@ def test_vault_protection_changes_alert_the_hub_from_every_region(synth, partiti
 @pytest.fixture(scope="module")
 def variant(example_data, tmp_path_factory):
     """Compliance-mode lock and the organization policy on Workloads/Prod plus one account, all checks on."""
-    from config.loader import parse_config
     import yaml
+
+    from config.loader import parse_config
 
     data = copy.deepcopy(example_data)
     data["backup"]["vault_lock"] = {"mode": "compliance", "min_retention_days": 14, "max_retention_days": 400,
