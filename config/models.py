@@ -209,6 +209,7 @@ class VaultLock(Model):
     )
     changeable_for_days: int | None = Field(
         default=None,
+        le=MAX_BACKUP_DAYS,
         description="Compliance mode only: days (>= 3) during which the lock can still be removed or changed.",
     )
 

@@ -34,6 +34,7 @@ class AccountBaselineStack(cdk.Stack):
             construct_id,
             env=cdk.Environment(account=account.id, region=region),
             description=f"org-baseline: baseline of account {account.name} in {region}",
+            termination_protection=True,  # holds the backup vault and its key (both retained as well)
         )
         self.is_home_region = region == names.home_region
         AccountMetadata(self, "AccountMetadata", prefix=prefix, facts={

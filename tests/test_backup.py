@@ -82,6 +82,11 @@ def test_every_baseline_stack_has_a_retained_locked_vault_with_its_own_key(synth
         }
 
 
+def test_baseline_stacks_are_termination_protected(synth, partition):
+    for info, _ in baseline_templates(synth, partition):
+        assert info.stack.termination_protection is True, info.stack_id
+
+
 def test_vault_access_policy_denies_recovery_point_deletion_to_everyone(synth, partition):
     for info, template in baseline_templates(synth, partition):
         p, account, region = partition, info.stack.account, info.region
