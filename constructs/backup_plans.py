@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aws_cdk as cdk
 from aws_cdk import aws_backup as backup
 
 from config.backup import copy_region
@@ -34,6 +35,7 @@ class BackupPlans(Construct):
         region: str,
         plans: list[BackupPlan],
         vault: backup.CfnBackupVault,
+        role: cdk.CfnResource | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         role_arn = names.backup_role_arn(account)
@@ -70,7 +72,7 @@ class BackupPlans(Construct):
                 ),
             )
             # Tags in ListOfTags are alternatives: a resource with any of them is selected.
-            backup.CfnBackupSelection(
+            selection = backup.CfnBackupSelection(
                 self,
                 f"{plan.name}-selection",
                 backup_plan_id=cfn_plan.attr_backup_plan_id,
@@ -85,3 +87,7 @@ class BackupPlans(Construct):
                     ],
                 ),
             )
+            # The role is named by its ARN (regional stacks cannot reference it); in its own stack it must exist
+            # before AWS Backup accepts a selection that passes it.
+            if role is not None:
+                selection.add_dependency(role)

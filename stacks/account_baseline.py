@@ -49,10 +49,11 @@ class AccountBaselineStack(cdk.Stack):
         # policies) once per account, in the home region.
         self.backup_vault = BackupVault(self, "BackupVault", names=names, account=account.id, region=region,
                                         lock=vault_lock)  # fmt: skip
+        role = None
+        if self.is_home_region:
+            role = BackupServiceRole(self, "BackupServiceRole", names=names).role
+            DataAccessPolicies(self, "DataAccessPolicies", names=names, account=account.id, network=network)
         if backup_plans:
             BackupPlans(self, "BackupPlans", names=names, account=account.id, region=region, plans=backup_plans,
-                        vault=self.backup_vault.vault)  # fmt: skip
+                        vault=self.backup_vault.vault, role=role)  # fmt: skip
         BackupChangeAlerts(self, "BackupChangeAlerts", names=names, account=account.id)
-        if self.is_home_region:
-            BackupServiceRole(self, "BackupServiceRole", names=names)
-            DataAccessPolicies(self, "DataAccessPolicies", names=names, account=account.id, network=network)

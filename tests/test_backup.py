@@ -205,6 +205,14 @@ def test_selections_pick_tagged_resources_with_the_backup_role(home, names, acco
     ]  # fmt: skip
 
 
+def test_selections_wait_for_the_role_in_the_home_region_only(home, copy_region_stack):
+    (role_id,) = of_type(home, "AWS::IAM::Role")
+    for selection in of_type(home, "AWS::Backup::BackupSelection").values():
+        assert selection["DependsOn"] == [role_id]
+    for selection in of_type(copy_region_stack, "AWS::Backup::BackupSelection").values():
+        assert "DependsOn" not in selection
+
+
 def test_accounts_deploy_only_the_plans_they_ask_for(synth):
     assert sorted(_plans(synth.templates["Baseline-web-dev-us-east-1"])) == ["examplecorp-baseline-dev"]
     sandbox = synth.templates["Baseline-sandbox-research-us-east-1"]
