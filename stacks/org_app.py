@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 import aws_cdk as cdk
 
+from config.backup import plans_for_account
 from config.models import OrgConfig
 from config.naming import partition_names
 from stacks.account_baseline import AccountBaselineStack
+from stacks.backup_policy import BackupPolicyStack
 from stacks.checks import add_checks
 from stacks.log_archive import LogArchiveStack
 from stacks.organization import OrganizationStack
@@ -20,7 +22,7 @@ class PlannedStack:
     """One stack the config asks for: what it is and where it goes, decided without touching CDK."""
 
     stack_id: str
-    kind: str  # "log-archive", "organization" or "baseline"
+    kind: str  # "log-archive", "organization", "backup-policy" or "baseline"
     partition: str
     account: str  # the account's name in the config
     region: str
@@ -50,6 +52,8 @@ def plan(config: OrgConfig, accounts: Iterable[str] | None = None) -> list[Plann
         if part.management_account in selected:
             account = part.management_account
             planned.append(PlannedStack(f"Organization-{account}", "organization", partition, account, home))
+            if config.backup.organization_policy:
+                planned.append(PlannedStack(f"BackupPolicy-{account}", "backup-policy", partition, account, home))
         for acct in config.accounts:
             if acct.partition == partition and acct.name in selected:
                 for region in acct.regions or part.allowed_regions:
@@ -72,9 +76,15 @@ def build_org(
             stack = LogArchiveStack(app, item.stack_id, names=names[item.partition], logging=config.logging)
         elif item.kind == "organization":
             stack = OrganizationStack(app, item.stack_id, names=names[item.partition], logging=config.logging)
+        elif item.kind == "backup-policy":
+            stack = BackupPolicyStack(app, item.stack_id, config=config, names=names[item.partition])
         else:
-            stack = AccountBaselineStack(app, item.stack_id, account=by_name[item.account], region=item.region,
-                                         names=names[item.partition], prefix=config.name_prefix)  # fmt: skip
+            account = by_name[item.account]
+            stack = AccountBaselineStack(app, item.stack_id, account=account, region=item.region,
+                                         names=names[item.partition], prefix=config.name_prefix,
+                                         vault_lock=config.backup.vault_lock,
+                                         backup_plans=plans_for_account(config, account),
+                                         network=config.network_restriction)  # fmt: skip
         built.append(StackInfo(**vars(item), stack=stack))
     if checks:
         add_checks(app, {info.stack.template_file: info.partition for info in built})
