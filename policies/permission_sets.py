@@ -31,11 +31,12 @@ SUPPORT_DENIED_ACTIONS = [
     "ec2:DeleteSnapshot", "ec2:DeleteVolume", "ec2:DeregisterImage", "ec2:DetachVolume",
     "ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:TerminateInstances",
 ]  # fmt: skip
-# What on-call engineers may do inside their window, on top of read-only access.
+# What on-call engineers may do inside their window, on top of read-only access. Shell access is not here:
+# it comes only with the SessionManager set and its approved-document check.
 ON_CALL_ACTIONS = [
     "autoscaling:SetDesiredCapacity", "autoscaling:UpdateAutoScalingGroup", "ec2:RebootInstances",
     "ec2:StartInstances", "ec2:StopInstances", "ecs:UpdateService", "lambda:PutFunctionConcurrency",
-    "rds:RebootDBInstance", "ssm:StartSession",
+    "rds:RebootDBInstance",
 ]  # fmt: skip
 
 

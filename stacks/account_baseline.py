@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 
-from config.models import Account, CustomerManagedPolicy
+from config.models import Account, BackupPlan, CustomerManagedPolicy, NetworkRestriction, VaultLock
 from config.naming import PartitionNames
 from constructs import Construct
 from constructs.account_metadata import AccountMetadata
+from constructs.backup_alerts import BackupChangeAlerts
+from constructs.backup_plans import BackupPlans
+from constructs.backup_role import BackupServiceRole
+from constructs.backup_vault import BackupVault
 from constructs.customer_managed_policies import CustomerManagedPolicies
+from constructs.data_access_policies import DataAccessPolicies
 
 
 class AccountBaselineStack(cdk.Stack):
@@ -21,6 +26,9 @@ class AccountBaselineStack(cdk.Stack):
         region: str,
         names: PartitionNames,
         prefix: str,
+        vault_lock: VaultLock,
+        backup_plans: list[BackupPlan],
+        network: NetworkRestriction | None,
         customer_managed_policies: list[CustomerManagedPolicy] | None = None,
     ) -> None:
         super().__init__(
@@ -28,6 +36,7 @@ class AccountBaselineStack(cdk.Stack):
             construct_id,
             env=cdk.Environment(account=account.id, region=region),
             description=f"org-baseline: baseline of account {account.name} in {region}",
+            termination_protection=True,  # holds the backup vault and its key (both retained as well)
         )
         self.is_home_region = region == names.home_region
         AccountMetadata(self, "AccountMetadata", prefix=prefix, facts={
@@ -42,3 +51,16 @@ class AccountBaselineStack(cdk.Stack):
             self.identity_center_policies = CustomerManagedPolicies(
                 self, "IdentityCenterPolicies", names=names, policies=customer_managed_policies
             )
+
+        # Data protection: a locked vault and the plans in every region; IAM (backup role, credentials
+        # policies) once per account, in the home region.
+        self.backup_vault = BackupVault(self, "BackupVault", names=names, account=account.id, region=region,
+                                        lock=vault_lock)  # fmt: skip
+        role = None
+        if self.is_home_region:
+            role = BackupServiceRole(self, "BackupServiceRole", names=names).role
+            DataAccessPolicies(self, "DataAccessPolicies", names=names, account=account.id, network=network)
+        if backup_plans:
+            BackupPlans(self, "BackupPlans", names=names, account=account.id, region=region, plans=backup_plans,
+                        vault=self.backup_vault.vault, role=role)  # fmt: skip
+        BackupChangeAlerts(self, "BackupChangeAlerts", names=names, account=account.id)

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 import aws_cdk as cdk
 
+from config.backup import plans_for_account
 from config.models import OrgConfig
 from config.naming import partition_names
 from policies.permission_sets import access_model, assignments_by_account, identity_center_admin
 from policies.scp import partition_budget
 from stacks.access import AccessStack
 from stacks.account_baseline import AccountBaselineStack
+from stacks.backup_policy import BackupPolicyStack
 from stacks.checks import add_checks
 from stacks.guardrails import GuardrailsStack
 from stacks.identity_center import IdentityCenterStack
@@ -25,7 +27,7 @@ class PlannedStack:
     """One stack the config asks for: what it is and where it goes, decided without touching CDK."""
 
     stack_id: str
-    kind: str  # "log-archive", "organization", "guardrails", "identity-center", "baseline" or "access"
+    kind: str  # "log-archive", "organization", "backup-policy", "guardrails", "identity-center", "baseline", "access"
     partition: str
     account: str  # the account's name in the config (for "access": the account whose access it grants)
     region: str
@@ -58,6 +60,8 @@ def plan(config: OrgConfig, accounts: Iterable[str] | None = None) -> list[Plann
         if part.management_account in selected:
             account = part.management_account
             planned.append(PlannedStack(f"Organization-{account}", "organization", partition, account, home))
+            if config.backup.organization_policy:
+                planned.append(PlannedStack(f"BackupPolicy-{account}", "backup-policy", partition, account, home))
             planned.append(PlannedStack(f"Guardrails-{account}", "guardrails", partition, account, home))
         admin = identity_center_admin(config, partition)
         if admin in selected:
@@ -92,6 +96,8 @@ def build_org(
             stack = LogArchiveStack(app, item.stack_id, names=p_names, logging=config.logging)
         elif item.kind == "organization":
             stack = OrganizationStack(app, item.stack_id, names=p_names, logging=config.logging)
+        elif item.kind == "backup-policy":
+            stack = BackupPolicyStack(app, item.stack_id, config=config, names=p_names)
         elif item.kind == "guardrails":
             scps = partition_budget(config, item.partition, p_names).scps
             stack = GuardrailsStack(app, item.stack_id, names=p_names, scps=scps)
@@ -114,8 +120,12 @@ def build_org(
                     policy for a in assignments.get(item.account, []) for policy in model.policies_of(a.permission_set)
                 )
             ]  # fmt: skip
-            stack = AccountBaselineStack(app, item.stack_id, account=by_name[item.account], region=item.region,
+            account = by_name[item.account]
+            stack = AccountBaselineStack(app, item.stack_id, account=account, region=item.region,
                                          names=p_names, prefix=config.name_prefix,
+                                         vault_lock=config.backup.vault_lock,
+                                         backup_plans=plans_for_account(config, account),
+                                         network=config.network_restriction,
                                          customer_managed_policies=policies)  # fmt: skip
             if item.region == part.home_region:
                 home_baselines[item.account] = stack

@@ -56,6 +56,7 @@ def generated_org(accounts: int, team_assignments: int = 0) -> OrgConfig:
         account = {"name": name, "id": f"9{n:011d}", "email": f"{name}@example.com", "partition": partition, "ou": ou}
         if ou in narrowed[partition]:  # an OU whose SCP allows fewer regions: baselines only there
             account["regions"] = narrowed[partition][ou]
+            account["backup_plans"] = []  # the example's plans copy to a region these accounts do not use
         data["accounts"].append(account)
         for k in range(team_assignments):
             data["identity_center"]["assignments"].append({

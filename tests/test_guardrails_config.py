@@ -34,7 +34,7 @@ MUTATIONS = [
      "partitions.aws.root_id: required: deny-leave-organization, deny-root-user, region-lock, protect-baseline, "
      "deny-iam-users, protect-account-settings, network-restricted-credentials attach to the root (the default), "
      "which needs the root's ID"),
-    ("partitions.aws.root_id", "root-1", "partitions.aws.root_id: 'root-1' is not valid: expected the organization root's ID"),
+    ("partitions.aws.root_id", "root-1", "partitions.aws.root_id: 'root-1' is not valid: expected an organization root ID"),
     ("partitions.aws.organizational_units.5.id", _DELETE,
      "partitions.aws.organizational_units[5] (Sandbox) has no id; attaching a policy needs it"),
     # SCP settings
