@@ -31,13 +31,29 @@ SUPPORT_DENIED_ACTIONS = [
     "ec2:DeleteSnapshot", "ec2:DeleteVolume", "ec2:DeregisterImage", "ec2:DetachVolume",
     "ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:TerminateInstances",
 ]  # fmt: skip
-# What on-call engineers may do inside their window, on top of read-only access. Shell access is not here:
-# it comes only with the SessionManager set and its approved-document check.
-ON_CALL_ACTIONS = [
-    "autoscaling:SetDesiredCapacity", "autoscaling:UpdateAutoScalingGroup", "ec2:RebootInstances",
-    "ec2:StartInstances", "ec2:StopInstances", "ecs:UpdateService", "lambda:PutFunctionConcurrency",
-    "rds:RebootDBInstance",
-]  # fmt: skip
+# What on-call engineers may do inside their window, on top of read-only access, and on which resource types.
+# Shell access is not here: it comes only with the SessionManager set and its approved-document check.
+ON_CALL_ACTIONS: dict[str, tuple[str, ...]] = {
+    "autoScalingGroup:*:autoScalingGroupName/*": (
+        "autoscaling:SetDesiredCapacity",
+        "autoscaling:UpdateAutoScalingGroup",
+    ),
+    "instance/*": ("ec2:RebootInstances", "ec2:StartInstances", "ec2:StopInstances"),
+    "service/*": ("ecs:UpdateService",),
+    "function:*": ("lambda:PutFunctionConcurrency",),
+    "db:*": ("rds:RebootDBInstance",),
+}
+_ON_CALL_SERVICES = {"autoScalingGroup": "autoscaling", "instance": "ec2", "service": "ecs", "function": "lambda",
+                     "db": "rds"}  # fmt: skip
+
+
+def on_call_resources(partition: str) -> dict[str, list[str]]:
+    """Resource ARN pattern -> the on-call actions on it."""
+    out = {}
+    for resource, actions in ON_CALL_ACTIONS.items():
+        kind = resource.split("/")[0].split(":")[0]
+        out[f"arn:{partition}:{_ON_CALL_SERVICES[kind]}:*:*:{resource}"] = list(actions)
+    return out
 
 
 def session_manager_policy_name(names: PartitionNames) -> str:
@@ -66,11 +82,13 @@ def catalog(config: OrgConfig, names: PartitionNames) -> list[PermissionSet]:
     window = config.identity_center.on_call_window
     on_call_inline = None
     if window is not None:
-        on_call_inline = {"Version": "2012-10-17", "Statement": [{
-            "Sid": "ElevatedActionsInsideOnCallWindow", "Effect": "Allow", "Action": ON_CALL_ACTIONS, "Resource": "*",
-            "Condition": {"DateGreaterThan": {"aws:CurrentTime": _utc(window.start)},
-                          "DateLessThan": {"aws:CurrentTime": _utc(window.end)}},
-        }]}  # fmt: skip
+        inside = {"DateGreaterThan": {"aws:CurrentTime": _utc(window.start)},
+                  "DateLessThan": {"aws:CurrentTime": _utc(window.end)}}  # fmt: skip
+        on_call_inline = {"Version": "2012-10-17", "Statement": [
+            {"Sid": f"OnCall{actions[0].split(':')[0].capitalize()}InsideWindow", "Effect": "Allow", "Action": actions,
+             "Resource": resource, "Condition": inside}
+            for resource, actions in on_call_resources(names.partition).items()
+        ]}  # fmt: skip
     return [
         PermissionSet(name="Administrator", description="Full administrative access, in short sessions.",
                       session_duration="PT1H", aws_managed_policies=["AdministratorAccess"]),

@@ -9,9 +9,10 @@ import pytest
 from aws_cdk.assertions import Match
 
 from config.naming import partition_names
-from policies.permission_sets import ON_CALL_ACTIONS, SUPPORT_DENIED_ACTIONS, assignments_by_account
+from policies.permission_sets import SUPPORT_DENIED_ACTIONS, assignments_by_account
 from stacks.org_app import plan
 from tests.conftest import PARTITIONS, synthesize
+from tests.iam_eval import Request, evaluate
 
 INSTANCE = {"aws": "ssoins-7223c1a5e8b94d06", "aws-us-gov": "ssoins-79074f2b6d1ca853"}
 WORKLOAD = {"aws": "web-prod", "aws-us-gov": "gov-workload-prod"}
@@ -60,11 +61,46 @@ def test_catalog_permission_sets(synth, partition):
 def test_on_call_elevation_only_inside_the_configured_window(synth, partition):
     on_call = permission_sets(synth, partition)["OnCall"]
     assert on_call["SessionDuration"] == "PT2H"
-    assert on_call["InlinePolicy"]["Statement"] == [{
-        "Sid": "ElevatedActionsInsideOnCallWindow", "Effect": "Allow", "Action": ON_CALL_ACTIONS, "Resource": "*",
-        "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2026-11-23T08:00:00Z"},
-                      "DateLessThan": {"aws:CurrentTime": "2026-11-30T08:00:00Z"}},
-    }]  # fmt: skip
+    assert on_call["ManagedPolicies"] == [f"arn:{partition}:iam::aws:policy/ReadOnlyAccess"]
+    window = {"DateGreaterThan": {"aws:CurrentTime": "2026-11-23T08:00:00Z"},
+              "DateLessThan": {"aws:CurrentTime": "2026-11-30T08:00:00Z"}}  # fmt: skip
+    p = partition
+    assert on_call["InlinePolicy"]["Statement"] == [
+        {"Sid": "OnCallAutoscalingInsideWindow", "Effect": "Allow",
+         "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:UpdateAutoScalingGroup"],
+         "Resource": f"arn:{p}:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/*", "Condition": window},
+        {"Sid": "OnCallEc2InsideWindow", "Effect": "Allow",
+         "Action": ["ec2:RebootInstances", "ec2:StartInstances", "ec2:StopInstances"],
+         "Resource": f"arn:{p}:ec2:*:*:instance/*", "Condition": window},
+        {"Sid": "OnCallEcsInsideWindow", "Effect": "Allow", "Action": ["ecs:UpdateService"],
+         "Resource": f"arn:{p}:ecs:*:*:service/*", "Condition": window},
+        {"Sid": "OnCallLambdaInsideWindow", "Effect": "Allow", "Action": ["lambda:PutFunctionConcurrency"],
+         "Resource": f"arn:{p}:lambda:*:*:function:*", "Condition": window},
+        {"Sid": "OnCallRdsInsideWindow", "Effect": "Allow", "Action": ["rds:RebootDBInstance"],
+         "Resource": f"arn:{p}:rds:*:*:db:*", "Condition": window},
+    ]  # fmt: skip
+    instance = f"arn:{p}:ec2:{'us-gov-west-1' if p == 'aws-us-gov' else 'us-east-1'}:123456789012:instance/i-0abc"
+    policy = [on_call["InlinePolicy"]]
+
+    def at(moment):
+        return evaluate(policy, Request("ec2:RebootInstances", instance, {"aws:CurrentTime": moment}))
+
+    assert at("2026-11-24T03:00:00Z") == "Allow"
+    assert at("2026-11-23T07:59:59Z") == "ImplicitDeny" and at("2026-12-01T00:00:00Z") == "ImplicitDeny"
+    assert (
+        evaluate(policy, Request("ssm:StartSession", instance, {"aws:CurrentTime": "2026-11-24T03:00:00Z"}))
+        == "ImplicitDeny"
+    )  # shell access only through the SessionManager set
+
+
+def test_on_call_without_a_window_is_read_only(example_data, config_from, partition):
+    from policies.permission_sets import access_model
+
+    data = copy.deepcopy(example_data)
+    del data["identity_center"]["on_call_window"]
+    config = config_from(data)
+    on_call = access_model(config, partition_names(config, partition)).permission_sets["OnCall"]
+    assert on_call.inline_policy is None and on_call.aws_managed_policies == ["ReadOnlyAccess"]
 
 
 def test_session_manager_set_references_the_baseline_policy(synth, partition):

@@ -194,6 +194,20 @@ PARLIAMENT_EXPLAINED: list[tuple[str, str, str, str]] = [
         "kms:EncryptionContext:aws:logs:arn holds a log group ARN; AWS documents ArnEquals/ArnLike for it, and "
         "parliament types encryption-context keys as plain strings.",
     ),
+    (
+        "UNKNOWN_CONDITION_FOR_ACTION",
+        r"kms:ResourceAliases for action kms:",
+        r"^Guardrails-.*/Content$",
+        "kms:ResourceAliases applies to every operation on a KMS key resource (AWS KMS developer guide, 'Control "
+        "access by aliases'); parliament's action table predates the key. The SCP finds baseline keys by alias.",
+    ),
+    (
+        "UNKNOWN_CONDITION_FOR_ACTION",
+        r"ssm:SessionDocumentAccessCheck for action ssm:StartSession",
+        r"SessionManagerAccess/PolicyDocument$",
+        "ssm:SessionDocumentAccessCheck is the documented key that makes StartSession verify the document "
+        "(Session Manager guide, 'Enforce a session document permission check'); parliament does not list it.",
+    ),
 ]
 
 
