@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 
-from config.models import Account
+from config.models import Account, SessionManager
 from config.naming import PartitionNames
 from constructs import Construct
 from constructs.account_metadata import AccountMetadata
+from constructs.session_access import SessionAccess
+from constructs.session_handler import SessionCustomResources, SessionHandlerRole, handler_log_group
+from constructs.session_instance_role import SessionInstanceRole
+from constructs.session_preferences import SessionPreferences
 
 
 class AccountBaselineStack(cdk.Stack):
@@ -18,9 +22,12 @@ class AccountBaselineStack(cdk.Stack):
         *,
         account: Account,
         region: str,
+        regions: list[str],
         names: PartitionNames,
         prefix: str,
+        session_manager: SessionManager,
     ) -> None:
+        """`regions`: every region this account has a baseline stack in (IAM in the home region covers them)."""
         super().__init__(
             scope,
             construct_id,
@@ -35,3 +42,34 @@ class AccountBaselineStack(cdk.Stack):
             "org-trail-bucket": names.trail_bucket,
             "org-trail-name": names.trail_name,
         })  # fmt: skip
+
+        # Session Manager instead of SSH bastions. The home-region stack holds the roles every region uses, so
+        # deploy it before the account's other regions.
+        handler_role = None
+        if self.is_home_region:
+            SessionInstanceRole(self, "SessionInstanceRole", names=names, account=account.id, regions=regions)
+            SessionAccess(self, "SessionAccess", names=names, account=account.id, regions=regions)
+            handler_role = SessionHandlerRole(
+                self, "SessionHandlerRole", names=names, account=account.id, regions=regions
+            )
+        preferences = SessionPreferences(
+            self,
+            "SessionPreferences",
+            names=names,
+            settings=session_manager,
+            account=account.id,
+            region=region,
+            extra_log_groups=[handler_log_group(names)],
+        )
+        custom_resources = SessionCustomResources(
+            self,
+            "SessionCustomResources",
+            names=names,
+            account=account.id,
+            region=region,
+            key=preferences.key,
+            retention_days=session_manager.cloudwatch_retention_days,
+            share_documents=account.id != names.session_documents_account_id,
+        )
+        if handler_role is not None:
+            custom_resources.function.add_resource_dependency(handler_role.policy)

@@ -13,6 +13,7 @@ from stacks.account_baseline import AccountBaselineStack
 from stacks.checks import add_checks
 from stacks.log_archive import LogArchiveStack
 from stacks.organization import OrganizationStack
+from stacks.security import SecurityStack, SessionDocumentsStack
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class PlannedStack:
     """One stack the config asks for: what it is and where it goes, decided without touching CDK."""
 
     stack_id: str
-    kind: str  # "log-archive", "organization" or "baseline"
+    kind: str  # "log-archive", "organization", "security", "session-documents" or "baseline"
     partition: str
     account: str  # the account's name in the config
     region: str
@@ -50,6 +51,13 @@ def plan(config: OrgConfig, accounts: Iterable[str] | None = None) -> list[Plann
         if part.management_account in selected:
             account = part.management_account
             planned.append(PlannedStack(f"Organization-{account}", "organization", partition, account, home))
+        if part.security_account in selected:
+            account = part.security_account
+            planned.append(PlannedStack(f"Security-{account}", "security", partition, account, home))
+            for region in part.allowed_regions:
+                if region != home:
+                    stack_id = f"SessionDocuments-{account}-{region}"
+                    planned.append(PlannedStack(stack_id, "session-documents", partition, account, region))
         for acct in config.accounts:
             if acct.partition == partition and acct.name in selected:
                 for region in acct.regions or part.allowed_regions:
@@ -68,13 +76,23 @@ def build_org(
     built: list[StackInfo] = []
     for item in plan(config, accounts):
         stack: cdk.Stack
+        part = config.partitions[item.partition]
         if item.kind == "log-archive":
-            stack = LogArchiveStack(app, item.stack_id, names=names[item.partition], logging=config.logging)
+            stack = LogArchiveStack(app, item.stack_id, names=names[item.partition], logging=config.logging,
+                                    session_manager=config.session_manager)  # fmt: skip
         elif item.kind == "organization":
             stack = OrganizationStack(app, item.stack_id, names=names[item.partition], logging=config.logging)
+        elif item.kind == "security":
+            stack = SecurityStack(app, item.stack_id, names=names[item.partition], regions=part.allowed_regions,
+                                  session_manager=config.session_manager)  # fmt: skip
+        elif item.kind == "session-documents":
+            stack = SessionDocumentsStack(app, item.stack_id, names=names[item.partition], region=item.region,
+                                          session_manager=config.session_manager)  # fmt: skip
         else:
-            stack = AccountBaselineStack(app, item.stack_id, account=by_name[item.account], region=item.region,
-                                         names=names[item.partition], prefix=config.name_prefix)  # fmt: skip
+            account = by_name[item.account]
+            stack = AccountBaselineStack(app, item.stack_id, account=account, region=item.region,
+                                         regions=account.regions or part.allowed_regions, names=names[item.partition],
+                                         prefix=config.name_prefix, session_manager=config.session_manager)  # fmt: skip
         built.append(StackInfo(**vars(item), stack=stack))
     if checks:
         add_checks(app, {info.stack.template_file: info.partition for info in built})
