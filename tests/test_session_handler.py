@@ -192,6 +192,16 @@ def test_delete_succeeds_when_the_documents_are_already_gone(handler_module, clo
     assert response["Status"] == "SUCCESS", response["Reason"]
 
 
+def test_share_and_unshare_write_only_when_something_changes(handler_module, documents):
+    name = DOCUMENTS[0]
+    assert handler_module.share(documents, name, MEMBER) is True
+    assert handler_module.share(documents, name, MEMBER) is False  # already shared: no ModifyDocumentPermission
+    assert _shared_with(documents, name) == [MEMBER]
+    assert handler_module.unshare(documents, name, MEMBER) is True
+    assert handler_module.unshare(documents, name, MEMBER) is False
+    assert _shared_with(documents, name) == []
+
+
 def test_the_handler_uses_the_sharer_role(handler_module, aws):
     ssm = handler_module._sharer_ssm(SHARER_ROLE, MEMBER)
     sts = boto3.client(
