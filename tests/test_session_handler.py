@@ -143,7 +143,7 @@ def _shared_with(ssm, name: str) -> list[str]:
 def test_create_shares_every_approved_document_with_the_account(handler_module, cloudformation, documents):
     response = _run(handler_module, cloudformation, _event(cloudformation, "Create"))
     assert response["Status"] == "SUCCESS", response["Reason"]
-    assert response["PhysicalResourceId"] == f"{MEMBER}:{','.join(DOCUMENTS)}"
+    assert response["PhysicalResourceId"] == f"approved-document-share-{MEMBER}"
     assert response["RequestId"] == "request-Create"
     assert response["LogicalResourceId"] == "SessionCustomResourcesApprovedDocumentShare"
     for name in DOCUMENTS:
@@ -151,7 +151,7 @@ def test_create_shares_every_approved_document_with_the_account(handler_module, 
 
 
 def test_create_and_update_are_idempotent(handler_module, cloudformation, documents):
-    physical = f"{MEMBER}:{','.join(DOCUMENTS)}"
+    physical = f"approved-document-share-{MEMBER}"
     for request in ("Create", "Create", "Update", "Update"):
         extra = {"PhysicalResourceId": physical} if request == "Update" else {}
         response = _run(handler_module, cloudformation, _event(cloudformation, request, **extra))
@@ -161,12 +161,30 @@ def test_create_and_update_are_idempotent(handler_module, cloudformation, docume
         assert _shared_with(documents, name) == [MEMBER]
 
 
+def test_update_unshares_documents_no_longer_named_and_keeps_the_rest(handler_module, cloudformation, documents):
+    physical = f"approved-document-share-{MEMBER}"
+    old = _event(cloudformation, "Create")["ResourceProperties"]
+    _run(handler_module, cloudformation, _event(cloudformation, "Create"))
+    new = {**old, "DocumentNames": DOCUMENTS[:1]}
+    response = _run(
+        handler_module,
+        cloudformation,
+        _event(
+            cloudformation, "Update", PhysicalResourceId=physical, ResourceProperties=new, OldResourceProperties=old
+        ),
+    )
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert response["PhysicalResourceId"] == physical  # no replacement, so no delete that would unshare all
+    assert _shared_with(documents, DOCUMENTS[0]) == [MEMBER]
+    assert _shared_with(documents, DOCUMENTS[1]) == []
+
+
 def test_delete_unshares_only_the_account_and_is_idempotent(handler_module, cloudformation, documents):
     documents.modify_document_permission(Name=DOCUMENTS[0], PermissionType="Share", AccountIdsToAdd=[OTHER_MEMBER])
     _run(handler_module, cloudformation, _event(cloudformation, "Create"))
     assert _shared_with(documents, DOCUMENTS[0]) == sorted([MEMBER, OTHER_MEMBER])
 
-    physical = f"{MEMBER}:{','.join(DOCUMENTS)}"
+    physical = f"approved-document-share-{MEMBER}"
     for _ in range(2):
         response = _run(handler_module, cloudformation,
                         _event(cloudformation, "Delete", PhysicalResourceId=physical))  # fmt: skip
@@ -188,7 +206,7 @@ def test_delete_succeeds_when_the_documents_are_already_gone(handler_module, clo
     for name in DOCUMENTS:
         documents.delete_document(Name=name)
     response = _run(handler_module, cloudformation,
-                    _event(cloudformation, "Delete", PhysicalResourceId=f"{MEMBER}:x"))  # fmt: skip
+                    _event(cloudformation, "Delete", PhysicalResourceId=f"approved-document-share-{MEMBER}"))  # fmt: skip
     assert response["Status"] == "SUCCESS", response["Reason"]
 
 

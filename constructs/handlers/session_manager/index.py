@@ -5,8 +5,9 @@
   disabled: removing the baseline must not reopen public sharing; an administrator who really wants it back
   resets the setting by hand.
 - `Custom::ApprovedDocumentShare`: adds this account to the share list of the approved session documents in
-  the security account (through the document-sharer role there) on create and update, and removes it on
-  delete. A document that is already gone on delete counts as unshared.
+  the security account (through the document-sharer role there) on create and update, removes it from
+  documents an update no longer names, and from all of them on delete. A document that is already gone
+  counts as unshared.
 
 Every operation reads before it writes, so repeating an event (CloudFormation retries, a stack update) is
 harmless. The response goes to CloudFormation's pre-signed URL; a failure is reported with its reason.
@@ -63,15 +64,20 @@ def share_documents(event: dict[str, Any]) -> tuple[str, dict[str, str]]:
     account = props["AccountId"]
     documents = sorted(props["DocumentNames"])
     ssm = _sharer_ssm(props["SharerRoleArn"], account)
-    # The physical ID names what is shared: changing the documents replaces the resource, and CloudFormation
-    # then deletes the old one, which unshares the documents no longer named.
-    physical_id = f"{account}:{','.join(documents)}"
-    for name in documents:
-        if event["RequestType"] == "Delete":
+    if event["RequestType"] == "Delete":
+        for name in documents:
             unshare(ssm, name, account)
-        else:
+    else:
+        for name in documents:
             share(ssm, name, account)
-    return physical_id, {"AccountId": account}
+        # Documents dropped by an update are unshared here, not by a replacement: a replacement's delete of the
+        # old resource would also unshare the documents both versions name.
+        old = event.get("OldResourceProperties", {})
+        if old.get("AccountId") == account:
+            for name in sorted(set(old.get("DocumentNames", [])) - set(documents)):
+                unshare(ssm, name, account)
+    # One resource per account: only a different account replaces it (and the old account's delete unshares).
+    return f"approved-document-share-{account}", {"AccountId": account}
 
 
 def share(ssm: Any, name: str, account: str) -> bool:
