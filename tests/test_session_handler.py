@@ -257,3 +257,23 @@ def test_unknown_resource_type_fails_with_a_clear_reason(handler_module, cloudfo
     response = _run(handler_module, cloudformation, _event(cloudformation, "Create", resource_type="Custom::Nope"))
     assert response["Status"] == "FAILED"
     assert "unknown resource type 'Custom::Nope'" in response["Reason"]
+
+
+# --- end to end: the security stack's own template, deployed by moto's CloudFormation ----------------------
+
+
+def test_documents_deployed_from_the_security_template_are_shared(synth, handler_module, cloudformation, aws):
+    # moto's CloudFormation creates the sharer role and the approved documents from the synthesized template.
+    boto3.client("ssm").put_parameter(Name="/cdk-bootstrap/hnb659fds/version", Value="30", Type="String")
+    stack = boto3.client("cloudformation")
+    stack.create_stack(StackName="Security-security", TemplateBody=json.dumps(synth.templates["Security-security"]),
+                       Capabilities=["CAPABILITY_NAMED_IAM"])  # fmt: skip
+    assert stack.describe_stacks(StackName="Security-security")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    share = next(r for r in synth.templates["Baseline-web-prod-us-east-1"]["Resources"].values()
+                 if r["Type"] == "Custom::ApprovedDocumentShare")  # fmt: skip
+    properties = {**share["Properties"], "SharerRoleArn": SHARER_ROLE}  # moto runs everything in one account
+    response = _run(handler_module, cloudformation, _event(cloudformation, "Create", ResourceProperties=properties))
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    ssm = boto3.client("ssm")
+    for name in properties["DocumentNames"]:
+        assert _shared_with(ssm, name) == [properties["AccountId"]]
