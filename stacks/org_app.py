@@ -15,6 +15,7 @@ from stacks.backup_policy import BackupPolicyStack
 from stacks.checks import add_checks
 from stacks.log_archive import LogArchiveStack
 from stacks.organization import OrganizationStack
+from stacks.security import SecurityStack, SessionDocumentsStack
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class PlannedStack:
     """One stack the config asks for: what it is and where it goes, decided without touching CDK."""
 
     stack_id: str
-    kind: str  # "log-archive", "organization", "backup-policy" or "baseline"
+    kind: str  # "log-archive", "organization", "backup-policy", "security", "session-documents" or "baseline"
     partition: str
     account: str  # the account's name in the config
     region: str
@@ -54,6 +55,13 @@ def plan(config: OrgConfig, accounts: Iterable[str] | None = None) -> list[Plann
             planned.append(PlannedStack(f"Organization-{account}", "organization", partition, account, home))
             if config.backup.organization_policy:
                 planned.append(PlannedStack(f"BackupPolicy-{account}", "backup-policy", partition, account, home))
+        if part.security_account in selected:
+            account = part.security_account
+            planned.append(PlannedStack(f"Security-{account}", "security", partition, account, home))
+            for region in part.allowed_regions:
+                if region != home:
+                    stack_id = f"SessionDocuments-{account}-{region}"
+                    planned.append(PlannedStack(stack_id, "session-documents", partition, account, region))
         for acct in config.accounts:
             if acct.partition == partition and acct.name in selected:
                 for region in acct.regions or part.allowed_regions:
@@ -72,16 +80,25 @@ def build_org(
     built: list[StackInfo] = []
     for item in plan(config, accounts):
         stack: cdk.Stack
+        part = config.partitions[item.partition]
         if item.kind == "log-archive":
-            stack = LogArchiveStack(app, item.stack_id, names=names[item.partition], logging=config.logging)
+            stack = LogArchiveStack(app, item.stack_id, names=names[item.partition], logging=config.logging,
+                                    session_manager=config.session_manager)  # fmt: skip
         elif item.kind == "organization":
             stack = OrganizationStack(app, item.stack_id, names=names[item.partition], logging=config.logging)
         elif item.kind == "backup-policy":
             stack = BackupPolicyStack(app, item.stack_id, config=config, names=names[item.partition])
+        elif item.kind == "security":
+            stack = SecurityStack(app, item.stack_id, names=names[item.partition], regions=part.allowed_regions,
+                                  session_manager=config.session_manager)  # fmt: skip
+        elif item.kind == "session-documents":
+            stack = SessionDocumentsStack(app, item.stack_id, names=names[item.partition], region=item.region,
+                                          session_manager=config.session_manager)  # fmt: skip
         else:
             account = by_name[item.account]
             stack = AccountBaselineStack(app, item.stack_id, account=account, region=item.region,
-                                         names=names[item.partition], prefix=config.name_prefix,
+                                         regions=account.regions or part.allowed_regions, names=names[item.partition],
+                                         prefix=config.name_prefix, session_manager=config.session_manager,
                                          vault_lock=config.backup.vault_lock,
                                          backup_plans=plans_for_account(config, account),
                                          network=config.network_restriction)  # fmt: skip

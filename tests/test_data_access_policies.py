@@ -24,11 +24,16 @@ DESTRUCTIVE = [
 ]  # fmt: skip
 
 
+DATA_POLICY_SUFFIXES = ("-s3-writer-no-delete", "-s3-deleter", "-network-restricted")
+
+
 def managed_policies(template: dict) -> dict[str, dict]:
+    """The data-access policies of a template (other features add managed policies of their own)."""
     return {
         r["Properties"]["ManagedPolicyName"]: r["Properties"]["PolicyDocument"]
         for r in template["Resources"].values()
         if r["Type"] == "AWS::IAM::ManagedPolicy"
+        and str(r["Properties"].get("ManagedPolicyName", "")).endswith(DATA_POLICY_SUFFIXES)
     }
 
 
