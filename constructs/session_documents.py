@@ -15,6 +15,7 @@ from aws_cdk import aws_ssm as ssm
 from config.models import SessionManager
 from config.naming import PartitionNames
 from constructs import Construct
+from constructs.checkov_skips import skip_checkov
 
 # Port numbers 1-65535, as in AWS-StartPortForwardingSession.
 PORT_PATTERN = "^([1-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"
@@ -130,6 +131,14 @@ class DocumentSharerRole(Construct):
                 }],
             },
         )  # fmt: skip
+        skip_checkov(
+            self.role,
+            (
+                "CKV_AWS_60",
+                "The trust admits only the organization's accounts (aws:PrincipalOrgID) "
+                "and only their session handler role by exact name (aws:PrincipalArn).",
+            ),
+        )
         document_arns = [
             names.session_document_arn(region, document)
             for region in regions

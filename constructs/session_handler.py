@@ -19,6 +19,7 @@ from aws_cdk import aws_logs as logs
 
 from config.naming import PartitionNames
 from constructs import Construct
+from constructs.checkov_skips import skip_checkov
 from constructs.logical_ids import pin_logical_id
 from constructs.session_preferences import log_group_arn
 
@@ -141,23 +142,25 @@ class SessionCustomResources(Construct):
             logging_config=lambda_.CfnFunction.LoggingConfigProperty(log_group=handler_log_group(names)),
         )
         self.function.add_resource_dependency(self.log_group)
-        cdk.Validations.of(self.function).acknowledge(
-            cdk.Acknowledgment(
-                id="NIST.800.53.R5-LambdaInsideVPC",
-                reason="The function only calls the SSM and STS APIs during deployments; the baseline creates no "
-                "VPC, and placing it in a workload VPC would couple the baseline to that network.",
-            ),
-            cdk.Acknowledgment(
-                id="NIST.800.53.R5-LambdaDLQ",
-                reason="Only CloudFormation invokes it, and every failure is reported back to the stack event "
-                "log with its reason; a dead-letter queue would hold nothing actionable.",
-            ),
-            cdk.Acknowledgment(
-                id="NIST.800.53.R5-LambdaConcurrency",
-                reason="Invoked a few times per deployment; reserving concurrency fails in new accounts whose "
-                "concurrency quota is 10, the minimum unreserved pool.",
-            ),
+        # The same three reasons answer cdk-nag's NIST rules and checkov's equivalent checks.
+        outside_vpc = (
+            "The function only calls the SSM and STS APIs during deployments; the baseline creates no VPC, "
+            "and placing it in a workload VPC would couple the baseline to that network."
         )
+        no_dlq = (
+            "Only CloudFormation invokes it, and every failure is reported back to the stack event log with "
+            "its reason; a dead-letter queue would hold nothing actionable."
+        )
+        no_reserved = (
+            "Invoked a few times per deployment; reserving concurrency fails in new accounts whose "
+            "concurrency quota is 10, the minimum unreserved pool."
+        )
+        cdk.Validations.of(self.function).acknowledge(
+            cdk.Acknowledgment(id="NIST.800.53.R5-LambdaInsideVPC", reason=outside_vpc),
+            cdk.Acknowledgment(id="NIST.800.53.R5-LambdaDLQ", reason=no_dlq),
+            cdk.Acknowledgment(id="NIST.800.53.R5-LambdaConcurrency", reason=no_reserved),
+        )
+        skip_checkov(self.function, ("CKV_AWS_117", outside_vpc), ("CKV_AWS_116", no_dlq), ("CKV_AWS_115", no_reserved))
 
         self.block_public_sharing = cdk.CustomResource(
             self,

@@ -74,11 +74,12 @@ def instance_policy_statements(names: PartitionNames, account: str, regions: lis
             "Resource": [f"{log_group_arn(p, r, account, names.session_log_group)}:*" for r in regions],
         },
         {
-            # The agent checks that the log group is encrypted; DescribeLogGroups is authorized per region.
+            # The agent checks that the log group is encrypted. DescribeLogGroups is a read-only list call that
+            # AWS's own Session Manager policy grants on *; a narrower ARN risks denying the check.
             "Sid": "CheckSessionLogGroupEncryption",
             "Effect": "Allow",
             "Action": "logs:DescribeLogGroups",
-            "Resource": [log_group_arn(p, r, account, "*") for r in regions],
+            "Resource": "*",
         },
     ]
 
@@ -134,11 +135,12 @@ def _kind(resource: str) -> str:
 
 
 WILDCARD_REASONS = {
-    "*": "The ssmmessages channel actions support no resource-level permissions; AWS documents Resource * for them.",
+    "*": "The ssmmessages channel actions and logs:DescribeLogGroups (a read-only list call) support no "
+    "resource-level permissions; AWS documents Resource * for them.",
     "ec2": "Any instance of this account that carries the profile registers itself; instance IDs are not known "
     "in advance.",
     "kms": "Key IDs are random; the keys are narrowed to this account's session key alias, or to S3 use of the "
     "log-archive account's keys.",
     "s3": "Session log object names are chosen by the agent per session, under this account's own prefix.",
-    "logs": "Log streams are named per session by the agent; DescribeLogGroups is only authorized per region.",
+    "logs": "Log streams are named per session by the agent, inside this account's session log group.",
 }

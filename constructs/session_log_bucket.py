@@ -9,6 +9,7 @@ from aws_cdk import aws_s3 as s3
 from config.models import SessionLogBucketLifecycle
 from config.naming import PartitionNames
 from constructs import Construct
+from constructs.checkov_skips import skip_checkov
 from constructs.key_policy import retained_key
 from constructs.logical_ids import pin_logical_id
 
@@ -61,6 +62,15 @@ class SessionLogBucket(Construct):
                 },
             }],
         )  # fmt: skip
+        skip_checkov(
+            self.key,
+            (
+                "CKV_AWS_33",
+                "Principal * is narrowed to the organization's instance roles by "
+                "aws:PrincipalOrgID and aws:PrincipalArn, and to use through S3 by "
+                "kms:ViaService.",
+            ),
+        )
 
         self.bucket = s3.Bucket(
             self,
