@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
@@ -11,7 +10,7 @@ from config.naming import PartitionNames
 from constructs import Construct
 from constructs.checkov_skips import skip_checkov
 from constructs.key_policy import retained_key
-from constructs.logical_ids import pin_logical_id
+from constructs.log_bucket import archived_log_bucket
 
 
 def instance_role_condition(names: PartitionNames) -> dict:
@@ -72,46 +71,21 @@ class SessionLogBucket(Construct):
             ),
         )
 
-        self.bucket = s3.Bucket(
+        self.bucket = archived_log_bucket(
             self,
             "Bucket",
-            bucket_name=names.session_log_bucket,
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.key,
+            name=names.session_log_bucket,
+            logical_id="SessionLogBucket",
+            key=self.key,
             bucket_key_enabled=True,  # fewer KMS calls; the key policy does not depend on the object ARN
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            versioned=True,
-            server_access_logs_bucket=access_log_bucket,
-            server_access_logs_prefix=f"{names.session_log_bucket}/",
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="ArchiveThenExpireSessionLogs",
-                    transitions=[
-                        s3.Transition(
-                            storage_class=s3.StorageClass.GLACIER,
-                            transition_after=cdk.Duration.days(lifecycle.glacier_after_days),
-                        )
-                    ],
-                    expiration=cdk.Duration.days(lifecycle.expire_after_days),
-                    noncurrent_version_expiration=cdk.Duration.days(lifecycle.noncurrent_expire_after_days),
-                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
-                )
-            ],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            access_log_bucket=access_log_bucket,
+            lifecycle=lifecycle,
+            lifecycle_id="ArchiveThenExpireSessionLogs",
+            replication_reason="Session logs are versioned and retained; cross-region replication is an org "
+            "decision, not set by the baseline (SCPs protect the bucket from deletion).",
         )
-        pin_logical_id(self.bucket, "SessionLogBucket")
         for statement in self.instance_statements(names):
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
-        cdk.Validations.of(self.bucket).acknowledge(
-            cdk.Acknowledgment(
-                id="NIST.800.53.R5-S3BucketReplicationEnabled",
-                reason="Session logs are versioned and retained; cross-region replication is an org decision, not "
-                "set by the baseline (SCPs protect the bucket from deletion).",
-            ),
-        )
 
     @staticmethod
     def instance_statements(names: PartitionNames) -> list[dict]:
