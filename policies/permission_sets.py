@@ -56,26 +56,10 @@ def on_call_resources(partition: str) -> dict[str, list[str]]:
     return out
 
 
-def session_manager_policy_name(names: PartitionNames) -> str:
-    return f"{names.baseline_prefix}session-manager-access"
-
-
-def session_manager_document(names: PartitionNames) -> dict[str, Any]:
-    """Start sessions only on instances and only with the approved documents; end only one's own sessions."""
-    p = names.partition
-    documents = [
-        f"arn:{p}:ssm:*:{names.session_documents_account_id}:document/{doc}" for doc in names.session_documents.values()
-    ]
-    return {"Version": "2012-10-17", "Statement": [
-        {"Sid": "StartSessionsWithApprovedDocumentsOnly", "Effect": "Allow", "Action": "ssm:StartSession",
-         "Resource": [f"arn:{p}:ec2:*:*:instance/*", *documents],
-         "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}},
-        {"Sid": "EndOwnSessionsOnly", "Effect": "Allow", "Action": ["ssm:ResumeSession", "ssm:TerminateSession"],
-         "Resource": f"arn:{p}:ssm:*:*:session/${{aws:userid}}-*"},
-        {"Sid": "FindInstancesAndSessions", "Effect": "Allow",
-         "Action": ["ec2:DescribeInstances", "ssm:DescribeInstanceInformation", "ssm:DescribeSessions",
-                    "ssm:GetConnectionStatus"], "Resource": "*"},
-    ]}  # fmt: skip
+def baseline_policies(names: PartitionNames) -> set[str]:
+    """Customer-managed policies the account baseline creates in every account (home region), so permission sets
+    may reference them without the config defining them: the Session Manager access policy."""
+    return {names.session_access_role}
 
 
 def catalog(config: OrgConfig, names: PartitionNames) -> list[PermissionSet]:
@@ -106,20 +90,12 @@ def catalog(config: OrgConfig, names: PartitionNames) -> list[PermissionSet]:
                       description="Read-only, plus restarts and scaling inside the configured on-call window"
                       + ("" if window else " (no window configured: read-only)") + ".",
                       session_duration="PT2H", aws_managed_policies=["ReadOnlyAccess"], inline_policy=on_call_inline),
+        # The baseline's session access policy: StartSession only with the approved documents
+        # (ssm:SessionDocumentAccessCheck), on the account's instances; end or resume only one's own sessions.
         PermissionSet(name="SessionManager",
                       description="Shell and port forwarding through Session Manager with the approved documents only.",
-                      session_duration="PT4H", customer_managed_policies=[session_manager_policy_name(names)]),
+                      session_duration="PT4H", customer_managed_policies=[names.session_access_role]),
     ]  # fmt: skip
-
-
-def catalog_customer_managed_policies(names: PartitionNames) -> list[CustomerManagedPolicy]:
-    return [
-        CustomerManagedPolicy(
-            name=session_manager_policy_name(names),
-            description="Session Manager through the approved session documents only (Identity Center SessionManager)",
-            document=session_manager_document(names),
-        )
-    ]
 
 
 def _utc(moment: Any) -> str:
@@ -139,12 +115,13 @@ class AccessModel:
     customer_managed_policies: dict[str, CustomerManagedPolicy]
 
     def policies_of(self, permission_set: str) -> list[str]:
-        """Customer-managed policies (boundary included) that must exist in an account before the set is assigned."""
+        """Customer-managed policies (boundary included) from the config that must be created in an account before
+        the set is assigned there; those the baseline creates everywhere are left out."""
         pset = self.permission_sets[permission_set]
         names = list(pset.customer_managed_policies)
         if pset.permissions_boundary and pset.permissions_boundary.customer_managed_policy:
             names.append(pset.permissions_boundary.customer_managed_policy)
-        return list(dict.fromkeys(names))
+        return [name for name in dict.fromkeys(names) if name in self.customer_managed_policies]
 
 
 def access_model(config: OrgConfig, names: PartitionNames) -> AccessModel:
@@ -153,7 +130,6 @@ def access_model(config: OrgConfig, names: PartitionNames) -> AccessModel:
     policies: dict[str, CustomerManagedPolicy] = {}
     if ic.catalog:
         sets.update((s.name, s) for s in catalog(config, names))
-        policies.update((c.name, c) for c in catalog_customer_managed_policies(names))
     for pset in ic.permission_sets:
         inline = with_partition(pset.inline_policy, names.partition) if pset.inline_policy else None
         relay = pset.relay_state and pset.relay_state.replace(CONSOLE_PLACEHOLDER, CONSOLE_HOST[names.partition])

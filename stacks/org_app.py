@@ -20,6 +20,7 @@ from stacks.guardrails import GuardrailsStack
 from stacks.identity_center import IdentityCenterStack
 from stacks.log_archive import LogArchiveStack
 from stacks.organization import OrganizationStack
+from stacks.security import SecurityStack, SessionDocumentsStack
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,9 @@ class PlannedStack:
     """One stack the config asks for: what it is and where it goes, decided without touching CDK."""
 
     stack_id: str
-    kind: str  # "log-archive", "organization", "backup-policy", "guardrails", "identity-center", "baseline", "access"
+    # "log-archive", "organization", "backup-policy", "guardrails", "identity-center", "security",
+    # "session-documents", "baseline" or "access"
+    kind: str
     partition: str
     account: str  # the account's name in the config (for "access": the account whose access it grants)
     region: str
@@ -66,6 +69,13 @@ def plan(config: OrgConfig, accounts: Iterable[str] | None = None) -> list[Plann
         admin = identity_center_admin(config, partition)
         if admin in selected:
             planned.append(PlannedStack(f"IdentityCenter-{admin}", "identity-center", partition, admin, home))
+        if part.security_account in selected:
+            account = part.security_account
+            planned.append(PlannedStack(f"Security-{account}", "security", partition, account, home))
+            for region in part.allowed_regions:
+                if region != home:
+                    stack_id = f"SessionDocuments-{account}-{region}"
+                    planned.append(PlannedStack(stack_id, "session-documents", partition, account, region))
         members = [acct for acct in config.accounts if acct.partition == partition and acct.name in selected]
         for acct in members:
             for region in acct.regions or part.allowed_regions:
@@ -88,16 +98,17 @@ def build_org(
     home_baselines: dict[str, cdk.Stack] = {}
     for item in plan(config, accounts):
         stack: cdk.Stack
-        p_names = names[item.partition]
         part = config.partitions[item.partition]
+        p_names = names[item.partition]
         instance_arn = p_names.identity_center_instance_arn(part.identity_center.instance_id)
         admin_id = by_name[identity_center_admin(config, item.partition)].id
         if item.kind == "log-archive":
-            stack = LogArchiveStack(app, item.stack_id, names=p_names, logging=config.logging)
+            stack = LogArchiveStack(app, item.stack_id, names=names[item.partition], logging=config.logging,
+                                    session_manager=config.session_manager)  # fmt: skip
         elif item.kind == "organization":
-            stack = OrganizationStack(app, item.stack_id, names=p_names, logging=config.logging)
+            stack = OrganizationStack(app, item.stack_id, names=names[item.partition], logging=config.logging)
         elif item.kind == "backup-policy":
-            stack = BackupPolicyStack(app, item.stack_id, config=config, names=p_names)
+            stack = BackupPolicyStack(app, item.stack_id, config=config, names=names[item.partition])
         elif item.kind == "guardrails":
             scps = partition_budget(config, item.partition, p_names).scps
             stack = GuardrailsStack(app, item.stack_id, names=p_names, scps=scps)
@@ -112,7 +123,14 @@ def build_org(
                                 assignments=assignments[account.name])  # fmt: skip
             if account.name in home_baselines:  # ordering for `cdk deploy` only; no values cross stacks
                 stack.add_stack_dependency(home_baselines[account.name])
+        elif item.kind == "security":
+            stack = SecurityStack(app, item.stack_id, names=names[item.partition], regions=part.allowed_regions,
+                                  session_manager=config.session_manager)  # fmt: skip
+        elif item.kind == "session-documents":
+            stack = SessionDocumentsStack(app, item.stack_id, names=names[item.partition], region=item.region,
+                                          session_manager=config.session_manager)  # fmt: skip
         else:
+            account = by_name[item.account]
             model = access[item.partition]
             policies = [] if item.region != part.home_region else [
                 model.customer_managed_policies[name]
@@ -120,9 +138,9 @@ def build_org(
                     policy for a in assignments.get(item.account, []) for policy in model.policies_of(a.permission_set)
                 )
             ]  # fmt: skip
-            account = by_name[item.account]
             stack = AccountBaselineStack(app, item.stack_id, account=account, region=item.region,
-                                         names=p_names, prefix=config.name_prefix,
+                                         regions=account.regions or part.allowed_regions, names=names[item.partition],
+                                         prefix=config.name_prefix, session_manager=config.session_manager,
                                          vault_lock=config.backup.vault_lock,
                                          backup_plans=plans_for_account(config, account),
                                          network=config.network_restriction,

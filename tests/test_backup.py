@@ -75,7 +75,8 @@ def test_every_baseline_stack_has_a_retained_locked_vault_with_its_own_key(synth
         key = template["Resources"]["BackupVaultKey"]
         assert key["Type"] == "AWS::KMS::Key" and key["Properties"]["EnableKeyRotation"] is True
         assert {k: key[k] for k in RETAINED} == RETAINED, info.stack_id
-        alias = only(template, "AWS::KMS::Alias")["Properties"]
+        (alias,) = [a["Properties"] for a in of_type(template, "AWS::KMS::Alias").values()
+                    if a["Properties"]["TargetKeyId"] == {"Fn::GetAtt": ["BackupVaultKey", "Arn"]}]  # fmt: skip
         assert alias == {
             "AliasName": "alias/examplecorp-baseline-backup",
             "TargetKeyId": {"Fn::GetAtt": ["BackupVaultKey", "Arn"]},
@@ -206,7 +207,8 @@ def test_selections_pick_tagged_resources_with_the_backup_role(home, names, acco
 
 
 def test_selections_wait_for_the_role_in_the_home_region_only(home, copy_region_stack):
-    (role_id,) = of_type(home, "AWS::IAM::Role")
+    (role_id,) = [logical_id for logical_id, role in of_type(home, "AWS::IAM::Role").items()
+                  if role["Properties"].get("RoleName") == "examplecorp-baseline-backup"]  # fmt: skip
     for selection in of_type(home, "AWS::Backup::BackupSelection").values():
         assert selection["DependsOn"] == [role_id]
     for selection in of_type(copy_region_stack, "AWS::Backup::BackupSelection").values():
@@ -229,7 +231,7 @@ def test_backup_service_role_only_in_the_home_region(synth, partition, names):
         if info.region != names.home_region:
             assert roles == {} and of_type(template, "AWS::IAM::ManagedPolicy") == {}, info.stack_id
             continue
-        (role,) = roles.values()
+        (role,) = [r for r in roles.values() if r["Properties"].get("RoleName") == "examplecorp-baseline-backup"]
         assert role["Properties"] == {
             "RoleName": "examplecorp-baseline-backup",
             "Description": role["Properties"]["Description"],
@@ -247,8 +249,8 @@ def test_backup_service_role_only_in_the_home_region(synth, partition, names):
 
 def test_vault_protection_changes_alert_the_hub_from_every_region(synth, partition, names):
     for info, template in baseline_templates(synth, partition):
-        rule = only(template, "AWS::Events::Rule")["Properties"]
-        assert rule["Name"] == "examplecorp-baseline-backup-changes"
+        (rule,) = [r["Properties"] for r in of_type(template, "AWS::Events::Rule").values()
+                   if r["Properties"]["Name"] == "examplecorp-baseline-backup-changes"]  # fmt: skip
         assert rule["State"] == "ENABLED"
         assert rule["EventPattern"] == {
             "source": ["aws.backup"],

@@ -24,12 +24,16 @@ DESTRUCTIVE = [
 ]  # fmt: skip
 
 
+DATA_POLICY_SUFFIXES = ("-s3-writer-no-delete", "-s3-deleter", "-network-restricted")
+
+
 def managed_policies(template: dict) -> dict[str, dict]:
-    # The customer-managed policies Identity Center permission sets reference are tested in test_identity_center.
+    """The data-access policies of a template (other features add managed policies of their own)."""
     return {
         r["Properties"]["ManagedPolicyName"]: r["Properties"]["PolicyDocument"]
-        for logical_id, r in template["Resources"].items()
-        if r["Type"] == "AWS::IAM::ManagedPolicy" and not logical_id.startswith("IdentityCenterPolicy")
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::ManagedPolicy"
+        and str(r["Properties"].get("ManagedPolicyName", "")).endswith(DATA_POLICY_SUFFIXES)
     }
 
 

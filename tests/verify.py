@@ -196,17 +196,16 @@ PARLIAMENT_EXPLAINED: list[tuple[str, str, str, str]] = [
     ),
     (
         "UNKNOWN_CONDITION_FOR_ACTION",
-        r"kms:ResourceAliases for action kms:",
-        r"^Guardrails-.*/Content$",
-        "kms:ResourceAliases applies to every operation on a KMS key resource (AWS KMS developer guide, 'Control "
-        "access by aliases'); parliament's action table predates the key. The SCP finds baseline keys by alias.",
+        r"ssm:SessionDocumentAccessCheck for action ssm:StartSession",
+        r".",
+        "AWS documents ssm:SessionDocumentAccessCheck for ssm:StartSession; parliament's bundled action database "
+        "predates the key.",
     ),
     (
         "UNKNOWN_CONDITION_FOR_ACTION",
-        r"ssm:SessionDocumentAccessCheck for action ssm:StartSession",
-        r"SessionManagerAccess/PolicyDocument$",
-        "ssm:SessionDocumentAccessCheck is the documented key that makes StartSession verify the document "
-        "(Session Manager guide, 'Enforce a session document permission check'); parliament does not list it.",
+        r"kms:ResourceAliases for action kms:",
+        r".",
+        "kms:ResourceAliases (2021) applies to KMS key operations; parliament's bundled database predates it.",
     ),
 ]
 
