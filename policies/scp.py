@@ -153,8 +153,7 @@ class Library:
                 "backup:DeleteBackupVaultLockConfiguration", "backup:PutBackupVaultAccessPolicy",
                 "backup:PutBackupVaultLockConfiguration"], [f"arn:{p}:backup:*:*:backup-vault:{bp}*"]),
             ("ProtectSessionDocuments", [
-                "ssm:CreateDocument", "ssm:DeleteDocument", "ssm:ModifyDocumentPermission", "ssm:UpdateDocument",
-                "ssm:UpdateDocumentDefaultVersion"],
+                "ssm:CreateDocument", "ssm:DeleteDocument", "ssm:UpdateDocument", "ssm:UpdateDocumentDefaultVersion"],
              [f"arn:{p}:ssm:*:*:document/{SESSION_PREFERENCES_DOCUMENT}", f"arn:{p}:ssm:*:*:document/{bp}*"]),
             # AWS Config, GuardDuty and Security Hub: always protected from being turned off, whoever enabled them.
             ("ProtectSecurityServices", [
@@ -172,6 +171,14 @@ class Library:
              "Resource": resources if len(resources) > 1 else resources[0], "Condition": self._unless_deploying()}
             for sid, actions, resources in deny
         ]  # fmt: skip
+        # Each account's baseline shares the approved documents with itself through the document sharer role in the
+        # security account (Session Manager); nobody else changes who may use them.
+        statements.insert(len(statements) - 1, {
+            "Sid": "ProtectSessionDocumentSharing", "Effect": "Deny", "Action": "ssm:ModifyDocumentPermission",
+            "Resource": f"arn:{p}:ssm:*:*:document/{bp}*",
+            "Condition": {"ArnNotLike": {"aws:PrincipalArn": [
+                *self._role_arns(*self.deployment_role_patterns), n.document_sharer_role_arn]}},
+        })  # fmt: skip
         # Key ARNs are not known before deployment: the baseline's keys are recognized by their aliases.
         statements.insert(3, {
             "Sid": "ProtectBaselineKeys", "Effect": "Deny",

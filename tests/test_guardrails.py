@@ -112,7 +112,14 @@ def test_protect_baseline_names_the_baseline_resources_of_the_partition(synth, p
     policy = policies_of(synth, partition)["examplecorp-scp-protect-baseline"]
     exempt = {"ArnNotLike": {"aws:PrincipalArn": [f"arn:{partition}:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"]}}
     for s in policy["Content"]["Statement"]:
-        assert s["Condition"]["ArnNotLike"] == exempt["ArnNotLike"], s["Sid"]
+        if s["Sid"] != "ProtectSessionDocumentSharing":
+            assert s["Condition"]["ArnNotLike"] == exempt["ArnNotLike"], s["Sid"]
+    sharing = statement(policy, "ProtectSessionDocumentSharing")
+    assert sharing["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == [
+        *exempt["ArnNotLike"]["aws:PrincipalArn"],
+        f"arn:{partition}:iam::{n.security_account_id}:role/examplecorp-baseline-document-sharer",
+    ]
+    assert sharing["Action"] == "ssm:ModifyDocumentPermission"
     assert statement(policy, "ProtectOrgTrail")["Resource"] == n.trail_arn
     assert statement(policy, "ProtectLogBuckets")["Resource"] == [
         f"arn:{partition}:s3:::{b}" for b in (n.trail_bucket, n.access_log_bucket, n.session_log_bucket)]  # fmt: skip

@@ -174,6 +174,22 @@ def test_session_manager_preferences_document_is_protected(org):
     expect(org, ALLOWED, "ssm:UpdateDocument", org.arn("ssm", "document/team-runbook", org.region))
 
 
+def test_only_the_document_sharer_changes_who_may_use_the_approved_documents(org):
+    shell = org.arn("ssm", f"document/{org.names.session_documents['shell']}", org.region,
+                    account=org.names.security_account_id)  # fmt: skip
+    expect(org, BASELINE_ONLY, "ssm:ModifyDocumentPermission", shell)
+    sharer = org.names.document_sharer_role_arn  # in the security account, assumed by each account's baseline
+    request = Request("ssm:ModifyDocumentPermission", shell, {
+        "aws:PrincipalArn": sharer, "aws:PrincipalAccount": org.names.security_account_id,
+        "aws:RequestedRegion": org.region})  # fmt: skip
+    assert evaluate(org.documents, request) == "Allow"
+    impostor = sharer.replace(org.names.security_account_id, org.account_id)  # the same name elsewhere
+    assert (
+        evaluate(org.documents, Request(request.action, shell, {**request.context, "aws:PrincipalArn": impostor}))
+        == "Deny"
+    )
+
+
 @pytest.mark.parametrize("action", [
     "config:StopConfigurationRecorder", "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel",
     "guardduty:DeleteDetector", "guardduty:DisassociateFromAdministratorAccount", "guardduty:UpdateDetector",
