@@ -5,9 +5,14 @@ from __future__ import annotations
 import aws_cdk as cdk
 
 from config.models import Account
-from config.naming import PartitionNames
+from config.naming import AtlantisNames, BreakglassPrincipals, PartitionNames
 from constructs import Construct
+from constructs.access_alerts import AccessAlerts
 from constructs.account_metadata import AccountMetadata
+from constructs.alert_forwarder import AlertForwarderRole
+from constructs.atlantis_roles import AtlantisRoles
+from constructs.breakglass import BreakglassRole
+from constructs.terraform_state import TerraformStateBucket
 
 
 class AccountBaselineStack(cdk.Stack):
@@ -20,6 +25,8 @@ class AccountBaselineStack(cdk.Stack):
         region: str,
         names: PartitionNames,
         prefix: str,
+        breakglass: BreakglassPrincipals | None = None,
+        atlantis: AtlantisNames | None = None,
     ) -> None:
         super().__init__(
             scope,
@@ -35,3 +42,13 @@ class AccountBaselineStack(cdk.Stack):
             "org-trail-bucket": names.trail_bucket,
             "org-trail-name": names.trail_name,
         })  # fmt: skip
+        # Access events land in the region of the endpoint used: alert rules go into every region's stack.
+        AccessAlerts(self, "AccessAlerts", names=names, account_id=account.id, breakglass=breakglass)
+        if self.is_home_region:
+            AlertForwarderRole(self, "AlertForwarder", names=names, account_id=account.id)
+            if breakglass is not None:
+                BreakglassRole(self, "Breakglass", names=names, principals=breakglass)
+            if atlantis is not None and account.id not in atlantis.excluded_account_ids:
+                AtlantisRoles(self, "Atlantis", names=names, atlantis=atlantis, account_id=account.id)
+            if atlantis is not None and account.id == atlantis.ci_account_id:
+                TerraformStateBucket(self, "TerraformState", names=names, atlantis=atlantis)

@@ -8,11 +8,14 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 
 from config.models import OrgConfig
-from config.naming import partition_names
+from config.naming import atlantis_names, breakglass_principals, partition_names
+from config.regions import GLOBAL_EVENTS_REGION
 from stacks.account_baseline import AccountBaselineStack
 from stacks.checks import add_checks
+from stacks.global_alerts import GlobalEventAlertsStack
 from stacks.log_archive import LogArchiveStack
 from stacks.organization import OrganizationStack
+from stacks.security import SecurityStack
 
 
 @dataclass(frozen=True)
@@ -20,7 +23,7 @@ class PlannedStack:
     """One stack the config asks for: what it is and where it goes, decided without touching CDK."""
 
     stack_id: str
-    kind: str  # "log-archive", "organization" or "baseline"
+    kind: str  # "log-archive", "organization", "security", "baseline" or "alerts"
     partition: str
     account: str  # the account's name in the config
     region: str
@@ -50,12 +53,22 @@ def plan(config: OrgConfig, accounts: Iterable[str] | None = None) -> list[Plann
         if part.management_account in selected:
             account = part.management_account
             planned.append(PlannedStack(f"Organization-{account}", "organization", partition, account, home))
+        if part.security_account in selected:
+            account = part.security_account
+            planned.append(PlannedStack(f"Security-{account}", "security", partition, account, home))
+        global_region = GLOBAL_EVENTS_REGION[partition]
         for acct in config.accounts:
             if acct.partition == partition and acct.name in selected:
-                for region in acct.regions or part.allowed_regions:
+                regions = acct.regions or part.allowed_regions
+                for region in regions:
                     planned.append(
                         PlannedStack(f"Baseline-{acct.name}-{region}", "baseline", partition, acct.name, region)
                     )
+                if global_region not in regions:
+                    planned.append(
+                        PlannedStack(f"Alerts-{acct.name}-{global_region}", "alerts", partition, acct.name,
+                                     global_region)
+                    )  # fmt: skip
     return planned
 
 
@@ -65,6 +78,8 @@ def build_org(
     """Add the planned stacks to `app`, and the synth-time checks unless `checks` is False."""
     by_name = {account.name: account for account in config.accounts}
     names = {partition: partition_names(config, partition) for partition in config.partitions}
+    breakglass = {partition: breakglass_principals(config, partition) for partition in config.partitions}
+    atlantis = {partition: atlantis_names(config, partition) for partition in config.partitions}
     built: list[StackInfo] = []
     for item in plan(config, accounts):
         stack: cdk.Stack
@@ -72,9 +87,17 @@ def build_org(
             stack = LogArchiveStack(app, item.stack_id, names=names[item.partition], logging=config.logging)
         elif item.kind == "organization":
             stack = OrganizationStack(app, item.stack_id, names=names[item.partition], logging=config.logging)
+        elif item.kind == "security":
+            stack = SecurityStack(app, item.stack_id, names=names[item.partition], alerts=config.alerts)
+        elif item.kind == "alerts":
+            stack = GlobalEventAlertsStack(app, item.stack_id, account=by_name[item.account], region=item.region,
+                                           names=names[item.partition],
+                                           breakglass=breakglass[item.partition])  # fmt: skip
         else:
             stack = AccountBaselineStack(app, item.stack_id, account=by_name[item.account], region=item.region,
-                                         names=names[item.partition], prefix=config.name_prefix)  # fmt: skip
+                                         names=names[item.partition], prefix=config.name_prefix,
+                                         breakglass=breakglass[item.partition],
+                                         atlantis=atlantis[item.partition])  # fmt: skip
         built.append(StackInfo(**vars(item), stack=stack))
     if checks:
         add_checks(app, {info.stack.template_file: info.partition for info in built})
@@ -104,7 +127,8 @@ def summary(built: list[StackInfo]) -> str:
         for account in accounts:
             kinds = [info for info in infos if info.account == account]
             regions = sorted({info.region for info in kinds if info.kind == "baseline"})
-            extra = sorted({info.kind for info in kinds if info.kind != "baseline"})
+            extra = sorted({info.kind if info.kind != "alerts" else f"alerts in {info.region}"
+                            for info in kinds if info.kind != "baseline"})  # fmt: skip
             lines.append(
                 f"    {account:<24} baseline in {', '.join(regions) or '-'}"
                 + (f"; {', '.join(extra)}" if extra else "")
