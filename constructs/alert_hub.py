@@ -40,23 +40,23 @@ class AlertHub(Construct):
         self.rule_arn = f"arn:{p}:events:{region}:{account}:rule/{names.alert_bus}/{names.alert_rule}"
         from_our_rule = {"StringEquals": {"aws:SourceAccount": account}, "ArnEquals": {"aws:SourceArn": self.rule_arn}}
 
-        self.bus = events.CfnEventBus(
+        # No Description and a separate policy resource: GovCloud's AWS::Events::EventBus has neither a
+        # Description nor an object-typed Policy (cfn-lint's GovCloud schemas).
+        self.bus = events.CfnEventBus(self, "Bus", name=names.alert_bus)
+        self.bus_policy = events.CfnEventBusPolicy(
             self,
-            "Bus",
-            name=names.alert_bus,
-            description="org-baseline: breakglass, root and baseline alerts from every account of the organization",
-            policy={
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "AllowOrganizationToPutEvents",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": "*"},
-                    "Action": "events:PutEvents",
-                    "Resource": names.alert_bus_arn,
-                    "Condition": {"StringEquals": {"aws:PrincipalOrgID": names.organization_id}},
-                }],
+            "BusPolicy",
+            event_bus_name=self.bus.attr_name,
+            statement_id="AllowOrganizationToPutEvents",
+            statement={
+                "Sid": "AllowOrganizationToPutEvents",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "events:PutEvents",
+                "Resource": names.alert_bus_arn,
+                "Condition": {"StringEquals": {"aws:PrincipalOrgID": names.organization_id}},
             },
-        )  # fmt: skip
+        )
         pin_logical_id(self.bus, "AlertBus")
 
         self.key = retained_key(

@@ -248,16 +248,18 @@ def plan_for(synth, partition):
 def test_alert_bus_accepts_events_from_the_organization_only(hub, names, partition):
     bus = hub["Resources"]["AlertBus"]
     assert bus["Type"] == "AWS::Events::EventBus"
-    assert bus["Properties"]["Name"] == "examplecorp-baseline-alerts"
-    assert bus["Properties"]["Policy"] == {
-        "Version": "2012-10-17",
-        "Statement": [{
+    assert bus["Properties"] == {"Name": "examplecorp-baseline-alerts"}  # no inline policy: one place to read
+    (policy,) = resources_of_type(hub, "AWS::Events::EventBusPolicy").values()
+    assert policy["Properties"] == {
+        "EventBusName": {"Fn::GetAtt": ["AlertBus", "Name"]},
+        "StatementId": "AllowOrganizationToPutEvents",
+        "Statement": {
             "Sid": "AllowOrganizationToPutEvents", "Effect": "Allow", "Principal": {"AWS": "*"},
             "Action": "events:PutEvents",
             "Resource": f"arn:{partition}:events:{names.home_region}:{names.security_account_id}:event-bus/"
                         "examplecorp-baseline-alerts",
             "Condition": {"StringEquals": {"aws:PrincipalOrgID": names.organization_id}},
-        }],
+        },
     }  # fmt: skip
 
 
