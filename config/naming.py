@@ -115,6 +115,11 @@ class PartitionNames:
         """EC2 instance role (and instance profile) for Session Manager, in every account."""
         return f"{self.baseline_prefix}ssm-instance"
 
+    @property
+    def breakglass_backstop_alarm(self) -> str:
+        """Alarm (and metric filter) on the organization trail's log group, management account."""
+        return f"{self.baseline_prefix}breakglass-assume-role-any-region"
+
     def breakglass_role_arn(self, account_id: str) -> str:
         return f"arn:{self.partition}:iam::{account_id}:role/{self.breakglass_role}"
 

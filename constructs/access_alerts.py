@@ -36,7 +36,8 @@ def access_alert_patterns(
         "detail": {
             "eventSource": ["sts.amazonaws.com"],
             "eventName": ASSUME_ROLE_EVENTS,
-            "requestParameters": {"roleArn": [names.breakglass_role_arn(account_id)]},
+            # IAM role names are case-insensitive, and STS accepts the ARN in any case: match it that way too.
+            "requestParameters": {"roleArn": [{"equals-ignore-case": names.breakglass_role_arn(account_id)}]},
         },
     }
     # The breakglass users themselves (in their own account), sessions of breakglass principal roles, and

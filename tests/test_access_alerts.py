@@ -138,7 +138,11 @@ def expected_patterns(partition, account_id):
             "detail": {
                 "eventSource": ["sts.amazonaws.com"],
                 "eventName": ["AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"],
-                "requestParameters": {"roleArn": [f"arn:{p}:iam::{account_id}:role/examplecorp-baseline-breakglass"]},
+                "requestParameters": {
+                    "roleArn": [
+                        {"equals-ignore-case": f"arn:{p}:iam::{account_id}:role/examplecorp-baseline-breakglass"}
+                    ]
+                },
             },
         },
         "examplecorp-baseline-breakglass-console-sign-in": {
@@ -222,6 +226,31 @@ def test_alert_forwarder_role_may_only_put_events_on_the_hub_bus(synth, example_
                     "ArnLike": {"aws:SourceArn": f"arn:{partition}:events:*:{account.id}:rule/examplecorp-baseline-*"},
                 },
             }]  # fmt: skip
+
+
+# --- backstop on the organization trail: breakglass use in any region ----------------------------------
+
+
+def test_breakglass_backstop_alarm_on_the_organization_trail(synth, partition):
+    template = synth.templates[synth.only("organization", partition)]
+    name = "examplecorp-baseline-breakglass-assume-role-any-region"
+    (flt,) = [f["Properties"] for f in resources_of_type(template, "AWS::Logs::MetricFilter").values()
+              if f["Properties"]["FilterName"] == name]  # fmt: skip
+    assert flt["LogGroupName"] == {"Ref": "OrgTrailLogGroup"}
+    assert flt["FilterPattern"] == (
+        '{ ($.eventSource = "sts.amazonaws.com") && ($.eventName = "AssumeRole*") && '
+        '(($.requestParameters.roleArn = "*:role/examplecorp-baseline-breakglass") || '
+        '($.responseElements.assumedRoleUser.arn = "*:assumed-role/examplecorp-baseline-breakglass/*")) }'
+    )
+    assert flt["MetricTransformations"] == [
+        {"MetricNamespace": "OrgBaseline/Access", "MetricName": "BreakglassAssumeRole", "MetricValue": "1"}
+    ]
+    (alarm,) = [a["Properties"] for a in resources_of_type(template, "AWS::CloudWatch::Alarm").values()
+                if a["Properties"]["AlarmName"] == name]  # fmt: skip
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("OrgBaseline/Access", "BreakglassAssumeRole")
+    assert alarm["Statistic"] == "Sum" and alarm["Period"] == 300 and alarm["EvaluationPeriods"] == 1
+    assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["AlarmActions"] == [{"Ref": "SecurityAlarmTopic"}] and alarm["ActionsEnabled"] is True
 
 
 # --- the central alert hub ---------------------------------------------------------------------------
