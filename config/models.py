@@ -49,6 +49,17 @@ OuId = _text(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$", "expected an OU ID, e.g. ou-
 InstanceId = _text(r"^ssoins-[0-9a-f]{16}$", "expected an Identity Center instance ID, e.g. ssoins-7223a1b2c3d4e5f6")
 IdentityStoreId = _text(r"^d-[0-9a-f]{10}$", "expected an identity store ID, e.g. d-9067a1b2c3")
 VpcEndpointId = _text(r"^vpce-[0-9a-f]{8,17}$", "expected a VPC endpoint ID, e.g. vpce-0a1b2c3d4e5f67890")
+RootId = _text(r"^r-[0-9a-z]{4,32}$", "expected an organization root ID, e.g. r-a1b2")
+# AWS Backup cron: cron(minutes hours day-of-month month day-of-week year), as in EventBridge.
+BackupSchedule = _text(
+    r"^cron\([^()\s]+( [^()\s]+){5}\)$",
+    'expected a cron expression with six fields, e.g. "cron(0 5 ? * * *)" (05:00 UTC daily)',
+)
+BackupName = _text(
+    r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$",
+    "expected 1-40 letters, digits, hyphens and underscores, starting with a letter or digit, e.g. daily",
+)
+TagKey = _text(r"^[^\s].{0,127}$", "expected a tag key (1-128 characters, not starting with a space)")
 NamePrefix = _text(
     r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$",
     "expected 3-20 lowercase letters, digits and hyphens, starting with a letter, e.g. examplecorp",
@@ -99,6 +110,9 @@ class Partition(Model):
         min_length=1, description="Regions in use; every account gets a baseline stack in each unless it narrows them."
     )
     identity_center: IdentityCenter
+    root_id: RootId | None = Field(
+        default=None, description="The organization root's ID (r-xxxx); needed to attach policies to the root."
+    )
     organizational_units: list[OrganizationalUnit] = Field(default_factory=list)
 
 
@@ -114,6 +128,10 @@ class Account(Model):
         default=None,
         min_length=1,
         description="Baseline regions for this account; defaults to the partition's allowed_regions.",
+    )
+    backup_plans: list[BackupName] | None = Field(
+        default=None,
+        description="Names of backup.plans deployed in this account; defaults to all of them, [] for none.",
     )
 
 
@@ -230,6 +248,88 @@ class AtlantisPartition(Model):
     )
 
 
+# AWS Backup accepts retention and lock periods of at most 100 years.
+MAX_BACKUP_DAYS = 36500
+
+
+class VaultLock(Model):
+    """AWS Backup Vault Lock of every baseline vault. Compliance mode is irreversible after its cooling-off period."""
+
+    mode: Literal["governance", "compliance"] = Field(
+        default="governance",
+        description="governance: removable by principals with IAM permission; compliance: immutable for everyone, "
+        "root included, once changeable_for_days have passed.",
+    )
+    min_retention_days: int = Field(
+        default=7, ge=1, le=MAX_BACKUP_DAYS, description="Recovery points must be kept at least N days."
+    )
+    max_retention_days: int = Field(
+        default=3650, ge=1, le=MAX_BACKUP_DAYS, description="Recovery points may be kept at most N days."
+    )
+    changeable_for_days: int | None = Field(
+        default=None,
+        le=MAX_BACKUP_DAYS,
+        description="Compliance mode only: days (>= 3) during which the lock can still be removed or changed.",
+    )
+
+
+class TagCondition(Model):
+    key: TagKey = Field(description="Tag key, e.g. backup.")
+    value: str = Field(max_length=256, description="Tag value, e.g. daily.")
+
+
+class BackupSelection(Model):
+    tags: list[TagCondition] = Field(
+        min_length=1, description="Resources with ANY of these tags (key = value) are backed up by the plan."
+    )
+
+
+class BackupRule(Model):
+    name: BackupName = Field(description="Rule name, unique in its plan.")
+    schedule: BackupSchedule = Field(description='When backups start, in UTC, e.g. "cron(0 5 ? * * *)".')
+    start_window_minutes: int = Field(
+        default=60, ge=60, description="A job that has not started within N minutes is cancelled (>= 60)."
+    )
+    completion_window_minutes: int = Field(
+        default=1440, ge=120, description="A started job that has not completed within N minutes is cancelled."
+    )
+    delete_after_days: int = Field(
+        ge=1, le=MAX_BACKUP_DAYS, description="Retention: recovery points are deleted after N days."
+    )
+    move_to_cold_storage_after_days: int | None = Field(
+        default=None, ge=1, description="Move recovery points to cold storage after N days (supported types only)."
+    )
+    copy_to_region: dict[PartitionName, Region] | None = Field(
+        default=None,
+        description="Per partition, a second region whose baseline vault receives a copy of each recovery point.",
+    )
+
+
+class BackupPlan(Model):
+    name: BackupName = Field(description="Plan name; deployed as <name_prefix>-baseline-<name>.")
+    rules: list[BackupRule] = Field(min_length=1)
+    selection: BackupSelection
+
+
+class BackupPolicyTargets(Model):
+    root: bool = Field(default=False, description="Attach to the organization root (needs partitions.*.root_id).")
+    organizational_units: list[OuPath] = Field(
+        default_factory=list, description="OU paths to attach to; each must have an id in its partition."
+    )
+    accounts: list[AccountName] = Field(default_factory=list, description="Account names to attach to.")
+
+
+class Backup(Model):
+    vault_lock: VaultLock = Field(default_factory=VaultLock)
+    plans: list[BackupPlan] = Field(default_factory=list, description="Backup plans; none by default.")
+    organization_policy: bool = Field(
+        default=False,
+        description="Deploy the plans as an Organizations backup policy from each management account instead of "
+        "per-account stacks, for the accounts it targets.",
+    )
+    organization_policy_targets: BackupPolicyTargets = Field(default_factory=BackupPolicyTargets)
+
+
 class OrgConfig(Model):
     name_prefix: NamePrefix = Field(
         description="Short lowercase prefix for globally unique resource names (S3 buckets)."
@@ -247,3 +347,4 @@ class OrgConfig(Model):
     atlantis: dict[PartitionName, AtlantisPartition] = Field(
         default_factory=dict, description="Atlantis (Terraform) per partition; unset: no Atlantis roles or state."
     )
+    backup: Backup = Field(default_factory=Backup)

@@ -168,6 +168,47 @@ class PartitionNames:
     def backup_vault(self) -> str:
         return f"{self.baseline_prefix}vault"
 
+    def backup_vault_arn(self, account_id: str, region: str) -> str:
+        return f"arn:{self.partition}:backup:{region}:{account_id}:backup-vault:{self.backup_vault}"
+
+    @property
+    def backup_key_alias(self) -> str:
+        """KMS key of the backup vault, one per account and region."""
+        return f"alias/{self.baseline_prefix}backup"
+
+    @property
+    def backup_role(self) -> str:
+        """Role AWS Backup assumes to back up and restore (home-region stack; used by every region's plans)."""
+        return f"{self.baseline_prefix}backup"
+
+    def backup_role_arn(self, account_id: str) -> str:
+        return f"arn:{self.partition}:iam::{account_id}:role/{self.backup_role}"
+
+    def backup_plan(self, plan: str) -> str:
+        return f"{self.baseline_prefix}{plan}"
+
+    @property
+    def backup_alert_rule(self) -> str:
+        """EventBridge rule (every baseline stack) that forwards vault lock/policy/deletion events to the hub."""
+        return f"{self.baseline_prefix}backup-changes"
+
+    @property
+    def backup_policy(self) -> str:
+        """Organizations backup policy (management account), when `backup.organization_policy` is on."""
+        return f"{self.baseline_prefix}backup-plans"
+
+    @property
+    def s3_writer_no_delete_policy(self) -> str:
+        return f"{self.baseline_prefix}s3-writer-no-delete"
+
+    @property
+    def s3_deleter_policy(self) -> str:
+        return f"{self.baseline_prefix}s3-deleter"
+
+    @property
+    def network_restricted_policy(self) -> str:
+        return f"{self.baseline_prefix}network-restricted"
+
     @property
     def trail_arn(self) -> str:
         return (

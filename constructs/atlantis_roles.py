@@ -106,12 +106,15 @@ def apply_boundary_policy(names: PartitionNames, atlantis: AtlantisNames, accoun
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "BoundaryCeiling", "Effect": "Allow", "Action": "*", "Resource": "*"},
+            # The condition only bites on ssm:StartSession (no other action has the key): sessions only with
+            # documents the caller may use, as everywhere in the baseline, not e.g. a shell that logs nothing.
+            {"Sid": "BoundaryCeiling", "Effect": "Allow", "Action": "*", "Resource": "*",
+             "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}},
             {"Sid": "DenyChangingTheBaseline", "Effect": "Deny", "NotAction": BASELINE_READ_ACTIONS,
              "Resource": baseline},
             {"Sid": "DenyIamUsersAndTheirCredentials", "Effect": "Deny", "Action": IAM_USER_ACTIONS, "Resource": "*"},
             {"Sid": "DenyRoleChangesWithoutThisBoundary", "Effect": "Deny", "Action": ROLE_CHANGES_NEEDING_BOUNDARY,
-             "Resource": "*", "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": boundary}}},
+             "Resource": "*", "Condition": {"ArnNotEquals": {"iam:PermissionsBoundary": boundary}}},
             {"Sid": "DenyRemovingBoundaries", "Effect": "Deny",
              "Action": ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"], "Resource": "*"},
             {"Sid": "DenyChangingThisBoundary", "Effect": "Deny",

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 
-from config.models import Account
+from config.models import Account, BackupPlan, NetworkRestriction, VaultLock
 from config.naming import AtlantisNames, BreakglassPrincipals, PartitionNames
 from constructs import Construct
 from constructs.access_alerts import AccessAlerts
 from constructs.account_metadata import AccountMetadata
 from constructs.alert_forwarder import AlertForwarderRole
 from constructs.atlantis_roles import AtlantisRoles
+from constructs.backup_alerts import BackupChangeAlerts
+from constructs.backup_plans import BackupPlans
+from constructs.backup_role import BackupServiceRole
+from constructs.backup_vault import BackupVault
 from constructs.breakglass import BreakglassRole
+from constructs.data_access_policies import DataAccessPolicies
 from constructs.terraform_state import TerraformStateBucket
 
 
@@ -25,6 +30,9 @@ class AccountBaselineStack(cdk.Stack):
         region: str,
         names: PartitionNames,
         prefix: str,
+        vault_lock: VaultLock,
+        backup_plans: list[BackupPlan],
+        network: NetworkRestriction | None,
         breakglass: BreakglassPrincipals | None = None,
         atlantis: AtlantisNames | None = None,
     ) -> None:
@@ -33,6 +41,7 @@ class AccountBaselineStack(cdk.Stack):
             construct_id,
             env=cdk.Environment(account=account.id, region=region),
             description=f"org-baseline: baseline of account {account.name} in {region}",
+            termination_protection=True,  # holds the backup vault and its key (both retained as well)
         )
         self.is_home_region = region == names.home_region
         AccountMetadata(self, "AccountMetadata", prefix=prefix, facts={
@@ -52,3 +61,16 @@ class AccountBaselineStack(cdk.Stack):
                 AtlantisRoles(self, "Atlantis", names=names, atlantis=atlantis, account_id=account.id)
             if atlantis is not None and account.id == atlantis.ci_account_id:
                 TerraformStateBucket(self, "TerraformState", names=names, atlantis=atlantis)
+
+        # Data protection: a locked vault and the plans in every region; IAM (backup role, credentials
+        # policies) once per account, in the home region.
+        self.backup_vault = BackupVault(self, "BackupVault", names=names, account=account.id, region=region,
+                                        lock=vault_lock)  # fmt: skip
+        role = None
+        if self.is_home_region:
+            role = BackupServiceRole(self, "BackupServiceRole", names=names).role
+            DataAccessPolicies(self, "DataAccessPolicies", names=names, account=account.id, network=network)
+        if backup_plans:
+            BackupPlans(self, "BackupPlans", names=names, account=account.id, region=region, plans=backup_plans,
+                        vault=self.backup_vault.vault, role=role)  # fmt: skip
+        BackupChangeAlerts(self, "BackupChangeAlerts", names=names, account=account.id)

@@ -14,11 +14,12 @@ import jsii
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
 from config.regions import COMMERCIAL_REGION_PATTERN
+from stacks.baseline_nag_pack import BaselineChecks
 
 COMMERCIAL_ARN = re.compile(r"arn:aws:")
 GOVCLOUD = re.compile(r"aws-us-gov")
 
-CHECK_NAMES = ("cdk-nag AwsSolutions", "cdk-nag NIST 800-53 R5", "partition lint",
+CHECK_NAMES = ("cdk-nag AwsSolutions", "cdk-nag NIST 800-53 R5", "cdk-nag OrgBaseline", "partition lint",
                "CloudFormation schema (validateAgainstDefaultRules)")  # fmt: skip
 
 
@@ -85,5 +86,5 @@ class PartitionLint:
 
 def add_checks(app: cdk.App, template_partitions: dict[str, str]) -> None:
     cdk.Validations.of(app).add_plugins(
-        AwsSolutionsChecks(app), NIST80053R5Checks(app), PartitionLint(template_partitions)
+        AwsSolutionsChecks(app), NIST80053R5Checks(app), BaselineChecks(app), PartitionLint(template_partitions)
     )

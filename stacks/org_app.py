@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 import aws_cdk as cdk
 
+from config.backup import plans_for_account
 from config.models import OrgConfig
 from config.naming import atlantis_names, breakglass_principals, partition_names
 from config.regions import GLOBAL_EVENTS_REGION
 from stacks.account_baseline import AccountBaselineStack
+from stacks.backup_policy import BackupPolicyStack
 from stacks.checks import add_checks
 from stacks.global_alerts import GlobalEventAlertsStack
 from stacks.log_archive import LogArchiveStack
@@ -23,7 +25,7 @@ class PlannedStack:
     """One stack the config asks for: what it is and where it goes, decided without touching CDK."""
 
     stack_id: str
-    kind: str  # "log-archive", "organization", "security", "baseline" or "alerts"
+    kind: str  # "log-archive", "organization", "backup-policy", "security", "baseline" or "alerts"
     partition: str
     account: str  # the account's name in the config
     region: str
@@ -53,6 +55,8 @@ def plan(config: OrgConfig, accounts: Iterable[str] | None = None) -> list[Plann
         if part.management_account in selected:
             account = part.management_account
             planned.append(PlannedStack(f"Organization-{account}", "organization", partition, account, home))
+            if config.backup.organization_policy:
+                planned.append(PlannedStack(f"BackupPolicy-{account}", "backup-policy", partition, account, home))
         if part.security_account in selected:
             account = part.security_account
             planned.append(PlannedStack(f"Security-{account}", "security", partition, account, home))
@@ -87,6 +91,8 @@ def build_org(
             stack = LogArchiveStack(app, item.stack_id, names=names[item.partition], logging=config.logging)
         elif item.kind == "organization":
             stack = OrganizationStack(app, item.stack_id, names=names[item.partition], logging=config.logging)
+        elif item.kind == "backup-policy":
+            stack = BackupPolicyStack(app, item.stack_id, config=config, names=names[item.partition])
         elif item.kind == "security":
             stack = SecurityStack(app, item.stack_id, names=names[item.partition], alerts=config.alerts)
         elif item.kind == "alerts":
@@ -94,8 +100,12 @@ def build_org(
                                            names=names[item.partition],
                                            breakglass=breakglass[item.partition])  # fmt: skip
         else:
-            stack = AccountBaselineStack(app, item.stack_id, account=by_name[item.account], region=item.region,
+            account = by_name[item.account]
+            stack = AccountBaselineStack(app, item.stack_id, account=account, region=item.region,
                                          names=names[item.partition], prefix=config.name_prefix,
+                                         vault_lock=config.backup.vault_lock,
+                                         backup_plans=plans_for_account(config, account),
+                                         network=config.network_restriction,
                                          breakglass=breakglass[item.partition],
                                          atlantis=atlantis[item.partition])  # fmt: skip
         built.append(StackInfo(**vars(item), stack=stack))

@@ -13,6 +13,11 @@ from stacks.org_app import plan
 from tests.conftest import PARTITIONS, synthesize
 
 RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+ACCESS_RULES = {
+    "examplecorp-baseline-breakglass-assume-role",
+    "examplecorp-baseline-breakglass-console-sign-in",
+    "examplecorp-baseline-root-activity",
+}
 
 
 @pytest.fixture(params=PARTITIONS)
@@ -173,7 +178,7 @@ def test_alert_rules_in_every_region_stack_forward_to_the_hub(synth, example_con
         assert stacks
         for info in stacks:
             rules = resources_of_type(synth.templates[info.stack_id], "AWS::Events::Rule").values()
-            found = {r["Properties"]["Name"]: r["Properties"] for r in rules}
+            found = {r["Properties"]["Name"]: r["Properties"] for r in rules if r["Properties"]["Name"] in ACCESS_RULES}
             assert {name: rule["EventPattern"] for name, rule in found.items()} == expected_patterns(
                 partition, account.id
             ), info.stack_id
@@ -191,7 +196,8 @@ def test_every_account_has_alert_rules_where_global_events_land(synth, example_c
     for account in accounts_of(example_config, partition):
         (info,) = [i for i in synth.infos if i.account == account.name and i.region == region and
                    i.kind in ("baseline", "alerts")]  # fmt: skip
-        assert len(resources_of_type(synth.templates[info.stack_id], "AWS::Events::Rule")) == 3
+        rules = resources_of_type(synth.templates[info.stack_id], "AWS::Events::Rule").values()
+        assert {r["Properties"]["Name"] for r in rules} >= ACCESS_RULES
 
 
 def test_alert_forwarder_role_may_only_put_events_on_the_hub_bus(synth, example_config, partition, names):
@@ -361,8 +367,10 @@ def test_accounts_outside_the_global_events_region_get_an_alert_only_stack(examp
     data["partitions"] = {"aws": {**data["partitions"]["aws"], "home_region": "us-west-2"}}
     data["accounts"] = [a for a in data["accounts"] if a["name"] in keep]
     for account in data["accounts"]:
+        account.pop("backup_plans", None)
         if account["name"] == "web-dev":
             account["regions"] = ["us-west-2"]
+    data.pop("backup", None)  # its copy rules name GovCloud regions
     data["breakglass"] = {"aws": data["breakglass"]["aws"]}
     data["atlantis"] = {"aws": data["atlantis"]["aws"]}
     config = config_from(data)

@@ -141,7 +141,8 @@ def expected_boundary(partition, home, account_id, mgmt_id, log_archive_id):
                f"examplecorp-session-logs-{log_archive_id}-{home}",
                f"examplecorp-tf-state-logs-{CI[partition][1]}-{home}"]  # fmt: skip
     return [
-        {"Sid": "BoundaryCeiling", "Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Sid": "BoundaryCeiling", "Effect": "Allow", "Action": "*", "Resource": "*",
+         "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}},
         {"Sid": "DenyChangingTheBaseline", "Effect": "Deny",
          "NotAction": ["iam:Get*", "iam:List*", "iam:PassRole", "sns:Get*", "sns:List*", "events:Describe*",
                        "events:List*", "ssm:Describe*", "ssm:Get*", "ssm:List*", "s3:GetBucket*", "s3:ListBucket",
@@ -169,7 +170,7 @@ def expected_boundary(partition, home, account_id, mgmt_id, log_archive_id):
         {"Sid": "DenyRoleChangesWithoutThisBoundary", "Effect": "Deny",
          "Action": ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:AttachRolePolicy",
                     "iam:DetachRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy"],
-         "Resource": "*", "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": boundary}}},
+         "Resource": "*", "Condition": {"ArnNotEquals": {"iam:PermissionsBoundary": boundary}}},
         {"Sid": "DenyRemovingBoundaries", "Effect": "Deny",
          "Action": ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"], "Resource": "*"},
         {"Sid": "DenyChangingThisBoundary", "Effect": "Deny",

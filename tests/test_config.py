@@ -158,6 +158,52 @@ MUTATIONS = [
     ("atlantis.aws.server_role_arns", ["arn"], "atlantis.aws.server_role_arns: unknown key"),
     ("partitions.aws-us-gov", _DELETE, "atlantis.aws-us-gov: partition 'aws-us-gov' has no entry under partitions"),
     ("partitions.aws-us-gov", _DELETE, "breakglass.aws-us-gov: partition 'aws-us-gov' has no entry under partitions"),
+    # backup: vault lock
+    ("backup.vault_lock", {"mode": "compliance", "changeable_for_days": 2},
+     "backup.vault_lock.changeable_for_days: 2 is too short: compliance mode needs at least 3 days of cooling-off; after it nobody, root included, can remove the lock"),
+    ("backup.vault_lock", {"mode": "compliance"},
+     "backup.vault_lock.changeable_for_days: compliance mode needs changeable_for_days (at least 3)"),
+    ("backup.vault_lock.changeable_for_days", 7,
+     "backup.vault_lock.changeable_for_days: only compliance mode takes changeable_for_days"),
+    ("backup.vault_lock.mode", "strict", "backup.vault_lock.mode: Input should be 'governance' or 'compliance'"),
+    ("backup.vault_lock.min_retention_days", 5000,
+     "backup.vault_lock.min_retention_days: min_retention_days (5000) is greater than max_retention_days (3650)"),
+    ("backup.vault_lock.max_retention_days", 40000, "backup.vault_lock.max_retention_days: Input should be less than or equal to 36500"),
+    # backup: plans
+    ("backup.plans.0.rules.0.delete_after_days", 3,
+     "backup.plans[0].rules[0].delete_after_days: retention 3 days is outside the vault lock's bounds [7, 3650] (backup.vault_lock); AWS Backup would accept the plan and fail every backup and copy job later"),
+    ("backup.vault_lock.max_retention_days", 100,
+     "backup.plans[0].rules[2].delete_after_days: retention 365 days is outside the vault lock's bounds [7, 100]"),
+    ("backup.plans.0.rules.2.move_to_cold_storage_after_days", 300,
+     "backup.plans[0].rules[2].delete_after_days: 365 is too early: recovery points must stay at least 90 days in cold storage (move_to_cold_storage_after_days 300 + 90 = 390)"),
+    ("backup.plans.0.rules.1.copy_to_region", {"aws": "us-gov-east-1"},
+     "backup.plans[0].rules[1].copy_to_region.aws: region 'us-gov-east-1' belongs to partition 'aws-us-gov', not 'aws': copies stay in their partition"),
+    ("backup.plans.0.rules.1.copy_to_region", {"aws-us-gov": "us-west-2"},
+     "backup.plans[0].rules[1].copy_to_region.aws-us-gov: region 'us-west-2' belongs to partition 'aws', not 'aws-us-gov'"),
+    ("backup.plans.0.rules.1.copy_to_region", {"aws": "xx-north-9"},
+     "backup.plans[0].rules[1].copy_to_region.aws: unknown region 'xx-north-9' (known in aws:"),
+    ("backup.plans.0.rules.1.copy_to_region", {"aws": "eu-west-1"},
+     "backup.plans[0].rules[1].copy_to_region.aws: region 'eu-west-1' is not in partitions.aws.allowed_regions, so no baseline vault receives the copies"),
+    ("backup.plans.0.rules.1.copy_to_region", {"aws-cn": "cn-north-1"},
+     "backup.plans[0].rules[1].copy_to_region.aws-cn: 'aws-cn' is not allowed here: input should be 'aws' or 'aws-us-gov'"),
+    ("backup.plans.0.rules.0.schedule", "rate(1 day)",
+     "backup.plans[0].rules[0].schedule: 'rate(1 day)' is not valid: expected a cron expression with six fields"),
+    ("backup.plans.0.rules.0.schedule", "cron(0 5 * * *)", "backup.plans[0].rules[0].schedule: 'cron(0 5 * * *)' is not valid: expected a cron expression with six fields"),
+    ("backup.plans.0.rules.0.schedule", "cron(0 5 * * * *)",
+     "backup.plans[0].rules[0].schedule: 'cron(0 5 * * * *)' needs '?' in exactly one of day-of-month (3rd field) and day-of-week (5th field)"),
+    ("backup.plans.1.rules.0.start_window_minutes", 480,
+     "backup.plans[1].rules[0].completion_window_minutes: 480 must be at least 60 minutes more than start_window_minutes (480)"),
+    ("backup.plans.1.name", "standard", "backup.plans[1].name: plan name 'standard' is already used at backup.plans[0].name"),
+    ("backup.plans.0.rules.1.name", "daily", "backup.plans[0].rules[1].name: rule name 'daily' is already used at backup.plans[0].rules[0].name"),
+    ("backup.plans.0.selection.tags", [], "backup.plans[0].selection.tags: List should have at least 1 item"),
+    ("accounts.7.backup_plans", ["dev", "standard"],
+     "accounts[7].regions: plan 'standard' (rules weekly, monthly) copies to us-west-2, where account 'web-dev' has no baseline vault: add the region, or leave the plan out with backup_plans"),
+    ("accounts.7.backup_plans", ["nightly"], "accounts[7].backup_plans[0]: no plan named 'nightly' in backup.plans (known: dev, standard)"),
+    # backup: organization policy targets
+    ("backup.organization_policy_targets.organizational_units", ["Workloads/Staging"],
+     "backup.organization_policy_targets.organizational_units[0]: OU 'Workloads/Staging' is not listed under any partition's organizational_units"),
+    ("backup.organization_policy_targets.accounts", ["nobody"], "backup.organization_policy_targets.accounts[0]: no account named 'nobody' in accounts"),
+    ("partitions.aws.root_id", "root-1", "partitions.aws.root_id: 'root-1' is not valid: expected an organization root ID"),
 ]  # fmt: skip
 
 
@@ -168,6 +214,51 @@ def test_each_mistake_has_a_clear_message(example_data, config_from, path, value
     with pytest.raises(ConfigError) as caught:
         config_from(data)
     assert fragment in str(caught.value), str(caught.value)
+
+
+def _many_plans(count: int) -> list[dict[str, Any]]:
+    rule = {"schedule": "cron(0 5 ? * * *)", "delete_after_days": 35,
+            "copy_to_region": {"aws": "us-west-2", "aws-us-gov": "us-gov-east-1"}}  # fmt: skip
+    return [{"name": f"plan{i}", "rules": [{"name": f"rule{j}", **rule} for j in range(3)],
+             "selection": {"tags": [{"key": "backup", "value": f"plan{i}"}]}} for i in range(count)]  # fmt: skip
+
+
+# The organization backup policy: several changes at once (paths as in MUTATIONS), expected fragments.
+BACKUP_POLICY_MISTAKES = [
+    ({"backup.organization_policy": True, "backup.organization_policy_targets": {}},
+     ["backup.organization_policy_targets: organization_policy is on but targets nothing"]),
+    ({"backup.organization_policy": True, "backup.organization_policy_targets": {"root": True},
+      "partitions.aws.root_id": _DELETE},
+     ["partitions.aws.root_id: needed to attach the backup policy to the root"]),
+    ({"backup.organization_policy": True, "partitions.aws.organizational_units.3.id": _DELETE},
+     ["backup.organization_policy_targets.organizational_units[0]: OU 'Workloads/Prod' of partition 'aws' has no id; policies attach by ID"]),
+    ({"backup.organization_policy": True, "backup.organization_policy_targets": {"accounts": ["web-dev"]}},
+     ["accounts[7].regions: account 'web-dev' is targeted by the organization backup policy, which applies the plans in every allowed region, but has no baseline vault in us-west-2"]),
+    ({"backup.organization_policy": True, "backup.plans": _many_plans(4), "accounts.7.backup_plans": _DELETE,
+      "accounts.8.backup_plans": _DELETE, "accounts.7.regions": _DELETE, "accounts.8.regions": _DELETE},
+     ["backup.plans: the organization backup policy for aws would be", "Organizations allows 10000: use fewer plans",
+      "backup.plans: the organization backup policy for aws-us-gov would be"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("changes", "fragments"), BACKUP_POLICY_MISTAKES)
+def test_organization_backup_policy_mistakes(example_data, config_from, changes, fragments):
+    data = copy.deepcopy(example_data)
+    for path, value in changes.items():
+        _set(data, path, value)
+    with pytest.raises(ConfigError) as caught:
+        config_from(data)
+    for fragment in fragments:
+        assert fragment in str(caught.value), str(caught.value)
+
+
+def test_organization_backup_policy_just_under_the_limit_is_accepted(example_data, config_from):
+    data = copy.deepcopy(example_data)
+    _set(data, "backup.organization_policy", True)
+    _set(data, "backup.plans", _many_plans(3))
+    for path in ("accounts.7.backup_plans", "accounts.8.backup_plans", "accounts.7.regions", "accounts.8.regions"):
+        _set(data, path, _DELETE)
+    config_from(data)
 
 
 def test_unquoted_id_that_yaml_reads_as_octal_is_explained():

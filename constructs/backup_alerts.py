@@ -1,0 +1,47 @@
+"""Forward changes to the backup vault's protection (lock, access policy, deletion) to the central alert hub."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_events as events
+
+from config.naming import PartitionNames
+from constructs import Construct
+
+# CloudTrail events of AWS Backup that weaken or test a vault's protection; failed attempts are recorded too.
+BACKUP_PROTECTION_EVENTS = (
+    "DeleteBackupVault",
+    "DeleteBackupVaultAccessPolicy",
+    "DeleteBackupVaultLockConfiguration",
+    "DeleteRecoveryPoint",
+    "PutBackupVaultAccessPolicy",
+    "PutBackupVaultLockConfiguration",
+    "UpdateRecoveryPointLifecycle",
+)
+
+
+class BackupChangeAlerts(Construct):
+    """An EventBridge rule in this region; its target is the alert hub's bus in the security account."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, names: PartitionNames, account: str) -> None:
+        super().__init__(scope, construct_id)
+        self.rule = events.CfnRule(
+            self,
+            "Rule",
+            name=names.backup_alert_rule,
+            description="Backup vault lock, access policy or deletion changes and recovery point deletion "
+            "attempts, to the central alert hub",
+            state="ENABLED",
+            event_pattern={
+                "source": ["aws.backup"],
+                "detail-type": ["AWS API Call via CloudTrail"],
+                "detail": {"eventSource": ["backup.amazonaws.com"], "eventName": list(BACKUP_PROTECTION_EVENTS)},
+            },
+            targets=[
+                events.CfnRule.TargetProperty(
+                    id="AlertHub",
+                    arn=names.alert_bus_arn,
+                    # The hub's bus sits in the home region; cross-region and cross-account bus targets need a role.
+                    role_arn=names.alert_forwarder_role_arn(account),
+                )
+            ],
+        )

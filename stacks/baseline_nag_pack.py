@@ -1,0 +1,198 @@
+"""The project's own cdk-nag pack: rules no public pack has, for properties this baseline promises.
+
+Each rule sees one CloudFormation resource with its properties resolved to JSON. Findings fail synthesis
+like those of the public packs and are acknowledged the same way (`OrgBaseline-<Rule>`), which should
+almost never be right.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import aws_cdk as cdk
+import jsii
+from cdk_nag import IApplyRule, NagMessageLevel, NagPack, NagRuleCompliance
+
+PACK_NAME = "OrgBaseline"
+Compliance = NagRuleCompliance
+
+
+def properties(node: cdk.CfnResource) -> dict[str, Any]:
+    """The resource's properties as they will appear in the template (keys camelCased at the top level)."""
+    # `_cfn_properties` is the protected member jsii exposes to packs; resolving gives template JSON.
+    resolved = cdk.Stack.of(node).resolve(node._cfn_properties)
+    return resolved if isinstance(resolved, dict) else {}
+
+
+def _statements(document: Any) -> list[dict[str, Any]]:
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return []
+    if not isinstance(document, dict):
+        return []
+    statements = document.get("Statement", [])
+    return [s for s in (statements if isinstance(statements, list) else [statements]) if isinstance(s, dict)]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def policy_documents(node: cdk.CfnResource) -> Iterable[Any]:
+    """Every identity-policy document a resource carries (inline role policies, managed policies, permission sets)."""
+    props = properties(node)
+    kind = node.cfn_resource_type
+    if kind in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
+        yield props.get("policyDocument")
+    elif kind in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"):
+        for policy in props.get("policies") or []:
+            yield policy.get("policyDocument") if isinstance(policy, dict) else None
+    elif kind == "AWS::SSO::PermissionSet":
+        yield props.get("inlinePolicy")
+
+
+def _condition_value(statement: dict[str, Any], operators: tuple[str, ...], key: str) -> list[str]:
+    condition = statement.get("Condition") or {}
+    values: list[str] = []
+    for operator in operators:
+        for name, value in (condition.get(operator) or {}).items():
+            if name.lower() == key.lower():
+                values += [str(v).lower() for v in _as_list(value)]
+    return values
+
+
+def backup_vault_locked(node: cdk.CfnResource) -> Compliance:
+    if node.cfn_resource_type != "AWS::Backup::BackupVault":
+        return Compliance.NOT_APPLICABLE
+    lock = properties(node).get("lockConfiguration")
+    return Compliance.COMPLIANT if isinstance(lock, dict) and lock.get("minRetentionDays") else Compliance.NON_COMPLIANT
+
+
+def breakglass_requires_mfa(node: cdk.CfnResource) -> Compliance:
+    if node.cfn_resource_type != "AWS::IAM::Role":
+        return Compliance.NOT_APPLICABLE
+    props = properties(node)
+    if "breakglass" not in str(props.get("roleName", "")).lower():
+        return Compliance.NOT_APPLICABLE
+    allows = [s for s in _statements(props.get("assumeRolePolicyDocument")) if s.get("Effect") == "Allow"]
+    for statement in allows:
+        present = _condition_value(statement, ("Bool",), "aws:MultiFactorAuthPresent")
+        age = _condition_value(statement, ("NumericLessThan", "NumericLessThanEquals"), "aws:MultiFactorAuthAge")
+        if present != ["true"] or not age:
+            return Compliance.NON_COMPLIANT
+    return Compliance.COMPLIANT if allows else Compliance.NON_COMPLIANT
+
+
+def start_session_checks_document(node: cdk.CfnResource) -> Compliance:
+    applicable = False
+    for document in policy_documents(node):
+        for statement in _statements(document):
+            actions = [str(a).lower() for a in _as_list(statement.get("Action", []))]
+            if statement.get("Effect") != "Allow" or not any(fnmatch.fnmatch("ssm:startsession", a) for a in actions):
+                continue
+            applicable = True
+            check = _condition_value(statement, ("Bool", "BoolIfExists"), "ssm:SessionDocumentAccessCheck")
+            if check != ["true"]:
+                return Compliance.NON_COMPLIANT
+    return Compliance.COMPLIANT if applicable else Compliance.NOT_APPLICABLE
+
+
+def session_preferences_encrypted(node: cdk.CfnResource) -> Compliance:
+    if node.cfn_resource_type != "AWS::SSM::Document":
+        return Compliance.NOT_APPLICABLE
+    props = properties(node)
+    if props.get("documentType") != "Session":
+        return Compliance.NOT_APPLICABLE
+    content = props.get("content")
+    if isinstance(content, str):
+        try:
+            content = json.loads(content)
+        except ValueError:
+            return Compliance.NON_COMPLIANT
+    inputs = (content or {}).get("inputs", {}) if isinstance(content, dict) else {}
+    if not inputs.get("s3BucketName") and not inputs.get("cloudWatchLogGroupName"):
+        return Compliance.NOT_APPLICABLE  # a port-forwarding or command document that logs nothing itself
+    encrypted = (
+        (not inputs.get("s3BucketName") or inputs.get("s3EncryptionEnabled") in (True, "true"))
+        and (not inputs.get("cloudWatchLogGroupName") or inputs.get("cloudWatchEncryptionEnabled") in (True, "true"))
+        and bool(inputs.get("kmsKeyId"))
+    )
+    return Compliance.COMPLIANT if encrypted else Compliance.NON_COMPLIANT
+
+
+def no_commercial_arn_in_govcloud(node: cdk.CfnResource) -> Compliance:
+    region = cdk.Stack.of(node).region
+    if cdk.Token.is_unresolved(region) or not region.startswith("us-gov-"):
+        return Compliance.NOT_APPLICABLE
+    text = json.dumps(properties(node))
+    return Compliance.NON_COMPLIANT if "arn:aws:" in text else Compliance.COMPLIANT
+
+
+@jsii.implements(IApplyRule)
+class _Rule:
+    def __init__(self, rule_id: str, info: str, explanation: str, check: Callable[[cdk.CfnResource], Compliance],
+                 node: cdk.CfnResource) -> None:  # fmt: skip
+        self._id, self._info, self._explanation, self._check, self._node = rule_id, info, explanation, check, node
+
+    @property
+    def rule_suffix_override(self) -> str:
+        return self._id
+
+    @property
+    def info(self) -> str:
+        return self._info
+
+    @property
+    def explanation(self) -> str:
+        return self._explanation
+
+    @property
+    def level(self) -> NagMessageLevel:
+        return NagMessageLevel.ERROR
+
+    @property
+    def node(self) -> cdk.CfnResource:
+        return self._node
+
+    def rule(self, node: cdk.CfnResource) -> Compliance:
+        return self._check(node)
+
+
+RULES: tuple[tuple[str, str, str, Callable[[cdk.CfnResource], Compliance]], ...] = (
+    ("BackupVaultLocked", "The backup vault has no Vault Lock.",
+     "Without a lock an account administrator can delete recovery points; set lockConfiguration with minimum "
+     "retention (governance mode at least).", backup_vault_locked),
+    ("BreakglassRequiresMfa", "A breakglass role can be assumed without recent MFA.",
+     "Every Allow in a breakglass role's trust policy needs Bool aws:MultiFactorAuthPresent true and "
+     "NumericLessThan aws:MultiFactorAuthAge.", breakglass_requires_mfa),
+    ("StartSessionChecksDocument", "ssm:StartSession is allowed without the session document access check.",
+     "Statements allowing ssm:StartSession must carry BoolIfExists ssm:SessionDocumentAccessCheck true, or "
+     "callers can start sessions with any document (e.g. a shell without logging).", start_session_checks_document),
+    ("SessionPreferencesEncrypted", "Session Manager logging is not encrypted.",
+     "Session documents that log to S3 or CloudWatch Logs must enable s3EncryptionEnabled / "
+     "cloudWatchEncryptionEnabled and set kmsKeyId for session data.", session_preferences_encrypted),
+    ("NoCommercialArnInGovCloud", "A GovCloud resource contains a commercial ARN (arn:aws:).",
+     "In GovCloud such ARNs never match, so Deny statements silently do nothing; build ARNs from the partition.",
+     no_commercial_arn_in_govcloud),
+)  # fmt: skip
+
+
+class BaselineChecks(NagPack):
+    """The rules above as a cdk-nag v3 pack (`Validations.of(app).add_plugins(BaselineChecks(app))`)."""
+
+    def __init__(self, scope: cdk.App | None = None) -> None:
+        super().__init__(scope)
+        self._pack_name = PACK_NAME
+
+    @property
+    def name(self) -> str:
+        return PACK_NAME
+
+    def _check_resource(self, node: cdk.CfnResource) -> None:
+        for rule_id, info, explanation, check in RULES:
+            self._apply_rule(_Rule(rule_id, info, explanation, check, node))

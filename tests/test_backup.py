@@ -1,0 +1,359 @@
+"""AWS Backup in every account and region: key, locked vault, access policy, plans, selections, service role,
+change alerts, and the optional Organizations backup policy. Both partitions; both lock modes."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from config.backup import BACKUP_POLICY_MAX_CHARS, organization_backup_policy
+from config.naming import partition_names
+from tests.conftest import PARTITIONS, synthesize
+
+RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+
+# A member account with every plan, and one that narrows them, per partition.
+ACCOUNTS = {"aws": "web-prod", "aws-us-gov": "gov-workload-prod"}
+COPY_REGION = {"aws": "us-west-2", "aws-us-gov": "us-gov-east-1"}
+
+
+@pytest.fixture(params=PARTITIONS)
+def partition(request):
+    return request.param
+
+
+@pytest.fixture
+def names(example_config, partition):
+    return partition_names(example_config, partition)
+
+
+@pytest.fixture
+def account(example_config, partition):
+    return next(a for a in example_config.accounts if a.name == ACCOUNTS[partition])
+
+
+@pytest.fixture
+def home(synth, account, names):
+    return synth.templates[f"Baseline-{account.name}-{names.home_region}"]
+
+
+@pytest.fixture
+def copy_region_stack(synth, account, partition):
+    return synth.templates[f"Baseline-{account.name}-{COPY_REGION[partition]}"]
+
+
+def of_type(template: dict, resource_type: str) -> dict[str, dict]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == resource_type}
+
+
+def only(template: dict, resource_type: str) -> dict:
+    (resource,) = of_type(template, resource_type).values()
+    return resource
+
+
+def baseline_templates(synth, partition):
+    return [(i, synth.templates[i.stack_id]) for i in synth.infos if i.kind == "baseline" and i.partition == partition]
+
+
+# --- vault and key ----------------------------------------------------------------------------------
+
+
+def test_every_baseline_stack_has_a_retained_locked_vault_with_its_own_key(synth, partition, names, example_config):
+    lock = example_config.backup.vault_lock
+    assert lock.mode == "governance"
+    for info, template in baseline_templates(synth, partition):
+        vault = template["Resources"]["BackupVault"]  # pinned logical ID
+        assert vault["Type"] == "AWS::Backup::BackupVault"
+        assert {k: vault[k] for k in RETAINED} == RETAINED, info.stack_id
+        props = vault["Properties"]
+        assert props["BackupVaultName"] == names.backup_vault == "examplecorp-baseline-vault"
+        assert props["EncryptionKeyArn"] == {"Fn::GetAtt": ["BackupVaultKey", "Arn"]}
+        # Governance mode: no ChangeableForDays (with it, AWS would make the lock compliance mode).
+        assert props["LockConfiguration"] == {"MinRetentionDays": 7, "MaxRetentionDays": 3650}
+        key = template["Resources"]["BackupVaultKey"]
+        assert key["Type"] == "AWS::KMS::Key" and key["Properties"]["EnableKeyRotation"] is True
+        assert {k: key[k] for k in RETAINED} == RETAINED, info.stack_id
+        (alias,) = [a["Properties"] for a in of_type(template, "AWS::KMS::Alias").values()
+                    if a["Properties"]["TargetKeyId"] == {"Fn::GetAtt": ["BackupVaultKey", "Arn"]}]  # fmt: skip
+        assert alias == {
+            "AliasName": "alias/examplecorp-baseline-backup",
+            "TargetKeyId": {"Fn::GetAtt": ["BackupVaultKey", "Arn"]},
+        }
+
+
+def test_baseline_stacks_are_termination_protected(synth, partition):
+    for info, _ in baseline_templates(synth, partition):
+        assert info.stack.termination_protection is True, info.stack_id
+
+
+def test_vault_access_policy_denies_recovery_point_deletion_to_everyone(synth, partition):
+    for info, template in baseline_templates(synth, partition):
+        p, account, region = partition, info.stack.account, info.region
+        policy = template["Resources"]["BackupVault"]["Properties"]["AccessPolicy"]
+        assert policy == {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyDeletingRecoveryPointsOrChangingTheirLifecycle",
+                    "Effect": "Deny",
+                    "Principal": {"AWS": "*"},
+                    "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"],
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "DenyChangingVaultProtectionOutsideCloudFormation",
+                    "Effect": "Deny",
+                    "Principal": {"AWS": "*"},
+                    "Action": [
+                        "backup:DeleteBackupVault",
+                        "backup:DeleteBackupVaultAccessPolicy",
+                        "backup:DeleteBackupVaultLockConfiguration",
+                        "backup:PutBackupVaultAccessPolicy",
+                        "backup:PutBackupVaultLockConfiguration",
+                    ],
+                    "Resource": "*",
+                    "Condition": {"ArnNotEquals": {
+                        "aws:PrincipalArn": f"arn:{p}:iam::{account}:role/cdk-hnb659fds-cfn-exec-role-{account}-{region}"
+                    }},
+                },
+            ],
+        }, info.stack_id  # fmt: skip
+
+
+def test_vault_key_policy_lets_only_the_backup_role_use_it_through_aws_backup(home, names, account):
+    p, region = names.partition, names.home_region
+    policy = home["Resources"]["BackupVaultKey"]["Properties"]["KeyPolicy"]
+    via_backup = {"kms:CallerAccount": account.id, "kms:ViaService": f"backup.{region}.amazonaws.com"}
+    role = {"aws:PrincipalArn": f"arn:{p}:iam::{account.id}:role/examplecorp-baseline-backup"}
+    assert policy == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "AllowAccountIamToAdministerKey", "Effect": "Allow",
+             "Principal": {"AWS": f"arn:{p}:iam::{account.id}:root"}, "Action": "kms:*", "Resource": "*"},
+            {"Sid": "AllowBaselineBackupRoleToUseKeyThroughAwsBackup", "Effect": "Allow", "Principal": {"AWS": "*"},
+             "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+             "Resource": "*", "Condition": {"StringEquals": via_backup, "ArnEquals": role}},
+            {"Sid": "AllowBaselineBackupRoleGrantsForAwsBackup", "Effect": "Allow", "Principal": {"AWS": "*"},
+             "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"], "Resource": "*",
+             "Condition": {"StringEquals": via_backup, "ArnEquals": role,
+                           "Bool": {"kms:GrantIsForAWSResource": "true"}}},
+        ],
+    }  # fmt: skip
+
+
+def test_vault_key_service_condition_names_the_stacks_own_region(copy_region_stack, partition):
+    policy = copy_region_stack["Resources"]["BackupVaultKey"]["Properties"]["KeyPolicy"]
+    services = {s["Condition"]["StringEquals"]["kms:ViaService"] for s in policy["Statement"] if "Condition" in s}
+    assert services == {f"backup.{COPY_REGION[partition]}.amazonaws.com"}
+
+
+# --- plans and selections ---------------------------------------------------------------------------
+
+
+def _plans(template: dict) -> dict[str, dict]:
+    return {
+        r["Properties"]["BackupPlan"]["BackupPlanName"]: r["Properties"]["BackupPlan"]
+        for r in of_type(template, "AWS::Backup::BackupPlan").values()
+    }
+
+
+def test_plan_rules_schedules_lifecycles_and_copies(home, names, account):
+    p, copy_to = names.partition, COPY_REGION[names.partition]
+    vault = {"Fn::GetAtt": ["BackupVault", "BackupVaultName"]}
+    copy_arn = f"arn:{p}:backup:{copy_to}:{account.id}:backup-vault:examplecorp-baseline-vault"
+    plans = _plans(home)
+    assert sorted(plans) == ["examplecorp-baseline-dev", "examplecorp-baseline-standard"]
+    assert plans["examplecorp-baseline-standard"]["BackupPlanRule"] == [
+        {"RuleName": "daily", "ScheduleExpression": "cron(0 5 ? * * *)", "StartWindowMinutes": 60,
+         "CompletionWindowMinutes": 1440, "Lifecycle": {"DeleteAfterDays": 35}, "TargetBackupVault": vault},
+        {"RuleName": "weekly", "ScheduleExpression": "cron(0 6 ? * SUN *)", "StartWindowMinutes": 60,
+         "CompletionWindowMinutes": 1440, "Lifecycle": {"DeleteAfterDays": 90}, "TargetBackupVault": vault,
+         "CopyActions": [{"DestinationBackupVaultArn": copy_arn, "Lifecycle": {"DeleteAfterDays": 90}}]},
+        {"RuleName": "monthly", "ScheduleExpression": "cron(0 7 1 * ? *)", "StartWindowMinutes": 60,
+         "CompletionWindowMinutes": 1440, "TargetBackupVault": vault,
+         "Lifecycle": {"DeleteAfterDays": 365, "MoveToColdStorageAfterDays": 30},
+         "CopyActions": [{"DestinationBackupVaultArn": copy_arn,
+                          "Lifecycle": {"DeleteAfterDays": 365, "MoveToColdStorageAfterDays": 30}}]},
+    ]  # fmt: skip
+    assert plans["examplecorp-baseline-dev"]["BackupPlanRule"] == [
+        {"RuleName": "daily", "ScheduleExpression": "cron(0 5 ? * * *)", "StartWindowMinutes": 60,
+         "CompletionWindowMinutes": 480, "Lifecycle": {"DeleteAfterDays": 14}, "TargetBackupVault": vault},
+    ]  # fmt: skip
+
+
+def test_rules_in_the_copy_region_copy_nowhere(copy_region_stack):
+    standard = _plans(copy_region_stack)["examplecorp-baseline-standard"]
+    assert [r["RuleName"] for r in standard["BackupPlanRule"]] == ["daily", "weekly", "monthly"]
+    assert all("CopyActions" not in r for r in standard["BackupPlanRule"])
+
+
+def test_selections_pick_tagged_resources_with_the_backup_role(home, names, account):
+    role_arn = f"arn:{names.partition}:iam::{account.id}:role/examplecorp-baseline-backup"
+    plan_ids = {r["Properties"]["BackupPlan"]["BackupPlanName"]: k for k, r in
+                of_type(home, "AWS::Backup::BackupPlan").items()}  # fmt: skip
+    selections = sorted(
+        (r["Properties"] for r in of_type(home, "AWS::Backup::BackupSelection").values()),
+        key=lambda s: s["BackupSelection"]["SelectionName"],
+    )
+    assert selections == [
+        {"BackupPlanId": {"Fn::GetAtt": [plan_ids[f"examplecorp-baseline-{tier}"], "BackupPlanId"]},
+         "BackupSelection": {"SelectionName": f"examplecorp-baseline-{tier}", "IamRoleArn": role_arn,
+                             "ListOfTags": [{"ConditionKey": "backup", "ConditionType": "STRINGEQUALS",
+                                             "ConditionValue": tier}]}}
+        for tier in ("dev", "standard")
+    ]  # fmt: skip
+
+
+def test_selections_wait_for_the_role_in_the_home_region_only(home, copy_region_stack):
+    (role_id,) = [k for k, r in of_type(home, "AWS::IAM::Role").items()
+                  if r["Properties"]["RoleName"] == "examplecorp-baseline-backup"]  # fmt: skip
+    for selection in of_type(home, "AWS::Backup::BackupSelection").values():
+        assert selection["DependsOn"] == [role_id]
+    for selection in of_type(copy_region_stack, "AWS::Backup::BackupSelection").values():
+        assert "DependsOn" not in selection
+
+
+def test_accounts_deploy_only_the_plans_they_ask_for(synth):
+    assert sorted(_plans(synth.templates["Baseline-web-dev-us-east-1"])) == ["examplecorp-baseline-dev"]
+    sandbox = synth.templates["Baseline-sandbox-research-us-east-1"]
+    assert of_type(sandbox, "AWS::Backup::BackupPlan") == {} and of_type(sandbox, "AWS::Backup::BackupSelection") == {}
+    assert "BackupVault" in sandbox["Resources"], "the vault is there even without plans"
+
+
+# --- service role (home region only) ----------------------------------------------------------------
+
+
+def test_backup_service_role_only_in_the_home_region(synth, partition, names):
+    for info, template in baseline_templates(synth, partition):
+        roles = of_type(template, "AWS::IAM::Role")
+        if info.region != names.home_region:
+            assert roles == {} and of_type(template, "AWS::IAM::ManagedPolicy") == {}, info.stack_id
+            continue
+        (role,) = [r for r in roles.values() if r["Properties"]["RoleName"] == "examplecorp-baseline-backup"]
+        assert role["Properties"] == {
+            "RoleName": "examplecorp-baseline-backup",
+            "Description": role["Properties"]["Description"],
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "ManagedPolicyArns": [
+                f"arn:{partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+                f"arn:{partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+            ],
+        }, info.stack_id  # fmt: skip
+
+
+# --- alerts -----------------------------------------------------------------------------------------
+
+
+def test_vault_protection_changes_alert_the_hub_from_every_region(synth, partition, names):
+    for info, template in baseline_templates(synth, partition):
+        (rule,) = [r["Properties"] for r in of_type(template, "AWS::Events::Rule").values()
+                   if r["Properties"]["Name"] == "examplecorp-baseline-backup-changes"]  # fmt: skip
+        assert rule["State"] == "ENABLED"
+        assert rule["EventPattern"] == {
+            "source": ["aws.backup"],
+            "detail-type": ["AWS API Call via CloudTrail"],
+            "detail": {
+                "eventSource": ["backup.amazonaws.com"],
+                "eventName": ["DeleteBackupVault", "DeleteBackupVaultAccessPolicy",
+                              "DeleteBackupVaultLockConfiguration", "DeleteRecoveryPoint",
+                              "PutBackupVaultAccessPolicy", "PutBackupVaultLockConfiguration",
+                              "UpdateRecoveryPointLifecycle"],
+            },
+        }  # fmt: skip
+        assert rule["Targets"] == [{
+            "Id": "AlertHub",
+            "Arn": f"arn:{partition}:events:{names.home_region}:{names.security_account_id}:event-bus/"
+                   "examplecorp-baseline-alerts",
+            "RoleArn": f"arn:{partition}:iam::{info.stack.account}:role/examplecorp-baseline-alert-forwarder",
+        }], info.stack_id  # fmt: skip
+
+
+# --- compliance mode and the organization backup policy (a config variant) --------------------------
+
+
+@pytest.fixture(scope="module")
+def variant(example_data, tmp_path_factory):
+    """Compliance-mode lock and the organization policy on Workloads/Prod plus one account, all checks on."""
+    import yaml
+
+    from config.loader import parse_config
+
+    data = copy.deepcopy(example_data)
+    data["backup"]["vault_lock"] = {"mode": "compliance", "min_retention_days": 14, "max_retention_days": 400,
+                                    "changeable_for_days": 3}  # fmt: skip
+    data["backup"]["plans"][1]["rules"][0]["delete_after_days"] = 14
+    data["backup"]["organization_policy"] = True
+    data["backup"]["organization_policy_targets"] = {"organizational_units": ["Workloads/Prod"],
+                                                     "accounts": ["shared-services"]}  # fmt: skip
+    config = parse_config(yaml.safe_dump(data, sort_keys=False), source="variant.yaml")
+    return config, synthesize(config, tmp_path_factory.mktemp("variant"))
+
+
+def test_compliance_mode_lock_has_its_cooling_off_period(variant):
+    _, app = variant
+    for info in app.infos:
+        if info.kind == "baseline":
+            lock = app.templates[info.stack_id]["Resources"]["BackupVault"]["Properties"]["LockConfiguration"]
+            assert lock == {"MinRetentionDays": 14, "MaxRetentionDays": 400, "ChangeableForDays": 3}, info.stack_id
+
+
+def test_accounts_the_organization_policy_covers_deploy_no_stack_plans(variant):
+    _, app = variant
+    covered = {"payments-prod", "web-prod", "shared-services", "gov-workload-prod"}
+    for info in app.infos:
+        if info.kind == "baseline":
+            plans = of_type(app.templates[info.stack_id], "AWS::Backup::BackupPlan")
+            assert bool(plans) == (info.account not in covered | {"sandbox-research"}), info.stack_id
+
+
+@pytest.mark.parametrize("partition_name", PARTITIONS)
+def test_organization_backup_policy(variant, partition_name):
+    config, app = variant
+    names = partition_names(config, partition_name)
+    management = config.partitions[partition_name].management_account
+    stack_id = f"BackupPolicy-{management}"
+    info = next(i for i in app.infos if i.stack_id == stack_id)
+    assert (info.kind, info.stack.account, info.region) == ("backup-policy", names.management_account_id,
+                                                            names.home_region)  # fmt: skip
+    policy = only(app.templates[stack_id], "AWS::Organizations::Policy")["Properties"]
+    assert policy["Name"] == "examplecorp-baseline-backup-plans"
+    assert policy["Type"] == "BACKUP_POLICY"
+    expected_targets = {"aws": ["ou-k3x9-8d3b5e70", "510987654324"], "aws-us-gov": ["ou-g7v4-6e1f8b2d"]}
+    assert policy["TargetIds"] == expected_targets[partition_name]
+    content = policy["Content"]
+    assert content == organization_backup_policy(config, names)
+    assert len(json.dumps(content, separators=(",", ":"))) <= BACKUP_POLICY_MAX_CHARS
+
+    p, home, copy_to = partition_name, names.home_region, COPY_REGION[partition_name]
+    plans = content["plans"]
+    # Rules copy to the copy region except in it: two policy plans per plan that copies.
+    assert sorted(plans) == sorted([f"examplecorp-baseline-standard-{home}", f"examplecorp-baseline-standard-{copy_to}",
+                                    "examplecorp-baseline-dev"])  # fmt: skip
+    standard = plans[f"examplecorp-baseline-standard-{home}"]
+    assert standard["regions"] == {"@@assign": [home]}
+    copy_arn = f"arn:{p}:backup:{copy_to}:$account:backup-vault:examplecorp-baseline-vault"
+    assert standard["rules"]["monthly"] == {
+        "schedule_expression": {"@@assign": "cron(0 7 1 * ? *)"},
+        "start_backup_window_minutes": {"@@assign": "60"},
+        "complete_backup_window_minutes": {"@@assign": "1440"},
+        "lifecycle": {"delete_after_days": {"@@assign": "365"}, "move_to_cold_storage_after_days": {"@@assign": "30"}},
+        "target_backup_vault_name": {"@@assign": "examplecorp-baseline-vault"},
+        "copy_actions": {copy_arn: {
+            "target_backup_vault_arn": {"@@assign": copy_arn},
+            "lifecycle": {"delete_after_days": {"@@assign": "365"},
+                          "move_to_cold_storage_after_days": {"@@assign": "30"}}}},
+    }  # fmt: skip
+    assert "copy_actions" not in plans[f"examplecorp-baseline-standard-{copy_to}"]["rules"]["monthly"]
+    assert plans["examplecorp-baseline-dev"]["regions"] == {"@@assign": config.partitions[p].allowed_regions}
+    assert standard["selections"] == {"tags": {"standard-0": {
+        "iam_role_arn": {"@@assign": f"arn:{p}:iam::$account:role/examplecorp-baseline-backup"},
+        "tag_key": {"@@assign": "backup"},
+        "tag_value": {"@@assign": ["standard"]},
+    }}}  # fmt: skip
+
+
+def test_no_backup_policy_stack_unless_asked(synth):
+    assert synth.stack_names("backup-policy") == []

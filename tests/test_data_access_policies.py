@@ -1,0 +1,191 @@
+"""No-delete and network-restricted credentials: each policy's statements exactly, and the network policy's
+behaviour proven against IAM's condition semantics (including keys missing from the request)."""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+
+import pytest
+import yaml
+
+from config.loader import parse_config
+from config.models import NetworkRestriction
+from constructs.data_access_policies import network_restricted
+
+pytestmark = pytest.mark.parametrize("partition", ["aws", "aws-us-gov"])
+
+HOME = {"aws": ("web-prod", "us-east-1", "810987654327"), "aws-us-gov": ("gov-workload-prod", "us-gov-west-1",
+                                                                         "420987654332")}  # fmt: skip
+DESTRUCTIVE = [
+    "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:DeleteBucket",
+    "s3:DeleteBucketPolicy", "s3:PutBucketObjectLockConfiguration", "s3:PutBucketPolicy", "s3:PutBucketVersioning",
+    "s3:PutLifecycleConfiguration", "s3:PutObjectLegalHold", "s3:PutObjectRetention",
+]  # fmt: skip
+
+
+# Other features' managed policies in the same stacks (tests/test_access_alerts.py, tests/test_atlantis.py).
+OTHER_FEATURES = ("examplecorp-baseline-alert-forwarder", "examplecorp-baseline-atlantis-")
+
+
+def managed_policies(template: dict) -> dict[str, dict]:
+    return {
+        r["Properties"]["ManagedPolicyName"]: r["Properties"]["PolicyDocument"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::ManagedPolicy"
+        and not r["Properties"]["ManagedPolicyName"].startswith(OTHER_FEATURES)
+    }
+
+
+@pytest.fixture
+def home_policies(synth, partition):
+    name, region, _ = HOME[partition]
+    return managed_policies(synth.templates[f"Baseline-{name}-{region}"])
+
+
+def test_only_the_home_region_has_the_policies(synth, partition, home_policies):
+    assert sorted(home_policies) == ["examplecorp-baseline-network-restricted", "examplecorp-baseline-s3-deleter",
+                                     "examplecorp-baseline-s3-writer-no-delete"]  # fmt: skip
+    for info in synth.infos:
+        if info.kind == "baseline" and info.partition == partition and info.region != HOME[partition][1]:
+            assert managed_policies(synth.templates[info.stack_id]) == {}, info.stack_id
+
+
+def test_s3_writer_reads_and_writes_in_its_account_and_never_deletes(partition, home_policies):
+    account = HOME[partition][2]
+    assert home_policies["examplecorp-baseline-s3-writer-no-delete"] == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ReadAndWriteObjectsInThisAccount", "Effect": "Allow",
+             "Action": ["s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion",
+                        "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:ListMultipartUploadParts",
+                        "s3:PutObject"],
+             "Resource": [f"arn:{partition}:s3:::*", f"arn:{partition}:s3:::*/*"],
+             "Condition": {"StringEquals": {"s3:ResourceAccount": account}}},
+            {"Sid": "DenyDeletingOrUnprotectingData", "Effect": "Deny", "Action": DESTRUCTIVE, "Resource": "*"},
+        ],
+    }  # fmt: skip
+
+
+def test_s3_deleter_only_deletes(partition, home_policies):
+    account = HOME[partition][2]
+    assert home_policies["examplecorp-baseline-s3-deleter"] == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "DeleteObjectsInThisAccount", "Effect": "Allow",
+             "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"], "Resource": f"arn:{partition}:s3:::*/*",
+             "Condition": {"StringEquals": {"s3:ResourceAccount": account}}},
+        ],
+    }  # fmt: skip
+
+
+def test_network_restricted_statements(partition, home_policies, example_config):
+    net = example_config.network_restriction
+    assert net.allowed_vpc_endpoints == ["vpce-0a1b2c3d4e5f67890"]
+    assert home_policies["examplecorp-baseline-network-restricted"] == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "DenyOutsideAllowedCidrsUnlessThroughVpcEndpoint", "Effect": "Deny", "Action": "*",
+             "Resource": "*", "Condition": {
+                 "NotIpAddress": {"aws:SourceIp": ["203.0.113.0/24", "198.51.100.16/28"]},
+                 "Bool": {"aws:ViaAWSService": "false"},
+                 "Null": {"aws:SourceVpce": "true"}}},
+            {"Sid": "DenyThroughOtherVpcEndpoints", "Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {
+                "StringNotEquals": {"aws:SourceVpce": ["vpce-0a1b2c3d4e5f67890"]},
+                "Null": {"aws:SourceVpce": "false"},
+                "Bool": {"aws:ViaAWSService": "false"}}},
+        ],
+    }  # fmt: skip
+
+
+def test_network_policy_is_skipped_without_network_restriction(partition, example_data, tmp_path):
+    import aws_cdk as cdk
+
+    from stacks.org_app import build_org
+    from tests.conftest import CDK_CONTEXT
+
+    data = copy.deepcopy(example_data)
+    del data["network_restriction"]
+    name, region, _ = HOME[partition]
+    app = cdk.App(context=copy.deepcopy(CDK_CONTEXT), outdir=str(tmp_path), analytics_reporting=False)
+    (stack, *_) = [i.stack for i in build_org(app, parse_config(yaml.safe_dump(data)), accounts=[name], checks=False)
+                   if i.region == region]  # fmt: skip
+    template = app.synth().get_stack_by_name(stack.stack_name).template
+    assert sorted(managed_policies(template)) == [
+        "examplecorp-baseline-s3-deleter", "examplecorp-baseline-s3-writer-no-delete"]  # fmt: skip
+
+
+# --- the network policy's behaviour, under IAM's evaluation rules --------------------------------------
+
+
+def _condition_holds(operator: str, key: str, expected, context: dict) -> bool:
+    """One condition operator of IAM, for the ones the policy uses. A key missing from the request makes a
+    positive operator false and a negated one true (IAM User Guide, "Condition operators"); Null tests presence."""
+    values = expected if isinstance(expected, list) else [expected]
+    present = key in context
+    if operator == "Null":
+        return (not present) == (values[0] == "true")
+    if operator == "Bool":
+        return present and str(context[key]).lower() == values[0]
+    if operator == "NotIpAddress":
+        if not present:
+            return True
+        return not any(ipaddress.ip_address(context[key]) in ipaddress.ip_network(v) for v in values)
+    if operator == "StringNotEquals":
+        return not present or context[key] not in values
+    raise AssertionError(f"operator {operator} not modelled")
+
+
+def denied(document: dict, context: dict) -> bool:
+    """Whether any Deny statement matches: all of its conditions (AND across operators and keys) hold."""
+    return any(
+        all(
+            _condition_holds(operator, key, value, context)
+            for operator, keys in statement.get("Condition", {}).items()
+            for key, value in keys.items()
+        )
+        for statement in statement_list(document)
+        if statement["Effect"] == "Deny"
+    )
+
+
+def statement_list(document: dict) -> list[dict]:
+    return document["Statement"]
+
+
+ALLOWED = NetworkRestriction(allowed_cidrs=["203.0.113.0/24", "198.51.100.16/28"],
+                             allowed_vpc_endpoints=["vpce-0a1b2c3d4e5f67890"])  # fmt: skip
+NO_ENDPOINTS = NetworkRestriction(allowed_cidrs=["203.0.113.0/24"])
+
+# (description, request context, denied with endpoints configured, denied without endpoints)
+REQUESTS = [
+    ("from the office", {"aws:SourceIp": "203.0.113.7", "aws:ViaAWSService": "false"}, False, False),
+    ("from a NAT gateway", {"aws:SourceIp": "198.51.100.20", "aws:ViaAWSService": "false"}, False, True),
+    ("from a cafe", {"aws:SourceIp": "192.0.2.1", "aws:ViaAWSService": "false"}, True, True),
+    ("an AWS service on the caller's behalf (e.g. CloudFormation)",
+     {"aws:SourceIp": "192.0.2.1", "aws:ViaAWSService": "true"}, False, False),
+    ("through the allowed VPC endpoint (no aws:SourceIp)",
+     {"aws:SourceVpce": "vpce-0a1b2c3d4e5f67890", "aws:ViaAWSService": "false"}, False, True),
+    ("through another VPC endpoint", {"aws:SourceVpce": "vpce-0fffffffffffffff0", "aws:ViaAWSService": "false"},
+     True, True),
+    ("a service through an endpoint", {"aws:SourceVpce": "vpce-0fffffffffffffff0", "aws:ViaAWSService": "true"},
+     False, False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("what", "context", "with_endpoints", "without_endpoints"), REQUESTS,
+                         ids=[r[0] for r in REQUESTS])  # fmt: skip
+def test_network_policy_denies_exactly_the_requests_from_outside(
+    partition, what, context, with_endpoints, without_endpoints
+):
+    assert denied(network_restricted(ALLOWED), context) is with_endpoints, what
+    assert denied(network_restricted(NO_ENDPOINTS), context) is without_endpoints, what
+
+
+def test_a_single_statement_would_deny_every_vpc_endpoint_request(partition):
+    """Why two statements: the naive policy denies even the allowed endpoint, as aws:SourceIp is absent there."""
+    naive = {"Statement": [{"Effect": "Deny", "Condition": {
+        "NotIpAddress": {"aws:SourceIp": ALLOWED.allowed_cidrs}, "Bool": {"aws:ViaAWSService": "false"}}}]}  # fmt: skip
+    through_allowed_endpoint = {"aws:SourceVpce": "vpce-0a1b2c3d4e5f67890", "aws:ViaAWSService": "false"}
+    assert denied(naive, through_allowed_endpoint)
+    assert not denied(network_restricted(ALLOWED), through_allowed_endpoint)
