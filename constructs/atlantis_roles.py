@@ -29,6 +29,11 @@ IAM_USER_ACTIONS = [
     "iam:PutGroupPolicy", "iam:PutUserPermissionsBoundary",
 ]  # fmt: skip
 
+# Alias changes are denied through the alias ARNs (baseline resources); these act on the keys themselves.
+KEY_CHANGES = [
+    "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:DisableKeyRotation", "kms:PutKeyPolicy", "kms:CreateGrant",
+]  # fmt: skip
+
 # Role changes allowed only when the role carries the apply boundary: otherwise apply could create an
 # unbounded administrator role, trust itself from it, and step out of its boundary.
 ROLE_CHANGES_NEEDING_BOUNDARY = [
@@ -96,7 +101,11 @@ def apply_boundary_policy(names: PartitionNames, atlantis: AtlantisNames, accoun
                                                 names.session_log_bucket, atlantis.state_access_log_bucket)
           for suffix in ("", "/*")),
         atlantis.state_bucket_arn(p),  # its objects are the state apply writes; the bucket policy guards them
+        f"arn:{p}:kms:*:{account_id}:alias/{bp}*",
     ]  # fmt: skip
+    # Keys have random IDs: the baseline's keys are known by their aliases.
+    baseline_key_aliases = [f"alias/{bp}*", f"alias/{prefix}-org-trail*", f"alias/{prefix}-tf-state-*",
+                            f"alias/{prefix}-session-logs*"]  # fmt: skip
     # Pre-existing administrator roles that would lift the boundary if apply could use or re-trust them.
     privileged_roles = [
         f"arn:{p}:iam::{account_id}:role/OrganizationAccountAccessRole",
@@ -112,6 +121,8 @@ def apply_boundary_policy(names: PartitionNames, atlantis: AtlantisNames, accoun
              "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}},
             {"Sid": "DenyChangingTheBaseline", "Effect": "Deny", "NotAction": BASELINE_READ_ACTIONS,
              "Resource": baseline},
+            {"Sid": "DenyWeakeningBaselineKeys", "Effect": "Deny", "Action": KEY_CHANGES, "Resource": "*",
+             "Condition": {"ForAnyValue:StringLike": {"kms:ResourceAliases": baseline_key_aliases}}},
             {"Sid": "DenyIamUsersAndTheirCredentials", "Effect": "Deny", "Action": IAM_USER_ACTIONS, "Resource": "*"},
             {"Sid": "DenyRoleChangesWithoutThisBoundary", "Effect": "Deny", "Action": ROLE_CHANGES_NEEDING_BOUNDARY,
              "Resource": "*", "Condition": {"ArnNotEquals": {"iam:PermissionsBoundary": boundary}}},
