@@ -15,7 +15,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 
 CDK_CONTEXT := -c config=$(CONFIG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS))
 
-.PHONY: help setup synth test lint format schema snapshots benchmark clean
+.PHONY: help setup synth verify test lint format schema snapshots benchmark clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,8 +35,12 @@ synth: setup ## Synthesize every stack of CONFIG (default config/org.yaml) into 
 	rm -rf cdk.out
 	cdk synth --quiet $(CDK_CONTEXT) 2>&1 | { grep -v '^Supply a stack id' || true; }
 
-test: setup lint ## Lint, then run the whole test suite (what CI runs)
+verify: synth ## Synthesize, then run the independent checkers on cdk.out (CHECKER=checkov runs one)
+	$(VENV)/bin/python -m tests.verify cdk.out $(if $(CHECKER),--only $(CHECKER))
+
+test: setup lint ## Lint, run the whole test suite, then the verification gate (what CI runs)
 	$(VENV)/bin/python -m pytest
+	$(MAKE) --no-print-directory verify
 
 lint: setup ## ruff lint and format check
 	$(VENV)/bin/ruff check .

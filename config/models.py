@@ -60,6 +60,10 @@ BackupName = _text(
     "expected 1-40 letters, digits, hyphens and underscores, starting with a letter or digit, e.g. daily",
 )
 TagKey = _text(r"^[^\s].{0,127}$", "expected a tag key (1-128 characters, not starting with a space)")
+# A Linux user name the SSM agent can run sessions as (useradd's default rules).
+LinuxUser = _text(
+    r"^[a-z_][a-z0-9_-]{0,31}$", "expected a Linux user name: lowercase letters, digits, _ and -, e.g. session-user"
+)
 NamePrefix = _text(
     r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$",
     "expected 3-20 lowercase letters, digits and hyphens, starting with a letter, e.g. examplecorp",
@@ -330,6 +334,52 @@ class Backup(Model):
     organization_policy_targets: BackupPolicyTargets = Field(default_factory=BackupPolicyTargets)
 
 
+class SessionRunAs(Model):
+    """Which OS user Linux and macOS sessions run as.
+
+    The agent's default `ssm-user` gets passwordless sudo, so every session would be root-equivalent. Enabled
+    by default with an unprivileged user your AMI or user data creates; if that user does not exist, sessions
+    fail rather than fall back to a privileged one. A principal tag `SSMSessionRunAs` overrides it per person.
+    """
+
+    enabled: bool = Field(default=True, description="Run sessions as `default_user` (or the SSMSessionRunAs tag).")
+    default_user: LinuxUser = Field(
+        default="session-user", description="OS user for sessions; must exist on the instances (no sudo rights)."
+    )
+
+
+class SessionShellProfile(Model):
+    linux: str = Field(default="", max_length=1024, description="Commands run at the start of Linux/macOS sessions.")
+    windows: str = Field(default="", max_length=1024, description="Commands run at the start of Windows sessions.")
+
+
+class SessionLogBucketLifecycle(Model):
+    glacier_after_days: int = Field(default=90, ge=1, description="Move session logs to Glacier after N days.")
+    expire_after_days: int = Field(default=1096, ge=365, description="Delete session logs after N days (>= 365).")
+    noncurrent_expire_after_days: int = Field(
+        default=30, ge=1, description="Delete overwritten or deleted object versions after N days."
+    )
+
+
+class SessionManager(Model):
+    """Session Manager preferences for every account and region, and the approved session documents."""
+
+    idle_session_timeout_minutes: int = Field(
+        default=20, ge=1, le=60, description="End sessions idle for N minutes (1-60)."
+    )
+    max_session_duration_minutes: int = Field(
+        default=60, ge=1, le=1440, description="End every session after N minutes (1-1440)."
+    )
+    run_as: SessionRunAs = Field(default_factory=SessionRunAs)
+    shell_profile: SessionShellProfile = Field(default_factory=SessionShellProfile)
+    cloudwatch_retention_days: int = Field(
+        default=365,
+        ge=365,
+        description=f"Retention of each account's session log group; >= 365 and one of {LOG_RETENTION_DAYS}.",
+    )
+    log_bucket: SessionLogBucketLifecycle = Field(default_factory=SessionLogBucketLifecycle)
+
+
 class OrgConfig(Model):
     name_prefix: NamePrefix = Field(
         description="Short lowercase prefix for globally unique resource names (S3 buckets)."
@@ -348,3 +398,6 @@ class OrgConfig(Model):
         default_factory=dict, description="Atlantis (Terraform) per partition; unset: no Atlantis roles or state."
     )
     backup: Backup = Field(default_factory=Backup)
+    session_manager: SessionManager = Field(
+        default_factory=SessionManager, description="Session Manager preferences and session log retention."
+    )

@@ -115,6 +115,51 @@ class PartitionNames:
         """EC2 instance role (and instance profile) for Session Manager, in every account."""
         return f"{self.baseline_prefix}ssm-instance"
 
+    def session_document_arn(self, region: str, document: str) -> str:
+        return f"arn:{self.partition}:ssm:{region}:{self.session_documents_account_id}:document/{document}"
+
+    @property
+    def document_sharer_role(self) -> str:
+        """Role in the security account that each account's session handler assumes to share the approved
+        documents with its own account (add on create, remove on delete)."""
+        return f"{self.baseline_prefix}document-sharer"
+
+    @property
+    def document_sharer_role_arn(self) -> str:
+        return f"arn:{self.partition}:iam::{self.session_documents_account_id}:role/{self.document_sharer_role}"
+
+    @property
+    def session_handler(self) -> str:
+        """Role (home-region stack of every account) and Lambda function (every region) of the Session Manager
+        custom resources: block public document sharing, share the approved documents with the account."""
+        return f"{self.baseline_prefix}session-handler"
+
+    @property
+    def session_access_role(self) -> str:
+        """Role in every account allowed to start sessions on instances with the approved documents only. Its
+        customer-managed policy has the same name, so Identity Center permission sets can attach it by name."""
+        return f"{self.baseline_prefix}session-access"
+
+    @property
+    def session_key_alias(self) -> str:
+        """Alias of the per-account, per-region key for session data and the session log group."""
+        return f"alias/{self.baseline_prefix}session"
+
+    @property
+    def session_log_group(self) -> str:
+        """CloudWatch Logs group for session transcripts, same name in every account and region."""
+        return f"/{self.baseline_prefix.rstrip('-')}/session-manager"
+
+    @property
+    def session_log_bucket_arn(self) -> str:
+        return f"arn:{self.partition}:s3:::{self.session_log_bucket}"
+
+    @property
+    def approved_documents_log_prefix(self) -> str:
+        """S3 prefix of session logs written by the approved (shared) documents; they cannot name the account.
+        The preferences document of each account writes under `<account-id>/<region>` instead."""
+        return "approved-documents"
+
     @property
     def breakglass_backstop_alarm(self) -> str:
         """Alarm (and metric filter) on the organization trail's log group, management account."""

@@ -20,7 +20,7 @@ from config.regions import PARTITIONS, partition_of_region
 
 if TYPE_CHECKING:
     from config.loader import Problem
-    from config.models import OrgConfig
+    from config.models import OrgConfig, SessionLogBucketLifecycle, TrailBucketLifecycle
 
 MAX_OU_DEPTH = 5  # AWS Organizations nests OUs at most five levels below the root.
 
@@ -28,8 +28,8 @@ MAX_OU_DEPTH = 5  # AWS Organizations nests OUs at most five levels below the ro
 def semantic_problems(config: OrgConfig) -> list[Problem]:
     problems: list[Problem] = []
     for check in (_unique_accounts, _partitions, _accounts_in_partitions, _logging, _bucket_names, _networks,
-                  _vault_lock, _backup_plans, _backup_accounts, _backup_policy, _breakglass, _alerts,
-                  _atlantis):  # fmt: skip
+                  _vault_lock, _backup_plans, _backup_accounts, _backup_policy, _session_manager, _breakglass,
+                  _alerts, _atlantis):  # fmt: skip
         problems.extend(check(config))
     return problems
 
@@ -156,21 +156,25 @@ def _accounts_in_partitions(config: OrgConfig) -> Iterable[Problem]:
 
 def _logging(config: OrgConfig) -> Iterable[Problem]:
     logging = config.logging
-    if logging.cloudwatch_retention_days not in LOG_RETENTION_DAYS:
+    yield from _retention("logging.cloudwatch_retention_days", logging.cloudwatch_retention_days)
+    yield from _lifecycle("logging.trail_bucket", logging.trail_bucket)
+
+
+def _retention(path: str, days: int) -> Iterable[Problem]:
+    if days not in LOG_RETENTION_DAYS:
         allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS if d >= 365)
-        yield _problem(
-            "logging.cloudwatch_retention_days",
-            f"{logging.cloudwatch_retention_days} is not a CloudWatch Logs retention; use one of {allowed}",
-        )
-    bucket = logging.trail_bucket
+        yield _problem(path, f"{days} is not a CloudWatch Logs retention; use one of {allowed}")
+
+
+def _lifecycle(path: str, bucket: TrailBucketLifecycle | SessionLogBucketLifecycle) -> Iterable[Problem]:
     if bucket.glacier_after_days >= bucket.expire_after_days:
         yield _problem(
-            "logging.trail_bucket.glacier_after_days",
+            f"{path}.glacier_after_days",
             f"{bucket.glacier_after_days} must be less than expire_after_days ({bucket.expire_after_days})",
         )
     elif bucket.expire_after_days - bucket.glacier_after_days < 90:
         yield _problem(
-            "logging.trail_bucket.expire_after_days",
+            f"{path}.expire_after_days",
             "objects must stay in Glacier Flexible Retrieval at least 90 days before they expire "
             f"(glacier_after_days {bucket.glacier_after_days} + 90 > {bucket.expire_after_days})",
         )
@@ -457,3 +461,15 @@ def _backup_policy(config: OrgConfig) -> Iterable[Problem]:
                 f"the organization backup policy for {name} would be {size} characters; Organizations allows "
                 f"{BACKUP_POLICY_MAX_CHARS}: use fewer plans, rules or regions, or deploy plans with the stacks",
             )
+
+
+def _session_manager(config: OrgConfig) -> Iterable[Problem]:
+    sessions = config.session_manager
+    yield from _retention("session_manager.cloudwatch_retention_days", sessions.cloudwatch_retention_days)
+    yield from _lifecycle("session_manager.log_bucket", sessions.log_bucket)
+    if sessions.idle_session_timeout_minutes > sessions.max_session_duration_minutes:
+        yield _problem(
+            "session_manager.idle_session_timeout_minutes",
+            f"{sessions.idle_session_timeout_minutes} minutes is longer than max_session_duration_minutes "
+            f"({sessions.max_session_duration_minutes}); the idle timeout would never apply",
+        )

@@ -11,6 +11,7 @@ from aws_cdk import aws_backup as backup
 from config.models import VaultLock
 from config.naming import PartitionNames
 from constructs import Construct
+from constructs.checkov_skips import skip_checkov
 from constructs.key_policy import retained_key
 from constructs.logical_ids import pin_logical_id
 
@@ -118,11 +119,9 @@ class BackupVault(Construct):
             description=f"Encryption of recovery points in the backup vault {names.backup_vault} ({region})",
             statements=vault_key_statements(names, account, region),
         )
-        self.key.node.default_child.add_metadata("checkov", {"skip": [{
-            "id": "CKV_AWS_33",
-            "comment": "Principal * is narrowed by aws:PrincipalArn to the backup role, kms:CallerAccount and "
-            "kms:ViaService; naming the role directly fails while the home-region stack has not created it yet.",
-        }]})  # fmt: skip
+        skip_checkov(self.key, ("CKV_AWS_33", "Principal * is narrowed by aws:PrincipalArn to the backup role, "
+                                              "kms:CallerAccount and kms:ViaService; naming the role directly fails "
+                                              "while the home-region stack has not created it yet."))  # fmt: skip
         # Governance mode is a lock without ChangeableForDays; with it, AWS makes it compliance mode.
         changeable = lock.changeable_for_days if lock.mode == "compliance" else None
         self.vault = backup.CfnBackupVault(

@@ -9,7 +9,9 @@ from aws_cdk import aws_s3 as s3
 from config.models import Logging
 from config.naming import PartitionNames
 from constructs import Construct
+from constructs.checkov_skips import skip_checkov
 from constructs.key_policy import retained_key
+from constructs.log_bucket import archived_log_bucket
 from constructs.logical_ids import pin_logical_id
 
 
@@ -63,10 +65,8 @@ class OrgTrailBucket(Construct):
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         pin_logical_id(self.access_log_bucket, "AccessLogBucket")
-        self.access_log_bucket.node.default_child.add_metadata("checkov", {"skip": [{
-            "id": "CKV_AWS_18",
-            "comment": "This bucket is the server access log destination; logging it to itself would loop.",
-        }]})  # fmt: skip
+        skip_checkov(self.access_log_bucket, ("CKV_AWS_18", "This bucket is the server access log destination; "
+                                                            "logging it to itself would loop."))  # fmt: skip
         cdk.Validations.of(self.access_log_bucket).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-S1",
@@ -86,48 +86,23 @@ class OrgTrailBucket(Construct):
             ),
         )
 
-        self.bucket = s3.Bucket(
+        self.bucket = archived_log_bucket(
             self,
             "Bucket",
-            bucket_name=names.trail_bucket,
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.key,
+            name=names.trail_bucket,
+            logical_id="OrgTrailBucket",
+            key=self.key,
             # S3 Bucket Keys change the KMS encryption context to the bucket ARN, which breaks the
             # aws:cloudtrail:arn condition CloudTrail's key policy relies on.
             bucket_key_enabled=False,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            versioned=True,
-            server_access_logs_bucket=self.access_log_bucket,
-            server_access_logs_prefix=f"{names.trail_bucket}/",
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="ArchiveThenExpireTrailLogs",
-                    transitions=[
-                        s3.Transition(
-                            storage_class=s3.StorageClass.GLACIER,
-                            transition_after=cdk.Duration.days(lifecycle.glacier_after_days),
-                        )
-                    ],
-                    expiration=cdk.Duration.days(lifecycle.expire_after_days),
-                    noncurrent_version_expiration=cdk.Duration.days(lifecycle.noncurrent_expire_after_days),
-                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
-                )
-            ],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            access_log_bucket=self.access_log_bucket,
+            lifecycle=lifecycle,
+            lifecycle_id="ArchiveThenExpireTrailLogs",
+            replication_reason="Trail logs are versioned and retained; cross-region replication is an org decision, "
+            "not set by the baseline (SCPs protect the bucket from deletion).",
         )
-        pin_logical_id(self.bucket, "OrgTrailBucket")
         for statement in self._cloudtrail_statements(names):
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
-        cdk.Validations.of(self.bucket).acknowledge(
-            cdk.Acknowledgment(
-                id="NIST.800.53.R5-S3BucketReplicationEnabled",
-                reason="Trail logs are versioned and retained; cross-region replication is an org decision, not set "
-                "by the baseline (SCPs protect the bucket from deletion).",
-            ),
-        )
 
     @staticmethod
     def _cloudtrail_statements(names: PartitionNames) -> list[dict]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 
-from config.models import Account, BackupPlan, NetworkRestriction, VaultLock
+from config.models import Account, BackupPlan, NetworkRestriction, SessionManager, VaultLock
 from config.naming import AtlantisNames, BreakglassPrincipals, PartitionNames
 from constructs import Construct
 from constructs.access_alerts import AccessAlerts
@@ -17,6 +17,10 @@ from constructs.backup_role import BackupServiceRole
 from constructs.backup_vault import BackupVault
 from constructs.breakglass import BreakglassRole
 from constructs.data_access_policies import DataAccessPolicies
+from constructs.session_access import SessionAccess
+from constructs.session_handler import SessionCustomResources, SessionHandlerRole, handler_log_group
+from constructs.session_instance_role import SessionInstanceRole
+from constructs.session_preferences import SessionPreferences
 from constructs.terraform_state import TerraformStateBucket
 
 
@@ -28,14 +32,17 @@ class AccountBaselineStack(cdk.Stack):
         *,
         account: Account,
         region: str,
+        regions: list[str],
         names: PartitionNames,
         prefix: str,
         vault_lock: VaultLock,
         backup_plans: list[BackupPlan],
         network: NetworkRestriction | None,
+        session_manager: SessionManager,
         breakglass: BreakglassPrincipals | None = None,
         atlantis: AtlantisNames | None = None,
     ) -> None:
+        """`regions`: every region this account has a baseline stack in (IAM in the home region covers them)."""
         super().__init__(
             scope,
             construct_id,
@@ -74,3 +81,33 @@ class AccountBaselineStack(cdk.Stack):
             BackupPlans(self, "BackupPlans", names=names, account=account.id, region=region, plans=backup_plans,
                         vault=self.backup_vault.vault, role=role)  # fmt: skip
         BackupChangeAlerts(self, "BackupChangeAlerts", names=names, account=account.id)
+        # Session Manager instead of SSH bastions. The home-region stack holds the roles every region uses, so
+        # deploy it before the account's other regions.
+        handler_role = None
+        if self.is_home_region:
+            SessionInstanceRole(self, "SessionInstanceRole", names=names, account=account.id, regions=regions)
+            SessionAccess(self, "SessionAccess", names=names, account=account.id, regions=regions)
+            handler_role = SessionHandlerRole(
+                self, "SessionHandlerRole", names=names, account=account.id, regions=regions
+            )
+        preferences = SessionPreferences(
+            self,
+            "SessionPreferences",
+            names=names,
+            settings=session_manager,
+            account=account.id,
+            region=region,
+            extra_log_groups=[handler_log_group(names)],
+        )
+        custom_resources = SessionCustomResources(
+            self,
+            "SessionCustomResources",
+            names=names,
+            account=account.id,
+            region=region,
+            key=preferences.key,
+            retention_days=session_manager.cloudwatch_retention_days,
+            share_documents=account.id != names.session_documents_account_id,
+        )
+        if handler_role is not None:
+            custom_resources.function.add_resource_dependency(handler_role.policy)

@@ -4,20 +4,36 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 
-from config.models import Logging
+from config.models import Logging, SessionManager
 from config.naming import PartitionNames
 from constructs import Construct
+from constructs.session_log_bucket import SessionLogBucket
 from constructs.trail_bucket import OrgTrailBucket
 
 
 class LogArchiveStack(cdk.Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, names: PartitionNames, logging: Logging) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        names: PartitionNames,
+        logging: Logging,
+        session_manager: SessionManager,
+    ) -> None:
         super().__init__(
             scope,
             construct_id,
             env=cdk.Environment(account=names.log_archive_account_id, region=names.home_region),
-            description=f"org-baseline: organization trail bucket for partition {names.partition} (stateful, "
-            "retained; deploy before the organization stack)",
+            description=f"org-baseline: organization trail and session log buckets for partition {names.partition} "
+            "(stateful, retained; deploy before the organization stack)",
             termination_protection=True,
         )
         self.trail_bucket = OrgTrailBucket(self, "OrgTrailBucket", names=names, logging=logging)
+        self.session_log_bucket = SessionLogBucket(
+            self,
+            "SessionLogBucket",
+            names=names,
+            lifecycle=session_manager.log_bucket,
+            access_log_bucket=self.trail_bucket.access_log_bucket,
+        )

@@ -17,7 +17,7 @@ from stacks.checks import add_checks
 from stacks.global_alerts import GlobalEventAlertsStack
 from stacks.log_archive import LogArchiveStack
 from stacks.organization import OrganizationStack
-from stacks.security import SecurityStack
+from stacks.security import SecurityStack, SessionDocumentsStack
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class PlannedStack:
     """One stack the config asks for: what it is and where it goes, decided without touching CDK."""
 
     stack_id: str
-    kind: str  # "log-archive", "organization", "backup-policy", "security", "baseline" or "alerts"
+    kind: str  # "log-archive", "organization", "backup-policy", "security", "session-documents", "baseline", "alerts"
     partition: str
     account: str  # the account's name in the config
     region: str
@@ -60,6 +60,10 @@ def plan(config: OrgConfig, accounts: Iterable[str] | None = None) -> list[Plann
         if part.security_account in selected:
             account = part.security_account
             planned.append(PlannedStack(f"Security-{account}", "security", partition, account, home))
+            for region in part.allowed_regions:
+                if region != home:
+                    stack_id = f"SessionDocuments-{account}-{region}"
+                    planned.append(PlannedStack(stack_id, "session-documents", partition, account, region))
         global_region = GLOBAL_EVENTS_REGION[partition]
         for acct in config.accounts:
             if acct.partition == partition and acct.name in selected:
@@ -87,14 +91,20 @@ def build_org(
     built: list[StackInfo] = []
     for item in plan(config, accounts):
         stack: cdk.Stack
+        part = config.partitions[item.partition]
         if item.kind == "log-archive":
-            stack = LogArchiveStack(app, item.stack_id, names=names[item.partition], logging=config.logging)
+            stack = LogArchiveStack(app, item.stack_id, names=names[item.partition], logging=config.logging,
+                                    session_manager=config.session_manager)  # fmt: skip
         elif item.kind == "organization":
             stack = OrganizationStack(app, item.stack_id, names=names[item.partition], logging=config.logging)
         elif item.kind == "backup-policy":
             stack = BackupPolicyStack(app, item.stack_id, config=config, names=names[item.partition])
         elif item.kind == "security":
-            stack = SecurityStack(app, item.stack_id, names=names[item.partition], alerts=config.alerts)
+            stack = SecurityStack(app, item.stack_id, names=names[item.partition], regions=part.allowed_regions,
+                                  session_manager=config.session_manager, alerts=config.alerts)  # fmt: skip
+        elif item.kind == "session-documents":
+            stack = SessionDocumentsStack(app, item.stack_id, names=names[item.partition], region=item.region,
+                                          session_manager=config.session_manager)  # fmt: skip
         elif item.kind == "alerts":
             stack = GlobalEventAlertsStack(app, item.stack_id, account=by_name[item.account], region=item.region,
                                            names=names[item.partition],
@@ -102,7 +112,8 @@ def build_org(
         else:
             account = by_name[item.account]
             stack = AccountBaselineStack(app, item.stack_id, account=account, region=item.region,
-                                         names=names[item.partition], prefix=config.name_prefix,
+                                         regions=account.regions or part.allowed_regions, names=names[item.partition],
+                                         prefix=config.name_prefix, session_manager=config.session_manager,
                                          vault_lock=config.backup.vault_lock,
                                          backup_plans=plans_for_account(config, account),
                                          network=config.network_restriction,

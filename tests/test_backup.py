@@ -207,8 +207,8 @@ def test_selections_pick_tagged_resources_with_the_backup_role(home, names, acco
 
 
 def test_selections_wait_for_the_role_in_the_home_region_only(home, copy_region_stack):
-    (role_id,) = [k for k, r in of_type(home, "AWS::IAM::Role").items()
-                  if r["Properties"]["RoleName"] == "examplecorp-baseline-backup"]  # fmt: skip
+    (role_id,) = [logical_id for logical_id, role in of_type(home, "AWS::IAM::Role").items()
+                  if role["Properties"].get("RoleName") == "examplecorp-baseline-backup"]  # fmt: skip
     for selection in of_type(home, "AWS::Backup::BackupSelection").values():
         assert selection["DependsOn"] == [role_id]
     for selection in of_type(copy_region_stack, "AWS::Backup::BackupSelection").values():
@@ -231,7 +231,7 @@ def test_backup_service_role_only_in_the_home_region(synth, partition, names):
         if info.region != names.home_region:
             assert roles == {} and of_type(template, "AWS::IAM::ManagedPolicy") == {}, info.stack_id
             continue
-        (role,) = [r for r in roles.values() if r["Properties"]["RoleName"] == "examplecorp-baseline-backup"]
+        (role,) = [r for r in roles.values() if r["Properties"].get("RoleName") == "examplecorp-baseline-backup"]
         assert role["Properties"] == {
             "RoleName": "examplecorp-baseline-backup",
             "Description": role["Properties"]["Description"],

@@ -125,11 +125,15 @@ def test_access_log_bucket_is_private_retained_and_written_only_by_s3_logging(lo
     log_archive.has_resource_properties("AWS::S3::BucketPolicy", {
         "Bucket": {"Ref": "AccessLogBucket"}, "PolicyDocument": policy})  # fmt: skip
     allows = [s for s in policy.as_object()["Statement"] if s["Effect"] == "Allow"]
-    assert len(allows) == 1
-    assert allows[0]["Principal"] == {"Service": "logging.s3.amazonaws.com"}
-    assert allows[0]["Action"] == "s3:PutObject"
-    assert allows[0]["Condition"]["ArnLike"] == {"aws:SourceArn": {"Fn::GetAtt": ["OrgTrailBucket", "Arn"]}}
-    assert allows[0]["Condition"]["StringEquals"] == {"aws:SourceAccount": names.log_archive_account_id}
+    # One statement per bucket that logs here: the trail bucket and the Session Manager log bucket.
+    assert len(allows) == 2
+    sources = []
+    for allow in allows:
+        assert allow["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+        assert allow["Action"] == "s3:PutObject"
+        assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": names.log_archive_account_id}
+        sources.append(allow["Condition"]["ArnLike"]["aws:SourceArn"])
+    assert sorted(s["Fn::GetAtt"][0] for s in sources) == ["OrgTrailBucket", "SessionLogBucket"]
 
 
 def test_log_archive_stack_is_termination_protected_in_the_log_archive_account(synth, partition, names):

@@ -24,16 +24,16 @@ DESTRUCTIVE = [
 ]  # fmt: skip
 
 
-# Other features' managed policies in the same stacks (tests/test_access_alerts.py, tests/test_atlantis.py).
-OTHER_FEATURES = ("examplecorp-baseline-alert-forwarder", "examplecorp-baseline-atlantis-")
+DATA_POLICY_SUFFIXES = ("-s3-writer-no-delete", "-s3-deleter", "-network-restricted")
 
 
 def managed_policies(template: dict) -> dict[str, dict]:
+    """The data-access policies of a template (other features add managed policies of their own)."""
     return {
         r["Properties"]["ManagedPolicyName"]: r["Properties"]["PolicyDocument"]
         for r in template["Resources"].values()
         if r["Type"] == "AWS::IAM::ManagedPolicy"
-        and not r["Properties"]["ManagedPolicyName"].startswith(OTHER_FEATURES)
+        and str(r["Properties"].get("ManagedPolicyName", "")).endswith(DATA_POLICY_SUFFIXES)
     }
 
 

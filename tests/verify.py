@@ -201,6 +201,19 @@ PARLIAMENT_EXPLAINED: list[tuple[str, str, str, str]] = [
         "kms:EncryptionContext:aws:logs:arn holds a log group ARN; AWS documents ArnEquals/ArnLike for it, and "
         "parliament types encryption-context keys as plain strings.",
     ),
+    (
+        "UNKNOWN_CONDITION_FOR_ACTION",
+        r"ssm:SessionDocumentAccessCheck for action ssm:StartSession",
+        r".",
+        "AWS documents ssm:SessionDocumentAccessCheck for ssm:StartSession; parliament's bundled action database "
+        "predates the key.",
+    ),
+    (
+        "UNKNOWN_CONDITION_FOR_ACTION",
+        r"kms:ResourceAliases for action kms:",
+        r".",
+        "kms:ResourceAliases (2021) applies to KMS key operations; parliament's bundled database predates it.",
+    ),
 ]
 
 
