@@ -57,7 +57,7 @@ def test_atlantis_roles_in_every_account_but_the_excluded_one_home_region_only(s
     for info in synth.infos:
         if info.partition != partition or info.kind != "baseline":
             continue
-        roles = {r["Properties"]["RoleName"] for r in resources_of_type(synth.templates[info.stack_id],
+        roles = {str(r["Properties"].get("RoleName")) for r in resources_of_type(synth.templates[info.stack_id],
                                                                         "AWS::IAM::Role").values()}  # fmt: skip
         atlantis = {r for r in roles if "atlantis" in r}
         expected = info.region == home and info.account != EXCLUDED[partition]
