@@ -70,6 +70,14 @@ NamePrefix = _text(
     "expected 3-20 lowercase letters, digits and hyphens, starting with a letter, e.g. examplecorp",
 )
 
+IamName = _text(
+    r"^[A-Za-z0-9+=,.@_-]{1,64}$",
+    "expected an IAM user or role name (letters, digits and +=,.@_-, at most 64), e.g. breakglass-alice",
+)
+ExternalId = _text(r"^[A-Za-z0-9+=,.@:/_-]{2,1224}$", "expected 2-1224 letters, digits and +=,.@:/_-")
+SlackWorkspaceId = _text(r"^[0-9A-Z]{1,255}$", "expected a Slack workspace (team) ID, e.g. T0123ABCDE")
+SlackChannelId = _text(r"^[A-Za-z0-9]{1,255}$", "expected a Slack channel ID, e.g. C0456FGHIJ")
+
 ROOT_OU = "Root"
 
 
@@ -369,6 +377,57 @@ class IdentityCenterAccess(Model):
     assignments: list[Assignment] = Field(default_factory=list)
 
 
+class PrincipalRef(Model):
+    """An IAM user or role in one of the organization's accounts, resolved to its exact ARN in the partition."""
+
+    account: AccountName = Field(description="Name of the account (in `accounts`) that holds the identity.")
+    user: IamName | None = Field(default=None, description="IAM user name (give user or role, not both).")
+    role: IamName | None = Field(default=None, description="IAM role name (give user or role, not both).")
+
+
+MAX_BREAKGLASS_PRINCIPALS = 10  # keeps the breakglass trust policy far below IAM's 2,048-character limit
+
+
+class BreakglassPartition(Model):
+    principals: list[PrincipalRef] = Field(
+        min_length=1,
+        max_length=MAX_BREAKGLASS_PRINCIPALS,
+        description="Who may assume the breakglass role in every account of the partition (with MFA).",
+    )
+
+
+class SlackChannel(Model):
+    workspace_id: SlackWorkspaceId = Field(description="Slack workspace ID, authorized in the AWS Chatbot console.")
+    channel_id: SlackChannelId = Field(description="Slack channel ID (channel details, bottom), e.g. C0456FGHIJ.")
+
+
+class Alerts(Model):
+    """Where the central alert hub (security account) sends breakglass, root and other baseline alerts."""
+
+    emails: list[Email] = Field(
+        default_factory=list, description="Addresses subscribed to each partition's alert topic."
+    )
+    slack: dict[PartitionName, SlackChannel] = Field(
+        default_factory=dict, description="Optional AWS Chatbot Slack channel per partition (not in GovCloud)."
+    )
+
+
+MAX_ATLANTIS_SERVER_ROLES = 5
+
+
+class AtlantisPartition(Model):
+    ci_account: AccountName = Field(description="Name of the account that runs Atlantis and holds Terraform state.")
+    server_roles: list[IamName] = Field(
+        min_length=1,
+        max_length=MAX_ATLANTIS_SERVER_ROLES,
+        description="Names of the Atlantis server roles in the CI account; trusted by exact ARN.",
+    )
+    external_id: ExternalId | None = Field(default=None, description="Optional sts:ExternalId Atlantis must pass.")
+    exclude_accounts: list[AccountName] = Field(
+        default_factory=list, description="Accounts that get no Atlantis roles (e.g. the management account)."
+    )
+
+
 # AWS Backup accepts retention and lock periods of at most 100 years.
 MAX_BACKUP_DAYS = 36500
 
@@ -513,6 +572,13 @@ class OrgConfig(Model):
     )
     identity_center: IdentityCenterAccess = Field(
         default_factory=IdentityCenterAccess, description="Permission sets and group assignments (IAM Identity Center)."
+    )
+    breakglass: dict[PartitionName, BreakglassPartition] = Field(
+        default_factory=dict, description="Breakglass principals per partition; a partition without one gets no role."
+    )
+    alerts: Alerts = Field(default_factory=Alerts)
+    atlantis: dict[PartitionName, AtlantisPartition] = Field(
+        default_factory=dict, description="Atlantis (Terraform) per partition; unset: no Atlantis roles or state."
     )
     backup: Backup = Field(default_factory=Backup)
     session_manager: SessionManager = Field(

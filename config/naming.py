@@ -28,6 +28,20 @@ def bucket_names(prefix: str, log_archive_id: str, region: str) -> dict[str, str
     }
 
 
+def terraform_state_bucket_names(prefix: str, ci_account_id: str, region: str) -> dict[str, str]:
+    """The Terraform state bucket of a partition and its server access log bucket, both in the CI account."""
+    return {
+        "state": f"{prefix}-tf-state-{ci_account_id}-{region}",
+        "access_logs": f"{prefix}-tf-state-logs-{ci_account_id}-{region}",
+    }
+
+
+def iam_principal_arn(partition: str, account_id: str, *, user: str | None = None, role: str | None = None) -> str:
+    """The exact ARN of an IAM user or role named in the config (no path: pinned trust needs the exact ARN)."""
+    kind, name = ("user", user) if user else ("role", role)
+    return f"arn:{partition}:iam::{account_id}:{kind}/{name}"
+
+
 # Principal tag that marks IAM roles and users whose credentials work only from the configured networks
 # (`network_restriction` in the config); enforced by an SCP and by a customer-managed policy.
 NETWORK_RESTRICTED_TAG = "baseline:network-restricted"
@@ -154,8 +168,53 @@ class PartitionNames:
         return "approved-documents"
 
     @property
+    def breakglass_backstop_alarm(self) -> str:
+        """Alarm (and metric filter) on the organization trail's log group, management account."""
+        return f"{self.baseline_prefix}breakglass-assume-role-any-region"
+
+    def breakglass_role_arn(self, account_id: str) -> str:
+        return f"arn:{self.partition}:iam::{account_id}:role/{self.breakglass_role}"
+
+    def breakglass_session_arn_prefix(self, account_id: str) -> str:
+        """Every session of the breakglass role in that account (CloudTrail's userIdentity.arn)."""
+        return f"arn:{self.partition}:sts::{account_id}:assumed-role/{self.breakglass_role}/"
+
+    @property
+    def alert_rule(self) -> str:
+        """The hub's rule on the alert bus that sends forwarded events to the alert topic."""
+        return f"{self.baseline_prefix}alerts-to-topic"
+
+    @property
+    def access_alert_rules(self) -> dict[str, str]:
+        """EventBridge rules (every baseline region of every account) that forward access events to the hub."""
+        return {
+            "breakglass_assume_role": f"{self.baseline_prefix}breakglass-assume-role",
+            "breakglass_console_sign_in": f"{self.baseline_prefix}breakglass-console-sign-in",
+            "root_activity": f"{self.baseline_prefix}root-activity",
+        }
+
+    @property
+    def alert_forwarder_policy(self) -> str:
+        return f"{self.baseline_prefix}alert-forwarder"
+
+    @property
+    def chatbot_role(self) -> str:
+        return f"{self.baseline_prefix}alerts-chatbot"
+
+    @property
     def atlantis_roles(self) -> dict[str, str]:
         return {"plan": f"{self.baseline_prefix}atlantis-plan", "apply": f"{self.baseline_prefix}atlantis-apply"}
+
+    @property
+    def atlantis_policies(self) -> dict[str, str]:
+        """Customer-managed policies of the Atlantis roles: the plan role's state access and the apply boundary."""
+        return {
+            "plan_state": f"{self.baseline_prefix}atlantis-plan-state",
+            "apply_boundary": f"{self.baseline_prefix}atlantis-apply-boundary",
+        }
+
+    def atlantis_boundary_arn(self, account_id: str) -> str:
+        return f"arn:{self.partition}:iam::{account_id}:policy/{self.atlantis_policies['apply_boundary']}"
 
     @property
     def backup_vault(self) -> str:
@@ -238,6 +297,71 @@ class PartitionNames:
     def aws_managed_policy_arn(self, name: str) -> str:
         """AWS managed policies have the literal account `aws`; job-function policies keep their path."""
         return f"arn:{self.partition}:iam::aws:policy/{name}"
+
+
+@dataclass(frozen=True)
+class BreakglassPrincipals:
+    """The identities (exact ARNs) that may assume the partition's breakglass role."""
+
+    users: tuple[str, ...]
+    roles: tuple[str, ...]
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return self.users + self.roles
+
+    @property
+    def role_session_prefixes(self) -> tuple[str, ...]:
+        """CloudTrail's userIdentity.arn prefix of every session of the principal roles."""
+        sessions = []
+        for arn in self.roles:
+            head, name = arn.rsplit(":role/", 1)
+            sessions.append(f"{head.replace(':iam::', ':sts::')}:assumed-role/{name}/")
+        return tuple(sessions)
+
+
+def breakglass_principals(config: OrgConfig, partition: str) -> BreakglassPrincipals | None:
+    entry = config.breakglass.get(partition)  # type: ignore[call-overload]
+    if entry is None:
+        return None
+    ids = {account.name: account.id for account in config.accounts}
+    arns = [(p.user is not None, iam_principal_arn(partition, ids[p.account], user=p.user, role=p.role))
+            for p in entry.principals]  # fmt: skip
+    return BreakglassPrincipals(
+        users=tuple(arn for is_user, arn in arns if is_user), roles=tuple(arn for is_user, arn in arns if not is_user)
+    )
+
+
+@dataclass(frozen=True)
+class AtlantisNames:
+    """Where Atlantis runs in a partition and who it is, resolved from the `atlantis` config section."""
+
+    ci_account_id: str
+    server_role_arns: tuple[str, ...]
+    external_id: str | None
+    state_bucket: str
+    state_access_log_bucket: str
+    excluded_account_ids: frozenset[str]
+
+    def state_bucket_arn(self, partition: str) -> str:
+        return f"arn:{partition}:s3:::{self.state_bucket}"
+
+
+def atlantis_names(config: OrgConfig, partition: str) -> AtlantisNames | None:
+    entry = config.atlantis.get(partition)  # type: ignore[call-overload]
+    if entry is None:
+        return None
+    ids = {account.name: account.id for account in config.accounts}
+    ci_id = ids[entry.ci_account]
+    buckets = terraform_state_bucket_names(config.name_prefix, ci_id, config.partitions[partition].home_region)
+    return AtlantisNames(
+        ci_account_id=ci_id,
+        server_role_arns=tuple(iam_principal_arn(partition, ci_id, role=r) for r in entry.server_roles),
+        external_id=entry.external_id,
+        state_bucket=buckets["state"],
+        state_access_log_bucket=buckets["access_logs"],
+        excluded_account_ids=frozenset(ids[name] for name in entry.exclude_accounts),
+    )
 
 
 def partition_names(config: OrgConfig, partition: str) -> PartitionNames:

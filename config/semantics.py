@@ -15,7 +15,7 @@ from config.backup import (
     plans_for_account,
 )
 from config.models import LOG_RETENTION_DAYS, ROOT_OU
-from config.naming import bucket_names, partition_names
+from config.naming import bucket_names, partition_names, terraform_state_bucket_names
 from config.regions import PARTITIONS, partition_of_region
 from config.targets import accounts_of
 
@@ -40,6 +40,9 @@ def semantic_problems(config: OrgConfig) -> list[Problem]:
         _backup_accounts,
         _backup_policy,
         _session_manager,
+        _breakglass,
+        _alerts,
+        _atlantis,
         _service_control_policies,
         _scp_budgets,
         _identity_center,
@@ -493,6 +496,74 @@ def _config_document(path: str, document: dict) -> Iterable[Problem]:
         yield _problem(path, "names a partition in an ARN; write arn:${partition}:... so it works in both partitions")
     if not isinstance(document.get("Statement"), list | dict):
         yield _problem(path, "is not an IAM policy document: it needs a Statement")
+
+
+def _configured_partition(config: OrgConfig, path: str, partition: str) -> Iterable[Problem]:
+    if partition not in config.partitions:
+        yield _problem(path, f"partition {partition!r} has no entry under partitions")
+
+
+def _account_in(config: OrgConfig, path: str, name: str, partition: str) -> Iterable[Problem]:
+    account = next((a for a in config.accounts if a.name == name), None)
+    if account is None:
+        yield _problem(path, f"no account named {name!r} in accounts")
+    elif account.partition != partition:
+        yield _problem(path, f"account {name!r} is in partition {account.partition!r}, not {partition!r}")
+
+
+def _breakglass(config: OrgConfig) -> Iterable[Problem]:
+    for partition, entry in config.breakglass.items():
+        base = f"breakglass.{partition}"
+        yield from _configured_partition(config, base, partition)
+        seen: dict[tuple[str, str, str], str] = {}
+        for index, principal in enumerate(entry.principals):
+            where = f"{base}.principals[{index}]"
+            yield from _account_in(config, f"{where}.account", principal.account, partition)
+            if (principal.user is None) == (principal.role is None):
+                yield _problem(where, "give exactly one of user or role (the IAM identity allowed to break glass)")
+                continue
+            key = (principal.account, "user" if principal.user else "role", principal.user or principal.role or "")
+            if key in seen:
+                yield _problem(where, f"{key[1]} {key[2]!r} of account {key[0]!r} is already listed at {seen[key]}")
+            seen.setdefault(key, where)
+
+
+def _alerts(config: OrgConfig) -> Iterable[Problem]:
+    for partition in config.alerts.slack:
+        where = f"alerts.slack.{partition}"
+        yield from _configured_partition(config, where, partition)
+        if partition == "aws-us-gov":
+            yield _problem(
+                where,
+                "AWS Chatbot is not available in GovCloud (us-gov-west-1, us-gov-east-1): remove this entry and "
+                "subscribe emails (alerts.emails) or your own HTTPS endpoint to the GovCloud alert topic",
+            )
+
+
+def _atlantis(config: OrgConfig) -> Iterable[Problem]:
+    ids = {account.name: account.id for account in config.accounts}
+    for partition, entry in config.atlantis.items():
+        base = f"atlantis.{partition}"
+        yield from _configured_partition(config, base, partition)
+        yield from _account_in(config, f"{base}.ci_account", entry.ci_account, partition)
+        yield from _duplicates(
+            ((f"{base}.server_roles[{i}]", r) for i, r in enumerate(entry.server_roles)), "server role"
+        )
+        for index, name in enumerate(entry.exclude_accounts):
+            yield from _account_in(config, f"{base}.exclude_accounts[{index}]", name, partition)
+        yield from _duplicates(
+            ((f"{base}.exclude_accounts[{i}]", n) for i, n in enumerate(entry.exclude_accounts)), "account"
+        )
+        part = config.partitions.get(partition)
+        if part is not None and entry.ci_account in ids:
+            for bucket in terraform_state_bucket_names(
+                config.name_prefix, ids[entry.ci_account], part.home_region
+            ).values():
+                if len(bucket) > 63:
+                    yield _problem(
+                        "name_prefix",
+                        f"bucket name {bucket!r} would be {len(bucket)} characters; S3 allows 63: shorten name_prefix",
+                    )
 
 
 # --- backup -----------------------------------------------------------------------------------------

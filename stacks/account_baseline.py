@@ -5,19 +5,24 @@ from __future__ import annotations
 import aws_cdk as cdk
 
 from config.models import Account, BackupPlan, CustomerManagedPolicy, NetworkRestriction, SessionManager, VaultLock
-from config.naming import PartitionNames
+from config.naming import AtlantisNames, BreakglassPrincipals, PartitionNames
 from constructs import Construct
+from constructs.access_alerts import AccessAlerts
 from constructs.account_metadata import AccountMetadata
+from constructs.alert_forwarder import AlertForwarderRole
+from constructs.atlantis_roles import AtlantisRoles
 from constructs.backup_alerts import BackupChangeAlerts
 from constructs.backup_plans import BackupPlans
 from constructs.backup_role import BackupServiceRole
 from constructs.backup_vault import BackupVault
+from constructs.breakglass import BreakglassRole
 from constructs.customer_managed_policies import CustomerManagedPolicies
 from constructs.data_access_policies import DataAccessPolicies
 from constructs.session_access import SessionAccess
 from constructs.session_handler import SessionCustomResources, SessionHandlerRole, handler_log_group
 from constructs.session_instance_role import SessionInstanceRole
 from constructs.session_preferences import SessionPreferences
+from constructs.terraform_state import TerraformStateBucket
 
 
 class AccountBaselineStack(cdk.Stack):
@@ -36,6 +41,8 @@ class AccountBaselineStack(cdk.Stack):
         network: NetworkRestriction | None,
         session_manager: SessionManager,
         customer_managed_policies: list[CustomerManagedPolicy] | None = None,
+        breakglass: BreakglassPrincipals | None = None,
+        atlantis: AtlantisNames | None = None,
     ) -> None:
         """`regions`: every region this account has a baseline stack in (IAM in the home region covers them)."""
         super().__init__(
@@ -58,6 +65,16 @@ class AccountBaselineStack(cdk.Stack):
             self.identity_center_policies = CustomerManagedPolicies(
                 self, "IdentityCenterPolicies", policies=customer_managed_policies
             )
+        # Access events land in the region of the endpoint used: alert rules go into every region's stack.
+        AccessAlerts(self, "AccessAlerts", names=names, account_id=account.id, breakglass=breakglass)
+        if self.is_home_region:
+            AlertForwarderRole(self, "AlertForwarder", names=names, account_id=account.id)
+            if breakglass is not None:
+                BreakglassRole(self, "Breakglass", names=names, principals=breakglass)
+            if atlantis is not None and account.id not in atlantis.excluded_account_ids:
+                AtlantisRoles(self, "Atlantis", names=names, atlantis=atlantis, account_id=account.id)
+            if atlantis is not None and account.id == atlantis.ci_account_id:
+                TerraformStateBucket(self, "TerraformState", names=names, atlantis=atlantis)
 
         # Data protection: a locked vault and the plans in every region; IAM (backup role, credentials
         # policies) once per account, in the home region.

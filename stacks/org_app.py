@@ -9,13 +9,15 @@ import aws_cdk as cdk
 
 from config.backup import plans_for_account
 from config.models import OrgConfig
-from config.naming import partition_names
+from config.naming import atlantis_names, breakglass_principals, partition_names
+from config.regions import GLOBAL_EVENTS_REGION
 from policies.permission_sets import access_model, assignments_by_account, identity_center_admin
 from policies.scp import partition_budget
 from stacks.access import AccessStack
 from stacks.account_baseline import AccountBaselineStack
 from stacks.backup_policy import BackupPolicyStack
 from stacks.checks import add_checks
+from stacks.global_alerts import GlobalEventAlertsStack
 from stacks.guardrails import GuardrailsStack
 from stacks.identity_center import IdentityCenterStack
 from stacks.log_archive import LogArchiveStack
@@ -29,7 +31,7 @@ class PlannedStack:
 
     stack_id: str
     # "log-archive", "organization", "backup-policy", "guardrails", "identity-center", "security",
-    # "session-documents", "baseline" or "access"
+    # "session-documents", "baseline", "alerts" or "access"
     kind: str
     partition: str
     account: str  # the account's name in the config (for "access": the account whose access it grants)
@@ -76,12 +78,21 @@ def plan(config: OrgConfig, accounts: Iterable[str] | None = None) -> list[Plann
                 if region != home:
                     stack_id = f"SessionDocuments-{account}-{region}"
                     planned.append(PlannedStack(stack_id, "session-documents", partition, account, region))
-        members = [acct for acct in config.accounts if acct.partition == partition and acct.name in selected]
-        for acct in members:
-            for region in acct.regions or part.allowed_regions:
-                planned.append(PlannedStack(f"Baseline-{acct.name}-{region}", "baseline", partition, acct.name, region))
-        for acct in members:
-            if acct.name in with_access:
+        global_region = GLOBAL_EVENTS_REGION[partition]
+        for acct in config.accounts:
+            if acct.partition == partition and acct.name in selected:
+                regions = acct.regions or part.allowed_regions
+                for region in regions:
+                    planned.append(
+                        PlannedStack(f"Baseline-{acct.name}-{region}", "baseline", partition, acct.name, region)
+                    )
+                if global_region not in regions:
+                    planned.append(
+                        PlannedStack(f"Alerts-{acct.name}-{global_region}", "alerts", partition, acct.name,
+                                     global_region)
+                    )  # fmt: skip
+        for acct in config.accounts:
+            if acct.partition == partition and acct.name in selected and acct.name in with_access:
                 planned.append(PlannedStack(f"Access-{acct.name}", "access", partition, acct.name, home))
     return planned
 
@@ -92,6 +103,8 @@ def build_org(
     """Add the planned stacks to `app`, and the synth-time checks unless `checks` is False."""
     by_name = {account.name: account for account in config.accounts}
     names = {partition: partition_names(config, partition) for partition in config.partitions}
+    breakglass = {partition: breakglass_principals(config, partition) for partition in config.partitions}
+    atlantis = {partition: atlantis_names(config, partition) for partition in config.partitions}
     access = {partition: access_model(config, names[partition]) for partition in config.partitions}
     assignments = assignments_by_account(config)
     built: list[StackInfo] = []
@@ -125,10 +138,14 @@ def build_org(
                 stack.add_stack_dependency(home_baselines[account.name])
         elif item.kind == "security":
             stack = SecurityStack(app, item.stack_id, names=names[item.partition], regions=part.allowed_regions,
-                                  session_manager=config.session_manager)  # fmt: skip
+                                  session_manager=config.session_manager, alerts=config.alerts)  # fmt: skip
         elif item.kind == "session-documents":
             stack = SessionDocumentsStack(app, item.stack_id, names=names[item.partition], region=item.region,
                                           session_manager=config.session_manager)  # fmt: skip
+        elif item.kind == "alerts":
+            stack = GlobalEventAlertsStack(app, item.stack_id, account=by_name[item.account], region=item.region,
+                                           names=names[item.partition],
+                                           breakglass=breakglass[item.partition])  # fmt: skip
         else:
             account = by_name[item.account]
             model = access[item.partition]
@@ -144,6 +161,8 @@ def build_org(
                                          vault_lock=config.backup.vault_lock,
                                          backup_plans=plans_for_account(config, account),
                                          network=config.network_restriction,
+                                         breakglass=breakglass[item.partition],
+                                         atlantis=atlantis[item.partition],
                                          customer_managed_policies=policies)  # fmt: skip
             if item.region == part.home_region:
                 home_baselines[item.account] = stack
@@ -176,7 +195,8 @@ def summary(built: list[StackInfo]) -> str:
         for account in accounts:
             kinds = [info for info in infos if info.account == account]
             regions = sorted({info.region for info in kinds if info.kind == "baseline"})
-            extra = sorted({info.kind for info in kinds if info.kind != "baseline"})
+            extra = sorted({info.kind if info.kind != "alerts" else f"alerts in {info.region}"
+                            for info in kinds if info.kind != "baseline"})  # fmt: skip
             lines.append(
                 f"    {account:<24} baseline in {', '.join(regions) or '-'}"
                 + (f"; {', '.join(extra)}" if extra else "")

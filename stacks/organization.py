@@ -7,6 +7,7 @@ import aws_cdk as cdk
 from config.models import Logging
 from config.naming import PartitionNames
 from constructs import Construct
+from constructs.breakglass_backstop import BreakglassBackstop
 from constructs.cis_alarms import CisAlarms
 from constructs.org_trail import OrganizationTrail
 
@@ -26,4 +27,11 @@ class OrganizationStack(cdk.Stack):
         )
         self.alarms = CisAlarms(
             self, "CisAlarms", names=names, log_group=self.trail.log_group, emails=logging.alarm_emails
+        )
+        self.breakglass_backstop = BreakglassBackstop(
+            self,
+            "BreakglassBackstop",
+            names=names,
+            log_group=self.trail.log_group,
+            topic_arn=self.alarms.topic.topic_arn,
         )

@@ -162,6 +162,13 @@ POLICY_PROPERTIES = {
 # (issue, regex on the finding's detail, regex on the location "<stack>/<logical id>/<property>", reason).
 PARLIAMENT_EXPLAINED: list[tuple[str, str, str, str]] = [
     (
+        "UNKNOWN_CONDITION_FOR_ACTION",
+        r"kms:ResourceAliases for action kms:",
+        r"/AtlantisApplyBoundary[0-9A-F]*/PolicyDocument$",
+        "kms:ResourceAliases is a condition key of the KMS key resource type (alias-based access control), so it "
+        "applies to every operation on a key; parliament only knows action-level keys.",
+    ),
+    (
         "RESOURCE_STAR",
         ".*",
         r"/KeyPolicy$",

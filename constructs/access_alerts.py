@@ -1,0 +1,91 @@
+"""EventBridge rules that forward breakglass use, breakglass console sign-in and root activity to the hub."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import aws_events as events
+
+from config.naming import BreakglassPrincipals, PartitionNames
+from constructs import Construct
+
+API_CALL = "AWS API Call via CloudTrail"
+CONSOLE_SIGN_IN = "AWS Console Sign In via CloudTrail"
+ASSUME_ROLE_EVENTS = ["AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"]
+
+
+def access_alert_patterns(
+    names: PartitionNames, account_id: str, breakglass: BreakglassPrincipals | None
+) -> dict[str, dict[str, Any]]:
+    """Event patterns by rule key (`PartitionNames.access_alert_rules`), for one account.
+
+    Successful and failed attempts both match: an AccessDenied AssumeRole on the breakglass role is worth a look.
+    """
+    patterns: dict[str, dict[str, Any]] = {
+        # CIS 4.3 as an event pattern: the root user, not an AWS service acting as root.
+        "root_activity": {
+            "detail-type": [API_CALL, CONSOLE_SIGN_IN],
+            "detail": {"userIdentity": {"type": ["Root"], "invokedBy": [{"exists": False}]}},
+        },
+    }
+    if breakglass is None:
+        return patterns
+    patterns["breakglass_assume_role"] = {
+        "source": ["aws.sts"],
+        "detail-type": [API_CALL],
+        "detail": {
+            "eventSource": ["sts.amazonaws.com"],
+            "eventName": ASSUME_ROLE_EVENTS,
+            # IAM role names are case-insensitive, and STS accepts the ARN in any case: match it that way too.
+            "requestParameters": {"roleArn": [{"equals-ignore-case": names.breakglass_role_arn(account_id)}]},
+        },
+    }
+    # The breakglass users themselves (in their own account), sessions of breakglass principal roles, and
+    # console sessions of this account's breakglass role (through the federation sign-in endpoint).
+    sessions = [names.breakglass_session_arn_prefix(account_id), *breakglass.role_session_prefixes]
+    patterns["breakglass_console_sign_in"] = {
+        "source": ["aws.signin"],
+        "detail-type": [CONSOLE_SIGN_IN],
+        "detail": {
+            "eventName": ["ConsoleLogin"],
+            "userIdentity": {"arn": [*breakglass.users, *({"prefix": s} for s in sessions)]},
+        },
+    }
+    return patterns
+
+
+class AccessAlerts(Construct):
+    """One rule per pattern on the account's default bus in this region, targeting the central alert bus.
+
+    The target is the hub's bus in the security account's home region, reached through the account's
+    `<prefix>-baseline-alert-forwarder` role (a cross-account, cross-region bus target needs a role).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        names: PartitionNames,
+        account_id: str,
+        breakglass: BreakglassPrincipals | None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        target = events.CfnRule.TargetProperty(
+            id="CentralAlertBus", arn=names.alert_bus_arn, role_arn=names.alert_forwarder_role_arn(account_id)
+        )
+        descriptions = {
+            "root_activity": "the root user was used",
+            "breakglass_assume_role": "someone assumed (or tried to assume) the breakglass role",
+            "breakglass_console_sign_in": "a breakglass identity signed in to the console",
+        }
+        for key, pattern in access_alert_patterns(names, account_id, breakglass).items():
+            events.CfnRule(
+                self,
+                key,
+                name=names.access_alert_rules[key],
+                description=f"org-baseline: alert the security account when {descriptions[key]}",
+                event_pattern=pattern,
+                state="ENABLED",
+                targets=[target],
+            )

@@ -1,0 +1,56 @@
+"""The role every account's EventBridge rules use to put alerts on the partition's central alert bus."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_iam as iam
+
+from config.naming import PartitionNames
+from constructs import Construct
+
+
+class AlertForwarderRole(Construct):
+    """`<prefix>-baseline-alert-forwarder`: assumable by EventBridge for this account's baseline rules only.
+
+    Rules in other regions need a role to target an event bus in another account and region, so one role in
+    the home-region stack serves the rules of every region. Its only permission is `events:PutEvents` on the
+    hub's bus; any baseline feature that alerts (breakglass, root, backup) uses it.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, names: PartitionNames, account_id: str) -> None:
+        super().__init__(scope, construct_id)
+        p = names.partition
+        self.policy = iam.CfnManagedPolicy(
+            self,
+            "Policy",
+            managed_policy_name=names.alert_forwarder_policy,
+            description="org-baseline: put events on the central alert bus, nothing else",
+            policy_document={
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Sid": "PutEventsOnTheAlertBus",
+                    "Effect": "Allow",
+                    "Action": "events:PutEvents",
+                    "Resource": names.alert_bus_arn,
+                }],
+            },
+        )  # fmt: skip
+        self.role = iam.CfnRole(
+            self,
+            "Role",
+            role_name=names.alert_forwarder_role,
+            description="org-baseline: EventBridge forwards this account's baseline alerts to the central alert bus",
+            max_session_duration=3600,
+            managed_policy_arns=[self.policy.ref],
+            assume_role_policy_document={
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account_id},
+                        "ArnLike": {"aws:SourceArn": f"arn:{p}:events:*:{account_id}:rule/{names.baseline_prefix}*"},
+                    },
+                }],
+            },
+        )  # fmt: skip

@@ -1,0 +1,226 @@
+"""Per-account Terraform roles for Atlantis: `plan` (read-only plus state) and `apply` (bounded by a boundary)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+
+from config.naming import AtlantisNames, PartitionNames
+from constructs import Construct
+
+SESSION_SECONDS = 3600  # Atlantis chains roles (server role -> these), which caps sessions at one hour anyway
+
+# What the apply role may still do to baseline resources: read them (Terraform data sources, e.g. the
+# /<prefix>/baseline/ SSM parameters) and pass the Session Manager instance role to EC2.
+BASELINE_READ_ACTIONS = [
+    "iam:Get*", "iam:List*", "iam:PassRole", "sns:Get*", "sns:List*", "events:Describe*", "events:List*",
+    "ssm:Describe*", "ssm:Get*", "ssm:List*", "s3:GetBucket*", "s3:ListBucket", "backup:Describe*",
+    "backup:Get*", "backup:List*", "cloudtrail:Describe*", "cloudtrail:Get*", "cloudtrail:List*",
+]  # fmt: skip
+
+IAM_USER_ACTIONS = [
+    "iam:CreateUser", "iam:UpdateUser", "iam:DeleteUser", "iam:CreateAccessKey", "iam:UpdateAccessKey",
+    "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:DeleteLoginProfile",
+    "iam:CreateServiceSpecificCredential", "iam:UploadSSHPublicKey", "iam:UploadSigningCertificate",
+    "iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:DeactivateMFADevice", "iam:ResyncMFADevice",
+    "iam:AttachUserPolicy", "iam:PutUserPolicy", "iam:AddUserToGroup", "iam:AttachGroupPolicy",
+    "iam:PutGroupPolicy", "iam:PutUserPermissionsBoundary",
+]  # fmt: skip
+
+# Alias changes are denied through the alias ARNs (baseline resources); these act on the keys themselves.
+KEY_CHANGES = [
+    "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:DisableKeyRotation", "kms:PutKeyPolicy", "kms:CreateGrant",
+]  # fmt: skip
+
+# Role changes allowed only when the role carries the apply boundary: otherwise apply could create an
+# unbounded administrator role, trust itself from it, and step out of its boundary.
+ROLE_CHANGES_NEEDING_BOUNDARY = [
+    "iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
+    "iam:PutRolePolicy", "iam:DeleteRolePolicy",
+]  # fmt: skip
+
+
+def atlantis_trust_policy(names: PartitionNames, atlantis: AtlantisNames) -> dict[str, Any]:
+    condition: dict[str, Any] = {"StringEquals": {"aws:PrincipalOrgID": names.organization_id}}
+    if atlantis.external_id:
+        condition["StringEquals"]["sts:ExternalId"] = atlantis.external_id
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "AtlantisServerOnly",
+            "Effect": "Allow",
+            "Principal": {"AWS": list(atlantis.server_role_arns)},
+            "Action": "sts:AssumeRole",
+            "Condition": condition,
+        }],
+    }  # fmt: skip
+
+
+def plan_state_policy(names: PartitionNames, atlantis: AtlantisNames, account_id: str) -> dict[str, Any]:
+    """The plan role's only permissions beyond ReadOnlyAccess: read this account's state, write its lock files."""
+    p, region = names.partition, names.home_region
+    bucket = atlantis.state_bucket_arn(p)
+    own = f"{bucket}/{account_id}/*"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ListOwnStatePrefix", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket,
+             "Condition": {"StringLike": {"s3:prefix": f"{account_id}/*"}}},
+            {"Sid": "ReadOwnState", "Effect": "Allow", "Action": "s3:GetObject", "Resource": own},
+            {"Sid": "WriteOwnLockFiles", "Effect": "Allow", "Action": ["s3:PutObject", "s3:DeleteObject"],
+             "Resource": f"{bucket}/{account_id}/*.tflock"},
+            {"Sid": "UseStateKeyThroughS3ForOwnState", "Effect": "Allow",
+             "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+             "Resource": f"arn:{p}:kms:{region}:{atlantis.ci_account_id}:key/*",
+             "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
+                           "StringLike": {"kms:EncryptionContext:aws:s3:arn": own}}},
+        ],
+    }  # fmt: skip
+
+
+def apply_boundary_policy(names: PartitionNames, atlantis: AtlantisNames, account_id: str) -> dict[str, Any]:
+    """The most the apply role (and every role it creates) can ever do: anything except the listed denials."""
+    p, bp = names.partition, names.baseline_prefix
+    prefix = bp.removesuffix("-baseline-")
+    boundary = names.atlantis_boundary_arn(account_id)
+    baseline = [
+        f"arn:{p}:iam::{account_id}:role/{bp}*",
+        f"arn:{p}:iam::{account_id}:policy/{bp}*",
+        f"arn:{p}:iam::{account_id}:instance-profile/{bp}*",
+        f"arn:{p}:sns:*:{account_id}:{bp}*",
+        f"arn:{p}:events:*:{account_id}:rule/{bp}*",
+        f"arn:{p}:events:*:{account_id}:event-bus/{bp}*",
+        f"arn:{p}:backup:*:{account_id}:backup-vault:{bp}*",
+        f"arn:{p}:ssm:*:{account_id}:document/{bp}*",
+        f"arn:{p}:ssm:*:{account_id}:document/SSM-SessionManagerRunShell",
+        f"arn:{p}:ssm:*:{account_id}:parameter/{prefix}/baseline/*",
+        names.trail_arn,
+        *(f"arn:{p}:s3:::{b}{suffix}" for b in (names.trail_bucket, names.access_log_bucket,
+                                                names.session_log_bucket, atlantis.state_access_log_bucket)
+          for suffix in ("", "/*")),
+        atlantis.state_bucket_arn(p),  # its objects are the state apply writes; the bucket policy guards them
+        f"arn:{p}:kms:*:{account_id}:alias/{bp}*",
+    ]  # fmt: skip
+    # Keys have random IDs: the baseline's keys are known by their aliases.
+    baseline_key_aliases = [f"alias/{bp}*", f"alias/{prefix}-org-trail*", f"alias/{prefix}-tf-state-*",
+                            f"alias/{prefix}-session-logs*"]  # fmt: skip
+    # Pre-existing administrator roles that would lift the boundary if apply could use or re-trust them.
+    privileged_roles = [
+        f"arn:{p}:iam::{account_id}:role/OrganizationAccountAccessRole",
+        f"arn:{p}:iam::{account_id}:role/cdk-*",
+        f"arn:{p}:iam::{account_id}:role/aws-reserved/*",
+    ]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            # The condition only bites on ssm:StartSession (no other action has the key): sessions only with
+            # documents the caller may use, as everywhere in the baseline, not e.g. a shell that logs nothing.
+            {"Sid": "BoundaryCeiling", "Effect": "Allow", "Action": "*", "Resource": "*",
+             "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}},
+            {"Sid": "DenyChangingTheBaseline", "Effect": "Deny", "NotAction": BASELINE_READ_ACTIONS,
+             "Resource": baseline},
+            {"Sid": "DenyWeakeningBaselineKeys", "Effect": "Deny", "Action": KEY_CHANGES, "Resource": "*",
+             "Condition": {"ForAnyValue:StringLike": {"kms:ResourceAliases": baseline_key_aliases}}},
+            {"Sid": "DenyIamUsersAndTheirCredentials", "Effect": "Deny", "Action": IAM_USER_ACTIONS, "Resource": "*"},
+            {"Sid": "DenyRoleChangesWithoutThisBoundary", "Effect": "Deny", "Action": ROLE_CHANGES_NEEDING_BOUNDARY,
+             "Resource": "*", "Condition": {"ArnNotEquals": {"iam:PermissionsBoundary": boundary}}},
+            {"Sid": "DenyRemovingBoundaries", "Effect": "Deny",
+             "Action": ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"], "Resource": "*"},
+            {"Sid": "DenyChangingThisBoundary", "Effect": "Deny",
+             "Action": ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
+                        "iam:SetDefaultPolicyVersion"], "Resource": boundary},
+            {"Sid": "DenyPrivilegedRoles", "Effect": "Deny",
+             "Action": ["iam:PassRole", "iam:UpdateAssumeRolePolicy", "sts:AssumeRole"],
+             "Resource": privileged_roles},
+        ],
+    }  # fmt: skip
+
+
+class AtlantisRoles(Construct):
+    """`<prefix>-baseline-atlantis-plan` and `-apply`, trusted only by the Atlantis server role(s)."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, names: PartitionNames, atlantis: AtlantisNames, account_id: str
+    ) -> None:
+        super().__init__(scope, construct_id)
+        p = names.partition
+        trust = atlantis_trust_policy(names, atlantis)
+        read_only = f"arn:{p}:iam::aws:policy/ReadOnlyAccess"
+        admin = f"arn:{p}:iam::aws:policy/AdministratorAccess"
+
+        self.plan_state = iam.CfnManagedPolicy(
+            self,
+            "PlanStatePolicy",
+            managed_policy_name=names.atlantis_policies["plan_state"],
+            description="org-baseline: Terraform plan reads this account's state and writes only its lock files",
+            policy_document=plan_state_policy(names, atlantis, account_id),
+        )
+        cdk.Validations.of(self.plan_state).acknowledge(
+            cdk.Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::{atlantis.state_bucket_arn(p)}/{account_id}/*]",
+                reason="Terraform state keys are chosen per stack by each team; the prefix is this account's own.",
+            ),
+            cdk.Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::{atlantis.state_bucket_arn(p)}/{account_id}/*.tflock]",
+                reason="Terraform S3-native locking writes <state key>.tflock next to each state of this account.",
+            ),
+            cdk.Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::arn:{p}:kms:{names.home_region}:{atlantis.ci_account_id}:key/*]",
+                reason="The state key's ID is random; conditions limit its use to S3 and this account's state.",
+            ),
+        )
+        self.plan = iam.CfnRole(
+            self,
+            "Plan",
+            role_name=names.atlantis_roles["plan"],
+            description="org-baseline: Atlantis terraform plan (read-only, state read and lock)",
+            max_session_duration=SESSION_SECONDS,
+            managed_policy_arns=[read_only, self.plan_state.ref],
+            assume_role_policy_document=trust,
+        )
+        cdk.Validations.of(self.plan).acknowledge(
+            cdk.Acknowledgment(
+                id=f"AwsSolutions-IAM4[Policy::{read_only}]",
+                reason="Terraform plan refreshes every resource type a team may manage, so it needs broad reads; "
+                "AWS keeps ReadOnlyAccess current with new services.",
+            )
+        )
+
+        self.boundary = iam.CfnManagedPolicy(
+            self,
+            "ApplyBoundary",
+            managed_policy_name=names.atlantis_policies["apply_boundary"],
+            description="org-baseline: permissions boundary of Atlantis apply and every role it creates",
+            policy_document=apply_boundary_policy(names, atlantis, account_id),
+        )
+        cdk.Validations.of(self.boundary).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-IAM5[Action::*]",
+                reason="A permissions boundary grants nothing: Allow * is its ceiling, and its Deny statements "
+                "are what bound the apply role and every role it creates.",
+            ),
+            cdk.Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="A permissions boundary grants nothing: Allow * is its ceiling, and its Deny statements "
+                "are what bound the apply role and every role it creates.",
+            ),
+        )
+        self.apply = iam.CfnRole(
+            self,
+            "Apply",
+            role_name=names.atlantis_roles["apply"],
+            description="org-baseline: Atlantis terraform apply (deploys; bounded by the apply boundary)",
+            max_session_duration=SESSION_SECONDS,
+            managed_policy_arns=[admin],
+            permissions_boundary=self.boundary.ref,
+            assume_role_policy_document=trust,
+        )
+        cdk.Validations.of(self.apply).acknowledge(
+            cdk.Acknowledgment(
+                id=f"AwsSolutions-IAM4[Policy::{admin}]",
+                reason="Terraform apply deploys whatever the team's code declares; the permissions boundary "
+                "keeps it away from the baseline, IAM users and unbounded roles.",
+            )
+        )

@@ -1,0 +1,36 @@
+"""Access alert rules alone, for an account whose baseline regions leave out its partition's global-events region.
+
+IAM, the STS global endpoint and console sign-in record their events in us-east-1 (commercial) or
+us-gov-west-1 (GovCloud). Every account needs the breakglass and root alert rules there, even if it runs no
+workloads in that region; a full baseline stack there would deploy everything else too.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+
+from config.models import Account
+from config.naming import BreakglassPrincipals, PartitionNames
+from constructs import Construct
+from constructs.access_alerts import AccessAlerts
+
+
+class GlobalEventAlertsStack(cdk.Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        account: Account,
+        region: str,
+        names: PartitionNames,
+        breakglass: BreakglassPrincipals | None,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=cdk.Environment(account=account.id, region=region),
+            description=f"org-baseline: access alerts of account {account.name} in {region}, where global "
+            "service events land",
+        )
+        AccessAlerts(self, "AccessAlerts", names=names, account_id=account.id, breakglass=breakglass)

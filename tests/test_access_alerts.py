@@ -1,0 +1,393 @@
+"""Breakglass role, access alerts and the central alert hub, asserted in both partitions."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from config.naming import BreakglassPrincipals, partition_names
+from config.regions import GLOBAL_EVENTS_REGION
+from constructs.breakglass import breakglass_trust_policy
+from stacks.org_app import plan
+from tests.conftest import PARTITIONS, synthesize
+
+RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+ACCESS_RULES = {
+    "examplecorp-baseline-breakglass-assume-role",
+    "examplecorp-baseline-breakglass-console-sign-in",
+    "examplecorp-baseline-root-activity",
+}
+
+
+@pytest.fixture(params=PARTITIONS)
+def partition(request):
+    return request.param
+
+
+@pytest.fixture
+def names(example_config, partition):
+    return partition_names(example_config, partition)
+
+
+def accounts_of(config, partition):
+    return [a for a in config.accounts if a.partition == partition]
+
+
+def baseline_stacks(synth, account_name):
+    return [i for i in synth.infos if i.kind == "baseline" and i.account == account_name]
+
+
+def resources_of_type(template: dict, type_: str) -> dict[str, dict]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == type_}
+
+
+def role_named(template: dict, name: str) -> dict:
+    (role,) = [
+        r for r in resources_of_type(template, "AWS::IAM::Role").values() if r["Properties"].get("RoleName") == name
+    ]
+    return role["Properties"]
+
+
+def breakglass_users(partition):
+    return {
+        "aws": ["arn:aws:iam::410987654323:user/breakglass-alice", "arn:aws:iam::410987654323:user/breakglass-bob"],
+        "aws-us-gov": ["arn:aws-us-gov:iam::320987654331:user/gov-breakglass-alice",
+                       "arn:aws-us-gov:iam::320987654331:user/gov-breakglass-bob"],
+    }[partition]  # fmt: skip
+
+
+# --- breakglass role ---------------------------------------------------------------------------------
+
+
+def test_breakglass_role_in_every_account_home_region_only(synth, example_config, partition, names):
+    for account in accounts_of(example_config, partition):
+        for info in baseline_stacks(synth, account.name):
+            roles = [
+                r
+                for r in resources_of_type(synth.templates[info.stack_id], "AWS::IAM::Role").values()
+                if r["Properties"].get("RoleName") == "examplecorp-baseline-breakglass"
+            ]
+            assert len(roles) == (1 if info.region == names.home_region else 0), info.stack_id
+
+
+def test_breakglass_role_is_admin_for_one_hour_with_mfa_source_identity_and_no_tags(synth, example_config, partition):
+    org = {"aws": "o-k3x9w2m7q1", "aws-us-gov": "o-g7v4p8d2z5"}[partition]
+    for account in accounts_of(example_config, partition):
+        home = f"Baseline-{account.name}-{example_config.partitions[partition].home_region}"
+        role = role_named(synth.templates[home], "examplecorp-baseline-breakglass")
+        assert role["MaxSessionDuration"] == 3600
+        assert role["ManagedPolicyArns"] == [f"arn:{partition}:iam::aws:policy/AdministratorAccess"]
+        assert "Policies" not in role and "PermissionsBoundary" not in role
+        assert role["AssumeRolePolicyDocument"] == {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "BreakglassUsersWithMfaAndTheirName",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": breakglass_users(partition)},
+                    "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
+                    "Condition": {
+                        "Bool": {"aws:MultiFactorAuthPresent": "true"},
+                        "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
+                        "StringEquals": {"aws:PrincipalOrgID": org, "sts:SourceIdentity": "${aws:username}"},
+                    },
+                },
+                {
+                    "Sid": "DenyWithoutMfa",
+                    "Effect": "Deny",
+                    "Principal": {"AWS": "*"},
+                    "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
+                    "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+                },
+                {"Sid": "DenySessionTags", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:TagSession"},
+            ],
+        }, account.name
+
+
+def test_breakglass_role_principals_must_carry_mfa_and_a_source_identity(names):
+    principals = BreakglassPrincipals(users=(), roles=(f"arn:{names.partition}:iam::111111111111:role/operator",))
+    allow, deny_mfa, deny_tags = breakglass_trust_policy(names, principals)["Statement"]
+    assert allow == {
+        "Sid": "BreakglassRolesWithMfaAndSourceIdentity",
+        "Effect": "Allow",
+        "Principal": {"AWS": [f"arn:{names.partition}:iam::111111111111:role/operator"]},
+        "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
+        "Condition": {
+            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+            "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
+            "StringEquals": {"aws:PrincipalOrgID": names.organization_id},
+            "StringLike": {"sts:SourceIdentity": "*"},
+        },
+    }
+    assert deny_mfa["Sid"] == "DenyWithoutMfa" and deny_tags["Sid"] == "DenySessionTags"
+    assert principals.role_session_prefixes == (f"arn:{names.partition}:sts::111111111111:assumed-role/operator/",)
+
+
+def test_breakglass_trust_policy_stays_below_the_iam_limit_with_the_most_principals(names):
+    users = tuple(f"arn:{names.partition}:iam::111111111111:user/breakglass-{'x' * 50}{i}" for i in range(5))
+    roles = tuple(f"arn:{names.partition}:iam::111111111111:role/breakglass-{'y' * 50}{i}" for i in range(5))
+    import json
+
+    text = json.dumps(breakglass_trust_policy(names, BreakglassPrincipals(users, roles)), separators=(",", ":"))
+    assert len(text) < 2048
+
+
+# --- alert rules in every region, forwarder role in the home region --------------------------------
+
+
+def expected_patterns(partition, account_id):
+    p = partition
+    return {
+        "examplecorp-baseline-breakglass-assume-role": {
+            "source": ["aws.sts"],
+            "detail-type": ["AWS API Call via CloudTrail"],
+            "detail": {
+                "eventSource": ["sts.amazonaws.com"],
+                "eventName": ["AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"],
+                "requestParameters": {
+                    "roleArn": [
+                        {"equals-ignore-case": f"arn:{p}:iam::{account_id}:role/examplecorp-baseline-breakglass"}
+                    ]
+                },
+            },
+        },
+        "examplecorp-baseline-breakglass-console-sign-in": {
+            "source": ["aws.signin"],
+            "detail-type": ["AWS Console Sign In via CloudTrail"],
+            "detail": {
+                "eventName": ["ConsoleLogin"],
+                "userIdentity": {
+                    "arn": [
+                        *breakglass_users(partition),
+                        {"prefix": f"arn:{p}:sts::{account_id}:assumed-role/examplecorp-baseline-breakglass/"},
+                    ]
+                },
+            },
+        },
+        "examplecorp-baseline-root-activity": {
+            "detail-type": ["AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail"],
+            "detail": {"userIdentity": {"type": ["Root"], "invokedBy": [{"exists": False}]}},
+        },
+    }
+
+
+def test_alert_rules_in_every_region_stack_forward_to_the_hub(synth, example_config, partition, names):
+    security_id = names.security_account_id
+    bus = f"arn:{partition}:events:{names.home_region}:{security_id}:event-bus/examplecorp-baseline-alerts"
+    for account in accounts_of(example_config, partition):
+        stacks = [i for i in synth.infos if i.account == account.name and i.kind in ("baseline", "alerts")]
+        assert stacks
+        for info in stacks:
+            rules = resources_of_type(synth.templates[info.stack_id], "AWS::Events::Rule").values()
+            found = {r["Properties"]["Name"]: r["Properties"] for r in rules if r["Properties"]["Name"] in ACCESS_RULES}
+            assert {name: rule["EventPattern"] for name, rule in found.items()} == expected_patterns(
+                partition, account.id
+            ), info.stack_id
+            for rule in found.values():
+                assert rule["State"] == "ENABLED"
+                assert "EventBusName" not in rule  # the account's default bus, where CloudTrail events arrive
+                assert rule["Targets"] == [{
+                    "Id": "CentralAlertBus", "Arn": bus,
+                    "RoleArn": f"arn:{partition}:iam::{account.id}:role/examplecorp-baseline-alert-forwarder",
+                }]  # fmt: skip
+
+
+def test_every_account_has_alert_rules_where_global_events_land(synth, example_config, partition):
+    region = GLOBAL_EVENTS_REGION[partition]
+    for account in accounts_of(example_config, partition):
+        (info,) = [i for i in synth.infos if i.account == account.name and i.region == region and
+                   i.kind in ("baseline", "alerts")]  # fmt: skip
+        rules = resources_of_type(synth.templates[info.stack_id], "AWS::Events::Rule").values()
+        assert {r["Properties"]["Name"] for r in rules} >= ACCESS_RULES
+
+
+def test_alert_forwarder_role_may_only_put_events_on_the_hub_bus(synth, example_config, partition, names):
+    bus = (
+        f"arn:{partition}:events:{names.home_region}:{names.security_account_id}:event-bus/examplecorp-baseline-alerts"
+    )
+    for account in accounts_of(example_config, partition):
+        for info in baseline_stacks(synth, account.name):
+            template = synth.templates[info.stack_id]
+            policies = resources_of_type(template, "AWS::IAM::ManagedPolicy")
+            forwarder = {
+                k: v
+                for k, v in policies.items()
+                if str(v["Properties"].get("ManagedPolicyName", "")).endswith("forwarder")
+            }
+            if info.region != names.home_region:
+                roles = resources_of_type(template, "AWS::IAM::Role").values()
+                assert forwarder == {} and not [r for r in roles if "forwarder" in r["Properties"].get("RoleName", "")]
+                continue
+            ((policy_id, policy),) = forwarder.items()
+            assert policy["Properties"]["PolicyDocument"] == {
+                "Version": "2012-10-17",
+                "Statement": [{"Sid": "PutEventsOnTheAlertBus", "Effect": "Allow", "Action": "events:PutEvents",
+                               "Resource": bus}],
+            }  # fmt: skip
+            role = role_named(template, "examplecorp-baseline-alert-forwarder")
+            assert role["ManagedPolicyArns"] == [{"Ref": policy_id}]
+            assert "Policies" not in role
+            assert role["AssumeRolePolicyDocument"]["Statement"] == [{
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account.id},
+                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:events:*:{account.id}:rule/examplecorp-baseline-*"},
+                },
+            }]  # fmt: skip
+
+
+# --- backstop on the organization trail: breakglass use in any region ----------------------------------
+
+
+def test_breakglass_backstop_alarm_on_the_organization_trail(synth, partition):
+    template = synth.templates[synth.only("organization", partition)]
+    name = "examplecorp-baseline-breakglass-assume-role-any-region"
+    (flt,) = [f["Properties"] for f in resources_of_type(template, "AWS::Logs::MetricFilter").values()
+              if f["Properties"]["FilterName"] == name]  # fmt: skip
+    assert flt["LogGroupName"] == {"Ref": "OrgTrailLogGroup"}
+    assert flt["FilterPattern"] == (
+        '{ ($.eventSource = "sts.amazonaws.com") && ($.eventName = "AssumeRole*") && '
+        '(($.requestParameters.roleArn = "*:role/examplecorp-baseline-breakglass") || '
+        '($.responseElements.assumedRoleUser.arn = "*:assumed-role/examplecorp-baseline-breakglass/*")) }'
+    )
+    assert flt["MetricTransformations"] == [
+        {"MetricNamespace": "OrgBaseline/Access", "MetricName": "BreakglassAssumeRole", "MetricValue": "1"}
+    ]
+    (alarm,) = [a["Properties"] for a in resources_of_type(template, "AWS::CloudWatch::Alarm").values()
+                if a["Properties"]["AlarmName"] == name]  # fmt: skip
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("OrgBaseline/Access", "BreakglassAssumeRole")
+    assert alarm["Statistic"] == "Sum" and alarm["Period"] == 300 and alarm["EvaluationPeriods"] == 1
+    assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["AlarmActions"] == [{"Ref": "SecurityAlarmTopic"}] and alarm["ActionsEnabled"] is True
+
+
+# --- the central alert hub ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hub(synth, partition):
+    return synth.templates[synth.only("security", partition)]
+
+
+def test_security_stack_is_in_the_security_account_home_region_and_protected(synth, partition, names):
+    (info,) = [i for i in synth.infos if i.kind == "security" and i.partition == partition]
+    assert info.stack_id == f"Security-{info.account}"
+    assert (info.stack.account, info.stack.region) == (names.security_account_id, names.home_region)
+    assert info.stack.termination_protection is True
+    ids = [i.stack_id for i in plan_for(synth, partition)]
+    assert ids.index(info.stack_id) < min(i for i, s in enumerate(ids) if s.startswith("Baseline-"))
+
+
+def plan_for(synth, partition):
+    return [i for i in synth.infos if i.partition == partition]
+
+
+def test_alert_bus_accepts_events_from_the_organization_only(hub, names, partition):
+    bus = hub["Resources"]["AlertBus"]
+    assert bus["Type"] == "AWS::Events::EventBus"
+    assert bus["Properties"] == {"Name": "examplecorp-baseline-alerts"}  # no inline policy: one place to read
+    (policy,) = resources_of_type(hub, "AWS::Events::EventBusPolicy").values()
+    assert policy["Properties"] == {
+        "EventBusName": {"Fn::GetAtt": ["AlertBus", "Name"]},
+        "StatementId": "AllowOrganizationToPutEvents",
+        "Statement": {
+            "Sid": "AllowOrganizationToPutEvents", "Effect": "Allow", "Principal": {"AWS": "*"},
+            "Action": "events:PutEvents",
+            "Resource": f"arn:{partition}:events:{names.home_region}:{names.security_account_id}:event-bus/"
+                        "examplecorp-baseline-alerts",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": names.organization_id}},
+        },
+    }  # fmt: skip
+
+
+def test_hub_rule_sends_aws_events_to_the_encrypted_topic(hub, names, partition):
+    (rule,) = resources_of_type(hub, "AWS::Events::Rule").values()
+    assert rule["Properties"]["EventBusName"] == {"Fn::GetAtt": ["AlertBus", "Name"]}
+    # Only AWS service events: callers cannot put events whose source starts with "aws.", so no fake alerts.
+    assert rule["Properties"]["EventPattern"] == {"source": [{"prefix": "aws."}]}
+    assert rule["Properties"]["Targets"] == [{"Id": "AlertTopic", "Arn": {"Ref": "AlertTopic"}}]
+    topic = hub["Resources"]["AlertTopic"]
+    assert topic["Properties"]["TopicName"] == "examplecorp-baseline-alerts"
+    assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["AlertTopicKey", "Arn"]}
+
+    rule_arn = f"arn:{partition}:events:{names.home_region}:{names.security_account_id}:rule/" \
+               "examplecorp-baseline-alerts/examplecorp-baseline-alerts-to-topic"  # fmt: skip
+    from_rule = {"StringEquals": {"aws:SourceAccount": names.security_account_id},
+                 "ArnEquals": {"aws:SourceArn": rule_arn}}  # fmt: skip
+    key = hub["Resources"]["AlertTopicKey"]
+    assert {k: key[k] for k in RETAINED} == RETAINED and key["Properties"]["EnableKeyRotation"] is True
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    assert [s["Sid"] for s in statements] == ["AllowAccountIamToAdministerKey", "AllowAlertRuleToPublishEncrypted"]
+    assert statements[1] == {
+        "Sid": "AllowAlertRuleToPublishEncrypted", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*", "Condition": from_rule,
+    }  # fmt: skip
+
+    (policy,) = resources_of_type(hub, "AWS::SNS::TopicPolicy").values()
+    assert policy["Properties"]["Topics"] == [{"Ref": "AlertTopic"}]
+    assert sorted(policy["Properties"]["PolicyDocument"]["Statement"], key=lambda s: s["Sid"]) == [
+        {"Sid": "AllowAlertRuleToPublish", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+         "Action": "sns:Publish", "Resource": {"Ref": "AlertTopic"}, "Condition": from_rule},
+        {"Sid": "AllowPublishThroughSSLOnly", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish",
+         "Resource": {"Ref": "AlertTopic"}, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+    ]  # fmt: skip
+
+
+def test_alert_emails_are_subscribed(hub, example_config):
+    subscriptions = resources_of_type(hub, "AWS::SNS::Subscription").values()
+    assert sorted(s["Properties"]["Endpoint"] for s in subscriptions) == example_config.alerts.emails
+    assert all(s["Properties"]["TopicArn"] == {"Ref": "AlertTopic"} for s in subscriptions)
+    assert all(s["Properties"]["Protocol"] == "email" for s in subscriptions)
+
+
+def test_slack_channel_only_in_commercial_and_notification_only(hub, partition):
+    channels = list(resources_of_type(hub, "AWS::Chatbot::SlackChannelConfiguration").values())
+    if partition == "aws-us-gov":
+        roles = resources_of_type(hub, "AWS::IAM::Role").values()
+        assert channels == [] and not [r for r in roles if "chatbot" in r["Properties"].get("RoleName", "")]
+        return
+    (channel,) = channels
+    assert channel["Properties"]["SlackWorkspaceId"] == "T0123ABCDE"
+    assert channel["Properties"]["SlackChannelId"] == "C0456FGHIJ"
+    assert channel["Properties"]["SnsTopicArns"] == [{"Ref": "AlertTopic"}]
+    assert channel["Properties"]["GuardrailPolicies"] == ["arn:aws:iam::aws:policy/AWSDenyAll"]
+    role = role_named(hub, "examplecorp-baseline-alerts-chatbot")
+    assert "ManagedPolicyArns" not in role and "Policies" not in role
+
+
+def test_hub_stateful_logical_ids_are_pinned(hub):
+    types = {k: hub["Resources"][k]["Type"] for k in ("AlertBus", "AlertTopicKey", "AlertTopic")}
+    assert types == {"AlertBus": "AWS::Events::EventBus", "AlertTopicKey": "AWS::KMS::Key",
+                     "AlertTopic": "AWS::SNS::Topic"}  # fmt: skip
+
+
+# --- alert-only stack where the baseline regions leave out the global-events region ------------------
+
+
+def test_accounts_outside_the_global_events_region_get_an_alert_only_stack(example_data, config_from, tmp_path):
+    data = copy.deepcopy(example_data)
+    keep = {"management", "log-archive", "security", "ci", "web-dev"}
+    data["partitions"] = {"aws": {**data["partitions"]["aws"], "home_region": "us-west-2"}}
+    data["accounts"] = [a for a in data["accounts"] if a["name"] in keep]
+    for account in data["accounts"]:
+        account.pop("backup_plans", None)
+        if account["name"] == "web-dev":
+            account["regions"] = ["us-west-2"]
+    data.pop("backup", None)  # its copy rules name GovCloud regions
+    for section in ("service_control_policies", "identity_center"):  # they name accounts and GovCloud left out here
+        data.pop(section, None)
+    data["breakglass"] = {"aws": data["breakglass"]["aws"]}
+    data["atlantis"] = {"aws": data["atlantis"]["aws"]}
+    config = config_from(data)
+    alert_stacks = [i for i in plan(config) if i.kind == "alerts"]
+    assert [(i.stack_id, i.account, i.region) for i in alert_stacks] == [
+        ("Alerts-web-dev-us-east-1", "web-dev", "us-east-1")
+    ]
+    synthesized = synthesize(config, tmp_path)  # with every check on
+    template = synthesized.templates["Alerts-web-dev-us-east-1"]
+    assert {r["Type"] for r in template["Resources"].values()} == {"AWS::Events::Rule"}
+    rules = {r["Properties"]["Name"]: r["Properties"]["EventPattern"] for r in template["Resources"].values()}
+    assert rules == expected_patterns("aws", "910987654328")

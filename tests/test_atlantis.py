@@ -1,0 +1,333 @@
+"""Atlantis roles (plan, apply with its boundary) and the Terraform state bucket, in both partitions."""
+
+from __future__ import annotations
+
+import pytest
+
+from config.naming import atlantis_names, partition_names
+from tests.conftest import PARTITIONS
+
+RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+CI = {"aws": ("ci", "610987654325"), "aws-us-gov": ("gov-ci", "620987654334")}
+EXCLUDED = {"aws": "management", "aws-us-gov": "gov-management"}
+ORG = {"aws": "o-k3x9w2m7q1", "aws-us-gov": "o-g7v4p8d2z5"}
+
+
+@pytest.fixture(params=PARTITIONS)
+def partition(request):
+    return request.param
+
+
+@pytest.fixture
+def names(example_config, partition):
+    return partition_names(example_config, partition)
+
+
+@pytest.fixture
+def home(example_config, partition):
+    return example_config.partitions[partition].home_region
+
+
+def resources_of_type(template: dict, type_: str) -> dict[str, dict]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == type_}
+
+
+def named(template: dict, type_: str, key: str, name: str) -> tuple[str, dict]:
+    (found,) = [(k, v["Properties"]) for k, v in resources_of_type(template, type_).items()
+                if v["Properties"].get(key) == name]  # fmt: skip
+    return found
+
+
+def home_template(synth, account_name, home):
+    return synth.templates[f"Baseline-{account_name}-{home}"]
+
+
+def member_accounts(config, partition):
+    return [a for a in config.accounts if a.partition == partition and a.name != EXCLUDED[partition]]
+
+
+def state_bucket(partition, home):
+    return f"examplecorp-tf-state-{CI[partition][1]}-{home}"
+
+
+# --- roles -------------------------------------------------------------------------------------------
+
+
+def test_atlantis_roles_in_every_account_but_the_excluded_one_home_region_only(synth, example_config, partition, home):
+    for info in synth.infos:
+        if info.partition != partition or info.kind != "baseline":
+            continue
+        roles = {str(r["Properties"].get("RoleName")) for r in resources_of_type(synth.templates[info.stack_id],
+                                                                        "AWS::IAM::Role").values()}  # fmt: skip
+        atlantis = {r for r in roles if "atlantis" in r}
+        expected = info.region == home and info.account != EXCLUDED[partition]
+        assert atlantis == ({"examplecorp-baseline-atlantis-plan", "examplecorp-baseline-atlantis-apply"}
+                            if expected else set()), info.stack_id  # fmt: skip
+
+
+def test_atlantis_roles_trust_only_the_server_role_in_the_organization(synth, example_config, partition, home):
+    ci_id = CI[partition][1]
+    condition = {"StringEquals": {"aws:PrincipalOrgID": ORG[partition]}}
+    if partition == "aws":
+        condition["StringEquals"]["sts:ExternalId"] = "examplecorp-atlantis"
+    for account in member_accounts(example_config, partition):
+        template = home_template(synth, account.name, home)
+        for which in ("plan", "apply"):
+            _, role = named(template, "AWS::IAM::Role", "RoleName", f"examplecorp-baseline-atlantis-{which}")
+            assert role["MaxSessionDuration"] == 3600
+            assert role["AssumeRolePolicyDocument"] == {
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Sid": "AtlantisServerOnly", "Effect": "Allow",
+                    "Principal": {"AWS": [f"arn:{partition}:iam::{ci_id}:role/atlantis-server"]},
+                    "Action": "sts:AssumeRole", "Condition": condition,
+                }],
+            }, (account.name, which)  # fmt: skip
+
+
+def test_plan_role_is_read_only_plus_its_own_state(synth, example_config, partition, home):
+    p, ci_id = partition, CI[partition][1]
+    bucket = f"arn:{p}:s3:::{state_bucket(p, home)}"
+    for account in member_accounts(example_config, partition):
+        template = home_template(synth, account.name, home)
+        policy_id, policy = named(template, "AWS::IAM::ManagedPolicy", "ManagedPolicyName",
+                                  "examplecorp-baseline-atlantis-plan-state")  # fmt: skip
+        _, role = named(template, "AWS::IAM::Role", "RoleName", "examplecorp-baseline-atlantis-plan")
+        assert role["ManagedPolicyArns"] == [f"arn:{p}:iam::aws:policy/ReadOnlyAccess", {"Ref": policy_id}]
+        assert "Policies" not in role and "PermissionsBoundary" not in role
+        own = f"{bucket}/{account.id}/*"
+        assert policy["PolicyDocument"]["Statement"] == [
+            {"Sid": "ListOwnStatePrefix", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket,
+             "Condition": {"StringLike": {"s3:prefix": f"{account.id}/*"}}},
+            {"Sid": "ReadOwnState", "Effect": "Allow", "Action": "s3:GetObject", "Resource": own},
+            {"Sid": "WriteOwnLockFiles", "Effect": "Allow", "Action": ["s3:PutObject", "s3:DeleteObject"],
+             "Resource": f"{bucket}/{account.id}/*.tflock"},
+            {"Sid": "UseStateKeyThroughS3ForOwnState", "Effect": "Allow",
+             "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": f"arn:{p}:kms:{home}:{ci_id}:key/*",
+             "Condition": {"StringEquals": {"kms:ViaService": f"s3.{home}.amazonaws.com"},
+                           "StringLike": {"kms:EncryptionContext:aws:s3:arn": own}}},
+        ]  # fmt: skip
+
+
+READ_PREFIXES = ("Get", "List", "Describe")
+
+
+def test_plan_cannot_write_anything_but_its_lock_files(synth, example_config, partition, home):
+    """Beyond ReadOnlyAccess, the plan role's only writes are lock files; encryption of those needs a data key."""
+    for account in member_accounts(example_config, partition):
+        template = home_template(synth, account.name, home)
+        _, role = named(template, "AWS::IAM::Role", "RoleName", "examplecorp-baseline-atlantis-plan")
+        managed = [arn for arn in role["ManagedPolicyArns"] if isinstance(arn, str)]
+        assert managed == [f"arn:{partition}:iam::aws:policy/ReadOnlyAccess"]
+        _, policy = named(template, "AWS::IAM::ManagedPolicy", "ManagedPolicyName",
+                          "examplecorp-baseline-atlantis-plan-state")  # fmt: skip
+        writes = []
+        for statement in policy["PolicyDocument"]["Statement"]:
+            assert statement["Effect"] == "Allow" and "NotAction" not in statement and "NotResource" not in statement
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            for action in actions:
+                verb = action.split(":")[1]
+                if not verb.startswith(READ_PREFIXES) and action != "kms:Decrypt":
+                    writes.append((action, statement["Resource"]))
+        lock = f"arn:{partition}:s3:::{state_bucket(partition, home)}/{account.id}/*.tflock"
+        key = f"arn:{partition}:kms:{home}:{CI[partition][1]}:key/*"
+        assert sorted(writes) == [("kms:GenerateDataKey", key), ("s3:DeleteObject", lock), ("s3:PutObject", lock)]
+
+
+def expected_boundary(partition, home, account_id, mgmt_id, log_archive_id):
+    p, bp = partition, "examplecorp-baseline-"
+    boundary = f"arn:{p}:iam::{account_id}:policy/examplecorp-baseline-atlantis-apply-boundary"
+    buckets = [f"examplecorp-org-trail-{log_archive_id}-{home}", f"examplecorp-s3-access-logs-{log_archive_id}-{home}",
+               f"examplecorp-session-logs-{log_archive_id}-{home}",
+               f"examplecorp-tf-state-logs-{CI[partition][1]}-{home}"]  # fmt: skip
+    return [
+        {"Sid": "BoundaryCeiling", "Effect": "Allow", "Action": "*", "Resource": "*",
+         "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}},
+        {"Sid": "DenyChangingTheBaseline", "Effect": "Deny",
+         "NotAction": ["iam:Get*", "iam:List*", "iam:PassRole", "sns:Get*", "sns:List*", "events:Describe*",
+                       "events:List*", "ssm:Describe*", "ssm:Get*", "ssm:List*", "s3:GetBucket*", "s3:ListBucket",
+                       "backup:Describe*", "backup:Get*", "backup:List*", "cloudtrail:Describe*", "cloudtrail:Get*",
+                       "cloudtrail:List*"],
+         "Resource": [
+             f"arn:{p}:iam::{account_id}:role/{bp}*", f"arn:{p}:iam::{account_id}:policy/{bp}*",
+             f"arn:{p}:iam::{account_id}:instance-profile/{bp}*", f"arn:{p}:sns:*:{account_id}:{bp}*",
+             f"arn:{p}:events:*:{account_id}:rule/{bp}*", f"arn:{p}:events:*:{account_id}:event-bus/{bp}*",
+             f"arn:{p}:backup:*:{account_id}:backup-vault:{bp}*", f"arn:{p}:ssm:*:{account_id}:document/{bp}*",
+             f"arn:{p}:ssm:*:{account_id}:document/SSM-SessionManagerRunShell",
+             f"arn:{p}:ssm:*:{account_id}:parameter/examplecorp/baseline/*",
+             f"arn:{p}:cloudtrail:{home}:{mgmt_id}:trail/examplecorp-org-trail",
+             *(f"arn:{p}:s3:::{b}{s}" for b in buckets for s in ("", "/*")),
+             f"arn:{p}:s3:::{state_bucket(p, home)}",
+             f"arn:{p}:kms:*:{account_id}:alias/{bp}*",
+         ]},
+        {"Sid": "DenyWeakeningBaselineKeys", "Effect": "Deny",
+         "Action": ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:DisableKeyRotation", "kms:PutKeyPolicy",
+                    "kms:CreateGrant"],
+         "Resource": "*",
+         "Condition": {"ForAnyValue:StringLike": {"kms:ResourceAliases": [
+             f"alias/{bp}*", "alias/examplecorp-org-trail*", "alias/examplecorp-tf-state-*",
+             "alias/examplecorp-session-logs*"]}}},
+        {"Sid": "DenyIamUsersAndTheirCredentials", "Effect": "Deny",
+         "Action": ["iam:CreateUser", "iam:UpdateUser", "iam:DeleteUser", "iam:CreateAccessKey", "iam:UpdateAccessKey",
+                    "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:DeleteLoginProfile",
+                    "iam:CreateServiceSpecificCredential", "iam:UploadSSHPublicKey", "iam:UploadSigningCertificate",
+                    "iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:DeactivateMFADevice",
+                    "iam:ResyncMFADevice", "iam:AttachUserPolicy", "iam:PutUserPolicy", "iam:AddUserToGroup",
+                    "iam:AttachGroupPolicy", "iam:PutGroupPolicy", "iam:PutUserPermissionsBoundary"],
+         "Resource": "*"},
+        {"Sid": "DenyRoleChangesWithoutThisBoundary", "Effect": "Deny",
+         "Action": ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:AttachRolePolicy",
+                    "iam:DetachRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy"],
+         "Resource": "*", "Condition": {"ArnNotEquals": {"iam:PermissionsBoundary": boundary}}},
+        {"Sid": "DenyRemovingBoundaries", "Effect": "Deny",
+         "Action": ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"], "Resource": "*"},
+        {"Sid": "DenyChangingThisBoundary", "Effect": "Deny",
+         "Action": ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
+                    "iam:SetDefaultPolicyVersion"], "Resource": boundary},
+        {"Sid": "DenyPrivilegedRoles", "Effect": "Deny",
+         "Action": ["iam:PassRole", "iam:UpdateAssumeRolePolicy", "sts:AssumeRole"],
+         "Resource": [f"arn:{p}:iam::{account_id}:role/OrganizationAccountAccessRole",
+                      f"arn:{p}:iam::{account_id}:role/cdk-*", f"arn:{p}:iam::{account_id}:role/aws-reserved/*"]},
+    ]  # fmt: skip
+
+
+def test_apply_role_is_bounded_by_the_boundary(synth, example_config, partition, home, names):
+    for account in member_accounts(example_config, partition):
+        template = home_template(synth, account.name, home)
+        boundary_id, boundary = named(template, "AWS::IAM::ManagedPolicy", "ManagedPolicyName",
+                                      "examplecorp-baseline-atlantis-apply-boundary")  # fmt: skip
+        _, role = named(template, "AWS::IAM::Role", "RoleName", "examplecorp-baseline-atlantis-apply")
+        assert role["ManagedPolicyArns"] == [f"arn:{partition}:iam::aws:policy/AdministratorAccess"]
+        assert role["PermissionsBoundary"] == {"Ref": boundary_id}
+        assert boundary["PolicyDocument"]["Statement"] == expected_boundary(
+            partition, home, account.id, names.management_account_id, names.log_archive_account_id
+        ), account.name
+
+
+# --- the state bucket in the CI account --------------------------------------------------------------
+
+
+@pytest.fixture
+def ci(synth, partition, home):
+    return home_template(synth, CI[partition][0], home)
+
+
+def test_state_bucket_only_in_the_ci_account_home_region(synth, partition, home):
+    for info in synth.infos:
+        if info.partition == partition:
+            buckets = [b["Properties"].get("BucketName") for b in
+                       resources_of_type(synth.templates[info.stack_id], "AWS::S3::Bucket").values()]  # fmt: skip
+            has_state = state_bucket(partition, home) in buckets
+            assert has_state == (info.stack_id == f"Baseline-{CI[partition][0]}-{home}"), info.stack_id
+
+
+def test_state_bucket_is_versioned_kms_encrypted_private_logged_and_retained(ci, partition, home):
+    bucket = ci["Resources"]["TerraformStateBucket"]
+    assert {k: bucket[k] for k in RETAINED} == RETAINED
+    props = bucket["Properties"]
+    assert props["BucketName"] == state_bucket(partition, home)
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["BucketEncryption"] == {"ServerSideEncryptionConfiguration": [{
+        "BucketKeyEnabled": False,
+        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
+                                          "KMSMasterKeyID": {"Fn::GetAtt": ["TerraformStateKey", "Arn"]}}}]}  # fmt: skip
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}  # fmt: skip
+    assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    assert props["LoggingConfiguration"] == {
+        "DestinationBucketName": {"Ref": "TerraformStateAccessLogBucket"},
+        "LogFilePrefix": f"{state_bucket(partition, home)}/",
+    }
+    logs = ci["Resources"]["TerraformStateAccessLogBucket"]
+    assert {k: logs[k] for k in RETAINED} == RETAINED
+    assert logs["Properties"]["BucketName"] == f"examplecorp-tf-state-logs-{CI[partition][1]}-{home}"
+    key = ci["Resources"]["TerraformStateKey"]
+    assert key["Type"] == "AWS::KMS::Key" and {k: key[k] for k in RETAINED} == RETAINED
+    assert key["Properties"]["EnableKeyRotation"] is True
+
+
+def roles(partition, *which):
+    return [f"arn:{partition}:iam::*:role/examplecorp-baseline-atlantis-{w}" for w in which]
+
+
+def test_state_key_is_usable_only_through_s3_for_each_accounts_own_state(ci, partition, home):
+    statements = ci["Resources"]["TerraformStateKey"]["Properties"]["KeyPolicy"]["Statement"]
+    assert [s["Sid"] for s in statements] == ["AllowAccountIamToAdministerKey", "AtlantisUseThroughS3ForOwnState"]
+    assert statements[1] == {
+        "Sid": "AtlantisUseThroughS3ForOwnState", "Effect": "Allow", "Principal": {"AWS": "*"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
+        "Condition": {
+            "StringEquals": {"aws:PrincipalOrgID": ORG[partition], "kms:ViaService": f"s3.{home}.amazonaws.com"},
+            "ArnLike": {"aws:PrincipalArn": roles(partition, "plan", "apply")},
+            "StringLike": {"kms:EncryptionContext:aws:s3:arn":
+                           f"arn:{partition}:s3:::{state_bucket(partition, home)}/${{aws:PrincipalAccount}}/*"},
+        },
+    }  # fmt: skip
+
+
+def test_state_bucket_policy(ci, partition, home):
+    (policy,) = [p["Properties"]["PolicyDocument"] for p in resources_of_type(ci, "AWS::S3::BucketPolicy").values()
+                 if p["Properties"]["Bucket"] == {"Ref": "TerraformStateBucket"}]  # fmt: skip
+    bucket = f"arn:{partition}:s3:::{state_bucket(partition, home)}"
+    own = f"{bucket}/${{aws:PrincipalAccount}}/*"
+    org = {"aws:PrincipalOrgID": ORG[partition]}
+    both = {"StringEquals": org, "ArnLike": {"aws:PrincipalArn": roles(partition, "plan", "apply")}}
+    plan = {"StringEquals": org, "ArnLike": {"aws:PrincipalArn": roles(partition, "plan")}}
+    apply = {"StringEquals": org, "ArnLike": {"aws:PrincipalArn": roles(partition, "apply")}}
+    tls = [s for s in policy["Statement"] if s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}]
+    assert len(tls) == 1 and tls[0]["Effect"] == "Deny" and tls[0]["Action"] == "s3:*"
+    assert tls[0]["Principal"] == {"AWS": "*"}
+    # CDK sorts the actions of resource policy statements; compare them as sets.
+    unnamed = [s for s in policy["Statement"] if "Sid" not in s]  # CDK's TLS-only and TLS 1.2+ denials
+    assert len(unnamed) == 2 and all(s["Effect"] == "Deny" for s in unnamed)
+    assert {"NumericLessThan": {"s3:TlsVersion": 1.2}} in [s["Condition"] for s in unnamed]
+    statements = {s["Sid"]: sorted_actions(s) for s in policy["Statement"] if "Sid" in s}
+    everyone = {"AWS": "*"}
+    assert statements == {sid: sorted_actions(s) for sid, s in {
+        "AtlantisListOwnPrefix": {"Sid": "AtlantisListOwnPrefix", "Effect": "Allow", "Principal": everyone,
+                                  "Action": "s3:ListBucket", "Resource": bucket,
+                                  "Condition": {**both, "StringLike": {"s3:prefix": "${aws:PrincipalAccount}/*"}}},
+        "AtlantisPlanReadOwnState": {"Sid": "AtlantisPlanReadOwnState", "Effect": "Allow", "Principal": everyone,
+                                     "Action": "s3:GetObject", "Resource": own, "Condition": plan},
+        "AtlantisLockOwnState": {"Sid": "AtlantisLockOwnState", "Effect": "Allow", "Principal": everyone,
+                                 "Action": ["s3:PutObject", "s3:DeleteObject"],
+                                 "Resource": f"{bucket}/${{aws:PrincipalAccount}}/*.tflock", "Condition": both},
+        "AtlantisApplyReadWriteOwnState": {"Sid": "AtlantisApplyReadWriteOwnState", "Effect": "Allow",
+                                           "Principal": everyone, "Action": ["s3:GetObject", "s3:PutObject"],
+                                           "Resource": own, "Condition": apply},
+        "DenyAtlantisOutsideOwnPrefix": {"Sid": "DenyAtlantisOutsideOwnPrefix", "Effect": "Deny",
+                                         "Principal": everyone,
+                                         "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                                         "NotResource": own, "Condition": {"ArnLike": both["ArnLike"]}},
+        "DenyAtlantisErasingStateHistory": {"Sid": "DenyAtlantisErasingStateHistory", "Effect": "Deny",
+                                            "Principal": everyone,
+                                            "Action": ["s3:DeleteObjectVersion", "s3:PutLifecycleConfiguration",
+                                                       "s3:PutBucketVersioning"],
+                                            "Resource": [bucket, f"{bucket}/*"],
+                                            "Condition": {"ArnLike": both["ArnLike"]}},
+    }.items()}  # fmt: skip
+
+
+def sorted_actions(statement: dict) -> dict:
+    actions = statement["Action"]
+    return {**statement, "Action": sorted(actions) if isinstance(actions, list) else actions}
+
+
+def test_plan_role_bucket_grants_write_only_lock_files(ci, partition):
+    """The bucket side of "plan cannot write": plan's Allow statements write nothing but *.tflock objects."""
+    (policy,) = [p["Properties"]["PolicyDocument"] for p in resources_of_type(ci, "AWS::S3::BucketPolicy").values()
+                 if p["Properties"]["Bucket"] == {"Ref": "TerraformStateBucket"}]  # fmt: skip
+    plan_role = roles(partition, "plan")[0]
+    for statement in policy["Statement"]:
+        if statement["Effect"] != "Allow" or plan_role not in statement["Condition"]["ArnLike"]["aws:PrincipalArn"]:
+            continue
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        writes = [a for a in actions if not a.split(":")[1].startswith(("Get", "List"))]
+        assert not writes or statement["Resource"].endswith("/*.tflock"), statement["Sid"]
+
+
+def test_atlantis_names_are_resolved_with_the_partition(example_config, partition, home):
+    atlantis = atlantis_names(example_config, partition)
+    assert atlantis is not None
+    assert atlantis.server_role_arns == (f"arn:{partition}:iam::{CI[partition][1]}:role/atlantis-server",)
+    assert atlantis.state_bucket == state_bucket(partition, home)
