@@ -225,7 +225,7 @@ class Targets(Model):
 
 # --- service control policies ------------------------------------------------------------------------
 
-# The library (`policies/scp.py`); each is attached to the root unless the config says otherwise.
+# The library (`config/scp_library.py`); each is attached to the root unless the config says otherwise.
 ScpName = Literal[
     "deny-leave-organization",
     "deny-root-user",

@@ -280,7 +280,7 @@ def _targets(
 
 
 def _service_control_policies(config: OrgConfig) -> Iterable[Problem]:
-    from policies.scp import enabled_policies
+    from config.scp_library import enabled_policies
 
     scps = config.service_control_policies
     base = "service_control_policies"
@@ -351,7 +351,7 @@ def _service_control_policies(config: OrgConfig) -> Iterable[Problem]:
 
 
 def _scp_budgets(config: OrgConfig) -> Iterable[Problem]:
-    from policies.scp import partition_budget
+    from config.scp_library import partition_budget
 
     for partition in config.partitions:
         try:
@@ -366,7 +366,7 @@ def _scp_budgets(config: OrgConfig) -> Iterable[Problem]:
 
 
 def _identity_center(config: OrgConfig) -> Iterable[Problem]:
-    from policies.permission_sets import (
+    from config.permission_set_catalog import (
         INLINE_POLICY_MAX_BYTES,
         INLINE_POLICY_MAX_CHARS,
         MAX_ATTACHED_POLICIES,

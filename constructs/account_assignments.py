@@ -5,9 +5,9 @@ from __future__ import annotations
 from aws_cdk import aws_sso as sso
 
 from config.naming import PartitionNames
+from config.permission_set_catalog import AccountAssignment
 from constructs import Construct
 from constructs.service_control_policies import logical_name
-from policies.permission_sets import AccountAssignment
 
 
 class AccountAssignments(Construct):

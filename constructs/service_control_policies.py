@@ -6,8 +6,8 @@ import re
 
 from aws_cdk import aws_organizations as organizations
 
+from config.scp_library import Scp
 from constructs import Construct
-from policies.scp import Scp
 
 
 def logical_name(name: str) -> str:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import aws_cdk as cdk
 
 from config.naming import PartitionNames
+from config.permission_set_catalog import AccountAssignment
 from constructs import Construct
 from constructs.account_assignments import AccountAssignments
-from policies.permission_sets import AccountAssignment
 
 
 class AccessStack(cdk.Stack):

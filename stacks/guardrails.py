@@ -5,9 +5,9 @@ from __future__ import annotations
 import aws_cdk as cdk
 
 from config.naming import PartitionNames
+from config.scp_library import Scp
 from constructs import Construct
 from constructs.service_control_policies import ServiceControlPolicies
-from policies.scp import Scp
 
 
 class GuardrailsStack(cdk.Stack):

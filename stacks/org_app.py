@@ -10,9 +10,9 @@ import aws_cdk as cdk
 from config.backup import plans_for_account
 from config.models import OrgConfig
 from config.naming import atlantis_names, breakglass_principals, partition_names
+from config.permission_set_catalog import access_model, assignments_by_account, identity_center_admin
 from config.regions import GLOBAL_EVENTS_REGION
-from policies.permission_sets import access_model, assignments_by_account, identity_center_admin
-from policies.scp import partition_budget
+from config.scp_library import partition_budget
 from stacks.access import AccessStack
 from stacks.account_baseline import AccountBaselineStack
 from stacks.backup_policy import BackupPolicyStack

@@ -9,7 +9,7 @@ import pytest
 
 from config.loader import ConfigError
 from config.naming import partition_names
-from policies.scp import GLOBAL_SERVICE_ACTIONS, minified, partition_budget
+from config.scp_library import GLOBAL_SERVICE_ACTIONS, minified, partition_budget
 from tests.conftest import PARTITIONS
 
 EXPECTED_POLICIES = {
