@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_s3 as s3
 
 from config.models import Logging
 from config.naming import PartitionNames
 from constructs import Construct
-from constructs.checkov_skips import skip_checkov
 from constructs.key_policy import retained_key
-from constructs.log_bucket import archived_log_bucket
-from constructs.logical_ids import pin_logical_id
+from constructs.log_bucket import access_log_bucket, archived_log_bucket
 
 
 class OrgTrailBucket(Construct):
@@ -43,47 +39,12 @@ class OrgTrailBucket(Construct):
             ],
         )
 
-        # Server access logs cannot be delivered to a bucket with SSE-KMS default encryption: SSE-S3 here.
-        self.access_log_bucket = s3.Bucket(
+        self.access_log_bucket = access_log_bucket(
             self,
             "AccessLogs",
-            bucket_name=names.access_log_bucket,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            versioned=True,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="ExpireAccessLogs",
-                    expiration=cdk.Duration.days(logging.access_log_expire_after_days),
-                    noncurrent_version_expiration=cdk.Duration.days(30),
-                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
-                )
-            ],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
-        pin_logical_id(self.access_log_bucket, "AccessLogBucket")
-        skip_checkov(self.access_log_bucket, ("CKV_AWS_18", "This bucket is the server access log destination; "
-                                                            "logging it to itself would loop."))  # fmt: skip
-        cdk.Validations.of(self.access_log_bucket).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions-S1",
-                reason="This bucket is the server access log destination; logging it to itself would loop.",
-            ),
-            cdk.Acknowledgment(
-                id="NIST.800.53.R5-S3BucketLoggingEnabled",
-                reason="This bucket is the server access log destination; logging it to itself would loop.",
-            ),
-            cdk.Acknowledgment(
-                id="NIST.800.53.R5-S3DefaultEncryptionKMS",
-                reason="S3 server access logging only delivers to buckets with SSE-S3 default encryption.",
-            ),
-            cdk.Acknowledgment(
-                id="NIST.800.53.R5-S3BucketReplicationEnabled",
-                reason="Access logs are operational data kept one year; cross-region copies add cost, not assurance.",
-            ),
+            name=names.access_log_bucket,
+            logical_id="AccessLogBucket",
+            expire_after_days=logging.access_log_expire_after_days,
         )
 
         self.bucket = archived_log_bucket(
