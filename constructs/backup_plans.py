@@ -90,4 +90,4 @@ class BackupPlans(Construct):
             # The role is named by its ARN (regional stacks cannot reference it); in its own stack it must exist
             # before AWS Backup accepts a selection that passes it.
             if role is not None:
-                selection.add_dependency(role)
+                selection.add_resource_dependency(role)
