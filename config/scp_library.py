@@ -1,6 +1,6 @@
 """The service control policy library, generated per partition, and its budgets (size and count per target).
 
-Every ARN is built from the partition: a GovCloud Deny that names `arn:aws:` silently never matches.
+Every ARN is built from the partition: a GovCloud Deny that names a commercial ARN silently never matches.
 
 Each library policy becomes one SCP named `<prefix>-scp-<policy>`, attached where the config says (default:
 the root). Two mechanisms keep the quotas without hand-tuned JSON:

@@ -16,6 +16,8 @@ import aws_cdk as cdk
 import jsii
 from cdk_nag import IApplyRule, NagMessageLevel, NagPack, NagRuleCompliance
 
+from config.regions import COMMERCIAL_ARN_PREFIX
+
 PACK_NAME = "OrgBaseline"
 Compliance = NagRuleCompliance
 
@@ -130,7 +132,7 @@ def no_commercial_arn_in_govcloud(node: cdk.CfnResource) -> Compliance:
     if cdk.Token.is_unresolved(region) or not region.startswith("us-gov-"):
         return Compliance.NOT_APPLICABLE
     text = json.dumps(properties(node))
-    return Compliance.NON_COMPLIANT if "arn:aws:" in text else Compliance.COMPLIANT
+    return Compliance.NON_COMPLIANT if COMMERCIAL_ARN_PREFIX in text else Compliance.COMPLIANT
 
 
 @jsii.implements(IApplyRule)
@@ -176,7 +178,7 @@ RULES: tuple[tuple[str, str, str, Callable[[cdk.CfnResource], Compliance]], ...]
     ("SessionPreferencesEncrypted", "Session Manager logging is not encrypted.",
      "Session documents that log to S3 or CloudWatch Logs must enable s3EncryptionEnabled / "
      "cloudWatchEncryptionEnabled and set kmsKeyId for session data.", session_preferences_encrypted),
-    ("NoCommercialArnInGovCloud", "A GovCloud resource contains a commercial ARN (arn:aws:).",
+    ("NoCommercialArnInGovCloud", f"A GovCloud resource contains a commercial ARN ({COMMERCIAL_ARN_PREFIX}).",
      "In GovCloud such ARNs never match, so Deny statements silently do nothing; build ARNs from the partition.",
      no_commercial_arn_in_govcloud),
 )  # fmt: skip

@@ -13,10 +13,9 @@ import aws_cdk as cdk
 import jsii
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
-from config.regions import COMMERCIAL_REGION_PATTERN
+from config.regions import COMMERCIAL_ARN_PREFIX, COMMERCIAL_REGION_PATTERN
 from stacks.baseline_nag_pack import BaselineChecks
 
-COMMERCIAL_ARN = re.compile(r"arn:aws:")
 GOVCLOUD = re.compile(r"aws-us-gov")
 
 CHECK_NAMES = ("cdk-nag AwsSolutions", "cdk-nag NIST 800-53 R5", "cdk-nag OrgBaseline", "partition lint",
@@ -26,7 +25,7 @@ CHECK_NAMES = ("cdk-nag AwsSolutions", "cdk-nag NIST 800-53 R5", "cdk-nag OrgBas
 def partition_findings(template: dict, partition: str) -> list[tuple[str, str]]:
     """(location, problem) for every place a template names the other partition.
 
-    A GovCloud template must not contain `arn:aws:` (such ARNs never match in GovCloud, so Deny statements
+    A GovCloud template must not contain a commercial ARN (such ARNs never match in GovCloud, so Deny statements
     silently do nothing) nor a commercial region; a commercial template must not mention `aws-us-gov`.
     """
     findings = []
@@ -36,8 +35,10 @@ def partition_findings(template: dict, partition: str) -> list[tuple[str, str]]:
             location = f"{section}.{name}" if name else section
             text = json.dumps(value)
             if partition == "aws-us-gov":
-                if COMMERCIAL_ARN.search(text):
-                    findings.append((location, "contains a commercial ARN 'arn:aws:' in a GovCloud template"))
+                if COMMERCIAL_ARN_PREFIX in text:
+                    findings.append(
+                        (location, f"contains a commercial ARN {COMMERCIAL_ARN_PREFIX!r} in a GovCloud template")
+                    )
                 region = COMMERCIAL_REGION_PATTERN.search(text)
                 if region:
                     findings.append((location, f"names commercial region {region.group(1)!r} in a GovCloud template"))
