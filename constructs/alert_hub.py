@@ -5,12 +5,11 @@ from __future__ import annotations
 from aws_cdk import aws_chatbot as chatbot
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_sns as sns
 
 from config.models import SlackChannel
 from config.naming import PartitionNames
 from constructs import Construct
-from constructs.key_policy import retained_key
+from constructs.encrypted_topic import encrypted_topic
 from constructs.logical_ids import pin_logical_id
 
 # What the hub passes on: events of AWS services only. PutEvents refuses sources starting with "aws." from
@@ -59,38 +58,20 @@ class AlertHub(Construct):
         )
         pin_logical_id(self.bus, "AlertBus")
 
-        self.key = retained_key(
+        self.key, self.topic = encrypted_topic(
             self,
-            "TopicKey",
-            logical_id="AlertTopicKey",
             partition=p,
             account=account,
-            alias=f"alias/{names.alert_topic}",
-            description=f"Encrypts the alert topic {names.alert_topic}",
-            statements=[{
-                "Sid": "AllowAlertRuleToPublishEncrypted",
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                "Resource": "*",
-                "Condition": from_our_rule,
-            }],
-        )  # fmt: skip
-
-        self.topic = sns.Topic(
-            self, "Topic", topic_name=names.alert_topic, display_name="Baseline alerts", master_key=self.key,
-            enforce_ssl=True,
-        )  # fmt: skip
-        pin_logical_id(self.topic, "AlertTopic")
-        # The topic policy replaces SNS's default one: EventBridge gets its own grant, for our rule only.
-        self.topic.add_to_resource_policy(iam.PolicyStatement.from_json({
-            "Sid": "AllowAlertRuleToPublish",
-            "Effect": "Allow",
-            "Principal": {"Service": "events.amazonaws.com"},
-            "Action": "sns:Publish",
-            "Resource": self.topic.topic_arn,
-            "Condition": from_our_rule,
-        }))  # fmt: skip
+            name=names.alert_topic,
+            display_name="Baseline alerts",
+            what="alert topic",
+            key_logical_id="AlertTopicKey",
+            topic_logical_id="AlertTopic",
+            publisher="events.amazonaws.com",
+            publish_sid="AllowAlertRuleToPublish",
+            condition=from_our_rule,  # EventBridge may use the key and publish for our rule only
+            emails=emails,
+        )
 
         self.rule = events.CfnRule(
             self,
@@ -103,10 +84,6 @@ class AlertHub(Construct):
             targets=[events.CfnRule.TargetProperty(id="AlertTopic", arn=self.topic.topic_arn)],
         )
 
-        for email in emails:
-            sns.CfnSubscription(
-                self, f"Email-{email}", topic_arn=self.topic.topic_arn, protocol="email", endpoint=email
-            )
         if slack is not None:
             self._slack_channel(names, slack)
 

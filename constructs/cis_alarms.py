@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sns as sns
 
 from config.naming import PartitionNames
 from constructs import Construct
-from constructs.key_policy import retained_key
-from constructs.logical_ids import pin_logical_id
+from constructs.encrypted_topic import encrypted_topic
 
 METRIC_NAMESPACE = "OrgBaseline/CIS"
 
@@ -107,46 +104,20 @@ class CisAlarms(Construct):
         alarm_arns = f"arn:{p}:cloudwatch:{region}:{account}:alarm:*"
         from_our_alarms = {"StringEquals": {"aws:SourceAccount": account}, "ArnLike": {"aws:SourceArn": alarm_arns}}
 
-        self.key = retained_key(
+        self.key, self.topic = encrypted_topic(
             self,
-            "TopicKey",
-            logical_id="SecurityAlarmTopicKey",
             partition=p,
             account=account,
-            alias=f"alias/{names.alarm_topic}",
-            description=f"Encrypts the security alarm topic {names.alarm_topic}",
-            statements=[{
-                "Sid": "AllowCloudWatchAlarmsToPublishEncrypted",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                "Resource": "*",
-                "Condition": from_our_alarms,
-            }],
-        )  # fmt: skip
-
-        self.topic = sns.Topic(
-            self,
-            "Topic",
-            topic_name=names.alarm_topic,
+            name=names.alarm_topic,
             display_name="Security alarms",
-            master_key=self.key,
-            enforce_ssl=True,
+            what="security alarm topic",
+            key_logical_id="SecurityAlarmTopicKey",
+            topic_logical_id="SecurityAlarmTopic",
+            publisher="cloudwatch.amazonaws.com",
+            publish_sid="AllowCloudWatchAlarmsToPublish",
+            condition=from_our_alarms,
+            emails=emails,
         )
-        pin_logical_id(self.topic, "SecurityAlarmTopic")
-        # The topic policy replaces SNS's default one, so CloudWatch needs its own grant to publish.
-        self.topic.add_to_resource_policy(iam.PolicyStatement.from_json({
-            "Sid": "AllowCloudWatchAlarmsToPublish",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudwatch.amazonaws.com"},
-            "Action": "sns:Publish",
-            "Resource": self.topic.topic_arn,
-            "Condition": from_our_alarms,
-        }))  # fmt: skip
-        for email in emails:
-            sns.CfnSubscription(
-                self, f"Email-{email}", topic_arn=self.topic.topic_arn, protocol="email", endpoint=email
-            )
 
         for control in CIS_CONTROLS:
             alarm_name = f"CIS-{control.number}-{control.name}"
