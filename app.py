@@ -14,7 +14,8 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
-from config.loader import ConfigError, load_config
+from config.loader import load_config
+from config.problems import ConfigError
 from stacks.checks import CHECK_NAMES
 from stacks.org_app import UnknownAccounts, build_org, summary
 

@@ -1,35 +1,23 @@
-"""Backup decisions computed from the config alone: which plans an account's stacks deploy, where copies go,
-which accounts an Organizations backup policy covers, and that policy's document.
+"""Backup decisions computed from the config alone: which plans an account's stacks deploy, where copies go, and
+which accounts the Organizations backup policy covers (its document: config/policies/backup_policy.py).
 
-Plain Python (no CDK), so semantic validation (config/semantics.py) and synthesis use the same answers.
+Plain Python (no CDK), so validation and synthesis use the same answers.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from config.models import ROOT_OU
-
-if TYPE_CHECKING:
-    from config.models import Account, BackupPlan, BackupRule, OrgConfig
-    from config.naming import PartitionNames
-
-# Organizations limit for backup policies (characters of the saved document).
-BACKUP_POLICY_MAX_CHARS = 10_000
+from config.models import ROOT_OU, Account, BackupPlan, BackupRule, OrgConfig
+from config.regions import PartitionName
+from config.targets import ou_covers
 
 
-def copy_region(rule: BackupRule, partition: str, region: str) -> str | None:
+def copy_region(rule: BackupRule, partition: PartitionName, region: str) -> str | None:
     """Where a recovery point made in `region` is copied to; None when the rule copies nowhere from there.
 
     In the copy region itself there is nothing to copy to: the recovery point already sits in that region.
     """
-    target = (rule.copy_to_region or {}).get(partition)  # type: ignore[call-overload]
+    target = (rule.copy_to_region or {}).get(partition)
     return target if target and target != region else None
-
-
-def ou_covers(target_path: str, account_ou: str) -> bool:
-    """A policy attached to an OU applies to accounts in it and in every OU below it."""
-    return account_ou == target_path or account_ou.startswith(target_path + "/")
 
 
 def covered_by_organization_policy(config: OrgConfig, account: Account) -> bool:
@@ -50,83 +38,3 @@ def plans_for_account(config: OrgConfig, account: Account) -> list[BackupPlan]:
         return []
     wanted = account.backup_plans
     return [plan for plan in config.backup.plans if wanted is None or plan.name in wanted]
-
-
-def organization_policy_target_ids(config: OrgConfig, partition: str) -> list[str]:
-    """IDs (root, OUs, accounts) of the partition the backup policy attaches to; unknown ones are left out
-    here and reported by semantic validation."""
-    part = config.partitions[partition]
-    targets = config.backup.organization_policy_targets
-    ids: list[str] = []
-    if targets.root and part.root_id:
-        ids.append(part.root_id)
-    ou_ids = {ou.path: ou.id for ou in part.organizational_units}
-    ids.extend(ou_ids[path] for path in targets.organizational_units if ou_ids.get(path))  # type: ignore[misc]
-    account_ids = {a.name: a.id for a in config.accounts if a.partition == partition}
-    ids.extend(account_ids[name] for name in targets.accounts if name in account_ids)
-    return ids
-
-
-def _assign(value: Any) -> dict[str, Any]:
-    return {"@@assign": value}
-
-
-def _policy_lifecycle(rule: BackupRule) -> dict[str, Any]:
-    lifecycle = {"delete_after_days": _assign(str(rule.delete_after_days))}
-    if rule.move_to_cold_storage_after_days is not None:
-        lifecycle["move_to_cold_storage_after_days"] = _assign(str(rule.move_to_cold_storage_after_days))
-    return lifecycle
-
-
-def _policy_rule(rule: BackupRule, names: PartitionNames, region: str) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "schedule_expression": _assign(rule.schedule),
-        "start_backup_window_minutes": _assign(str(rule.start_window_minutes)),
-        "complete_backup_window_minutes": _assign(str(rule.completion_window_minutes)),
-        "lifecycle": _policy_lifecycle(rule),
-        "target_backup_vault_name": _assign(names.backup_vault),
-    }
-    target = copy_region(rule, names.partition, region)
-    if target:
-        # `$account` is the policy language's variable for the account the effective policy applies to.
-        arn = names.backup_vault_arn("$account", target)
-        body["copy_actions"] = {arn: {"target_backup_vault_arn": _assign(arn), "lifecycle": _policy_lifecycle(rule)}}
-    return body
-
-
-def organization_backup_policy(config: OrgConfig, names: PartitionNames) -> dict[str, Any]:
-    """The Organizations BACKUP_POLICY document for one partition, built from the same plans as the stacks.
-
-    A policy plan applies the same rules in all of its regions, but no rule may copy into its own region;
-    regions whose rules differ (the copy regions) get their own policy plan, named `<plan>-<region>`.
-    """
-    regions = config.partitions[names.partition].allowed_regions
-    role_arn = names.backup_role_arn("$account")
-    plans: dict[str, Any] = {}
-    for plan in config.backup.plans:
-        groups: dict[str, tuple[list[str], dict[str, Any]]] = {}
-        for region in regions:
-            rules = {rule.name: _policy_rule(rule, names, region) for rule in plan.rules}
-            key = repr(rules)
-            groups.setdefault(key, ([], rules))[0].append(region)
-        by_tag: dict[str, list[str]] = {}
-        for condition in plan.selection.tags:
-            by_tag.setdefault(condition.key, []).append(condition.value)
-        selections = {
-            f"{plan.name}-{index}": {
-                "iam_role_arn": _assign(role_arn),
-                "tag_key": _assign(key),
-                "tag_value": _assign(values),
-            }
-            for index, (key, values) in enumerate(by_tag.items())
-        }
-        for group_regions, rules in groups.values():
-            name = names.backup_plan(plan.name)
-            if len(groups) > 1:
-                name = f"{name}-{group_regions[0]}"
-            plans[name] = {
-                "regions": _assign(group_regions),
-                "rules": rules,
-                "selections": {"tags": selections},
-            }
-    return {"plans": plans}

@@ -10,7 +10,6 @@ import copy
 import difflib
 import types
 import typing
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,43 +17,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from config.models import FORMAT_HINTS, OrgConfig
-from config.semantics import semantic_problems
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    path: str  # "accounts[3].id"; "" for the document itself
-    message: str
-
-
-class ConfigError(Exception):
-    """The config has problems; `str()` lists all of them, one per line, with file, line and path."""
-
-    def __init__(self, source: str, problems: list[Problem], lines: dict[str, int] | None = None):
-        self.source = source
-        self.lines = lines or {}
-        self.problems = sorted(problems, key=lambda problem: self.line_of(problem.path) or 0)  # file order
-        super().__init__(self.render())
-
-    def line_of(self, path: str) -> int | None:
-        # A missing key has no line of its own: point at the nearest enclosing node that exists.
-        while True:
-            if path in self.lines:
-                return self.lines[path]
-            if not path:
-                return None
-            cut = max(path.rfind("."), path.rfind("["))
-            path = path[:cut] if cut > 0 else ""
-
-    def render(self) -> str:
-        count = len(self.problems)
-        out = [f"{self.source}: {count} problem{'s' if count != 1 else ''} in the organization config:"]
-        for problem in self.problems:
-            line = self.line_of(problem.path)
-            where = f"{self.source}:{line}" if line else self.source
-            label = f"{problem.path}: " if problem.path else ""
-            out.append(f"  {where}: {label}{problem.message}")
-        return "\n".join(out)
+from config.problems import ConfigError, Problem
+from config.validation import semantic_problems
 
 
 def load_config(path: str | Path) -> OrgConfig:

@@ -1,82 +1,137 @@
 """The organization config: pydantic v2 models for the structure of `config/org.yaml`.
 
 Structure only lives here (types, formats, ranges); rules that relate one part of the config to another
-(uniqueness, cross-references, partition/region consistency) live in `config/semantics.py`, so that every
-problem of either kind is collected and reported at once.
+(uniqueness, cross-references, partition/region consistency, AWS limits) live in `config/validation/`, so that
+every problem of either kind is collected and reported at once.
 
-Later features add their own top-level sections (service control policies, permission sets, breakglass,
-backup, Atlantis) as new optional fields of `OrgConfig`; nothing here needs to be reshaped for them.
+A new feature adds its own top-level section as a new optional field of `OrgConfig`, with a default, and a
+description on every field: the config reference (docs/config-reference.md) is generated from them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from config.regions import PARTITIONS
+from config.quotas import (
+    LOG_RETENTION_DAYS,
+    MAX_ATLANTIS_SERVER_ROLES,
+    MAX_BACKUP_DAYS,
+    MAX_BREAKGLASS_PRINCIPALS,
+    SCP_MAX_CHARS,
+    SCP_MAX_POLICIES_PER_TARGET,
+)
+from config.regions import PartitionName
 
-PartitionName = Literal["aws", "aws-us-gov"]
-assert set(PartitionName.__args__) == set(PARTITIONS)  # type: ignore[attr-defined]
 
-# Each constrained string has a pattern and a hint the loader shows when a value does not match.
-FORMAT_HINTS: dict[str, str] = {}
+@dataclass(frozen=True)
+class FormatHint:
+    """What a constrained string should look like, with an example; the loader shows it when a value does not match
+    (pydantic ignores this metadata)."""
 
-
-def _text(pattern: str, hint: str) -> type[str]:
-    FORMAT_HINTS[pattern] = hint
-    return Annotated[str, StringConstraints(pattern=pattern)]  # type: ignore[return-value]
+    text: str
 
 
 # Account names become stack IDs and parts of resource names.
-AccountName = _text(
-    r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$",
-    "expected 2-40 lowercase letters, digits and hyphens, starting with a letter, e.g. web-prod",
-)
-AccountId = _text(r"^[0-9]{12}$", 'expected a 12-digit account ID in quotes, e.g. "012345678901"')
-Email = _text(
-    r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$",
-    "expected an email address, e.g. aws-web-prod@example.com",
-)
-Region = _text(r"^[a-z]{2}(-[a-z]+)+-[0-9]$", "expected a region name, e.g. us-east-1 or us-gov-west-1")
+AccountName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"),
+    FormatHint("expected 2-40 lowercase letters, digits and hyphens, starting with a letter, e.g. web-prod"),
+]
+AccountId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9]{12}$"),
+    FormatHint('expected a 12-digit account ID in quotes, e.g. "012345678901"'),
+]
+Email = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"),
+    FormatHint("expected an email address, e.g. aws-web-prod@example.com"),
+]
+Region = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$"),
+    FormatHint("expected a region name, e.g. us-east-1 or us-gov-west-1"),
+]
 # An OU is named by its path below the root, e.g. "Workloads/Prod"; "Root" is the organization root.
-OuPath = _text(
-    r"^[A-Za-z0-9][A-Za-z0-9 _.-]*(/[A-Za-z0-9][A-Za-z0-9 _.-]*)*$",
-    'expected an OU path below the root such as "Workloads/Prod", or "Root"',
-)
-OrganizationId = _text(r"^o-[a-z0-9]{10,32}$", "expected an organization ID, e.g. o-a1b2c3d4e5")
-OuId = _text(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$", "expected an OU ID, e.g. ou-a1b2-c3d4e5f6")
-InstanceId = _text(r"^ssoins-[0-9a-f]{16}$", "expected an Identity Center instance ID, e.g. ssoins-7223a1b2c3d4e5f6")
-IdentityStoreId = _text(r"^d-[0-9a-f]{10}$", "expected an identity store ID, e.g. d-9067a1b2c3")
-VpcEndpointId = _text(r"^vpce-[0-9a-f]{8,17}$", "expected a VPC endpoint ID, e.g. vpce-0a1b2c3d4e5f67890")
-RootId = _text(r"^r-[0-9a-z]{4,32}$", "expected an organization root ID, e.g. r-a1b2")
+OuPath = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]*(/[A-Za-z0-9][A-Za-z0-9 _.-]*)*$"),
+    FormatHint('expected an OU path below the root such as "Workloads/Prod", or "Root"'),
+]
+OrganizationId = Annotated[
+    str, StringConstraints(pattern=r"^o-[a-z0-9]{10,32}$"), FormatHint("expected an organization ID, e.g. o-a1b2c3d4e5")
+]
+OuId = Annotated[
+    str,
+    StringConstraints(pattern=r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$"),
+    FormatHint("expected an OU ID, e.g. ou-a1b2-c3d4e5f6"),
+]
+InstanceId = Annotated[
+    str,
+    StringConstraints(pattern=r"^ssoins-[0-9a-f]{16}$"),
+    FormatHint("expected an Identity Center instance ID, e.g. ssoins-7223a1b2c3d4e5f6"),
+]
+IdentityStoreId = Annotated[
+    str, StringConstraints(pattern=r"^d-[0-9a-f]{10}$"), FormatHint("expected an identity store ID, e.g. d-9067a1b2c3")
+]
+VpcEndpointId = Annotated[
+    str,
+    StringConstraints(pattern=r"^vpce-[0-9a-f]{8,17}$"),
+    FormatHint("expected a VPC endpoint ID, e.g. vpce-0a1b2c3d4e5f67890"),
+]
+RootId = Annotated[
+    str, StringConstraints(pattern=r"^r-[0-9a-z]{4,32}$"), FormatHint("expected an organization root ID, e.g. r-a1b2")
+]
 # AWS Backup cron: cron(minutes hours day-of-month month day-of-week year), as in EventBridge.
-BackupSchedule = _text(
-    r"^cron\([^()\s]+( [^()\s]+){5}\)$",
-    'expected a cron expression with six fields, e.g. "cron(0 5 ? * * *)" (05:00 UTC daily)',
-)
-BackupName = _text(
-    r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$",
-    "expected 1-40 letters, digits, hyphens and underscores, starting with a letter or digit, e.g. daily",
-)
-TagKey = _text(r"^[^\s].{0,127}$", "expected a tag key (1-128 characters, not starting with a space)")
+BackupSchedule = Annotated[
+    str,
+    StringConstraints(pattern=r"^cron\([^()\s]+( [^()\s]+){5}\)$"),
+    FormatHint('expected a cron expression with six fields, e.g. "cron(0 5 ? * * *)" (05:00 UTC daily)'),
+]
+BackupName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$"),
+    FormatHint("expected 1-40 letters, digits, hyphens and underscores, starting with a letter or digit, e.g. daily"),
+]
+TagKey = Annotated[
+    str,
+    StringConstraints(pattern=r"^[^\s].{0,127}$"),
+    FormatHint("expected a tag key (1-128 characters, not starting with a space)"),
+]
 # A Linux user name the SSM agent can run sessions as (useradd's default rules).
-LinuxUser = _text(
-    r"^[a-z_][a-z0-9_-]{0,31}$", "expected a Linux user name: lowercase letters, digits, _ and -, e.g. session-user"
-)
-NamePrefix = _text(
-    r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$",
-    "expected 3-20 lowercase letters, digits and hyphens, starting with a letter, e.g. examplecorp",
-)
+LinuxUser = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z_][a-z0-9_-]{0,31}$"),
+    FormatHint("expected a Linux user name: lowercase letters, digits, _ and -, e.g. session-user"),
+]
+NamePrefix = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$"),
+    FormatHint("expected 3-20 lowercase letters, digits and hyphens, starting with a letter, e.g. examplecorp"),
+]
 
-IamName = _text(
-    r"^[A-Za-z0-9+=,.@_-]{1,64}$",
-    "expected an IAM user or role name (letters, digits and +=,.@_-, at most 64), e.g. breakglass-alice",
-)
-ExternalId = _text(r"^[A-Za-z0-9+=,.@:/_-]{2,1224}$", "expected 2-1224 letters, digits and +=,.@:/_-")
-SlackWorkspaceId = _text(r"^[0-9A-Z]{1,255}$", "expected a Slack workspace (team) ID, e.g. T0123ABCDE")
-SlackChannelId = _text(r"^[A-Za-z0-9]{1,255}$", "expected a Slack channel ID, e.g. C0456FGHIJ")
+IamName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9+=,.@_-]{1,64}$"),
+    FormatHint("expected an IAM user or role name (letters, digits and +=,.@_-, at most 64), e.g. breakglass-alice"),
+]
+ExternalId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9+=,.@:/_-]{2,1224}$"),
+    FormatHint("expected 2-1224 letters, digits and +=,.@:/_-"),
+]
+SlackWorkspaceId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9A-Z]{1,255}$"),
+    FormatHint("expected a Slack workspace (team) ID, e.g. T0123ABCDE"),
+]
+SlackChannelId = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,255}$"), FormatHint("expected a Slack channel ID, e.g. C0456FGHIJ")
+]
 
 ROOT_OU = "Root"
 
@@ -145,33 +200,6 @@ class Account(Model):
     )
 
 
-# CloudWatch Logs accepts only these retention values (days).
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
-
-
 class TrailBucketLifecycle(Model):
     glacier_after_days: int = Field(default=90, ge=1, description="Move trail logs to Glacier after N days.")
     expire_after_days: int = Field(default=2557, ge=365, description="Delete trail logs after N days (>= 365).")
@@ -225,7 +253,7 @@ class Targets(Model):
 
 # --- service control policies ------------------------------------------------------------------------
 
-# The library (`config/scp_library.py`); each is attached to the root unless the config says otherwise.
+# The library (`config/policies/service_control.py`); each is attached to the root unless the config says otherwise.
 ScpName = Literal[
     "deny-leave-organization",
     "deny-root-user",
@@ -235,12 +263,13 @@ ScpName = Literal[
     "protect-account-settings",
     "network-restricted-credentials",
 ]
-SCP_NAMES: tuple[str, ...] = ScpName.__args__  # type: ignore[attr-defined]
+SCP_NAMES: tuple[ScpName, ...] = get_args(ScpName)
 
-RolePattern = _text(
-    r"^[A-Za-z0-9+=,.@_*?-]{1,64}$",
-    "expected an IAM role name, optionally with * or ? wildcards, e.g. cdk-hnb659fds-cfn-exec-role-*",
-)
+RolePattern = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9+=,.@_*?-]{1,64}$"),
+    FormatHint("expected an IAM role name, optionally with * or ? wildcards, e.g. cdk-hnb659fds-cfn-exec-role-*"),
+]
 
 
 class ScpAttachment(Model):
@@ -257,10 +286,13 @@ class ScpPartitionSettings(Model):
     """Quotas of the partition's organization (configurable: they changed in May 2026) and region overrides."""
 
     max_policy_chars: int = Field(
-        default=10240, ge=1024, description="Maximum size of one SCP in characters (minified JSON)."
+        default=SCP_MAX_CHARS, ge=1024, description="Maximum size of one SCP in characters (minified JSON)."
     )
     max_policies_per_target: int = Field(
-        default=10, ge=2, le=50, description="SCPs allowed per root, OU or account, FullAWSAccess included."
+        default=SCP_MAX_POLICIES_PER_TARGET,
+        ge=2,
+        le=50,
+        description="SCPs allowed per root, OU or account, FullAWSAccess included.",
     )
     reserved_slots: int = Field(
         default=0, ge=0, description="Slots per target kept free for SCPs managed elsewhere (e.g. Control Tower)."
@@ -285,33 +317,46 @@ class ServiceControlPolicies(Model):
         default_factory=dict, description="Per-partition quotas and region overrides; defaults apply if absent."
     )
 
-    def attachment(self, name: str) -> ScpAttachment:
-        return self.policies.get(name, ScpAttachment())  # type: ignore[call-overload]
+    def attachment(self, name: ScpName) -> ScpAttachment:
+        return self.policies.get(name, ScpAttachment())
 
-    def settings(self, partition: str) -> ScpPartitionSettings:
-        return self.partitions.get(partition, ScpPartitionSettings())  # type: ignore[call-overload]
+    def settings(self, partition: PartitionName) -> ScpPartitionSettings:
+        return self.partitions.get(partition, ScpPartitionSettings())
 
 
 # --- IAM Identity Center -----------------------------------------------------------------------------
 
-PermissionSetName = _text(
-    r"^[A-Za-z0-9+=,.@_-]{1,32}$", "expected 1-32 letters, digits and +=,.@_- (a permission set name)"
-)
-# ISO-8601 durations as Identity Center takes them; the 1-12 h range is checked in semantics.
-IsoDuration = _text(
-    r"^PT([0-9]{1,2}H|[0-9]{1,2}H[0-9]{1,3}M|[0-9]{1,3}M)$",
-    "expected an ISO-8601 duration such as PT1H, PT8H or PT1H30M",
-)
-ManagedPolicyName = _text(
-    r"^([A-Za-z0-9_-]+/)*[A-Za-z0-9+=,.@_-]{1,128}$",
-    "expected an AWS managed policy name, e.g. ReadOnlyAccess or job-function/ViewOnlyAccess (no ARN)",
-)
-IamPolicyName = _text(r"^[A-Za-z0-9+=,.@_-]{1,128}$", "expected an IAM policy name (letters, digits, +=,.@_-)")
-GroupId = _text(
-    r"^([0-9a-f]{10}-|)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-    "expected an identity store group ID, e.g. 9067a3c4e1-2f6b8d0e-4c1a-4b7e-9d3f-5a8c2e1b7d40",
-)
-HttpsUrl = _text(r"^https://[^\s]{1,232}$", "expected an https:// URL of at most 240 characters")
+PermissionSetName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9+=,.@_-]{1,32}$"),
+    FormatHint("expected 1-32 letters, digits and +=,.@_- (a permission set name)"),
+]
+# ISO-8601 durations as Identity Center takes them; the 1-12 h range is checked in config/validation/.
+IsoDuration = Annotated[
+    str,
+    StringConstraints(pattern=r"^PT([0-9]{1,2}H|[0-9]{1,2}H[0-9]{1,3}M|[0-9]{1,3}M)$"),
+    FormatHint("expected an ISO-8601 duration such as PT1H, PT8H or PT1H30M"),
+]
+ManagedPolicyName = Annotated[
+    str,
+    StringConstraints(pattern=r"^([A-Za-z0-9_-]+/)*[A-Za-z0-9+=,.@_-]{1,128}$"),
+    FormatHint("expected an AWS managed policy name, e.g. ReadOnlyAccess or job-function/ViewOnlyAccess (no ARN)"),
+]
+IamPolicyName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9+=,.@_-]{1,128}$"),
+    FormatHint("expected an IAM policy name (letters, digits, +=,.@_-)"),
+]
+GroupId = Annotated[
+    str,
+    StringConstraints(pattern=r"^([0-9a-f]{10}-|)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+    FormatHint("expected an identity store group ID, e.g. 9067a3c4e1-2f6b8d0e-4c1a-4b7e-9d3f-5a8c2e1b7d40"),
+]
+HttpsUrl = Annotated[
+    str,
+    StringConstraints(pattern=r"^https://[^\s]{1,232}$"),
+    FormatHint("expected an https:// URL of at most 240 characters"),
+]
 # IAM policy documents in the config are plain mappings; `${partition}` in them becomes the partition.
 PolicyDocument = dict[str, Any]
 
@@ -385,9 +430,6 @@ class PrincipalRef(Model):
     role: IamName | None = Field(default=None, description="IAM role name (give user or role, not both).")
 
 
-MAX_BREAKGLASS_PRINCIPALS = 10  # keeps the breakglass trust policy far below IAM's 2,048-character limit
-
-
 class BreakglassPartition(Model):
     principals: list[PrincipalRef] = Field(
         min_length=1,
@@ -412,9 +454,6 @@ class Alerts(Model):
     )
 
 
-MAX_ATLANTIS_SERVER_ROLES = 5
-
-
 class AtlantisPartition(Model):
     ci_account: AccountName = Field(description="Name of the account that runs Atlantis and holds Terraform state.")
     server_roles: list[IamName] = Field(
@@ -426,10 +465,6 @@ class AtlantisPartition(Model):
     exclude_accounts: list[AccountName] = Field(
         default_factory=list, description="Accounts that get no Atlantis roles (e.g. the management account)."
     )
-
-
-# AWS Backup accepts retention and lock periods of at most 100 years.
-MAX_BACKUP_DAYS = 36500
 
 
 class VaultLock(Model):
@@ -584,3 +619,20 @@ class OrgConfig(Model):
     session_manager: SessionManager = Field(
         default_factory=SessionManager, description="Session Manager preferences and session log retention."
     )
+
+
+def _format_hints() -> dict[str, str]:
+    """Pattern -> hint, from every constrained string type above (pydantic reports the pattern that failed)."""
+    hints: dict[str, str] = {}
+    for value in list(globals().values()):
+        if get_origin(value) is not Annotated:
+            continue
+        metadata = value.__metadata__
+        pattern = next((m.pattern for m in metadata if isinstance(m, StringConstraints) and m.pattern), None)
+        hint = next((m.text for m in metadata if isinstance(m, FormatHint)), None)
+        if pattern is not None and hint is not None:
+            hints[str(pattern)] = hint
+    return hints
+
+
+FORMAT_HINTS: dict[str, str] = _format_hints()

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Final, Literal, get_args
+
+# The partitions this project deploys to. Everything keyed by partition is keyed by this type.
+PartitionName = Literal["aws", "aws-us-gov"]
+PARTITION_NAMES: Final[tuple[PartitionName, ...]] = get_args(PartitionName)
 
 COMMERCIAL_REGIONS = frozenset({
     "us-east-1", "us-east-2", "us-west-1", "us-west-2",
@@ -18,10 +23,10 @@ COMMERCIAL_REGIONS = frozenset({
 })  # fmt: skip
 GOVCLOUD_REGIONS = frozenset({"us-gov-west-1", "us-gov-east-1"})
 
-PARTITIONS: dict[str, frozenset[str]] = {"aws": COMMERCIAL_REGIONS, "aws-us-gov": GOVCLOUD_REGIONS}
+PARTITIONS: Final[dict[PartitionName, frozenset[str]]] = {"aws": COMMERCIAL_REGIONS, "aws-us-gov": GOVCLOUD_REGIONS}
 
 # Where events of global services (IAM, STS global endpoint, sign-in) are recorded.
-GLOBAL_EVENTS_REGION = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1"}
+GLOBAL_EVENTS_REGION: Final[dict[PartitionName, str]] = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1"}
 
 # The prefix of every commercial-partition ARN. Only the partition lints search for it; code that builds ARNs
 # uses the partition instead (f"arn:{partition}:..."), so this is the one place the literal is written.
@@ -33,7 +38,7 @@ COMMERCIAL_REGION_PATTERN = re.compile(
 )
 
 
-def partition_of_region(region: str) -> str | None:
+def partition_of_region(region: str) -> PartitionName | None:
     """The partition a region belongs to, or None for a region this project does not know."""
     for partition, regions in PARTITIONS.items():
         if region in regions:

@@ -57,12 +57,13 @@ def accounts_of(config: OrgConfig, partition: str, targets: Targets) -> list[Acc
         for account in config.accounts
         if account.partition == partition
         and account.name not in excluded
-        and (targets.root or account.name in named or any(_in_ou(account.ou, ou) for ou in ous))
+        and (targets.root or account.name in named or any(ou_covers(ou, account.ou) for ou in ous))
     ]
 
 
-def _in_ou(account_ou: str, ou: str) -> bool:
-    return account_ou == ou or account_ou.startswith(ou + "/")
+def ou_covers(ou_path: str, account_ou: str) -> bool:
+    """An OU contains the accounts in it and in every OU below it (policies attached to it apply to them too)."""
+    return account_ou == ou_path or account_ou.startswith(ou_path + "/")
 
 
 def _accounts_named(config: OrgConfig, names: Iterable[str]) -> list[Account]:

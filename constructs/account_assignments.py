@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aws_cdk import aws_sso as sso
 
+from config.assignments import AccountAssignment
 from config.naming import PartitionNames
-from config.permission_set_catalog import AccountAssignment
 from constructs import Construct
 from constructs.service_control_policies import logical_name
 

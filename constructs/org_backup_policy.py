@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aws_cdk import aws_organizations as organizations
 
-from config.backup import organization_backup_policy, organization_policy_target_ids
 from config.models import OrgConfig
 from config.naming import PartitionNames
+from config.policies.backup_policy import organization_backup_policy, organization_policy_target_ids
 from constructs import Construct
 
 

@@ -6,7 +6,7 @@ import re
 
 from aws_cdk import aws_organizations as organizations
 
-from config.scp_library import Scp
+from config.policies.service_control import Scp
 from constructs import Construct
 
 

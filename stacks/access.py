@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 
+from config.assignments import AccountAssignment
 from config.naming import PartitionNames
-from config.permission_set_catalog import AccountAssignment
 from constructs import Construct
 from constructs.account_assignments import AccountAssignments
 

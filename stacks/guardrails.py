@@ -5,7 +5,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 
 from config.naming import PartitionNames
-from config.scp_library import Scp
+from config.policies.service_control import Scp
 from constructs import Construct
 from constructs.service_control_policies import ServiceControlPolicies
 

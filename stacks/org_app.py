@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 import aws_cdk as cdk
 
+from config.assignments import assignments_by_account, identity_center_admin
 from config.backup import plans_for_account
 from config.models import OrgConfig
 from config.naming import atlantis_names, breakglass_principals, partition_names
-from config.permission_set_catalog import access_model, assignments_by_account, identity_center_admin
+from config.policies.permission_sets import access_model
+from config.policies.service_control import partition_budget
 from config.regions import GLOBAL_EVENTS_REGION
-from config.scp_library import partition_budget
 from stacks.access import AccessStack
 from stacks.account_baseline import AccountBaselineStack
 from stacks.backup_policy import BackupPolicyStack

@@ -8,8 +8,9 @@ import json
 
 import pytest
 
-from config.backup import BACKUP_POLICY_MAX_CHARS, organization_backup_policy
 from config.naming import partition_names
+from config.policies.backup_policy import organization_backup_policy
+from config.quotas import BACKUP_POLICY_MAX_CHARS
 from tests.conftest import PARTITIONS, synthesize
 
 RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from config.loader import ConfigError, load_config, parse_config
+from config.loader import load_config, parse_config
+from config.problems import ConfigError
 from config.schema import schema_text
 from tests.conftest import CDK_CONTEXT, EXAMPLE_CONFIG, ROOT
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from config.loader import ConfigError
 from config.naming import partition_names
-from config.scp_library import GLOBAL_SERVICE_ACTIONS, minified, partition_budget
+from config.policies.service_control import GLOBAL_SERVICE_ACTIONS, minified, partition_budget
+from config.problems import ConfigError
 from tests.conftest import PARTITIONS
 
 EXPECTED_POLICIES = {

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from config.loader import ConfigError
+from config.problems import ConfigError
 from tests.test_config import _DELETE, _set
 
 SCP = "service_control_policies"

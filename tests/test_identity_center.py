@@ -7,8 +7,9 @@ import itertools
 
 import pytest
 
+from config.assignments import assignments_by_account
 from config.naming import partition_names
-from config.permission_set_catalog import SUPPORT_DENIED_ACTIONS, assignments_by_account
+from config.policies.permission_sets import SUPPORT_DENIED_ACTIONS
 from stacks.org_app import plan
 from tests.conftest import PARTITIONS, synthesize
 from tests.iam_eval import Request, evaluate
@@ -93,7 +94,7 @@ def test_on_call_elevation_only_inside_the_configured_window(synth, partition):
 
 
 def test_on_call_without_a_window_is_read_only(example_data, config_from, partition):
-    from config.permission_set_catalog import access_model
+    from config.policies.permission_sets import access_model
 
     data = copy.deepcopy(example_data)
     del data["identity_center"]["on_call_window"]

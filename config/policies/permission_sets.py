@@ -10,17 +10,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from config.models import CustomerManagedPolicy, PermissionSet
+from config.models import CustomerManagedPolicy, OrgConfig, PermissionSet
 from config.naming import PartitionNames
 
-if TYPE_CHECKING:
-    from config.models import OrgConfig
-
-INLINE_POLICY_MAX_BYTES = 32768
-INLINE_POLICY_MAX_CHARS = 10240  # not counting whitespace
-MAX_ATTACHED_POLICIES = 20  # AWS managed plus customer managed
 PARTITION_PLACEHOLDER = "${partition}"
 CONSOLE_PLACEHOLDER = "${console}"  # in relay_state: the partition's console host
 CONSOLE_HOST = {"aws": "console.aws.amazon.com", "aws-us-gov": "console.amazonaws-us-gov.com"}
@@ -137,35 +131,6 @@ def access_model(config: OrgConfig, names: PartitionNames) -> AccessModel:
     for policy in ic.customer_managed_policies:
         policies[policy.name] = policy.model_copy(update={"document": with_partition(policy.document, names.partition)})
     return AccessModel(sets, policies)
-
-
-@dataclass(frozen=True, order=True)
-class AccountAssignment:
-    """One group getting one permission set in one account (the account is the Access stack's)."""
-
-    permission_set: str
-    group_id: str
-    group_name: str
-
-
-def identity_center_admin(config: OrgConfig, partition: str) -> str:
-    """Name of the account Identity Center is administered from: the delegated admin, or the management account."""
-    part = config.partitions[partition]
-    return part.identity_center.delegated_admin_account or part.management_account
-
-
-def assignments_by_account(config: OrgConfig) -> dict[str, list[AccountAssignment]]:
-    """Assignments expanded to accounts (OUs include their sub-OUs), deduplicated, by account name."""
-    from config.targets import accounts_of
-
-    out: dict[str, set[AccountAssignment]] = {}
-    for assignment in config.identity_center.assignments:
-        if assignment.partition not in config.partitions:
-            continue
-        item = AccountAssignment(assignment.permission_set, assignment.group_id, assignment.group_name)
-        for account in accounts_of(config, assignment.partition, assignment.targets):
-            out.setdefault(account.name, set()).add(item)
-    return {name: sorted(items) for name, items in out.items()}
 
 
 def inline_policy_size(document: dict[str, Any]) -> tuple[int, int]:

@@ -22,13 +22,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from config.models import SCP_NAMES, OrgConfig, ScpName, ScpPartitionSettings
 from config.naming import LEGACY_BOT_TAG, NETWORK_RESTRICTED_TAG, SESSION_PREFERENCES_DOCUMENT, PartitionNames
+from config.problems import Problem
+from config.regions import PartitionName
 from config.targets import Target, excluded_account_ids, targets_in
-
-if TYPE_CHECKING:
-    from config.models import OrgConfig
 
 Statement = dict[str, Any]
 VERSION = "2012-10-17"
@@ -248,9 +248,7 @@ def library_for(config: OrgConfig, names: PartitionNames) -> Library:
     )
 
 
-def enabled_policies(config: OrgConfig) -> list[str]:
-    from config.models import SCP_NAMES
-
+def enabled_policies(config: OrgConfig) -> list[ScpName]:
     scps = config.service_control_policies
     return [
         name
@@ -293,9 +291,9 @@ class Scp:
 class Budget:
     """The SCPs of one partition, and what does not fit its quotas."""
 
-    partition: str
+    partition: PartitionName
     scps: list[Scp] = field(default_factory=list)
-    problems: list[tuple[str, str]] = field(default_factory=list)  # (config path, message)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def _with_exclusions(statements: list[Statement], excluded: list[str]) -> list[Statement]:
@@ -327,7 +325,7 @@ def _split(name: str, policies: tuple[str, ...], statements: list[Statement], ta
     return [Scp(f"{name}-{i}", policies, tuple(part), targets) for i, part in enumerate(parts, 1)], too_big
 
 
-def partition_budget(config: OrgConfig, partition: str, names: PartitionNames) -> Budget:
+def partition_budget(config: OrgConfig, partition: PartitionName, names: PartitionNames) -> Budget:
     """The partition's SCPs after splitting (and packing, if a target is over its count), with every problem."""
     scps_config = config.service_control_policies
     settings = scps_config.settings(partition)
@@ -361,7 +359,7 @@ def partition_budget(config: OrgConfig, partition: str, names: PartitionNames) -
         budget.scps += scps
         for statement in too_big:
             size = len(minified(document([statement])))
-            budget.problems.append((
+            budget.problems.append(Problem(
                 f"service_control_policies.policies.{policies[0]}",
                 f"policy {name.removeprefix(names.scp_name(''))} for {where}: statement {statement.get('Sid')} alone "
                 f"is {size:,} characters minified, {size - limit:,} over the {limit:,} limit (max_policy_chars); "
@@ -372,7 +370,7 @@ def partition_budget(config: OrgConfig, partition: str, names: PartitionNames) -
         budget.scps = _packed(budget.scps, names, limit)
     for target, count in _over_count(budget.scps, settings).items():
         quota = settings.max_policies_per_target
-        budget.problems.append((
+        budget.problems.append(Problem(
             f"service_control_policies.partitions.{partition}.max_policies_per_target",
             f"{target.label} in {where} would have {count} SCPs attached (FullAWSAccess, "
             f"{settings.reserved_slots} reserved, {count - 1 - settings.reserved_slots} from the library even after "
@@ -381,7 +379,7 @@ def partition_budget(config: OrgConfig, partition: str, names: PartitionNames) -
     return budget
 
 
-def _over_count(scps: list[Scp], settings: Any) -> dict[Target, int]:
+def _over_count(scps: list[Scp], settings: ScpPartitionSettings) -> dict[Target, int]:
     counts: dict[Target, int] = {}
     for scp in scps:
         for target in scp.targets:

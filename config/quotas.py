@@ -1,0 +1,47 @@
+"""AWS quotas and limits the baseline is measured against, in one place.
+
+Validation (config/validation/), the SCP budget (config/policies/service_control.py) and the verification gate
+(checks/) all read these, so a quota AWS changes is changed here once. Quotas that differ per organization
+and have changed before (SCP size and count) are config settings; their defaults live here.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# --- AWS Organizations -------------------------------------------------------------------------------------
+# SCP size and count per target: raised on 15 May 2026 (from 5,120 characters and 5 policies). Defaults of
+# `service_control_policies.partitions.<p>.max_policy_chars` / `max_policies_per_target`.
+SCP_MAX_CHARS: Final = 10_240
+SCP_MAX_POLICIES_PER_TARGET: Final = 10  # FullAWSAccess and SCPs managed elsewhere count
+BACKUP_POLICY_MAX_CHARS: Final = 10_000  # characters of the saved backup policy document
+MAX_OU_DEPTH: Final = 5  # OUs nest at most five levels below the root
+
+# --- IAM ---------------------------------------------------------------------------------------------------
+MANAGED_POLICY_MAX_CHARS: Final = 6_144  # customer-managed policy, whitespace excluded
+TRUST_POLICY_MAX_CHARS: Final = 2_048  # role trust policy, default quota
+MAX_BREAKGLASS_PRINCIPALS: Final = 10  # ours: keeps the breakglass trust policy far below TRUST_POLICY_MAX_CHARS
+MAX_ATLANTIS_SERVER_ROLES: Final = 5  # ours: the same, for the Atlantis roles' trust policies
+
+# --- IAM Identity Center -----------------------------------------------------------------------------------
+PERMISSION_SET_INLINE_MAX_BYTES: Final = 32_768
+PERMISSION_SET_INLINE_MAX_CHARS: Final = 10_240  # not counting whitespace
+PERMISSION_SET_MAX_ATTACHED_POLICIES: Final = 20  # AWS managed plus customer managed
+PERMISSION_SET_SESSION_HOURS: Final = (1, 12)  # PT1H .. PT12H
+
+# --- CloudFormation ----------------------------------------------------------------------------------------
+STACK_MAX_RESOURCES: Final = 500
+STACK_RESOURCE_BUDGET: Final = 450  # ours: headroom below STACK_MAX_RESOURCES for each feature's growth
+TEMPLATE_MAX_BYTES: Final = 1_000_000  # from S3; the CDK CLI uploads templates over 51,200 bytes
+
+# --- S3, CloudWatch Logs, AWS Backup -----------------------------------------------------------------------
+BUCKET_NAME_MAX_CHARS: Final = 63
+# The only retention periods (days) CloudWatch Logs accepts.
+LOG_RETENTION_DAYS: Final = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+MIN_LOG_RETENTION_DAYS: Final = 365  # ours: CIS and NIST ask for a year of logs
+MAX_BACKUP_DAYS: Final = 36_500  # AWS Backup retention and lock periods: at most 100 years
+MIN_CHANGEABLE_DAYS: Final = 3  # compliance-mode Vault Lock: the shortest cooling-off period
+COLD_STORAGE_MIN_DAYS: Final = 90  # recovery points stay at least 90 days in cold storage
+GLACIER_MIN_DAYS: Final = 90  # S3 Glacier Flexible Retrieval: minimum storage duration before expiry
