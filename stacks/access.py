@@ -3,15 +3,17 @@ admin account: onboarding an account adds a stack and changes no other, and no s
 
 from __future__ import annotations
 
-import aws_cdk as cdk
-
 from config.assignments import AccountAssignment
 from config.naming import PartitionNames
 from constructs import Construct
-from constructs.account_assignments import AccountAssignments
+from constructs.identity.account_assignments import AccountAssignments
+from stacks.base import OrgBaselineStack
 
 
-class AccessStack(cdk.Stack):
+class AccessStack(OrgBaselineStack):
+    # Assignments only: deleting the stack removes access, which redeploying restores from the config.
+    termination_protected = False
+
     def __init__(
         self,
         scope: Construct,
@@ -27,8 +29,9 @@ class AccessStack(cdk.Stack):
         super().__init__(
             scope,
             construct_id,
-            env=cdk.Environment(account=admin_account_id, region=names.home_region),
-            description=f"org-baseline: Identity Center assignments into account {account_name} "
+            account_id=admin_account_id,
+            region=names.home_region,
+            description=f"Identity Center assignments into account {account_name} "
             "(deploy after the IdentityCenter stack and the account's home-region baseline)",
         )
         self.assignments = AccountAssignments(

@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
-import aws_cdk as cdk
-
 from config.models import Account, BackupPlan, CustomerManagedPolicy, NetworkRestriction, SessionManager, VaultLock
 from config.naming import AtlantisNames, BreakglassPrincipals, PartitionNames
 from constructs import Construct
-from constructs.access_alerts import AccessAlerts
-from constructs.account_metadata import AccountMetadata
-from constructs.alert_forwarder import AlertForwarderRole
-from constructs.atlantis_roles import AtlantisRoles
-from constructs.backup_alerts import BackupChangeAlerts
-from constructs.backup_plans import BackupPlans
-from constructs.backup_role import BackupServiceRole
-from constructs.backup_vault import BackupVault
-from constructs.breakglass import BreakglassRole
-from constructs.customer_managed_policies import CustomerManagedPolicies
-from constructs.data_access_policies import DataAccessPolicies
-from constructs.session_access import SessionAccess
-from constructs.session_handler import SessionCustomResources, SessionHandlerRole, handler_log_group
-from constructs.session_instance_role import SessionInstanceRole
-from constructs.session_preferences import SessionPreferences
-from constructs.terraform_state import TerraformStateBucket
+from constructs.account.metadata import AccountMetadata
+from constructs.alerting.access_alerts import AccessAlerts
+from constructs.alerting.forwarder import AlertForwarderRole
+from constructs.atlantis.roles import AtlantisRoles
+from constructs.atlantis.terraform_state import TerraformStateBucket
+from constructs.breakglass.role import BreakglassRole
+from constructs.data.access_policies import DataAccessPolicies
+from constructs.data.backup_alerts import BackupChangeAlerts
+from constructs.data.backup_plans import BackupPlans
+from constructs.data.backup_role import BackupServiceRole
+from constructs.data.backup_vault import BackupVault
+from constructs.identity.customer_managed_policies import CustomerManagedPolicies
+from constructs.sessions.access import SessionAccess
+from constructs.sessions.handler import SessionCustomResources, SessionHandlerRole, handler_log_group
+from constructs.sessions.instance_role import SessionInstanceRole
+from constructs.sessions.preferences import SessionPreferences
+from stacks.base import OrgBaselineStack
 
 
-class AccountBaselineStack(cdk.Stack):
+class AccountBaselineStack(OrgBaselineStack):
     def __init__(
         self,
         scope: Construct,
@@ -48,9 +47,9 @@ class AccountBaselineStack(cdk.Stack):
         super().__init__(
             scope,
             construct_id,
-            env=cdk.Environment(account=account.id, region=region),
-            description=f"org-baseline: baseline of account {account.name} in {region}",
-            termination_protection=True,  # holds the backup vault and its key (both retained as well)
+            account_id=account.id,
+            region=region,
+            description=f"baseline of account {account.name} in {region}",
         )
         self.is_home_region = region == names.home_region
         AccountMetadata(self, "AccountMetadata", prefix=prefix, facts={

@@ -7,15 +7,17 @@ workloads in that region; a full baseline stack there would deploy everything el
 
 from __future__ import annotations
 
-import aws_cdk as cdk
-
 from config.models import Account
 from config.naming import BreakglassPrincipals, PartitionNames
 from constructs import Construct
-from constructs.access_alerts import AccessAlerts
+from constructs.alerting.access_alerts import AccessAlerts
+from stacks.base import OrgBaselineStack
 
 
-class GlobalEventAlertsStack(cdk.Stack):
+class GlobalEventAlertsStack(OrgBaselineStack):
+    # Alert rules only, recreated from the config; the SCPs protect them from members while deployed.
+    termination_protected = False
+
     def __init__(
         self,
         scope: Construct,
@@ -29,8 +31,8 @@ class GlobalEventAlertsStack(cdk.Stack):
         super().__init__(
             scope,
             construct_id,
-            env=cdk.Environment(account=account.id, region=region),
-            description=f"org-baseline: access alerts of account {account.name} in {region}, where global "
-            "service events land",
+            account_id=account.id,
+            region=region,
+            description=f"access alerts of account {account.name} in {region}, where global service events land",
         )
         AccessAlerts(self, "AccessAlerts", names=names, account_id=account.id, breakglass=breakglass)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import aws_cdk as cdk
-
 from config.models import PermissionSet
 from config.naming import PartitionNames
 from constructs import Construct
-from constructs.permission_sets import PermissionSets
+from constructs.identity.permission_sets import PermissionSets
+from stacks.base import OrgBaselineStack
 
 
-class IdentityCenterStack(cdk.Stack):
+class IdentityCenterStack(OrgBaselineStack):
+    # Permission sets only, recreated from the config (their ARNs are republished for the Access stacks).
+    termination_protected = False
+
     def __init__(
         self,
         scope: Construct,
@@ -24,8 +26,9 @@ class IdentityCenterStack(cdk.Stack):
         super().__init__(
             scope,
             construct_id,
-            env=cdk.Environment(account=admin_account_id, region=names.home_region),
-            description=f"org-baseline: Identity Center permission sets for partition {names.partition} "
+            account_id=admin_account_id,
+            region=names.home_region,
+            description=f"Identity Center permission sets for partition {names.partition} "
             "(deploy before the Access-* stacks)",
         )
         self.permission_sets = PermissionSets(

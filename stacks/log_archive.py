@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import aws_cdk as cdk
-
 from config.models import Logging, SessionManager
 from config.naming import PartitionNames
 from constructs import Construct
-from constructs.session_log_bucket import SessionLogBucket
-from constructs.trail_bucket import OrgTrailBucket
+from constructs.logging.trail_bucket import OrgTrailBucket
+from constructs.sessions.log_bucket import SessionLogBucket
+from stacks.base import OrgBaselineStack
 
 
-class LogArchiveStack(cdk.Stack):
+class LogArchiveStack(OrgBaselineStack):
     def __init__(
         self,
         scope: Construct,
@@ -24,10 +23,10 @@ class LogArchiveStack(cdk.Stack):
         super().__init__(
             scope,
             construct_id,
-            env=cdk.Environment(account=names.log_archive_account_id, region=names.home_region),
-            description=f"org-baseline: organization trail and session log buckets for partition {names.partition} "
+            account_id=names.log_archive_account_id,
+            region=names.home_region,
+            description=f"organization trail and session log buckets for partition {names.partition} "
             "(stateful, retained; deploy before the organization stack)",
-            termination_protection=True,
         )
         self.trail_bucket = OrgTrailBucket(self, "OrgTrailBucket", names=names, logging=logging)
         self.session_log_bucket = SessionLogBucket(

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import aws_cdk as cdk
-
 from config.models import Logging
 from config.naming import PartitionNames
 from constructs import Construct
-from constructs.breakglass_backstop import BreakglassBackstop
-from constructs.cis_alarms import CisAlarms
-from constructs.org_trail import OrganizationTrail
+from constructs.breakglass.backstop import BreakglassBackstop
+from constructs.logging.cis_alarms import CisAlarms
+from constructs.logging.org_trail import OrganizationTrail
+from stacks.base import OrgBaselineStack
 
 
-class OrganizationStack(cdk.Stack):
+class OrganizationStack(OrgBaselineStack):
     def __init__(self, scope: Construct, construct_id: str, *, names: PartitionNames, logging: Logging) -> None:
         super().__init__(
             scope,
             construct_id,
-            env=cdk.Environment(account=names.management_account_id, region=names.home_region),
-            description=f"org-baseline: organization trail and CIS alarms for partition {names.partition} "
+            account_id=names.management_account_id,
+            region=names.home_region,
+            description=f"organization trail and CIS alarms for partition {names.partition} "
             "(stateful, retained; deploy after the log-archive stack)",
-            termination_protection=True,
         )
         self.trail = OrganizationTrail(
             self, "OrganizationTrail", names=names, retention_days=logging.cloudwatch_retention_days

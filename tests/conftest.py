@@ -16,7 +16,7 @@ from aws_cdk.assertions import Template
 
 from config.loader import load_config, parse_config
 from config.models import OrgConfig
-from stacks.org_app import StackInfo, build_org
+from stacks.assembly import BuiltStack, assemble
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "config" / "org.yaml"
@@ -29,7 +29,7 @@ class Synthesized:
     """One synthesized app: stack infos and template JSON by stack name."""
 
     outdir: Path
-    infos: list[StackInfo]
+    infos: list[BuiltStack]
     templates: dict[str, dict[str, Any]]
     _assertions: dict[str, Template] = field(default_factory=dict)
 
@@ -50,7 +50,7 @@ class Synthesized:
 
 def synthesize(config: OrgConfig, outdir: Path, *, checks: bool = True) -> Synthesized:
     app = cdk.App(context=copy.deepcopy(CDK_CONTEXT), outdir=str(outdir), analytics_reporting=False)
-    infos = build_org(app, config, checks=checks)
+    infos = assemble(app, config, checks=checks)
     assembly = app.synth()
     templates = {
         stack.stack_name: json.loads(Path(assembly.directory, stack.template_file).read_text())

@@ -8,8 +8,8 @@ import pytest
 
 from config.naming import BreakglassPrincipals, partition_names
 from config.regions import GLOBAL_EVENTS_REGION
-from constructs.breakglass import breakglass_trust_policy
-from stacks.org_app import plan
+from constructs.breakglass.role import breakglass_trust_policy
+from stacks.plan import plan
 from tests.conftest import PARTITIONS, synthesize
 
 RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}

@@ -10,7 +10,7 @@ from aws_cdk import aws_backup as backup
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 
-from stacks.baseline_nag_pack import BaselineChecks
+from checks.nag_pack import BaselineChecks
 
 MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}, "NumericLessThan": {"aws:MultiFactorAuthAge": 3600}}
 SESSION_CHECK = {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}

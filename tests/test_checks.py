@@ -12,8 +12,9 @@ import pytest
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 
+from checks.partition_lint import partition_findings
+from checks.synth import add_checks
 from config.regions import COMMERCIAL_REGIONS
-from stacks.checks import add_checks, partition_findings
 from tests.conftest import CDK_CONTEXT
 
 # --- partition lint, as a function -----------------------------------------------------------------

@@ -11,7 +11,7 @@ import yaml
 
 from config.loader import parse_config
 from config.models import NetworkRestriction
-from constructs.data_access_policies import network_restricted
+from constructs.data.access_policies import network_restricted
 
 pytestmark = pytest.mark.parametrize("partition", ["aws", "aws-us-gov"])
 
@@ -101,14 +101,14 @@ def test_network_restricted_statements(partition, home_policies, example_config)
 def test_network_policy_is_skipped_without_network_restriction(partition, example_data, tmp_path):
     import aws_cdk as cdk
 
-    from stacks.org_app import build_org
+    from stacks.assembly import assemble
     from tests.conftest import CDK_CONTEXT
 
     data = copy.deepcopy(example_data)
     del data["network_restriction"]
     name, region, _ = HOME[partition]
     app = cdk.App(context=copy.deepcopy(CDK_CONTEXT), outdir=str(tmp_path), analytics_reporting=False)
-    (stack, *_) = [i.stack for i in build_org(app, parse_config(yaml.safe_dump(data)), accounts=[name], checks=False)
+    (stack, *_) = [i.stack for i in assemble(app, parse_config(yaml.safe_dump(data)), accounts=[name], checks=False)
                    if i.region == region]  # fmt: skip
     template = app.synth().get_stack_by_name(stack.stack_name).template
     assert sorted(managed_policies(template)) == [

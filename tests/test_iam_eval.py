@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.iam_eval import FULL_AWS_ACCESS, Request, arn_match, condition_matches, evaluate, wildcard_match
+from tests.support.iam_eval import FULL_AWS_ACCESS, Request, arn_match, condition_matches, evaluate, wildcard_match
 
 
 def doc(*statements):

@@ -10,9 +10,9 @@ import pytest
 from config.assignments import assignments_by_account
 from config.naming import partition_names
 from config.policies.permission_sets import SUPPORT_DENIED_ACTIONS
-from stacks.org_app import plan
+from stacks.plan import plan
 from tests.conftest import PARTITIONS, synthesize
-from tests.iam_eval import Request, evaluate
+from tests.support.iam_eval import Request, evaluate
 
 INSTANCE = {"aws": "ssoins-7223c1a5e8b94d06", "aws-us-gov": "ssoins-79074f2b6d1ca853"}
 WORKLOAD = {"aws": "web-prod", "aws-us-gov": "gov-workload-prod"}

@@ -8,7 +8,7 @@ import pytest
 
 from config.naming import LEGACY_BOT_TAG, NETWORK_RESTRICTED_TAG, partition_names
 from tests.conftest import PARTITIONS
-from tests.iam_eval import FULL_AWS_ACCESS, Request, denying_sids, evaluate
+from tests.support.iam_eval import FULL_AWS_ACCESS, Request, denying_sids, evaluate
 
 WORKLOAD = {"aws": "web-prod", "aws-us-gov": "gov-workload-prod"}
 NORMAL, BREAKGLASS, DEPLOYMENT = "normal", "breakglass", "deployment"

@@ -8,7 +8,7 @@ import pytest
 from aws_cdk.assertions import Capture
 
 from config.naming import partition_names
-from stacks.org_app import plan
+from stacks.plan import plan
 from tests.conftest import PARTITIONS
 
 pytestmark = pytest.mark.parametrize("partition", PARTITIONS)

@@ -12,7 +12,7 @@ import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from config.loader import load_config
-from stacks.org_app import plan
+from stacks.plan import plan
 from tests.conftest import EXAMPLE_CONFIG
 
 ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")

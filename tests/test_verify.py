@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
+import yaml
 from aws_cdk import aws_iam as iam
 
-from stacks.baseline_nag_pack import BaselineChecks
-from tests import verify
+from checks import verify
+from checks.budgets import ScpQuotas, run_budgets
+from checks.cfn_lint import run_cfn_lint
+from checks.checkov_scan import run_checkov
+from checks.cloud_assembly import Finding, Result, StackTemplate, load_assembly
+from checks.nag_pack import BaselineChecks
+from checks.partition_lint import run_partition_lint
+from checks.policy_lint import extract_policies, run_policy_lint
 
 
-def assembly(tmp_path: Path, templates: dict[str, tuple[str, dict]]) -> list[verify.StackTemplate]:
+def assembly(tmp_path: Path, templates: dict[str, tuple[str, dict]]) -> list[StackTemplate]:
     """A minimal cloud assembly: {stack name: (region, template)}."""
     artifacts = {}
     for name, (region, body) in templates.items():
@@ -21,10 +29,10 @@ def assembly(tmp_path: Path, templates: dict[str, tuple[str, dict]]) -> list[ver
         artifacts[name] = {"type": "aws:cloudformation:stack", "environment": f"aws://123456789012/{region}",
                            "properties": {"templateFile": f"{name}.template.json"}}  # fmt: skip
     (tmp_path / "manifest.json").write_text(json.dumps({"version": "1", "artifacts": artifacts}))
-    return verify.load_assembly(tmp_path)
+    return load_assembly(tmp_path)
 
 
-def messages(result: verify.Result) -> str:
+def messages(result: Result) -> str:
     return "\n".join(f"{f.location}: {f.message}" for f in result.findings)
 
 
@@ -36,7 +44,7 @@ PUBLIC_BUCKET = {"Resources": {"Open": {"Type": "AWS::S3::Bucket", "Properties":
 
 def test_checkov_fails_on_a_public_bucket(tmp_path):
     stacks = assembly(tmp_path, {"Public": ("us-east-1", PUBLIC_BUCKET)})
-    result = verify.run_checkov(stacks, tmp_path)
+    result = run_checkov(stacks, tmp_path)
     assert not result.ok
     assert "Public.template.json:AWS::S3::Bucket.Open: CKV_AWS_53" in messages(result)  # block public ACLs
     assert "CKV_AWS_56" in messages(result)  # restrict public buckets
@@ -45,14 +53,14 @@ def test_checkov_fails_on_a_public_bucket(tmp_path):
 def test_checkov_rejects_a_skip_without_a_reason(tmp_path):
     bucket = json.loads(json.dumps(PUBLIC_BUCKET))
     bucket["Resources"]["Open"]["Metadata"] = {"checkov": {"skip": [{"id": "CKV_AWS_53", "comment": "ok"}]}}
-    result = verify.run_checkov(assembly(tmp_path, {"Public": ("us-east-1", bucket)}), tmp_path)
+    result = run_checkov(assembly(tmp_path, {"Public": ("us-east-1", bucket)}), tmp_path)
     assert "CKV_AWS_53 skipped without a specific reason: 'ok'" in messages(result)
 
 
 def test_cfn_lint_fails_on_a_resource_type_govcloud_lacks(tmp_path):
     # cfn-lint knows per region which resource types exist; a typo'd type fails everywhere.
     body = {"Resources": {"Thing": {"Type": "AWS::S3::Buckets", "Properties": {}}}}
-    result = verify.run_cfn_lint(assembly(tmp_path, {"Gov": ("us-gov-west-1", body)}), tmp_path)
+    result = run_cfn_lint(assembly(tmp_path, {"Gov": ("us-gov-west-1", body)}), tmp_path)
     assert not result.ok
     assert "AWS::S3::Buckets" in messages(result)
 
@@ -64,7 +72,7 @@ def _policy_template(statement: dict) -> dict:
 
 def test_policy_lint_fails_on_an_unknown_action(tmp_path):
     body = _policy_template({"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::b/*"})
-    result = verify.run_policy_lint(assembly(tmp_path, {"Typo": ("us-east-1", body)}), tmp_path)
+    result = run_policy_lint(assembly(tmp_path, {"Typo": ("us-east-1", body)}), tmp_path)
     assert "Typo/Policy/PolicyDocument: UNKNOWN_ACTION: Unknown action s3:GetObjekt" in messages(result)
 
 
@@ -73,9 +81,9 @@ def test_policy_lint_resolves_intrinsics_to_the_stack_partition(tmp_path):
                              "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": ["B", "Arn"]}, "/*"]]}})  # fmt: skip
     body["Resources"]["B"] = {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "logs"}}
     (stack,) = assembly(tmp_path, {"Gov": ("us-gov-west-1", body)})
-    ((_, _, document),) = list(verify.extract_policies(stack))
+    ((_, _, document),) = list(extract_policies(stack))
     assert document["Statement"][0]["Resource"] == "arn:aws-us-gov:s3:::logs/*"
-    assert verify.run_policy_lint([stack], tmp_path).ok
+    assert run_policy_lint([stack], tmp_path).ok
 
 
 def test_budgets_fail_on_an_oversized_scp_and_too_many_per_target(tmp_path):
@@ -84,22 +92,64 @@ def test_budgets_fail_on_an_oversized_scp_and_too_many_per_target(tmp_path):
     resources = {f"Scp{i}": {"Type": "AWS::Organizations::Policy", "Properties": {
         "Name": f"scp-{i}", "Type": "SERVICE_CONTROL_POLICY", "TargetIds": ["ou-ab12-cd34ef56"],
         "Content": big if i == 0 else {"Version": "2012-10-17", "Statement": []}}} for i in range(10)}  # fmt: skip
-    result = verify.run_budgets(assembly(tmp_path, {"Guardrails": ("us-east-1", {"Resources": resources})}), tmp_path)
+    result = run_budgets(assembly(tmp_path, {"Guardrails": ("us-east-1", {"Resources": resources})}), tmp_path, {})
     text = messages(result)
     assert "SCP scp-0 has" in text and "over 10,240" in text
     assert "11 SCPs including FullAWSAccess, over 10" in text
 
 
+def _scps_on_one_ou(count: int, statements: int) -> dict:
+    content = {"Version": "2012-10-17", "Statement": [
+        {"Sid": f"S{i}", "Effect": "Deny", "Action": f"ec2:Action{i:05d}", "Resource": "*"} for i in range(statements)]}  # fmt: skip
+    return {
+        f"Scp{i}": {
+            "Type": "AWS::Organizations::Policy",
+            "Properties": {
+                "Name": f"scp-{i}",
+                "Type": "SERVICE_CONTROL_POLICY",
+                "TargetIds": ["ou-ab12-cd34ef56"],
+                "Content": content,
+            },
+        }
+        for i in range(count)
+    }
+
+
+def test_budgets_measure_each_partition_against_its_configured_scp_quotas(tmp_path):
+    # 4 SCPs of ~1,450 characters on one OU: fine by AWS's defaults, over what this organization configured.
+    body = {"Resources": _scps_on_one_ou(4, 20)}
+    stacks = assembly(tmp_path, {"Guardrails": ("us-east-1", body), "GovGuardrails": ("us-gov-west-1", body)})
+    assert run_budgets(stacks, tmp_path, {}).ok
+    strict = {"aws": ScpQuotas(max_policy_chars=1_024, max_policies_per_target=5, reserved_slots=2)}
+    text = messages(run_budgets(stacks, tmp_path, strict))
+    assert "Guardrails/Scp0: SCP scp-0 has" in text and "over 1,024" in text
+    assert 'aws target "ou-ab12-cd34ef56": 7 SCPs including FullAWSAccess and 2 reserved, over 5' in text
+    assert "GovGuardrails" not in text  # GovCloud keeps AWS's defaults: its organization configured nothing
+
+
+def test_the_gate_reads_the_quotas_of_the_config_it_is_given(tmp_path, example_data):
+    data = copy.deepcopy(example_data)
+    data["service_control_policies"]["partitions"]["aws"].update(max_policies_per_target=4, reserved_slots=2)
+    config = tmp_path / "org.yaml"
+    config.write_text(yaml.safe_dump(data, sort_keys=False))
+    outdir = tmp_path / "cdk.out"
+    outdir.mkdir()
+    assembly(outdir, {"Guardrails": ("us-east-1", {"Resources": _scps_on_one_ou(2, 1)})})
+    assert verify.main([str(outdir), "--only", "budgets", "--config", str(config)]) == 1  # 1 + 2 reserved + 2 > 4
+    assert verify.main([str(outdir), "--only", "budgets"]) == 0  # the example's quotas: 1 + 0 + 2 <= 10
+    assert verify.main([str(outdir), "--only", "budgets", "--config", str(tmp_path / "missing.yaml")]) == 2
+
+
 def test_budgets_fail_on_too_many_resources(tmp_path):
     resources = {f"P{i}": {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": "x"}}
                  for i in range(451)}  # fmt: skip
-    result = verify.run_budgets(assembly(tmp_path, {"Huge": ("us-east-1", {"Resources": resources})}), tmp_path)
+    result = run_budgets(assembly(tmp_path, {"Huge": ("us-east-1", {"Resources": resources})}), tmp_path, {})
     assert "Huge: 451 resources, over the budget of 450" in messages(result)
 
 
 def test_partition_lint_fails_on_a_govcloud_template_with_a_commercial_arn(tmp_path):
     body = _policy_template({"Effect": "Deny", "Action": "*", "Resource": "arn:aws:s3:::b"})
-    result = verify.run_partition_lint(assembly(tmp_path, {"Gov": ("us-gov-west-1", body)}), tmp_path)
+    result = run_partition_lint(assembly(tmp_path, {"Gov": ("us-gov-west-1", body)}), tmp_path)
     assert "Gov/Resources.Policy: contains a commercial ARN 'arn:aws:' in a GovCloud template" in messages(result)
 
 
@@ -115,8 +165,8 @@ def test_a_breakglass_role_without_mfa_fails_synthesis():
 
 
 def test_report_names_each_checker_and_where_to_look():
-    results = [verify.Result("budgets", "1 stacks", [verify.Finding("S", "451 resources")], hint="split it"),
-               verify.Result("checkov", "3 passed")]  # fmt: skip
+    results = [Result("budgets", "1 stacks", [Finding("S", "451 resources")], hint="split it"),
+               Result("checkov", "3 passed")]  # fmt: skip
     text = verify.report(results, Path("cdk.out"))
     assert "FAIL budgets" in text and "S: 451 resources" in text and "where to look: split it" in text
     assert "ok   checkov" in text and text.endswith("verify FAILED: budgets (details: cdk.out/verify-report.json)")

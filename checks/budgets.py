@@ -1,0 +1,137 @@
+"""Budgets: stack size, template size, and the IAM, SCP and Identity Center quotas every template must keep.
+
+The SCP quotas are the organization's own (`service_control_policies.partitions.<p>` in the config, defaults in
+config/quotas.py), the same the library was built against; the other limits are AWS's, from config/quotas.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from checks.cloud_assembly import Finding, Result, StackTemplate
+from config.models import OrgConfig
+from config.policies.permission_sets import duration_hours
+from config.quotas import (
+    MANAGED_POLICY_MAX_CHARS,
+    PERMISSION_SET_INLINE_MAX_CHARS,
+    PERMISSION_SET_MAX_ATTACHED_POLICIES,
+    PERMISSION_SET_SESSION_HOURS,
+    SCP_MAX_CHARS,
+    SCP_MAX_POLICIES_PER_TARGET,
+    STACK_RESOURCE_BUDGET,
+    TEMPLATE_MAX_BYTES,
+    TRUST_POLICY_MAX_CHARS,
+)
+from config.regions import PartitionName
+
+
+@dataclass(frozen=True)
+class ScpQuotas:
+    """One organization's SCP quotas: size of one policy, and policies per root, OU or account."""
+
+    max_policy_chars: int = SCP_MAX_CHARS
+    max_policies_per_target: int = SCP_MAX_POLICIES_PER_TARGET  # FullAWSAccess included
+    reserved_slots: int = 0  # kept free for SCPs managed elsewhere (e.g. Control Tower)
+
+    @classmethod
+    def of(cls, config: OrgConfig) -> dict[PartitionName, ScpQuotas]:
+        quotas = {}
+        for partition in config.partitions:
+            settings = config.service_control_policies.settings(partition)
+            quotas[partition] = cls(
+                settings.max_policy_chars, settings.max_policies_per_target, settings.reserved_slots
+            )
+        return quotas
+
+
+def _chars(document: Any) -> int:
+    """Characters as IAM and Organizations count them: minified, whitespace excluded."""
+    return len(re.sub(r"\s", "", json.dumps(document, separators=(",", ":"))))
+
+
+def run_budgets(stacks: list[StackTemplate], outdir: Path, scp_quotas: Mapping[PartitionName, ScpQuotas]) -> Result:
+    findings: list[Finding] = []
+    scp_targets: dict[tuple[PartitionName, str], int] = {}
+    for stack in stacks:
+        findings += _stack_findings(stack)
+        quotas = scp_quotas.get(stack.partition, ScpQuotas())
+        for logical_id, resource in stack.body.get("Resources", {}).items():
+            where = f"{stack.name}/{logical_id}"
+            findings += _resource_findings(where, resource, quotas)
+            props = resource.get("Properties", {})
+            if resource.get("Type") == "AWS::Organizations::Policy" and props.get("Type") == "SERVICE_CONTROL_POLICY":
+                for target in props.get("TargetIds", []):
+                    key = (stack.partition, json.dumps(target))
+                    # FullAWSAccess and the reserved slots count too.
+                    scp_targets[key] = scp_targets.get(key, 1 + quotas.reserved_slots) + 1
+    for (partition, target), count in scp_targets.items():
+        quotas = scp_quotas.get(partition, ScpQuotas())
+        if count > quotas.max_policies_per_target:
+            reserved = f" and {quotas.reserved_slots} reserved" if quotas.reserved_slots else ""
+            message = f"{count} SCPs including FullAWSAccess{reserved}, over {quotas.max_policies_per_target}"
+            findings.append(Finding(f"{partition} target {target}", message))
+    largest = max(stacks, key=lambda s: len(s.body.get("Resources", {})))
+    summary = (
+        f"{len(stacks)} stacks, largest {largest.name} with {len(largest.body.get('Resources', {}))} "
+        f"resources (budget {STACK_RESOURCE_BUDGET}), {len(findings)} over budget"
+    )
+    return Result("budgets", summary, findings, hint="split the stack or the policy; limits in config/quotas.py")
+
+
+def _stack_findings(stack: StackTemplate) -> list[Finding]:
+    findings = []
+    resources = len(stack.body.get("Resources", {}))
+    if resources > STACK_RESOURCE_BUDGET:
+        findings.append(Finding(stack.name, f"{resources} resources, over the budget of {STACK_RESOURCE_BUDGET}"))
+    size = stack.path.stat().st_size
+    if size > TEMPLATE_MAX_BYTES:
+        findings.append(Finding(stack.name, f"template is {size:,} bytes, over {TEMPLATE_MAX_BYTES:,}"))
+    return findings
+
+
+def _resource_findings(where: str, resource: dict[str, Any], quotas: ScpQuotas) -> list[Finding]:
+    props, kind = resource.get("Properties", {}), resource.get("Type")
+    findings = []
+    if kind == "AWS::IAM::ManagedPolicy" and (chars := _chars(props.get("PolicyDocument"))) > MANAGED_POLICY_MAX_CHARS:
+        findings.append(
+            Finding(where, f"managed policy has {chars:,} characters, over IAM's {MANAGED_POLICY_MAX_CHARS:,}")
+        )
+    if kind == "AWS::IAM::Role" and _chars(props.get("AssumeRolePolicyDocument")) > TRUST_POLICY_MAX_CHARS:
+        findings.append(Finding(where, f"trust policy over IAM's {TRUST_POLICY_MAX_CHARS:,} characters"))
+    if kind == "AWS::Organizations::Policy" and props.get("Type") == "SERVICE_CONTROL_POLICY":
+        content = props.get("Content")
+        chars = _chars(json.loads(content) if isinstance(content, str) else content)
+        if chars > quotas.max_policy_chars:
+            findings.append(
+                Finding(
+                    where,
+                    f"SCP {props.get('Name')} has {chars:,} characters minified, "
+                    f"{chars - quotas.max_policy_chars:,} over {quotas.max_policy_chars:,}",
+                )
+            )
+    if kind == "AWS::SSO::PermissionSet":
+        findings += _permission_set_findings(where, props)
+    return findings
+
+
+def _permission_set_findings(where: str, props: dict[str, Any]) -> list[Finding]:
+    findings = []
+    inline = props.get("InlinePolicy")
+    if inline and (chars := _chars(inline)) > PERMISSION_SET_INLINE_MAX_CHARS:
+        message = (
+            f"inline policy of {props.get('Name')} is {chars:,} characters, over {PERMISSION_SET_INLINE_MAX_CHARS:,}"
+        )
+        findings.append(Finding(where, message))
+    attached = len(props.get("ManagedPolicies", [])) + len(props.get("CustomerManagedPolicyReferences", []))
+    if attached > PERMISSION_SET_MAX_ATTACHED_POLICIES:
+        findings.append(Finding(where, f"{attached} managed policies, over {PERMISSION_SET_MAX_ATTACHED_POLICIES}"))
+    duration = props.get("SessionDuration")
+    shortest, longest = PERMISSION_SET_SESSION_HOURS
+    if duration and not shortest <= duration_hours(duration) <= longest:
+        findings.append(Finding(where, f"session duration {duration} is not PT{shortest}H..PT{longest}H"))
+    return findings

@@ -1,0 +1,1 @@
+"""What every account carries about itself: its facts as SSM parameters."""

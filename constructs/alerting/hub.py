@@ -1,0 +1,120 @@
+"""The partition's central alert hub in the security account: an event bus, a rule and an encrypted SNS topic."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_chatbot as chatbot
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+
+from config.models import SlackChannel
+from config.naming import PartitionNames
+from constructs import Construct
+from constructs.alerting.encrypted_topic import encrypted_topic
+from constructs.shared.logical_ids import pin_logical_id
+
+# What the hub passes on: events of AWS services only. PutEvents refuses sources starting with "aws." from
+# callers, so an account of the organization cannot fake a breakglass or root alert, only forward real ones.
+FORWARDED_EVENTS_PATTERN = {"source": [{"prefix": "aws."}]}
+
+
+class AlertHub(Construct):
+    """Every account's alert rules put events on this bus; the bus's rule sends them to the alert topic.
+
+    The bus accepts `events:PutEvents` from principals of the organization only (in practice the
+    `<prefix>-baseline-alert-forwarder` role of each account). The topic is KMS-encrypted and TLS-only; email
+    addresses and an optional AWS Chatbot Slack channel subscribe to it.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        names: PartitionNames,
+        emails: list[str],
+        slack: SlackChannel | None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        p, account, region = names.partition, names.security_account_id, names.home_region
+        self.rule_arn = f"arn:{p}:events:{region}:{account}:rule/{names.alert_bus}/{names.alert_rule}"
+        from_our_rule = {"StringEquals": {"aws:SourceAccount": account}, "ArnEquals": {"aws:SourceArn": self.rule_arn}}
+
+        # No Description and a separate policy resource: GovCloud's AWS::Events::EventBus has neither a
+        # Description nor an object-typed Policy (cfn-lint's GovCloud schemas).
+        self.bus = events.CfnEventBus(self, "Bus", name=names.alert_bus)
+        self.bus_policy = events.CfnEventBusPolicy(
+            self,
+            "BusPolicy",
+            event_bus_name=self.bus.attr_name,
+            statement_id="AllowOrganizationToPutEvents",
+            statement={
+                "Sid": "AllowOrganizationToPutEvents",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "events:PutEvents",
+                "Resource": names.alert_bus_arn,
+                "Condition": {"StringEquals": {"aws:PrincipalOrgID": names.organization_id}},
+            },
+        )
+        pin_logical_id(self.bus, "AlertBus")
+
+        self.key, self.topic = encrypted_topic(
+            self,
+            partition=p,
+            account=account,
+            name=names.alert_topic,
+            display_name="Baseline alerts",
+            what="alert topic",
+            key_logical_id="AlertTopicKey",
+            topic_logical_id="AlertTopic",
+            publisher="events.amazonaws.com",
+            publish_sid="AllowAlertRuleToPublish",
+            condition=from_our_rule,  # EventBridge may use the key and publish for our rule only
+            emails=emails,
+        )
+
+        self.rule = events.CfnRule(
+            self,
+            "Rule",
+            name=names.alert_rule,
+            description="org-baseline: every event forwarded to the alert bus goes to the alert topic",
+            event_bus_name=self.bus.attr_name,
+            event_pattern=FORWARDED_EVENTS_PATTERN,
+            state="ENABLED",
+            targets=[events.CfnRule.TargetProperty(id="AlertTopic", arn=self.topic.topic_arn)],
+        )
+
+        if slack is not None:
+            self._slack_channel(names, slack)
+
+    def _slack_channel(self, names: PartitionNames, slack: SlackChannel) -> None:
+        # Notifications only: the channel's role has no permissions, and the guardrail denies everything, so
+        # nobody can run AWS commands from Slack through this channel.
+        role = iam.CfnRole(
+            self,
+            "ChatbotRole",
+            role_name=names.chatbot_role,
+            description="org-baseline: AWS Chatbot channel for baseline alerts (notifications only, no permissions)",
+            max_session_duration=3600,
+            assume_role_policy_document={
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": {"Service": "chatbot.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": names.security_account_id}},
+                }],
+            },
+        )  # fmt: skip
+        chatbot.CfnSlackChannelConfiguration(
+            self,
+            "SlackChannel",
+            configuration_name=f"{names.baseline_prefix}alerts",
+            iam_role_arn=role.attr_arn,
+            slack_workspace_id=slack.workspace_id,
+            slack_channel_id=slack.channel_id,
+            sns_topic_arns=[self.topic.topic_arn],
+            guardrail_policies=[f"arn:{names.partition}:iam::aws:policy/AWSDenyAll"],
+            logging_level="ERROR",
+            user_role_required=False,
+        )

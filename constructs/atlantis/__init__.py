@@ -1,0 +1,1 @@
+"""Terraform through Atlantis only: per-account plan and apply roles, and the state bucket."""

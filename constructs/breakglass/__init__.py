@@ -1,0 +1,1 @@
+"""Emergency access: the breakglass role and the backstop alarm on the organization trail."""

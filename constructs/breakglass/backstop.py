@@ -1,0 +1,62 @@
+"""A backstop for the breakglass alerts: a metric filter and alarm on the organization trail's log group.
+
+The EventBridge rules (constructs/alerting/access_alerts.py) see events only in the regions where an account has a
+baseline or alert stack. STS also has an endpoint in every other region, and a call through it is recorded
+there. The organization trail's log group in the management account holds every region of every account,
+so this filter catches breakglass use wherever it was recorded, a few minutes later than the rules.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_logs as logs
+
+from config.naming import PartitionNames
+from constructs import Construct
+
+METRIC_NAMESPACE = "OrgBaseline/Access"
+METRIC_NAME = "BreakglassAssumeRole"
+
+
+def backstop_pattern(role_name: str) -> str:
+    # The request's roleArn as the caller typed it (attempts included), or the session STS issued (its ARN
+    # carries the role's real name whatever case the caller used).
+    return (
+        '{ ($.eventSource = "sts.amazonaws.com") && ($.eventName = "AssumeRole*") && '
+        f'(($.requestParameters.roleArn = "*:role/{role_name}") || '
+        f'($.responseElements.assumedRoleUser.arn = "*:assumed-role/{role_name}/*")) }}'
+    )
+
+
+class BreakglassBackstop(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, names: PartitionNames, log_group: logs.CfnLogGroup, topic_arn: str
+    ) -> None:
+        super().__init__(scope, construct_id)
+        metric_filter = logs.CfnMetricFilter(
+            self,
+            "Filter",
+            filter_name=names.breakglass_backstop_alarm,
+            log_group_name=log_group.ref,
+            filter_pattern=backstop_pattern(names.breakglass_role),
+            metric_transformations=[logs.CfnMetricFilter.MetricTransformationProperty(
+                metric_namespace=METRIC_NAMESPACE, metric_name=METRIC_NAME, metric_value="1")],
+        )  # fmt: skip
+        alarm = cloudwatch.CfnAlarm(
+            self,
+            "Alarm",
+            alarm_name=names.breakglass_backstop_alarm,
+            alarm_description="org-baseline: the breakglass role was assumed (or an attempt was made) in some "
+            "account and region; the organization trail saw it",
+            namespace=METRIC_NAMESPACE,
+            metric_name=METRIC_NAME,
+            statistic="Sum",
+            period=300,
+            evaluation_periods=1,
+            threshold=1,
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            treat_missing_data="notBreaching",
+            actions_enabled=True,
+            alarm_actions=[topic_arn],
+        )
+        alarm.add_resource_dependency(metric_filter)

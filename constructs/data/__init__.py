@@ -1,0 +1,1 @@
+"""Data protection: locked backup vaults, plans, the organization backup policy, no-delete credentials."""

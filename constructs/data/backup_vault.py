@@ -1,0 +1,140 @@
+"""The account's AWS Backup vault in one region: its KMS key, Vault Lock and an access policy that denies
+deleting recovery points or loosening the vault's protection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_backup as backup
+
+from config.models import VaultLock
+from config.naming import PartitionNames
+from constructs import Construct
+from constructs.shared.checkov import skip_checkov
+from constructs.shared.keys import retained_key
+from constructs.shared.logical_ids import pin_logical_id
+
+
+def cloudformation_execution_role_arn(partition: str, account: str, region: str, qualifier: str) -> str:
+    """The CDK bootstrap's CloudFormation execution role: the one principal that may change the vault's policy
+    and lock, so such changes go through a reviewed deploy and nothing else."""
+    return f"arn:{partition}:iam::{account}:role/cdk-{qualifier}-cfn-exec-role-{account}-{region}"
+
+
+def vault_access_policy(names: PartitionNames, account: str, region: str, qualifier: str) -> dict[str, Any]:
+    """Nobody, account root and administrators included, deletes recovery points or shortens their lifecycle;
+    AWS Backup's own expiry at the end of the retention period is not an API call by a principal and still
+    happens. The vault's own policy, lock and existence change only through CloudFormation."""
+    deployer = cloudformation_execution_role_arn(names.partition, account, region, qualifier)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyDeletingRecoveryPointsOrChangingTheirLifecycle",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"],
+                "Resource": "*",
+            },
+            {
+                "Sid": "DenyChangingVaultProtectionOutsideCloudFormation",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": [
+                    "backup:DeleteBackupVault",
+                    "backup:DeleteBackupVaultAccessPolicy",
+                    "backup:DeleteBackupVaultLockConfiguration",
+                    "backup:PutBackupVaultAccessPolicy",
+                    "backup:PutBackupVaultLockConfiguration",
+                ],
+                "Resource": "*",
+                "Condition": {"ArnNotEquals": {"aws:PrincipalArn": deployer}},
+            },
+        ],
+    }
+
+
+def bootstrap_qualifier(scope: Construct) -> str:
+    default = cdk.DefaultStackSynthesizer.DEFAULT_QUALIFIER
+    return scope.node.try_get_context("@aws-cdk/core:bootstrapQualifier") or default
+
+
+def vault_key_statements(names: PartitionNames, account: str, region: str) -> list[dict[str, Any]]:
+    """AWS Backup encrypts recovery points with this key, acting as the baseline backup role.
+
+    The statements name the role by `aws:PrincipalArn` rather than as principal: KMS rejects a key policy whose
+    principal does not exist yet, and the role lives in the home-region stack, which may deploy later.
+    """
+    via_backup = {
+        "kms:CallerAccount": account,
+        "kms:ViaService": f"backup.{region}.amazonaws.com",
+    }
+    role = {"aws:PrincipalArn": names.backup_role_arn(account)}
+    return [
+        {
+            "Sid": "AllowBaselineBackupRoleToUseKeyThroughAwsBackup",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": via_backup, "ArnEquals": role},
+        },
+        {
+            "Sid": "AllowBaselineBackupRoleGrantsForAwsBackup",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": via_backup,
+                "ArnEquals": role,
+                "Bool": {"kms:GrantIsForAWSResource": "true"},
+            },
+        },
+    ]
+
+
+class BackupVault(Construct):
+    """Retained vault and key; the lock and access policy come from the config and are asserted by tests."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        names: PartitionNames,
+        account: str,
+        region: str,
+        lock: VaultLock,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.key = retained_key(
+            self,
+            "Key",
+            logical_id="BackupVaultKey",
+            partition=names.partition,
+            account=account,
+            alias=names.backup_key_alias,
+            description=f"Encryption of recovery points in the backup vault {names.backup_vault} ({region})",
+            statements=vault_key_statements(names, account, region),
+        )
+        skip_checkov(self.key, ("CKV_AWS_33", "Principal * is narrowed by aws:PrincipalArn to the backup role, "
+                                              "kms:CallerAccount and kms:ViaService; naming the role directly fails "
+                                              "while the home-region stack has not created it yet."))  # fmt: skip
+        # Governance mode is a lock without ChangeableForDays; with it, AWS makes it compliance mode.
+        changeable = lock.changeable_for_days if lock.mode == "compliance" else None
+        self.vault = backup.CfnBackupVault(
+            self,
+            "Vault",
+            backup_vault_name=names.backup_vault,
+            encryption_key_arn=self.key.key_arn,
+            access_policy=vault_access_policy(names, account, region, bootstrap_qualifier(self)),
+            lock_configuration=backup.CfnBackupVault.LockConfigurationTypeProperty(
+                min_retention_days=lock.min_retention_days,
+                max_retention_days=lock.max_retention_days,
+                changeable_for_days=changeable,
+            ),
+        )
+        self.vault.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        pin_logical_id(self.vault, "BackupVault")

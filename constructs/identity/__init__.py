@@ -1,0 +1,1 @@
+"""IAM Identity Center: permission sets, assignments, and the customer-managed policies they reference."""

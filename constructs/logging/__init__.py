@@ -1,0 +1,1 @@
+"""Central logging: the organization trail, its bucket, and the CIS monitoring alarms."""

@@ -1,0 +1,149 @@
+"""CIS AWS Foundations Benchmark v5.0 section 4 monitoring: metric filters and alarms on the org trail log group."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_logs as logs
+
+from config.naming import PartitionNames
+from constructs import Construct
+from constructs.alerting.encrypted_topic import encrypted_topic
+
+METRIC_NAMESPACE = "OrgBaseline/CIS"
+
+
+class CisControl(NamedTuple):
+    number: str  # CIS v5.0 control number
+    name: str  # metric and construct name
+    title: str
+    pattern: str  # CloudWatch Logs filter pattern, as the benchmark gives it
+
+
+def _any_event(*names: str) -> str:
+    return "{ " + " || ".join(f"($.eventName = {name})" for name in names) + " }"
+
+
+def _source_events(source: str, *names: str, quote: bool = False) -> str:
+    events = " || ".join(f'($.eventName = "{n}")' if quote else f"($.eventName = {n})" for n in names)
+    return f"{{ ($.eventSource = {source}) && ({events}) }}"
+
+
+CIS_CONTROLS: tuple[CisControl, ...] = (
+    CisControl("4.1", "UnauthorizedApiCalls", "Unauthorized API calls",
+               '{ (($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*")) && '
+               '($.sourceIPAddress != "delivery.logs.amazonaws.com") && ($.eventName != "HeadBucket") }'),
+    CisControl("4.2", "ConsoleSignInWithoutMfa", "Management console sign-in without MFA",
+               '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && '
+               '($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }'),
+    CisControl("4.3", "RootAccountUsage", "Usage of the root user",
+               '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && '
+               '$.eventType != "AwsServiceEvent" }'),
+    CisControl("4.4", "IamPolicyChanges", "IAM policy changes",
+               "{" + "||".join(f"($.eventName={n})" for n in (
+                   "DeleteGroupPolicy", "DeleteRolePolicy", "DeleteUserPolicy", "PutGroupPolicy", "PutRolePolicy",
+                   "PutUserPolicy", "CreatePolicy", "DeletePolicy", "CreatePolicyVersion", "DeletePolicyVersion",
+                   "AttachRolePolicy", "DetachRolePolicy", "AttachUserPolicy", "DetachUserPolicy",
+                   "AttachGroupPolicy", "DetachGroupPolicy")) + "}"),
+    CisControl("4.5", "CloudTrailChanges", "CloudTrail configuration changes",
+               _any_event("CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging")),
+    CisControl("4.6", "ConsoleAuthenticationFailures", "Management console authentication failures",
+               '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }'),
+    CisControl("4.7", "CmkDisableOrScheduledDeletion", "Disabling or scheduled deletion of customer managed keys",
+               _source_events("kms.amazonaws.com", "DisableKey", "ScheduleKeyDeletion")),
+    CisControl("4.8", "S3BucketPolicyChanges", "S3 bucket policy changes",
+               _source_events("s3.amazonaws.com", "PutBucketAcl", "PutBucketPolicy", "PutBucketCors",
+                              "PutBucketLifecycle", "PutBucketReplication", "DeleteBucketPolicy", "DeleteBucketCors",
+                              "DeleteBucketLifecycle", "DeleteBucketReplication")),
+    CisControl("4.9", "AwsConfigChanges", "AWS Config configuration changes",
+               _source_events("config.amazonaws.com", "StopConfigurationRecorder", "DeleteDeliveryChannel",
+                              "PutDeliveryChannel", "PutConfigurationRecorder")),
+    CisControl("4.10", "SecurityGroupChanges", "Security group changes",
+               _any_event("AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
+                          "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress", "CreateSecurityGroup",
+                          "DeleteSecurityGroup", "ModifySecurityGroupRules")),
+    CisControl("4.11", "NetworkAclChanges", "Network ACL changes",
+               _any_event("CreateNetworkAcl", "CreateNetworkAclEntry", "DeleteNetworkAcl", "DeleteNetworkAclEntry",
+                          "ReplaceNetworkAclEntry", "ReplaceNetworkAclAssociation")),
+    CisControl("4.12", "NetworkGatewayChanges", "Network gateway changes",
+               _any_event("CreateCustomerGateway", "DeleteCustomerGateway", "AttachInternetGateway",
+                          "CreateInternetGateway", "DeleteInternetGateway", "DetachInternetGateway")),
+    CisControl("4.13", "RouteTableChanges", "Route table changes",
+               _any_event("CreateRoute", "CreateRouteTable", "ReplaceRoute", "ReplaceRouteTableAssociation",
+                          "DeleteRouteTable", "DeleteRoute", "DisassociateRouteTable")),
+    CisControl("4.14", "VpcChanges", "VPC changes",
+               _any_event("CreateVpc", "DeleteVpc", "ModifyVpcAttribute", "AcceptVpcPeeringConnection",
+                          "CreateVpcPeeringConnection", "DeleteVpcPeeringConnection", "RejectVpcPeeringConnection",
+                          "AttachClassicLinkVpc", "DetachClassicLinkVpc", "DisableVpcClassicLink",
+                          "EnableVpcClassicLink")),
+    CisControl("4.15", "OrganizationsChanges", "AWS Organizations changes",
+               _source_events("organizations.amazonaws.com", "AcceptHandshake", "AttachPolicy", "CreateAccount",
+                              "CreateOrganizationalUnit", "CreatePolicy", "DeclineHandshake", "DeleteOrganization",
+                              "DeleteOrganizationalUnit", "DeletePolicy", "DetachPolicy", "DisablePolicyType",
+                              "EnablePolicyType", "InviteAccountToOrganization", "LeaveOrganization", "MoveAccount",
+                              "RemoveAccountFromOrganization", "UpdatePolicy", "UpdateOrganizationalUnit",
+                              quote=True)),
+)  # fmt: skip
+
+
+class CisAlarms(Construct):
+    """One metric filter and one alarm per CIS control, alarming to an encrypted, TLS-only SNS topic."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        names: PartitionNames,
+        log_group: logs.CfnLogGroup,
+        emails: list[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        account, region, p = names.management_account_id, names.home_region, names.partition
+        alarm_arns = f"arn:{p}:cloudwatch:{region}:{account}:alarm:*"
+        from_our_alarms = {"StringEquals": {"aws:SourceAccount": account}, "ArnLike": {"aws:SourceArn": alarm_arns}}
+
+        self.key, self.topic = encrypted_topic(
+            self,
+            partition=p,
+            account=account,
+            name=names.alarm_topic,
+            display_name="Security alarms",
+            what="security alarm topic",
+            key_logical_id="SecurityAlarmTopicKey",
+            topic_logical_id="SecurityAlarmTopic",
+            publisher="cloudwatch.amazonaws.com",
+            publish_sid="AllowCloudWatchAlarmsToPublish",
+            condition=from_our_alarms,
+            emails=emails,
+        )
+
+        for control in CIS_CONTROLS:
+            alarm_name = f"CIS-{control.number}-{control.name}"
+            metric_filter = logs.CfnMetricFilter(
+                self,
+                f"{control.name}Filter",
+                filter_name=alarm_name,
+                log_group_name=log_group.ref,
+                filter_pattern=control.pattern,
+                metric_transformations=[logs.CfnMetricFilter.MetricTransformationProperty(
+                    metric_namespace=METRIC_NAMESPACE, metric_name=control.name, metric_value="1")],
+            )  # fmt: skip
+            alarm = cloudwatch.CfnAlarm(
+                self,
+                f"{control.name}Alarm",
+                alarm_name=alarm_name,
+                alarm_description=f"CIS AWS Foundations {control.number}: {control.title}",
+                namespace=METRIC_NAMESPACE,
+                metric_name=control.name,
+                statistic="Sum",
+                period=300,
+                evaluation_periods=1,
+                threshold=1,
+                comparison_operator="GreaterThanOrEqualToThreshold",
+                treat_missing_data="notBreaching",
+                actions_enabled=True,
+                alarm_actions=[self.topic.topic_arn],
+            )
+            alarm.add_resource_dependency(metric_filter)

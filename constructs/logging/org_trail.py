@@ -1,0 +1,163 @@
+"""The organization trail in the management account, delivering to the log-archive bucket and CloudWatch Logs."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudtrail as cloudtrail
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+
+from config.naming import PartitionNames
+from constructs import Construct
+from constructs.shared.keys import retained_key
+from constructs.shared.logical_ids import pin_logical_id
+
+
+class OrganizationTrail(Construct):
+    """A multi-region organization trail of all management events, with log file validation.
+
+    Its KMS key lives here, in the trail's account, so the trail can name it at creation; the log-archive and
+    security accounts may decrypt what it encrypted. The same key encrypts the trail's log group.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, names: PartitionNames, retention_days: int) -> None:
+        super().__init__(scope, construct_id)
+        p, region, account = names.partition, names.home_region, names.management_account_id
+        log_group_arn = f"arn:{p}:logs:{region}:{account}:log-group:{names.trail_log_group}"
+
+        self.key = retained_key(
+            self,
+            "Key",
+            logical_id="OrgTrailKey",
+            partition=p,
+            account=account,
+            alias=f"alias/{names.trail_name}",
+            description=f"Encrypts organization trail {names.trail_name}: log files, digests and its log group",
+            statements=self._key_statements(names, log_group_arn),
+        )
+
+        self.log_group = logs.CfnLogGroup(
+            self,
+            "LogGroup",
+            log_group_name=names.trail_log_group,
+            retention_in_days=retention_days,
+            kms_key_id=self.key.key_arn,
+        )
+        self.log_group.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        pin_logical_id(self.log_group, "OrgTrailLogGroup")
+
+        self.delivery_role = iam.CfnRole(
+            self,
+            "LogsDeliveryRole",
+            description="Lets the organization trail deliver events to its CloudWatch Logs log group",
+            assume_role_policy_document={
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"aws:SourceArn": names.trail_arn}},
+                    }
+                ],
+            },
+        )
+        # Streams of an organization trail: the management account's own, and one per member account.
+        streams = [
+            f"{log_group_arn}:log-stream:{account}_CloudTrail_{region}*",
+            f"{log_group_arn}:log-stream:{names.organization_id}_*",
+        ]
+        delivery_policy = iam.CfnManagedPolicy(
+            self,
+            "LogsDeliveryPolicy",
+            description="CloudTrail delivery to the organization trail log group",
+            roles=[self.delivery_role.ref],
+            policy_document={
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": streams}
+                ],
+            },
+        )
+        cdk.Validations.of(delivery_policy).acknowledge(
+            *(
+                cdk.Acknowledgment(
+                    id=f"AwsSolutions-IAM5[Resource::{stream}]",
+                    reason="CloudTrail names log streams per account and region at delivery time; the wildcard is "
+                    "limited to the stream-name prefix CloudTrail documents for organization trails.",
+                )
+                for stream in streams
+            )
+        )
+
+        self.trail = cloudtrail.CfnTrail(
+            self,
+            "Trail",
+            trail_name=names.trail_name,
+            is_logging=True,
+            is_organization_trail=True,
+            is_multi_region_trail=True,
+            include_global_service_events=True,
+            enable_log_file_validation=True,
+            event_selectors=[
+                cloudtrail.CfnTrail.EventSelectorProperty(read_write_type="All", include_management_events=True)
+            ],
+            s3_bucket_name=names.trail_bucket,
+            kms_key_id=self.key.key_arn,
+            cloud_watch_logs_log_group_arn=self.log_group.attr_arn,
+            cloud_watch_logs_role_arn=self.delivery_role.attr_arn,
+        )
+        self.trail.add_resource_dependency(delivery_policy)  # CloudTrail tests the role when the trail is created
+        self.trail.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        pin_logical_id(self.trail, "OrgTrail")
+
+    @staticmethod
+    def _key_statements(names: PartitionNames, log_group_arn: str) -> list[dict]:
+        p, region, account = names.partition, names.home_region, names.management_account_id
+        readers = sorted({names.log_archive_account_id, names.security_account_id, account})
+        return [
+            {
+                "Sid": "AllowCloudTrailToEncrypt",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "kms:GenerateDataKey*",
+                "Resource": "*",
+                "Condition": {
+                    "StringLike": {
+                        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{p}:cloudtrail:*:{account}:trail/*"
+                    },
+                    "StringEquals": {"aws:SourceArn": names.trail_arn},
+                },
+            },
+            {
+                "Sid": "AllowCloudTrailToDescribeKey",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "kms:DescribeKey",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceArn": names.trail_arn}},
+            },
+            {
+                # Only data CloudTrail encrypted, and only for the accounts that read trail logs.
+                "Sid": "AllowLogReadersToDecryptTrailLogs",
+                "Effect": "Allow",
+                "Principal": {"AWS": [names.account_root_arn(reader) for reader in readers]},
+                "Action": ["kms:Decrypt", "kms:ReEncryptFrom"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"kms:CallerAccount": readers},
+                    "StringLike": {
+                        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{p}:cloudtrail:*:{account}:trail/*"
+                    },
+                },
+            },
+            {
+                "Sid": "AllowCloudWatchLogsForTrailLogGroup",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                # No kms:Describe*: DescribeKey carries no encryption context, so the condition could never match.
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arn}},
+            },
+        ]

@@ -1,0 +1,99 @@
+"""The organization trail's bucket in the log-archive account, with its KMS key and access-log bucket."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_iam as iam
+
+from config.models import Logging
+from config.naming import PartitionNames
+from constructs import Construct
+from constructs.shared.keys import retained_key
+from constructs.shared.log_buckets import access_log_bucket, archived_log_bucket
+
+
+class OrgTrailBucket(Construct):
+    """Where every account's CloudTrail logs land. Retained, versioned, KMS-encrypted, TLS-only, private."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, names: PartitionNames, logging: Logging) -> None:
+        super().__init__(scope, construct_id)
+        lifecycle = logging.trail_bucket
+
+        self.key = retained_key(
+            self,
+            "Key",
+            logical_id="OrgTrailBucketKey",
+            partition=names.partition,
+            account=names.log_archive_account_id,
+            alias=f"alias/{names.trail_bucket}",
+            description=f"Default encryption of the organization trail bucket {names.trail_bucket}",
+            statements=[
+                {
+                    # Objects CloudTrail writes without naming its own key fall back to this default key.
+                    "Sid": "AllowOrgTrailToEncryptWithBucketDefault",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "kms:GenerateDataKey*",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceArn": names.trail_arn}},
+                }
+            ],
+        )
+
+        self.access_log_bucket = access_log_bucket(
+            self,
+            "AccessLogs",
+            name=names.access_log_bucket,
+            logical_id="AccessLogBucket",
+            expire_after_days=logging.access_log_expire_after_days,
+        )
+
+        self.bucket = archived_log_bucket(
+            self,
+            "Bucket",
+            name=names.trail_bucket,
+            logical_id="OrgTrailBucket",
+            key=self.key,
+            # S3 Bucket Keys change the KMS encryption context to the bucket ARN, which breaks the
+            # aws:cloudtrail:arn condition CloudTrail's key policy relies on.
+            bucket_key_enabled=False,
+            access_log_bucket=self.access_log_bucket,
+            lifecycle=lifecycle,
+            lifecycle_id="ArchiveThenExpireTrailLogs",
+            replication_reason="Trail logs are versioned and retained; cross-region replication is an org decision, "
+            "not set by the baseline (SCPs protect the bucket from deletion).",
+        )
+        for statement in self._cloudtrail_statements(names):
+            self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
+
+    @staticmethod
+    def _cloudtrail_statements(names: PartitionNames) -> list[dict]:
+        """CloudTrail's three statements for an organization trail, each pinned to our trail's ARN."""
+        source = {"aws:SourceArn": names.trail_arn}
+        write_condition = {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **source}}
+        cloudtrail = {"Service": "cloudtrail.amazonaws.com"}
+        return [
+            {
+                "Sid": "AWSCloudTrailAclCheck",
+                "Effect": "Allow",
+                "Principal": cloudtrail,
+                "Action": "s3:GetBucketAcl",
+                "Resource": names.trail_bucket_arn,
+                "Condition": {"StringEquals": source},
+            },
+            {
+                "Sid": "AWSCloudTrailWriteManagementAccount",
+                "Effect": "Allow",
+                "Principal": cloudtrail,
+                "Action": "s3:PutObject",
+                "Resource": f"{names.trail_bucket_arn}/AWSLogs/{names.management_account_id}/*",
+                "Condition": write_condition,
+            },
+            {
+                "Sid": "AWSCloudTrailWriteOrganization",
+                "Effect": "Allow",
+                "Principal": cloudtrail,
+                "Action": "s3:PutObject",
+                "Resource": f"{names.trail_bucket_arn}/AWSLogs/{names.organization_id}/*",
+                "Condition": write_condition,
+            },
+        ]

@@ -1,0 +1,1 @@
+"""Session Manager instead of SSH bastions: preferences, documents, access, instance role, log bucket."""

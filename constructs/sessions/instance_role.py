@@ -1,0 +1,146 @@
+"""The EC2 instance role and instance profile for Session Manager, in every account (home-region stack)."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+
+from config.naming import PartitionNames
+from constructs import Construct
+from constructs.sessions.preferences import log_group_arn
+
+
+def instance_policy_statements(names: PartitionNames, account: str, regions: list[str]) -> list[dict]:
+    """What the SSM agent needs for Session Manager with encrypted S3 and CloudWatch logging; nothing more.
+
+    A customer-managed policy instead of AmazonSSMManagedInstanceCore: that one also grants Run Command,
+    State Manager, inventory, patching and every SSM parameter in the account, which sessions do not need.
+    """
+    p, home, log_archive = names.partition, names.home_region, names.log_archive_account_id
+    session_key_condition = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": names.session_key_alias}}
+    return [
+        {
+            "Sid": "RegisterWithSystemsManager",
+            "Effect": "Allow",
+            "Action": "ssm:UpdateInstanceInformation",
+            "Resource": [f"arn:{p}:ec2:{r}:{account}:instance/*" for r in regions],
+        },
+        {
+            # Session Manager's message channels have no resource-level permissions.
+            "Sid": "OpenSessionChannels",
+            "Effect": "Allow",
+            "Action": [
+                "ssmmessages:CreateControlChannel",
+                "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenControlChannel",
+                "ssmmessages:OpenDataChannel",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "DecryptSessionData",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": [f"arn:{p}:kms:{r}:{account}:key/*" for r in regions],
+            "Condition": session_key_condition,
+        },
+        {
+            "Sid": "WriteSessionLogsToS3",
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": [
+                f"{names.session_log_bucket_arn}/{account}/*",
+                f"{names.session_log_bucket_arn}/{names.approved_documents_log_prefix}/*",
+            ],
+        },
+        {
+            "Sid": "CheckSessionLogBucketEncryption",
+            "Effect": "Allow",
+            "Action": "s3:GetEncryptionConfiguration",
+            "Resource": names.session_log_bucket_arn,
+        },
+        {
+            # The bucket's key is in the log-archive account; its ID is not known here, its use is bound to S3.
+            "Sid": "EncryptSessionLogsThroughS3",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": f"arn:{p}:kms:{home}:{log_archive}:key/*",
+            "Condition": {"StringEquals": {"kms:ViaService": f"s3.{home}.amazonaws.com"}},
+        },
+        {
+            "Sid": "WriteSessionLogsToCloudWatch",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            "Resource": [f"{log_group_arn(p, r, account, names.session_log_group)}:*" for r in regions],
+        },
+        {
+            # The agent checks that the log group is encrypted. DescribeLogGroups is a read-only list call that
+            # AWS's own Session Manager policy grants on *; a narrower ARN risks denying the check.
+            "Sid": "CheckSessionLogGroupEncryption",
+            "Effect": "Allow",
+            "Action": "logs:DescribeLogGroups",
+            "Resource": "*",
+        },
+    ]
+
+
+class SessionInstanceRole(Construct):
+    """Role and instance profile named `PartitionNames.instance_role`; attach the profile to instances."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, names: PartitionNames, account: str, regions: list[str]
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.CfnRole(
+            self,
+            "Role",
+            role_name=names.instance_role,
+            description="EC2 instances: Session Manager agent and session logging, nothing else",
+            assume_role_policy_document={
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            },
+        )
+        self.profile = iam.CfnInstanceProfile(
+            self, "InstanceProfile", instance_profile_name=names.instance_role, roles=[self.role.ref]
+        )
+        statements = instance_policy_statements(names, account, regions)
+        self.policy = iam.CfnManagedPolicy(
+            self,
+            "Policy",
+            description="Session Manager agent with encrypted S3 and CloudWatch Logs session logging",
+            roles=[self.role.ref],
+            policy_document={"Version": "2012-10-17", "Statement": statements},
+        )
+        resources = [
+            r for s in statements for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])
+        ]
+        wildcards = sorted({resource for resource in resources if "*" in resource})
+        cdk.Validations.of(self.policy).acknowledge(
+            *(
+                cdk.Acknowledgment(
+                    id=f"AwsSolutions-IAM5[Resource::{resource}]", reason=WILDCARD_REASONS[_kind(resource)]
+                )
+                for resource in wildcards
+            )
+        )
+
+
+def _kind(resource: str) -> str:
+    if resource == "*":
+        return "*"
+    return resource.split(":")[2] if resource.startswith("arn:") else "s3"
+
+
+WILDCARD_REASONS = {
+    "*": "The ssmmessages channel actions and logs:DescribeLogGroups (a read-only list call) support no "
+    "resource-level permissions; AWS documents Resource * for them.",
+    "ec2": "Any instance of this account that carries the profile registers itself; instance IDs are not known "
+    "in advance.",
+    "kms": "Key IDs are random; the keys are narrowed to this account's session key alias, or to S3 use of the "
+    "log-archive account's keys.",
+    "s3": "Session log object names are chosen by the agent per session, under this account's own prefix.",
+    "logs": "Log streams are named per session by the agent, inside this account's session log group.",
+}

@@ -1,0 +1,117 @@
+"""The central Session Manager log bucket in the log-archive account, written by the organization's instance roles."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+
+from config.models import SessionLogBucketLifecycle
+from config.naming import PartitionNames
+from constructs import Construct
+from constructs.shared.checkov import skip_checkov
+from constructs.shared.keys import retained_key
+from constructs.shared.log_buckets import archived_log_bucket
+
+
+def instance_role_condition(names: PartitionNames) -> dict:
+    """Principals in the organization using the baseline's Session Manager instance role, in any account."""
+    return {
+        "StringEquals": {"aws:PrincipalOrgID": names.organization_id},
+        "ArnLike": {"aws:PrincipalArn": f"arn:{names.partition}:iam::*:role/{names.instance_role}"},
+    }
+
+
+class SessionLogBucket(Construct):
+    """Session transcripts of every account. Retained, versioned, SSE-KMS, TLS-only, private, write-only for
+    instances: they may put objects (under their own account's prefix, or the approved documents' prefix) and
+    check the bucket's encryption, nothing else."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        names: PartitionNames,
+        lifecycle: SessionLogBucketLifecycle,
+        access_log_bucket: s3.IBucket,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        p, region = names.partition, names.home_region
+        from_instance_roles = instance_role_condition(names)
+
+        self.key = retained_key(
+            self,
+            "Key",
+            logical_id="SessionLogBucketKey",
+            partition=p,
+            account=names.log_archive_account_id,
+            alias=f"alias/{names.session_log_bucket}",
+            description=f"Default encryption of the Session Manager log bucket {names.session_log_bucket}",
+            statements=[{
+                # Decrypt too: the agent's multipart uploads read back data keys of earlier parts.
+                "Sid": "AllowOrgInstanceRolesToEncryptThroughS3",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:PrincipalOrgID": names.organization_id,
+                                     "kms:ViaService": f"s3.{region}.amazonaws.com"},
+                    "ArnLike": from_instance_roles["ArnLike"],
+                },
+            }],
+        )  # fmt: skip
+        skip_checkov(
+            self.key,
+            (
+                "CKV_AWS_33",
+                "Principal * is narrowed to the organization's instance roles by "
+                "aws:PrincipalOrgID and aws:PrincipalArn, and to use through S3 by "
+                "kms:ViaService.",
+            ),
+        )
+
+        self.bucket = archived_log_bucket(
+            self,
+            "Bucket",
+            name=names.session_log_bucket,
+            logical_id="SessionLogBucket",
+            key=self.key,
+            bucket_key_enabled=True,  # fewer KMS calls; the key policy does not depend on the object ARN
+            access_log_bucket=access_log_bucket,
+            lifecycle=lifecycle,
+            lifecycle_id="ArchiveThenExpireSessionLogs",
+            replication_reason="Session logs are versioned and retained; cross-region replication is an org "
+            "decision, not set by the baseline (SCPs protect the bucket from deletion).",
+        )
+        for statement in self.instance_statements(names):
+            self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
+
+    @staticmethod
+    def instance_statements(names: PartitionNames) -> list[dict]:
+        bucket_arn = names.session_log_bucket_arn
+        condition = instance_role_condition(names)
+        return [
+            {
+                # The preferences document of each account writes under <account-id>/<region>/; an instance can
+                # only write under its own account's prefix there, or under the approved documents' prefix.
+                "Sid": "AllowOrgInstanceRolesToWriteSessionLogs",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "s3:PutObject",
+                "Resource": [
+                    f"{bucket_arn}/${{aws:PrincipalAccount}}/*",
+                    f"{bucket_arn}/{names.approved_documents_log_prefix}/*",
+                ],
+                "Condition": condition,
+            },
+            {
+                # The agent refuses to log to a bucket whose encryption it cannot verify.
+                "Sid": "AllowOrgInstanceRolesToCheckEncryption",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "s3:GetEncryptionConfiguration",
+                "Resource": bucket_arn,
+                "Condition": condition,
+            },
+        ]

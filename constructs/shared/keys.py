@@ -1,0 +1,48 @@
+"""KMS key policies built as plain dicts (one jsii call per key instead of one per statement)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+
+from constructs import Construct
+from constructs.shared.logical_ids import pin_logical_id
+
+
+def retained_key(
+    scope: Construct,
+    construct_id: str,
+    *,
+    logical_id: str,
+    partition: str,
+    account: str,
+    alias: str,
+    description: str,
+    statements: list[dict[str, Any]],
+) -> kms.Key:
+    """A rotating, retained customer-managed key whose policy is the account's admin statement plus `statements`.
+
+    Passing `policy` to `kms.Key` replaces CDK's default policy, so the statement that lets the account's IAM
+    administer the key is written here; without it KMS rejects the policy as one that locks everyone out.
+    """
+    admin = {
+        "Sid": "AllowAccountIamToAdministerKey",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    key = kms.Key(
+        scope,
+        construct_id,
+        alias=alias,
+        description=description,
+        enable_key_rotation=True,
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+        policy=iam.PolicyDocument.from_json({"Version": "2012-10-17", "Statement": [admin, *statements]}),
+    )
+    pin_logical_id(key, logical_id)
+    return key

@@ -1,0 +1,231 @@
+"""Turns the plan into CDK stacks: one builder per stack kind, each wiring config values into one stack class.
+
+Used by `app.py`, the tests and the benchmark, so all of them build the same thing. Nothing here decides which
+stacks exist or where (that is `stacks/plan.py`); a builder only passes each stack what it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import aws_cdk as cdk
+
+from checks.synth import add_checks
+from config.assignments import AccountAssignment, assignments_by_account, identity_center_admin
+from config.backup import plans_for_account
+from config.models import Account, OrgConfig
+from config.naming import AtlantisNames, BreakglassPrincipals, PartitionNames, atlantis_names, breakglass_principals
+from config.naming import partition_names as names_of
+from config.policies.permission_sets import AccessModel, access_model
+from config.policies.service_control import partition_budget
+from config.regions import PartitionName
+from stacks.access import AccessStack
+from stacks.account_baseline import AccountBaselineStack
+from stacks.backup_policy import BackupPolicyStack
+from stacks.base import OrgBaselineStack
+from stacks.global_alerts import GlobalEventAlertsStack
+from stacks.guardrails import GuardrailsStack
+from stacks.identity_center import IdentityCenterStack
+from stacks.log_archive import LogArchiveStack
+from stacks.organization import OrganizationStack
+from stacks.plan import PlannedStack, StackKind, plan
+from stacks.security import SecurityStack
+from stacks.session_documents import SessionDocumentsStack
+
+
+@dataclass(frozen=True)
+class BuiltStack(PlannedStack):
+    """A planned stack and the CDK stack built for it."""
+
+    stack: OrgBaselineStack = field(kw_only=True)
+
+
+class AssemblyError(RuntimeError):
+    """The plan asks for something no builder makes: a programming error, never a config problem."""
+
+
+@dataclass(frozen=True)
+class PartitionInputs:
+    """What the stacks of one partition share, computed once per synthesis."""
+
+    names: PartitionNames
+    breakglass: BreakglassPrincipals | None
+    atlantis: AtlantisNames | None
+    access: AccessModel
+    identity_center_admin_id: str
+    identity_center_instance_arn: str
+
+
+@dataclass(frozen=True)
+class Inputs:
+    config: OrgConfig
+    partitions: Mapping[PartitionName, PartitionInputs]
+    assignments: Mapping[str, list[AccountAssignment]]  # by account name
+
+    @classmethod
+    def of(cls, config: OrgConfig) -> Inputs:
+        ids = {account.name: account.id for account in config.accounts}
+        partitions = {}
+        for partition, part in config.partitions.items():
+            names = names_of(config, partition)
+            partitions[partition] = PartitionInputs(
+                names=names,
+                breakglass=breakglass_principals(config, partition),
+                atlantis=atlantis_names(config, partition),
+                access=access_model(config, names),
+                identity_center_admin_id=ids[identity_center_admin(config, partition)],
+                identity_center_instance_arn=names.identity_center_instance_arn(part.identity_center.instance_id),
+            )
+        return cls(config, partitions, assignments_by_account(config))
+
+    def account(self, name: str) -> Account:
+        return next(account for account in self.config.accounts if account.name == name)
+
+
+Builder = Callable[[cdk.App, PlannedStack, Inputs], OrgBaselineStack]
+
+
+def _log_archive(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
+    config = inputs.config
+    return LogArchiveStack(app, item.stack_id, names=inputs.partitions[item.partition].names,
+                           logging=config.logging, session_manager=config.session_manager)  # fmt: skip
+
+
+def _organization(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
+    names = inputs.partitions[item.partition].names
+    return OrganizationStack(app, item.stack_id, names=names, logging=inputs.config.logging)
+
+
+def _backup_policy(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
+    names = inputs.partitions[item.partition].names
+    return BackupPolicyStack(app, item.stack_id, config=inputs.config, names=names)
+
+
+def _guardrails(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
+    names = inputs.partitions[item.partition].names
+    scps = partition_budget(inputs.config, item.partition, names).scps
+    return GuardrailsStack(app, item.stack_id, names=names, scps=scps)
+
+
+def _identity_center(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
+    part = inputs.partitions[item.partition]
+    return IdentityCenterStack(
+        app,
+        item.stack_id,
+        names=part.names,
+        admin_account_id=part.identity_center_admin_id,
+        instance_arn=part.identity_center_instance_arn,
+        permission_sets=list(part.access.permission_sets.values()),
+    )
+
+
+def _access(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
+    part = inputs.partitions[item.partition]
+    account = inputs.account(item.account)
+    return AccessStack(
+        app,
+        item.stack_id,
+        names=part.names,
+        admin_account_id=part.identity_center_admin_id,
+        instance_arn=part.identity_center_instance_arn,
+        account_name=account.name,
+        account_id=account.id,
+        assignments=inputs.assignments[account.name],
+    )
+
+
+def _security(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
+    config = inputs.config
+    return SecurityStack(
+        app,
+        item.stack_id,
+        names=inputs.partitions[item.partition].names,
+        regions=config.partitions[item.partition].allowed_regions,
+        session_manager=config.session_manager,
+        alerts=config.alerts,
+    )
+
+
+def _session_documents(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
+    names = inputs.partitions[item.partition].names
+    return SessionDocumentsStack(
+        app, item.stack_id, names=names, region=item.region, session_manager=inputs.config.session_manager
+    )
+
+
+def _alerts(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
+    part = inputs.partitions[item.partition]
+    return GlobalEventAlertsStack(
+        app,
+        item.stack_id,
+        account=inputs.account(item.account),
+        region=item.region,
+        names=part.names,
+        breakglass=part.breakglass,
+    )
+
+
+def _baseline(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
+    config, part = inputs.config, inputs.partitions[item.partition]
+    account = inputs.account(item.account)
+    allowed = config.partitions[item.partition].allowed_regions
+    home = item.region == part.names.home_region
+    # The home-region stack creates the customer-managed policies of the sets assigned to this account (IAM is
+    # global); Identity Center needs them in the account before it provisions those sets there.
+    needed = dict.fromkeys(
+        policy for a in inputs.assignments.get(account.name, []) for policy in part.access.policies_of(a.permission_set)
+    )
+    return AccountBaselineStack(
+        app,
+        item.stack_id,
+        account=account,
+        region=item.region,
+        regions=account.regions or allowed,
+        names=part.names,
+        prefix=config.name_prefix,
+        session_manager=config.session_manager,
+        vault_lock=config.backup.vault_lock,
+        backup_plans=plans_for_account(config, account),
+        network=config.network_restriction,
+        breakglass=part.breakglass,
+        atlantis=part.atlantis,
+        customer_managed_policies=[part.access.customer_managed_policies[name] for name in needed] if home else [],
+    )
+
+
+BUILDERS: Mapping[StackKind, Builder] = {
+    StackKind.LOG_ARCHIVE: _log_archive,
+    StackKind.ORGANIZATION: _organization,
+    StackKind.BACKUP_POLICY: _backup_policy,
+    StackKind.GUARDRAILS: _guardrails,
+    StackKind.IDENTITY_CENTER: _identity_center,
+    StackKind.ACCESS: _access,
+    StackKind.SECURITY: _security,
+    StackKind.SESSION_DOCUMENTS: _session_documents,
+    StackKind.ALERTS: _alerts,
+    StackKind.BASELINE: _baseline,
+}
+
+
+def assemble(
+    app: cdk.App, config: OrgConfig, *, accounts: Iterable[str] | None = None, checks: bool = True
+) -> list[BuiltStack]:
+    """Add the planned stacks to `app`, and the synth-time checks unless `checks` is False."""
+    inputs = Inputs.of(config)
+    built: dict[str, BuiltStack] = {}
+    for item in plan(config, accounts):
+        builder = BUILDERS.get(item.kind)
+        if builder is None:
+            raise AssemblyError(
+                f"no builder for stack kind {item.kind!r} (stack {item.stack_id}): add one to BUILDERS in "
+                "stacks/assembly.py"
+            )
+        stack = builder(app, item, inputs)
+        for earlier in item.after:
+            if earlier in built:  # ordering for `cdk deploy` only; no values cross stacks
+                stack.add_stack_dependency(built[earlier].stack)
+        built[item.stack_id] = BuiltStack(**vars(item), stack=stack)
+    if checks:
+        add_checks(app, {info.stack.template_file: info.partition for info in built.values()})
+    return list(built.values())
