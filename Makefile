@@ -36,7 +36,7 @@ synth: setup ## Synthesize every stack of CONFIG (default config/org.yaml) into 
 	cdk synth --quiet $(CDK_CONTEXT) 2>&1 | { grep -v '^Supply a stack id' || true; }
 
 verify: synth ## Synthesize, then run the independent checkers on cdk.out (CHECKER=checkov runs one)
-	$(VENV)/bin/python -m tests.verify cdk.out $(if $(CHECKER),--only $(CHECKER))
+	$(VENV)/bin/python -m checks.verify cdk.out --config $(CONFIG) $(if $(CHECKER),--only $(CHECKER))
 
 test: setup lint ## Lint, run the whole test suite, then the verification gate (what CI runs)
 	$(VENV)/bin/python -m pytest

@@ -13,10 +13,9 @@ are global.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from config.models import OrgConfig
+from config.models import OrgConfig
+from config.regions import PartitionName
 
 
 def bucket_names(prefix: str, log_archive_id: str, region: str) -> dict[str, str]:
@@ -36,7 +35,9 @@ def terraform_state_bucket_names(prefix: str, ci_account_id: str, region: str) -
     }
 
 
-def iam_principal_arn(partition: str, account_id: str, *, user: str | None = None, role: str | None = None) -> str:
+def iam_principal_arn(
+    partition: PartitionName, account_id: str, *, user: str | None = None, role: str | None = None
+) -> str:
     """The exact ARN of an IAM user or role named in the config (no path: pinned trust needs the exact ARN)."""
     kind, name = ("user", user) if user else ("role", role)
     return f"arn:{partition}:iam::{account_id}:{kind}/{name}"
@@ -60,10 +61,12 @@ def baseline_prefix(prefix: str) -> str:
 
 
 @dataclass(frozen=True)
-class PartitionNames:
-    """Everything one partition's stacks need to know about each other."""
+class Organization:
+    """One partition's organization as its stacks see it: who is who (organization, account IDs, home region) and
+    the deterministic names and ARNs of everything the baseline creates there. Stacks in different accounts find
+    each other through these, never through exports or lookups."""
 
-    partition: str
+    partition: PartitionName
     organization_id: str
     home_region: str
     management_account_id: str
@@ -320,8 +323,8 @@ class BreakglassPrincipals:
         return tuple(sessions)
 
 
-def breakglass_principals(config: OrgConfig, partition: str) -> BreakglassPrincipals | None:
-    entry = config.breakglass.get(partition)  # type: ignore[call-overload]
+def breakglass_principals(config: OrgConfig, partition: PartitionName) -> BreakglassPrincipals | None:
+    entry = config.breakglass.get(partition)
     if entry is None:
         return None
     ids = {account.name: account.id for account in config.accounts}
@@ -347,8 +350,8 @@ class AtlantisNames:
         return f"arn:{partition}:s3:::{self.state_bucket}"
 
 
-def atlantis_names(config: OrgConfig, partition: str) -> AtlantisNames | None:
-    entry = config.atlantis.get(partition)  # type: ignore[call-overload]
+def atlantis_names(config: OrgConfig, partition: PartitionName) -> AtlantisNames | None:
+    entry = config.atlantis.get(partition)
     if entry is None:
         return None
     ids = {account.name: account.id for account in config.accounts}
@@ -364,12 +367,12 @@ def atlantis_names(config: OrgConfig, partition: str) -> AtlantisNames | None:
     )
 
 
-def partition_names(config: OrgConfig, partition: str) -> PartitionNames:
+def organization(config: OrgConfig, partition: PartitionName) -> Organization:
     part = config.partitions[partition]
     ids = {account.name: account.id for account in config.accounts}
     log_archive_id = ids[part.log_archive_account]
     buckets = bucket_names(config.name_prefix, log_archive_id, part.home_region)
-    return PartitionNames(
+    return Organization(
         partition=partition,
         organization_id=part.organization_id,
         home_region=part.home_region,

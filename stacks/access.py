@@ -4,7 +4,7 @@ admin account: onboarding an account adds a stack and changes no other, and no s
 from __future__ import annotations
 
 from config.assignments import AccountAssignment
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 from constructs.identity.account_assignments import AccountAssignments
 from stacks.base import OrgBaselineStack
@@ -19,7 +19,7 @@ class AccessStack(OrgBaselineStack):
         scope: Construct,
         construct_id: str,
         *,
-        names: PartitionNames,
+        org: Organization,
         admin_account_id: str,
         instance_arn: str,
         account_name: str,
@@ -30,14 +30,14 @@ class AccessStack(OrgBaselineStack):
             scope,
             construct_id,
             account_id=admin_account_id,
-            region=names.home_region,
+            region=org.home_region,
             description=f"Identity Center assignments into account {account_name} "
             "(deploy after the IdentityCenter stack and the account's home-region baseline)",
         )
         self.assignments = AccountAssignments(
             self,
             "Assignments",
-            names=names,
+            org=org,
             instance_arn=instance_arn,
             account_id=account_id,
             assignments=assignments,

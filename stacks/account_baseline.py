@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from config.models import Account, BackupPlan, CustomerManagedPolicy, NetworkRestriction, SessionManager, VaultLock
-from config.naming import AtlantisNames, BreakglassPrincipals, PartitionNames
+from config.naming import AtlantisNames, BreakglassPrincipals, Organization
 from constructs import Construct
 from constructs.account.metadata import AccountMetadata
 from constructs.alerting.access_alerts import AccessAlerts
@@ -33,7 +33,7 @@ class AccountBaselineStack(OrgBaselineStack):
         account: Account,
         region: str,
         regions: list[str],
-        names: PartitionNames,
+        org: Organization,
         prefix: str,
         vault_lock: VaultLock,
         backup_plans: list[BackupPlan],
@@ -51,13 +51,13 @@ class AccountBaselineStack(OrgBaselineStack):
             region=region,
             description=f"baseline of account {account.name} in {region}",
         )
-        self.is_home_region = region == names.home_region
+        self.is_home_region = region == org.home_region
         AccountMetadata(self, "AccountMetadata", prefix=prefix, facts={
             "account-name": account.name,
             "organizational-unit": account.ou,
-            "home-region": names.home_region,
-            "org-trail-bucket": names.trail_bucket,
-            "org-trail-name": names.trail_name,
+            "home-region": org.home_region,
+            "org-trail-bucket": org.trail_bucket,
+            "org-trail-name": org.trail_name,
         })  # fmt: skip
         if customer_managed_policies:
             assert self.is_home_region, "IAM resources belong in the home-region stack"
@@ -65,55 +65,55 @@ class AccountBaselineStack(OrgBaselineStack):
                 self, "IdentityCenterPolicies", policies=customer_managed_policies
             )
         # Access events land in the region of the endpoint used: alert rules go into every region's stack.
-        AccessAlerts(self, "AccessAlerts", names=names, account_id=account.id, breakglass=breakglass)
+        AccessAlerts(self, "AccessAlerts", org=org, account_id=account.id, breakglass=breakglass)
         if self.is_home_region:
-            AlertForwarderRole(self, "AlertForwarder", names=names, account_id=account.id)
+            AlertForwarderRole(self, "AlertForwarder", org=org, account_id=account.id)
             if breakglass is not None:
-                BreakglassRole(self, "Breakglass", names=names, principals=breakglass)
+                BreakglassRole(self, "Breakglass", org=org, principals=breakglass)
             if atlantis is not None and account.id not in atlantis.excluded_account_ids:
-                AtlantisRoles(self, "Atlantis", names=names, atlantis=atlantis, account_id=account.id)
+                AtlantisRoles(self, "Atlantis", org=org, atlantis=atlantis, account_id=account.id)
             if atlantis is not None and account.id == atlantis.ci_account_id:
-                TerraformStateBucket(self, "TerraformState", names=names, atlantis=atlantis)
+                TerraformStateBucket(self, "TerraformState", org=org, atlantis=atlantis)
 
         # Data protection: a locked vault and the plans in every region; IAM (backup role, credentials
         # policies) once per account, in the home region.
-        self.backup_vault = BackupVault(self, "BackupVault", names=names, account=account.id, region=region,
+        self.backup_vault = BackupVault(self, "BackupVault", org=org, account_id=account.id, region=region,
                                         lock=vault_lock)  # fmt: skip
         role = None
         if self.is_home_region:
-            role = BackupServiceRole(self, "BackupServiceRole", names=names).role
-            DataAccessPolicies(self, "DataAccessPolicies", names=names, account=account.id, network=network)
+            role = BackupServiceRole(self, "BackupServiceRole", org=org).role
+            DataAccessPolicies(self, "DataAccessPolicies", org=org, account_id=account.id, network=network)
         if backup_plans:
-            BackupPlans(self, "BackupPlans", names=names, account=account.id, region=region, plans=backup_plans,
+            BackupPlans(self, "BackupPlans", org=org, account_id=account.id, region=region, plans=backup_plans,
                         vault=self.backup_vault.vault, role=role)  # fmt: skip
-        BackupChangeAlerts(self, "BackupChangeAlerts", names=names, account=account.id)
+        BackupChangeAlerts(self, "BackupChangeAlerts", org=org, account_id=account.id)
         # Session Manager instead of SSH bastions. The home-region stack holds the roles every region uses, so
         # deploy it before the account's other regions.
         handler_role = None
         if self.is_home_region:
-            SessionInstanceRole(self, "SessionInstanceRole", names=names, account=account.id, regions=regions)
-            SessionAccess(self, "SessionAccess", names=names, account=account.id, regions=regions)
+            SessionInstanceRole(self, "SessionInstanceRole", org=org, account_id=account.id, regions=regions)
+            SessionAccess(self, "SessionAccess", org=org, account_id=account.id, regions=regions)
             handler_role = SessionHandlerRole(
-                self, "SessionHandlerRole", names=names, account=account.id, regions=regions
+                self, "SessionHandlerRole", org=org, account_id=account.id, regions=regions
             )
         preferences = SessionPreferences(
             self,
             "SessionPreferences",
-            names=names,
+            org=org,
             settings=session_manager,
-            account=account.id,
+            account_id=account.id,
             region=region,
-            extra_log_groups=[handler_log_group(names)],
+            extra_log_groups=[handler_log_group(org)],
         )
         custom_resources = SessionCustomResources(
             self,
             "SessionCustomResources",
-            names=names,
-            account=account.id,
+            org=org,
+            account_id=account.id,
             region=region,
             key=preferences.key,
             retention_days=session_manager.cloudwatch_retention_days,
-            share_documents=account.id != names.session_documents_account_id,
+            share_documents=account.id != org.session_documents_account_id,
         )
         if handler_role is not None:
             custom_resources.function.add_resource_dependency(handler_role.policy)

@@ -15,8 +15,14 @@ from checks.synth import add_checks
 from config.assignments import AccountAssignment, assignments_by_account, identity_center_admin
 from config.backup import plans_for_account
 from config.models import Account, OrgConfig
-from config.naming import AtlantisNames, BreakglassPrincipals, PartitionNames, atlantis_names, breakglass_principals
-from config.naming import partition_names as names_of
+from config.naming import (
+    AtlantisNames,
+    BreakglassPrincipals,
+    Organization,
+    atlantis_names,
+    breakglass_principals,
+    organization,
+)
 from config.policies.permission_sets import AccessModel, access_model
 from config.policies.service_control import partition_budget
 from config.regions import PartitionName
@@ -49,7 +55,7 @@ class AssemblyError(RuntimeError):
 class PartitionInputs:
     """What the stacks of one partition share, computed once per synthesis."""
 
-    names: PartitionNames
+    org: Organization
     breakglass: BreakglassPrincipals | None
     atlantis: AtlantisNames | None
     access: AccessModel
@@ -68,14 +74,14 @@ class Inputs:
         ids = {account.name: account.id for account in config.accounts}
         partitions = {}
         for partition, part in config.partitions.items():
-            names = names_of(config, partition)
+            org = organization(config, partition)
             partitions[partition] = PartitionInputs(
-                names=names,
+                org=org,
                 breakglass=breakglass_principals(config, partition),
                 atlantis=atlantis_names(config, partition),
-                access=access_model(config, names),
+                access=access_model(config, org),
                 identity_center_admin_id=ids[identity_center_admin(config, partition)],
-                identity_center_instance_arn=names.identity_center_instance_arn(part.identity_center.instance_id),
+                identity_center_instance_arn=org.identity_center_instance_arn(part.identity_center.instance_id),
             )
         return cls(config, partitions, assignments_by_account(config))
 
@@ -88,24 +94,24 @@ Builder = Callable[[cdk.App, PlannedStack, Inputs], OrgBaselineStack]
 
 def _log_archive(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
     config = inputs.config
-    return LogArchiveStack(app, item.stack_id, names=inputs.partitions[item.partition].names,
+    return LogArchiveStack(app, item.stack_id, org=inputs.partitions[item.partition].org,
                            logging=config.logging, session_manager=config.session_manager)  # fmt: skip
 
 
 def _organization(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
-    names = inputs.partitions[item.partition].names
-    return OrganizationStack(app, item.stack_id, names=names, logging=inputs.config.logging)
+    org = inputs.partitions[item.partition].org
+    return OrganizationStack(app, item.stack_id, org=org, logging=inputs.config.logging)
 
 
 def _backup_policy(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
-    names = inputs.partitions[item.partition].names
-    return BackupPolicyStack(app, item.stack_id, config=inputs.config, names=names)
+    org = inputs.partitions[item.partition].org
+    return BackupPolicyStack(app, item.stack_id, config=inputs.config, org=org)
 
 
 def _guardrails(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
-    names = inputs.partitions[item.partition].names
-    scps = partition_budget(inputs.config, item.partition, names).scps
-    return GuardrailsStack(app, item.stack_id, names=names, scps=scps)
+    org = inputs.partitions[item.partition].org
+    scps = partition_budget(inputs.config, item.partition, org).scps
+    return GuardrailsStack(app, item.stack_id, org=org, scps=scps)
 
 
 def _identity_center(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
@@ -113,7 +119,7 @@ def _identity_center(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBas
     return IdentityCenterStack(
         app,
         item.stack_id,
-        names=part.names,
+        org=part.org,
         admin_account_id=part.identity_center_admin_id,
         instance_arn=part.identity_center_instance_arn,
         permission_sets=list(part.access.permission_sets.values()),
@@ -122,11 +128,11 @@ def _identity_center(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBas
 
 def _access(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
     part = inputs.partitions[item.partition]
-    account = inputs.account(item.account)
+    account = inputs.account(item.account_name)
     return AccessStack(
         app,
         item.stack_id,
-        names=part.names,
+        org=part.org,
         admin_account_id=part.identity_center_admin_id,
         instance_arn=part.identity_center_instance_arn,
         account_name=account.name,
@@ -140,7 +146,7 @@ def _security(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineSt
     return SecurityStack(
         app,
         item.stack_id,
-        names=inputs.partitions[item.partition].names,
+        org=inputs.partitions[item.partition].org,
         regions=config.partitions[item.partition].allowed_regions,
         session_manager=config.session_manager,
         alerts=config.alerts,
@@ -148,9 +154,9 @@ def _security(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineSt
 
 
 def _session_documents(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
-    names = inputs.partitions[item.partition].names
+    org = inputs.partitions[item.partition].org
     return SessionDocumentsStack(
-        app, item.stack_id, names=names, region=item.region, session_manager=inputs.config.session_manager
+        app, item.stack_id, org=org, region=item.region, session_manager=inputs.config.session_manager
     )
 
 
@@ -159,18 +165,18 @@ def _alerts(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStac
     return GlobalEventAlertsStack(
         app,
         item.stack_id,
-        account=inputs.account(item.account),
+        account=inputs.account(item.account_name),
         region=item.region,
-        names=part.names,
+        org=part.org,
         breakglass=part.breakglass,
     )
 
 
 def _baseline(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
     config, part = inputs.config, inputs.partitions[item.partition]
-    account = inputs.account(item.account)
+    account = inputs.account(item.account_name)
     allowed = config.partitions[item.partition].allowed_regions
-    home = item.region == part.names.home_region
+    home = item.region == part.org.home_region
     # The home-region stack creates the customer-managed policies of the sets assigned to this account (IAM is
     # global); Identity Center needs them in the account before it provisions those sets there.
     needed = dict.fromkeys(
@@ -182,7 +188,7 @@ def _baseline(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineSt
         account=account,
         region=item.region,
         regions=account.regions or allowed,
-        names=part.names,
+        org=part.org,
         prefix=config.name_prefix,
         session_manager=config.session_manager,
         vault_lock=config.backup.vault_lock,

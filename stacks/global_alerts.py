@@ -8,7 +8,7 @@ workloads in that region; a full baseline stack there would deploy everything el
 from __future__ import annotations
 
 from config.models import Account
-from config.naming import BreakglassPrincipals, PartitionNames
+from config.naming import BreakglassPrincipals, Organization
 from constructs import Construct
 from constructs.alerting.access_alerts import AccessAlerts
 from stacks.base import OrgBaselineStack
@@ -25,7 +25,7 @@ class GlobalEventAlertsStack(OrgBaselineStack):
         *,
         account: Account,
         region: str,
-        names: PartitionNames,
+        org: Organization,
         breakglass: BreakglassPrincipals | None,
     ) -> None:
         super().__init__(
@@ -35,4 +35,4 @@ class GlobalEventAlertsStack(OrgBaselineStack):
             region=region,
             description=f"access alerts of account {account.name} in {region}, where global service events land",
         )
-        AccessAlerts(self, "AccessAlerts", names=names, account_id=account.id, breakglass=breakglass)
+        AccessAlerts(self, "AccessAlerts", org=org, account_id=account.id, breakglass=breakglass)

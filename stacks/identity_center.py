@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from config.models import PermissionSet
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 from constructs.identity.permission_sets import PermissionSets
 from stacks.base import OrgBaselineStack
@@ -18,7 +18,7 @@ class IdentityCenterStack(OrgBaselineStack):
         scope: Construct,
         construct_id: str,
         *,
-        names: PartitionNames,
+        org: Organization,
         admin_account_id: str,
         instance_arn: str,
         permission_sets: list[PermissionSet],
@@ -27,10 +27,10 @@ class IdentityCenterStack(OrgBaselineStack):
             scope,
             construct_id,
             account_id=admin_account_id,
-            region=names.home_region,
-            description=f"Identity Center permission sets for partition {names.partition} "
+            region=org.home_region,
+            description=f"Identity Center permission sets for partition {org.partition} "
             "(deploy before the Access-* stacks)",
         )
         self.permission_sets = PermissionSets(
-            self, "PermissionSets", names=names, instance_arn=instance_arn, permission_sets=permission_sets
+            self, "PermissionSets", org=org, instance_arn=instance_arn, permission_sets=permission_sets
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from config.models import Logging, SessionManager
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 from constructs.logging.trail_bucket import OrgTrailBucket
 from constructs.sessions.log_bucket import SessionLogBucket
@@ -16,23 +16,23 @@ class LogArchiveStack(OrgBaselineStack):
         scope: Construct,
         construct_id: str,
         *,
-        names: PartitionNames,
+        org: Organization,
         logging: Logging,
         session_manager: SessionManager,
     ) -> None:
         super().__init__(
             scope,
             construct_id,
-            account_id=names.log_archive_account_id,
-            region=names.home_region,
-            description=f"organization trail and session log buckets for partition {names.partition} "
+            account_id=org.log_archive_account_id,
+            region=org.home_region,
+            description=f"organization trail and session log buckets for partition {org.partition} "
             "(stateful, retained; deploy before the organization stack)",
         )
-        self.trail_bucket = OrgTrailBucket(self, "OrgTrailBucket", names=names, logging=logging)
+        self.trail_bucket = OrgTrailBucket(self, "OrgTrailBucket", org=org, logging=logging)
         self.session_log_bucket = SessionLogBucket(
             self,
             "SessionLogBucket",
-            names=names,
+            org=org,
             lifecycle=session_manager.log_bucket,
             access_log_bucket=self.trail_bucket.access_log_bucket,
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from config.models import Logging
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 from constructs.breakglass.backstop import BreakglassBackstop
 from constructs.logging.cis_alarms import CisAlarms
@@ -12,25 +12,23 @@ from stacks.base import OrgBaselineStack
 
 
 class OrganizationStack(OrgBaselineStack):
-    def __init__(self, scope: Construct, construct_id: str, *, names: PartitionNames, logging: Logging) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, org: Organization, logging: Logging) -> None:
         super().__init__(
             scope,
             construct_id,
-            account_id=names.management_account_id,
-            region=names.home_region,
-            description=f"organization trail and CIS alarms for partition {names.partition} "
+            account_id=org.management_account_id,
+            region=org.home_region,
+            description=f"organization trail and CIS alarms for partition {org.partition} "
             "(stateful, retained; deploy after the log-archive stack)",
         )
         self.trail = OrganizationTrail(
-            self, "OrganizationTrail", names=names, retention_days=logging.cloudwatch_retention_days
+            self, "OrganizationTrail", org=org, retention_days=logging.cloudwatch_retention_days
         )
-        self.alarms = CisAlarms(
-            self, "CisAlarms", names=names, log_group=self.trail.log_group, emails=logging.alarm_emails
-        )
+        self.alarms = CisAlarms(self, "CisAlarms", org=org, log_group=self.trail.log_group, emails=logging.alarm_emails)
         self.breakglass_backstop = BreakglassBackstop(
             self,
             "BreakglassBackstop",
-            names=names,
+            org=org,
             log_group=self.trail.log_group,
             topic_arn=self.alarms.topic.topic_arn,
         )

@@ -39,7 +39,7 @@ class PlannedStack:
     stack_id: str
     kind: StackKind
     partition: PartitionName
-    account: str  # the account's name in the config (for ACCESS: the account whose access it grants)
+    account_name: str  # in the config (for ACCESS: the account whose access it grants)
     region: str
     after: tuple[str, ...] = ()  # stack IDs that must be deployed first (when they are planned too)
 
@@ -69,8 +69,8 @@ def _plan_partition(
     home = part.home_region
     planned: list[PlannedStack] = []
 
-    def add(stack_id: str, kind: StackKind, account: str, region: str = home, after: tuple[str, ...] = ()) -> None:
-        planned.append(PlannedStack(stack_id, kind, partition, account, region, after))
+    def add(stack_id: str, kind: StackKind, account_name: str, region: str = home, after: tuple[str, ...] = ()) -> None:
+        planned.append(PlannedStack(stack_id, kind, partition, account_name, region, after))
 
     if part.log_archive_account in selected:
         add(f"LogArchive-{part.log_archive_account}", StackKind.LOG_ARCHIVE, part.log_archive_account)
@@ -127,10 +127,10 @@ def summary(planned: Iterable[PlannedStack]) -> str:
     lines = []
     for partition in sorted({stack.partition for stack in stacks}):
         in_partition = [stack for stack in stacks if stack.partition == partition]
-        accounts = sorted({stack.account for stack in in_partition})
+        accounts = sorted({stack.account_name for stack in in_partition})
         lines.append(f"  {partition}: {len(in_partition)} stacks in {len(accounts)} accounts")
         for account in accounts:
-            of_account = [stack for stack in in_partition if stack.account == account]
+            of_account = [stack for stack in in_partition if stack.account_name == account]
             regions = sorted({stack.region for stack in of_account if stack.kind is StackKind.BASELINE})
             others = sorted(
                 f"alerts in {stack.region}" if stack.kind is StackKind.ALERTS else str(stack.kind)

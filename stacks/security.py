@@ -8,7 +8,7 @@ IAM is global, documents are regional: the sharer role lives here once. Nothing 
 from __future__ import annotations
 
 from config.models import Alerts, SessionManager
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 from constructs.alerting.hub import AlertHub
 from constructs.sessions.documents import ApprovedSessionDocuments, DocumentSharerRole
@@ -21,7 +21,7 @@ class SecurityStack(OrgBaselineStack):
         scope: Construct,
         construct_id: str,
         *,
-        names: PartitionNames,
+        org: Organization,
         regions: list[str],
         session_manager: SessionManager,
         alerts: Alerts,
@@ -29,16 +29,16 @@ class SecurityStack(OrgBaselineStack):
         super().__init__(
             scope,
             construct_id,
-            account_id=names.security_account_id,
-            region=names.home_region,
-            description=f"security account of partition {names.partition}: alert hub, approved "
+            account_id=org.security_account_id,
+            region=org.home_region,
+            description=f"security account of partition {org.partition}: alert hub, approved "
             "session documents and their sharing role (deploy after the organization stack, before account "
             "baselines)",
         )
         self.session_documents = ApprovedSessionDocuments(
-            self, "ApprovedSessionDocuments", names=names, settings=session_manager
+            self, "ApprovedSessionDocuments", org=org, settings=session_manager
         )
-        self.document_sharer = DocumentSharerRole(self, "DocumentSharerRole", names=names, regions=regions)
+        self.document_sharer = DocumentSharerRole(self, "DocumentSharerRole", org=org, regions=regions)
         self.alert_hub = AlertHub(
-            self, "AlertHub", names=names, emails=alerts.emails, slack=alerts.slack.get(names.partition)
+            self, "AlertHub", org=org, emails=alerts.emails, slack=alerts.slack.get(org.partition)
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from config.models import SessionManager
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 from constructs.sessions.documents import ApprovedSessionDocuments
 from stacks.base import OrgBaselineStack
@@ -15,18 +15,18 @@ class SessionDocumentsStack(OrgBaselineStack):
         scope: Construct,
         construct_id: str,
         *,
-        names: PartitionNames,
+        org: Organization,
         region: str,
         session_manager: SessionManager,
     ) -> None:
         super().__init__(
             scope,
             construct_id,
-            account_id=names.security_account_id,
+            account_id=org.security_account_id,
             region=region,
-            description=f"approved session documents of partition {names.partition} in {region} "
+            description=f"approved session documents of partition {org.partition} in {region} "
             "(deploy with the security stack, before account baselines)",
         )
         self.session_documents = ApprovedSessionDocuments(
-            self, "ApprovedSessionDocuments", names=names, settings=session_manager
+            self, "ApprovedSessionDocuments", org=org, settings=session_manager
         )

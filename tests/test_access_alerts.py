@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from config.naming import BreakglassPrincipals, partition_names
+from config.naming import BreakglassPrincipals, organization
 from config.regions import GLOBAL_EVENTS_REGION
 from constructs.breakglass.role import breakglass_trust_policy
 from stacks.plan import plan
@@ -26,8 +26,8 @@ def partition(request):
 
 
 @pytest.fixture
-def names(example_config, partition):
-    return partition_names(example_config, partition)
+def org(example_config, partition):
+    return organization(example_config, partition)
 
 
 def accounts_of(config, partition):
@@ -35,7 +35,7 @@ def accounts_of(config, partition):
 
 
 def baseline_stacks(synth, account_name):
-    return [i for i in synth.infos if i.kind == "baseline" and i.account == account_name]
+    return [i for i in synth.infos if i.kind == "baseline" and i.account_name == account_name]
 
 
 def resources_of_type(template: dict, type_: str) -> dict[str, dict]:
@@ -60,7 +60,7 @@ def breakglass_users(partition):
 # --- breakglass role ---------------------------------------------------------------------------------
 
 
-def test_breakglass_role_in_every_account_home_region_only(synth, example_config, partition, names):
+def test_breakglass_role_in_every_account_home_region_only(synth, example_config, partition, org):
     for account in accounts_of(example_config, partition):
         for info in baseline_stacks(synth, account.name):
             roles = [
@@ -68,11 +68,11 @@ def test_breakglass_role_in_every_account_home_region_only(synth, example_config
                 for r in resources_of_type(synth.templates[info.stack_id], "AWS::IAM::Role").values()
                 if r["Properties"].get("RoleName") == "examplecorp-baseline-breakglass"
             ]
-            assert len(roles) == (1 if info.region == names.home_region else 0), info.stack_id
+            assert len(roles) == (1 if info.region == org.home_region else 0), info.stack_id
 
 
 def test_breakglass_role_is_admin_for_one_hour_with_mfa_source_identity_and_no_tags(synth, example_config, partition):
-    org = {"aws": "o-k3x9w2m7q1", "aws-us-gov": "o-g7v4p8d2z5"}[partition]
+    org_id = {"aws": "o-k3x9w2m7q1", "aws-us-gov": "o-g7v4p8d2z5"}[partition]
     for account in accounts_of(example_config, partition):
         home = f"Baseline-{account.name}-{example_config.partitions[partition].home_region}"
         role = role_named(synth.templates[home], "examplecorp-baseline-breakglass")
@@ -90,7 +90,7 @@ def test_breakglass_role_is_admin_for_one_hour_with_mfa_source_identity_and_no_t
                     "Condition": {
                         "Bool": {"aws:MultiFactorAuthPresent": "true"},
                         "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
-                        "StringEquals": {"aws:PrincipalOrgID": org, "sts:SourceIdentity": "${aws:username}"},
+                        "StringEquals": {"aws:PrincipalOrgID": org_id, "sts:SourceIdentity": "${aws:username}"},
                     },
                 },
                 {
@@ -105,31 +105,31 @@ def test_breakglass_role_is_admin_for_one_hour_with_mfa_source_identity_and_no_t
         }, account.name
 
 
-def test_breakglass_role_principals_must_carry_mfa_and_a_source_identity(names):
-    principals = BreakglassPrincipals(users=(), roles=(f"arn:{names.partition}:iam::111111111111:role/operator",))
-    allow, deny_mfa, deny_tags = breakglass_trust_policy(names, principals)["Statement"]
+def test_breakglass_role_principals_must_carry_mfa_and_a_source_identity(org):
+    principals = BreakglassPrincipals(users=(), roles=(f"arn:{org.partition}:iam::111111111111:role/operator",))
+    allow, deny_mfa, deny_tags = breakglass_trust_policy(org, principals)["Statement"]
     assert allow == {
         "Sid": "BreakglassRolesWithMfaAndSourceIdentity",
         "Effect": "Allow",
-        "Principal": {"AWS": [f"arn:{names.partition}:iam::111111111111:role/operator"]},
+        "Principal": {"AWS": [f"arn:{org.partition}:iam::111111111111:role/operator"]},
         "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
         "Condition": {
             "Bool": {"aws:MultiFactorAuthPresent": "true"},
             "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
-            "StringEquals": {"aws:PrincipalOrgID": names.organization_id},
+            "StringEquals": {"aws:PrincipalOrgID": org.organization_id},
             "StringLike": {"sts:SourceIdentity": "*"},
         },
     }
     assert deny_mfa["Sid"] == "DenyWithoutMfa" and deny_tags["Sid"] == "DenySessionTags"
-    assert principals.role_session_prefixes == (f"arn:{names.partition}:sts::111111111111:assumed-role/operator/",)
+    assert principals.role_session_prefixes == (f"arn:{org.partition}:sts::111111111111:assumed-role/operator/",)
 
 
-def test_breakglass_trust_policy_stays_below_the_iam_limit_with_the_most_principals(names):
-    users = tuple(f"arn:{names.partition}:iam::111111111111:user/breakglass-{'x' * 50}{i}" for i in range(5))
-    roles = tuple(f"arn:{names.partition}:iam::111111111111:role/breakglass-{'y' * 50}{i}" for i in range(5))
+def test_breakglass_trust_policy_stays_below_the_iam_limit_with_the_most_principals(org):
+    users = tuple(f"arn:{org.partition}:iam::111111111111:user/breakglass-{'x' * 50}{i}" for i in range(5))
+    roles = tuple(f"arn:{org.partition}:iam::111111111111:role/breakglass-{'y' * 50}{i}" for i in range(5))
     import json
 
-    text = json.dumps(breakglass_trust_policy(names, BreakglassPrincipals(users, roles)), separators=(",", ":"))
+    text = json.dumps(breakglass_trust_policy(org, BreakglassPrincipals(users, roles)), separators=(",", ":"))
     assert len(text) < 2048
 
 
@@ -172,11 +172,11 @@ def expected_patterns(partition, account_id):
     }
 
 
-def test_alert_rules_in_every_region_stack_forward_to_the_hub(synth, example_config, partition, names):
-    security_id = names.security_account_id
-    bus = f"arn:{partition}:events:{names.home_region}:{security_id}:event-bus/examplecorp-baseline-alerts"
+def test_alert_rules_in_every_region_stack_forward_to_the_hub(synth, example_config, partition, org):
+    security_id = org.security_account_id
+    bus = f"arn:{partition}:events:{org.home_region}:{security_id}:event-bus/examplecorp-baseline-alerts"
     for account in accounts_of(example_config, partition):
-        stacks = [i for i in synth.infos if i.account == account.name and i.kind in ("baseline", "alerts")]
+        stacks = [i for i in synth.infos if i.account_name == account.name and i.kind in ("baseline", "alerts")]
         assert stacks
         for info in stacks:
             rules = resources_of_type(synth.templates[info.stack_id], "AWS::Events::Rule").values()
@@ -196,16 +196,14 @@ def test_alert_rules_in_every_region_stack_forward_to_the_hub(synth, example_con
 def test_every_account_has_alert_rules_where_global_events_land(synth, example_config, partition):
     region = GLOBAL_EVENTS_REGION[partition]
     for account in accounts_of(example_config, partition):
-        (info,) = [i for i in synth.infos if i.account == account.name and i.region == region and
+        (info,) = [i for i in synth.infos if i.account_name == account.name and i.region == region and
                    i.kind in ("baseline", "alerts")]  # fmt: skip
         rules = resources_of_type(synth.templates[info.stack_id], "AWS::Events::Rule").values()
         assert {r["Properties"]["Name"] for r in rules} >= ACCESS_RULES
 
 
-def test_alert_forwarder_role_may_only_put_events_on_the_hub_bus(synth, example_config, partition, names):
-    bus = (
-        f"arn:{partition}:events:{names.home_region}:{names.security_account_id}:event-bus/examplecorp-baseline-alerts"
-    )
+def test_alert_forwarder_role_may_only_put_events_on_the_hub_bus(synth, example_config, partition, org):
+    bus = f"arn:{partition}:events:{org.home_region}:{org.security_account_id}:event-bus/examplecorp-baseline-alerts"
     for account in accounts_of(example_config, partition):
         for info in baseline_stacks(synth, account.name):
             template = synth.templates[info.stack_id]
@@ -215,7 +213,7 @@ def test_alert_forwarder_role_may_only_put_events_on_the_hub_bus(synth, example_
                 for k, v in policies.items()
                 if str(v["Properties"].get("ManagedPolicyName", "")).endswith("forwarder")
             }
-            if info.region != names.home_region:
+            if info.region != org.home_region:
                 roles = resources_of_type(template, "AWS::IAM::Role").values()
                 assert forwarder == {} and not [r for r in roles if "forwarder" in r["Properties"].get("RoleName", "")]
                 continue
@@ -272,10 +270,10 @@ def hub(synth, partition):
     return synth.templates[synth.only("security", partition)]
 
 
-def test_security_stack_is_in_the_security_account_home_region_and_protected(synth, partition, names):
+def test_security_stack_is_in_the_security_account_home_region_and_protected(synth, partition, org):
     (info,) = [i for i in synth.infos if i.kind == "security" and i.partition == partition]
-    assert info.stack_id == f"Security-{info.account}"
-    assert (info.stack.account, info.stack.region) == (names.security_account_id, names.home_region)
+    assert info.stack_id == f"Security-{info.account_name}"
+    assert (info.stack.account, info.stack.region) == (org.security_account_id, org.home_region)
     assert info.stack.termination_protection is True
     ids = [i.stack_id for i in plan_for(synth, partition)]
     assert ids.index(info.stack_id) < min(i for i, s in enumerate(ids) if s.startswith("Baseline-"))
@@ -285,7 +283,7 @@ def plan_for(synth, partition):
     return [i for i in synth.infos if i.partition == partition]
 
 
-def test_alert_bus_accepts_events_from_the_organization_only(hub, names, partition):
+def test_alert_bus_accepts_events_from_the_organization_only(hub, org, partition):
     bus = hub["Resources"]["AlertBus"]
     assert bus["Type"] == "AWS::Events::EventBus"
     assert bus["Properties"] == {"Name": "examplecorp-baseline-alerts"}  # no inline policy: one place to read
@@ -296,14 +294,14 @@ def test_alert_bus_accepts_events_from_the_organization_only(hub, names, partiti
         "Statement": {
             "Sid": "AllowOrganizationToPutEvents", "Effect": "Allow", "Principal": {"AWS": "*"},
             "Action": "events:PutEvents",
-            "Resource": f"arn:{partition}:events:{names.home_region}:{names.security_account_id}:event-bus/"
+            "Resource": f"arn:{partition}:events:{org.home_region}:{org.security_account_id}:event-bus/"
                         "examplecorp-baseline-alerts",
-            "Condition": {"StringEquals": {"aws:PrincipalOrgID": names.organization_id}},
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": org.organization_id}},
         },
     }  # fmt: skip
 
 
-def test_hub_rule_sends_aws_events_to_the_encrypted_topic(hub, names, partition):
+def test_hub_rule_sends_aws_events_to_the_encrypted_topic(hub, org, partition):
     (rule,) = resources_of_type(hub, "AWS::Events::Rule").values()
     assert rule["Properties"]["EventBusName"] == {"Fn::GetAtt": ["AlertBus", "Name"]}
     # Only AWS service events: callers cannot put events whose source starts with "aws.", so no fake alerts.
@@ -313,9 +311,9 @@ def test_hub_rule_sends_aws_events_to_the_encrypted_topic(hub, names, partition)
     assert topic["Properties"]["TopicName"] == "examplecorp-baseline-alerts"
     assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["AlertTopicKey", "Arn"]}
 
-    rule_arn = f"arn:{partition}:events:{names.home_region}:{names.security_account_id}:rule/" \
+    rule_arn = f"arn:{partition}:events:{org.home_region}:{org.security_account_id}:rule/" \
                "examplecorp-baseline-alerts/examplecorp-baseline-alerts-to-topic"  # fmt: skip
-    from_rule = {"StringEquals": {"aws:SourceAccount": names.security_account_id},
+    from_rule = {"StringEquals": {"aws:SourceAccount": org.security_account_id},
                  "ArnEquals": {"aws:SourceArn": rule_arn}}  # fmt: skip
     key = hub["Resources"]["AlertTopicKey"]
     assert {k: key[k] for k in RETAINED} == RETAINED and key["Properties"]["EnableKeyRotation"] is True
@@ -383,7 +381,7 @@ def test_accounts_outside_the_global_events_region_get_an_alert_only_stack(examp
     data["atlantis"] = {"aws": data["atlantis"]["aws"]}
     config = config_from(data)
     alert_stacks = [i for i in plan(config) if i.kind == "alerts"]
-    assert [(i.stack_id, i.account, i.region) for i in alert_stacks] == [
+    assert [(i.stack_id, i.account_name, i.region) for i in alert_stacks] == [
         ("Alerts-web-dev-us-east-1", "web-dev", "us-east-1")
     ]
     synthesized = synthesize(config, tmp_path)  # with every check on

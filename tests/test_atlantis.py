@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.naming import atlantis_names, partition_names
+from config.naming import atlantis_names, organization
 from tests.conftest import PARTITIONS
 
 RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
@@ -19,8 +19,8 @@ def partition(request):
 
 
 @pytest.fixture
-def names(example_config, partition):
-    return partition_names(example_config, partition)
+def org(example_config, partition):
+    return organization(example_config, partition)
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_atlantis_roles_in_every_account_but_the_excluded_one_home_region_only(s
         roles = {str(r["Properties"].get("RoleName")) for r in resources_of_type(synth.templates[info.stack_id],
                                                                         "AWS::IAM::Role").values()}  # fmt: skip
         atlantis = {r for r in roles if "atlantis" in r}
-        expected = info.region == home and info.account != EXCLUDED[partition]
+        expected = info.region == home and info.account_name != EXCLUDED[partition]
         assert atlantis == ({"examplecorp-baseline-atlantis-plan", "examplecorp-baseline-atlantis-apply"}
                             if expected else set()), info.stack_id  # fmt: skip
 
@@ -191,7 +191,7 @@ def expected_boundary(partition, home, account_id, mgmt_id, log_archive_id):
     ]  # fmt: skip
 
 
-def test_apply_role_is_bounded_by_the_boundary(synth, example_config, partition, home, names):
+def test_apply_role_is_bounded_by_the_boundary(synth, example_config, partition, home, org):
     for account in member_accounts(example_config, partition):
         template = home_template(synth, account.name, home)
         boundary_id, boundary = named(template, "AWS::IAM::ManagedPolicy", "ManagedPolicyName",
@@ -200,7 +200,7 @@ def test_apply_role_is_bounded_by_the_boundary(synth, example_config, partition,
         assert role["ManagedPolicyArns"] == [f"arn:{partition}:iam::aws:policy/AdministratorAccess"]
         assert role["PermissionsBoundary"] == {"Ref": boundary_id}
         assert boundary["PolicyDocument"]["Statement"] == expected_boundary(
-            partition, home, account.id, names.management_account_id, names.log_archive_account_id
+            partition, home, account.id, org.management_account_id, org.log_archive_account_id
         ), account.name
 
 
@@ -270,10 +270,10 @@ def test_state_bucket_policy(ci, partition, home):
                  if p["Properties"]["Bucket"] == {"Ref": "TerraformStateBucket"}]  # fmt: skip
     bucket = f"arn:{partition}:s3:::{state_bucket(partition, home)}"
     own = f"{bucket}/${{aws:PrincipalAccount}}/*"
-    org = {"aws:PrincipalOrgID": ORG[partition]}
-    both = {"StringEquals": org, "ArnLike": {"aws:PrincipalArn": roles(partition, "plan", "apply")}}
-    plan = {"StringEquals": org, "ArnLike": {"aws:PrincipalArn": roles(partition, "plan")}}
-    apply = {"StringEquals": org, "ArnLike": {"aws:PrincipalArn": roles(partition, "apply")}}
+    in_org = {"aws:PrincipalOrgID": ORG[partition]}
+    both = {"StringEquals": in_org, "ArnLike": {"aws:PrincipalArn": roles(partition, "plan", "apply")}}
+    plan = {"StringEquals": in_org, "ArnLike": {"aws:PrincipalArn": roles(partition, "plan")}}
+    apply = {"StringEquals": in_org, "ArnLike": {"aws:PrincipalArn": roles(partition, "apply")}}
     tls = [s for s in policy["Statement"] if s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}]
     assert len(tls) == 1 and tls[0]["Effect"] == "Deny" and tls[0]["Action"] == "s3:*"
     assert tls[0]["Principal"] == {"AWS": "*"}

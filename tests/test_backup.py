@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from config.naming import partition_names
+from config.naming import organization
 from config.policies.backup_policy import organization_backup_policy
 from config.quotas import BACKUP_POLICY_MAX_CHARS
 from tests.conftest import PARTITIONS, synthesize
@@ -26,8 +26,8 @@ def partition(request):
 
 
 @pytest.fixture
-def names(example_config, partition):
-    return partition_names(example_config, partition)
+def org(example_config, partition):
+    return organization(example_config, partition)
 
 
 @pytest.fixture
@@ -36,8 +36,8 @@ def account(example_config, partition):
 
 
 @pytest.fixture
-def home(synth, account, names):
-    return synth.templates[f"Baseline-{account.name}-{names.home_region}"]
+def home(synth, account, org):
+    return synth.templates[f"Baseline-{account.name}-{org.home_region}"]
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def baseline_templates(synth, partition):
 # --- vault and key ----------------------------------------------------------------------------------
 
 
-def test_every_baseline_stack_has_a_retained_locked_vault_with_its_own_key(synth, partition, names, example_config):
+def test_every_baseline_stack_has_a_retained_locked_vault_with_its_own_key(synth, partition, org, example_config):
     lock = example_config.backup.vault_lock
     assert lock.mode == "governance"
     for info, template in baseline_templates(synth, partition):
@@ -69,7 +69,7 @@ def test_every_baseline_stack_has_a_retained_locked_vault_with_its_own_key(synth
         assert vault["Type"] == "AWS::Backup::BackupVault"
         assert {k: vault[k] for k in RETAINED} == RETAINED, info.stack_id
         props = vault["Properties"]
-        assert props["BackupVaultName"] == names.backup_vault == "examplecorp-baseline-vault"
+        assert props["BackupVaultName"] == org.backup_vault == "examplecorp-baseline-vault"
         assert props["EncryptionKeyArn"] == {"Fn::GetAtt": ["BackupVaultKey", "Arn"]}
         # Governance mode: no ChangeableForDays (with it, AWS would make the lock compliance mode).
         assert props["LockConfiguration"] == {"MinRetentionDays": 7, "MaxRetentionDays": 3650}
@@ -123,8 +123,8 @@ def test_vault_access_policy_denies_recovery_point_deletion_to_everyone(synth, p
         }, info.stack_id  # fmt: skip
 
 
-def test_vault_key_policy_lets_only_the_backup_role_use_it_through_aws_backup(home, names, account):
-    p, region = names.partition, names.home_region
+def test_vault_key_policy_lets_only_the_backup_role_use_it_through_aws_backup(home, org, account):
+    p, region = org.partition, org.home_region
     policy = home["Resources"]["BackupVaultKey"]["Properties"]["KeyPolicy"]
     via_backup = {"kms:CallerAccount": account.id, "kms:ViaService": f"backup.{region}.amazonaws.com"}
     role = {"aws:PrincipalArn": f"arn:{p}:iam::{account.id}:role/examplecorp-baseline-backup"}
@@ -160,8 +160,8 @@ def _plans(template: dict) -> dict[str, dict]:
     }
 
 
-def test_plan_rules_schedules_lifecycles_and_copies(home, names, account):
-    p, copy_to = names.partition, COPY_REGION[names.partition]
+def test_plan_rules_schedules_lifecycles_and_copies(home, org, account):
+    p, copy_to = org.partition, COPY_REGION[org.partition]
     vault = {"Fn::GetAtt": ["BackupVault", "BackupVaultName"]}
     copy_arn = f"arn:{p}:backup:{copy_to}:{account.id}:backup-vault:examplecorp-baseline-vault"
     plans = _plans(home)
@@ -190,8 +190,8 @@ def test_rules_in_the_copy_region_copy_nowhere(copy_region_stack):
     assert all("CopyActions" not in r for r in standard["BackupPlanRule"])
 
 
-def test_selections_pick_tagged_resources_with_the_backup_role(home, names, account):
-    role_arn = f"arn:{names.partition}:iam::{account.id}:role/examplecorp-baseline-backup"
+def test_selections_pick_tagged_resources_with_the_backup_role(home, org, account):
+    role_arn = f"arn:{org.partition}:iam::{account.id}:role/examplecorp-baseline-backup"
     plan_ids = {r["Properties"]["BackupPlan"]["BackupPlanName"]: k for k, r in
                 of_type(home, "AWS::Backup::BackupPlan").items()}  # fmt: skip
     selections = sorted(
@@ -226,10 +226,10 @@ def test_accounts_deploy_only_the_plans_they_ask_for(synth):
 # --- service role (home region only) ----------------------------------------------------------------
 
 
-def test_backup_service_role_only_in_the_home_region(synth, partition, names):
+def test_backup_service_role_only_in_the_home_region(synth, partition, org):
     for info, template in baseline_templates(synth, partition):
         roles = of_type(template, "AWS::IAM::Role")
-        if info.region != names.home_region:
+        if info.region != org.home_region:
             assert roles == {} and of_type(template, "AWS::IAM::ManagedPolicy") == {}, info.stack_id
             continue
         (role,) = [r for r in roles.values() if r["Properties"].get("RoleName") == "examplecorp-baseline-backup"]
@@ -248,7 +248,7 @@ def test_backup_service_role_only_in_the_home_region(synth, partition, names):
 # --- alerts -----------------------------------------------------------------------------------------
 
 
-def test_vault_protection_changes_alert_the_hub_from_every_region(synth, partition, names):
+def test_vault_protection_changes_alert_the_hub_from_every_region(synth, partition, org):
     for info, template in baseline_templates(synth, partition):
         (rule,) = [r["Properties"] for r in of_type(template, "AWS::Events::Rule").values()
                    if r["Properties"]["Name"] == "examplecorp-baseline-backup-changes"]  # fmt: skip
@@ -266,7 +266,7 @@ def test_vault_protection_changes_alert_the_hub_from_every_region(synth, partiti
         }  # fmt: skip
         assert rule["Targets"] == [{
             "Id": "AlertHub",
-            "Arn": f"arn:{partition}:events:{names.home_region}:{names.security_account_id}:event-bus/"
+            "Arn": f"arn:{partition}:events:{org.home_region}:{org.security_account_id}:event-bus/"
                    "examplecorp-baseline-alerts",
             "RoleArn": f"arn:{partition}:iam::{info.stack.account}:role/examplecorp-baseline-alert-forwarder",
         }], info.stack_id  # fmt: skip
@@ -307,28 +307,28 @@ def test_accounts_the_organization_policy_covers_deploy_no_stack_plans(variant):
     for info in app.infos:
         if info.kind == "baseline":
             plans = of_type(app.templates[info.stack_id], "AWS::Backup::BackupPlan")
-            assert bool(plans) == (info.account not in covered | {"sandbox-research"}), info.stack_id
+            assert bool(plans) == (info.account_name not in covered | {"sandbox-research"}), info.stack_id
 
 
 @pytest.mark.parametrize("partition_name", PARTITIONS)
 def test_organization_backup_policy(variant, partition_name):
     config, app = variant
-    names = partition_names(config, partition_name)
+    org = organization(config, partition_name)
     management = config.partitions[partition_name].management_account
     stack_id = f"BackupPolicy-{management}"
     info = next(i for i in app.infos if i.stack_id == stack_id)
-    assert (info.kind, info.stack.account, info.region) == ("backup-policy", names.management_account_id,
-                                                            names.home_region)  # fmt: skip
+    assert (info.kind, info.stack.account, info.region) == ("backup-policy", org.management_account_id,
+                                                            org.home_region)  # fmt: skip
     policy = only(app.templates[stack_id], "AWS::Organizations::Policy")["Properties"]
     assert policy["Name"] == "examplecorp-baseline-backup-plans"
     assert policy["Type"] == "BACKUP_POLICY"
     expected_targets = {"aws": ["ou-k3x9-8d3b5e70", "510987654324"], "aws-us-gov": ["ou-g7v4-6e1f8b2d"]}
     assert policy["TargetIds"] == expected_targets[partition_name]
     content = policy["Content"]
-    assert content == organization_backup_policy(config, names)
+    assert content == organization_backup_policy(config, org)
     assert len(json.dumps(content, separators=(",", ":"))) <= BACKUP_POLICY_MAX_CHARS
 
-    p, home, copy_to = partition_name, names.home_region, COPY_REGION[partition_name]
+    p, home, copy_to = partition_name, org.home_region, COPY_REGION[partition_name]
     plans = content["plans"]
     # Rules copy to the copy region except in it: two policy plans per plan that copies.
     assert sorted(plans) == sorted([f"examplecorp-baseline-standard-{home}", f"examplecorp-baseline-standard-{copy_to}",

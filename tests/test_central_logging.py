@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Capture, Match
 
-from config.naming import partition_names
+from config.naming import organization
 from tests.conftest import PARTITIONS
 
 pytestmark = pytest.mark.parametrize("partition", PARTITIONS)
@@ -14,8 +14,8 @@ RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
 
 
 @pytest.fixture
-def names(example_config, partition):
-    return partition_names(example_config, partition)
+def org(example_config, partition):
+    return organization(example_config, partition)
 
 
 @pytest.fixture
@@ -40,12 +40,12 @@ def resource(template, logical_id: str) -> dict:
 # --- log-archive account --------------------------------------------------------------------------
 
 
-def test_trail_bucket_is_private_versioned_kms_encrypted_and_retained(log_archive, names, example_config):
+def test_trail_bucket_is_private_versioned_kms_encrypted_and_retained(log_archive, org, example_config):
     lifecycle = example_config.logging.trail_bucket
     log_archive.has_resource("AWS::S3::Bucket", {
         **RETAINED,
         "Properties": {
-            "BucketName": names.trail_bucket,
+            "BucketName": org.trail_bucket,
             "BucketEncryption": {"ServerSideEncryptionConfiguration": [{
                 "BucketKeyEnabled": False,
                 "ServerSideEncryptionByDefault": {
@@ -57,7 +57,7 @@ def test_trail_bucket_is_private_versioned_kms_encrypted_and_retained(log_archiv
                 "RestrictPublicBuckets": True},
             "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
             "LoggingConfiguration": {"DestinationBucketName": {"Ref": "AccessLogBucket"},
-                                     "LogFilePrefix": f"{names.trail_bucket}/"},
+                                     "LogFilePrefix": f"{org.trail_bucket}/"},
             "LifecycleConfiguration": {"Rules": [Match.object_like({
                 "Status": "Enabled",
                 "Transitions": [{"StorageClass": "GLACIER", "TransitionInDays": lifecycle.glacier_after_days}],
@@ -68,18 +68,18 @@ def test_trail_bucket_is_private_versioned_kms_encrypted_and_retained(log_archiv
     })  # fmt: skip
 
 
-def test_trail_bucket_key_rotates_is_retained_and_administrable(log_archive, names):
+def test_trail_bucket_key_rotates_is_retained_and_administrable(log_archive, org):
     key = resource(log_archive, "OrgTrailBucketKey")
     assert key["Type"] == "AWS::KMS::Key"
     assert key["Properties"]["EnableKeyRotation"] is True
     assert {k: key[k] for k in RETAINED} == RETAINED
     admin = statement_with_sid(key["Properties"]["KeyPolicy"], "AllowAccountIamToAdministerKey")
-    assert admin["Principal"] == {"AWS": f"arn:{names.partition}:iam::{names.log_archive_account_id}:root"}
+    assert admin["Principal"] == {"AWS": f"arn:{org.partition}:iam::{org.log_archive_account_id}:root"}
     cloudtrail = statement_with_sid(key["Properties"]["KeyPolicy"], "AllowOrgTrailToEncryptWithBucketDefault")
-    assert cloudtrail["Condition"] == {"StringEquals": {"aws:SourceArn": names.trail_arn}}
+    assert cloudtrail["Condition"] == {"StringEquals": {"aws:SourceArn": org.trail_arn}}
 
 
-def test_trail_bucket_policy_is_tls_only_and_admits_only_our_trail(log_archive, names):
+def test_trail_bucket_policy_is_tls_only_and_admits_only_our_trail(log_archive, org):
     policy = Capture()
     log_archive.has_resource_properties("AWS::S3::BucketPolicy", {
         "Bucket": {"Ref": "OrgTrailBucket"}, "PolicyDocument": policy})  # fmt: skip
@@ -88,9 +88,9 @@ def test_trail_bucket_policy_is_tls_only_and_admits_only_our_trail(log_archive, 
     assert len(tls) == 1 and tls[0]["Effect"] == "Deny" and tls[0]["Action"] == "s3:*"
     assert tls[0]["Principal"] == {"AWS": "*"}
 
-    trail_arn = f"arn:{names.partition}:cloudtrail:{names.home_region}:{names.management_account_id}:trail/" \
-                f"{names.trail_name}"  # fmt: skip
-    bucket_arn = f"arn:{names.partition}:s3:::{names.trail_bucket}"
+    trail_arn = f"arn:{org.partition}:cloudtrail:{org.home_region}:{org.management_account_id}:trail/" \
+                f"{org.trail_name}"  # fmt: skip
+    bucket_arn = f"arn:{org.partition}:s3:::{org.trail_bucket}"
     cloudtrail = [s for s in statements if s.get("Principal") == {"Service": "cloudtrail.amazonaws.com"}]
     assert sorted(cloudtrail, key=lambda s: s["Sid"]) == [
         {"Sid": "AWSCloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
@@ -98,22 +98,22 @@ def test_trail_bucket_policy_is_tls_only_and_admits_only_our_trail(log_archive, 
          "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}},
         {"Sid": "AWSCloudTrailWriteManagementAccount", "Effect": "Allow",
          "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
-         "Resource": f"{bucket_arn}/AWSLogs/{names.management_account_id}/*",
+         "Resource": f"{bucket_arn}/AWSLogs/{org.management_account_id}/*",
          "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}}},
         {"Sid": "AWSCloudTrailWriteOrganization", "Effect": "Allow",
          "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
-         "Resource": f"{bucket_arn}/AWSLogs/{names.organization_id}/*",
+         "Resource": f"{bucket_arn}/AWSLogs/{org.organization_id}/*",
          "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}}},
     ]  # fmt: skip
     # Nothing else is allowed in: every other statement denies.
     assert all(s["Effect"] == "Deny" for s in statements if s not in cloudtrail)
 
 
-def test_access_log_bucket_is_private_retained_and_written_only_by_s3_logging(log_archive, names, example_config):
+def test_access_log_bucket_is_private_retained_and_written_only_by_s3_logging(log_archive, org, example_config):
     bucket = resource(log_archive, "AccessLogBucket")
     assert {k: bucket[k] for k in RETAINED} == RETAINED
     props = bucket["Properties"]
-    assert props["BucketName"] == names.access_log_bucket
+    assert props["BucketName"] == org.access_log_bucket
     assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
         "SSEAlgorithm": "AES256"
     }
@@ -131,32 +131,32 @@ def test_access_log_bucket_is_private_retained_and_written_only_by_s3_logging(lo
     for allow in allows:
         assert allow["Principal"] == {"Service": "logging.s3.amazonaws.com"}
         assert allow["Action"] == "s3:PutObject"
-        assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": names.log_archive_account_id}
+        assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": org.log_archive_account_id}
         sources.append(allow["Condition"]["ArnLike"]["aws:SourceArn"])
     assert sorted(s["Fn::GetAtt"][0] for s in sources) == ["OrgTrailBucket", "SessionLogBucket"]
 
 
-def test_log_archive_stack_is_termination_protected_in_the_log_archive_account(synth, partition, names):
+def test_log_archive_stack_is_termination_protected_in_the_log_archive_account(synth, partition, org):
     (info,) = [i for i in synth.infos if i.kind == "log-archive" and i.partition == partition]
     assert info.stack.termination_protection is True
-    assert (info.stack.account, info.stack.region) == (names.log_archive_account_id, names.home_region)
+    assert (info.stack.account, info.stack.region) == (org.log_archive_account_id, org.home_region)
 
 
 # --- management account ---------------------------------------------------------------------------
 
 
-def test_organization_trail_covers_everything_and_is_encrypted(management, names):
+def test_organization_trail_covers_everything_and_is_encrypted(management, org):
     management.has_resource("AWS::CloudTrail::Trail", {
         **RETAINED,
         "Properties": {
-            "TrailName": names.trail_name,
+            "TrailName": org.trail_name,
             "IsLogging": True,
             "IsOrganizationTrail": True,
             "IsMultiRegionTrail": True,
             "IncludeGlobalServiceEvents": True,
             "EnableLogFileValidation": True,
             "EventSelectors": [{"IncludeManagementEvents": True, "ReadWriteType": "All"}],
-            "S3BucketName": names.trail_bucket,
+            "S3BucketName": org.trail_bucket,
             "KMSKeyId": {"Fn::GetAtt": ["OrgTrailKey", "Arn"]},
             "CloudWatchLogsLogGroupArn": {"Fn::GetAtt": ["OrgTrailLogGroup", "Arn"]},
             "CloudWatchLogsRoleArn": {"Fn::GetAtt": [Match.string_like_regexp("LogsDeliveryRole"), "Arn"]},
@@ -165,20 +165,20 @@ def test_organization_trail_covers_everything_and_is_encrypted(management, names
     assert "DataResources" not in str(resource(management, "OrgTrail"))  # management events, no data events
 
 
-def test_trail_log_group_is_kms_encrypted_and_kept_a_year(management, names, example_config):
+def test_trail_log_group_is_kms_encrypted_and_kept_a_year(management, org, example_config):
     group = resource(management, "OrgTrailLogGroup")
     assert {k: group[k] for k in RETAINED} == RETAINED
-    assert group["Properties"]["LogGroupName"] == names.trail_log_group
+    assert group["Properties"]["LogGroupName"] == org.trail_log_group
     assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["OrgTrailKey", "Arn"]}
     assert group["Properties"]["RetentionInDays"] == example_config.logging.cloudwatch_retention_days >= 365
 
 
-def test_trail_key_policy(management, names):
+def test_trail_key_policy(management, org):
     key = resource(management, "OrgTrailKey")
     assert key["Properties"]["EnableKeyRotation"] is True
     assert {k: key[k] for k in RETAINED} == RETAINED
     policy = key["Properties"]["KeyPolicy"]
-    p, account, region = names.partition, names.management_account_id, names.home_region
+    p, account, region = org.partition, org.management_account_id, org.home_region
     trail_context = f"arn:{p}:cloudtrail:*:{account}:trail/*"
 
     encrypt = statement_with_sid(policy, "AllowCloudTrailToEncrypt")
@@ -186,14 +186,14 @@ def test_trail_key_policy(management, names):
     assert encrypt["Action"] == "kms:GenerateDataKey*"
     assert encrypt["Condition"] == {
         "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": trail_context},
-        "StringEquals": {"aws:SourceArn": names.trail_arn},
+        "StringEquals": {"aws:SourceArn": org.trail_arn},
     }
     describe = statement_with_sid(policy, "AllowCloudTrailToDescribeKey")
     assert describe["Action"] == "kms:DescribeKey"
-    assert describe["Condition"] == {"StringEquals": {"aws:SourceArn": names.trail_arn}}
+    assert describe["Condition"] == {"StringEquals": {"aws:SourceArn": org.trail_arn}}
 
     readers = statement_with_sid(policy, "AllowLogReadersToDecryptTrailLogs")
-    reader_ids = sorted({names.log_archive_account_id, names.security_account_id, account})
+    reader_ids = sorted({org.log_archive_account_id, org.security_account_id, account})
     assert readers["Principal"] == {"AWS": [f"arn:{p}:iam::{i}:root" for i in reader_ids]}
     assert readers["Action"] == ["kms:Decrypt", "kms:ReEncryptFrom"]
     assert readers["Condition"] == {
@@ -205,7 +205,7 @@ def test_trail_key_policy(management, names):
     assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
     assert logs["Condition"] == {
         "ArnEquals": {
-            "kms:EncryptionContext:aws:logs:arn": f"arn:{p}:logs:{region}:{account}:log-group:{names.trail_log_group}"
+            "kms:EncryptionContext:aws:logs:arn": f"arn:{p}:logs:{region}:{account}:log-group:{org.trail_log_group}"
         }
     }
 
@@ -214,26 +214,26 @@ def test_trail_key_policy(management, names):
     assert len(policy["Statement"]) == 5, "unexpected extra statement in the trail key policy"
 
 
-def test_logs_delivery_role_is_trusted_only_by_our_trail_and_only_writes_streams(management, names):
-    p, account, region = names.partition, names.management_account_id, names.home_region
+def test_logs_delivery_role_is_trusted_only_by_our_trail_and_only_writes_streams(management, org):
+    p, account, region = org.partition, org.management_account_id, org.home_region
     role = [r for r in management.find_resources("AWS::IAM::Role").values()]
     assert len(role) == 1
     assert role[0]["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [{
         "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceArn": names.trail_arn}}}]  # fmt: skip
+        "Condition": {"StringEquals": {"aws:SourceArn": org.trail_arn}}}]  # fmt: skip
     assert "Policies" not in role[0]["Properties"], "no inline policies"
     (policy,) = management.find_resources("AWS::IAM::ManagedPolicy").values()
-    group = f"arn:{p}:logs:{region}:{account}:log-group:{names.trail_log_group}"
+    group = f"arn:{p}:logs:{region}:{account}:log-group:{org.trail_log_group}"
     assert policy["Properties"]["PolicyDocument"]["Statement"] == [{
         "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "Resource": [f"{group}:log-stream:{account}_CloudTrail_{region}*",
-                     f"{group}:log-stream:{names.organization_id}_*"]}]  # fmt: skip
+                     f"{group}:log-stream:{org.organization_id}_*"]}]  # fmt: skip
 
 
-def test_organization_stack_is_termination_protected_in_the_management_account(synth, partition, names):
+def test_organization_stack_is_termination_protected_in_the_management_account(synth, partition, org):
     (info,) = [i for i in synth.infos if i.kind == "organization" and i.partition == partition]
     assert info.stack.termination_protection is True
-    assert (info.stack.account, info.stack.region) == (names.management_account_id, names.home_region)
+    assert (info.stack.account, info.stack.region) == (org.management_account_id, org.home_region)
 
 
 # --- CIS monitoring --------------------------------------------------------------------------------
@@ -293,18 +293,18 @@ def test_every_cis_filter_has_an_alarm_to_the_security_topic(management):
     assert len({a["Properties"]["MetricName"] for a in alarms.values()}) == 15
 
 
-def test_alarm_topic_is_kms_encrypted_tls_only_and_publishable_by_our_alarms(management, names):
+def test_alarm_topic_is_kms_encrypted_tls_only_and_publishable_by_our_alarms(management, org):
     topic = resource(management, "SecurityAlarmTopic")
     assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["SecurityAlarmTopicKey", "Arn"]}
-    assert topic["Properties"]["TopicName"] == names.alarm_topic
+    assert topic["Properties"]["TopicName"] == org.alarm_topic
     policy = Capture()
     management.has_resource_properties("AWS::SNS::TopicPolicy", {
         "Topics": [{"Ref": "SecurityAlarmTopic"}], "PolicyDocument": policy})  # fmt: skip
     statements = policy.as_object()["Statement"]
     tls = [s for s in statements if s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}]
     assert len(tls) == 1 and tls[0]["Effect"] == "Deny"
-    alarms_arn = f"arn:{names.partition}:cloudwatch:{names.home_region}:{names.management_account_id}:alarm:*"
-    from_our_alarms = {"StringEquals": {"aws:SourceAccount": names.management_account_id},
+    alarms_arn = f"arn:{org.partition}:cloudwatch:{org.home_region}:{org.management_account_id}:alarm:*"
+    from_our_alarms = {"StringEquals": {"aws:SourceAccount": org.management_account_id},
                        "ArnLike": {"aws:SourceArn": alarms_arn}}  # fmt: skip
     publish = statement_with_sid(policy.as_object(), "AllowCloudWatchAlarmsToPublish")
     assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}

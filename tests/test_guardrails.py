@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from config.naming import partition_names
+from config.naming import organization
 from config.policies.service_control import GLOBAL_SERVICE_ACTIONS, minified, partition_budget
 from config.problems import ConfigError
 from tests.conftest import PARTITIONS
@@ -51,9 +51,9 @@ def statement(policy: dict, sid: str) -> dict:
 
 @pytest.mark.parametrize("partition", PARTITIONS)
 def test_guardrails_stack_deploys_each_library_policy_where_configured(synth, partition, example_config):
-    names = partition_names(example_config, partition)
+    org = organization(example_config, partition)
     info = next(i for i in synth.infos if i.kind == "guardrails" and i.partition == partition)
-    assert info.stack.account == names.management_account_id and info.stack.region == names.home_region
+    assert info.stack.account == org.management_account_id and info.stack.region == org.home_region
     assert info.stack.termination_protection is True
     policies = policies_of(synth, partition)
     assert {name: p["TargetIds"] for name, p in policies.items()} == EXPECTED_POLICIES[partition]
@@ -66,7 +66,7 @@ def test_guardrails_stack_deploys_each_library_policy_where_configured(synth, pa
 
 @pytest.mark.parametrize("partition", PARTITIONS)
 def test_deployed_content_is_what_the_budget_measured(synth, partition, example_config):
-    budget = partition_budget(example_config, partition, partition_names(example_config, partition))
+    budget = partition_budget(example_config, partition, organization(example_config, partition))
     assert {s.name: s.document for s in budget.scps} == {
         n: p["Content"] for n, p in policies_of(synth, partition).items()
     }
@@ -108,7 +108,7 @@ def test_sandbox_region_override(synth):
 
 @pytest.mark.parametrize("partition", PARTITIONS)
 def test_protect_baseline_names_the_baseline_resources_of_the_partition(synth, partition, example_config):
-    n = partition_names(example_config, partition)
+    n = organization(example_config, partition)
     policy = policies_of(synth, partition)["examplecorp-scp-protect-baseline"]
     exempt = {"ArnNotLike": {"aws:PrincipalArn": [f"arn:{partition}:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"]}}
     for s in policy["Content"]["Statement"]:
@@ -169,7 +169,7 @@ def _without(data, key):
 def test_default_is_every_library_policy_on_the_root(example_data, config_from):
     data = _without(example_data, "service_control_policies")
     config = config_from(data)
-    budget = partition_budget(config, "aws", partition_names(config, "aws"))
+    budget = partition_budget(config, "aws", organization(config, "aws"))
     assert [s.name.removeprefix("examplecorp-scp-") for s in budget.scps] == [
         "deny-leave-organization", "deny-root-user", "region-lock", "protect-baseline", "deny-iam-users",
         "protect-account-settings", "network-restricted-credentials"]  # fmt: skip
@@ -180,15 +180,15 @@ def test_a_library_policy_can_be_turned_off_explicitly(example_data, config_from
     data = copy.deepcopy(example_data)
     data["service_control_policies"]["policies"]["protect-account-settings"] = {"enabled": False}
     config = config_from(data)
-    names = [s.name for s in partition_budget(config, "aws", partition_names(config, "aws")).scps]
-    assert "examplecorp-scp-protect-account-settings" not in names
-    assert "examplecorp-scp-protect-baseline" in names
+    scp_names = [s.name for s in partition_budget(config, "aws", organization(config, "aws")).scps]
+    assert "examplecorp-scp-protect-account-settings" not in scp_names
+    assert "examplecorp-scp-protect-baseline" in scp_names
 
 
 def test_network_restriction_policy_is_skipped_without_networks(example_data, config_from):
     config = config_from(_without(example_data, "network_restriction"))
-    names = [s.name for s in partition_budget(config, "aws", partition_names(config, "aws")).scps]
-    assert "examplecorp-scp-network-restricted-credentials" not in names and names
+    scp_names = [s.name for s in partition_budget(config, "aws", organization(config, "aws")).scps]
+    assert "examplecorp-scp-network-restricted-credentials" not in scp_names and scp_names
 
 
 def _settings(data, partition, **settings):
@@ -199,20 +199,20 @@ def _settings(data, partition, **settings):
 
 def test_oversized_policies_are_split_into_numbered_parts(example_data, config_from):
     config = config_from(_settings(example_data, "aws", max_policy_chars=2500))
-    budget = partition_budget(config, "aws", partition_names(config, "aws"))
+    budget = partition_budget(config, "aws", organization(config, "aws"))
     assert budget.problems == []
     parts = [s for s in budget.scps if s.name.startswith("examplecorp-scp-protect-baseline")]
     assert [s.name for s in parts] == [f"examplecorp-scp-protect-baseline-{i}" for i in range(1, len(parts) + 1)]
     assert len(parts) >= 3
     assert all(len(s.content) <= 2500 for s in budget.scps)
-    whole = partition_budget(example_data and config_from(example_data), "aws", partition_names(config, "aws"))
+    whole = partition_budget(example_data and config_from(example_data), "aws", organization(config, "aws"))
     (original,) = [s for s in whole.scps if s.name == "examplecorp-scp-protect-baseline"]
     assert [st for p in parts for st in p.statements] == list(original.statements)  # nothing lost, order kept
 
 
 def test_too_many_policies_per_target_are_packed_together(example_data, config_from):
     config = config_from(_settings(example_data, "aws", max_policies_per_target=4, reserved_slots=1))
-    budget = partition_budget(config, "aws", partition_names(config, "aws"))
+    budget = partition_budget(config, "aws", organization(config, "aws"))
     assert budget.problems == []
     on_root = [s for s in budget.scps if "r-k3x9" in s.target_ids]
     assert 1 + 1 + len(on_root) <= 4

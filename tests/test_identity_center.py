@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from config.assignments import assignments_by_account
-from config.naming import partition_names
+from config.naming import organization
 from config.policies.permission_sets import SUPPORT_DENIED_ACTIONS
 from stacks.plan import plan
 from tests.conftest import PARTITIONS, synthesize
@@ -30,9 +30,9 @@ def partition(request):
 
 
 def test_identity_center_stack_is_in_the_management_account(synth, partition, example_config):
-    names = partition_names(example_config, partition)
+    org = organization(example_config, partition)
     info = next(i for i in synth.infos if i.kind == "identity-center" and i.partition == partition)
-    assert (info.stack.account, info.stack.region) == (names.management_account_id, names.home_region)
+    assert (info.stack.account, info.stack.region) == (org.management_account_id, org.home_region)
     assert set(permission_sets(synth, partition)) == {
         "Administrator", "PowerUser", "ReadOnly", "Support", "OnCall", "SessionManager", "DataEngineer"}  # fmt: skip
 
@@ -99,7 +99,7 @@ def test_on_call_without_a_window_is_read_only(example_data, config_from, partit
     data = copy.deepcopy(example_data)
     del data["identity_center"]["on_call_window"]
     config = config_from(data)
-    on_call = access_model(config, partition_names(config, partition)).permission_sets["OnCall"]
+    on_call = access_model(config, organization(config, partition)).permission_sets["OnCall"]
     assert on_call.inline_policy is None and on_call.aws_managed_policies == ["ReadOnlyAccess"]
 
 
@@ -135,10 +135,10 @@ def access(synth, account: str) -> dict:
 
 
 def test_access_stack_chains_assignments_of_its_account(synth, partition, example_config):
-    names = partition_names(example_config, partition)
+    org = organization(example_config, partition)
     account = next(a for a in example_config.accounts if a.name == WORKLOAD[partition])
     info = next(i for i in synth.infos if i.stack_id == f"Access-{account.name}")
-    assert (info.stack.account, info.stack.region) == (names.management_account_id, names.home_region)
+    assert (info.stack.account, info.stack.region) == (org.management_account_id, org.home_region)
     resources = access(synth, account.name)
     assert all(r["Type"] == "AWS::SSO::Assignment" for r in resources.values())
     ordered = list(resources)
@@ -171,9 +171,9 @@ def test_exclusions_and_sub_ous_in_assignments(example_config):
 
 
 def test_policies_referenced_by_assigned_sets_exist_in_the_accounts_home_region(synth, partition, example_config):
-    names = partition_names(example_config, partition)
+    org = organization(example_config, partition)
     account = WORKLOAD[partition]
-    home = synth.templates[f"Baseline-{account}-{names.home_region}"]["Resources"]
+    home = synth.templates[f"Baseline-{account}-{org.home_region}"]["Resources"]
     policies = {r["Properties"].get("ManagedPolicyName"): r["Properties"]["PolicyDocument"]
                 for r in home.values() if r["Type"] == "AWS::IAM::ManagedPolicy"}  # fmt: skip
     # SessionManager is assigned here; its policy is the baseline's session access policy (every account).
@@ -181,7 +181,7 @@ def test_policies_referenced_by_assigned_sets_exist_in_the_accounts_home_region(
     (start,) = [s for s in session["Statement"] if s["Action"] == "ssm:StartSession"]
     assert start["Condition"] == {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}
     others = [i.stack_id for i in synth.infos
-              if i.kind == "baseline" and i.partition == partition and i.region != names.home_region]  # fmt: skip
+              if i.kind == "baseline" and i.partition == partition and i.region != org.home_region]  # fmt: skip
     assert others
     for stack_id in others:
         resources = synth.templates[stack_id]["Resources"]

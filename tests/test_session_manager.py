@@ -7,7 +7,7 @@ import json
 import pytest
 from aws_cdk.assertions import Capture
 
-from config.naming import partition_names
+from config.naming import organization
 from stacks.plan import plan
 from tests.conftest import PARTITIONS
 
@@ -20,8 +20,8 @@ WORKLOAD = {"aws": ("web-prod", "us-east-1", "us-west-2"), "aws-us-gov": ("gov-w
 
 
 @pytest.fixture
-def names(example_config, partition):
-    return partition_names(example_config, partition)
+def org(example_config, partition):
+    return organization(example_config, partition)
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def role_named(template: dict, name: str) -> tuple[str, dict]:
 
 
 def test_preferences_document_pins_logging_encryption_timeouts_run_as_and_shell(
-    synth, partition, names, settings, account, regions
+    synth, partition, org, settings, account, regions
 ):
     for region in regions:
         template = synth.templates[f"Baseline-{account.name}-{region}"]
@@ -94,13 +94,13 @@ def test_preferences_document_pins_logging_encryption_timeouts_run_as_and_shell(
         assert content["schemaVersion"] == "1.0"
         assert content["sessionType"] == "Standard_Stream"
         assert content["inputs"] == {
-            "s3BucketName": names.session_log_bucket,
+            "s3BucketName": org.session_log_bucket,
             "s3KeyPrefix": f"{account.id}/{region}",
             "s3EncryptionEnabled": True,
-            "cloudWatchLogGroupName": names.session_log_group,
+            "cloudWatchLogGroupName": org.session_log_group,
             "cloudWatchEncryptionEnabled": True,
             "cloudWatchStreamingEnabled": True,
-            "kmsKeyId": names.session_key_alias,
+            "kmsKeyId": org.session_key_alias,
             "idleSessionTimeout": str(settings.idle_session_timeout_minutes),
             "maxSessionDuration": str(settings.max_session_duration_minutes),
             "runAsEnabled": True,
@@ -112,7 +112,7 @@ def test_preferences_document_pins_logging_encryption_timeouts_run_as_and_shell(
         assert document["DependsOn"] == ["SessionLogGroup"]
 
 
-def test_session_key_and_log_group_per_region(synth, partition, names, settings, account, regions):
+def test_session_key_and_log_group_per_region(synth, partition, org, settings, account, regions):
     for region in regions:
         resources = synth.templates[f"Baseline-{account.name}-{region}"]["Resources"]
         key = resources["SessionKey"]
@@ -126,14 +126,14 @@ def test_session_key_and_log_group_per_region(synth, partition, names, settings,
         assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
         group = f"arn:{partition}:logs:{region}:{account.id}:log-group:"
         assert logs["Condition"] == {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": [
-            f"{group}{names.session_log_group}", f"{group}/aws/lambda/{names.session_handler}"]}}  # fmt: skip
+            f"{group}{org.session_log_group}", f"{group}/aws/lambda/{org.session_handler}"]}}  # fmt: skip
         (alias,) = [r for r in resources.values() if r["Type"] == "AWS::KMS::Alias"
                     and r["Properties"]["TargetKeyId"] == {"Fn::GetAtt": ["SessionKey", "Arn"]}]  # fmt: skip
-        assert alias["Properties"] == {"AliasName": names.session_key_alias,
+        assert alias["Properties"] == {"AliasName": org.session_key_alias,
                                        "TargetKeyId": {"Fn::GetAtt": ["SessionKey", "Arn"]}}  # fmt: skip
 
-        for logical_id, name in (("SessionLogGroup", names.session_log_group),
-                                 ("SessionHandlerLogGroup", f"/aws/lambda/{names.session_handler}")):  # fmt: skip
+        for logical_id, name in (("SessionLogGroup", org.session_log_group),
+                                 ("SessionHandlerLogGroup", f"/aws/lambda/{org.session_handler}")):  # fmt: skip
             group_resource = resources[logical_id]
             assert {k: group_resource[k] for k in RETAINED} == RETAINED
             assert group_resource["Properties"] == {
@@ -154,42 +154,42 @@ def test_public_document_sharing_is_blocked_in_every_baseline_stack(synth, parti
         assert function["Properties"]["Runtime"] == "python3.14"
 
 
-def test_handler_function_runs_as_the_home_region_role(home, other_region, names, account, partition):
+def test_handler_function_runs_as_the_home_region_role(home, other_region, org, account, partition):
     for template in (home, other_region):
         props = only(template, "AWS::Lambda::Function")["Properties"]
-        assert props["FunctionName"] == names.session_handler
-        assert props["Role"] == f"arn:{partition}:iam::{account.id}:role/{names.session_handler}"
+        assert props["FunctionName"] == org.session_handler
+        assert props["Role"] == f"arn:{partition}:iam::{account.id}:role/{org.session_handler}"
         assert props["Handler"] == "index.handler"
-        assert props["LoggingConfig"] == {"LogGroup": f"/aws/lambda/{names.session_handler}"}
+        assert props["LoggingConfig"] == {"LogGroup": f"/aws/lambda/{org.session_handler}"}
     # In the home region the function waits for its role's permissions.
     (policy_id,) = [k for k, v in of_type(home, "AWS::IAM::ManagedPolicy").items()
-                    if v["Properties"].get("Roles") == [{"Ref": role_named(home, names.session_handler)[0]}]]  # fmt: skip
+                    if v["Properties"].get("Roles") == [{"Ref": role_named(home, org.session_handler)[0]}]]  # fmt: skip
     assert policy_id in only(home, "AWS::Lambda::Function")["DependsOn"]
 
 
-def test_every_account_but_the_owner_shares_the_approved_documents_with_itself(synth, partition, names, example_config):
+def test_every_account_but_the_owner_shares_the_approved_documents_with_itself(synth, partition, org, example_config):
     ids = {a.name: a.id for a in example_config.accounts}
     for info in (i for i in synth.infos if i.kind == "baseline" and i.partition == partition):
         shares = of_type(synth.templates[info.stack_id], "Custom::ApprovedDocumentShare")
-        if ids[info.account] == names.session_documents_account_id:
+        if ids[info.account_name] == org.session_documents_account_id:
             assert shares == {}, info.stack_id
             continue
         (share,) = shares.values()
         props = dict(share["Properties"])
         props.pop("ServiceToken")
         assert props == {
-            "AccountId": ids[info.account],
-            "DocumentNames": sorted(names.session_documents.values()),
-            "SharerRoleArn": f"arn:{partition}:iam::{names.security_account_id}:role/{names.document_sharer_role}",
+            "AccountId": ids[info.account_name],
+            "DocumentNames": sorted(org.session_documents.values()),
+            "SharerRoleArn": f"arn:{partition}:iam::{org.security_account_id}:role/{org.document_sharer_role}",
         }
 
 
-def test_iam_only_in_home_region_stacks(synth, partition, names):
+def test_iam_only_in_home_region_stacks(synth, partition, org):
     for info in (i for i in synth.infos if i.kind in ("baseline", "session-documents") and i.partition == partition):
         iam = [
             r["Type"] for r in synth.templates[info.stack_id]["Resources"].values() if r["Type"].startswith("AWS::IAM")
         ]
-        if info.region == names.home_region:
+        if info.region == org.home_region:
             assert iam, info.stack_id
         else:
             assert iam == [], info.stack_id
@@ -198,21 +198,21 @@ def test_iam_only_in_home_region_stacks(synth, partition, names):
 # --- instance role, per account ---------------------------------------------------------------------------
 
 
-def test_instance_role_trusts_only_ec2_and_has_a_same_named_profile(home, names):
-    role_id, role = role_named(home, names.instance_role)
+def test_instance_role_trusts_only_ec2_and_has_a_same_named_profile(home, org):
+    role_id, role = role_named(home, org.instance_role)
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
         {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
     ]
     assert "Policies" not in role["Properties"] and "ManagedPolicyArns" not in role["Properties"]
     profile = only(home, "AWS::IAM::InstanceProfile")
-    assert profile["Properties"] == {"InstanceProfileName": names.instance_role, "Roles": [{"Ref": role_id}]}
+    assert profile["Properties"] == {"InstanceProfileName": org.instance_role, "Roles": [{"Ref": role_id}]}
 
 
-def test_instance_role_policy_is_exactly_the_agent_and_session_logging(home, names, partition, account, regions):
-    role_id, _ = role_named(home, names.instance_role)
-    p, log_archive, home_region = partition, names.log_archive_account_id, names.home_region
-    bucket = f"arn:{p}:s3:::{names.session_log_bucket}"
-    alias = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": names.session_key_alias}}
+def test_instance_role_policy_is_exactly_the_agent_and_session_logging(home, org, partition, account, regions):
+    role_id, _ = role_named(home, org.instance_role)
+    p, log_archive, home_region = partition, org.log_archive_account_id, org.home_region
+    bucket = f"arn:{p}:s3:::{org.session_log_bucket}"
+    alias = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": org.session_key_alias}}
     assert managed_policy_of(home, role_id)["PolicyDocument"]["Statement"] == [
         {"Sid": "RegisterWithSystemsManager", "Effect": "Allow", "Action": "ssm:UpdateInstanceInformation",
          "Resource": [f"arn:{p}:ec2:{r}:{account.id}:instance/*" for r in regions]},
@@ -230,7 +230,7 @@ def test_instance_role_policy_is_exactly_the_agent_and_session_logging(home, nam
          "Condition": {"StringEquals": {"kms:ViaService": f"s3.{home_region}.amazonaws.com"}}},
         {"Sid": "WriteSessionLogsToCloudWatch", "Effect": "Allow",
          "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-         "Resource": [f"arn:{p}:logs:{r}:{account.id}:log-group:{names.session_log_group}:*" for r in regions]},
+         "Resource": [f"arn:{p}:logs:{r}:{account.id}:log-group:{org.session_log_group}:*" for r in regions]},
         {"Sid": "CheckSessionLogGroupEncryption", "Effect": "Allow", "Action": "logs:DescribeLogGroups",
          "Resource": "*"},
     ]  # fmt: skip
@@ -239,8 +239,8 @@ def test_instance_role_policy_is_exactly_the_agent_and_session_logging(home, nam
 # --- session access, per account ----------------------------------------------------------------------------
 
 
-def test_session_access_role_is_for_this_accounts_identity_center_users(home, names, partition, account):
-    _, role = role_named(home, names.session_access_role)
+def test_session_access_role_is_for_this_accounts_identity_center_users(home, org, partition, account):
+    _, role = role_named(home, org.session_access_role)
     assert role["Properties"]["MaxSessionDuration"] == 3600
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [{
         "Sid": "IdentityCenterUsersOfThisAccount", "Effect": "Allow",
@@ -250,15 +250,13 @@ def test_session_access_role_is_for_this_accounts_identity_center_users(home, na
     }]  # fmt: skip
 
 
-def test_start_session_only_on_instances_with_approved_documents(home, names, partition, account, regions):
-    role_id, _ = role_named(home, names.session_access_role)
+def test_start_session_only_on_instances_with_approved_documents(home, org, partition, account, regions):
+    role_id, _ = role_named(home, org.session_access_role)
     policy = managed_policy_of(home, role_id)
-    assert policy["ManagedPolicyName"] == names.session_access_role
+    assert policy["ManagedPolicyName"] == org.session_access_role
     document = policy["PolicyDocument"]
-    sec = names.security_account_id
-    approved = [
-        f"arn:{partition}:ssm:{r}:{sec}:document/{d}" for r in regions for d in names.session_documents.values()
-    ]
+    sec = org.security_account_id
+    approved = [f"arn:{partition}:ssm:{r}:{sec}:document/{d}" for r in regions for d in org.session_documents.values()]
     assert all(arn.split(":")[4] == sec for arn in approved)  # never an AWS-owned (account-less) document
     start = statement(document, "StartSessionsOnInstancesWithApprovedDocumentsOnly")
     assert start == {
@@ -276,34 +274,34 @@ def test_start_session_only_on_instances_with_approved_documents(home, names, pa
     assert all(a.split(":")[1].startswith(("Describe", "GetConnectionStatus")) for a in listing["Action"])
     encrypt = statement(document, "EncryptSessionData")
     assert encrypt["Action"] == "kms:GenerateDataKey"
-    assert encrypt["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": names.session_key_alias}}
+    assert encrypt["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": org.session_key_alias}}
     # StartSession appears in no other statement, so nothing widens it.
     assert [s["Sid"] for s in document["Statement"] if "ssm:StartSession" in str(s["Action"])] == [start["Sid"]]
     assert all(s["Effect"] == "Allow" for s in document["Statement"]) and len(document["Statement"]) == 5
 
 
-def test_session_handler_role_policy(home, names, partition, account, regions):
-    role_id, role = role_named(home, names.session_handler)
+def test_session_handler_role_policy(home, org, partition, account, regions):
+    role_id, role = role_named(home, org.session_handler)
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
         {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
     ]
     assert managed_policy_of(home, role_id)["PolicyDocument"]["Statement"] == [
         {"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": [f"arn:{partition}:logs:{r}:{account.id}:log-group:/aws/lambda/{names.session_handler}:*"
+         "Resource": [f"arn:{partition}:logs:{r}:{account.id}:log-group:/aws/lambda/{org.session_handler}:*"
                       for r in regions]},
         {"Sid": "BlockPublicDocumentSharing", "Effect": "Allow",
          "Action": ["ssm:GetServiceSetting", "ssm:UpdateServiceSetting"],
          "Resource": [f"arn:{partition}:ssm:{r}:{account.id}:servicesetting/ssm/documents/console/"
                       "public-sharing-permission" for r in regions]},
         {"Sid": "AssumeDocumentSharer", "Effect": "Allow", "Action": "sts:AssumeRole",
-         "Resource": f"arn:{partition}:iam::{names.security_account_id}:role/{names.document_sharer_role}"},
+         "Resource": f"arn:{partition}:iam::{org.security_account_id}:role/{org.document_sharer_role}"},
     ]  # fmt: skip
 
 
 # --- the security account: approved documents and the sharer role -----------------------------------------
 
 
-def test_security_stacks_are_planned_after_the_organization_and_before_baselines(example_config, partition, names):
+def test_security_stacks_are_planned_after_the_organization_and_before_baselines(example_config, partition, org):
     items = [i for i in plan(example_config) if i.partition == partition]
     kinds = [i.kind for i in items]
     part = example_config.partitions[partition]
@@ -315,54 +313,54 @@ def test_security_stacks_are_planned_after_the_organization_and_before_baselines
     assert max(kinds.index(k) for k in ("session-documents",)) < kinds.index("baseline")
 
 
-def test_approved_documents_in_every_allowed_region(synth, example_config, partition, names, settings):
+def test_approved_documents_in_every_allowed_region(synth, example_config, partition, org, settings):
     part = example_config.partitions[partition]
     stacks = {r: f"SessionDocuments-{part.security_account}-{r}" for r in part.allowed_regions}
     stacks[part.home_region] = f"Security-{part.security_account}"
     for region, stack_id in stacks.items():
         info = next(i for i in synth.infos if i.stack_id == stack_id)
-        assert (info.stack.account, info.stack.region) == (names.security_account_id, region)
+        assert (info.stack.account, info.stack.region) == (org.security_account_id, region)
         assert info.stack.termination_protection is True
         documents = {d["Properties"]["Name"]: d["Properties"]
                      for d in of_type(synth.templates[stack_id], "AWS::SSM::Document").values()}  # fmt: skip
-        assert sorted(documents) == sorted(names.session_documents.values())
+        assert sorted(documents) == sorted(org.session_documents.values())
         for props in documents.values():
             assert (props["DocumentType"], props["DocumentFormat"], props["UpdateMethod"]) == (
                 "Session", "JSON", "NewVersion")  # fmt: skip
-        shell = documents[names.session_documents["shell"]]["Content"]
+        shell = documents[org.session_documents["shell"]]["Content"]
         assert shell["sessionType"] == "Standard_Stream"
         assert shell["inputs"] == {
-            "s3BucketName": names.session_log_bucket, "s3KeyPrefix": "approved-documents",
-            "s3EncryptionEnabled": True, "cloudWatchLogGroupName": names.session_log_group,
+            "s3BucketName": org.session_log_bucket, "s3KeyPrefix": "approved-documents",
+            "s3EncryptionEnabled": True, "cloudWatchLogGroupName": org.session_log_group,
             "cloudWatchEncryptionEnabled": True, "cloudWatchStreamingEnabled": True,
-            "kmsKeyId": names.session_key_alias, "idleSessionTimeout": "15", "maxSessionDuration": "120",
+            "kmsKeyId": org.session_key_alias, "idleSessionTimeout": "15", "maxSessionDuration": "120",
             "runAsEnabled": True, "runAsDefaultUser": settings.run_as.default_user,
             "shellProfile": {"linux": settings.shell_profile.linux, "windows": settings.shell_profile.windows},
         }  # fmt: skip
-        port = documents[names.session_documents["port_forwarding"]]["Content"]
+        port = documents[org.session_documents["port_forwarding"]]["Content"]
         assert port["sessionType"] == "Port"
         assert port["properties"]["type"] == "LocalPortForwarding"  # never to remote hosts
         assert "host" not in port["parameters"] and "host" not in port["properties"]
-        assert port["inputs"] == {"kmsKeyId": names.session_key_alias, "idleSessionTimeout": "15",
+        assert port["inputs"] == {"kmsKeyId": org.session_key_alias, "idleSessionTimeout": "15",
                                   "maxSessionDuration": "120"}  # fmt: skip
 
 
-def test_document_sharer_role_trust_and_permissions(synth, example_config, partition, names):
+def test_document_sharer_role_trust_and_permissions(synth, example_config, partition, org):
     part = example_config.partitions[partition]
     template = synth.templates[f"Security-{part.security_account}"]
-    role_id, role = role_named(template, names.document_sharer_role)
+    role_id, role = role_named(template, org.document_sharer_role)
     assert role["Properties"]["MaxSessionDuration"] == 3600
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [{
         "Sid": "OrganizationSessionHandlersOnly", "Effect": "Allow", "Principal": {"AWS": "*"},
         "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:PrincipalOrgID": names.organization_id},
-                      "ArnLike": {"aws:PrincipalArn": f"arn:{partition}:iam::*:role/{names.session_handler}"}},
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": org.organization_id},
+                      "ArnLike": {"aws:PrincipalArn": f"arn:{partition}:iam::*:role/{org.session_handler}"}},
     }]  # fmt: skip
     assert managed_policy_of(template, role_id)["PolicyDocument"]["Statement"] == [{
         "Sid": "ShareApprovedSessionDocuments", "Effect": "Allow",
         "Action": ["ssm:DescribeDocumentPermission", "ssm:ModifyDocumentPermission"],
-        "Resource": [f"arn:{partition}:ssm:{r}:{names.security_account_id}:document/{d}"
-                     for r in part.allowed_regions for d in names.session_documents.values()],
+        "Resource": [f"arn:{partition}:ssm:{r}:{org.security_account_id}:document/{d}"
+                     for r in part.allowed_regions for d in org.session_documents.values()],
     }]  # fmt: skip
 
 
@@ -374,11 +372,11 @@ def log_archive(synth, partition):
     return synth.templates[synth.only("log-archive", partition)]
 
 
-def test_session_log_bucket_is_private_versioned_kms_logged_and_retained(log_archive, names, settings):
+def test_session_log_bucket_is_private_versioned_kms_logged_and_retained(log_archive, org, settings):
     bucket = log_archive["Resources"]["SessionLogBucket"]
     assert {k: bucket[k] for k in RETAINED} == RETAINED
     props = bucket["Properties"]
-    assert props["BucketName"] == names.session_log_bucket
+    assert props["BucketName"] == org.session_log_bucket
     assert props["BucketEncryption"] == {
         "ServerSideEncryptionConfiguration": [
             {
@@ -400,7 +398,7 @@ def test_session_log_bucket_is_private_versioned_kms_logged_and_retained(log_arc
     assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     assert props["LoggingConfiguration"] == {
         "DestinationBucketName": {"Ref": "AccessLogBucket"},
-        "LogFilePrefix": f"{names.session_log_bucket}/",
+        "LogFilePrefix": f"{org.session_log_bucket}/",
     }
     (rule,) = props["LifecycleConfiguration"]["Rules"]
     lifecycle = settings.log_bucket
@@ -409,16 +407,16 @@ def test_session_log_bucket_is_private_versioned_kms_logged_and_retained(log_arc
     assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": lifecycle.noncurrent_expire_after_days}
 
 
-def test_session_log_bucket_policy_admits_only_the_orgs_instance_roles(synth, partition, log_archive, names):
+def test_session_log_bucket_policy_admits_only_the_orgs_instance_roles(synth, partition, log_archive, org):
     policy = Capture()
     synth.template(synth.only("log-archive", partition)).has_resource_properties(
         "AWS::S3::BucketPolicy", {"Bucket": {"Ref": "SessionLogBucket"}, "PolicyDocument": policy}
     )
     statements = policy.as_object()["Statement"]
-    bucket = f"arn:{partition}:s3:::{names.session_log_bucket}"
+    bucket = f"arn:{partition}:s3:::{org.session_log_bucket}"
     from_instance_roles = {
-        "StringEquals": {"aws:PrincipalOrgID": names.organization_id},
-        "ArnLike": {"aws:PrincipalArn": f"arn:{partition}:iam::*:role/{names.instance_role}"},
+        "StringEquals": {"aws:PrincipalOrgID": org.organization_id},
+        "ArnLike": {"aws:PrincipalArn": f"arn:{partition}:iam::*:role/{org.instance_role}"},
     }
     allows = [s for s in statements if s["Effect"] == "Allow"]
     assert sorted(allows, key=lambda s: s["Sid"]) == [
@@ -434,20 +432,20 @@ def test_session_log_bucket_policy_admits_only_the_orgs_instance_roles(synth, pa
                       json.dumps({"NumericLessThan": {"s3:TlsVersion": 1.2}})]  # fmt: skip
 
 
-def test_session_log_bucket_key_lets_only_the_orgs_instance_roles_encrypt_through_s3(log_archive, names, partition):
+def test_session_log_bucket_key_lets_only_the_orgs_instance_roles_encrypt_through_s3(log_archive, org, partition):
     key = log_archive["Resources"]["SessionLogBucketKey"]
     assert key["Properties"]["EnableKeyRotation"] is True and {k: key[k] for k in RETAINED} == RETAINED
     policy = key["Properties"]["KeyPolicy"]
     assert len(policy["Statement"]) == 2
     admin = statement(policy, "AllowAccountIamToAdministerKey")
-    assert admin["Principal"] == {"AWS": f"arn:{partition}:iam::{names.log_archive_account_id}:root"}
+    assert admin["Principal"] == {"AWS": f"arn:{partition}:iam::{org.log_archive_account_id}:root"}
     assert statement(policy, "AllowOrgInstanceRolesToEncryptThroughS3") == {
         "Sid": "AllowOrgInstanceRolesToEncryptThroughS3", "Effect": "Allow", "Principal": {"AWS": "*"},
         "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], "Resource": "*",
         "Condition": {
-            "StringEquals": {"aws:PrincipalOrgID": names.organization_id,
-                             "kms:ViaService": f"s3.{names.home_region}.amazonaws.com"},
-            "ArnLike": {"aws:PrincipalArn": f"arn:{partition}:iam::*:role/{names.instance_role}"},
+            "StringEquals": {"aws:PrincipalOrgID": org.organization_id,
+                             "kms:ViaService": f"s3.{org.home_region}.amazonaws.com"},
+            "ArnLike": {"aws:PrincipalArn": f"arn:{partition}:iam::*:role/{org.instance_role}"},
         },
     }  # fmt: skip
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from config.backup import copy_region
 from config.models import BackupRule, OrgConfig
-from config.naming import PartitionNames
+from config.naming import Organization
 from config.regions import PartitionName
 
 
@@ -40,35 +40,35 @@ def _policy_lifecycle(rule: BackupRule) -> dict[str, Any]:
     return lifecycle
 
 
-def _policy_rule(rule: BackupRule, names: PartitionNames, region: str) -> dict[str, Any]:
+def _policy_rule(rule: BackupRule, org: Organization, region: str) -> dict[str, Any]:
     body: dict[str, Any] = {
         "schedule_expression": _assign(rule.schedule),
         "start_backup_window_minutes": _assign(str(rule.start_window_minutes)),
         "complete_backup_window_minutes": _assign(str(rule.completion_window_minutes)),
         "lifecycle": _policy_lifecycle(rule),
-        "target_backup_vault_name": _assign(names.backup_vault),
+        "target_backup_vault_name": _assign(org.backup_vault),
     }
-    target = copy_region(rule, names.partition, region)
+    target = copy_region(rule, org.partition, region)
     if target:
         # `$account` is the policy language's variable for the account the effective policy applies to.
-        arn = names.backup_vault_arn("$account", target)
+        arn = org.backup_vault_arn("$account", target)
         body["copy_actions"] = {arn: {"target_backup_vault_arn": _assign(arn), "lifecycle": _policy_lifecycle(rule)}}
     return body
 
 
-def organization_backup_policy(config: OrgConfig, names: PartitionNames) -> dict[str, Any]:
+def organization_backup_policy(config: OrgConfig, org: Organization) -> dict[str, Any]:
     """The Organizations BACKUP_POLICY document for one partition, built from the same plans as the stacks.
 
     A policy plan applies the same rules in all of its regions, but no rule may copy into its own region;
     regions whose rules differ (the copy regions) get their own policy plan, named `<plan>-<region>`.
     """
-    regions = config.partitions[names.partition].allowed_regions
-    role_arn = names.backup_role_arn("$account")
+    regions = config.partitions[org.partition].allowed_regions
+    role_arn = org.backup_role_arn("$account")
     plans: dict[str, Any] = {}
     for plan in config.backup.plans:
         groups: dict[str, tuple[list[str], dict[str, Any]]] = {}
         for region in regions:
-            rules = {rule.name: _policy_rule(rule, names, region) for rule in plan.rules}
+            rules = {rule.name: _policy_rule(rule, org, region) for rule in plan.rules}
             key = repr(rules)
             groups.setdefault(key, ([], rules))[0].append(region)
         by_tag: dict[str, list[str]] = {}
@@ -83,7 +83,7 @@ def organization_backup_policy(config: OrgConfig, names: PartitionNames) -> dict
             for index, (key, values) in enumerate(by_tag.items())
         }
         for group_regions, rules in groups.values():
-            name = names.backup_plan(plan.name)
+            name = org.backup_plan(plan.name)
             if len(groups) > 1:
                 name = f"{name}-{group_regions[0]}"
             plans[name] = {

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from config.models import CustomerManagedPolicy, OrgConfig, PermissionSet
-from config.naming import PartitionNames
+from config.naming import Organization
 
 PARTITION_PLACEHOLDER = "${partition}"
 CONSOLE_PLACEHOLDER = "${console}"  # in relay_state: the partition's console host
@@ -50,13 +50,13 @@ def on_call_resources(partition: str) -> dict[str, list[str]]:
     return out
 
 
-def baseline_policies(names: PartitionNames) -> set[str]:
+def baseline_policies(org: Organization) -> set[str]:
     """Customer-managed policies the account baseline creates in every account (home region), so permission sets
     may reference them without the config defining them: the Session Manager access policy."""
-    return {names.session_access_role}
+    return {org.session_access_role}
 
 
-def catalog(config: OrgConfig, names: PartitionNames) -> list[PermissionSet]:
+def catalog(config: OrgConfig, org: Organization) -> list[PermissionSet]:
     window = config.identity_center.on_call_window
     on_call_inline = None
     if window is not None:
@@ -65,7 +65,7 @@ def catalog(config: OrgConfig, names: PartitionNames) -> list[PermissionSet]:
         on_call_inline = {"Version": "2012-10-17", "Statement": [
             {"Sid": f"OnCall{actions[0].split(':')[0].capitalize()}InsideWindow", "Effect": "Allow", "Action": actions,
              "Resource": resource, "Condition": inside}
-            for resource, actions in on_call_resources(names.partition).items()
+            for resource, actions in on_call_resources(org.partition).items()
         ]}  # fmt: skip
     return [
         PermissionSet(name="Administrator", description="Full administrative access, in short sessions.",
@@ -88,7 +88,7 @@ def catalog(config: OrgConfig, names: PartitionNames) -> list[PermissionSet]:
         # (ssm:SessionDocumentAccessCheck), on the account's instances; end or resume only one's own sessions.
         PermissionSet(name="SessionManager",
                       description="Shell and port forwarding through Session Manager with the approved documents only.",
-                      session_duration="PT4H", customer_managed_policies=[names.session_access_role]),
+                      session_duration="PT4H", customer_managed_policies=[org.session_access_role]),
     ]  # fmt: skip
 
 
@@ -112,24 +112,24 @@ class AccessModel:
         """Customer-managed policies (boundary included) from the config that must be created in an account before
         the set is assigned there; those the baseline creates everywhere are left out."""
         pset = self.permission_sets[permission_set]
-        names = list(pset.customer_managed_policies)
+        wanted = list(pset.customer_managed_policies)
         if pset.permissions_boundary and pset.permissions_boundary.customer_managed_policy:
-            names.append(pset.permissions_boundary.customer_managed_policy)
-        return [name for name in dict.fromkeys(names) if name in self.customer_managed_policies]
+            wanted.append(pset.permissions_boundary.customer_managed_policy)
+        return [name for name in dict.fromkeys(wanted) if name in self.customer_managed_policies]
 
 
-def access_model(config: OrgConfig, names: PartitionNames) -> AccessModel:
+def access_model(config: OrgConfig, org: Organization) -> AccessModel:
     ic = config.identity_center
     sets: dict[str, PermissionSet] = {}
     policies: dict[str, CustomerManagedPolicy] = {}
     if ic.catalog:
-        sets.update((s.name, s) for s in catalog(config, names))
+        sets.update((s.name, s) for s in catalog(config, org))
     for pset in ic.permission_sets:
-        inline = with_partition(pset.inline_policy, names.partition) if pset.inline_policy else None
-        relay = pset.relay_state and pset.relay_state.replace(CONSOLE_PLACEHOLDER, CONSOLE_HOST[names.partition])
+        inline = with_partition(pset.inline_policy, org.partition) if pset.inline_policy else None
+        relay = pset.relay_state and pset.relay_state.replace(CONSOLE_PLACEHOLDER, CONSOLE_HOST[org.partition])
         sets[pset.name] = pset.model_copy(update={"inline_policy": inline, "relay_state": relay})
     for policy in ic.customer_managed_policies:
-        policies[policy.name] = policy.model_copy(update={"document": with_partition(policy.document, names.partition)})
+        policies[policy.name] = policy.model_copy(update={"document": with_partition(policy.document, org.partition)})
     return AccessModel(sets, policies)
 
 

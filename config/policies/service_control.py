@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from config.models import SCP_NAMES, OrgConfig, ScpName, ScpPartitionSettings
-from config.naming import LEGACY_BOT_TAG, NETWORK_RESTRICTED_TAG, SESSION_PREFERENCES_DOCUMENT, PartitionNames
+from config.naming import LEGACY_BOT_TAG, NETWORK_RESTRICTED_TAG, SESSION_PREFERENCES_DOCUMENT, Organization
 from config.problems import Problem
 from config.regions import PartitionName
 from config.targets import Target, excluded_account_ids, targets_in
@@ -63,14 +63,14 @@ def document(statements: list[Statement]) -> dict[str, Any]:
 class Library:
     """Builds each library policy's statements for one partition."""
 
-    names: PartitionNames
+    org: Organization
     deployment_role_patterns: tuple[str, ...]
     network_cidrs: tuple[str, ...] = ()
     network_vpc_endpoints: tuple[str, ...] = ()
 
     @property
     def _p(self) -> str:
-        return self.names.partition
+        return self.org.partition
 
     def _role_arns(self, *patterns: str) -> list[str]:
         return [f"arn:{self._p}:iam::*:role/{pattern}" for pattern in patterns]
@@ -114,7 +114,7 @@ class Library:
         }]  # fmt: skip
 
     def protect_baseline(self) -> list[Statement]:
-        n, p, bp = self.names, self._p, self.names.baseline_prefix
+        n, p, bp = self.org, self._p, self.org.baseline_prefix
         buckets = [f"arn:{p}:s3:::{b}" for b in (n.trail_bucket, n.access_log_bucket, n.session_log_bucket)]
         deny = [
             ("ProtectOrgTrail", [
@@ -194,7 +194,7 @@ class Library:
         # People sign in through Identity Center; nobody creates IAM users or console passwords. A legacy bot user
         # tagged baseline:legacy-bot-migration=true may still get new access keys until it is migrated; only the
         # deployment and breakglass roles may set that tag (every breakglass use alerts).
-        tag_setters = self._role_arns(*self.deployment_role_patterns, self.names.breakglass_role)
+        tag_setters = self._role_arns(*self.deployment_role_patterns, self.org.breakglass_role)
         return [
             {"Sid": "DenyIamUsersAndPasswords", "Effect": "Deny",
              "Action": ["iam:CreateLoginProfile", "iam:CreateUser", "iam:UpdateLoginProfile"], "Resource": "*"},
@@ -238,10 +238,10 @@ class Library:
         ]  # fmt: skip
 
 
-def library_for(config: OrgConfig, names: PartitionNames) -> Library:
+def library_for(config: OrgConfig, org: Organization) -> Library:
     network = config.network_restriction
     return Library(
-        names=names,
+        org=org,
         deployment_role_patterns=tuple(config.service_control_policies.deployment_role_patterns),
         network_cidrs=tuple(network.allowed_cidrs) if network else (),
         network_vpc_endpoints=tuple(network.allowed_vpc_endpoints) if network else (),
@@ -325,11 +325,11 @@ def _split(name: str, policies: tuple[str, ...], statements: list[Statement], ta
     return [Scp(f"{name}-{i}", policies, tuple(part), targets) for i, part in enumerate(parts, 1)], too_big
 
 
-def partition_budget(config: OrgConfig, partition: PartitionName, names: PartitionNames) -> Budget:
+def partition_budget(config: OrgConfig, partition: PartitionName, org: Organization) -> Budget:
     """The partition's SCPs after splitting (and packing, if a target is over its count), with every problem."""
     scps_config = config.service_control_policies
     settings = scps_config.settings(partition)
-    library = library_for(config, names)
+    library = library_for(config, org)
     budget = Budget(partition)
     where = f"partitions.{partition}"
     units: list[tuple[str, tuple[str, ...], list[Statement], tuple[Target, ...]]] = []
@@ -341,7 +341,7 @@ def partition_budget(config: OrgConfig, partition: PartitionName, names: Partiti
         excluded = excluded_account_ids(config, partition, attachment.targets)
         part = config.partitions[partition]
         statements = _with_exclusions(library.statements(policy, part.allowed_regions), excluded)
-        units.append((names.scp_name(policy), (policy,), statements, targets))
+        units.append((org.scp_name(policy), (policy,), statements, targets))
         if policy == "region-lock":
             for override in settings.region_overrides:
                 ous = {ou.path: ou for ou in part.organizational_units}
@@ -349,7 +349,7 @@ def partition_budget(config: OrgConfig, partition: PartitionName, names: Partiti
                     continue  # reported by the semantic checks
                 ou = ous[override.organizational_unit]
                 slug = ou.path.lower().replace("/", "-").replace(" ", "-").replace("_", "-").replace(".", "-")
-                units.append((names.scp_name(f"region-lock-{slug}"), (policy,),
+                units.append((org.scp_name(f"region-lock-{slug}"), (policy,),
                               _with_exclusions(library.statements(policy, override.allowed_regions), excluded),
                               (Target("ou", ou.path, ou.id),)))  # fmt: skip
 
@@ -361,13 +361,13 @@ def partition_budget(config: OrgConfig, partition: PartitionName, names: Partiti
             size = len(minified(document([statement])))
             budget.problems.append(Problem(
                 f"service_control_policies.policies.{policies[0]}",
-                f"policy {name.removeprefix(names.scp_name(''))} for {where}: statement {statement.get('Sid')} alone "
+                f"policy {name.removeprefix(org.scp_name(''))} for {where}: statement {statement.get('Sid')} alone "
                 f"is {size:,} characters minified, {size - limit:,} over the {limit:,} limit (max_policy_chars); "
                 "a statement cannot be split: shorten its lists (regions, CIDRs, excluded accounts) or raise the limit",
             ))  # fmt: skip
 
     if _over_count(budget.scps, settings):
-        budget.scps = _packed(budget.scps, names, limit)
+        budget.scps = _packed(budget.scps, org, limit)
     for target, count in _over_count(budget.scps, settings).items():
         quota = settings.max_policies_per_target
         budget.problems.append(Problem(
@@ -387,7 +387,7 @@ def _over_count(scps: list[Scp], settings: ScpPartitionSettings) -> dict[Target,
     return {t: c for t, c in counts.items() if c > settings.max_policies_per_target}
 
 
-def _packed(scps: list[Scp], names: PartitionNames, limit: int) -> list[Scp]:
+def _packed(scps: list[Scp], org: Organization, limit: int) -> list[Scp]:
     """Combine the documents that share exactly the same targets, keeping statement order."""
     groups: dict[tuple[Target, ...], list[Scp]] = {}
     for scp in scps:
@@ -400,7 +400,7 @@ def _packed(scps: list[Scp], names: PartitionNames, limit: int) -> list[Scp]:
         key = hashlib.sha256(",".join(f"{t.kind}:{t.name}" for t in targets).encode()).hexdigest()[:8]
         policies = tuple(dict.fromkeys(p for m in members for p in m.policies))
         statements = _unique_sids([s for m in members for s in m.statements])
-        parts, _ = _split(names.scp_name(f"guardrails-{key}"), policies, statements, targets, limit)
+        parts, _ = _split(org.scp_name(f"guardrails-{key}"), policies, statements, targets, limit)
         packed += parts
     return packed
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from config.backup import covered_by_organization_policy, plans_for_account
 from config.models import ROOT_OU, OrgConfig
-from config.naming import partition_names
+from config.naming import organization
 from config.policies.backup_policy import organization_backup_policy
 from config.problems import Problem
 from config.quotas import BACKUP_POLICY_MAX_CHARS, COLD_STORAGE_MIN_DAYS, MIN_CHANGEABLE_DAYS
@@ -184,15 +184,15 @@ def _backup_policy(config: OrgConfig) -> Iterable[Problem]:
             yield Problem(where, "to target the root, set root: true")
         elif not found:
             yield Problem(where, f"OU {path!r} is not listed under any partition's organizational_units")
-    names = {account.name for account in config.accounts}
+    known_accounts = {account.name for account in config.accounts}
     for index, account_name in enumerate(targets.accounts):
-        if account_name not in names:
+        if account_name not in known_accounts:
             yield Problem(f"{base}.accounts[{index}]", f"no account named {account_name!r} in accounts")
     if not backup.organization_policy:
         return
     for name in config.partitions:
         try:
-            document = organization_backup_policy(config, partition_names(config, name))
+            document = organization_backup_policy(config, organization(config, name))
         except KeyError:
             continue  # special accounts missing: reported by _partitions
         size = len(json.dumps(document, separators=(",", ":")))

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 
 from config.models import IdentityCenterAccess, OrgConfig, PermissionSet
-from config.naming import partition_names
+from config.naming import organization
 from config.policies.permission_sets import baseline_policies, catalog, duration_hours, inline_policy_size
 from config.problems import Problem
 from config.quotas import (
@@ -25,7 +25,7 @@ BASE = "identity_center"
 def problems(config: OrgConfig) -> Iterable[Problem]:
     yield from _delegated_admins(config)
     try:
-        sample = partition_names(config, next(iter(config.partitions)))
+        sample = organization(config, next(iter(config.partitions)))
     except KeyError:
         return  # a special account is missing: reported by the organization checks
     ic = config.identity_center

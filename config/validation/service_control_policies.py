@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from config.models import OrgConfig
-from config.naming import partition_names
+from config.naming import organization
 from config.policies.service_control import enabled_policies, partition_budget
 from config.problems import Problem
 from config.targets import ou_covers
@@ -88,7 +88,7 @@ def _attachments(config: OrgConfig) -> Iterable[Problem]:
 def _budgets(config: OrgConfig) -> Iterable[Problem]:
     for partition in config.partitions:
         try:
-            names = partition_names(config, partition)
+            org = organization(config, partition)
         except KeyError:
             continue  # a special account is missing: reported by the organization checks
-        yield from partition_budget(config, partition, names).problems
+        yield from partition_budget(config, partition, org).problems

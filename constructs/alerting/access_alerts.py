@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_cdk import aws_events as events
 
-from config.naming import BreakglassPrincipals, PartitionNames
+from config.naming import BreakglassPrincipals, Organization
 from constructs import Construct
 
 API_CALL = "AWS API Call via CloudTrail"
@@ -15,9 +15,9 @@ ASSUME_ROLE_EVENTS = ["AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIden
 
 
 def access_alert_patterns(
-    names: PartitionNames, account_id: str, breakglass: BreakglassPrincipals | None
+    org: Organization, account_id: str, breakglass: BreakglassPrincipals | None
 ) -> dict[str, dict[str, Any]]:
-    """Event patterns by rule key (`PartitionNames.access_alert_rules`), for one account.
+    """Event patterns by rule key (`Organization.access_alert_rules`), for one account.
 
     Successful and failed attempts both match: an AccessDenied AssumeRole on the breakglass role is worth a look.
     """
@@ -37,12 +37,12 @@ def access_alert_patterns(
             "eventSource": ["sts.amazonaws.com"],
             "eventName": ASSUME_ROLE_EVENTS,
             # IAM role names are case-insensitive, and STS accepts the ARN in any case: match it that way too.
-            "requestParameters": {"roleArn": [{"equals-ignore-case": names.breakglass_role_arn(account_id)}]},
+            "requestParameters": {"roleArn": [{"equals-ignore-case": org.breakglass_role_arn(account_id)}]},
         },
     }
     # The breakglass users themselves (in their own account), sessions of breakglass principal roles, and
     # console sessions of this account's breakglass role (through the federation sign-in endpoint).
-    sessions = [names.breakglass_session_arn_prefix(account_id), *breakglass.role_session_prefixes]
+    sessions = [org.breakglass_session_arn_prefix(account_id), *breakglass.role_session_prefixes]
     patterns["breakglass_console_sign_in"] = {
         "source": ["aws.signin"],
         "detail-type": [CONSOLE_SIGN_IN],
@@ -66,24 +66,24 @@ class AccessAlerts(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        names: PartitionNames,
+        org: Organization,
         account_id: str,
         breakglass: BreakglassPrincipals | None,
     ) -> None:
         super().__init__(scope, construct_id)
         target = events.CfnRule.TargetProperty(
-            id="CentralAlertBus", arn=names.alert_bus_arn, role_arn=names.alert_forwarder_role_arn(account_id)
+            id="CentralAlertBus", arn=org.alert_bus_arn, role_arn=org.alert_forwarder_role_arn(account_id)
         )
         descriptions = {
             "root_activity": "the root user was used",
             "breakglass_assume_role": "someone assumed (or tried to assume) the breakglass role",
             "breakglass_console_sign_in": "a breakglass identity signed in to the console",
         }
-        for key, pattern in access_alert_patterns(names, account_id, breakglass).items():
+        for key, pattern in access_alert_patterns(org, account_id, breakglass).items():
             events.CfnRule(
                 self,
                 key,
-                name=names.access_alert_rules[key],
+                name=org.access_alert_rules[key],
                 description=f"org-baseline: alert the security account when {descriptions[key]}",
                 event_pattern=pattern,
                 state="ENABLED",

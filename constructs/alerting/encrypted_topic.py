@@ -14,7 +14,7 @@ from constructs.shared.logical_ids import pin_logical_id
 
 
 def encrypted_topic(
-    scope: Construct, *, partition: str, account: str, name: str, display_name: str, what: str,
+    scope: Construct, *, partition: str, account_id: str, name: str, display_name: str, what: str,
     key_logical_id: str, topic_logical_id: str, publisher: str, publish_sid: str, condition: dict[str, Any],
     emails: list[str],
 ) -> tuple[kms.Key, sns.Topic]:  # fmt: skip
@@ -29,7 +29,7 @@ def encrypted_topic(
         "TopicKey",
         logical_id=key_logical_id,
         partition=partition,
-        account=account,
+        account_id=account_id,
         alias=f"alias/{name}",
         description=f"Encrypts the {what} {name}",
         statements=[{

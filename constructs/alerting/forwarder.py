@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import aws_iam as iam
 
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 
 
@@ -16,13 +16,13 @@ class AlertForwarderRole(Construct):
     hub's bus; any baseline feature that alerts (breakglass, root, backup) uses it.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, names: PartitionNames, account_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, org: Organization, account_id: str) -> None:
         super().__init__(scope, construct_id)
-        p = names.partition
+        p = org.partition
         self.policy = iam.CfnManagedPolicy(
             self,
             "Policy",
-            managed_policy_name=names.alert_forwarder_policy,
+            managed_policy_name=org.alert_forwarder_policy,
             description="org-baseline: put events on the central alert bus, nothing else",
             policy_document={
                 "Version": "2012-10-17",
@@ -30,14 +30,14 @@ class AlertForwarderRole(Construct):
                     "Sid": "PutEventsOnTheAlertBus",
                     "Effect": "Allow",
                     "Action": "events:PutEvents",
-                    "Resource": names.alert_bus_arn,
+                    "Resource": org.alert_bus_arn,
                 }],
             },
         )  # fmt: skip
         self.role = iam.CfnRole(
             self,
             "Role",
-            role_name=names.alert_forwarder_role,
+            role_name=org.alert_forwarder_role,
             description="org-baseline: EventBridge forwards this account's baseline alerts to the central alert bus",
             max_session_duration=3600,
             managed_policy_arns=[self.policy.ref],
@@ -49,7 +49,7 @@ class AlertForwarderRole(Construct):
                     "Action": "sts:AssumeRole",
                     "Condition": {
                         "StringEquals": {"aws:SourceAccount": account_id},
-                        "ArnLike": {"aws:SourceArn": f"arn:{p}:events:*:{account_id}:rule/{names.baseline_prefix}*"},
+                        "ArnLike": {"aws:SourceArn": f"arn:{p}:events:*:{account_id}:rule/{org.baseline_prefix}*"},
                     },
                 }],
             },

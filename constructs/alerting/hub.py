@@ -7,7 +7,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 
 from config.models import SlackChannel
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 from constructs.alerting.encrypted_topic import encrypted_topic
 from constructs.shared.logical_ids import pin_logical_id
@@ -30,18 +30,21 @@ class AlertHub(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        names: PartitionNames,
+        org: Organization,
         emails: list[str],
         slack: SlackChannel | None,
     ) -> None:
         super().__init__(scope, construct_id)
-        p, account, region = names.partition, names.security_account_id, names.home_region
-        self.rule_arn = f"arn:{p}:events:{region}:{account}:rule/{names.alert_bus}/{names.alert_rule}"
-        from_our_rule = {"StringEquals": {"aws:SourceAccount": account}, "ArnEquals": {"aws:SourceArn": self.rule_arn}}
+        p, account_id, region = org.partition, org.security_account_id, org.home_region
+        self.rule_arn = f"arn:{p}:events:{region}:{account_id}:rule/{org.alert_bus}/{org.alert_rule}"
+        from_our_rule = {
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnEquals": {"aws:SourceArn": self.rule_arn},
+        }
 
         # No Description and a separate policy resource: GovCloud's AWS::Events::EventBus has neither a
         # Description nor an object-typed Policy (cfn-lint's GovCloud schemas).
-        self.bus = events.CfnEventBus(self, "Bus", name=names.alert_bus)
+        self.bus = events.CfnEventBus(self, "Bus", name=org.alert_bus)
         self.bus_policy = events.CfnEventBusPolicy(
             self,
             "BusPolicy",
@@ -52,8 +55,8 @@ class AlertHub(Construct):
                 "Effect": "Allow",
                 "Principal": {"AWS": "*"},
                 "Action": "events:PutEvents",
-                "Resource": names.alert_bus_arn,
-                "Condition": {"StringEquals": {"aws:PrincipalOrgID": names.organization_id}},
+                "Resource": org.alert_bus_arn,
+                "Condition": {"StringEquals": {"aws:PrincipalOrgID": org.organization_id}},
             },
         )
         pin_logical_id(self.bus, "AlertBus")
@@ -61,8 +64,8 @@ class AlertHub(Construct):
         self.key, self.topic = encrypted_topic(
             self,
             partition=p,
-            account=account,
-            name=names.alert_topic,
+            account_id=account_id,
+            name=org.alert_topic,
             display_name="Baseline alerts",
             what="alert topic",
             key_logical_id="AlertTopicKey",
@@ -76,7 +79,7 @@ class AlertHub(Construct):
         self.rule = events.CfnRule(
             self,
             "Rule",
-            name=names.alert_rule,
+            name=org.alert_rule,
             description="org-baseline: every event forwarded to the alert bus goes to the alert topic",
             event_bus_name=self.bus.attr_name,
             event_pattern=FORWARDED_EVENTS_PATTERN,
@@ -85,15 +88,15 @@ class AlertHub(Construct):
         )
 
         if slack is not None:
-            self._slack_channel(names, slack)
+            self._slack_channel(org, slack)
 
-    def _slack_channel(self, names: PartitionNames, slack: SlackChannel) -> None:
+    def _slack_channel(self, org: Organization, slack: SlackChannel) -> None:
         # Notifications only: the channel's role has no permissions, and the guardrail denies everything, so
         # nobody can run AWS commands from Slack through this channel.
         role = iam.CfnRole(
             self,
             "ChatbotRole",
-            role_name=names.chatbot_role,
+            role_name=org.chatbot_role,
             description="org-baseline: AWS Chatbot channel for baseline alerts (notifications only, no permissions)",
             max_session_duration=3600,
             assume_role_policy_document={
@@ -102,19 +105,19 @@ class AlertHub(Construct):
                     "Effect": "Allow",
                     "Principal": {"Service": "chatbot.amazonaws.com"},
                     "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": names.security_account_id}},
+                    "Condition": {"StringEquals": {"aws:SourceAccount": org.security_account_id}},
                 }],
             },
         )  # fmt: skip
         chatbot.CfnSlackChannelConfiguration(
             self,
             "SlackChannel",
-            configuration_name=f"{names.baseline_prefix}alerts",
+            configuration_name=f"{org.baseline_prefix}alerts",
             iam_role_arn=role.attr_arn,
             slack_workspace_id=slack.workspace_id,
             slack_channel_id=slack.channel_id,
             sns_topic_arns=[self.topic.topic_arn],
-            guardrail_policies=[f"arn:{names.partition}:iam::aws:policy/AWSDenyAll"],
+            guardrail_policies=[f"arn:{org.partition}:iam::aws:policy/AWSDenyAll"],
             logging_level="ERROR",
             user_role_required=False,
         )

@@ -7,7 +7,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
-from config.naming import AtlantisNames, PartitionNames
+from config.naming import AtlantisNames, Organization
 from constructs import Construct
 
 SESSION_SECONDS = 3600  # Atlantis chains roles (server role -> these), which caps sessions at one hour anyway
@@ -42,8 +42,8 @@ ROLE_CHANGES_NEEDING_BOUNDARY = [
 ]  # fmt: skip
 
 
-def atlantis_trust_policy(names: PartitionNames, atlantis: AtlantisNames) -> dict[str, Any]:
-    condition: dict[str, Any] = {"StringEquals": {"aws:PrincipalOrgID": names.organization_id}}
+def atlantis_trust_policy(org: Organization, atlantis: AtlantisNames) -> dict[str, Any]:
+    condition: dict[str, Any] = {"StringEquals": {"aws:PrincipalOrgID": org.organization_id}}
     if atlantis.external_id:
         condition["StringEquals"]["sts:ExternalId"] = atlantis.external_id
     return {
@@ -58,9 +58,9 @@ def atlantis_trust_policy(names: PartitionNames, atlantis: AtlantisNames) -> dic
     }  # fmt: skip
 
 
-def plan_state_policy(names: PartitionNames, atlantis: AtlantisNames, account_id: str) -> dict[str, Any]:
+def plan_state_policy(org: Organization, atlantis: AtlantisNames, account_id: str) -> dict[str, Any]:
     """The plan role's only permissions beyond ReadOnlyAccess: read this account's state, write its lock files."""
-    p, region = names.partition, names.home_region
+    p, region = org.partition, org.home_region
     bucket = atlantis.state_bucket_arn(p)
     own = f"{bucket}/{account_id}/*"
     return {
@@ -80,11 +80,11 @@ def plan_state_policy(names: PartitionNames, atlantis: AtlantisNames, account_id
     }  # fmt: skip
 
 
-def apply_boundary_policy(names: PartitionNames, atlantis: AtlantisNames, account_id: str) -> dict[str, Any]:
+def apply_boundary_policy(org: Organization, atlantis: AtlantisNames, account_id: str) -> dict[str, Any]:
     """The most the apply role (and every role it creates) can ever do: anything except the listed denials."""
-    p, bp = names.partition, names.baseline_prefix
+    p, bp = org.partition, org.baseline_prefix
     prefix = bp.removesuffix("-baseline-")
-    boundary = names.atlantis_boundary_arn(account_id)
+    boundary = org.atlantis_boundary_arn(account_id)
     baseline = [
         f"arn:{p}:iam::{account_id}:role/{bp}*",
         f"arn:{p}:iam::{account_id}:policy/{bp}*",
@@ -96,9 +96,9 @@ def apply_boundary_policy(names: PartitionNames, atlantis: AtlantisNames, accoun
         f"arn:{p}:ssm:*:{account_id}:document/{bp}*",
         f"arn:{p}:ssm:*:{account_id}:document/SSM-SessionManagerRunShell",
         f"arn:{p}:ssm:*:{account_id}:parameter/{prefix}/baseline/*",
-        names.trail_arn,
-        *(f"arn:{p}:s3:::{b}{suffix}" for b in (names.trail_bucket, names.access_log_bucket,
-                                                names.session_log_bucket, atlantis.state_access_log_bucket)
+        org.trail_arn,
+        *(f"arn:{p}:s3:::{b}{suffix}" for b in (org.trail_bucket, org.access_log_bucket,
+                                                org.session_log_bucket, atlantis.state_access_log_bucket)
           for suffix in ("", "/*")),
         atlantis.state_bucket_arn(p),  # its objects are the state apply writes; the bucket policy guards them
         f"arn:{p}:kms:*:{account_id}:alias/{bp}*",
@@ -142,20 +142,20 @@ class AtlantisRoles(Construct):
     """`<prefix>-baseline-atlantis-plan` and `-apply`, trusted only by the Atlantis server role(s)."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, names: PartitionNames, atlantis: AtlantisNames, account_id: str
+        self, scope: Construct, construct_id: str, *, org: Organization, atlantis: AtlantisNames, account_id: str
     ) -> None:
         super().__init__(scope, construct_id)
-        p = names.partition
-        trust = atlantis_trust_policy(names, atlantis)
+        p = org.partition
+        trust = atlantis_trust_policy(org, atlantis)
         read_only = f"arn:{p}:iam::aws:policy/ReadOnlyAccess"
         admin = f"arn:{p}:iam::aws:policy/AdministratorAccess"
 
         self.plan_state = iam.CfnManagedPolicy(
             self,
             "PlanStatePolicy",
-            managed_policy_name=names.atlantis_policies["plan_state"],
+            managed_policy_name=org.atlantis_policies["plan_state"],
             description="org-baseline: Terraform plan reads this account's state and writes only its lock files",
-            policy_document=plan_state_policy(names, atlantis, account_id),
+            policy_document=plan_state_policy(org, atlantis, account_id),
         )
         cdk.Validations.of(self.plan_state).acknowledge(
             cdk.Acknowledgment(
@@ -167,14 +167,14 @@ class AtlantisRoles(Construct):
                 reason="Terraform S3-native locking writes <state key>.tflock next to each state of this account.",
             ),
             cdk.Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::arn:{p}:kms:{names.home_region}:{atlantis.ci_account_id}:key/*]",
+                id=f"AwsSolutions-IAM5[Resource::arn:{p}:kms:{org.home_region}:{atlantis.ci_account_id}:key/*]",
                 reason="The state key's ID is random; conditions limit its use to S3 and this account's state.",
             ),
         )
         self.plan = iam.CfnRole(
             self,
             "Plan",
-            role_name=names.atlantis_roles["plan"],
+            role_name=org.atlantis_roles["plan"],
             description="org-baseline: Atlantis terraform plan (read-only, state read and lock)",
             max_session_duration=SESSION_SECONDS,
             managed_policy_arns=[read_only, self.plan_state.ref],
@@ -191,9 +191,9 @@ class AtlantisRoles(Construct):
         self.boundary = iam.CfnManagedPolicy(
             self,
             "ApplyBoundary",
-            managed_policy_name=names.atlantis_policies["apply_boundary"],
+            managed_policy_name=org.atlantis_policies["apply_boundary"],
             description="org-baseline: permissions boundary of Atlantis apply and every role it creates",
-            policy_document=apply_boundary_policy(names, atlantis, account_id),
+            policy_document=apply_boundary_policy(org, atlantis, account_id),
         )
         cdk.Validations.of(self.boundary).acknowledge(
             cdk.Acknowledgment(
@@ -210,7 +210,7 @@ class AtlantisRoles(Construct):
         self.apply = iam.CfnRole(
             self,
             "Apply",
-            role_name=names.atlantis_roles["apply"],
+            role_name=org.atlantis_roles["apply"],
             description="org-baseline: Atlantis terraform apply (deploys; bounded by the apply boundary)",
             max_session_duration=SESSION_SECONDS,
             managed_policy_arns=[admin],

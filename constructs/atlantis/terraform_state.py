@@ -8,7 +8,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
-from config.naming import AtlantisNames, PartitionNames
+from config.naming import AtlantisNames, Organization
 from constructs import Construct
 from constructs.shared.keys import retained_key
 from constructs.shared.log_buckets import access_log_bucket
@@ -18,23 +18,23 @@ from constructs.shared.logical_ids import pin_logical_id
 OWN_PREFIX = "${aws:PrincipalAccount}"
 
 
-def atlantis_role_patterns(names: PartitionNames, *which: str) -> list[str]:
-    return [f"arn:{names.partition}:iam::*:role/{names.atlantis_roles[w]}" for w in which]
+def atlantis_role_patterns(org: Organization, *which: str) -> list[str]:
+    return [f"arn:{org.partition}:iam::*:role/{org.atlantis_roles[w]}" for w in which]
 
 
-def state_bucket_statements(names: PartitionNames, atlantis: AtlantisNames) -> list[dict[str, Any]]:
+def state_bucket_statements(org: Organization, atlantis: AtlantisNames) -> list[dict[str, Any]]:
     """Plan: list and read its account's state, put and delete lock files. Apply: also write state.
 
     Cross-account roles need these grants; the Deny statements also bind the CI account's own Atlantis roles,
     whose identity policies alone would reach every account's state.
     """
-    bucket = atlantis.state_bucket_arn(names.partition)
+    bucket = atlantis.state_bucket_arn(org.partition)
     own = f"{bucket}/{OWN_PREFIX}/*"
 
     def by(*which: str) -> dict[str, Any]:
         return {
-            "StringEquals": {"aws:PrincipalOrgID": names.organization_id},
-            "ArnLike": {"aws:PrincipalArn": atlantis_role_patterns(names, *which)},
+            "StringEquals": {"aws:PrincipalOrgID": org.organization_id},
+            "ArnLike": {"aws:PrincipalArn": atlantis_role_patterns(org, *which)},
         }
 
     everyone = {"AWS": "*"}
@@ -61,9 +61,9 @@ def state_bucket_statements(names: PartitionNames, atlantis: AtlantisNames) -> l
 class TerraformStateBucket(Construct):
     """Versioned, KMS-encrypted (retained key), TLS-only, private, retained; server access logs kept beside it."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, names: PartitionNames, atlantis: AtlantisNames) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, org: Organization, atlantis: AtlantisNames) -> None:
         super().__init__(scope, construct_id)
-        p, region = names.partition, names.home_region
+        p, region = org.partition, org.home_region
         bucket_arn = atlantis.state_bucket_arn(p)
 
         self.key = retained_key(
@@ -71,7 +71,7 @@ class TerraformStateBucket(Construct):
             "Key",
             logical_id="TerraformStateKey",
             partition=p,
-            account=atlantis.ci_account_id,
+            account_id=atlantis.ci_account_id,
             alias=f"alias/{atlantis.state_bucket}",
             description=f"Encrypts Terraform state in {atlantis.state_bucket}",
             statements=[{
@@ -81,9 +81,9 @@ class TerraformStateBucket(Construct):
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
                 "Resource": "*",
                 "Condition": {
-                    "StringEquals": {"aws:PrincipalOrgID": names.organization_id,
+                    "StringEquals": {"aws:PrincipalOrgID": org.organization_id,
                                      "kms:ViaService": f"s3.{region}.amazonaws.com"},
-                    "ArnLike": {"aws:PrincipalArn": atlantis_role_patterns(names, "plan", "apply")},
+                    "ArnLike": {"aws:PrincipalArn": atlantis_role_patterns(org, "plan", "apply")},
                     "StringLike": {"kms:EncryptionContext:aws:s3:arn": f"{bucket_arn}/{OWN_PREFIX}/*"},
                 },
             }],
@@ -131,7 +131,7 @@ class TerraformStateBucket(Construct):
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         pin_logical_id(self.bucket, "TerraformStateBucket")
-        for statement in state_bucket_statements(names, atlantis):
+        for statement in state_bucket_statements(org, atlantis):
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
         cdk.Validations.of(self.bucket).acknowledge(
             cdk.Acknowledgment(

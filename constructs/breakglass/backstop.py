@@ -11,7 +11,7 @@ from __future__ import annotations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_logs as logs
 
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 
 METRIC_NAMESPACE = "OrgBaseline/Access"
@@ -30,22 +30,22 @@ def backstop_pattern(role_name: str) -> str:
 
 class BreakglassBackstop(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, names: PartitionNames, log_group: logs.CfnLogGroup, topic_arn: str
+        self, scope: Construct, construct_id: str, *, org: Organization, log_group: logs.CfnLogGroup, topic_arn: str
     ) -> None:
         super().__init__(scope, construct_id)
         metric_filter = logs.CfnMetricFilter(
             self,
             "Filter",
-            filter_name=names.breakglass_backstop_alarm,
+            filter_name=org.breakglass_backstop_alarm,
             log_group_name=log_group.ref,
-            filter_pattern=backstop_pattern(names.breakglass_role),
+            filter_pattern=backstop_pattern(org.breakglass_role),
             metric_transformations=[logs.CfnMetricFilter.MetricTransformationProperty(
                 metric_namespace=METRIC_NAMESPACE, metric_name=METRIC_NAME, metric_value="1")],
         )  # fmt: skip
         alarm = cloudwatch.CfnAlarm(
             self,
             "Alarm",
-            alarm_name=names.breakglass_backstop_alarm,
+            alarm_name=org.breakglass_backstop_alarm,
             alarm_description="org-baseline: the breakglass role was assumed (or an attempt was made) in some "
             "account and region; the organization trail saw it",
             namespace=METRIC_NAMESPACE,

@@ -7,14 +7,14 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
-from config.naming import BreakglassPrincipals, PartitionNames
+from config.naming import BreakglassPrincipals, Organization
 from constructs import Construct
 
 SESSION_SECONDS = 3600
 ASSUME = ["sts:AssumeRole", "sts:SetSourceIdentity"]
 
 
-def breakglass_trust_policy(names: PartitionNames, principals: BreakglassPrincipals) -> dict[str, Any]:
+def breakglass_trust_policy(org: Organization, principals: BreakglassPrincipals) -> dict[str, Any]:
     """Who may break glass, and how.
 
     - Only the configured identities, by exact ARN, from this organization.
@@ -30,7 +30,7 @@ def breakglass_trust_policy(names: PartitionNames, principals: BreakglassPrincip
         "Bool": {"aws:MultiFactorAuthPresent": "true"},
         "NumericLessThan": {"aws:MultiFactorAuthAge": str(SESSION_SECONDS)},
     }
-    org = {"aws:PrincipalOrgID": names.organization_id}
+    in_org = {"aws:PrincipalOrgID": org.organization_id}
     statements: list[dict[str, Any]] = []
     if principals.users:
         statements.append({
@@ -38,7 +38,7 @@ def breakglass_trust_policy(names: PartitionNames, principals: BreakglassPrincip
             "Effect": "Allow",
             "Principal": {"AWS": list(principals.users)},
             "Action": ASSUME,
-            "Condition": {**mfa, "StringEquals": {**org, "sts:SourceIdentity": "${aws:username}"}},
+            "Condition": {**mfa, "StringEquals": {**in_org, "sts:SourceIdentity": "${aws:username}"}},
         })  # fmt: skip
     if principals.roles:
         statements.append({
@@ -46,7 +46,7 @@ def breakglass_trust_policy(names: PartitionNames, principals: BreakglassPrincip
             "Effect": "Allow",
             "Principal": {"AWS": list(principals.roles)},
             "Action": ASSUME,
-            "Condition": {**mfa, "StringEquals": org, "StringLike": {"sts:SourceIdentity": "*"}},
+            "Condition": {**mfa, "StringEquals": in_org, "StringLike": {"sts:SourceIdentity": "*"}},
         })  # fmt: skip
     statements += [
         {
@@ -72,18 +72,18 @@ class BreakglassRole(Construct):
     service control policies still bind it, and protect it from members."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, names: PartitionNames, principals: BreakglassPrincipals
+        self, scope: Construct, construct_id: str, *, org: Organization, principals: BreakglassPrincipals
     ) -> None:
         super().__init__(scope, construct_id)
-        admin = f"arn:{names.partition}:iam::aws:policy/AdministratorAccess"
+        admin = f"arn:{org.partition}:iam::aws:policy/AdministratorAccess"
         self.role = iam.CfnRole(
             self,
             "Role",
-            role_name=names.breakglass_role,
+            role_name=org.breakglass_role,
             description="org-baseline: emergency administrator access; MFA, 1-hour sessions, every use alerts",
             max_session_duration=SESSION_SECONDS,
             managed_policy_arns=[admin],
-            assume_role_policy_document=breakglass_trust_policy(names, principals),
+            assume_role_policy_document=breakglass_trust_policy(org, principals),
         )
         cdk.Validations.of(self.role).acknowledge(
             cdk.Acknowledgment(

@@ -9,7 +9,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
 from config.models import NetworkRestriction
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 
 S3_WRITE_ACTIONS = [
@@ -42,7 +42,7 @@ def _document(*statements: dict[str, Any]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
-def s3_writer_no_delete(partition: str, account: str) -> dict[str, Any]:
+def s3_writer_no_delete(partition: str, account_id: str) -> dict[str, Any]:
     """Write and read objects in this account's buckets; never delete, never loosen a bucket's protection.
 
     Any bucket of the account (`s3:ResourceAccount`): the policy is a reusable building block, the bucket
@@ -55,7 +55,7 @@ def s3_writer_no_delete(partition: str, account: str) -> dict[str, Any]:
             "Effect": "Allow",
             "Action": S3_WRITE_ACTIONS,
             "Resource": [f"arn:{partition}:s3:::*", f"arn:{partition}:s3:::*/*"],
-            "Condition": {"StringEquals": {"s3:ResourceAccount": account}},
+            "Condition": {"StringEquals": {"s3:ResourceAccount": account_id}},
         },
         {
             "Sid": "DenyDeletingOrUnprotectingData",
@@ -66,7 +66,7 @@ def s3_writer_no_delete(partition: str, account: str) -> dict[str, Any]:
     )
 
 
-def s3_deleter(partition: str, account: str) -> dict[str, Any]:
+def s3_deleter(partition: str, account_id: str) -> dict[str, Any]:
     """Delete objects and versions in this account's buckets, and nothing else; for the rare cleanup job.
 
     Attach it to a different role than the writer: the writer's explicit Deny wins over this Allow.
@@ -77,7 +77,7 @@ def s3_deleter(partition: str, account: str) -> dict[str, Any]:
             "Effect": "Allow",
             "Action": S3_DELETE_ACTIONS,
             "Resource": f"arn:{partition}:s3:::*/*",
-            "Condition": {"StringEquals": {"s3:ResourceAccount": account}},
+            "Condition": {"StringEquals": {"s3:ResourceAccount": account_id}},
         }
     )
 
@@ -126,19 +126,19 @@ class DataAccessPolicies(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        names: PartitionNames,
-        account: str,
+        org: Organization,
+        account_id: str,
         network: NetworkRestriction | None,
     ) -> None:
         super().__init__(scope, construct_id)
-        p = names.partition
+        p = org.partition
         self.s3_writer = iam.CfnManagedPolicy(
             self,
             "S3WriterNoDelete",
-            managed_policy_name=names.s3_writer_no_delete_policy,
+            managed_policy_name=org.s3_writer_no_delete_policy,
             description="Read and write S3 objects in this account; explicitly never delete them or loosen bucket "
             "protection (policy, lifecycle, versioning, object lock)",
-            policy_document=s3_writer_no_delete(p, account),
+            policy_document=s3_writer_no_delete(p, account_id),
         )
         cdk.Validations.of(self.s3_writer).acknowledge(
             *(
@@ -153,10 +153,10 @@ class DataAccessPolicies(Construct):
         self.s3_deleter = iam.CfnManagedPolicy(
             self,
             "S3Deleter",
-            managed_policy_name=names.s3_deleter_policy,
+            managed_policy_name=org.s3_deleter_policy,
             description="Delete S3 objects and object versions in this account, and nothing else (separate "
             "credentials for cleanup jobs)",
-            policy_document=s3_deleter(p, account),
+            policy_document=s3_deleter(p, account_id),
         )
         cdk.Validations.of(self.s3_deleter).acknowledge(
             cdk.Acknowledgment(
@@ -170,7 +170,7 @@ class DataAccessPolicies(Construct):
             self.network_restricted = iam.CfnManagedPolicy(
                 self,
                 "NetworkRestricted",
-                managed_policy_name=names.network_restricted_policy,
+                managed_policy_name=org.network_restricted_policy,
                 description="Deny requests from outside the organization's allowed networks and VPC endpoints, "
                 "unless an AWS service makes them on the caller's behalf",
                 policy_document=network_restricted(network),

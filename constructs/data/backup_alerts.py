@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import aws_events as events
 
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 
 # CloudTrail events of AWS Backup that weaken or test a vault's protection; failed attempts are recorded too.
@@ -22,12 +22,12 @@ BACKUP_PROTECTION_EVENTS = (
 class BackupChangeAlerts(Construct):
     """An EventBridge rule in this region; its target is the alert hub's bus in the security account."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, names: PartitionNames, account: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, org: Organization, account_id: str) -> None:
         super().__init__(scope, construct_id)
         self.rule = events.CfnRule(
             self,
             "Rule",
-            name=names.backup_alert_rule,
+            name=org.backup_alert_rule,
             description="Backup vault lock, access policy or deletion changes and recovery point deletion "
             "attempts, to the central alert hub",
             state="ENABLED",
@@ -39,9 +39,9 @@ class BackupChangeAlerts(Construct):
             targets=[
                 events.CfnRule.TargetProperty(
                     id="AlertHub",
-                    arn=names.alert_bus_arn,
+                    arn=org.alert_bus_arn,
                     # The hub's bus sits in the home region; cross-region and cross-account bus targets need a role.
-                    role_arn=names.alert_forwarder_role_arn(account),
+                    role_arn=org.alert_forwarder_role_arn(account_id),
                 )
             ],
         )

@@ -7,7 +7,7 @@ from aws_cdk import aws_backup as backup
 
 from config.backup import copy_region
 from config.models import BackupPlan, BackupRule
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 
 
@@ -30,23 +30,23 @@ class BackupPlans(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        names: PartitionNames,
-        account: str,
+        org: Organization,
+        account_id: str,
         region: str,
         plans: list[BackupPlan],
         vault: backup.CfnBackupVault,
         role: cdk.CfnResource | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        role_arn = names.backup_role_arn(account)
+        role_arn = org.backup_role_arn(account_id)
         for plan in plans:
             rules = []
             for rule in plan.rules:
-                target = copy_region(rule, names.partition, region)
+                target = copy_region(rule, org.partition, region)
                 copies = (
                     [
                         backup.CfnBackupPlan.CopyActionResourceTypeProperty(
-                            destination_backup_vault_arn=names.backup_vault_arn(account, target),
+                            destination_backup_vault_arn=org.backup_vault_arn(account_id, target),
                             lifecycle=_lifecycle(rule),
                         )
                     ]
@@ -68,7 +68,7 @@ class BackupPlans(Construct):
                 self,
                 plan.name,
                 backup_plan=backup.CfnBackupPlan.BackupPlanResourceTypeProperty(
-                    backup_plan_name=names.backup_plan(plan.name), backup_plan_rule=rules
+                    backup_plan_name=org.backup_plan(plan.name), backup_plan_rule=rules
                 ),
             )
             # Tags in ListOfTags are alternatives: a resource with any of them is selected.
@@ -77,7 +77,7 @@ class BackupPlans(Construct):
                 f"{plan.name}-selection",
                 backup_plan_id=cfn_plan.attr_backup_plan_id,
                 backup_selection=backup.CfnBackupSelection.BackupSelectionResourceTypeProperty(
-                    selection_name=names.backup_plan(plan.name),
+                    selection_name=org.backup_plan(plan.name),
                     iam_role_arn=role_arn,
                     list_of_tags=[
                         backup.CfnBackupSelection.ConditionResourceTypeProperty(

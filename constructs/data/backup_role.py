@@ -5,7 +5,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 
 # AWS-managed service policies for AWS Backup; AWS keeps them current as services gain backup support.
@@ -16,13 +16,13 @@ MANAGED_POLICIES = (
 
 
 class BackupServiceRole(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, names: PartitionNames) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, org: Organization) -> None:
         super().__init__(scope, construct_id)
-        policy_arns = [f"arn:{names.partition}:iam::aws:policy/{name}" for name in MANAGED_POLICIES]
+        policy_arns = [f"arn:{org.partition}:iam::aws:policy/{name}" for name in MANAGED_POLICIES]
         self.role = iam.CfnRole(
             self,
             "Role",
-            role_name=names.backup_role,
+            role_name=org.backup_role,
             description="AWS Backup creates and restores recovery points of tagged resources with this role "
             "(baseline backup plans in every region of this account)",
             assume_role_policy_document={

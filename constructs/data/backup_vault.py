@@ -9,24 +9,24 @@ import aws_cdk as cdk
 from aws_cdk import aws_backup as backup
 
 from config.models import VaultLock
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 from constructs.shared.checkov import skip_checkov
 from constructs.shared.keys import retained_key
 from constructs.shared.logical_ids import pin_logical_id
 
 
-def cloudformation_execution_role_arn(partition: str, account: str, region: str, qualifier: str) -> str:
+def cloudformation_execution_role_arn(partition: str, account_id: str, region: str, qualifier: str) -> str:
     """The CDK bootstrap's CloudFormation execution role: the one principal that may change the vault's policy
     and lock, so such changes go through a reviewed deploy and nothing else."""
-    return f"arn:{partition}:iam::{account}:role/cdk-{qualifier}-cfn-exec-role-{account}-{region}"
+    return f"arn:{partition}:iam::{account_id}:role/cdk-{qualifier}-cfn-exec-role-{account_id}-{region}"
 
 
-def vault_access_policy(names: PartitionNames, account: str, region: str, qualifier: str) -> dict[str, Any]:
+def vault_access_policy(org: Organization, account_id: str, region: str, qualifier: str) -> dict[str, Any]:
     """Nobody, account root and administrators included, deletes recovery points or shortens their lifecycle;
     AWS Backup's own expiry at the end of the retention period is not an API call by a principal and still
     happens. The vault's own policy, lock and existence change only through CloudFormation."""
-    deployer = cloudformation_execution_role_arn(names.partition, account, region, qualifier)
+    deployer = cloudformation_execution_role_arn(org.partition, account_id, region, qualifier)
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -60,17 +60,17 @@ def bootstrap_qualifier(scope: Construct) -> str:
     return scope.node.try_get_context("@aws-cdk/core:bootstrapQualifier") or default
 
 
-def vault_key_statements(names: PartitionNames, account: str, region: str) -> list[dict[str, Any]]:
+def vault_key_statements(org: Organization, account_id: str, region: str) -> list[dict[str, Any]]:
     """AWS Backup encrypts recovery points with this key, acting as the baseline backup role.
 
     The statements name the role by `aws:PrincipalArn` rather than as principal: KMS rejects a key policy whose
     principal does not exist yet, and the role lives in the home-region stack, which may deploy later.
     """
     via_backup = {
-        "kms:CallerAccount": account,
+        "kms:CallerAccount": account_id,
         "kms:ViaService": f"backup.{region}.amazonaws.com",
     }
-    role = {"aws:PrincipalArn": names.backup_role_arn(account)}
+    role = {"aws:PrincipalArn": org.backup_role_arn(account_id)}
     return [
         {
             "Sid": "AllowBaselineBackupRoleToUseKeyThroughAwsBackup",
@@ -103,8 +103,8 @@ class BackupVault(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        names: PartitionNames,
-        account: str,
+        org: Organization,
+        account_id: str,
         region: str,
         lock: VaultLock,
     ) -> None:
@@ -113,11 +113,11 @@ class BackupVault(Construct):
             self,
             "Key",
             logical_id="BackupVaultKey",
-            partition=names.partition,
-            account=account,
-            alias=names.backup_key_alias,
-            description=f"Encryption of recovery points in the backup vault {names.backup_vault} ({region})",
-            statements=vault_key_statements(names, account, region),
+            partition=org.partition,
+            account_id=account_id,
+            alias=org.backup_key_alias,
+            description=f"Encryption of recovery points in the backup vault {org.backup_vault} ({region})",
+            statements=vault_key_statements(org, account_id, region),
         )
         skip_checkov(self.key, ("CKV_AWS_33", "Principal * is narrowed by aws:PrincipalArn to the backup role, "
                                               "kms:CallerAccount and kms:ViaService; naming the role directly fails "
@@ -127,9 +127,9 @@ class BackupVault(Construct):
         self.vault = backup.CfnBackupVault(
             self,
             "Vault",
-            backup_vault_name=names.backup_vault,
+            backup_vault_name=org.backup_vault,
             encryption_key_arn=self.key.key_arn,
-            access_policy=vault_access_policy(names, account, region, bootstrap_qualifier(self)),
+            access_policy=vault_access_policy(org, account_id, region, bootstrap_qualifier(self)),
             lock_configuration=backup.CfnBackupVault.LockConfigurationTypeProperty(
                 min_retention_days=lock.min_retention_days,
                 max_retention_days=lock.max_retention_days,

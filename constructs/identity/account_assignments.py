@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import aws_sso as sso
 
 from config.assignments import AccountAssignment
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 from constructs.shared.logical_ids import logical_name
 
@@ -20,7 +20,7 @@ class AccountAssignments(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        names: PartitionNames,
+        org: Organization,
         instance_arn: str,
         account_id: str,
         assignments: list[AccountAssignment],
@@ -34,7 +34,7 @@ class AccountAssignments(Construct):
                 f"{item.permission_set}-{item.group_id}",
                 instance_arn=instance_arn,
                 # Resolved at deploy time from the parameter the IdentityCenter stack writes (no export).
-                permission_set_arn=f"{{{{resolve:ssm:{names.permission_set_parameter(item.permission_set)}}}}}",
+                permission_set_arn=f"{{{{resolve:ssm:{org.permission_set_parameter(item.permission_set)}}}}}",
                 principal_type="GROUP",
                 principal_id=item.group_id,
                 target_type="AWS_ACCOUNT",

@@ -6,7 +6,7 @@ from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_sso as sso
 
 from config.models import PermissionSet
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 from constructs.shared.logical_ids import logical_name
 
@@ -21,7 +21,7 @@ class PermissionSets(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        names: PartitionNames,
+        org: Organization,
         instance_arn: str,
         permission_sets: list[PermissionSet],
     ) -> None:
@@ -33,7 +33,7 @@ class PermissionSets(Construct):
                 pb = pset.permissions_boundary
                 boundary = (
                     sso.CfnPermissionSet.PermissionsBoundaryProperty(
-                        managed_policy_arn=names.aws_managed_policy_arn(pb.aws_managed_policy)
+                        managed_policy_arn=org.aws_managed_policy_arn(pb.aws_managed_policy)
                     )
                     if pb.aws_managed_policy
                     else sso.CfnPermissionSet.PermissionsBoundaryProperty(
@@ -50,7 +50,7 @@ class PermissionSets(Construct):
                 description=pset.description or None,
                 session_duration=pset.session_duration,
                 relay_state_type=pset.relay_state,
-                managed_policies=[names.aws_managed_policy_arn(n) for n in pset.aws_managed_policies] or None,
+                managed_policies=[org.aws_managed_policy_arn(n) for n in pset.aws_managed_policies] or None,
                 customer_managed_policy_references=[{"name": n, "path": "/"} for n in pset.customer_managed_policies]
                 or None,
                 inline_policy=pset.inline_policy,
@@ -60,7 +60,7 @@ class PermissionSets(Construct):
             parameter = ssm.CfnParameter(
                 self,
                 f"{pset.name}Arn",
-                name=names.permission_set_parameter(pset.name),
+                name=org.permission_set_parameter(pset.name),
                 type="String",
                 value=resource.attr_permission_set_arn,
                 description=f"org-baseline: ARN of Identity Center permission set {pset.name} (read by Access-*)",

@@ -7,7 +7,7 @@ from typing import NamedTuple
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_logs as logs
 
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 from constructs.alerting.encrypted_topic import encrypted_topic
 
@@ -21,12 +21,12 @@ class CisControl(NamedTuple):
     pattern: str  # CloudWatch Logs filter pattern, as the benchmark gives it
 
 
-def _any_event(*names: str) -> str:
-    return "{ " + " || ".join(f"($.eventName = {name})" for name in names) + " }"
+def _any_event(*event_names: str) -> str:
+    return "{ " + " || ".join(f"($.eventName = {name})" for name in event_names) + " }"
 
 
-def _source_events(source: str, *names: str, quote: bool = False) -> str:
-    events = " || ".join(f'($.eventName = "{n}")' if quote else f"($.eventName = {n})" for n in names)
+def _source_events(source: str, *event_names: str, quote: bool = False) -> str:
+    events = " || ".join(f'($.eventName = "{n}")' if quote else f"($.eventName = {n})" for n in event_names)
     return f"{{ ($.eventSource = {source}) && ({events}) }}"
 
 
@@ -95,20 +95,20 @@ class CisAlarms(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        names: PartitionNames,
+        org: Organization,
         log_group: logs.CfnLogGroup,
         emails: list[str],
     ) -> None:
         super().__init__(scope, construct_id)
-        account, region, p = names.management_account_id, names.home_region, names.partition
-        alarm_arns = f"arn:{p}:cloudwatch:{region}:{account}:alarm:*"
-        from_our_alarms = {"StringEquals": {"aws:SourceAccount": account}, "ArnLike": {"aws:SourceArn": alarm_arns}}
+        account_id, region, p = org.management_account_id, org.home_region, org.partition
+        alarm_arns = f"arn:{p}:cloudwatch:{region}:{account_id}:alarm:*"
+        from_our_alarms = {"StringEquals": {"aws:SourceAccount": account_id}, "ArnLike": {"aws:SourceArn": alarm_arns}}
 
         self.key, self.topic = encrypted_topic(
             self,
             partition=p,
-            account=account,
-            name=names.alarm_topic,
+            account_id=account_id,
+            name=org.alarm_topic,
             display_name="Security alarms",
             what="security alarm topic",
             key_logical_id="SecurityAlarmTopicKey",

@@ -7,7 +7,7 @@ from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 from constructs.shared.keys import retained_key
 from constructs.shared.logical_ids import pin_logical_id
@@ -20,26 +20,26 @@ class OrganizationTrail(Construct):
     security accounts may decrypt what it encrypted. The same key encrypts the trail's log group.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, names: PartitionNames, retention_days: int) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, org: Organization, retention_days: int) -> None:
         super().__init__(scope, construct_id)
-        p, region, account = names.partition, names.home_region, names.management_account_id
-        log_group_arn = f"arn:{p}:logs:{region}:{account}:log-group:{names.trail_log_group}"
+        p, region, account_id = org.partition, org.home_region, org.management_account_id
+        log_group_arn = f"arn:{p}:logs:{region}:{account_id}:log-group:{org.trail_log_group}"
 
         self.key = retained_key(
             self,
             "Key",
             logical_id="OrgTrailKey",
             partition=p,
-            account=account,
-            alias=f"alias/{names.trail_name}",
-            description=f"Encrypts organization trail {names.trail_name}: log files, digests and its log group",
-            statements=self._key_statements(names, log_group_arn),
+            account_id=account_id,
+            alias=f"alias/{org.trail_name}",
+            description=f"Encrypts organization trail {org.trail_name}: log files, digests and its log group",
+            statements=self._key_statements(org, log_group_arn),
         )
 
         self.log_group = logs.CfnLogGroup(
             self,
             "LogGroup",
-            log_group_name=names.trail_log_group,
+            log_group_name=org.trail_log_group,
             retention_in_days=retention_days,
             kms_key_id=self.key.key_arn,
         )
@@ -57,15 +57,15 @@ class OrganizationTrail(Construct):
                         "Effect": "Allow",
                         "Principal": {"Service": "cloudtrail.amazonaws.com"},
                         "Action": "sts:AssumeRole",
-                        "Condition": {"StringEquals": {"aws:SourceArn": names.trail_arn}},
+                        "Condition": {"StringEquals": {"aws:SourceArn": org.trail_arn}},
                     }
                 ],
             },
         )
         # Streams of an organization trail: the management account's own, and one per member account.
         streams = [
-            f"{log_group_arn}:log-stream:{account}_CloudTrail_{region}*",
-            f"{log_group_arn}:log-stream:{names.organization_id}_*",
+            f"{log_group_arn}:log-stream:{account_id}_CloudTrail_{region}*",
+            f"{log_group_arn}:log-stream:{org.organization_id}_*",
         ]
         delivery_policy = iam.CfnManagedPolicy(
             self,
@@ -93,7 +93,7 @@ class OrganizationTrail(Construct):
         self.trail = cloudtrail.CfnTrail(
             self,
             "Trail",
-            trail_name=names.trail_name,
+            trail_name=org.trail_name,
             is_logging=True,
             is_organization_trail=True,
             is_multi_region_trail=True,
@@ -102,7 +102,7 @@ class OrganizationTrail(Construct):
             event_selectors=[
                 cloudtrail.CfnTrail.EventSelectorProperty(read_write_type="All", include_management_events=True)
             ],
-            s3_bucket_name=names.trail_bucket,
+            s3_bucket_name=org.trail_bucket,
             kms_key_id=self.key.key_arn,
             cloud_watch_logs_log_group_arn=self.log_group.attr_arn,
             cloud_watch_logs_role_arn=self.delivery_role.attr_arn,
@@ -112,9 +112,9 @@ class OrganizationTrail(Construct):
         pin_logical_id(self.trail, "OrgTrail")
 
     @staticmethod
-    def _key_statements(names: PartitionNames, log_group_arn: str) -> list[dict]:
-        p, region, account = names.partition, names.home_region, names.management_account_id
-        readers = sorted({names.log_archive_account_id, names.security_account_id, account})
+    def _key_statements(org: Organization, log_group_arn: str) -> list[dict]:
+        p, region, account_id = org.partition, org.home_region, org.management_account_id
+        readers = sorted({org.log_archive_account_id, org.security_account_id, account_id})
         return [
             {
                 "Sid": "AllowCloudTrailToEncrypt",
@@ -124,9 +124,9 @@ class OrganizationTrail(Construct):
                 "Resource": "*",
                 "Condition": {
                     "StringLike": {
-                        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{p}:cloudtrail:*:{account}:trail/*"
+                        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{p}:cloudtrail:*:{account_id}:trail/*"
                     },
-                    "StringEquals": {"aws:SourceArn": names.trail_arn},
+                    "StringEquals": {"aws:SourceArn": org.trail_arn},
                 },
             },
             {
@@ -135,19 +135,19 @@ class OrganizationTrail(Construct):
                 "Principal": {"Service": "cloudtrail.amazonaws.com"},
                 "Action": "kms:DescribeKey",
                 "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceArn": names.trail_arn}},
+                "Condition": {"StringEquals": {"aws:SourceArn": org.trail_arn}},
             },
             {
                 # Only data CloudTrail encrypted, and only for the accounts that read trail logs.
                 "Sid": "AllowLogReadersToDecryptTrailLogs",
                 "Effect": "Allow",
-                "Principal": {"AWS": [names.account_root_arn(reader) for reader in readers]},
+                "Principal": {"AWS": [org.account_root_arn(reader) for reader in readers]},
                 "Action": ["kms:Decrypt", "kms:ReEncryptFrom"],
                 "Resource": "*",
                 "Condition": {
                     "StringEquals": {"kms:CallerAccount": readers},
                     "StringLike": {
-                        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{p}:cloudtrail:*:{account}:trail/*"
+                        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{p}:cloudtrail:*:{account_id}:trail/*"
                     },
                 },
             },

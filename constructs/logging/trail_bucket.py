@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import aws_iam as iam
 
 from config.models import Logging
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 from constructs.shared.keys import retained_key
 from constructs.shared.log_buckets import access_log_bucket, archived_log_bucket
@@ -14,7 +14,7 @@ from constructs.shared.log_buckets import access_log_bucket, archived_log_bucket
 class OrgTrailBucket(Construct):
     """Where every account's CloudTrail logs land. Retained, versioned, KMS-encrypted, TLS-only, private."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, names: PartitionNames, logging: Logging) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, org: Organization, logging: Logging) -> None:
         super().__init__(scope, construct_id)
         lifecycle = logging.trail_bucket
 
@@ -22,10 +22,10 @@ class OrgTrailBucket(Construct):
             self,
             "Key",
             logical_id="OrgTrailBucketKey",
-            partition=names.partition,
-            account=names.log_archive_account_id,
-            alias=f"alias/{names.trail_bucket}",
-            description=f"Default encryption of the organization trail bucket {names.trail_bucket}",
+            partition=org.partition,
+            account_id=org.log_archive_account_id,
+            alias=f"alias/{org.trail_bucket}",
+            description=f"Default encryption of the organization trail bucket {org.trail_bucket}",
             statements=[
                 {
                     # Objects CloudTrail writes without naming its own key fall back to this default key.
@@ -34,7 +34,7 @@ class OrgTrailBucket(Construct):
                     "Principal": {"Service": "cloudtrail.amazonaws.com"},
                     "Action": "kms:GenerateDataKey*",
                     "Resource": "*",
-                    "Condition": {"StringEquals": {"aws:SourceArn": names.trail_arn}},
+                    "Condition": {"StringEquals": {"aws:SourceArn": org.trail_arn}},
                 }
             ],
         )
@@ -42,7 +42,7 @@ class OrgTrailBucket(Construct):
         self.access_log_bucket = access_log_bucket(
             self,
             "AccessLogs",
-            name=names.access_log_bucket,
+            name=org.access_log_bucket,
             logical_id="AccessLogBucket",
             expire_after_days=logging.access_log_expire_after_days,
         )
@@ -50,7 +50,7 @@ class OrgTrailBucket(Construct):
         self.bucket = archived_log_bucket(
             self,
             "Bucket",
-            name=names.trail_bucket,
+            name=org.trail_bucket,
             logical_id="OrgTrailBucket",
             key=self.key,
             # S3 Bucket Keys change the KMS encryption context to the bucket ARN, which breaks the
@@ -62,13 +62,13 @@ class OrgTrailBucket(Construct):
             replication_reason="Trail logs are versioned and retained; cross-region replication is an org decision, "
             "not set by the baseline (SCPs protect the bucket from deletion).",
         )
-        for statement in self._cloudtrail_statements(names):
+        for statement in self._cloudtrail_statements(org):
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
 
     @staticmethod
-    def _cloudtrail_statements(names: PartitionNames) -> list[dict]:
+    def _cloudtrail_statements(org: Organization) -> list[dict]:
         """CloudTrail's three statements for an organization trail, each pinned to our trail's ARN."""
-        source = {"aws:SourceArn": names.trail_arn}
+        source = {"aws:SourceArn": org.trail_arn}
         write_condition = {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **source}}
         cloudtrail = {"Service": "cloudtrail.amazonaws.com"}
         return [
@@ -77,7 +77,7 @@ class OrgTrailBucket(Construct):
                 "Effect": "Allow",
                 "Principal": cloudtrail,
                 "Action": "s3:GetBucketAcl",
-                "Resource": names.trail_bucket_arn,
+                "Resource": org.trail_bucket_arn,
                 "Condition": {"StringEquals": source},
             },
             {
@@ -85,7 +85,7 @@ class OrgTrailBucket(Construct):
                 "Effect": "Allow",
                 "Principal": cloudtrail,
                 "Action": "s3:PutObject",
-                "Resource": f"{names.trail_bucket_arn}/AWSLogs/{names.management_account_id}/*",
+                "Resource": f"{org.trail_bucket_arn}/AWSLogs/{org.management_account_id}/*",
                 "Condition": write_condition,
             },
             {
@@ -93,7 +93,7 @@ class OrgTrailBucket(Construct):
                 "Effect": "Allow",
                 "Principal": cloudtrail,
                 "Action": "s3:PutObject",
-                "Resource": f"{names.trail_bucket_arn}/AWSLogs/{names.organization_id}/*",
+                "Resource": f"{org.trail_bucket_arn}/AWSLogs/{org.organization_id}/*",
                 "Condition": write_condition,
             },
         ]

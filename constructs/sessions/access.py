@@ -5,14 +5,14 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 
 # Identity Center creates the roles of permission sets under this path in each account.
 IDENTITY_CENTER_ROLE_PATH = "aws-reserved/sso.amazonaws.com/"
 
 
-def session_access_statements(names: PartitionNames, account: str, regions: list[str]) -> list[dict]:
+def session_access_statements(org: Organization, account_id: str, regions: list[str]) -> list[dict]:
     """Start sessions only on this account's instances and only with the approved documents; end or resume
     only one's own sessions.
 
@@ -21,21 +21,21 @@ def session_access_statements(names: PartitionNames, account: str, regions: list
     AWS-...`, no account in the ARN) are refused: AWS-StartPortForwardingSessionToRemoteHost would tunnel to any
     host the instance reaches, AWS-StartSSHSession needs an SSH daemon, and neither pins our logging settings.
     """
-    p = names.partition
-    documents = [names.session_document_arn(r, d) for r in regions for d in names.session_documents.values()]
+    p = org.partition
+    documents = [org.session_document_arn(r, d) for r in regions for d in org.session_documents.values()]
     return [
         {
             "Sid": "StartSessionsOnInstancesWithApprovedDocumentsOnly",
             "Effect": "Allow",
             "Action": "ssm:StartSession",
-            "Resource": [*(f"arn:{p}:ec2:{r}:{account}:instance/*" for r in regions), *documents],
+            "Resource": [*(f"arn:{p}:ec2:{r}:{account_id}:instance/*" for r in regions), *documents],
             "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}},
         },
         {
             "Sid": "EndOrResumeOwnSessionsOnly",
             "Effect": "Allow",
             "Action": ["ssm:TerminateSession", "ssm:ResumeSession"],
-            "Resource": [f"arn:{p}:ssm:{r}:{account}:session/${{aws:userid}}-*" for r in regions],
+            "Resource": [f"arn:{p}:ssm:{r}:{account_id}:session/${{aws:userid}}-*" for r in regions],
         },
         {
             "Sid": "ReadApprovedDocuments",
@@ -60,8 +60,8 @@ def session_access_statements(names: PartitionNames, account: str, regions: list
             "Sid": "EncryptSessionData",
             "Effect": "Allow",
             "Action": "kms:GenerateDataKey",
-            "Resource": [f"arn:{p}:kms:{r}:{account}:key/*" for r in regions],
-            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": names.session_key_alias}},
+            "Resource": [f"arn:{p}:kms:{r}:{account_id}:key/*" for r in regions],
+            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": org.session_key_alias}},
         },
     ]
 
@@ -71,14 +71,14 @@ class SessionAccess(Construct):
     assumable by this account's Identity Center users for one hour."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, names: PartitionNames, account: str, regions: list[str]
+        self, scope: Construct, construct_id: str, *, org: Organization, account_id: str, regions: list[str]
     ) -> None:
         super().__init__(scope, construct_id)
-        p = names.partition
+        p = org.partition
         self.role = iam.CfnRole(
             self,
             "Role",
-            role_name=names.session_access_role,
+            role_name=org.session_access_role,
             description="Start Session Manager sessions with the approved documents only",
             max_session_duration=3600,
             assume_role_policy_document={
@@ -86,19 +86,19 @@ class SessionAccess(Construct):
                 "Statement": [{
                     "Sid": "IdentityCenterUsersOfThisAccount",
                     "Effect": "Allow",
-                    "Principal": {"AWS": names.account_root_arn(account)},
+                    "Principal": {"AWS": org.account_root_arn(account_id)},
                     "Action": "sts:AssumeRole",
                     "Condition": {
-                        "ArnLike": {"aws:PrincipalArn": f"arn:{p}:iam::{account}:role/{IDENTITY_CENTER_ROLE_PATH}*"}
+                        "ArnLike": {"aws:PrincipalArn": f"arn:{p}:iam::{account_id}:role/{IDENTITY_CENTER_ROLE_PATH}*"}
                     },
                 }],
             },
         )  # fmt: skip
-        statements = session_access_statements(names, account, regions)
+        statements = session_access_statements(org, account_id, regions)
         self.policy = iam.CfnManagedPolicy(
             self,
             "Policy",
-            managed_policy_name=names.session_access_role,
+            managed_policy_name=org.session_access_role,
             description="Session Manager: approved documents on this account's instances; own sessions only",
             roles=[self.role.ref],
             policy_document={"Version": "2012-10-17", "Statement": statements},

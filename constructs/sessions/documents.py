@@ -13,7 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 
 from config.models import SessionManager
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 from constructs.shared.checkov import skip_checkov
 
@@ -22,7 +22,7 @@ PORT_PATTERN = "^([1-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9
 LOCAL_PORT_PATTERN = "^([0-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"
 
 
-def session_inputs(names: PartitionNames, settings: SessionManager, *, s3_prefix: str) -> dict[str, Any]:
+def session_inputs(org: Organization, settings: SessionManager, *, s3_prefix: str) -> dict[str, Any]:
     """The `inputs` of a Standard_Stream session document: encrypted S3 and CloudWatch logging, KMS session
     encryption, timeouts, run-as and shell profile.
 
@@ -30,13 +30,13 @@ def session_inputs(names: PartitionNames, settings: SessionManager, *, s3_prefix
     document works everywhere; the log group has the same name in every account and region.
     """
     return {
-        "s3BucketName": names.session_log_bucket,
+        "s3BucketName": org.session_log_bucket,
         "s3KeyPrefix": s3_prefix,
         "s3EncryptionEnabled": True,
-        "cloudWatchLogGroupName": names.session_log_group,
+        "cloudWatchLogGroupName": org.session_log_group,
         "cloudWatchEncryptionEnabled": True,
         "cloudWatchStreamingEnabled": True,
-        "kmsKeyId": names.session_key_alias,
+        "kmsKeyId": org.session_key_alias,
         "idleSessionTimeout": str(settings.idle_session_timeout_minutes),
         "maxSessionDuration": str(settings.max_session_duration_minutes),
         "runAsEnabled": settings.run_as.enabled,
@@ -45,13 +45,13 @@ def session_inputs(names: PartitionNames, settings: SessionManager, *, s3_prefix
     }
 
 
-def approved_document_contents(names: PartitionNames, settings: SessionManager) -> dict[str, dict[str, Any]]:
-    """Content of each approved document, by the keys of `PartitionNames.session_documents`."""
+def approved_document_contents(org: Organization, settings: SessionManager) -> dict[str, dict[str, Any]]:
+    """Content of each approved document, by the keys of `Organization.session_documents`."""
     shell = {
         "schemaVersion": "1.0",
         "description": "Approved interactive shell: logged to S3 and CloudWatch Logs, KMS-encrypted, time-limited.",
         "sessionType": "Standard_Stream",
-        "inputs": session_inputs(names, settings, s3_prefix=names.approved_documents_log_prefix),
+        "inputs": session_inputs(org, settings, s3_prefix=org.approved_documents_log_prefix),
     }
     # Port sessions carry no transcript to log; they keep the session encryption and the time limits.
     port_forwarding = {
@@ -68,7 +68,7 @@ def approved_document_contents(names: PartitionNames, settings: SessionManager) 
             },
         },
         "inputs": {
-            "kmsKeyId": names.session_key_alias,
+            "kmsKeyId": org.session_key_alias,
             "idleSessionTimeout": str(settings.idle_session_timeout_minutes),
             "maxSessionDuration": str(settings.max_session_duration_minutes),
         },
@@ -84,11 +84,11 @@ def approved_document_contents(names: PartitionNames, settings: SessionManager) 
 class ApprovedSessionDocuments(Construct):
     """The approved session documents in one region of the security account."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, names: PartitionNames, settings: SessionManager) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, org: Organization, settings: SessionManager) -> None:
         super().__init__(scope, construct_id)
-        contents = approved_document_contents(names, settings)
+        contents = approved_document_contents(org, settings)
         self.documents: dict[str, ssm.CfnDocument] = {}
-        for key, name in names.session_documents.items():
+        for key, name in org.session_documents.items():
             self.documents[key] = ssm.CfnDocument(
                 self,
                 name,
@@ -108,13 +108,13 @@ class DocumentSharerRole(Construct):
     read and modify the share list of the approved documents in the partition's allowed regions.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, names: PartitionNames, regions: list[str]) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, org: Organization, regions: list[str]) -> None:
         super().__init__(scope, construct_id)
-        p = names.partition
+        p = org.partition
         self.role = iam.CfnRole(
             self,
             "Role",
-            role_name=names.document_sharer_role,
+            role_name=org.document_sharer_role,
             description="Shares the approved session documents with the organization account that asks for it",
             max_session_duration=3600,
             assume_role_policy_document={
@@ -125,8 +125,8 @@ class DocumentSharerRole(Construct):
                     "Principal": {"AWS": "*"},
                     "Action": "sts:AssumeRole",
                     "Condition": {
-                        "StringEquals": {"aws:PrincipalOrgID": names.organization_id},
-                        "ArnLike": {"aws:PrincipalArn": f"arn:{p}:iam::*:role/{names.session_handler}"},
+                        "StringEquals": {"aws:PrincipalOrgID": org.organization_id},
+                        "ArnLike": {"aws:PrincipalArn": f"arn:{p}:iam::*:role/{org.session_handler}"},
                     },
                 }],
             },
@@ -140,9 +140,9 @@ class DocumentSharerRole(Construct):
             ),
         )
         document_arns = [
-            names.session_document_arn(region, document)
+            org.session_document_arn(region, document)
             for region in regions
-            for document in names.session_documents.values()
+            for document in org.session_documents.values()
         ]
         iam.CfnManagedPolicy(
             self,

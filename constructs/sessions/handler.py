@@ -17,7 +17,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 from constructs.sessions.preferences import log_group_arn
 from constructs.shared.checkov import skip_checkov
@@ -29,22 +29,22 @@ PUBLIC_SHARING_SETTING = "/ssm/documents/console/public-sharing-permission"
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 
 
-def handler_log_group(names: PartitionNames) -> str:
-    return f"/aws/lambda/{names.session_handler}"
+def handler_log_group(org: Organization) -> str:
+    return f"/aws/lambda/{org.session_handler}"
 
 
 class SessionHandlerRole(Construct):
     """Execution role of the session handler function in every region of the account (home region only)."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, names: PartitionNames, account: str, regions: list[str]
+        self, scope: Construct, construct_id: str, *, org: Organization, account_id: str, regions: list[str]
     ) -> None:
         super().__init__(scope, construct_id)
-        p = names.partition
+        p = org.partition
         self.role = iam.CfnRole(
             self,
             "Role",
-            role_name=names.session_handler,
+            role_name=org.session_handler,
             description="Runs the Session Manager custom resources (public sharing block, document sharing)",
             max_session_duration=3600,
             assume_role_policy_document={
@@ -54,7 +54,7 @@ class SessionHandlerRole(Construct):
                 ],
             },
         )
-        self.log_streams = [f"{log_group_arn(p, r, account, handler_log_group(names))}:*" for r in regions]
+        self.log_streams = [f"{log_group_arn(p, r, account_id, handler_log_group(org))}:*" for r in regions]
         self.policy = iam.CfnManagedPolicy(
             self,
             "Policy",
@@ -74,14 +74,14 @@ class SessionHandlerRole(Construct):
                         "Effect": "Allow",
                         "Action": ["ssm:GetServiceSetting", "ssm:UpdateServiceSetting"],
                         "Resource": [
-                            f"arn:{p}:ssm:{r}:{account}:servicesetting{PUBLIC_SHARING_SETTING}" for r in regions
+                            f"arn:{p}:ssm:{r}:{account_id}:servicesetting{PUBLIC_SHARING_SETTING}" for r in regions
                         ],
                     },
                     {
                         "Sid": "AssumeDocumentSharer",
                         "Effect": "Allow",
                         "Action": "sts:AssumeRole",
-                        "Resource": names.document_sharer_role_arn,
+                        "Resource": org.document_sharer_role_arn,
                     },
                 ],
             },
@@ -106,19 +106,19 @@ class SessionCustomResources(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        names: PartitionNames,
-        account: str,
+        org: Organization,
+        account_id: str,
         region: str,
         key: kms.IKey,
         retention_days: int,
         share_documents: bool,
     ) -> None:
         super().__init__(scope, construct_id)
-        p = names.partition
+        p = org.partition
         self.log_group = logs.CfnLogGroup(
             self,
             "LogGroup",
-            log_group_name=handler_log_group(names),
+            log_group_name=handler_log_group(org),
             retention_in_days=retention_days,
             kms_key_id=key.key_arn,
         )
@@ -130,17 +130,17 @@ class SessionCustomResources(Construct):
         self.function = lambda_.CfnFunction(
             self,
             "Function",
-            function_name=names.session_handler,
+            function_name=org.session_handler,
             description="org-baseline Session Manager custom resources",
             runtime=RUNTIME.name,
             handler="index.handler",
-            role=f"arn:{p}:iam::{account}:role/{names.session_handler}",
+            role=f"arn:{p}:iam::{account_id}:role/{org.session_handler}",
             code=lambda_.CfnFunction.CodeProperty(
                 s3_bucket=code.s3_location.bucket_name, s3_key=code.s3_location.object_key
             ),
             timeout=120,
             memory_size=128,
-            logging_config=lambda_.CfnFunction.LoggingConfigProperty(log_group=handler_log_group(names)),
+            logging_config=lambda_.CfnFunction.LoggingConfigProperty(log_group=handler_log_group(org)),
         )
         self.function.add_resource_dependency(self.log_group)
         # The same three reasons answer cdk-nag's NIST rules and checkov's equivalent checks.
@@ -178,8 +178,8 @@ class SessionCustomResources(Construct):
                 service_token=self.function.attr_arn,
                 resource_type="Custom::ApprovedDocumentShare",
                 properties={
-                    "AccountId": account,
-                    "DocumentNames": sorted(names.session_documents.values()),
-                    "SharerRoleArn": names.document_sharer_role_arn,
+                    "AccountId": account_id,
+                    "DocumentNames": sorted(org.session_documents.values()),
+                    "SharerRoleArn": org.document_sharer_role_arn,
                 },
             )

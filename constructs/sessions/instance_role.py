@@ -5,25 +5,25 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 from constructs.sessions.preferences import log_group_arn
 
 
-def instance_policy_statements(names: PartitionNames, account: str, regions: list[str]) -> list[dict]:
+def instance_policy_statements(org: Organization, account_id: str, regions: list[str]) -> list[dict]:
     """What the SSM agent needs for Session Manager with encrypted S3 and CloudWatch logging; nothing more.
 
     A customer-managed policy instead of AmazonSSMManagedInstanceCore: that one also grants Run Command,
     State Manager, inventory, patching and every SSM parameter in the account, which sessions do not need.
     """
-    p, home, log_archive = names.partition, names.home_region, names.log_archive_account_id
-    session_key_condition = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": names.session_key_alias}}
+    p, home, log_archive = org.partition, org.home_region, org.log_archive_account_id
+    session_key_condition = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": org.session_key_alias}}
     return [
         {
             "Sid": "RegisterWithSystemsManager",
             "Effect": "Allow",
             "Action": "ssm:UpdateInstanceInformation",
-            "Resource": [f"arn:{p}:ec2:{r}:{account}:instance/*" for r in regions],
+            "Resource": [f"arn:{p}:ec2:{r}:{account_id}:instance/*" for r in regions],
         },
         {
             # Session Manager's message channels have no resource-level permissions.
@@ -41,7 +41,7 @@ def instance_policy_statements(names: PartitionNames, account: str, regions: lis
             "Sid": "DecryptSessionData",
             "Effect": "Allow",
             "Action": "kms:Decrypt",
-            "Resource": [f"arn:{p}:kms:{r}:{account}:key/*" for r in regions],
+            "Resource": [f"arn:{p}:kms:{r}:{account_id}:key/*" for r in regions],
             "Condition": session_key_condition,
         },
         {
@@ -49,15 +49,15 @@ def instance_policy_statements(names: PartitionNames, account: str, regions: lis
             "Effect": "Allow",
             "Action": "s3:PutObject",
             "Resource": [
-                f"{names.session_log_bucket_arn}/{account}/*",
-                f"{names.session_log_bucket_arn}/{names.approved_documents_log_prefix}/*",
+                f"{org.session_log_bucket_arn}/{account_id}/*",
+                f"{org.session_log_bucket_arn}/{org.approved_documents_log_prefix}/*",
             ],
         },
         {
             "Sid": "CheckSessionLogBucketEncryption",
             "Effect": "Allow",
             "Action": "s3:GetEncryptionConfiguration",
-            "Resource": names.session_log_bucket_arn,
+            "Resource": org.session_log_bucket_arn,
         },
         {
             # The bucket's key is in the log-archive account; its ID is not known here, its use is bound to S3.
@@ -71,7 +71,7 @@ def instance_policy_statements(names: PartitionNames, account: str, regions: lis
             "Sid": "WriteSessionLogsToCloudWatch",
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            "Resource": [f"{log_group_arn(p, r, account, names.session_log_group)}:*" for r in regions],
+            "Resource": [f"{log_group_arn(p, r, account_id, org.session_log_group)}:*" for r in regions],
         },
         {
             # The agent checks that the log group is encrypted. DescribeLogGroups is a read-only list call that
@@ -85,16 +85,16 @@ def instance_policy_statements(names: PartitionNames, account: str, regions: lis
 
 
 class SessionInstanceRole(Construct):
-    """Role and instance profile named `PartitionNames.instance_role`; attach the profile to instances."""
+    """Role and instance profile named `Organization.instance_role`; attach the profile to instances."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, names: PartitionNames, account: str, regions: list[str]
+        self, scope: Construct, construct_id: str, *, org: Organization, account_id: str, regions: list[str]
     ) -> None:
         super().__init__(scope, construct_id)
         self.role = iam.CfnRole(
             self,
             "Role",
-            role_name=names.instance_role,
+            role_name=org.instance_role,
             description="EC2 instances: Session Manager agent and session logging, nothing else",
             assume_role_policy_document={
                 "Version": "2012-10-17",
@@ -104,9 +104,9 @@ class SessionInstanceRole(Construct):
             },
         )
         self.profile = iam.CfnInstanceProfile(
-            self, "InstanceProfile", instance_profile_name=names.instance_role, roles=[self.role.ref]
+            self, "InstanceProfile", instance_profile_name=org.instance_role, roles=[self.role.ref]
         )
-        statements = instance_policy_statements(names, account, regions)
+        statements = instance_policy_statements(org, account_id, regions)
         self.policy = iam.CfnManagedPolicy(
             self,
             "Policy",

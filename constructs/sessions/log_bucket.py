@@ -6,18 +6,18 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
 from config.models import SessionLogBucketLifecycle
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 from constructs.shared.checkov import skip_checkov
 from constructs.shared.keys import retained_key
 from constructs.shared.log_buckets import archived_log_bucket
 
 
-def instance_role_condition(names: PartitionNames) -> dict:
+def instance_role_condition(org: Organization) -> dict:
     """Principals in the organization using the baseline's Session Manager instance role, in any account."""
     return {
-        "StringEquals": {"aws:PrincipalOrgID": names.organization_id},
-        "ArnLike": {"aws:PrincipalArn": f"arn:{names.partition}:iam::*:role/{names.instance_role}"},
+        "StringEquals": {"aws:PrincipalOrgID": org.organization_id},
+        "ArnLike": {"aws:PrincipalArn": f"arn:{org.partition}:iam::*:role/{org.instance_role}"},
     }
 
 
@@ -31,22 +31,22 @@ class SessionLogBucket(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        names: PartitionNames,
+        org: Organization,
         lifecycle: SessionLogBucketLifecycle,
         access_log_bucket: s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
-        p, region = names.partition, names.home_region
-        from_instance_roles = instance_role_condition(names)
+        p, region = org.partition, org.home_region
+        from_instance_roles = instance_role_condition(org)
 
         self.key = retained_key(
             self,
             "Key",
             logical_id="SessionLogBucketKey",
             partition=p,
-            account=names.log_archive_account_id,
-            alias=f"alias/{names.session_log_bucket}",
-            description=f"Default encryption of the Session Manager log bucket {names.session_log_bucket}",
+            account_id=org.log_archive_account_id,
+            alias=f"alias/{org.session_log_bucket}",
+            description=f"Default encryption of the Session Manager log bucket {org.session_log_bucket}",
             statements=[{
                 # Decrypt too: the agent's multipart uploads read back data keys of earlier parts.
                 "Sid": "AllowOrgInstanceRolesToEncryptThroughS3",
@@ -55,7 +55,7 @@ class SessionLogBucket(Construct):
                 "Action": ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
                 "Resource": "*",
                 "Condition": {
-                    "StringEquals": {"aws:PrincipalOrgID": names.organization_id,
+                    "StringEquals": {"aws:PrincipalOrgID": org.organization_id,
                                      "kms:ViaService": f"s3.{region}.amazonaws.com"},
                     "ArnLike": from_instance_roles["ArnLike"],
                 },
@@ -74,7 +74,7 @@ class SessionLogBucket(Construct):
         self.bucket = archived_log_bucket(
             self,
             "Bucket",
-            name=names.session_log_bucket,
+            name=org.session_log_bucket,
             logical_id="SessionLogBucket",
             key=self.key,
             bucket_key_enabled=True,  # fewer KMS calls; the key policy does not depend on the object ARN
@@ -84,13 +84,13 @@ class SessionLogBucket(Construct):
             replication_reason="Session logs are versioned and retained; cross-region replication is an org "
             "decision, not set by the baseline (SCPs protect the bucket from deletion).",
         )
-        for statement in self.instance_statements(names):
+        for statement in self.instance_statements(org):
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
 
     @staticmethod
-    def instance_statements(names: PartitionNames) -> list[dict]:
-        bucket_arn = names.session_log_bucket_arn
-        condition = instance_role_condition(names)
+    def instance_statements(org: Organization) -> list[dict]:
+        bucket_arn = org.session_log_bucket_arn
+        condition = instance_role_condition(org)
         return [
             {
                 # The preferences document of each account writes under <account-id>/<region>/; an instance can
@@ -101,7 +101,7 @@ class SessionLogBucket(Construct):
                 "Action": "s3:PutObject",
                 "Resource": [
                     f"{bucket_arn}/${{aws:PrincipalAccount}}/*",
-                    f"{bucket_arn}/{names.approved_documents_log_prefix}/*",
+                    f"{bucket_arn}/{org.approved_documents_log_prefix}/*",
                 ],
                 "Condition": condition,
             },

@@ -9,7 +9,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 
 from config.models import SessionManager
-from config.naming import PartitionNames
+from config.naming import Organization
 from constructs import Construct
 from constructs.sessions.documents import session_inputs
 from constructs.shared.keys import retained_key
@@ -18,8 +18,8 @@ from constructs.shared.logical_ids import pin_logical_id
 PREFERENCES_DOCUMENT = "SSM-SessionManagerRunShell"
 
 
-def log_group_arn(partition: str, region: str, account: str, name: str) -> str:
-    return f"arn:{partition}:logs:{region}:{account}:log-group:{name}"
+def log_group_arn(partition: str, region: str, account_id: str, name: str) -> str:
+    return f"arn:{partition}:logs:{region}:{account_id}:log-group:{name}"
 
 
 class SessionPreferences(Construct):
@@ -34,16 +34,16 @@ class SessionPreferences(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        names: PartitionNames,
+        org: Organization,
         settings: SessionManager,
-        account: str,
+        account_id: str,
         region: str,
         extra_log_groups: list[str],
     ) -> None:
         super().__init__(scope, construct_id)
-        p = names.partition
+        p = org.partition
         group_arns = [
-            log_group_arn(p, region, account, group) for group in [names.session_log_group, *extra_log_groups]
+            log_group_arn(p, region, account_id, group) for group in [org.session_log_group, *extra_log_groups]
         ]
 
         self.key: kms.Key = retained_key(
@@ -51,8 +51,8 @@ class SessionPreferences(Construct):
             "Key",
             logical_id="SessionKey",
             partition=p,
-            account=account,
-            alias=names.session_key_alias,
+            account_id=account_id,
+            alias=org.session_key_alias,
             description="Encrypts Session Manager session data and the session log groups of this region",
             statements=[{
                 "Sid": "AllowCloudWatchLogsForSessionLogGroups",
@@ -68,7 +68,7 @@ class SessionPreferences(Construct):
         self.log_group = logs.CfnLogGroup(
             self,
             "LogGroup",
-            log_group_name=names.session_log_group,
+            log_group_name=org.session_log_group,
             retention_in_days=settings.cloudwatch_retention_days,
             kms_key_id=self.key.key_arn,
         )
@@ -86,7 +86,7 @@ class SessionPreferences(Construct):
                 "schemaVersion": "1.0",
                 "description": "Session Manager preferences (org-baseline; managed by CloudFormation, do not edit)",
                 "sessionType": "Standard_Stream",
-                "inputs": session_inputs(names, settings, s3_prefix=f"{account}/{region}"),
+                "inputs": session_inputs(org, settings, s3_prefix=f"{account_id}/{region}"),
             },
         )
         self.document.add_resource_dependency(self.log_group)

@@ -18,7 +18,7 @@ def retained_key(
     *,
     logical_id: str,
     partition: str,
-    account: str,
+    account_id: str,
     alias: str,
     description: str,
     statements: list[dict[str, Any]],
@@ -31,7 +31,7 @@ def retained_key(
     admin = {
         "Sid": "AllowAccountIamToAdministerKey",
         "Effect": "Allow",
-        "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
+        "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
         "Action": "kms:*",
         "Resource": "*",
     }
