@@ -14,11 +14,12 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 CDK_CONTEXT := -c config=$(CONFIG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS))
+PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links
 
-.PHONY: help setup synth verify test lint format schema snapshots benchmark clean
+.PHONY: help setup check-config synth verify test lint typecheck format schema snapshots requirements benchmark clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 setup: $(VENV)/.installed node_modules/.installed ## Create the venv and install pinned Python and Node dependencies
 
@@ -31,6 +32,9 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+check-config: $(VENV)/.installed ## Validate CONFIG alone, without CDK (about a second): every problem with its line
+	$(VENV)/bin/python -m config $(CONFIG)
+
 synth: setup ## Synthesize every stack of CONFIG (default config/org.yaml) into cdk.out/; ACCOUNTS=a,b limits it
 	rm -rf cdk.out
 	cdk synth --quiet $(CDK_CONTEXT) 2>&1 | { grep -v '^Supply a stack id' || true; }
@@ -38,26 +42,33 @@ synth: setup ## Synthesize every stack of CONFIG (default config/org.yaml) into 
 verify: synth ## Synthesize, then run the independent checkers on cdk.out (CHECKER=checkov runs one)
 	$(VENV)/bin/python -m checks.verify cdk.out --config $(CONFIG) $(if $(CHECKER),--only $(CHECKER))
 
-test: setup lint ## Lint, run the whole test suite, then the verification gate (what CI runs)
+test: setup lint typecheck ## Lint, type-check, run the whole test suite, then the verification gate (what CI runs)
 	$(VENV)/bin/python -m pytest
 	$(MAKE) --no-print-directory verify
 
-lint: setup ## ruff lint and format check
+lint: $(VENV)/.installed ## ruff lint and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: setup ## Format the code with ruff
+typecheck: $(VENV)/.installed ## mypy, strict, over app, config, stacks, constructs, checks and tests
+	$(VENV)/bin/mypy
+
+format: $(VENV)/.installed ## Format the code with ruff
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-schema: setup ## Regenerate config/schema.json from the config models
+schema: $(VENV)/.installed ## Regenerate config/schema.json from the config models
 	$(VENV)/bin/python -m config.schema > config/schema.json
 
 snapshots: setup ## Rewrite the template snapshots after reviewing the diff of a change
 	$(VENV)/bin/python -m pytest tests/test_snapshots.py --snapshot-update
 
+requirements: $(VENV)/.installed ## Pin requirements*.in into requirements*.txt with pip-tools (needs PyPI)
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
+
 benchmark: setup ## Synthesize generated orgs of N accounts and report time and peak memory
 	$(VENV)/bin/python -m tests.benchmark $(if $(N),--accounts $(N)) $(if $(CHECKS),--checks)
 
 clean: ## Remove cdk.out and caches (keeps the venv and node_modules)
-	rm -rf cdk.out .pytest_cache
+	rm -rf cdk.out .pytest_cache .mypy_cache
