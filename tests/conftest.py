@@ -1,4 +1,9 @@
-"""Shared fixtures: the example org is synthesized once per session, with cdk.json's feature flags and checks."""
+"""Shared fixtures: the example org is synthesized once per session, with cdk.json's feature flags and checks.
+
+Tests that take `partition` (directly or through `org`, `home_region`, `workload`, ...) run once per partition.
+Helpers that read templates live in `tests/support/templates.py`; the local AWS API harness in
+`tests/support/local_aws.py`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import aws_cdk as cdk
 import pytest
@@ -15,13 +20,24 @@ import yaml
 from aws_cdk.assertions import Template
 
 from config.loader import load_config, parse_config
-from config.models import OrgConfig
+from config.models import Account, OrgConfig
+from config.naming import Organization, organization
+from config.regions import PartitionName
 from stacks.assembly import BuiltStack, assemble
+
+# The local AWS API harness's fixtures (moto_endpoint, aws, cloudformation), for any test that takes them.
+pytest_plugins = ("tests.support.local_aws",)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "config" / "org.yaml"
 CDK_CONTEXT: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
-PARTITIONS = ("aws", "aws-us-gov")
+# Written out here rather than taken from config.regions, so that a partition dropped there fails tests.
+PARTITIONS: Final[tuple[PartitionName, ...]] = ("aws", "aws-us-gov")
+# A member account of each partition of the example org, with baseline stacks in two regions.
+WORKLOAD: Final[dict[PartitionName, str]] = {"aws": "web-prod", "aws-us-gov": "gov-workload-prod"}
+
+ConfigFrom = Callable[[dict[str, Any]], OrgConfig]
+"""The `config_from` fixture: validates config data (a changed copy of `example_data`) as a file would be."""
 
 
 @dataclass
@@ -38,14 +54,24 @@ class Synthesized:
             self._assertions[stack_name] = Template.from_json(self.templates[stack_name])
         return self._assertions[stack_name]
 
-    def stack_names(self, kind: str, partition: str | None = None) -> list[str]:
+    def stack_names(self, kind: str, partition: PartitionName | None = None) -> list[str]:
         return [
             i.stack.stack_name for i in self.infos if i.kind == kind and (partition is None or i.partition == partition)
         ]
 
-    def only(self, kind: str, partition: str) -> str:
+    def only(self, kind: str, partition: PartitionName) -> str:
+        """The name of the one stack of this kind in the partition."""
         (name,) = self.stack_names(kind, partition)
         return name
+
+    def one(self, kind: str, partition: PartitionName) -> BuiltStack:
+        """The one stack of this kind in the partition, with its plan (account, region) and CDK stack."""
+        (info,) = [i for i in self.infos if i.kind == kind and i.partition == partition]
+        return info
+
+    def info(self, stack_id: str) -> BuiltStack:
+        (info,) = [i for i in self.infos if i.stack_id == stack_id]
+        return info
 
 
 def synthesize(config: OrgConfig, outdir: Path, *, checks: bool = True) -> Synthesized:
@@ -66,7 +92,9 @@ def example_config() -> OrgConfig:
 
 @pytest.fixture(scope="session")
 def example_data() -> dict[str, Any]:
-    return yaml.safe_load(EXAMPLE_CONFIG.read_text())
+    """The example config as YAML data: copy it (`copy.deepcopy`) before changing it."""
+    data: dict[str, Any] = yaml.safe_load(EXAMPLE_CONFIG.read_text())
+    return data
 
 
 @pytest.fixture(scope="session")
@@ -76,10 +104,40 @@ def synth(example_config: OrgConfig, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture
-def config_from() -> Callable[[dict[str, Any]], OrgConfig]:
+def config_from() -> ConfigFrom:
     """Validate a (modified) config dict the way a file would be: through YAML text."""
 
     def build(data: dict[str, Any]) -> OrgConfig:
         return parse_config(yaml.safe_dump(data, sort_keys=False), source="test.yaml")
 
     return build
+
+
+@pytest.fixture(params=PARTITIONS)
+def partition(request: pytest.FixtureRequest) -> PartitionName:
+    """Each partition in turn. A test that parametrizes `partition` itself overrides this fixture."""
+    name: PartitionName = request.param
+    return name
+
+
+@pytest.fixture
+def org(example_config: OrgConfig, partition: PartitionName) -> Organization:
+    """The partition's organization: its account IDs and the names of what the baseline creates."""
+    return organization(example_config, partition)
+
+
+@pytest.fixture
+def home_region(example_config: OrgConfig, partition: PartitionName) -> str:
+    return example_config.partitions[partition].home_region
+
+
+@pytest.fixture
+def workload(example_config: OrgConfig, partition: PartitionName) -> Account:
+    """The partition's workload account (`WORKLOAD`)."""
+    return next(a for a in example_config.accounts if a.name == WORKLOAD[partition])
+
+
+@pytest.fixture
+def workload_home(synth: Synthesized, workload: Account, home_region: str) -> dict[str, Any]:
+    """The template of the workload account's home-region baseline (the one with IAM resources)."""
+    return synth.templates[f"Baseline-{workload.name}-{home_region}"]

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from config.naming import BreakglassPrincipals, organization
-from config.regions import GLOBAL_EVENTS_REGION
+from config.models import Account, OrgConfig
+from config.naming import BreakglassPrincipals, Organization
+from config.regions import GLOBAL_EVENTS_REGION, PartitionName
 from constructs.breakglass.role import breakglass_trust_policy
+from stacks.assembly import BuiltStack
 from stacks.plan import plan
-from tests.conftest import PARTITIONS, synthesize
+from tests.conftest import ConfigFrom, Synthesized, synthesize
+from tests.support.templates import RETAINED, named, of_type, role_named
 
-RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
 ACCESS_RULES = {
     "examplecorp-baseline-breakglass-assume-role",
     "examplecorp-baseline-breakglass-console-sign-in",
@@ -20,62 +25,44 @@ ACCESS_RULES = {
 }
 
 
-@pytest.fixture(params=PARTITIONS)
-def partition(request):
-    return request.param
-
-
-@pytest.fixture
-def org(example_config, partition):
-    return organization(example_config, partition)
-
-
-def accounts_of(config, partition):
+def accounts_of(config: OrgConfig, partition: PartitionName) -> list[Account]:
     return [a for a in config.accounts if a.partition == partition]
 
 
-def baseline_stacks(synth, account_name):
+def baseline_stacks(synth: Synthesized, account_name: str) -> list[BuiltStack]:
     return [i for i in synth.infos if i.kind == "baseline" and i.account_name == account_name]
 
 
-def resources_of_type(template: dict, type_: str) -> dict[str, dict]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == type_}
-
-
-def role_named(template: dict, name: str) -> dict:
-    (role,) = [
-        r for r in resources_of_type(template, "AWS::IAM::Role").values() if r["Properties"].get("RoleName") == name
-    ]
-    return role["Properties"]
-
-
-def breakglass_users(partition):
-    return {
-        "aws": ["arn:aws:iam::410987654323:user/breakglass-alice", "arn:aws:iam::410987654323:user/breakglass-bob"],
-        "aws-us-gov": ["arn:aws-us-gov:iam::320987654331:user/gov-breakglass-alice",
-                       "arn:aws-us-gov:iam::320987654331:user/gov-breakglass-bob"],
-    }[partition]  # fmt: skip
+BREAKGLASS_USERS: dict[PartitionName, list[str]] = {
+    "aws": ["arn:aws:iam::410987654323:user/breakglass-alice", "arn:aws:iam::410987654323:user/breakglass-bob"],
+    "aws-us-gov": ["arn:aws-us-gov:iam::320987654331:user/gov-breakglass-alice",
+                   "arn:aws-us-gov:iam::320987654331:user/gov-breakglass-bob"],
+}  # fmt: skip
 
 
 # --- breakglass role ---------------------------------------------------------------------------------
 
 
-def test_breakglass_role_in_every_account_home_region_only(synth, example_config, partition, org):
+def test_breakglass_role_in_every_account_home_region_only(
+    synth: Synthesized, example_config: OrgConfig, partition: PartitionName, org: Organization
+) -> None:
     for account in accounts_of(example_config, partition):
         for info in baseline_stacks(synth, account.name):
             roles = [
                 r
-                for r in resources_of_type(synth.templates[info.stack_id], "AWS::IAM::Role").values()
+                for r in of_type(synth.templates[info.stack_id], "AWS::IAM::Role").values()
                 if r["Properties"].get("RoleName") == "examplecorp-baseline-breakglass"
             ]
             assert len(roles) == (1 if info.region == org.home_region else 0), info.stack_id
 
 
-def test_breakglass_role_is_admin_for_one_hour_with_mfa_source_identity_and_no_tags(synth, example_config, partition):
+def test_breakglass_role_is_admin_for_one_hour_with_mfa_source_identity_and_no_tags(
+    synth: Synthesized, example_config: OrgConfig, partition: PartitionName
+) -> None:
     org_id = {"aws": "o-k3x9w2m7q1", "aws-us-gov": "o-g7v4p8d2z5"}[partition]
     for account in accounts_of(example_config, partition):
         home = f"Baseline-{account.name}-{example_config.partitions[partition].home_region}"
-        role = role_named(synth.templates[home], "examplecorp-baseline-breakglass")
+        _, role = role_named(synth.templates[home], "examplecorp-baseline-breakglass")
         assert role["MaxSessionDuration"] == 3600
         assert role["ManagedPolicyArns"] == [f"arn:{partition}:iam::aws:policy/AdministratorAccess"]
         assert "Policies" not in role and "PermissionsBoundary" not in role
@@ -85,7 +72,7 @@ def test_breakglass_role_is_admin_for_one_hour_with_mfa_source_identity_and_no_t
                 {
                     "Sid": "BreakglassUsersWithMfaAndTheirName",
                     "Effect": "Allow",
-                    "Principal": {"AWS": breakglass_users(partition)},
+                    "Principal": {"AWS": BREAKGLASS_USERS[partition]},
                     "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
                     "Condition": {
                         "Bool": {"aws:MultiFactorAuthPresent": "true"},
@@ -105,7 +92,7 @@ def test_breakglass_role_is_admin_for_one_hour_with_mfa_source_identity_and_no_t
         }, account.name
 
 
-def test_breakglass_role_principals_must_carry_mfa_and_a_source_identity(org):
+def test_breakglass_role_principals_must_carry_mfa_and_a_source_identity(org: Organization) -> None:
     principals = BreakglassPrincipals(users=(), roles=(f"arn:{org.partition}:iam::111111111111:role/operator",))
     allow, deny_mfa, deny_tags = breakglass_trust_policy(org, principals)["Statement"]
     assert allow == {
@@ -124,11 +111,9 @@ def test_breakglass_role_principals_must_carry_mfa_and_a_source_identity(org):
     assert principals.role_session_prefixes == (f"arn:{org.partition}:sts::111111111111:assumed-role/operator/",)
 
 
-def test_breakglass_trust_policy_stays_below_the_iam_limit_with_the_most_principals(org):
+def test_breakglass_trust_policy_stays_below_the_iam_limit_with_the_most_principals(org: Organization) -> None:
     users = tuple(f"arn:{org.partition}:iam::111111111111:user/breakglass-{'x' * 50}{i}" for i in range(5))
     roles = tuple(f"arn:{org.partition}:iam::111111111111:role/breakglass-{'y' * 50}{i}" for i in range(5))
-    import json
-
     text = json.dumps(breakglass_trust_policy(org, BreakglassPrincipals(users, roles)), separators=(",", ":"))
     assert len(text) < 2048
 
@@ -136,7 +121,7 @@ def test_breakglass_trust_policy_stays_below_the_iam_limit_with_the_most_princip
 # --- alert rules in every region, forwarder role in the home region --------------------------------
 
 
-def expected_patterns(partition, account_id):
+def expected_patterns(partition: PartitionName, account_id: str) -> dict[str, Any]:
     p = partition
     return {
         "examplecorp-baseline-breakglass-assume-role": {
@@ -159,7 +144,7 @@ def expected_patterns(partition, account_id):
                 "eventName": ["ConsoleLogin"],
                 "userIdentity": {
                     "arn": [
-                        *breakglass_users(partition),
+                        *BREAKGLASS_USERS[partition],
                         {"prefix": f"arn:{p}:sts::{account_id}:assumed-role/examplecorp-baseline-breakglass/"},
                     ]
                 },
@@ -172,14 +157,16 @@ def expected_patterns(partition, account_id):
     }
 
 
-def test_alert_rules_in_every_region_stack_forward_to_the_hub(synth, example_config, partition, org):
+def test_alert_rules_in_every_region_stack_forward_to_the_hub(
+    synth: Synthesized, example_config: OrgConfig, partition: PartitionName, org: Organization
+) -> None:
     security_id = org.security_account_id
     bus = f"arn:{partition}:events:{org.home_region}:{security_id}:event-bus/examplecorp-baseline-alerts"
     for account in accounts_of(example_config, partition):
         stacks = [i for i in synth.infos if i.account_name == account.name and i.kind in ("baseline", "alerts")]
         assert stacks
         for info in stacks:
-            rules = resources_of_type(synth.templates[info.stack_id], "AWS::Events::Rule").values()
+            rules = of_type(synth.templates[info.stack_id], "AWS::Events::Rule").values()
             found = {r["Properties"]["Name"]: r["Properties"] for r in rules if r["Properties"]["Name"] in ACCESS_RULES}
             assert {name: rule["EventPattern"] for name, rule in found.items()} == expected_patterns(
                 partition, account.id
@@ -193,28 +180,32 @@ def test_alert_rules_in_every_region_stack_forward_to_the_hub(synth, example_con
                 }]  # fmt: skip
 
 
-def test_every_account_has_alert_rules_where_global_events_land(synth, example_config, partition):
+def test_every_account_has_alert_rules_where_global_events_land(
+    synth: Synthesized, example_config: OrgConfig, partition: PartitionName
+) -> None:
     region = GLOBAL_EVENTS_REGION[partition]
     for account in accounts_of(example_config, partition):
         (info,) = [i for i in synth.infos if i.account_name == account.name and i.region == region and
                    i.kind in ("baseline", "alerts")]  # fmt: skip
-        rules = resources_of_type(synth.templates[info.stack_id], "AWS::Events::Rule").values()
+        rules = of_type(synth.templates[info.stack_id], "AWS::Events::Rule").values()
         assert {r["Properties"]["Name"] for r in rules} >= ACCESS_RULES
 
 
-def test_alert_forwarder_role_may_only_put_events_on_the_hub_bus(synth, example_config, partition, org):
+def test_alert_forwarder_role_may_only_put_events_on_the_hub_bus(
+    synth: Synthesized, example_config: OrgConfig, partition: PartitionName, org: Organization
+) -> None:
     bus = f"arn:{partition}:events:{org.home_region}:{org.security_account_id}:event-bus/examplecorp-baseline-alerts"
     for account in accounts_of(example_config, partition):
         for info in baseline_stacks(synth, account.name):
             template = synth.templates[info.stack_id]
-            policies = resources_of_type(template, "AWS::IAM::ManagedPolicy")
+            policies = of_type(template, "AWS::IAM::ManagedPolicy")
             forwarder = {
                 k: v
                 for k, v in policies.items()
                 if str(v["Properties"].get("ManagedPolicyName", "")).endswith("forwarder")
             }
             if info.region != org.home_region:
-                roles = resources_of_type(template, "AWS::IAM::Role").values()
+                roles = of_type(template, "AWS::IAM::Role").values()
                 assert forwarder == {} and not [r for r in roles if "forwarder" in r["Properties"].get("RoleName", "")]
                 continue
             ((policy_id, policy),) = forwarder.items()
@@ -223,7 +214,7 @@ def test_alert_forwarder_role_may_only_put_events_on_the_hub_bus(synth, example_
                 "Statement": [{"Sid": "PutEventsOnTheAlertBus", "Effect": "Allow", "Action": "events:PutEvents",
                                "Resource": bus}],
             }  # fmt: skip
-            role = role_named(template, "examplecorp-baseline-alert-forwarder")
+            _, role = role_named(template, "examplecorp-baseline-alert-forwarder")
             assert role["ManagedPolicyArns"] == [{"Ref": policy_id}]
             assert "Policies" not in role
             assert role["AssumeRolePolicyDocument"]["Statement"] == [{
@@ -240,11 +231,10 @@ def test_alert_forwarder_role_may_only_put_events_on_the_hub_bus(synth, example_
 # --- backstop on the organization trail: breakglass use in any region ----------------------------------
 
 
-def test_breakglass_backstop_alarm_on_the_organization_trail(synth, partition):
+def test_breakglass_backstop_alarm_on_the_organization_trail(synth: Synthesized, partition: PartitionName) -> None:
     template = synth.templates[synth.only("organization", partition)]
     name = "examplecorp-baseline-breakglass-assume-role-any-region"
-    (flt,) = [f["Properties"] for f in resources_of_type(template, "AWS::Logs::MetricFilter").values()
-              if f["Properties"]["FilterName"] == name]  # fmt: skip
+    _, flt = named(template, "AWS::Logs::MetricFilter", "FilterName", name)
     assert flt["LogGroupName"] == {"Ref": "OrgTrailLogGroup"}
     assert flt["FilterPattern"] == (
         '{ ($.eventSource = "sts.amazonaws.com") && ($.eventName = "AssumeRole*") && '
@@ -254,8 +244,7 @@ def test_breakglass_backstop_alarm_on_the_organization_trail(synth, partition):
     assert flt["MetricTransformations"] == [
         {"MetricNamespace": "OrgBaseline/Access", "MetricName": "BreakglassAssumeRole", "MetricValue": "1"}
     ]
-    (alarm,) = [a["Properties"] for a in resources_of_type(template, "AWS::CloudWatch::Alarm").values()
-                if a["Properties"]["AlarmName"] == name]  # fmt: skip
+    _, alarm = named(template, "AWS::CloudWatch::Alarm", "AlarmName", name)
     assert (alarm["Namespace"], alarm["MetricName"]) == ("OrgBaseline/Access", "BreakglassAssumeRole")
     assert alarm["Statistic"] == "Sum" and alarm["Period"] == 300 and alarm["EvaluationPeriods"] == 1
     assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
@@ -266,28 +255,29 @@ def test_breakglass_backstop_alarm_on_the_organization_trail(synth, partition):
 
 
 @pytest.fixture
-def hub(synth, partition):
+def hub(synth: Synthesized, partition: PartitionName) -> dict[str, Any]:
+    """The template of the partition's Security stack (the central alert hub)."""
     return synth.templates[synth.only("security", partition)]
 
 
-def test_security_stack_is_in_the_security_account_home_region_and_protected(synth, partition, org):
-    (info,) = [i for i in synth.infos if i.kind == "security" and i.partition == partition]
+def test_security_stack_is_in_the_security_account_home_region_and_protected(
+    synth: Synthesized, partition: PartitionName, org: Organization
+) -> None:
+    info = synth.one("security", partition)
     assert info.stack_id == f"Security-{info.account_name}"
     assert (info.stack.account, info.stack.region) == (org.security_account_id, org.home_region)
     assert info.stack.termination_protection is True
-    ids = [i.stack_id for i in plan_for(synth, partition)]
+    ids = [i.stack_id for i in synth.infos if i.partition == partition]
     assert ids.index(info.stack_id) < min(i for i, s in enumerate(ids) if s.startswith("Baseline-"))
 
 
-def plan_for(synth, partition):
-    return [i for i in synth.infos if i.partition == partition]
-
-
-def test_alert_bus_accepts_events_from_the_organization_only(hub, org, partition):
+def test_alert_bus_accepts_events_from_the_organization_only(
+    hub: dict[str, Any], org: Organization, partition: PartitionName
+) -> None:
     bus = hub["Resources"]["AlertBus"]
     assert bus["Type"] == "AWS::Events::EventBus"
     assert bus["Properties"] == {"Name": "examplecorp-baseline-alerts"}  # no inline policy: one place to read
-    (policy,) = resources_of_type(hub, "AWS::Events::EventBusPolicy").values()
+    (policy,) = of_type(hub, "AWS::Events::EventBusPolicy").values()
     assert policy["Properties"] == {
         "EventBusName": {"Fn::GetAtt": ["AlertBus", "Name"]},
         "StatementId": "AllowOrganizationToPutEvents",
@@ -301,8 +291,10 @@ def test_alert_bus_accepts_events_from_the_organization_only(hub, org, partition
     }  # fmt: skip
 
 
-def test_hub_rule_sends_aws_events_to_the_encrypted_topic(hub, org, partition):
-    (rule,) = resources_of_type(hub, "AWS::Events::Rule").values()
+def test_hub_rule_sends_aws_events_to_the_encrypted_topic(
+    hub: dict[str, Any], org: Organization, partition: PartitionName
+) -> None:
+    (rule,) = of_type(hub, "AWS::Events::Rule").values()
     assert rule["Properties"]["EventBusName"] == {"Fn::GetAtt": ["AlertBus", "Name"]}
     # Only AWS service events: callers cannot put events whose source starts with "aws.", so no fake alerts.
     assert rule["Properties"]["EventPattern"] == {"source": [{"prefix": "aws."}]}
@@ -324,7 +316,7 @@ def test_hub_rule_sends_aws_events_to_the_encrypted_topic(hub, org, partition):
         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*", "Condition": from_rule,
     }  # fmt: skip
 
-    (policy,) = resources_of_type(hub, "AWS::SNS::TopicPolicy").values()
+    (policy,) = of_type(hub, "AWS::SNS::TopicPolicy").values()
     assert policy["Properties"]["Topics"] == [{"Ref": "AlertTopic"}]
     assert sorted(policy["Properties"]["PolicyDocument"]["Statement"], key=lambda s: s["Sid"]) == [
         {"Sid": "AllowAlertRuleToPublish", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
@@ -334,17 +326,17 @@ def test_hub_rule_sends_aws_events_to_the_encrypted_topic(hub, org, partition):
     ]  # fmt: skip
 
 
-def test_alert_emails_are_subscribed(hub, example_config):
-    subscriptions = resources_of_type(hub, "AWS::SNS::Subscription").values()
+def test_alert_emails_are_subscribed(hub: dict[str, Any], example_config: OrgConfig) -> None:
+    subscriptions = of_type(hub, "AWS::SNS::Subscription").values()
     assert sorted(s["Properties"]["Endpoint"] for s in subscriptions) == example_config.alerts.emails
     assert all(s["Properties"]["TopicArn"] == {"Ref": "AlertTopic"} for s in subscriptions)
     assert all(s["Properties"]["Protocol"] == "email" for s in subscriptions)
 
 
-def test_slack_channel_only_in_commercial_and_notification_only(hub, partition):
-    channels = list(resources_of_type(hub, "AWS::Chatbot::SlackChannelConfiguration").values())
+def test_slack_channel_only_in_commercial_and_notification_only(hub: dict[str, Any], partition: PartitionName) -> None:
+    channels = list(of_type(hub, "AWS::Chatbot::SlackChannelConfiguration").values())
     if partition == "aws-us-gov":
-        roles = resources_of_type(hub, "AWS::IAM::Role").values()
+        roles = of_type(hub, "AWS::IAM::Role").values()
         assert channels == [] and not [r for r in roles if "chatbot" in r["Properties"].get("RoleName", "")]
         return
     (channel,) = channels
@@ -352,11 +344,11 @@ def test_slack_channel_only_in_commercial_and_notification_only(hub, partition):
     assert channel["Properties"]["SlackChannelId"] == "C0456FGHIJ"
     assert channel["Properties"]["SnsTopicArns"] == [{"Ref": "AlertTopic"}]
     assert channel["Properties"]["GuardrailPolicies"] == ["arn:aws:iam::aws:policy/AWSDenyAll"]
-    role = role_named(hub, "examplecorp-baseline-alerts-chatbot")
+    _, role = role_named(hub, "examplecorp-baseline-alerts-chatbot")
     assert "ManagedPolicyArns" not in role and "Policies" not in role
 
 
-def test_hub_stateful_logical_ids_are_pinned(hub):
+def test_hub_stateful_logical_ids_are_pinned(hub: dict[str, Any]) -> None:
     types = {k: hub["Resources"][k]["Type"] for k in ("AlertBus", "AlertTopicKey", "AlertTopic")}
     assert types == {"AlertBus": "AWS::Events::EventBus", "AlertTopicKey": "AWS::KMS::Key",
                      "AlertTopic": "AWS::SNS::Topic"}  # fmt: skip
@@ -365,7 +357,9 @@ def test_hub_stateful_logical_ids_are_pinned(hub):
 # --- alert-only stack where the baseline regions leave out the global-events region ------------------
 
 
-def test_accounts_outside_the_global_events_region_get_an_alert_only_stack(example_data, config_from, tmp_path):
+def test_accounts_outside_the_global_events_region_get_an_alert_only_stack(
+    example_data: dict[str, Any], config_from: ConfigFrom, tmp_path: Path
+) -> None:
     data = copy.deepcopy(example_data)
     keep = {"management", "log-archive", "security", "ci", "web-dev"}
     data["partitions"] = {"aws": {**data["partitions"]["aws"], "home_region": "us-west-2"}}

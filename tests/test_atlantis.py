@@ -2,76 +2,60 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from config.naming import atlantis_names, organization
-from tests.conftest import PARTITIONS
+from config.models import Account, OrgConfig
+from config.naming import Organization, atlantis_names
+from config.regions import PartitionName
+from tests.conftest import Synthesized
+from tests.support.templates import RETAINED, named, of_type
 
-RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
-CI = {"aws": ("ci", "610987654325"), "aws-us-gov": ("gov-ci", "620987654334")}
-EXCLUDED = {"aws": "management", "aws-us-gov": "gov-management"}
-ORG = {"aws": "o-k3x9w2m7q1", "aws-us-gov": "o-g7v4p8d2z5"}
-
-
-@pytest.fixture(params=PARTITIONS)
-def partition(request):
-    return request.param
+CI: dict[PartitionName, tuple[str, str]] = {"aws": ("ci", "610987654325"), "aws-us-gov": ("gov-ci", "620987654334")}
+EXCLUDED: dict[PartitionName, str] = {"aws": "management", "aws-us-gov": "gov-management"}
+ORG: dict[PartitionName, str] = {"aws": "o-k3x9w2m7q1", "aws-us-gov": "o-g7v4p8d2z5"}
 
 
-@pytest.fixture
-def org(example_config, partition):
-    return organization(example_config, partition)
-
-
-@pytest.fixture
-def home(example_config, partition):
-    return example_config.partitions[partition].home_region
-
-
-def resources_of_type(template: dict, type_: str) -> dict[str, dict]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == type_}
-
-
-def named(template: dict, type_: str, key: str, name: str) -> tuple[str, dict]:
-    (found,) = [(k, v["Properties"]) for k, v in resources_of_type(template, type_).items()
-                if v["Properties"].get(key) == name]  # fmt: skip
-    return found
-
-
-def home_template(synth, account_name, home):
+def home_template(synth: Synthesized, account_name: str, home: str) -> dict[str, Any]:
     return synth.templates[f"Baseline-{account_name}-{home}"]
 
 
-def member_accounts(config, partition):
+def member_accounts(config: OrgConfig, partition: PartitionName) -> list[Account]:
     return [a for a in config.accounts if a.partition == partition and a.name != EXCLUDED[partition]]
 
 
-def state_bucket(partition, home):
+def state_bucket(partition: PartitionName, home: str) -> str:
     return f"examplecorp-tf-state-{CI[partition][1]}-{home}"
 
 
 # --- roles -------------------------------------------------------------------------------------------
 
 
-def test_atlantis_roles_in_every_account_but_the_excluded_one_home_region_only(synth, example_config, partition, home):
+def test_atlantis_roles_in_every_account_but_the_excluded_one_home_region_only(
+    synth: Synthesized, example_config: OrgConfig, partition: PartitionName, home_region: str
+) -> None:
     for info in synth.infos:
         if info.partition != partition or info.kind != "baseline":
             continue
-        roles = {str(r["Properties"].get("RoleName")) for r in resources_of_type(synth.templates[info.stack_id],
+        roles = {str(r["Properties"].get("RoleName")) for r in of_type(synth.templates[info.stack_id],
                                                                         "AWS::IAM::Role").values()}  # fmt: skip
         atlantis = {r for r in roles if "atlantis" in r}
-        expected = info.region == home and info.account_name != EXCLUDED[partition]
-        assert atlantis == ({"examplecorp-baseline-atlantis-plan", "examplecorp-baseline-atlantis-apply"}
-                            if expected else set()), info.stack_id  # fmt: skip
+        expected = info.region == home_region and info.account_name != EXCLUDED[partition]
+        assert atlantis == (
+            {"examplecorp-baseline-atlantis-plan", "examplecorp-baseline-atlantis-apply"} if expected else set()
+        ), info.stack_id
 
 
-def test_atlantis_roles_trust_only_the_server_role_in_the_organization(synth, example_config, partition, home):
+def test_atlantis_roles_trust_only_the_server_role_in_the_organization(
+    synth: Synthesized, example_config: OrgConfig, partition: PartitionName, home_region: str
+) -> None:
     ci_id = CI[partition][1]
     condition = {"StringEquals": {"aws:PrincipalOrgID": ORG[partition]}}
     if partition == "aws":
         condition["StringEquals"]["sts:ExternalId"] = "examplecorp-atlantis"
     for account in member_accounts(example_config, partition):
-        template = home_template(synth, account.name, home)
+        template = home_template(synth, account.name, home_region)
         for which in ("plan", "apply"):
             _, role = named(template, "AWS::IAM::Role", "RoleName", f"examplecorp-baseline-atlantis-{which}")
             assert role["MaxSessionDuration"] == 3600
@@ -85,13 +69,16 @@ def test_atlantis_roles_trust_only_the_server_role_in_the_organization(synth, ex
             }, (account.name, which)  # fmt: skip
 
 
-def test_plan_role_is_read_only_plus_its_own_state(synth, example_config, partition, home):
+def test_plan_role_is_read_only_plus_its_own_state(
+    synth: Synthesized, example_config: OrgConfig, partition: PartitionName, home_region: str
+) -> None:
     p, ci_id = partition, CI[partition][1]
-    bucket = f"arn:{p}:s3:::{state_bucket(p, home)}"
+    bucket = f"arn:{p}:s3:::{state_bucket(p, home_region)}"
     for account in member_accounts(example_config, partition):
-        template = home_template(synth, account.name, home)
-        policy_id, policy = named(template, "AWS::IAM::ManagedPolicy", "ManagedPolicyName",
-                                  "examplecorp-baseline-atlantis-plan-state")  # fmt: skip
+        template = home_template(synth, account.name, home_region)
+        policy_id, policy = named(
+            template, "AWS::IAM::ManagedPolicy", "ManagedPolicyName", "examplecorp-baseline-atlantis-plan-state"
+        )
         _, role = named(template, "AWS::IAM::Role", "RoleName", "examplecorp-baseline-atlantis-plan")
         assert role["ManagedPolicyArns"] == [f"arn:{p}:iam::aws:policy/ReadOnlyAccess", {"Ref": policy_id}]
         assert "Policies" not in role and "PermissionsBoundary" not in role
@@ -103,8 +90,8 @@ def test_plan_role_is_read_only_plus_its_own_state(synth, example_config, partit
             {"Sid": "WriteOwnLockFiles", "Effect": "Allow", "Action": ["s3:PutObject", "s3:DeleteObject"],
              "Resource": f"{bucket}/{account.id}/*.tflock"},
             {"Sid": "UseStateKeyThroughS3ForOwnState", "Effect": "Allow",
-             "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": f"arn:{p}:kms:{home}:{ci_id}:key/*",
-             "Condition": {"StringEquals": {"kms:ViaService": f"s3.{home}.amazonaws.com"},
+             "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": f"arn:{p}:kms:{home_region}:{ci_id}:key/*",
+             "Condition": {"StringEquals": {"kms:ViaService": f"s3.{home_region}.amazonaws.com"},
                            "StringLike": {"kms:EncryptionContext:aws:s3:arn": own}}},
         ]  # fmt: skip
 
@@ -112,15 +99,18 @@ def test_plan_role_is_read_only_plus_its_own_state(synth, example_config, partit
 READ_PREFIXES = ("Get", "List", "Describe")
 
 
-def test_plan_cannot_write_anything_but_its_lock_files(synth, example_config, partition, home):
+def test_plan_cannot_write_anything_but_its_lock_files(
+    synth: Synthesized, example_config: OrgConfig, partition: PartitionName, home_region: str
+) -> None:
     """Beyond ReadOnlyAccess, the plan role's only writes are lock files; encryption of those needs a data key."""
     for account in member_accounts(example_config, partition):
-        template = home_template(synth, account.name, home)
+        template = home_template(synth, account.name, home_region)
         _, role = named(template, "AWS::IAM::Role", "RoleName", "examplecorp-baseline-atlantis-plan")
         managed = [arn for arn in role["ManagedPolicyArns"] if isinstance(arn, str)]
         assert managed == [f"arn:{partition}:iam::aws:policy/ReadOnlyAccess"]
-        _, policy = named(template, "AWS::IAM::ManagedPolicy", "ManagedPolicyName",
-                          "examplecorp-baseline-atlantis-plan-state")  # fmt: skip
+        _, policy = named(
+            template, "AWS::IAM::ManagedPolicy", "ManagedPolicyName", "examplecorp-baseline-atlantis-plan-state"
+        )
         writes = []
         for statement in policy["PolicyDocument"]["Statement"]:
             assert statement["Effect"] == "Allow" and "NotAction" not in statement and "NotResource" not in statement
@@ -129,12 +119,14 @@ def test_plan_cannot_write_anything_but_its_lock_files(synth, example_config, pa
                 verb = action.split(":")[1]
                 if not verb.startswith(READ_PREFIXES) and action != "kms:Decrypt":
                     writes.append((action, statement["Resource"]))
-        lock = f"arn:{partition}:s3:::{state_bucket(partition, home)}/{account.id}/*.tflock"
-        key = f"arn:{partition}:kms:{home}:{CI[partition][1]}:key/*"
+        lock = f"arn:{partition}:s3:::{state_bucket(partition, home_region)}/{account.id}/*.tflock"
+        key = f"arn:{partition}:kms:{home_region}:{CI[partition][1]}:key/*"
         assert sorted(writes) == [("kms:GenerateDataKey", key), ("s3:DeleteObject", lock), ("s3:PutObject", lock)]
 
 
-def expected_boundary(partition, home, account_id, mgmt_id, log_archive_id):
+def expected_boundary(
+    partition: PartitionName, home: str, account_id: str, mgmt_id: str, log_archive_id: str
+) -> list[dict[str, Any]]:
     p, bp = partition, "examplecorp-baseline-"
     boundary = f"arn:{p}:iam::{account_id}:policy/examplecorp-baseline-atlantis-apply-boundary"
     buckets = [f"examplecorp-org-trail-{log_archive_id}-{home}", f"examplecorp-s3-access-logs-{log_archive_id}-{home}",
@@ -191,16 +183,19 @@ def expected_boundary(partition, home, account_id, mgmt_id, log_archive_id):
     ]  # fmt: skip
 
 
-def test_apply_role_is_bounded_by_the_boundary(synth, example_config, partition, home, org):
+def test_apply_role_is_bounded_by_the_boundary(
+    synth: Synthesized, example_config: OrgConfig, partition: PartitionName, home_region: str, org: Organization
+) -> None:
     for account in member_accounts(example_config, partition):
-        template = home_template(synth, account.name, home)
-        boundary_id, boundary = named(template, "AWS::IAM::ManagedPolicy", "ManagedPolicyName",
-                                      "examplecorp-baseline-atlantis-apply-boundary")  # fmt: skip
+        template = home_template(synth, account.name, home_region)
+        boundary_id, boundary = named(
+            template, "AWS::IAM::ManagedPolicy", "ManagedPolicyName", "examplecorp-baseline-atlantis-apply-boundary"
+        )
         _, role = named(template, "AWS::IAM::Role", "RoleName", "examplecorp-baseline-atlantis-apply")
         assert role["ManagedPolicyArns"] == [f"arn:{partition}:iam::aws:policy/AdministratorAccess"]
         assert role["PermissionsBoundary"] == {"Ref": boundary_id}
         assert boundary["PolicyDocument"]["Statement"] == expected_boundary(
-            partition, home, account.id, org.management_account_id, org.log_archive_account_id
+            partition, home_region, account.id, org.management_account_id, org.log_archive_account_id
         ), account.name
 
 
@@ -208,24 +203,29 @@ def test_apply_role_is_bounded_by_the_boundary(synth, example_config, partition,
 
 
 @pytest.fixture
-def ci(synth, partition, home):
-    return home_template(synth, CI[partition][0], home)
+def ci(synth: Synthesized, partition: PartitionName, home_region: str) -> dict[str, Any]:
+    """The home-region baseline template of the partition's CI account (where the state bucket is)."""
+    return home_template(synth, CI[partition][0], home_region)
 
 
-def test_state_bucket_only_in_the_ci_account_home_region(synth, partition, home):
+def test_state_bucket_only_in_the_ci_account_home_region(
+    synth: Synthesized, partition: PartitionName, home_region: str
+) -> None:
     for info in synth.infos:
         if info.partition == partition:
             buckets = [b["Properties"].get("BucketName") for b in
-                       resources_of_type(synth.templates[info.stack_id], "AWS::S3::Bucket").values()]  # fmt: skip
-            has_state = state_bucket(partition, home) in buckets
-            assert has_state == (info.stack_id == f"Baseline-{CI[partition][0]}-{home}"), info.stack_id
+                       of_type(synth.templates[info.stack_id], "AWS::S3::Bucket").values()]  # fmt: skip
+            has_state = state_bucket(partition, home_region) in buckets
+            assert has_state == (info.stack_id == f"Baseline-{CI[partition][0]}-{home_region}"), info.stack_id
 
 
-def test_state_bucket_is_versioned_kms_encrypted_private_logged_and_retained(ci, partition, home):
+def test_state_bucket_is_versioned_kms_encrypted_private_logged_and_retained(
+    ci: dict[str, Any], partition: PartitionName, home_region: str
+) -> None:
     bucket = ci["Resources"]["TerraformStateBucket"]
     assert {k: bucket[k] for k in RETAINED} == RETAINED
     props = bucket["Properties"]
-    assert props["BucketName"] == state_bucket(partition, home)
+    assert props["BucketName"] == state_bucket(partition, home_region)
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     assert props["BucketEncryption"] == {"ServerSideEncryptionConfiguration": [{
         "BucketKeyEnabled": False,
@@ -236,39 +236,41 @@ def test_state_bucket_is_versioned_kms_encrypted_private_logged_and_retained(ci,
     assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     assert props["LoggingConfiguration"] == {
         "DestinationBucketName": {"Ref": "TerraformStateAccessLogBucket"},
-        "LogFilePrefix": f"{state_bucket(partition, home)}/",
+        "LogFilePrefix": f"{state_bucket(partition, home_region)}/",
     }
     logs = ci["Resources"]["TerraformStateAccessLogBucket"]
     assert {k: logs[k] for k in RETAINED} == RETAINED
-    assert logs["Properties"]["BucketName"] == f"examplecorp-tf-state-logs-{CI[partition][1]}-{home}"
+    assert logs["Properties"]["BucketName"] == f"examplecorp-tf-state-logs-{CI[partition][1]}-{home_region}"
     key = ci["Resources"]["TerraformStateKey"]
     assert key["Type"] == "AWS::KMS::Key" and {k: key[k] for k in RETAINED} == RETAINED
     assert key["Properties"]["EnableKeyRotation"] is True
 
 
-def roles(partition, *which):
+def roles(partition: PartitionName, *which: str) -> list[str]:
     return [f"arn:{partition}:iam::*:role/examplecorp-baseline-atlantis-{w}" for w in which]
 
 
-def test_state_key_is_usable_only_through_s3_for_each_accounts_own_state(ci, partition, home):
+def test_state_key_is_usable_only_through_s3_for_each_accounts_own_state(
+    ci: dict[str, Any], partition: PartitionName, home_region: str
+) -> None:
     statements = ci["Resources"]["TerraformStateKey"]["Properties"]["KeyPolicy"]["Statement"]
     assert [s["Sid"] for s in statements] == ["AllowAccountIamToAdministerKey", "AtlantisUseThroughS3ForOwnState"]
     assert statements[1] == {
         "Sid": "AtlantisUseThroughS3ForOwnState", "Effect": "Allow", "Principal": {"AWS": "*"},
         "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
         "Condition": {
-            "StringEquals": {"aws:PrincipalOrgID": ORG[partition], "kms:ViaService": f"s3.{home}.amazonaws.com"},
+            "StringEquals": {"aws:PrincipalOrgID": ORG[partition], "kms:ViaService": f"s3.{home_region}.amazonaws.com"},
             "ArnLike": {"aws:PrincipalArn": roles(partition, "plan", "apply")},
             "StringLike": {"kms:EncryptionContext:aws:s3:arn":
-                           f"arn:{partition}:s3:::{state_bucket(partition, home)}/${{aws:PrincipalAccount}}/*"},
+                           f"arn:{partition}:s3:::{state_bucket(partition, home_region)}/${{aws:PrincipalAccount}}/*"},
         },
     }  # fmt: skip
 
 
-def test_state_bucket_policy(ci, partition, home):
-    (policy,) = [p["Properties"]["PolicyDocument"] for p in resources_of_type(ci, "AWS::S3::BucketPolicy").values()
+def test_state_bucket_policy(ci: dict[str, Any], partition: PartitionName, home_region: str) -> None:
+    (policy,) = [p["Properties"]["PolicyDocument"] for p in of_type(ci, "AWS::S3::BucketPolicy").values()
                  if p["Properties"]["Bucket"] == {"Ref": "TerraformStateBucket"}]  # fmt: skip
-    bucket = f"arn:{partition}:s3:::{state_bucket(partition, home)}"
+    bucket = f"arn:{partition}:s3:::{state_bucket(partition, home_region)}"
     own = f"{bucket}/${{aws:PrincipalAccount}}/*"
     in_org = {"aws:PrincipalOrgID": ORG[partition]}
     both = {"StringEquals": in_org, "ArnLike": {"aws:PrincipalArn": roles(partition, "plan", "apply")}}
@@ -308,14 +310,14 @@ def test_state_bucket_policy(ci, partition, home):
     }.items()}  # fmt: skip
 
 
-def sorted_actions(statement: dict) -> dict:
+def sorted_actions(statement: dict[str, Any]) -> dict[str, Any]:
     actions = statement["Action"]
     return {**statement, "Action": sorted(actions) if isinstance(actions, list) else actions}
 
 
-def test_plan_role_bucket_grants_write_only_lock_files(ci, partition):
+def test_plan_role_bucket_grants_write_only_lock_files(ci: dict[str, Any], partition: PartitionName) -> None:
     """The bucket side of "plan cannot write": plan's Allow statements write nothing but *.tflock objects."""
-    (policy,) = [p["Properties"]["PolicyDocument"] for p in resources_of_type(ci, "AWS::S3::BucketPolicy").values()
+    (policy,) = [p["Properties"]["PolicyDocument"] for p in of_type(ci, "AWS::S3::BucketPolicy").values()
                  if p["Properties"]["Bucket"] == {"Ref": "TerraformStateBucket"}]  # fmt: skip
     plan_role = roles(partition, "plan")[0]
     for statement in policy["Statement"]:
@@ -326,8 +328,10 @@ def test_plan_role_bucket_grants_write_only_lock_files(ci, partition):
         assert not writes or statement["Resource"].endswith("/*.tflock"), statement["Sid"]
 
 
-def test_atlantis_names_are_resolved_with_the_partition(example_config, partition, home):
+def test_atlantis_names_are_resolved_with_the_partition(
+    example_config: OrgConfig, partition: PartitionName, home_region: str
+) -> None:
     atlantis = atlantis_names(example_config, partition)
     assert atlantis is not None
     assert atlantis.server_role_arns == (f"arn:{partition}:iam::{CI[partition][1]}:role/atlantis-server",)
-    assert atlantis.state_bucket == state_bucket(partition, home)
+    assert atlantis.state_bucket == state_bucket(partition, home_region)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -14,13 +16,16 @@ from aws_cdk import aws_ssm as ssm
 
 from checks.partition_lint import partition_findings
 from checks.synth import add_checks
-from config.regions import COMMERCIAL_REGIONS
-from tests.conftest import CDK_CONTEXT
+from config.regions import COMMERCIAL_REGIONS, PartitionName
+from tests.conftest import CDK_CONTEXT, Synthesized
+
+# Adds stacks to the app; returns each stack's template file and partition, as add_checks takes them.
+StackBuilder = Callable[[cdk.App], dict[str, str]]
 
 # --- partition lint, as a function -----------------------------------------------------------------
 
 
-def _template(value: str) -> dict:
+def _template(value: str) -> dict[str, Any]:
     return {"Resources": {"Thing": {"Type": "AWS::SSM::Parameter", "Properties": {"Value": value}}}}
 
 
@@ -33,7 +38,7 @@ def _template(value: str) -> dict:
         ("aws", "arn:aws-us-gov:iam::123456789012:root", "mentions 'aws-us-gov'"),
     ],
 )
-def test_partition_lint_finds_the_wrong_partition(partition, value, expected):
+def test_partition_lint_finds_the_wrong_partition(partition: PartitionName, value: str, expected: str) -> None:
     ((location, problem),) = partition_findings(_template(value), partition)
     assert location == "Resources.Thing"
     assert expected in problem
@@ -49,11 +54,11 @@ def test_partition_lint_finds_the_wrong_partition(partition, value, expected):
         ("aws", "us-east-1"),
     ],
 )
-def test_partition_lint_accepts_the_right_partition(partition, value):
+def test_partition_lint_accepts_the_right_partition(partition: PartitionName, value: str) -> None:
     assert partition_findings(_template(value), partition) == []
 
 
-def test_every_commercial_region_is_recognized():
+def test_every_commercial_region_is_recognized() -> None:
     for region in COMMERCIAL_REGIONS:
         assert partition_findings(_template(f"x {region} y"), "aws-us-gov"), region
 
@@ -61,7 +66,7 @@ def test_every_commercial_region_is_recognized():
 # --- the example org passes, and its GovCloud templates are clean ------------------------------------
 
 
-def test_no_govcloud_template_names_the_commercial_partition(synth):
+def test_no_govcloud_template_names_the_commercial_partition(synth: Synthesized) -> None:
     gov = [i.stack_id for i in synth.infos if i.partition == "aws-us-gov"]
     assert gov
     for name in gov:
@@ -70,13 +75,13 @@ def test_no_govcloud_template_names_the_commercial_partition(synth):
         assert not re.search(r"(?<![a-z-])(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d", text.replace("us-gov-", "")), name
 
 
-def test_no_commercial_template_names_govcloud(synth):
+def test_no_commercial_template_names_govcloud(synth: Synthesized) -> None:
     for info in synth.infos:
         if info.partition == "aws":
             assert "aws-us-gov" not in json.dumps(synth.templates[info.stack_id]), info.stack_id
 
 
-def test_every_arn_in_a_template_names_its_partition(synth):
+def test_every_arn_in_a_template_names_its_partition(synth: Synthesized) -> None:
     for info in synth.infos:
         for arn in re.findall(r"arn:([a-z-]*):", json.dumps(synth.templates[info.stack_id])):
             assert arn == info.partition, info.stack_id
@@ -85,24 +90,25 @@ def test_every_arn_in_a_template_names_its_partition(synth):
 # --- the checks fail synthesis -----------------------------------------------------------------------
 
 
-def _synth_failing(tmp_path: Path, build) -> dict:
+def _synth_failing(tmp_path: Path, build: StackBuilder) -> dict[str, Any]:
     app = cdk.App(context=copy.deepcopy(CDK_CONTEXT), outdir=str(tmp_path), analytics_reporting=False)
     partitions = build(app)
     add_checks(app, partitions)
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
-    return json.loads((tmp_path / "validation-report.json").read_text())
+    report: dict[str, Any] = json.loads((tmp_path / "validation-report.json").read_text())
+    return report
 
 
-def _violations(report: dict) -> dict[str, list[str]]:
+def _violations(report: dict[str, Any]) -> dict[str, list[str]]:
     return {
         plugin["pluginName"]: [v["ruleName"] for v in plugin.get("violations", [])]
         for plugin in report["pluginReports"]
     }
 
 
-def test_partition_lint_fails_synth_of_a_govcloud_stack_with_a_commercial_arn(tmp_path):
-    def build(app):
+def test_partition_lint_fails_synth_of_a_govcloud_stack_with_a_commercial_arn(tmp_path: Path) -> None:
+    def build(app: cdk.App) -> dict[str, str]:
         stack = cdk.Stack(app, "Gov", env=cdk.Environment(account="123456789012", region="us-gov-west-1"))
         ssm.CfnParameter(stack, "Leak", type="String", value="arn:aws:iam::aws:policy/ReadOnlyAccess")
         return {stack.template_file: "aws-us-gov"}
@@ -114,8 +120,8 @@ def test_partition_lint_fails_synth_of_a_govcloud_stack_with_a_commercial_arn(tm
     assert "Resources.Leak" in violation["description"] and "arn:aws:" in violation["description"]
 
 
-def test_nag_packs_fail_synth_of_an_insecure_bucket(tmp_path):
-    def build(app):
+def test_nag_packs_fail_synth_of_an_insecure_bucket(tmp_path: Path) -> None:
+    def build(app: cdk.App) -> dict[str, str]:
         stack = cdk.Stack(app, "Insecure", env=cdk.Environment(account="123456789012", region="us-east-1"))
         s3.CfnBucket(stack, "Open")
         return {stack.template_file: "aws"}
@@ -127,7 +133,7 @@ def test_nag_packs_fail_synth_of_an_insecure_bucket(tmp_path):
     assert "NIST.800.53.R5-S3BucketLoggingEnabled" in nist and "NIST.800.53.R5-S3DefaultEncryptionKMS" in nist
 
 
-def test_cloudformation_schema_validation_is_on():
+def test_cloudformation_schema_validation_is_on() -> None:
     # Turns CloudFormation schema warnings (e.g. a malformed duration) into synth failures.
     assert CDK_CONTEXT["@aws-cdk/core:validateAgainstDefaultRules"] is True
     assert CDK_CONTEXT["@aws-cdk/core:enablePartitionLiterals"] is True
@@ -145,7 +151,7 @@ GRANULAR_RULES = ("AwsSolutions-IAM4", "AwsSolutions-IAM5")
 
 
 def acknowledgment_problems(rule_id: str, reason: str) -> list[str]:
-    problems = []
+    problems: list[str] = []
     text = reason.strip()
     if BOILERPLATE.match(text) or len(text) < 40 or len(text.split()) < 8:
         problems.append(f"{rule_id}: reason {reason!r} is empty, boilerplate or too short to say why")
@@ -167,18 +173,18 @@ def acknowledgment_problems(rule_id: str, reason: str) -> list[str]:
         ("AwsSolutions-IAM5", "The wildcard is limited to the log stream prefix CloudTrail documents for orgs."),
     ],
 )
-def test_acknowledgment_audit_rejects_bad_acknowledgments(rule_id, reason):
+def test_acknowledgment_audit_rejects_bad_acknowledgments(rule_id: str, reason: str) -> None:
     assert acknowledgment_problems(rule_id, reason)
 
 
-def test_acknowledgment_audit_accepts_a_specific_one():
+def test_acknowledgment_audit_accepts_a_specific_one() -> None:
     reason = "This bucket is the server access log destination; logging it to itself would loop."
     assert acknowledgment_problems("AwsSolutions-S1", reason) == []
     assert acknowledgment_problems("AwsSolutions-IAM5[Resource::arn:x:*]", reason) == []
 
 
-def test_every_acknowledgment_in_the_app_is_granular_and_explained(synth):
-    found = {}
+def test_every_acknowledgment_in_the_app_is_granular_and_explained(synth: Synthesized) -> None:
+    found: dict[tuple[str, str], str] = {}
     for info in synth.infos:
         for node in info.stack.node.find_all():
             for entry in node.node.metadata:

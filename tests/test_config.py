@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 
 from config.loader import load_config, parse_config
+from config.models import OrgConfig
 from config.problems import ConfigError
 from config.schema import schema_text
-from tests.conftest import CDK_CONTEXT, EXAMPLE_CONFIG, ROOT
+from tests.conftest import CDK_CONTEXT, EXAMPLE_CONFIG, ROOT, ConfigFrom
+from tests.support.config_data import DELETE, Mutation, mutation_ids, set_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 
@@ -26,7 +28,7 @@ def problems_of(path: Path) -> list[str]:
     return caught.value.render().splitlines()[1:]
 
 
-def test_example_config_describes_both_partitions(example_config):
+def test_example_config_describes_both_partitions(example_config: OrgConfig) -> None:
     assert set(example_config.partitions) == {"aws", "aws-us-gov"}
     commercial = [a for a in example_config.accounts if a.partition == "aws"]
     gov = [a for a in example_config.accounts if a.partition == "aws-us-gov"]
@@ -36,11 +38,11 @@ def test_example_config_describes_both_partitions(example_config):
     assert example_config.partitions["aws-us-gov"].allowed_regions == ["us-gov-west-1", "us-gov-east-1"]
 
 
-def test_account_id_with_leading_zero_survives(example_config):
+def test_account_id_with_leading_zero_survives(example_config: OrgConfig) -> None:
     assert "012345678929" in {a.id for a in example_config.accounts}
 
 
-def test_many_problems_are_all_reported_at_once_with_lines():
+def test_many_problems_are_all_reported_at_once_with_lines() -> None:
     lines = problems_of(FIXTURES / "many_problems.yaml")
     source = str(FIXTURES / "many_problems.yaml")
     assert len(lines) == 8, "\n".join(lines)
@@ -59,7 +61,7 @@ def test_many_problems_are_all_reported_at_once_with_lines():
         assert fragment in line, line
 
 
-def test_semantic_problems_are_all_reported():
+def test_semantic_problems_are_all_reported() -> None:
     text = "\n".join(problems_of(FIXTURES / "semantic_problems.yaml"))
     for fragment in [
         "partitions.aws.root_id: required: deny-leave-organization, deny-root-user, region-lock, protect-baseline",
@@ -86,33 +88,20 @@ def test_semantic_problems_are_all_reported():
         ("does_not_exist.yaml", "cannot read the config file: No such file or directory"),
     ],
 )
-def test_unreadable_configs(fixture, fragment):
+def test_unreadable_configs(fixture: str, fragment: str) -> None:
     (line,) = problems_of(FIXTURES / fixture)
     assert fragment in line
 
 
-def _set(data: dict[str, Any], path: str, value: Any) -> None:
-    *parents, last = path.split(".")
-    node: Any = data
-    for part in parents:
-        node = node[int(part)] if part.isdigit() else node[part]
-    if value is _DELETE:
-        del node[int(last) if last.isdigit() else last]
-    else:
-        node[int(last) if last.isdigit() else last] = value
-
-
-_DELETE = object()
-
 # (change to the example config, expected "path: message" fragment)
-MUTATIONS = [
+MUTATIONS: list[Mutation] = [
     ("accounts.3.id", "12345", "accounts[3].id: '12345' is not valid: expected a 12-digit account ID in quotes"),
     ("accounts.3.name", "Web_Prod", "accounts[3].name: 'Web_Prod' is not valid: expected 2-40 lowercase letters"),
     ("accounts.3.partition", "aws-cn", "accounts[3].partition: Input should be 'aws' or 'aws-us-gov'"),
     ("accounts.3.regions", ["us-gov-east-1", "us-east-1"],
      "accounts[3].regions[0]: region 'us-gov-east-1' belongs to partition 'aws-us-gov', not 'aws'"),
     ("accounts.3.regions", ["us-east-1", "xx-north-9"], "accounts[3].regions[1]: unknown region 'xx-north-9'"),
-    ("accounts.3.email", _DELETE, "accounts[3].email: required key is missing"),
+    ("accounts.3.email", DELETE, "accounts[3].email: required key is missing"),
     ("accounts.3.ou", "Workloads/Staging", "accounts[3].ou: OU 'Workloads/Staging' of account 'shared-services'"),
     ("accounts.4.name", "security", "accounts[4].name: account name 'security' is already used at accounts[2].name"),
     ("partitions.aws.home_region", "us-gov-west-1", "partitions.aws.home_region: home region 'us-gov-west-1' is not in"),
@@ -159,8 +148,8 @@ MUTATIONS = [
      "atlantis.aws.exclude_accounts[0]: account 'gov-management' is in partition 'aws-us-gov', not 'aws'"),
     ("atlantis.aws.external_id", "x", "atlantis.aws.external_id: 'x' is not valid: expected 2-1224 letters"),
     ("atlantis.aws.server_role_arns", ["arn"], "atlantis.aws.server_role_arns: unknown key"),
-    ("partitions.aws-us-gov", _DELETE, "atlantis.aws-us-gov: partition 'aws-us-gov' has no entry under partitions"),
-    ("partitions.aws-us-gov", _DELETE, "breakglass.aws-us-gov: partition 'aws-us-gov' has no entry under partitions"),
+    ("partitions.aws-us-gov", DELETE, "atlantis.aws-us-gov: partition 'aws-us-gov' has no entry under partitions"),
+    ("partitions.aws-us-gov", DELETE, "breakglass.aws-us-gov: partition 'aws-us-gov' has no entry under partitions"),
     # backup: vault lock
     ("backup.vault_lock", {"mode": "compliance", "changeable_for_days": 2},
      "backup.vault_lock.changeable_for_days: 2 is too short: compliance mode needs at least 3 days of cooling-off; after it nobody, root included, can remove the lock"),
@@ -232,10 +221,12 @@ MUTATIONS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("path", "value", "fragment"), MUTATIONS, ids=[m[0] + "=" + str(m[1])[:20] for m in MUTATIONS])
-def test_each_mistake_has_a_clear_message(example_data, config_from, path, value, fragment):
+@pytest.mark.parametrize(("path", "value", "fragment"), MUTATIONS, ids=mutation_ids(MUTATIONS))
+def test_each_mistake_has_a_clear_message(
+    example_data: dict[str, Any], config_from: ConfigFrom, path: str, value: Any, fragment: str
+) -> None:
     data = copy.deepcopy(example_data)
-    _set(data, path, value)
+    set_path(data, path, value)
     with pytest.raises(ConfigError) as caught:
         config_from(data)
     assert fragment in str(caught.value), str(caught.value)
@@ -253,42 +244,46 @@ BACKUP_POLICY_MISTAKES = [
     ({"backup.organization_policy": True, "backup.organization_policy_targets": {}},
      ["backup.organization_policy_targets: organization_policy is on but targets nothing"]),
     ({"backup.organization_policy": True, "backup.organization_policy_targets": {"root": True},
-      "partitions.aws.root_id": _DELETE},
+      "partitions.aws.root_id": DELETE},
      ["partitions.aws.root_id: needed to attach the backup policy to the root"]),
-    ({"backup.organization_policy": True, "partitions.aws.organizational_units.3.id": _DELETE},
+    ({"backup.organization_policy": True, "partitions.aws.organizational_units.3.id": DELETE},
      ["backup.organization_policy_targets.organizational_units[0]: OU 'Workloads/Prod' of partition 'aws' has no id; policies attach by ID"]),
     ({"backup.organization_policy": True, "backup.organization_policy_targets": {"accounts": ["web-dev"]}},
      ["accounts[7].regions: account 'web-dev' is targeted by the organization backup policy, which applies the plans in every allowed region, but has no baseline vault in us-west-2"]),
-    ({"backup.organization_policy": True, "backup.plans": _many_plans(4), "accounts.7.backup_plans": _DELETE,
-      "accounts.8.backup_plans": _DELETE, "accounts.7.regions": _DELETE, "accounts.8.regions": _DELETE},
+    ({"backup.organization_policy": True, "backup.plans": _many_plans(4), "accounts.7.backup_plans": DELETE,
+      "accounts.8.backup_plans": DELETE, "accounts.7.regions": DELETE, "accounts.8.regions": DELETE},
      ["backup.plans: the organization backup policy for aws would be", "Organizations allows 10000: use fewer plans",
       "backup.plans: the organization backup policy for aws-us-gov would be"]),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(("changes", "fragments"), BACKUP_POLICY_MISTAKES)
-def test_organization_backup_policy_mistakes(example_data, config_from, changes, fragments):
+def test_organization_backup_policy_mistakes(
+    example_data: dict[str, Any], config_from: ConfigFrom, changes: dict[str, Any], fragments: list[str]
+) -> None:
     data = copy.deepcopy(example_data)
     for path, value in changes.items():
-        _set(data, path, value)
+        set_path(data, path, value)
     with pytest.raises(ConfigError) as caught:
         config_from(data)
     for fragment in fragments:
         assert fragment in str(caught.value), str(caught.value)
 
 
-def test_organization_backup_policy_just_under_the_limit_is_accepted(example_data, config_from):
+def test_organization_backup_policy_just_under_the_limit_is_accepted(
+    example_data: dict[str, Any], config_from: ConfigFrom
+) -> None:
     data = copy.deepcopy(example_data)
-    _set(data, "backup.organization_policy", True)
-    _set(data, "backup.plans", _many_plans(3))
+    set_path(data, "backup.organization_policy", True)
+    set_path(data, "backup.plans", _many_plans(3))
     for path in ("accounts.7.backup_plans", "accounts.8.backup_plans", "accounts.7.regions", "accounts.8.regions"):
-        _set(data, path, _DELETE)
+        set_path(data, path, DELETE)
     # The organization policy needs every account in all regions; the Sandbox SCP override would deny one.
-    _set(data, "service_control_policies.partitions.aws.region_overrides", [])
+    set_path(data, "service_control_policies.partitions.aws.region_overrides", [])
     config_from(data)
 
 
-def test_unquoted_id_that_yaml_reads_as_octal_is_explained():
+def test_unquoted_id_that_yaml_reads_as_octal_is_explained() -> None:
     # YAML 1.1 reads 010234567012 as an octal number: a different account ID, silently, without this check.
     text = EXAMPLE_CONFIG.read_text().replace('id: "012345678929"', "id: 010234567012")
     with pytest.raises(ConfigError) as caught:
@@ -296,18 +291,18 @@ def test_unquoted_id_that_yaml_reads_as_octal_is_explained():
     assert f"got the number {0o10234567012}: put it in quotes" in str(caught.value)
 
 
-def test_schema_json_is_in_sync_with_the_models():
+def test_schema_json_is_in_sync_with_the_models() -> None:
     committed = (ROOT / "config" / "schema.json").read_text()
     assert committed == schema_text(), "config/schema.json is stale: run `make schema` and commit it"
 
 
-def test_schema_forbids_unknown_keys_everywhere():
+def test_schema_forbids_unknown_keys_everywhere() -> None:
     schema = json.loads(schema_text())
     for name, definition in [("OrgConfig", schema), *schema["$defs"].items()]:
         assert definition.get("additionalProperties") is False, name
 
 
-def _run_app(config: Path, accounts: str | None = None, outdir: Path | None = None) -> subprocess.CompletedProcess:
+def _run_app(config: Path, accounts: str | None = None, outdir: Path | None = None) -> subprocess.CompletedProcess[str]:
     context = {**CDK_CONTEXT, "config": str(config)}
     if accounts:
         context["accounts"] = accounts
@@ -317,7 +312,7 @@ def _run_app(config: Path, accounts: str | None = None, outdir: Path | None = No
     return subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
-def test_app_reports_config_problems_without_traceback():
+def test_app_reports_config_problems_without_traceback() -> None:
     result = _run_app(FIXTURES / "many_problems.yaml")
     assert result.returncode == 1
     assert "8 problems in the organization config" in result.stderr
@@ -325,7 +320,7 @@ def test_app_reports_config_problems_without_traceback():
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_app_rejects_unknown_account_filter():
+def test_app_rejects_unknown_account_filter() -> None:
     result = _run_app(EXAMPLE_CONFIG, accounts="web-prod,nosuch")
     assert result.returncode == 1
     assert "unknown account name(s) in -c accounts=...: nosuch" in result.stderr
@@ -333,7 +328,7 @@ def test_app_rejects_unknown_account_filter():
 
 
 @pytest.mark.slow
-def test_app_synthesizes_only_the_selected_accounts(tmp_path):
+def test_app_synthesizes_only_the_selected_accounts(tmp_path: Path) -> None:
     result = _run_app(EXAMPLE_CONFIG, accounts="web-prod,gov-management", outdir=tmp_path)
     assert result.returncode == 0, result.stderr
     templates = sorted(p.name for p in tmp_path.glob("*.template.json"))

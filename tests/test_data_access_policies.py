@@ -4,19 +4,24 @@ behaviour proven against IAM's condition semantics (including keys missing from 
 from __future__ import annotations
 
 import copy
-import ipaddress
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
+import aws_cdk as cdk
 import pytest
 import yaml
 
 from config.loader import parse_config
-from config.models import NetworkRestriction
+from config.models import Account, NetworkRestriction, OrgConfig
+from config.regions import PartitionName
 from constructs.data.access_policies import network_restricted
+from stacks.assembly import assemble
+from tests.conftest import CDK_CONTEXT, Synthesized
+from tests.support.iam_eval import Request, Value, evaluate
+from tests.support.templates import of_type
 
-pytestmark = pytest.mark.parametrize("partition", ["aws", "aws-us-gov"])
-
-HOME = {"aws": ("web-prod", "us-east-1", "810987654327"), "aws-us-gov": ("gov-workload-prod", "us-gov-west-1",
-                                                                         "420987654332")}  # fmt: skip
+# Every test runs in both partitions (it takes the `partition` fixture), as the policies are built per partition.
 DESTRUCTIVE = [
     "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:DeleteBucket",
     "s3:DeleteBucketPolicy", "s3:PutBucketObjectLockConfiguration", "s3:PutBucketPolicy", "s3:PutBucketVersioning",
@@ -27,32 +32,35 @@ DESTRUCTIVE = [
 DATA_POLICY_SUFFIXES = ("-s3-writer-no-delete", "-s3-deleter", "-network-restricted")
 
 
-def managed_policies(template: dict) -> dict[str, dict]:
+def managed_policies(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The data-access policies of a template (other features add managed policies of their own)."""
     return {
         r["Properties"]["ManagedPolicyName"]: r["Properties"]["PolicyDocument"]
-        for r in template["Resources"].values()
-        if r["Type"] == "AWS::IAM::ManagedPolicy"
-        and str(r["Properties"].get("ManagedPolicyName", "")).endswith(DATA_POLICY_SUFFIXES)
+        for r in of_type(template, "AWS::IAM::ManagedPolicy").values()
+        if str(r["Properties"].get("ManagedPolicyName", "")).endswith(DATA_POLICY_SUFFIXES)
     }
 
 
 @pytest.fixture
-def home_policies(synth, partition):
-    name, region, _ = HOME[partition]
-    return managed_policies(synth.templates[f"Baseline-{name}-{region}"])
+def home_policies(workload_home: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The data-access policies in the workload account's home-region baseline."""
+    return managed_policies(workload_home)
 
 
-def test_only_the_home_region_has_the_policies(synth, partition, home_policies):
+def test_only_the_home_region_has_the_policies(
+    synth: Synthesized, partition: PartitionName, home_region: str, home_policies: dict[str, dict[str, Any]]
+) -> None:
     assert sorted(home_policies) == ["examplecorp-baseline-network-restricted", "examplecorp-baseline-s3-deleter",
                                      "examplecorp-baseline-s3-writer-no-delete"]  # fmt: skip
     for info in synth.infos:
-        if info.kind == "baseline" and info.partition == partition and info.region != HOME[partition][1]:
+        if info.kind == "baseline" and info.partition == partition and info.region != home_region:
             assert managed_policies(synth.templates[info.stack_id]) == {}, info.stack_id
 
 
-def test_s3_writer_reads_and_writes_in_its_account_and_never_deletes(partition, home_policies):
-    account = HOME[partition][2]
+def test_s3_writer_reads_and_writes_in_its_account_and_never_deletes(
+    partition: PartitionName, workload: Account, home_policies: dict[str, dict[str, Any]]
+) -> None:
+    account = workload.id
     assert home_policies["examplecorp-baseline-s3-writer-no-delete"] == {
         "Version": "2012-10-17",
         "Statement": [
@@ -67,8 +75,10 @@ def test_s3_writer_reads_and_writes_in_its_account_and_never_deletes(partition, 
     }  # fmt: skip
 
 
-def test_s3_deleter_only_deletes(partition, home_policies):
-    account = HOME[partition][2]
+def test_s3_deleter_only_deletes(
+    partition: PartitionName, workload: Account, home_policies: dict[str, dict[str, Any]]
+) -> None:
+    account = workload.id
     assert home_policies["examplecorp-baseline-s3-deleter"] == {
         "Version": "2012-10-17",
         "Statement": [
@@ -79,8 +89,11 @@ def test_s3_deleter_only_deletes(partition, home_policies):
     }  # fmt: skip
 
 
-def test_network_restricted_statements(partition, home_policies, example_config):
+def test_network_restricted_statements(
+    partition: PartitionName, home_policies: dict[str, dict[str, Any]], example_config: OrgConfig
+) -> None:
     net = example_config.network_restriction
+    assert net is not None
     assert net.allowed_vpc_endpoints == ["vpce-0a1b2c3d4e5f67890"]
     assert home_policies["examplecorp-baseline-network-restricted"] == {
         "Version": "2012-10-17",
@@ -98,15 +111,12 @@ def test_network_restricted_statements(partition, home_policies, example_config)
     }  # fmt: skip
 
 
-def test_network_policy_is_skipped_without_network_restriction(partition, example_data, tmp_path):
-    import aws_cdk as cdk
-
-    from stacks.assembly import assemble
-    from tests.conftest import CDK_CONTEXT
-
+def test_network_policy_is_skipped_without_network_restriction(
+    partition: PartitionName, workload: Account, home_region: str, example_data: dict[str, Any], tmp_path: Path
+) -> None:
     data = copy.deepcopy(example_data)
     del data["network_restriction"]
-    name, region, _ = HOME[partition]
+    name, region = workload.name, home_region
     app = cdk.App(context=copy.deepcopy(CDK_CONTEXT), outdir=str(tmp_path), analytics_reporting=False)
     (stack, *_) = [i.stack for i in assemble(app, parse_config(yaml.safe_dump(data)), accounts=[name], checks=False)
                    if i.region == region]  # fmt: skip
@@ -118,47 +128,19 @@ def test_network_policy_is_skipped_without_network_restriction(partition, exampl
 # --- the network policy's behaviour, under IAM's evaluation rules --------------------------------------
 
 
-def _condition_holds(operator: str, key: str, expected, context: dict) -> bool:
-    """One condition operator of IAM, for the ones the policy uses. A key missing from the request makes a
-    positive operator false and a negated one true (IAM User Guide, "Condition operators"); Null tests presence."""
-    values = expected if isinstance(expected, list) else [expected]
-    present = key in context
-    if operator == "Null":
-        return (not present) == (values[0] == "true")
-    if operator == "Bool":
-        return present and str(context[key]).lower() == values[0]
-    if operator == "NotIpAddress":
-        if not present:
-            return True
-        return not any(ipaddress.ip_address(context[key]) in ipaddress.ip_network(v) for v in values)
-    if operator == "StringNotEquals":
-        return not present or context[key] not in values
-    raise AssertionError(f"operator {operator} not modelled")
+def denied(document: dict[str, Any], context: Mapping[str, Value]) -> bool:
+    """Whether the policy denies a request with these condition keys, by IAM's rules (`tests/support/iam_eval.py`):
+    a key missing from the request makes a positive operator false and a negated one true; Null tests presence."""
+    return evaluate([document], Request("s3:GetObject", "*", dict(context))) == "Deny"
 
 
-def denied(document: dict, context: dict) -> bool:
-    """Whether any Deny statement matches: all of its conditions (AND across operators and keys) hold."""
-    return any(
-        all(
-            _condition_holds(operator, key, value, context)
-            for operator, keys in statement.get("Condition", {}).items()
-            for key, value in keys.items()
-        )
-        for statement in statement_list(document)
-        if statement["Effect"] == "Deny"
-    )
-
-
-def statement_list(document: dict) -> list[dict]:
-    return document["Statement"]
-
-
-ALLOWED = NetworkRestriction(allowed_cidrs=["203.0.113.0/24", "198.51.100.16/28"],
-                             allowed_vpc_endpoints=["vpce-0a1b2c3d4e5f67890"])  # fmt: skip
+ALLOWED = NetworkRestriction(
+    allowed_cidrs=["203.0.113.0/24", "198.51.100.16/28"], allowed_vpc_endpoints=["vpce-0a1b2c3d4e5f67890"]
+)
 NO_ENDPOINTS = NetworkRestriction(allowed_cidrs=["203.0.113.0/24"])
 
 # (description, request context, denied with endpoints configured, denied without endpoints)
-REQUESTS = [
+REQUESTS: list[tuple[str, dict[str, Value], bool, bool]] = [
     ("from the office", {"aws:SourceIp": "203.0.113.7", "aws:ViaAWSService": "false"}, False, False),
     ("from a NAT gateway", {"aws:SourceIp": "198.51.100.20", "aws:ViaAWSService": "false"}, False, True),
     ("from a cafe", {"aws:SourceIp": "192.0.2.1", "aws:ViaAWSService": "false"}, True, True),
@@ -173,18 +155,19 @@ REQUESTS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("what", "context", "with_endpoints", "without_endpoints"), REQUESTS,
-                         ids=[r[0] for r in REQUESTS])  # fmt: skip
+@pytest.mark.parametrize(
+    ("what", "context", "with_endpoints", "without_endpoints"), REQUESTS, ids=[r[0] for r in REQUESTS]
+)
 def test_network_policy_denies_exactly_the_requests_from_outside(
-    partition, what, context, with_endpoints, without_endpoints
-):
+    partition: PartitionName, what: str, context: dict[str, Value], with_endpoints: bool, without_endpoints: bool
+) -> None:
     assert denied(network_restricted(ALLOWED), context) is with_endpoints, what
     assert denied(network_restricted(NO_ENDPOINTS), context) is without_endpoints, what
 
 
-def test_a_single_statement_would_deny_every_vpc_endpoint_request(partition):
+def test_a_single_statement_would_deny_every_vpc_endpoint_request(partition: PartitionName) -> None:
     """Why two statements: the naive policy denies even the allowed endpoint, as aws:SourceIp is absent there."""
-    naive = {"Statement": [{"Effect": "Deny", "Condition": {
+    naive = {"Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {
         "NotIpAddress": {"aws:SourceIp": ALLOWED.allowed_cidrs}, "Bool": {"aws:ViaAWSService": "false"}}}]}  # fmt: skip
     through_allowed_endpoint = {"aws:SourceVpce": "vpce-0a1b2c3d4e5f67890", "aws:ViaAWSService": "false"}
     assert denied(naive, through_allowed_endpoint)

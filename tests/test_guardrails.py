@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 import pytest
 
-from config.naming import organization
-from config.policies.service_control import GLOBAL_SERVICE_ACTIONS, minified, partition_budget
+from config.models import OrgConfig
+from config.naming import Organization, organization
+from config.policies.service_control import GLOBAL_SERVICE_ACTIONS, Budget, minified, partition_budget
 from config.problems import ConfigError
-from tests.conftest import PARTITIONS
+from config.regions import PartitionName
+from tests.conftest import ConfigFrom, Synthesized
+from tests.support.templates import of_type, statement
 
-EXPECTED_POLICIES = {
+EXPECTED_POLICIES: dict[PartitionName, dict[str, list[str]]] = {
     "aws": {
         "examplecorp-scp-deny-leave-organization": ["r-k3x9"],
         "examplecorp-scp-deny-root-user": ["r-k3x9"],
@@ -35,24 +39,16 @@ EXPECTED_POLICIES = {
 }
 
 
-def policies_of(synth, partition) -> dict[str, dict]:
+def policies_of(synth: Synthesized, partition: PartitionName) -> dict[str, dict[str, Any]]:
+    """The Properties of each SCP resource in the partition's Guardrails stack, by policy name."""
     template = synth.templates[synth.only("guardrails", partition)]
-    return {
-        r["Properties"]["Name"]: r["Properties"]
-        for r in template["Resources"].values()
-        if r["Type"] == "AWS::Organizations::Policy"
-    }
+    return {r["Properties"]["Name"]: r["Properties"] for r in of_type(template, "AWS::Organizations::Policy").values()}
 
 
-def statement(policy: dict, sid: str) -> dict:
-    (found,) = [s for s in policy["Content"]["Statement"] if s["Sid"] == sid]
-    return found
-
-
-@pytest.mark.parametrize("partition", PARTITIONS)
-def test_guardrails_stack_deploys_each_library_policy_where_configured(synth, partition, example_config):
-    org = organization(example_config, partition)
-    info = next(i for i in synth.infos if i.kind == "guardrails" and i.partition == partition)
+def test_guardrails_stack_deploys_each_library_policy_where_configured(
+    synth: Synthesized, partition: PartitionName, org: Organization
+) -> None:
+    info = synth.one("guardrails", partition)
     assert info.stack.account == org.management_account_id and info.stack.region == org.home_region
     assert info.stack.termination_protection is True
     policies = policies_of(synth, partition)
@@ -64,16 +60,16 @@ def test_guardrails_stack_deploys_each_library_policy_where_configured(synth, pa
         assert all(s["Effect"] == "Deny" for s in policy["Content"]["Statement"])
 
 
-@pytest.mark.parametrize("partition", PARTITIONS)
-def test_deployed_content_is_what_the_budget_measured(synth, partition, example_config):
-    budget = partition_budget(example_config, partition, organization(example_config, partition))
+def test_deployed_content_is_what_the_budget_measured(
+    synth: Synthesized, partition: PartitionName, example_config: OrgConfig, org: Organization
+) -> None:
+    budget = partition_budget(example_config, partition, org)
     assert {s.name: s.document for s in budget.scps} == {
         n: p["Content"] for n, p in policies_of(synth, partition).items()
     }
 
 
-@pytest.mark.parametrize("partition", PARTITIONS)
-def test_root_user_statement(synth, partition):
+def test_root_user_statement(synth: Synthesized, partition: PartitionName) -> None:
     policy = policies_of(synth, partition)["examplecorp-scp-deny-root-user"]
     assert policy["Content"]["Statement"] == [{
         "Sid": "DenyRootUser", "Effect": "Deny", "Action": "*", "Resource": "*",
@@ -82,13 +78,14 @@ def test_root_user_statement(synth, partition):
     }]  # fmt: skip
 
 
-@pytest.mark.parametrize("partition", PARTITIONS)
 def test_region_lock_statement_exempts_global_services_deployment_role_and_excluded_account(
-    synth, partition, example_config
-):
+    synth: Synthesized, partition: PartitionName, example_config: OrgConfig
+) -> None:
     part = example_config.partitions[partition]
-    lock = statement(policies_of(synth, partition)["examplecorp-scp-region-lock"], "DenyOutsideAllowedRegions")
-    excluded = {"aws": ["012345678929"], "aws-us-gov": []}[partition]
+    lock = statement(
+        policies_of(synth, partition)["examplecorp-scp-region-lock"]["Content"], "DenyOutsideAllowedRegions"
+    )
+    excluded: list[str] = {"aws": ["012345678929"], "aws-us-gov": []}[partition]
     not_equals = {"aws:RequestedRegion": sorted(part.allowed_regions)}
     if excluded:
         not_equals["aws:PrincipalAccount"] = excluded
@@ -101,28 +98,30 @@ def test_region_lock_statement_exempts_global_services_deployment_role_and_exclu
     assert {"iam:*", "sts:*", "organizations:*", "support:*"} <= set(lock["NotAction"])
 
 
-def test_sandbox_region_override(synth):
-    lock = statement(policies_of(synth, "aws")["examplecorp-scp-region-lock-sandbox"], "DenyOutsideAllowedRegions")
+def test_sandbox_region_override(synth: Synthesized) -> None:
+    lock = statement(
+        policies_of(synth, "aws")["examplecorp-scp-region-lock-sandbox"]["Content"], "DenyOutsideAllowedRegions"
+    )
     assert lock["Condition"]["StringNotEquals"]["aws:RequestedRegion"] == ["us-east-1"]
 
 
-@pytest.mark.parametrize("partition", PARTITIONS)
-def test_protect_baseline_names_the_baseline_resources_of_the_partition(synth, partition, example_config):
-    n = organization(example_config, partition)
-    policy = policies_of(synth, partition)["examplecorp-scp-protect-baseline"]
+def test_protect_baseline_names_the_baseline_resources_of_the_partition(
+    synth: Synthesized, partition: PartitionName, org: Organization
+) -> None:
+    policy = policies_of(synth, partition)["examplecorp-scp-protect-baseline"]["Content"]
     exempt = {"ArnNotLike": {"aws:PrincipalArn": [f"arn:{partition}:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"]}}
-    for s in policy["Content"]["Statement"]:
+    for s in policy["Statement"]:
         if s["Sid"] != "ProtectSessionDocumentSharing":
             assert s["Condition"]["ArnNotLike"] == exempt["ArnNotLike"], s["Sid"]
     sharing = statement(policy, "ProtectSessionDocumentSharing")
     assert sharing["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == [
         *exempt["ArnNotLike"]["aws:PrincipalArn"],
-        f"arn:{partition}:iam::{n.security_account_id}:role/examplecorp-baseline-document-sharer",
+        f"arn:{partition}:iam::{org.security_account_id}:role/examplecorp-baseline-document-sharer",
     ]
     assert sharing["Action"] == "ssm:ModifyDocumentPermission"
-    assert statement(policy, "ProtectOrgTrail")["Resource"] == n.trail_arn
+    assert statement(policy, "ProtectOrgTrail")["Resource"] == org.trail_arn
     assert statement(policy, "ProtectLogBuckets")["Resource"] == [
-        f"arn:{partition}:s3:::{b}" for b in (n.trail_bucket, n.access_log_bucket, n.session_log_bucket)]  # fmt: skip
+        f"arn:{partition}:s3:::{b}" for b in (org.trail_bucket, org.access_log_bucket, org.session_log_bucket)]  # fmt: skip
     keys = statement(policy, "ProtectBaselineKeys")
     assert keys["Condition"] == {"ForAnyValue:StringLike": {"kms:ResourceAliases": "alias/examplecorp-*"}, **exempt}
     assert {"kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"} <= set(keys["Action"])
@@ -143,11 +142,11 @@ def test_protect_baseline_names_the_baseline_resources_of_the_partition(synth, p
     assert statement(policy, "ProtectSecurityServices")["Resource"] == "*"
 
 
-@pytest.mark.parametrize("partition", PARTITIONS)
-def test_network_restriction_statement(synth, partition, example_config):
+def test_network_restriction_statement(synth: Synthesized, partition: PartitionName, example_config: OrgConfig) -> None:
     network = example_config.network_restriction
-    deny = statement(policies_of(synth, partition)["examplecorp-scp-network-restricted-credentials"],
-                     "DenyNetworkRestrictedOutsideAllowedNetworks")  # fmt: skip
+    assert network is not None
+    policy = policies_of(synth, partition)["examplecorp-scp-network-restricted-credentials"]
+    deny = statement(policy["Content"], "DenyNetworkRestrictedOutsideAllowedNetworks")
     assert deny["Action"] == "*" and deny["Resource"] == "*"
     assert deny["Condition"] == {
         "StringEquals": {"aws:PrincipalTag/baseline:network-restricted": "true"},
@@ -160,59 +159,70 @@ def test_network_restriction_statement(synth, partition, example_config):
 # --- config: defaults and budgets --------------------------------------------------------------------
 
 
-def _without(data, key):
+def _without(data: dict[str, Any], key: str) -> dict[str, Any]:
     data = copy.deepcopy(data)
     data.pop(key, None)
     return data
 
 
-def test_default_is_every_library_policy_on_the_root(example_data, config_from):
+def _aws_budget(config: OrgConfig) -> Budget:
+    """The SCPs (and problems) of the commercial partition for this config."""
+    return partition_budget(config, "aws", organization(config, "aws"))
+
+
+def test_default_is_every_library_policy_on_the_root(example_data: dict[str, Any], config_from: ConfigFrom) -> None:
     data = _without(example_data, "service_control_policies")
     config = config_from(data)
-    budget = partition_budget(config, "aws", organization(config, "aws"))
+    budget = _aws_budget(config)
     assert [s.name.removeprefix("examplecorp-scp-") for s in budget.scps] == [
         "deny-leave-organization", "deny-root-user", "region-lock", "protect-baseline", "deny-iam-users",
         "protect-account-settings", "network-restricted-credentials"]  # fmt: skip
     assert all(s.target_ids == ["r-k3x9"] for s in budget.scps)
 
 
-def test_a_library_policy_can_be_turned_off_explicitly(example_data, config_from):
+def test_a_library_policy_can_be_turned_off_explicitly(example_data: dict[str, Any], config_from: ConfigFrom) -> None:
     data = copy.deepcopy(example_data)
     data["service_control_policies"]["policies"]["protect-account-settings"] = {"enabled": False}
     config = config_from(data)
-    scp_names = [s.name for s in partition_budget(config, "aws", organization(config, "aws")).scps]
+    scp_names = [s.name for s in _aws_budget(config).scps]
     assert "examplecorp-scp-protect-account-settings" not in scp_names
     assert "examplecorp-scp-protect-baseline" in scp_names
 
 
-def test_network_restriction_policy_is_skipped_without_networks(example_data, config_from):
+def test_network_restriction_policy_is_skipped_without_networks(
+    example_data: dict[str, Any], config_from: ConfigFrom
+) -> None:
     config = config_from(_without(example_data, "network_restriction"))
-    scp_names = [s.name for s in partition_budget(config, "aws", organization(config, "aws")).scps]
+    scp_names = [s.name for s in _aws_budget(config).scps]
     assert "examplecorp-scp-network-restricted-credentials" not in scp_names and scp_names
 
 
-def _settings(data, partition, **settings):
+def _settings(data: dict[str, Any], partition: PartitionName, **settings: int) -> dict[str, Any]:
     data = copy.deepcopy(data)
     data["service_control_policies"]["partitions"].setdefault(partition, {}).update(settings)
     return data
 
 
-def test_oversized_policies_are_split_into_numbered_parts(example_data, config_from):
+def test_oversized_policies_are_split_into_numbered_parts(
+    example_data: dict[str, Any], config_from: ConfigFrom
+) -> None:
     config = config_from(_settings(example_data, "aws", max_policy_chars=2500))
-    budget = partition_budget(config, "aws", organization(config, "aws"))
+    budget = _aws_budget(config)
     assert budget.problems == []
     parts = [s for s in budget.scps if s.name.startswith("examplecorp-scp-protect-baseline")]
     assert [s.name for s in parts] == [f"examplecorp-scp-protect-baseline-{i}" for i in range(1, len(parts) + 1)]
     assert len(parts) >= 3
     assert all(len(s.content) <= 2500 for s in budget.scps)
-    whole = partition_budget(example_data and config_from(example_data), "aws", organization(config, "aws"))
+    whole = _aws_budget(config_from(example_data))
     (original,) = [s for s in whole.scps if s.name == "examplecorp-scp-protect-baseline"]
     assert [st for p in parts for st in p.statements] == list(original.statements)  # nothing lost, order kept
 
 
-def test_too_many_policies_per_target_are_packed_together(example_data, config_from):
+def test_too_many_policies_per_target_are_packed_together(
+    example_data: dict[str, Any], config_from: ConfigFrom
+) -> None:
     config = config_from(_settings(example_data, "aws", max_policies_per_target=4, reserved_slots=1))
-    budget = partition_budget(config, "aws", organization(config, "aws"))
+    budget = _aws_budget(config)
     assert budget.problems == []
     on_root = [s for s in budget.scps if "r-k3x9" in s.target_ids]
     assert 1 + 1 + len(on_root) <= 4
@@ -222,9 +232,8 @@ def test_too_many_policies_per_target_are_packed_together(example_data, config_f
     assert all(len(s.content) <= 10240 for s in budget.scps)
 
 
-@pytest.mark.parametrize(
-    ("settings", "fragment"),
-    [
+# (SCP settings of the commercial partition, expected fragment of the config error)
+BUDGET_OVERRUNS = [
         ({"max_policy_chars": 1100},
          "service_control_policies.policies.region-lock: policy region-lock for partitions.aws: statement "
          "DenyOutsideAllowedRegions alone is 1,121 characters minified, 21 over the 1,100 limit (max_policy_chars)"),
@@ -238,17 +247,19 @@ def test_too_many_policies_per_target_are_packed_together(example_data, config_f
          "over the limit of 3"),
         ({"max_policies_per_target": 3, "reserved_slots": 2}, "service_control_policies.partitions.aws.reserved_slots: "
          "2 reserved slots plus FullAWSAccess leave no room for the library"),
-    ],
-)  # fmt: skip
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("settings", "fragment"), BUDGET_OVERRUNS)
 def test_budget_overruns_are_config_errors_naming_policy_or_target_and_amount(
-    example_data, config_from, settings, fragment
-):
+    example_data: dict[str, Any], config_from: ConfigFrom, settings: dict[str, int], fragment: str
+) -> None:
     with pytest.raises(ConfigError) as caught:
         config_from(_settings(example_data, "aws", **settings))
     assert fragment in str(caught.value), str(caught.value)
 
 
-def test_count_overrun_message_says_by_how_much(example_data, config_from):
+def test_count_overrun_message_says_by_how_much(example_data: dict[str, Any], config_from: ConfigFrom) -> None:
     with pytest.raises(ConfigError) as caught:
         config_from(_settings(example_data, "aws", max_policies_per_target=3, reserved_slots=1, max_policy_chars=4000))
     message = str(caught.value)
@@ -257,7 +268,7 @@ def test_count_overrun_message_says_by_how_much(example_data, config_from):
     assert f"{count - 3} over the limit of 3" in message
 
 
-def test_scp_content_has_no_whitespace_cost(synth):
+def test_scp_content_has_no_whitespace_cost(synth: Synthesized) -> None:
     # Organizations counts whitespace when a policy is saved: the measure is the minified JSON.
     policy = policies_of(synth, "aws")["examplecorp-scp-protect-baseline"]
     assert len(minified(policy["Content"])) < len(json.dumps(policy["Content"]))

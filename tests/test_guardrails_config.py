@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 
 from config.problems import ConfigError
-from tests.test_config import _DELETE, _set
+from tests.conftest import ConfigFrom
+from tests.support.config_data import DELETE, Mutation, mutation_ids, set_path
 
 SCP = "service_control_policies"
 IC = "identity_center"
@@ -15,7 +17,7 @@ PS = f"{IC}.permission_sets.0"  # DataEngineer
 AS = f"{IC}.assignments"
 
 # (change to the example config, expected "path: message" fragment)
-MUTATIONS = [
+MUTATIONS: list[Mutation] = [
     # targets
     (f"{SCP}.policies.region-lock.targets", {}, "service_control_policies.policies.region-lock.targets: selects nothing"),
     (f"{SCP}.policies.protect-baseline", {"targets": {"organizational_units": ["Workloads/Test"]}},
@@ -30,12 +32,12 @@ MUTATIONS = [
      "targets.exclude_accounts[0]: account 'web-prod' is not inside any of the targets; excluding it has no effect"),
     (f"{SCP}.policies.region-lock.targets.rooot", True, "region-lock.targets.rooot: unknown key; did you mean 'root'?"),
     (f"{SCP}.policies.no-such-policy", {"enabled": False}, "service_control_policies.policies.no-such-policy"),
-    ("partitions.aws.root_id", _DELETE,
+    ("partitions.aws.root_id", DELETE,
      "partitions.aws.root_id: required: deny-leave-organization, deny-root-user, region-lock, protect-baseline, "
      "deny-iam-users, protect-account-settings, network-restricted-credentials attach to the root (the default), "
      "which needs the root's ID"),
     ("partitions.aws.root_id", "root-1", "partitions.aws.root_id: 'root-1' is not valid: expected an organization root ID"),
-    ("partitions.aws.organizational_units.5.id", _DELETE,
+    ("partitions.aws.organizational_units.5.id", DELETE,
      "partitions.aws.organizational_units[5] (Sandbox) has no id; attaching a policy needs it"),
     # SCP settings
     (f"{SCP}.deployment_role_patterns", ["arn:aws:iam::*:role/x"], "deployment_role_patterns[0]: 'arn:aws:iam::*:role/x' is not valid: expected an IAM role name"),
@@ -92,14 +94,16 @@ MUTATIONS = [
     (f"{AS}.1.targets", {"accounts": ["gov-workload-prod"]},
      "identity_center.assignments[1].targets.accounts[0]: account 'gov-workload-prod' is in partition 'aws-us-gov', not 'aws'"),
     (f"{AS}.1.targets", {"organizational_units": ["Sandbox"]}, ""),  # OUs need no id for assignments
-    (f"{AS}.1.group_name", _DELETE, "identity_center.assignments[1].group_name: required key is missing"),
+    (f"{AS}.1.group_name", DELETE, "identity_center.assignments[1].group_name: required key is missing"),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("path", "value", "fragment"), MUTATIONS, ids=[m[0] + "=" + str(m[1])[:20] for m in MUTATIONS])
-def test_each_mistake_has_a_clear_message(example_data, config_from, path, value, fragment):
+@pytest.mark.parametrize(("path", "value", "fragment"), MUTATIONS, ids=mutation_ids(MUTATIONS))
+def test_each_mistake_has_a_clear_message(
+    example_data: dict[str, Any], config_from: ConfigFrom, path: str, value: Any, fragment: str
+) -> None:
     data = copy.deepcopy(example_data)
-    _set(data, path, value)
+    set_path(data, path, value)
     if not fragment:
         config_from(data)  # valid
         return

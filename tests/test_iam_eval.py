@@ -2,42 +2,53 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from tests.support.iam_eval import FULL_AWS_ACCESS, Request, arn_match, condition_matches, evaluate, wildcard_match
+from tests.support.iam_eval import (
+    FULL_AWS_ACCESS,
+    Request,
+    Value,
+    arn_match,
+    condition_matches,
+    evaluate,
+    wildcard_match,
+)
 
 
-def doc(*statements):
+def doc(*statements: dict[str, Any]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
-def deny(**fields):
+def deny(**fields: Any) -> dict[str, Any]:
     return {"Effect": "Deny", "Resource": "*", **fields}
 
 
-def test_deny_overrides_allow_and_nothing_is_an_implicit_deny():
+def test_deny_overrides_allow_and_nothing_is_an_implicit_deny() -> None:
     request = Request("s3:GetObject", "arn:aws:s3:::b/k")
     assert evaluate([FULL_AWS_ACCESS], request) == "Allow"
     assert evaluate([FULL_AWS_ACCESS, doc(deny(Action="s3:GetObject"))], request) == "Deny"
     assert evaluate([doc(deny(Action="s3:PutObject"))], request) == "ImplicitDeny"
 
 
-@pytest.mark.parametrize(
-    ("pattern", "action", "expected"),
-    [("s3:*", "s3:GetObject", True), ("S3:get*", "s3:GetObject", True), ("s3:Get?bject", "s3:GetObject", True),
-     ("s3:Put*", "s3:GetObject", False), ("iam:*", "s3:GetObject", False), ("*", "kms:Decrypt", True)],
-)  # fmt: skip
-def test_action_wildcards_are_case_insensitive(pattern, action, expected):
+# (Action pattern, requested action, denied?)
+ACTION_CASES = [("s3:*", "s3:GetObject", True), ("S3:get*", "s3:GetObject", True), ("s3:Get?bject", "s3:GetObject", True),
+                ("s3:Put*", "s3:GetObject", False), ("iam:*", "s3:GetObject", False), ("*", "kms:Decrypt", True)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("pattern", "action", "expected"), ACTION_CASES)
+def test_action_wildcards_are_case_insensitive(pattern: str, action: str, expected: bool) -> None:
     assert (evaluate([doc(deny(Action=pattern))], Request(action)) == "Deny") is expected
 
 
-def test_not_action_denies_everything_else():
+def test_not_action_denies_everything_else() -> None:
     policy = doc(deny(NotAction=["iam:*", "sts:*"]))
     assert evaluate([policy], Request("ec2:RunInstances")) == "Deny"
     assert evaluate([policy], Request("iam:CreateRole")) == "ImplicitDeny"
 
 
-def test_resource_and_not_resource():
+def test_resource_and_not_resource() -> None:
     policy = doc({"Effect": "Deny", "Action": "*", "Resource": "arn:aws:s3:::logs-*/*"})
     assert evaluate([policy], Request("s3:DeleteObject", "arn:aws:s3:::logs-1/a/b")) == "Deny"
     assert evaluate([policy], Request("s3:DeleteObject", "arn:aws:s3:::LOGS-1/a")) == "ImplicitDeny"  # case-sensitive
@@ -46,9 +57,10 @@ def test_resource_and_not_resource():
     assert evaluate([inverse], Request("s3:DeleteBucket", "arn:aws:s3:::data")) == "Deny"
 
 
-def test_policy_variables_in_resources_come_from_the_context():
-    policy = doc({"Effect": "Allow", "Action": "ssm:TerminateSession",
-                  "Resource": "arn:aws:ssm:*:*:session/${aws:userid}-*"})  # fmt: skip
+def test_policy_variables_in_resources_come_from_the_context() -> None:
+    policy = doc(
+        {"Effect": "Allow", "Action": "ssm:TerminateSession", "Resource": "arn:aws:ssm:*:*:session/${aws:userid}-*"}
+    )
     mine = Request(
         "ssm:TerminateSession", "arn:aws:ssm:us-east-1:1:session/AROA1:alice-0a1b", {"aws:userid": "AROA1:alice"}
     )
@@ -59,7 +71,7 @@ def test_policy_variables_in_resources_come_from_the_context():
     assert evaluate([policy], theirs) == "ImplicitDeny"
 
 
-def test_arn_like_matches_part_by_part():
+def test_arn_like_matches_part_by_part() -> None:
     assert arn_match("arn:aws:iam::*:role/cdk-*", "arn:aws:iam::123456789012:role/cdk-exec")
     assert not arn_match("arn:aws:iam::*:role/cdk-*", "arn:aws-us-gov:iam::123456789012:role/cdk-exec")
     assert not arn_match("arn:aws:iam::*:root", "arn:aws:iam::123456789012:role/root")
@@ -67,7 +79,7 @@ def test_arn_like_matches_part_by_part():
     assert wildcard_match("a?c", "abc") and not wildcard_match("a?c", "abbc")
 
 
-def _matches(operator, key, values, context):
+def _matches(operator: str, key: str, values: Any, context: dict[str, Value]) -> bool:
     return condition_matches(operator, key, values, Request("x:Y", context=context))
 
 
@@ -112,22 +124,21 @@ def _matches(operator, key, values, context):
         ("ForAnyValue:StringEqualsIgnoreCase", ["Tag:Key"], {"k": ["other", "TAG:KEY"]}, True),
     ],
 )
-def test_condition_operators(operator, values, context, expected):
+def test_condition_operators(operator: str, values: str | list[str], context: dict[str, Value], expected: bool) -> None:
     assert _matches(operator, "k", values, context) is expected
 
 
-def test_condition_key_names_are_case_insensitive():
+def test_condition_key_names_are_case_insensitive() -> None:
     assert _matches("StringEquals", "aws:PrincipalTag/Team", "x", {"aws:principaltag/team": "x"})
 
 
-def test_all_keys_and_all_operators_must_match():
-    policy = doc(deny(Action="*", Condition={
-        "StringEquals": {"a": "1", "b": "2"}, "Bool": {"c": "true"}}))  # fmt: skip
+def test_all_keys_and_all_operators_must_match() -> None:
+    policy = doc(deny(Action="*", Condition={"StringEquals": {"a": "1", "b": "2"}, "Bool": {"c": "true"}}))
     assert evaluate([policy], Request("x:Y", context={"a": "1", "b": "2", "c": "true"})) == "Deny"
     assert evaluate([policy], Request("x:Y", context={"a": "1", "b": "3", "c": "true"})) == "ImplicitDeny"
     assert evaluate([policy], Request("x:Y", context={"a": "1", "b": "2", "c": "false"})) == "ImplicitDeny"
 
 
-def test_unknown_operators_fail_loudly():
+def test_unknown_operators_fail_loudly() -> None:
     with pytest.raises(ValueError, match="not implemented"):
         _matches("BinaryEquals", "k", "x", {"k": "x"})

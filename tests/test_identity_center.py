@@ -4,40 +4,40 @@ from __future__ import annotations
 
 import copy
 import itertools
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from config.assignments import assignments_by_account
-from config.naming import organization
+from config.models import Account, OrgConfig
+from config.naming import Organization, organization
 from config.policies.permission_sets import SUPPORT_DENIED_ACTIONS
+from config.regions import PartitionName
 from stacks.plan import plan
-from tests.conftest import PARTITIONS, synthesize
+from tests.conftest import PARTITIONS, ConfigFrom, Synthesized, synthesize
 from tests.support.iam_eval import Request, evaluate
+from tests.support.templates import of_type
 
-INSTANCE = {"aws": "ssoins-7223c1a5e8b94d06", "aws-us-gov": "ssoins-79074f2b6d1ca853"}
-WORKLOAD = {"aws": "web-prod", "aws-us-gov": "gov-workload-prod"}
+INSTANCE: dict[PartitionName, str] = {"aws": "ssoins-7223c1a5e8b94d06", "aws-us-gov": "ssoins-79074f2b6d1ca853"}
 
 
-def permission_sets(synth, partition) -> dict[str, dict]:
+def permission_sets(synth: Synthesized, partition: PartitionName) -> dict[str, dict[str, Any]]:
+    """The Properties of each permission set in the partition's IdentityCenter stack, by name."""
     template = synth.templates[synth.only("identity-center", partition)]
-    return {r["Properties"]["Name"]: r["Properties"] for r in template["Resources"].values()
-            if r["Type"] == "AWS::SSO::PermissionSet"}  # fmt: skip
+    return {r["Properties"]["Name"]: r["Properties"] for r in of_type(template, "AWS::SSO::PermissionSet").values()}
 
 
-@pytest.fixture(params=PARTITIONS)
-def partition(request):
-    return request.param
-
-
-def test_identity_center_stack_is_in_the_management_account(synth, partition, example_config):
-    org = organization(example_config, partition)
-    info = next(i for i in synth.infos if i.kind == "identity-center" and i.partition == partition)
+def test_identity_center_stack_is_in_the_management_account(
+    synth: Synthesized, partition: PartitionName, org: Organization
+) -> None:
+    info = synth.one("identity-center", partition)
     assert (info.stack.account, info.stack.region) == (org.management_account_id, org.home_region)
     assert set(permission_sets(synth, partition)) == {
         "Administrator", "PowerUser", "ReadOnly", "Support", "OnCall", "SessionManager", "DataEngineer"}  # fmt: skip
 
 
-def test_catalog_permission_sets(synth, partition):
+def test_catalog_permission_sets(synth: Synthesized, partition: PartitionName) -> None:
     sets = permission_sets(synth, partition)
     instance_arn = f"arn:{partition}:sso:::instance/{INSTANCE[partition]}"
     managed = f"arn:{partition}:iam::aws:policy/"
@@ -58,7 +58,7 @@ def test_catalog_permission_sets(synth, partition):
         assert "PermissionsBoundary" not in pset or pset["PermissionsBoundary"]  # never an empty boundary
 
 
-def test_on_call_elevation_only_inside_the_configured_window(synth, partition):
+def test_on_call_elevation_only_inside_the_configured_window(synth: Synthesized, partition: PartitionName) -> None:
     on_call = permission_sets(synth, partition)["OnCall"]
     assert on_call["SessionDuration"] == "PT2H"
     assert on_call["ManagedPolicies"] == [f"arn:{partition}:iam::aws:policy/ReadOnlyAccess"]
@@ -82,7 +82,7 @@ def test_on_call_elevation_only_inside_the_configured_window(synth, partition):
     instance = f"arn:{p}:ec2:{'us-gov-west-1' if p == 'aws-us-gov' else 'us-east-1'}:123456789012:instance/i-0abc"
     policy = [on_call["InlinePolicy"]]
 
-    def at(moment):
+    def at(moment: str) -> str:
         return evaluate(policy, Request("ec2:RebootInstances", instance, {"aws:CurrentTime": moment}))
 
     assert at("2026-11-24T03:00:00Z") == "Allow"
@@ -93,7 +93,9 @@ def test_on_call_elevation_only_inside_the_configured_window(synth, partition):
     )  # shell access only through the SessionManager set
 
 
-def test_on_call_without_a_window_is_read_only(example_data, config_from, partition):
+def test_on_call_without_a_window_is_read_only(
+    example_data: dict[str, Any], config_from: ConfigFrom, partition: PartitionName
+) -> None:
     from config.policies.permission_sets import access_model
 
     data = copy.deepcopy(example_data)
@@ -103,13 +105,15 @@ def test_on_call_without_a_window_is_read_only(example_data, config_from, partit
     assert on_call.inline_policy is None and on_call.aws_managed_policies == ["ReadOnlyAccess"]
 
 
-def test_session_manager_set_references_the_baseline_policy(synth, partition):
+def test_session_manager_set_references_the_baseline_policy(synth: Synthesized, partition: PartitionName) -> None:
     sset = permission_sets(synth, partition)["SessionManager"]
     assert sset["CustomerManagedPolicyReferences"] == [{"Name": "examplecorp-baseline-session-access", "Path": "/"}]
     assert "ManagedPolicies" not in sset and "InlinePolicy" not in sset
 
 
-def test_config_permission_set_with_boundary_job_function_path_and_relay_state(synth, partition):
+def test_config_permission_set_with_boundary_job_function_path_and_relay_state(
+    synth: Synthesized, partition: PartitionName
+) -> None:
     data = permission_sets(synth, partition)["DataEngineer"]
     managed = f"arn:{partition}:iam::aws:policy/"
     assert data["ManagedPolicies"] == [f"{managed}job-function/DataScientist", f"{managed}AmazonAthenaFullAccess"]
@@ -120,26 +124,28 @@ def test_config_permission_set_with_boundary_job_function_path_and_relay_state(s
     assert data["SessionDuration"] == "PT8H"
 
 
-def test_permission_set_arns_are_published_for_the_access_stacks(synth, partition):
+def test_permission_set_arns_are_published_for_the_access_stacks(synth: Synthesized, partition: PartitionName) -> None:
     template = synth.template(synth.only("identity-center", partition))
-    template.has_resource_properties("AWS::SSM::Parameter", {
-        "Name": "/examplecorp/identity-center/permission-sets/Administrator", "Type": "String",
-        "Value": {"Fn::GetAtt": ["PermissionSetAdministrator", "PermissionSetArn"]}})  # fmt: skip
+    parameter = {"Name": "/examplecorp/identity-center/permission-sets/Administrator", "Type": "String",
+                 "Value": {"Fn::GetAtt": ["PermissionSetAdministrator", "PermissionSetArn"]}}  # fmt: skip
+    template.has_resource_properties("AWS::SSM::Parameter", parameter)
 
 
 # --- assignments -------------------------------------------------------------------------------------
 
 
-def access(synth, account: str) -> dict:
-    return synth.templates[f"Access-{account}"]["Resources"]
+def access(synth: Synthesized, account: str) -> dict[str, dict[str, Any]]:
+    """The resources of the account's Access stack (its Identity Center assignments), by logical ID."""
+    resources: dict[str, dict[str, Any]] = synth.templates[f"Access-{account}"]["Resources"]
+    return resources
 
 
-def test_access_stack_chains_assignments_of_its_account(synth, partition, example_config):
-    org = organization(example_config, partition)
-    account = next(a for a in example_config.accounts if a.name == WORKLOAD[partition])
-    info = next(i for i in synth.infos if i.stack_id == f"Access-{account.name}")
+def test_access_stack_chains_assignments_of_its_account(
+    synth: Synthesized, partition: PartitionName, org: Organization, workload: Account
+) -> None:
+    info = synth.info(f"Access-{workload.name}")
     assert (info.stack.account, info.stack.region) == (org.management_account_id, org.home_region)
-    resources = access(synth, account.name)
+    resources = access(synth, workload.name)
     assert all(r["Type"] == "AWS::SSO::Assignment" for r in resources.values())
     ordered = list(resources)
     for previous, current in itertools.pairwise(ordered):
@@ -148,19 +154,21 @@ def test_access_stack_chains_assignments_of_its_account(synth, partition, exampl
     for resource in resources.values():
         props = resource["Properties"]
         assert props["InstanceArn"] == f"arn:{partition}:sso:::instance/{INSTANCE[partition]}"
-        assert props["TargetId"] == account.id and props["TargetType"] == "AWS_ACCOUNT"
+        assert props["TargetId"] == workload.id and props["TargetType"] == "AWS_ACCOUNT"
         assert props["PrincipalType"] == "GROUP"
         assert props["PermissionSetArn"].startswith("{{resolve:ssm:/examplecorp/identity-center/permission-sets/")
 
 
-def test_web_prod_gets_exactly_the_assignments_of_its_ous(synth):
-    got = sorted((r["Properties"]["PermissionSetArn"].rsplit("/", 1)[1].rstrip("}"), r["Metadata"]["GroupName"])
-                 for r in access(synth, "web-prod").values())  # fmt: skip
+def test_web_prod_gets_exactly_the_assignments_of_its_ous(synth: Synthesized) -> None:
+    got = sorted(
+        (r["Properties"]["PermissionSetArn"].rsplit("/", 1)[1].rstrip("}"), r["Metadata"]["GroupName"])
+        for r in access(synth, "web-prod").values()
+    )
     assert got == [("Administrator", "platform-admins"), ("OnCall", "sre-oncall"), ("ReadOnly", "engineers"),
                    ("SessionManager", "sre-oncall"), ("Support", "support-tier1")]  # fmt: skip
 
 
-def test_exclusions_and_sub_ous_in_assignments(example_config):
+def test_exclusions_and_sub_ous_in_assignments(example_config: OrgConfig) -> None:
     by_account = assignments_by_account(example_config)
     sets = {name: {a.permission_set for a in items} for name, items in by_account.items()}
     assert "SessionManager" not in sets["payments-prod"]  # excluded
@@ -170,12 +178,11 @@ def test_exclusions_and_sub_ous_in_assignments(example_config):
     assert sets["gov-workload-dev"] == {"Administrator", "ReadOnly"}
 
 
-def test_policies_referenced_by_assigned_sets_exist_in_the_accounts_home_region(synth, partition, example_config):
-    org = organization(example_config, partition)
-    account = WORKLOAD[partition]
-    home = synth.templates[f"Baseline-{account}-{org.home_region}"]["Resources"]
+def test_policies_referenced_by_assigned_sets_exist_in_the_accounts_home_region(
+    synth: Synthesized, partition: PartitionName, org: Organization, workload_home: dict[str, Any]
+) -> None:
     policies = {r["Properties"].get("ManagedPolicyName"): r["Properties"]["PolicyDocument"]
-                for r in home.values() if r["Type"] == "AWS::IAM::ManagedPolicy"}  # fmt: skip
+                for r in of_type(workload_home, "AWS::IAM::ManagedPolicy").values()}  # fmt: skip
     # SessionManager is assigned here; its policy is the baseline's session access policy (every account).
     session = policies["examplecorp-baseline-session-access"]
     (start,) = [s for s in session["Statement"] if s["Action"] == "ssm:StartSession"]
@@ -188,24 +195,26 @@ def test_policies_referenced_by_assigned_sets_exist_in_the_accounts_home_region(
         assert not [k for k in resources if k.startswith("IdentityCenterPolicy")], stack_id
 
 
-def test_customer_managed_policy_from_config_is_created_only_where_needed(synth, example_config):
-    def has(account):
-        return any(r["Type"] == "AWS::IAM::ManagedPolicy" and r["Properties"].get("ManagedPolicyName") ==
-                   "examplecorp-deny-data-deletion" for r in synth.templates[f"Baseline-{account}-us-east-1"]["Resources"].values())  # fmt: skip
+def test_customer_managed_policy_from_config_is_created_only_where_needed(
+    synth: Synthesized, example_config: OrgConfig
+) -> None:
+    def has(account: str) -> bool:
+        policies = of_type(synth.templates[f"Baseline-{account}-us-east-1"], "AWS::IAM::ManagedPolicy").values()
+        return any(r["Properties"].get("ManagedPolicyName") == "examplecorp-deny-data-deletion" for r in policies)
 
     assert has("payments-prod")
     assert not has("web-prod") and not has("management")
 
 
-def test_access_stacks_deploy_after_the_accounts_home_baseline(synth):
-    info = next(i for i in synth.infos if i.stack_id == "Access-web-prod")
+def test_access_stacks_deploy_after_the_accounts_home_baseline(synth: Synthesized) -> None:
+    info = synth.info("Access-web-prod")
     assert [d.stack_name for d in info.stack.dependencies] == ["Baseline-web-prod-us-east-1"]
 
 
-def test_plan_order(example_config):
+def test_plan_order(example_config: OrgConfig) -> None:
     kinds = [(item.partition, item.kind) for item in plan(example_config)]
     for partition in PARTITIONS:
-        order = [k for p, k in kinds if p == partition]
+        order: list[str] = [k for p, k in kinds if p == partition]  # kinds are StrEnum members: compare as text
         firsts = [
             order.index(k)
             for k in ("log-archive", "organization", "guardrails", "identity-center", "baseline", "access")
@@ -215,7 +224,9 @@ def test_plan_order(example_config):
 
 
 @pytest.mark.slow
-def test_delegated_admin_moves_permission_sets_and_assignments(example_data, config_from, tmp_path):
+def test_delegated_admin_moves_permission_sets_and_assignments(
+    example_data: dict[str, Any], config_from: ConfigFrom, tmp_path: Path
+) -> None:
     data = copy.deepcopy(example_data)
     data["partitions"]["aws"]["identity_center"]["delegated_admin_account"] = "security"
     for assignment in data["identity_center"]["assignments"]:
@@ -227,5 +238,5 @@ def test_delegated_admin_moves_permission_sets_and_assignments(example_data, con
     assert "Access-management" not in stack_ids
     built = synthesize(config, tmp_path, checks=False)
     security = next(a for a in config.accounts if a.name == "security")
-    info = next(i for i in built.infos if i.stack_id == "Access-web-prod")
+    info = built.info("Access-web-prod")
     assert info.stack.account == security.id

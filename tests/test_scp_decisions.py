@@ -1,22 +1,31 @@
 """What the deployed SCPs decide: representative requests, evaluated against the policies in the synthesized
 Guardrails template that apply to an account (root, its OUs, the account), for a normal role, the breakglass
-role and the deployment role, in both partitions. The evaluator is `tests/iam_eval.py` (tested on its own)."""
+role and the deployment role, in both partitions. The evaluator is `tests/support/iam_eval.py` (tested on its own,
+in `tests/test_iam_eval.py`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pytest
 
+from config.models import OrgConfig
 from config.naming import LEGACY_BOT_TAG, NETWORK_RESTRICTED_TAG, organization
-from tests.conftest import PARTITIONS
-from tests.support.iam_eval import FULL_AWS_ACCESS, Request, denying_sids, evaluate
+from config.regions import PartitionName
+from tests.conftest import WORKLOAD, Synthesized
+from tests.support.iam_eval import FULL_AWS_ACCESS, Request, Value, denying_sids, evaluate
 
-WORKLOAD = {"aws": "web-prod", "aws-us-gov": "gov-workload-prod"}
 NORMAL, BREAKGLASS, DEPLOYMENT = "normal", "breakglass", "deployment"
 ROLES = (NORMAL, BREAKGLASS, DEPLOYMENT)
+Context = Mapping[str, Value]  # condition keys of a request, by name
+EMPTY: Context = {}
 OFFICE_IP, ELSEWHERE_IP = "203.0.113.10", "198.18.0.1"  # inside / outside network_restriction.allowed_cidrs
 
 
-def applicable_scps(synth, config, partition: str, account_ou: str, account_id: str) -> list[dict]:
+def applicable_scps(
+    synth: Synthesized, config: OrgConfig, partition: PartitionName, account_ou: str, account_id: str
+) -> list[dict[str, Any]]:
     """The SCP documents attached to the root, to the OU path of the account (and its parents) or to the account."""
     part = config.partitions[partition]
     ou_ids = {ou.path: ou.id for ou in part.organizational_units}
@@ -33,13 +42,22 @@ def applicable_scps(synth, config, partition: str, account_ou: str, account_id: 
 class AccountScps:
     """Requests from principals of one account, evaluated against that account's SCPs plus FullAWSAccess."""
 
-    def __init__(self, synth, config, partition, account_name=None, *, ou=None, account_id=None):
+    def __init__(
+        self,
+        synth: Synthesized,
+        config: OrgConfig,
+        partition: PartitionName,
+        account_name: str | None = None,
+        *,
+        ou: str | None = None,
+        account_id: str | None = None,
+    ) -> None:
         account = next(a for a in config.accounts if a.name == (account_name or WORKLOAD[partition]))
         self.partition = partition
         self.org = organization(config, partition)
         self.account_id = account_id or account.id
         self.region = self.org.home_region
-        self.documents = [
+        self.documents: list[dict[str, Any]] = [
             FULL_AWS_ACCESS,
             *applicable_scps(synth, config, partition, ou or account.ou, self.account_id),
         ]
@@ -48,32 +66,45 @@ class AccountScps:
         return f"arn:{self.partition}:{service}:{region}:{self.account_id if account is None else account}:{resource}"
 
     def principal(self, role: str) -> str:
-        name = {NORMAL: "app-developer", BREAKGLASS: self.org.breakglass_role,
-                DEPLOYMENT: f"cdk-hnb659fds-cfn-exec-role-{self.account_id}-{self.region}"}.get(role, role)  # fmt: skip
+        names = {NORMAL: "app-developer", BREAKGLASS: self.org.breakglass_role,
+                 DEPLOYMENT: f"cdk-hnb659fds-cfn-exec-role-{self.account_id}-{self.region}"}  # fmt: skip
+        name = names.get(role, role)
         return self.arn("iam", "root" if role == "root" else f"role/{name}")
 
-    def decide(self, role: str, action: str, resource: str = "*", region: str | None = None, **context) -> str:
-        request = Request(action, resource, {
+    def decide(
+        self, role: str, action: str, resource: str = "*", *, region: str | None = None, context: Context = EMPTY
+    ) -> str:
+        """The decision for a request by `role` from the office, in the home region unless `region` says otherwise;
+        `context` adds (or replaces) condition keys."""
+        keys: dict[str, Value] = {
             "aws:PrincipalArn": self.principal(role), "aws:PrincipalAccount": self.account_id,
             "aws:RequestedRegion": region or self.region, "aws:ViaAWSService": "false", "aws:SourceIp": OFFICE_IP,
-            **{k.replace("__", ":").replace("_SLASH_", "/"): v for k, v in context.items()},
-        })  # fmt: skip
-        return evaluate(self.documents, request)
+            **context,
+        }  # fmt: skip
+        return evaluate(self.documents, Request(action, resource, keys))
 
-    def why(self, role: str, action: str, resource: str = "*", **context) -> list[str]:
-        request = Request(action, resource, {"aws:PrincipalArn": self.principal(role),
-                                             "aws:PrincipalAccount": self.account_id,
-                                             "aws:RequestedRegion": self.region, **context})  # fmt: skip
-        return denying_sids(self.documents, request)
-
-
-@pytest.fixture(params=PARTITIONS)
-def scps(request, synth, example_config):
-    return AccountScps(synth, example_config, request.param)
+    def why(self, role: str, action: str, resource: str = "*", context: Context = EMPTY) -> list[str]:
+        keys: dict[str, Value] = {"aws:PrincipalArn": self.principal(role), "aws:PrincipalAccount": self.account_id,
+                                  "aws:RequestedRegion": self.region, **context}  # fmt: skip
+        return denying_sids(self.documents, Request(action, resource, keys))
 
 
-def expect(scps: AccountScps, expected: dict[str, str], action: str, resource: str = "*", **context) -> None:
-    actual = {role: scps.decide(role, action, resource, **context) for role in expected}
+@pytest.fixture
+def scps(synth: Synthesized, example_config: OrgConfig, partition: PartitionName) -> AccountScps:
+    """The workload account of the partition."""
+    return AccountScps(synth, example_config, partition)
+
+
+def expect(
+    scps: AccountScps,
+    expected: dict[str, str],
+    action: str,
+    resource: str = "*",
+    *,
+    region: str | None = None,
+    context: Context = EMPTY,
+) -> None:
+    actual = {role: scps.decide(role, action, resource, region=region, context=context) for role in expected}
     assert actual == expected, f"{action} on {resource} in {scps.partition}"
 
 
@@ -82,64 +113,72 @@ BASELINE_ONLY = {NORMAL: "Deny", BREAKGLASS: "Deny", DEPLOYMENT: "Allow"}  # pro
 ALLOWED = {NORMAL: "Allow", BREAKGLASS: "Allow", DEPLOYMENT: "Allow"}
 
 
-def test_nobody_leaves_the_organization(scps):
+def test_nobody_leaves_the_organization(scps: AccountScps) -> None:
     expect(scps, DENIED_TO_ALL, "organizations:LeaveOrganization")
 
 
-def test_root_user_is_denied_except_centralized_root_sessions(scps):
+def test_root_user_is_denied_except_centralized_root_sessions(scps: AccountScps) -> None:
     assert scps.decide("root", "s3:ListAllMyBuckets") == "Deny"
     assert scps.decide("root", "iam:CreateAccessKey") == "Deny"
     # sts:AssumeRoot sessions from the management account carry aws:AssumedRoot.
-    assert scps.decide("root", "s3:DeleteBucketPolicy", aws__AssumedRoot="true") == "Allow"
+    assert scps.decide("root", "s3:DeleteBucketPolicy", context={"aws:AssumedRoot": "true"}) == "Allow"
     assert scps.decide(NORMAL, "s3:ListAllMyBuckets") == "Allow"
 
 
 @pytest.mark.parametrize("action", ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail"])
-def test_the_org_trail_is_protected(scps, action):
+def test_the_org_trail_is_protected(scps: AccountScps, action: str) -> None:
     expect(scps, BASELINE_ONLY, action, scps.org.trail_arn)
     other = scps.arn("cloudtrail", "trail/team-trail", scps.region)
     expect(scps, ALLOWED, action, other)
 
 
-@pytest.mark.parametrize("bucket", ["trail_bucket", "access_log_bucket", "session_log_bucket"])
-@pytest.mark.parametrize(("action", "suffix"), [
+# (action, what follows the bucket name in the resource ARN)
+BUCKET_ACTIONS = [
     ("s3:PutBucketPolicy", ""), ("s3:DeleteBucket", ""), ("s3:PutLifecycleConfiguration", ""),
     ("s3:PutBucketVersioning", ""), ("s3:DeleteObject", "/AWSLogs/o-x/file.json.gz"),
     ("s3:DeleteObjectVersion", "/AWSLogs/o-x/file.json.gz"),
-])  # fmt: skip
-def test_log_buckets_and_their_objects_are_protected(scps, bucket, action, suffix):
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("bucket", ["trail_bucket", "access_log_bucket", "session_log_bucket"])
+@pytest.mark.parametrize(("action", "suffix"), BUCKET_ACTIONS)
+def test_log_buckets_and_their_objects_are_protected(scps: AccountScps, bucket: str, action: str, suffix: str) -> None:
     expect(scps, BASELINE_ONLY, action, f"arn:{scps.partition}:s3:::{getattr(scps.org, bucket)}{suffix}")
     expect(scps, ALLOWED, action, f"arn:{scps.partition}:s3:::team-data-bucket{suffix}")
 
 
-@pytest.mark.parametrize("action", ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy",
-                                    "kms:DisableKeyRotation"])  # fmt: skip
-def test_baseline_keys_are_protected_by_alias(scps, action):
+@pytest.mark.parametrize(
+    "action", ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:DisableKeyRotation"]
+)
+def test_baseline_keys_are_protected_by_alias(scps: AccountScps, action: str) -> None:
     key = scps.arn("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab", scps.region)
     trail_alias = f"alias/{scps.org.trail_name}"
     bucket_alias = f"alias/{scps.org.trail_bucket}"
     for alias in (trail_alias, bucket_alias):
-        expect(scps, BASELINE_ONLY, action, key, kms__ResourceAliases=["alias/extra", alias])
-    expect(scps, ALLOWED, action, key, kms__ResourceAliases=["alias/team-key"])
+        expect(scps, BASELINE_ONLY, action, key, context={"kms:ResourceAliases": ["alias/extra", alias]})
+    expect(scps, ALLOWED, action, key, context={"kms:ResourceAliases": ["alias/team-key"]})
     expect(scps, ALLOWED, action, key)  # a key without aliases
 
 
-def test_baseline_key_aliases_cannot_be_moved_or_deleted(scps):
+def test_baseline_key_aliases_cannot_be_moved_or_deleted(scps: AccountScps) -> None:
     alias = scps.arn("kms", f"alias/{scps.org.trail_name}", scps.region)
     expect(scps, BASELINE_ONLY, "kms:DeleteAlias", alias)
     expect(scps, BASELINE_ONLY, "kms:UpdateAlias", alias)
     expect(scps, ALLOWED, "kms:DeleteAlias", scps.arn("kms", "alias/team-key", scps.region))
 
 
-@pytest.mark.parametrize("action", ["iam:DeleteRole", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy",
-                                    "iam:PutRolePolicy", "iam:DetachRolePolicy", "iam:DeleteRolePermissionsBoundary"])  # fmt: skip
-def test_baseline_roles_are_protected_from_everyone_but_the_deployment_role(scps, action):
+ROLE_ACTIONS = ["iam:DeleteRole", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePolicy",
+                "iam:DetachRolePolicy", "iam:DeleteRolePermissionsBoundary"]  # fmt: skip
+
+
+@pytest.mark.parametrize("action", ROLE_ACTIONS)
+def test_baseline_roles_are_protected_from_everyone_but_the_deployment_role(scps: AccountScps, action: str) -> None:
     for role in (scps.org.breakglass_role, scps.org.instance_role, scps.org.alert_forwarder_role):
         expect(scps, BASELINE_ONLY, action, scps.arn("iam", f"role/{role}"))
     expect(scps, ALLOWED, action, scps.arn("iam", "role/app-service-role"))
 
 
-def test_alert_topics_rules_and_buses_are_protected(scps):
+def test_alert_topics_rules_and_buses_are_protected(scps: AccountScps) -> None:
     topic = scps.arn("sns", scps.org.alert_topic, scps.region)
     expect(scps, BASELINE_ONLY, "sns:DeleteTopic", topic)
     expect(scps, BASELINE_ONLY, "sns:SetTopicAttributes", scps.arn("sns", scps.org.alarm_topic, scps.region))
@@ -155,33 +194,38 @@ def test_alert_topics_rules_and_buses_are_protected(scps):
     expect(scps, ALLOWED, "sns:DeleteTopic", scps.arn("sns", "team-topic", scps.region))
 
 
-@pytest.mark.parametrize("action", [
+VAULT_ACTIONS = [
     "backup:DeleteBackupVault", "backup:PutBackupVaultAccessPolicy", "backup:DeleteBackupVaultAccessPolicy",
     "backup:PutBackupVaultLockConfiguration", "backup:DeleteBackupVaultLockConfiguration",
-])  # fmt: skip
-def test_backup_vault_policies_and_lock_are_protected(scps, action):
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("action", VAULT_ACTIONS)
+def test_backup_vault_policies_and_lock_are_protected(scps: AccountScps, action: str) -> None:
     expect(scps, BASELINE_ONLY, action, scps.arn("backup", f"backup-vault:{scps.org.backup_vault}", scps.region))
     expect(scps, ALLOWED, action, scps.arn("backup", "backup-vault:team-vault", scps.region))
 
 
-def test_session_manager_preferences_document_is_protected(scps):
+def test_session_manager_preferences_document_is_protected(scps: AccountScps) -> None:
     preferences = scps.arn("ssm", "document/SSM-SessionManagerRunShell", scps.region)
     expect(scps, BASELINE_ONLY, "ssm:UpdateDocument", preferences)
     expect(scps, BASELINE_ONLY, "ssm:DeleteDocument", preferences)
-    shared = scps.arn("ssm", f"document/{scps.org.session_documents['shell']}", scps.region,
-                     account=scps.org.security_account_id)  # fmt: skip
+    shared = scps.arn(
+        "ssm", f"document/{scps.org.session_documents['shell']}", scps.region, account=scps.org.security_account_id
+    )
     expect(scps, BASELINE_ONLY, "ssm:UpdateDocument", shared)
     expect(scps, ALLOWED, "ssm:UpdateDocument", scps.arn("ssm", "document/team-runbook", scps.region))
 
 
-def test_only_the_document_sharer_changes_who_may_use_the_approved_documents(scps):
-    shell = scps.arn("ssm", f"document/{scps.org.session_documents['shell']}", scps.region,
-                    account=scps.org.security_account_id)  # fmt: skip
+def test_only_the_document_sharer_changes_who_may_use_the_approved_documents(scps: AccountScps) -> None:
+    shell = scps.arn(
+        "ssm", f"document/{scps.org.session_documents['shell']}", scps.region, account=scps.org.security_account_id
+    )
     expect(scps, BASELINE_ONLY, "ssm:ModifyDocumentPermission", shell)
     sharer = scps.org.document_sharer_role_arn  # in the security account, assumed by each account's baseline
-    request = Request("ssm:ModifyDocumentPermission", shell, {
-        "aws:PrincipalArn": sharer, "aws:PrincipalAccount": scps.org.security_account_id,
-        "aws:RequestedRegion": scps.region})  # fmt: skip
+    context: dict[str, Value] = {"aws:PrincipalArn": sharer, "aws:PrincipalAccount": scps.org.security_account_id,
+                                 "aws:RequestedRegion": scps.region}  # fmt: skip
+    request = Request("ssm:ModifyDocumentPermission", shell, context)
     assert evaluate(scps.documents, request) == "Allow"
     impostor = sharer.replace(scps.org.security_account_id, scps.account_id)  # the same name elsewhere
     assert (
@@ -190,47 +234,50 @@ def test_only_the_document_sharer_changes_who_may_use_the_approved_documents(scp
     )
 
 
-@pytest.mark.parametrize("action", [
+SECURITY_SERVICE_SHUTDOWNS = [
     "config:StopConfigurationRecorder", "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel",
     "guardduty:DeleteDetector", "guardduty:DisassociateFromAdministratorAccount", "guardduty:UpdateDetector",
     "securityhub:DisableSecurityHub", "securityhub:DisassociateFromAdministratorAccount",
     "securityhub:BatchDisableStandards",
-])  # fmt: skip
-def test_security_services_cannot_be_turned_off(scps, action):
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("action", SECURITY_SERVICE_SHUTDOWNS)
+def test_security_services_cannot_be_turned_off(scps: AccountScps, action: str) -> None:
     expect(scps, BASELINE_ONLY, action)
 
 
-def test_security_services_can_still_be_read(scps):
+def test_security_services_can_still_be_read(scps: AccountScps) -> None:
     expect(scps, ALLOWED, "guardduty:ListFindings")
     expect(scps, ALLOWED, "config:DescribeConfigurationRecorders")
 
 
-def test_iam_users_and_passwords_are_denied_to_everyone(scps):
+def test_iam_users_and_passwords_are_denied_to_everyone(scps: AccountScps) -> None:
     user = scps.arn("iam", "user/legacy-deployer")
     expect(scps, DENIED_TO_ALL, "iam:CreateUser", user)
     expect(scps, DENIED_TO_ALL, "iam:CreateLoginProfile", user)
     expect(scps, DENIED_TO_ALL, "iam:UpdateLoginProfile", user)
 
 
-def test_access_keys_only_for_legacy_bots_being_migrated(scps):
+def test_access_keys_only_for_legacy_bots_being_migrated(scps: AccountScps) -> None:
     user = scps.arn("iam", "user/legacy-deployer")
     expect(scps, DENIED_TO_ALL, "iam:CreateAccessKey", user)
     tagged = {f"aws:ResourceTag/{LEGACY_BOT_TAG}": "true"}
-    assert scps.decide(NORMAL, "iam:CreateAccessKey", user, **_ctx(tagged)) == "Allow"
+    assert scps.decide(NORMAL, "iam:CreateAccessKey", user, context=tagged) == "Allow"
     assert (
-        scps.decide(NORMAL, "iam:CreateAccessKey", user, **_ctx({f"aws:ResourceTag/{LEGACY_BOT_TAG}": "yes"})) == "Deny"
+        scps.decide(NORMAL, "iam:CreateAccessKey", user, context={f"aws:ResourceTag/{LEGACY_BOT_TAG}": "yes"}) == "Deny"
     )
 
 
-def test_only_deployment_and_breakglass_roles_grant_the_legacy_bot_exception(scps):
+def test_only_deployment_and_breakglass_roles_grant_the_legacy_bot_exception(scps: AccountScps) -> None:
     user = scps.arn("iam", "user/legacy-deployer")
-    adding = _ctx({"aws:TagKeys": [LEGACY_BOT_TAG.upper()]})  # tag keys are case-insensitive in IAM
-    expect(scps, {NORMAL: "Deny", BREAKGLASS: "Allow", DEPLOYMENT: "Allow"}, "iam:TagUser", user, **adding)
-    expect(scps, ALLOWED, "iam:TagUser", user, **_ctx({"aws:TagKeys": ["team"]}))
-    expect(scps, ALLOWED, "iam:UntagUser", user, **_ctx({"aws:TagKeys": [LEGACY_BOT_TAG]}))  # only narrows
+    adding: Context = {"aws:TagKeys": [LEGACY_BOT_TAG.upper()]}  # tag keys are case-insensitive in IAM
+    expect(scps, {NORMAL: "Deny", BREAKGLASS: "Allow", DEPLOYMENT: "Allow"}, "iam:TagUser", user, context=adding)
+    expect(scps, ALLOWED, "iam:TagUser", user, context={"aws:TagKeys": ["team"]})
+    expect(scps, ALLOWED, "iam:UntagUser", user, context={"aws:TagKeys": [LEGACY_BOT_TAG]})  # only narrows
 
 
-def test_account_public_access_block_and_ebs_default_encryption(scps):
+def test_account_public_access_block_and_ebs_default_encryption(scps: AccountScps) -> None:
     expect(scps, BASELINE_ONLY, "s3:PutAccountPublicAccessBlock")
     expect(scps, DENIED_TO_ALL, "ec2:DisableEbsEncryptionByDefault")
     expect(scps, ALLOWED, "ec2:EnableEbsEncryptionByDefault")
@@ -238,26 +285,24 @@ def test_account_public_access_block_and_ebs_default_encryption(scps):
 
 # --- network-restricted credentials -----------------------------------------------------------------
 
-RESTRICTED = {f"aws:PrincipalTag/{NETWORK_RESTRICTED_TAG}": "true"}
+RESTRICTED: Context = {f"aws:PrincipalTag/{NETWORK_RESTRICTED_TAG}": "true"}
 
 
-def _ctx(context: dict) -> dict:
-    return {k.replace(":", "__").replace("/", "_SLASH_"): v for k, v in context.items()}
-
-
-def test_network_restricted_principals_only_from_allowed_networks(scps):
-    assert scps.decide(NORMAL, "s3:GetObject", **_ctx(RESTRICTED)) == "Allow"  # from the office
-    assert scps.decide(NORMAL, "s3:GetObject", **_ctx({**RESTRICTED, "aws:SourceIp": ELSEWHERE_IP})) == "Deny"
-    assert scps.decide(NORMAL, "s3:GetObject", **_ctx({"aws:SourceIp": ELSEWHERE_IP})) == "Allow"  # untagged
+def test_network_restricted_principals_only_from_allowed_networks(scps: AccountScps) -> None:
+    assert scps.decide(NORMAL, "s3:GetObject", context=RESTRICTED) == "Allow"  # from the office
+    assert scps.decide(NORMAL, "s3:GetObject", context={**RESTRICTED, "aws:SourceIp": ELSEWHERE_IP}) == "Deny"
+    assert scps.decide(NORMAL, "s3:GetObject", context={"aws:SourceIp": ELSEWHERE_IP}) == "Allow"  # untagged
     # An AWS service calling on the principal's behalf (e.g. CloudFormation) is not held to the networks.
     via_service = {**RESTRICTED, "aws:SourceIp": ELSEWHERE_IP, "aws:ViaAWSService": "true"}
-    assert scps.decide(NORMAL, "s3:GetObject", **_ctx(via_service)) == "Allow"
+    assert scps.decide(NORMAL, "s3:GetObject", context=via_service) == "Allow"
 
 
-def test_network_restricted_principals_through_vpc_endpoints(scps, example_config):
+def test_network_restricted_principals_through_vpc_endpoints(scps: AccountScps, example_config: OrgConfig) -> None:
+    assert example_config.network_restriction is not None
     allowed = example_config.network_restriction.allowed_vpc_endpoints[0]
-    doc = Request("s3:GetObject", "*", {"aws:PrincipalArn": scps.principal(NORMAL), **RESTRICTED,
-                                         "aws:ViaAWSService": "false", "aws:RequestedRegion": scps.region})  # fmt: skip
+    context: dict[str, Value] = {"aws:PrincipalArn": scps.principal(NORMAL), **RESTRICTED,
+                                 "aws:ViaAWSService": "false", "aws:RequestedRegion": scps.region}  # fmt: skip
+    doc = Request("s3:GetObject", "*", context)
     # Through a VPC endpoint there is no aws:SourceIp: only the listed endpoints pass.
     assert (
         evaluate(scps.documents, Request(doc.action, doc.resource, {**doc.context, "aws:SourceVpce": allowed}))
@@ -272,30 +317,30 @@ def test_network_restricted_principals_through_vpc_endpoints(scps, example_confi
     )
 
 
-def test_nobody_but_the_deployment_role_changes_the_network_restriction_tag(scps):
+def test_nobody_but_the_deployment_role_changes_the_network_restriction_tag(scps: AccountScps) -> None:
     role = scps.arn("iam", "role/etl-job")
-    tag = _ctx({"aws:TagKeys": [NETWORK_RESTRICTED_TAG]})
+    tag: Context = {"aws:TagKeys": [NETWORK_RESTRICTED_TAG]}
     for action in ("iam:UntagRole", "iam:TagRole", "iam:UntagUser", "sts:TagSession"):
-        expect(scps, BASELINE_ONLY, action, role, **tag)
-    expect(scps, ALLOWED, "iam:UntagRole", role, **_ctx({"aws:TagKeys": ["team"]}))
+        expect(scps, BASELINE_ONLY, action, role, context=tag)
+    expect(scps, ALLOWED, "iam:UntagRole", role, context={"aws:TagKeys": ["team"]})
 
 
 # --- regions -----------------------------------------------------------------------------------------
 
 
-def test_allowed_regions_and_global_services(scps, example_config):
+def test_allowed_regions_and_global_services(scps: AccountScps, example_config: OrgConfig) -> None:
     for region in example_config.partitions[scps.partition].allowed_regions:
         expect(scps, ALLOWED, "ec2:RunInstances", region=region)
     expect(scps, ALLOWED, "iam:CreateRole", scps.arn("iam", "role/x"), region="eu-west-1")
     expect(scps, ALLOWED, "sts:AssumeRole", region="ap-south-1")
 
 
-def test_other_regions_are_denied_except_to_the_deployment_role(synth, example_config):
+def test_other_regions_are_denied_except_to_the_deployment_role(synth: Synthesized, example_config: OrgConfig) -> None:
     scps = AccountScps(synth, example_config, "aws")
     expect(scps, {NORMAL: "Deny", BREAKGLASS: "Deny", DEPLOYMENT: "Allow"}, "ec2:RunInstances", region="eu-west-1")
 
 
-def test_sandbox_ou_is_narrowed_to_its_override(synth, example_config):
+def test_sandbox_ou_is_narrowed_to_its_override(synth: Synthesized, example_config: OrgConfig) -> None:
     # An account in the Sandbox OU (not the excluded research account): us-west-2 is allowed by the root's lock
     # but not by the Sandbox override.
     scps = AccountScps(synth, example_config, "aws", "sandbox-research", account_id="099999999999")
@@ -303,7 +348,7 @@ def test_sandbox_ou_is_narrowed_to_its_override(synth, example_config):
     expect(scps, {NORMAL: "Deny", BREAKGLASS: "Deny", DEPLOYMENT: "Allow"}, "ec2:RunInstances", region="us-west-2")
 
 
-def test_excluded_account_is_exempt_from_the_region_lock_only(synth, example_config):
+def test_excluded_account_is_exempt_from_the_region_lock_only(synth: Synthesized, example_config: OrgConfig) -> None:
     scps = AccountScps(synth, example_config, "aws", "sandbox-research")  # region-lock excludes it (config)
     expect(scps, ALLOWED, "ec2:RunInstances", region="eu-west-1")
     expect(scps, BASELINE_ONLY, "cloudtrail:StopLogging", scps.org.trail_arn)
@@ -313,7 +358,9 @@ def test_excluded_account_is_exempt_from_the_region_lock_only(synth, example_con
 # --- GovCloud: the Deny statements match GovCloud ARNs ------------------------------------------------
 
 
-def test_govcloud_denies_match_govcloud_arns_where_commercial_ones_would_not(synth, example_config):
+def test_govcloud_denies_match_govcloud_arns_where_commercial_ones_would_not(
+    synth: Synthesized, example_config: OrgConfig
+) -> None:
     scps = AccountScps(synth, example_config, "aws-us-gov")
     role = f"arn:aws-us-gov:iam::{scps.account_id}:role/{scps.org.breakglass_role}"
     assert scps.decide(NORMAL, "iam:DeleteRole", role) == "Deny"

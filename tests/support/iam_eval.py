@@ -91,13 +91,25 @@ def _positive(base: str, policy_value: str, request_value: str) -> bool:
         except ValueError:
             return False
     if base.startswith("Date"):
-        r, p = _date(request_value), _date(policy_value)
-        return {"DateEquals": r == p, "DateGreaterThan": r > p, "DateGreaterThanEquals": r >= p,
-                "DateLessThan": r < p, "DateLessThanEquals": r <= p}[base]  # fmt: skip
+        moment, bound = _date(request_value), _date(policy_value)
+        by_date = {
+            "DateEquals": moment == bound,
+            "DateGreaterThan": moment > bound,
+            "DateGreaterThanEquals": moment >= bound,
+            "DateLessThan": moment < bound,
+            "DateLessThanEquals": moment <= bound,
+        }
+        return by_date[base]
     if base.startswith("Numeric"):
-        r, p = float(request_value), float(policy_value)
-        return {"NumericEquals": r == p, "NumericGreaterThan": r > p, "NumericGreaterThanEquals": r >= p,
-                "NumericLessThan": r < p, "NumericLessThanEquals": r <= p}[base]  # fmt: skip
+        number, limit = float(request_value), float(policy_value)
+        by_number = {
+            "NumericEquals": number == limit,
+            "NumericGreaterThan": number > limit,
+            "NumericGreaterThanEquals": number >= limit,
+            "NumericLessThan": number < limit,
+            "NumericLessThanEquals": number <= limit,
+        }
+        return by_number[base]
     raise ValueError(f"condition operator {base!r} is not implemented by the test evaluator")
 
 
@@ -144,9 +156,9 @@ def statement_applies(statement: dict[str, Any], request: Request) -> bool:
     if "Action" in statement:
         if not any(wildcard_match(a, request.action, ignore_case=True) for a in _as_list(statement["Action"])):
             return False
-    elif not ("NotAction" in statement and not any(
+    elif "NotAction" not in statement or any(
         wildcard_match(a, request.action, ignore_case=True) for a in _as_list(statement["NotAction"])
-    )):  # fmt: skip
+    ):
         return False
     if "Resource" in statement:
         if not any(wildcard_match(_substitute(r, request), request.resource) for r in _as_list(statement["Resource"])):

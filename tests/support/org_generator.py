@@ -41,9 +41,13 @@ def generated_org(accounts: int, team_assignments: int = 0) -> OrgConfig:
             account["backup_plans"] = []  # the example's plans copy to a region these accounts do not use
         data["accounts"].append(account)
         for k in range(team_assignments):
-            data["identity_center"]["assignments"].append({
-                "group_id": f"{GROUP_PREFIX[partition]}-{n:08x}-0000-4000-8000-{k:012x}",
-                "group_name": f"{name}-team-{k}", "partition": partition,
-                "permission_set": TEAM_SETS[k % len(TEAM_SETS)], "targets": {"accounts": [name]},
-            })  # fmt: skip
+            data["identity_center"]["assignments"].append(
+                {
+                    "group_id": f"{GROUP_PREFIX[partition]}-{n:08x}-0000-4000-8000-{k:012x}",
+                    "group_name": f"{name}-team-{k}",
+                    "partition": partition,
+                    "permission_set": TEAM_SETS[k % len(TEAM_SETS)],
+                    "targets": {"accounts": [name]},
+                }
+            )
     return parse_config(yaml.safe_dump(data, sort_keys=False), source=f"generated-{accounts}")

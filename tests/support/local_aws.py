@@ -1,0 +1,134 @@
+"""A local AWS API for runtime code (Lambda handlers, the operator CLI): moto in server mode on 127.0.0.1.
+
+Nothing is mocked inside the code under test: it runs boto3 against the moto endpoint, and a custom resource
+handler sends its response over HTTP to a local receiver, as it would to CloudFormation. What each piece stands in
+for:
+
+- `moto_endpoint` (fixture, one server per test module): the AWS APIs, as `http://127.0.0.1:<free port>`. One
+  account (moto's default, 123456789012) and every region.
+- `aws` (fixture): the environment of a Lambda function or an operator's shell, pointed at that server, with test
+  credentials and no retries; the server's state is reset after each test.
+- `ResponseReceiver` / `cloudformation` (fixture): CloudFormation's pre-signed S3 URL that a custom resource
+  handler PUTs its response to; `.received` holds the responses in order.
+- `custom_resource_event`: the event CloudFormation sends a custom resource's Lambda function.
+
+The tests import nothing from here: `tests/conftest.py` registers this module as a plugin, so a test takes the
+fixtures by name.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+LOCALHOST = "127.0.0.1"
+MOTO_ACCOUNT = "123456789012"  # moto's default account: every call lands in it
+LOCAL_AWS_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_MAX_ATTEMPTS": "1",
+}
+# Would point boto3 elsewhere (a real profile or session) or override the region.
+CLEARED_ENVIRONMENT = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind((LOCALHOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    """The URL of a moto server running in a thread of this process, for the test module."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address=LOCALHOST, port=port, verbose=False)
+    server.start()
+    yield f"http://{LOCALHOST}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every boto3 client of the test and of the code under test talks to the local moto server, fresh for each
+    test."""
+    for key, value in {"AWS_ENDPOINT_URL": moto_endpoint, **LOCAL_AWS_ENVIRONMENT}.items():
+        monkeypatch.setenv(key, value)
+    for key in CLEARED_ENVIRONMENT:
+        monkeypatch.delenv(key, raising=False)
+    boto3.DEFAULT_SESSION = None
+    yield
+    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=10)
+    boto3.DEFAULT_SESSION = None
+
+
+class ResponseReceiver(HTTPServer):
+    """Stands in for CloudFormation's pre-signed response URL: keeps the JSON body of every PUT in `received`."""
+
+    def __init__(self) -> None:
+        super().__init__((LOCALHOST, 0), _ResponseHandler)
+        self.received: list[dict[str, Any]] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOCALHOST}:{self.server_port}/response"
+
+
+class _ResponseHandler(BaseHTTPRequestHandler):
+    server: ResponseReceiver
+
+    def do_PUT(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.received.append(json.loads(body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass  # quiet: no request lines on stderr
+
+
+@pytest.fixture
+def cloudformation() -> Iterator[ResponseReceiver]:
+    """A `ResponseReceiver` serving in a thread for the test; `.url` goes into the event's ResponseURL."""
+    server = ResponseReceiver()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def custom_resource_event(
+    receiver: ResponseReceiver,
+    request_type: str,
+    *,
+    resource_type: str,
+    logical_id: str,
+    stack_id: str,
+    properties: dict[str, Any],
+    **extra: Any,
+) -> dict[str, Any]:
+    """The event CloudFormation sends a custom resource's function (Create, Update or Delete); `extra` adds or
+    replaces fields, e.g. PhysicalResourceId and OldResourceProperties for an update."""
+    return {
+        "RequestType": request_type,
+        "ResponseURL": receiver.url,
+        "StackId": stack_id,
+        "RequestId": f"request-{request_type}",
+        "ResourceType": resource_type,
+        "LogicalResourceId": logical_id,
+        "ResourceProperties": properties,
+        **extra,
+    }

@@ -1,0 +1,56 @@
+"""Reading synthesized CloudFormation templates (JSON dicts) in assertions: find resources, statements and roles.
+
+Each finder that promises one result unpacks `(found,) = ...`, so a second or a missing match fails the test
+where it happens. Resources are returned as the template holds them (`{"Type": ..., "Properties": ...}`) by
+`of_type` and `only`; the finders that look a resource up by its name return `(logical ID, Properties)`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+"""What `RemovalPolicy.RETAIN` writes on a stateful resource: compare with `{k: r[k] for k in RETAINED}`."""
+
+
+def of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    """The resources of one type, by logical ID."""
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == resource_type}
+
+
+def only(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
+    """The one resource of a type in the template."""
+    (resource,) = of_type(template, resource_type).values()
+    return resource
+
+
+def named(template: dict[str, Any], resource_type: str, name_key: str, name: str) -> tuple[str, dict[str, Any]]:
+    """The one resource of a type whose `name_key` property is `name`: (logical ID, Properties)."""
+    (found,) = [
+        (k, v["Properties"])
+        for k, v in of_type(template, resource_type).items()
+        if v["Properties"].get(name_key) == name
+    ]
+    return found
+
+
+def role_named(template: dict[str, Any], name: str) -> tuple[str, dict[str, Any]]:
+    """The IAM role with this RoleName: (logical ID, Properties)."""
+    return named(template, "AWS::IAM::Role", "RoleName", name)
+
+
+def managed_policy_of(template: dict[str, Any], role_logical_id: str) -> tuple[str, dict[str, Any]]:
+    """The one managed policy attached to exactly this role (its `Roles` list): (logical ID, Properties)."""
+    (found,) = [
+        (k, v["Properties"])
+        for k, v in of_type(template, "AWS::IAM::ManagedPolicy").items()
+        if v["Properties"].get("Roles") == [{"Ref": role_logical_id}]
+    ]
+    return found
+
+
+def statement(document: dict[str, Any], sid: str) -> dict[str, Any]:
+    """The one statement with this Sid in a policy document."""
+    matching: list[dict[str, Any]] = [s for s in document["Statement"] if s.get("Sid") == sid]
+    (found,) = matching
+    return found
