@@ -33,8 +33,10 @@ EXAMPLE_CONFIG = ROOT / "config" / "org.yaml"
 CDK_CONTEXT: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
 # Written out here rather than taken from config.regions, so that a partition dropped there fails tests.
 PARTITIONS: Final[tuple[PartitionName, ...]] = ("aws", "aws-us-gov")
-# A member account of each partition of the example org, with baseline stacks in two regions.
+# A member account of each partition of the example org, with baseline stacks in two regions: the partition's
+# home region and this other one.
 WORKLOAD: Final[dict[PartitionName, str]] = {"aws": "web-prod", "aws-us-gov": "gov-workload-prod"}
+WORKLOAD_OTHER_REGION: Final[dict[PartitionName, str]] = {"aws": "us-west-2", "aws-us-gov": "us-gov-east-1"}
 
 ConfigFrom = Callable[[dict[str, Any]], OrgConfig]
 """The `config_from` fixture: validates config data (a changed copy of `example_data`) as a file would be."""
@@ -141,3 +143,9 @@ def workload(example_config: OrgConfig, partition: PartitionName) -> Account:
 def workload_home(synth: Synthesized, workload: Account, home_region: str) -> dict[str, Any]:
     """The template of the workload account's home-region baseline (the one with IAM resources)."""
     return synth.templates[f"Baseline-{workload.name}-{home_region}"]
+
+
+@pytest.fixture
+def workload_other_region(synth: Synthesized, workload: Account, partition: PartitionName) -> dict[str, Any]:
+    """The template of the workload account's baseline in its other region (no IAM resources)."""
+    return synth.templates[f"Baseline-{workload.name}-{WORKLOAD_OTHER_REGION[partition]}"]

@@ -5,63 +5,41 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 import pytest
+import yaml
 
-from config.naming import organization
+from config.loader import parse_config
+from config.models import Account, OrgConfig
+from config.naming import Organization, organization
 from config.policies.backup_policy import organization_backup_policy
 from config.quotas import BACKUP_POLICY_MAX_CHARS
-from tests.conftest import PARTITIONS, synthesize
+from config.regions import PartitionName
+from stacks.assembly import BuiltStack
+from tests.conftest import Synthesized, synthesize
+from tests.support.templates import RETAINED, named, of_type, only, role_named
 
-RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
-
-# A member account with every plan, and one that narrows them, per partition.
-ACCOUNTS = {"aws": "web-prod", "aws-us-gov": "gov-workload-prod"}
-COPY_REGION = {"aws": "us-west-2", "aws-us-gov": "us-gov-east-1"}
-
-
-@pytest.fixture(params=PARTITIONS)
-def partition(request):
-    return request.param
+# The workload account (conftest.WORKLOAD) has a baseline in the region its backup plans copy to.
+COPY_REGION: dict[PartitionName, str] = {"aws": "us-west-2", "aws-us-gov": "us-gov-east-1"}
 
 
 @pytest.fixture
-def org(example_config, partition):
-    return organization(example_config, partition)
+def copy_region_stack(synth: Synthesized, workload: Account, partition: PartitionName) -> dict[str, Any]:
+    """The workload account's baseline template in the region its backup plans copy to."""
+    return synth.templates[f"Baseline-{workload.name}-{COPY_REGION[partition]}"]
 
 
-@pytest.fixture
-def account(example_config, partition):
-    return next(a for a in example_config.accounts if a.name == ACCOUNTS[partition])
-
-
-@pytest.fixture
-def home(synth, account, org):
-    return synth.templates[f"Baseline-{account.name}-{org.home_region}"]
-
-
-@pytest.fixture
-def copy_region_stack(synth, account, partition):
-    return synth.templates[f"Baseline-{account.name}-{COPY_REGION[partition]}"]
-
-
-def of_type(template: dict, resource_type: str) -> dict[str, dict]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == resource_type}
-
-
-def only(template: dict, resource_type: str) -> dict:
-    (resource,) = of_type(template, resource_type).values()
-    return resource
-
-
-def baseline_templates(synth, partition):
+def baseline_templates(synth: Synthesized, partition: PartitionName) -> list[tuple[BuiltStack, dict[str, Any]]]:
     return [(i, synth.templates[i.stack_id]) for i in synth.infos if i.kind == "baseline" and i.partition == partition]
 
 
 # --- vault and key ----------------------------------------------------------------------------------
 
 
-def test_every_baseline_stack_has_a_retained_locked_vault_with_its_own_key(synth, partition, org, example_config):
+def test_every_baseline_stack_has_a_retained_locked_vault_with_its_own_key(
+    synth: Synthesized, partition: PartitionName, org: Organization, example_config: OrgConfig
+) -> None:
     lock = example_config.backup.vault_lock
     assert lock.mode == "governance"
     for info, template in baseline_templates(synth, partition):
@@ -84,12 +62,14 @@ def test_every_baseline_stack_has_a_retained_locked_vault_with_its_own_key(synth
         }
 
 
-def test_baseline_stacks_are_termination_protected(synth, partition):
+def test_baseline_stacks_are_termination_protected(synth: Synthesized, partition: PartitionName) -> None:
     for info, _ in baseline_templates(synth, partition):
         assert info.stack.termination_protection is True, info.stack_id
 
 
-def test_vault_access_policy_denies_recovery_point_deletion_to_everyone(synth, partition):
+def test_vault_access_policy_denies_recovery_point_deletion_to_everyone(
+    synth: Synthesized, partition: PartitionName
+) -> None:
     for info, template in baseline_templates(synth, partition):
         p, account, region = partition, info.stack.account, info.region
         policy = template["Resources"]["BackupVault"]["Properties"]["AccessPolicy"]
@@ -123,16 +103,18 @@ def test_vault_access_policy_denies_recovery_point_deletion_to_everyone(synth, p
         }, info.stack_id  # fmt: skip
 
 
-def test_vault_key_policy_lets_only_the_backup_role_use_it_through_aws_backup(home, org, account):
+def test_vault_key_policy_lets_only_the_backup_role_use_it_through_aws_backup(
+    workload_home: dict[str, Any], org: Organization, workload: Account
+) -> None:
     p, region = org.partition, org.home_region
-    policy = home["Resources"]["BackupVaultKey"]["Properties"]["KeyPolicy"]
-    via_backup = {"kms:CallerAccount": account.id, "kms:ViaService": f"backup.{region}.amazonaws.com"}
-    role = {"aws:PrincipalArn": f"arn:{p}:iam::{account.id}:role/examplecorp-baseline-backup"}
+    policy = workload_home["Resources"]["BackupVaultKey"]["Properties"]["KeyPolicy"]
+    via_backup = {"kms:CallerAccount": workload.id, "kms:ViaService": f"backup.{region}.amazonaws.com"}
+    role = {"aws:PrincipalArn": f"arn:{p}:iam::{workload.id}:role/examplecorp-baseline-backup"}
     assert policy == {
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "AllowAccountIamToAdministerKey", "Effect": "Allow",
-             "Principal": {"AWS": f"arn:{p}:iam::{account.id}:root"}, "Action": "kms:*", "Resource": "*"},
+             "Principal": {"AWS": f"arn:{p}:iam::{workload.id}:root"}, "Action": "kms:*", "Resource": "*"},
             {"Sid": "AllowBaselineBackupRoleToUseKeyThroughAwsBackup", "Effect": "Allow", "Principal": {"AWS": "*"},
              "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
              "Resource": "*", "Condition": {"StringEquals": via_backup, "ArnEquals": role}},
@@ -144,7 +126,9 @@ def test_vault_key_policy_lets_only_the_backup_role_use_it_through_aws_backup(ho
     }  # fmt: skip
 
 
-def test_vault_key_service_condition_names_the_stacks_own_region(copy_region_stack, partition):
+def test_vault_key_service_condition_names_the_stacks_own_region(
+    copy_region_stack: dict[str, Any], partition: PartitionName
+) -> None:
     policy = copy_region_stack["Resources"]["BackupVaultKey"]["Properties"]["KeyPolicy"]
     services = {s["Condition"]["StringEquals"]["kms:ViaService"] for s in policy["Statement"] if "Condition" in s}
     assert services == {f"backup.{COPY_REGION[partition]}.amazonaws.com"}
@@ -153,18 +137,20 @@ def test_vault_key_service_condition_names_the_stacks_own_region(copy_region_sta
 # --- plans and selections ---------------------------------------------------------------------------
 
 
-def _plans(template: dict) -> dict[str, dict]:
+def _plans(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {
         r["Properties"]["BackupPlan"]["BackupPlanName"]: r["Properties"]["BackupPlan"]
         for r in of_type(template, "AWS::Backup::BackupPlan").values()
     }
 
 
-def test_plan_rules_schedules_lifecycles_and_copies(home, org, account):
+def test_plan_rules_schedules_lifecycles_and_copies(
+    workload_home: dict[str, Any], org: Organization, workload: Account
+) -> None:
     p, copy_to = org.partition, COPY_REGION[org.partition]
     vault = {"Fn::GetAtt": ["BackupVault", "BackupVaultName"]}
-    copy_arn = f"arn:{p}:backup:{copy_to}:{account.id}:backup-vault:examplecorp-baseline-vault"
-    plans = _plans(home)
+    copy_arn = f"arn:{p}:backup:{copy_to}:{workload.id}:backup-vault:examplecorp-baseline-vault"
+    plans = _plans(workload_home)
     assert sorted(plans) == ["examplecorp-baseline-dev", "examplecorp-baseline-standard"]
     assert plans["examplecorp-baseline-standard"]["BackupPlanRule"] == [
         {"RuleName": "daily", "ScheduleExpression": "cron(0 5 ? * * *)", "StartWindowMinutes": 60,
@@ -184,18 +170,20 @@ def test_plan_rules_schedules_lifecycles_and_copies(home, org, account):
     ]  # fmt: skip
 
 
-def test_rules_in_the_copy_region_copy_nowhere(copy_region_stack):
+def test_rules_in_the_copy_region_copy_nowhere(copy_region_stack: dict[str, Any]) -> None:
     standard = _plans(copy_region_stack)["examplecorp-baseline-standard"]
     assert [r["RuleName"] for r in standard["BackupPlanRule"]] == ["daily", "weekly", "monthly"]
     assert all("CopyActions" not in r for r in standard["BackupPlanRule"])
 
 
-def test_selections_pick_tagged_resources_with_the_backup_role(home, org, account):
-    role_arn = f"arn:{org.partition}:iam::{account.id}:role/examplecorp-baseline-backup"
+def test_selections_pick_tagged_resources_with_the_backup_role(
+    workload_home: dict[str, Any], org: Organization, workload: Account
+) -> None:
+    role_arn = f"arn:{org.partition}:iam::{workload.id}:role/examplecorp-baseline-backup"
     plan_ids = {r["Properties"]["BackupPlan"]["BackupPlanName"]: k for k, r in
-                of_type(home, "AWS::Backup::BackupPlan").items()}  # fmt: skip
+                of_type(workload_home, "AWS::Backup::BackupPlan").items()}  # fmt: skip
     selections = sorted(
-        (r["Properties"] for r in of_type(home, "AWS::Backup::BackupSelection").values()),
+        (r["Properties"] for r in of_type(workload_home, "AWS::Backup::BackupSelection").values()),
         key=lambda s: s["BackupSelection"]["SelectionName"],
     )
     assert selections == [
@@ -207,16 +195,17 @@ def test_selections_pick_tagged_resources_with_the_backup_role(home, org, accoun
     ]  # fmt: skip
 
 
-def test_selections_wait_for_the_role_in_the_home_region_only(home, copy_region_stack):
-    (role_id,) = [logical_id for logical_id, role in of_type(home, "AWS::IAM::Role").items()
-                  if role["Properties"].get("RoleName") == "examplecorp-baseline-backup"]  # fmt: skip
-    for selection in of_type(home, "AWS::Backup::BackupSelection").values():
+def test_selections_wait_for_the_role_in_the_home_region_only(
+    workload_home: dict[str, Any], copy_region_stack: dict[str, Any]
+) -> None:
+    role_id, _ = role_named(workload_home, "examplecorp-baseline-backup")
+    for selection in of_type(workload_home, "AWS::Backup::BackupSelection").values():
         assert selection["DependsOn"] == [role_id]
     for selection in of_type(copy_region_stack, "AWS::Backup::BackupSelection").values():
         assert "DependsOn" not in selection
 
 
-def test_accounts_deploy_only_the_plans_they_ask_for(synth):
+def test_accounts_deploy_only_the_plans_they_ask_for(synth: Synthesized) -> None:
     assert sorted(_plans(synth.templates["Baseline-web-dev-us-east-1"])) == ["examplecorp-baseline-dev"]
     sandbox = synth.templates["Baseline-sandbox-research-us-east-1"]
     assert of_type(sandbox, "AWS::Backup::BackupPlan") == {} and of_type(sandbox, "AWS::Backup::BackupSelection") == {}
@@ -226,16 +215,18 @@ def test_accounts_deploy_only_the_plans_they_ask_for(synth):
 # --- service role (home region only) ----------------------------------------------------------------
 
 
-def test_backup_service_role_only_in_the_home_region(synth, partition, org):
+def test_backup_service_role_only_in_the_home_region(
+    synth: Synthesized, partition: PartitionName, org: Organization
+) -> None:
     for info, template in baseline_templates(synth, partition):
         roles = of_type(template, "AWS::IAM::Role")
         if info.region != org.home_region:
             assert roles == {} and of_type(template, "AWS::IAM::ManagedPolicy") == {}, info.stack_id
             continue
-        (role,) = [r for r in roles.values() if r["Properties"].get("RoleName") == "examplecorp-baseline-backup"]
-        assert role["Properties"] == {
+        _, role = role_named(template, "examplecorp-baseline-backup")
+        assert role == {
             "RoleName": "examplecorp-baseline-backup",
-            "Description": role["Properties"]["Description"],
+            "Description": role["Description"],
             "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
             "ManagedPolicyArns": [
@@ -248,10 +239,11 @@ def test_backup_service_role_only_in_the_home_region(synth, partition, org):
 # --- alerts -----------------------------------------------------------------------------------------
 
 
-def test_vault_protection_changes_alert_the_hub_from_every_region(synth, partition, org):
+def test_vault_protection_changes_alert_the_hub_from_every_region(
+    synth: Synthesized, partition: PartitionName, org: Organization
+) -> None:
     for info, template in baseline_templates(synth, partition):
-        (rule,) = [r["Properties"] for r in of_type(template, "AWS::Events::Rule").values()
-                   if r["Properties"]["Name"] == "examplecorp-baseline-backup-changes"]  # fmt: skip
+        _, rule = named(template, "AWS::Events::Rule", "Name", "examplecorp-baseline-backup-changes")
         assert rule["State"] == "ENABLED"
         assert rule["EventPattern"] == {
             "source": ["aws.backup"],
@@ -276,12 +268,8 @@ def test_vault_protection_changes_alert_the_hub_from_every_region(synth, partiti
 
 
 @pytest.fixture(scope="module")
-def variant(example_data, tmp_path_factory):
+def variant(example_data: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> tuple[OrgConfig, Synthesized]:
     """Compliance-mode lock and the organization policy on Workloads/Prod plus one account, all checks on."""
-    import yaml
-
-    from config.loader import parse_config
-
     data = copy.deepcopy(example_data)
     data["backup"]["vault_lock"] = {"mode": "compliance", "min_retention_days": 14, "max_retention_days": 400,
                                     "changeable_for_days": 3}  # fmt: skip
@@ -293,7 +281,7 @@ def variant(example_data, tmp_path_factory):
     return config, synthesize(config, tmp_path_factory.mktemp("variant"))
 
 
-def test_compliance_mode_lock_has_its_cooling_off_period(variant):
+def test_compliance_mode_lock_has_its_cooling_off_period(variant: tuple[OrgConfig, Synthesized]) -> None:
     _, app = variant
     for info in app.infos:
         if info.kind == "baseline":
@@ -301,7 +289,7 @@ def test_compliance_mode_lock_has_its_cooling_off_period(variant):
             assert lock == {"MinRetentionDays": 14, "MaxRetentionDays": 400, "ChangeableForDays": 3}, info.stack_id
 
 
-def test_accounts_the_organization_policy_covers_deploy_no_stack_plans(variant):
+def test_accounts_the_organization_policy_covers_deploy_no_stack_plans(variant: tuple[OrgConfig, Synthesized]) -> None:
     _, app = variant
     covered = {"payments-prod", "web-prod", "shared-services", "gov-workload-prod"}
     for info in app.infos:
@@ -310,11 +298,10 @@ def test_accounts_the_organization_policy_covers_deploy_no_stack_plans(variant):
             assert bool(plans) == (info.account_name not in covered | {"sandbox-research"}), info.stack_id
 
 
-@pytest.mark.parametrize("partition_name", PARTITIONS)
-def test_organization_backup_policy(variant, partition_name):
+def test_organization_backup_policy(variant: tuple[OrgConfig, Synthesized], partition: PartitionName) -> None:
     config, app = variant
-    org = organization(config, partition_name)
-    management = config.partitions[partition_name].management_account
+    org = organization(config, partition)
+    management = config.partitions[partition].management_account
     stack_id = f"BackupPolicy-{management}"
     info = next(i for i in app.infos if i.stack_id == stack_id)
     assert (info.kind, info.stack.account, info.region) == ("backup-policy", org.management_account_id,
@@ -323,16 +310,21 @@ def test_organization_backup_policy(variant, partition_name):
     assert policy["Name"] == "examplecorp-baseline-backup-plans"
     assert policy["Type"] == "BACKUP_POLICY"
     expected_targets = {"aws": ["ou-k3x9-8d3b5e70", "510987654324"], "aws-us-gov": ["ou-g7v4-6e1f8b2d"]}
-    assert policy["TargetIds"] == expected_targets[partition_name]
+    assert policy["TargetIds"] == expected_targets[partition]
     content = policy["Content"]
     assert content == organization_backup_policy(config, org)
     assert len(json.dumps(content, separators=(",", ":"))) <= BACKUP_POLICY_MAX_CHARS
 
-    p, home, copy_to = partition_name, org.home_region, COPY_REGION[partition_name]
+    p, home, copy_to = partition, org.home_region, COPY_REGION[partition]
     plans = content["plans"]
     # Rules copy to the copy region except in it: two policy plans per plan that copies.
-    assert sorted(plans) == sorted([f"examplecorp-baseline-standard-{home}", f"examplecorp-baseline-standard-{copy_to}",
-                                    "examplecorp-baseline-dev"])  # fmt: skip
+    assert sorted(plans) == sorted(
+        [
+            f"examplecorp-baseline-standard-{home}",
+            f"examplecorp-baseline-standard-{copy_to}",
+            "examplecorp-baseline-dev",
+        ]
+    )
     standard = plans[f"examplecorp-baseline-standard-{home}"]
     assert standard["regions"] == {"@@assign": [home]}
     copy_arn = f"arn:{p}:backup:{copy_to}:$account:backup-vault:examplecorp-baseline-vault"
@@ -356,5 +348,5 @@ def test_organization_backup_policy(variant, partition_name):
     }}}  # fmt: skip
 
 
-def test_no_backup_policy_stack_unless_asked(synth):
+def test_no_backup_policy_stack_unless_asked(synth: Synthesized) -> None:
     assert synth.stack_names("backup-policy") == []

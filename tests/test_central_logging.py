@@ -2,47 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pytest
-from aws_cdk.assertions import Capture, Match
+from aws_cdk.assertions import Capture, Match, Template
 
-from config.naming import organization
-from tests.conftest import PARTITIONS
+from config.models import OrgConfig
+from config.naming import Organization
+from config.regions import PartitionName
+from tests.conftest import Synthesized
+from tests.support.templates import RETAINED, statement
 
-pytestmark = pytest.mark.parametrize("partition", PARTITIONS)
-
-RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
-
-
-@pytest.fixture
-def org(example_config, partition):
-    return organization(example_config, partition)
+# Every test runs in both partitions: each takes the `partition` fixture, directly or through `org`.
 
 
 @pytest.fixture
-def log_archive(synth, partition):
+def log_archive(synth: Synthesized, partition: PartitionName) -> Template:
     return synth.template(synth.only("log-archive", partition))
 
 
 @pytest.fixture
-def management(synth, partition):
+def management(synth: Synthesized, partition: PartitionName) -> Template:
     return synth.template(synth.only("organization", partition))
 
 
-def statement_with_sid(policy_document: dict, sid: str) -> dict:
-    (statement,) = [s for s in policy_document["Statement"] if s.get("Sid") == sid]
-    return statement
-
-
-def resource(template, logical_id: str) -> dict:
-    return template.to_json()["Resources"][logical_id]
+def resource(template: Template, logical_id: str) -> dict[str, Any]:
+    """One resource of the template, by logical ID (pinned IDs of stateful resources)."""
+    found: dict[str, Any] = template.to_json()["Resources"][logical_id]
+    return found
 
 
 # --- log-archive account --------------------------------------------------------------------------
 
 
-def test_trail_bucket_is_private_versioned_kms_encrypted_and_retained(log_archive, org, example_config):
+def test_trail_bucket_is_private_versioned_kms_encrypted_and_retained(
+    log_archive: Template, org: Organization, example_config: OrgConfig
+) -> None:
     lifecycle = example_config.logging.trail_bucket
-    log_archive.has_resource("AWS::S3::Bucket", {
+    bucket = {
         **RETAINED,
         "Properties": {
             "BucketName": org.trail_bucket,
@@ -65,24 +63,26 @@ def test_trail_bucket_is_private_versioned_kms_encrypted_and_retained(log_archiv
                 "NoncurrentVersionExpiration": {"NoncurrentDays": lifecycle.noncurrent_expire_after_days},
             })]},
         },
-    })  # fmt: skip
+    }  # fmt: skip
+    log_archive.has_resource("AWS::S3::Bucket", bucket)
 
 
-def test_trail_bucket_key_rotates_is_retained_and_administrable(log_archive, org):
+def test_trail_bucket_key_rotates_is_retained_and_administrable(log_archive: Template, org: Organization) -> None:
     key = resource(log_archive, "OrgTrailBucketKey")
     assert key["Type"] == "AWS::KMS::Key"
     assert key["Properties"]["EnableKeyRotation"] is True
     assert {k: key[k] for k in RETAINED} == RETAINED
-    admin = statement_with_sid(key["Properties"]["KeyPolicy"], "AllowAccountIamToAdministerKey")
+    admin = statement(key["Properties"]["KeyPolicy"], "AllowAccountIamToAdministerKey")
     assert admin["Principal"] == {"AWS": f"arn:{org.partition}:iam::{org.log_archive_account_id}:root"}
-    cloudtrail = statement_with_sid(key["Properties"]["KeyPolicy"], "AllowOrgTrailToEncryptWithBucketDefault")
+    cloudtrail = statement(key["Properties"]["KeyPolicy"], "AllowOrgTrailToEncryptWithBucketDefault")
     assert cloudtrail["Condition"] == {"StringEquals": {"aws:SourceArn": org.trail_arn}}
 
 
-def test_trail_bucket_policy_is_tls_only_and_admits_only_our_trail(log_archive, org):
+def test_trail_bucket_policy_is_tls_only_and_admits_only_our_trail(log_archive: Template, org: Organization) -> None:
     policy = Capture()
-    log_archive.has_resource_properties("AWS::S3::BucketPolicy", {
-        "Bucket": {"Ref": "OrgTrailBucket"}, "PolicyDocument": policy})  # fmt: skip
+    log_archive.has_resource_properties(
+        "AWS::S3::BucketPolicy", {"Bucket": {"Ref": "OrgTrailBucket"}, "PolicyDocument": policy}
+    )
     statements = policy.as_object()["Statement"]
     tls = [s for s in statements if s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}]
     assert len(tls) == 1 and tls[0]["Effect"] == "Deny" and tls[0]["Action"] == "s3:*"
@@ -109,7 +109,9 @@ def test_trail_bucket_policy_is_tls_only_and_admits_only_our_trail(log_archive, 
     assert all(s["Effect"] == "Deny" for s in statements if s not in cloudtrail)
 
 
-def test_access_log_bucket_is_private_retained_and_written_only_by_s3_logging(log_archive, org, example_config):
+def test_access_log_bucket_is_private_retained_and_written_only_by_s3_logging(
+    log_archive: Template, org: Organization, example_config: OrgConfig
+) -> None:
     bucket = resource(log_archive, "AccessLogBucket")
     assert {k: bucket[k] for k in RETAINED} == RETAINED
     props = bucket["Properties"]
@@ -119,11 +121,14 @@ def test_access_log_bucket_is_private_retained_and_written_only_by_s3_logging(lo
     }
     assert all(props["PublicAccessBlockConfiguration"].values()) and len(props["PublicAccessBlockConfiguration"]) == 4
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
-    assert props["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == \
-        example_config.logging.access_log_expire_after_days  # fmt: skip
+    assert (
+        props["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"]
+        == example_config.logging.access_log_expire_after_days
+    )
     policy = Capture()
-    log_archive.has_resource_properties("AWS::S3::BucketPolicy", {
-        "Bucket": {"Ref": "AccessLogBucket"}, "PolicyDocument": policy})  # fmt: skip
+    log_archive.has_resource_properties(
+        "AWS::S3::BucketPolicy", {"Bucket": {"Ref": "AccessLogBucket"}, "PolicyDocument": policy}
+    )
     allows = [s for s in policy.as_object()["Statement"] if s["Effect"] == "Allow"]
     # One statement per bucket that logs here: the trail bucket and the Session Manager log bucket.
     assert len(allows) == 2
@@ -136,7 +141,9 @@ def test_access_log_bucket_is_private_retained_and_written_only_by_s3_logging(lo
     assert sorted(s["Fn::GetAtt"][0] for s in sources) == ["OrgTrailBucket", "SessionLogBucket"]
 
 
-def test_log_archive_stack_is_termination_protected_in_the_log_archive_account(synth, partition, org):
+def test_log_archive_stack_is_termination_protected_in_the_log_archive_account(
+    synth: Synthesized, partition: PartitionName, org: Organization
+) -> None:
     (info,) = [i for i in synth.infos if i.kind == "log-archive" and i.partition == partition]
     assert info.stack.termination_protection is True
     assert (info.stack.account, info.stack.region) == (org.log_archive_account_id, org.home_region)
@@ -145,8 +152,8 @@ def test_log_archive_stack_is_termination_protected_in_the_log_archive_account(s
 # --- management account ---------------------------------------------------------------------------
 
 
-def test_organization_trail_covers_everything_and_is_encrypted(management, org):
-    management.has_resource("AWS::CloudTrail::Trail", {
+def test_organization_trail_covers_everything_and_is_encrypted(management: Template, org: Organization) -> None:
+    trail = {
         **RETAINED,
         "Properties": {
             "TrailName": org.trail_name,
@@ -161,11 +168,14 @@ def test_organization_trail_covers_everything_and_is_encrypted(management, org):
             "CloudWatchLogsLogGroupArn": {"Fn::GetAtt": ["OrgTrailLogGroup", "Arn"]},
             "CloudWatchLogsRoleArn": {"Fn::GetAtt": [Match.string_like_regexp("LogsDeliveryRole"), "Arn"]},
         },
-    })  # fmt: skip
+    }  # fmt: skip
+    management.has_resource("AWS::CloudTrail::Trail", trail)
     assert "DataResources" not in str(resource(management, "OrgTrail"))  # management events, no data events
 
 
-def test_trail_log_group_is_kms_encrypted_and_kept_a_year(management, org, example_config):
+def test_trail_log_group_is_kms_encrypted_and_kept_a_year(
+    management: Template, org: Organization, example_config: OrgConfig
+) -> None:
     group = resource(management, "OrgTrailLogGroup")
     assert {k: group[k] for k in RETAINED} == RETAINED
     assert group["Properties"]["LogGroupName"] == org.trail_log_group
@@ -173,7 +183,7 @@ def test_trail_log_group_is_kms_encrypted_and_kept_a_year(management, org, examp
     assert group["Properties"]["RetentionInDays"] == example_config.logging.cloudwatch_retention_days >= 365
 
 
-def test_trail_key_policy(management, org):
+def test_trail_key_policy(management: Template, org: Organization) -> None:
     key = resource(management, "OrgTrailKey")
     assert key["Properties"]["EnableKeyRotation"] is True
     assert {k: key[k] for k in RETAINED} == RETAINED
@@ -181,18 +191,18 @@ def test_trail_key_policy(management, org):
     p, account, region = org.partition, org.management_account_id, org.home_region
     trail_context = f"arn:{p}:cloudtrail:*:{account}:trail/*"
 
-    encrypt = statement_with_sid(policy, "AllowCloudTrailToEncrypt")
+    encrypt = statement(policy, "AllowCloudTrailToEncrypt")
     assert encrypt["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
     assert encrypt["Action"] == "kms:GenerateDataKey*"
     assert encrypt["Condition"] == {
         "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": trail_context},
         "StringEquals": {"aws:SourceArn": org.trail_arn},
     }
-    describe = statement_with_sid(policy, "AllowCloudTrailToDescribeKey")
+    describe = statement(policy, "AllowCloudTrailToDescribeKey")
     assert describe["Action"] == "kms:DescribeKey"
     assert describe["Condition"] == {"StringEquals": {"aws:SourceArn": org.trail_arn}}
 
-    readers = statement_with_sid(policy, "AllowLogReadersToDecryptTrailLogs")
+    readers = statement(policy, "AllowLogReadersToDecryptTrailLogs")
     reader_ids = sorted({org.log_archive_account_id, org.security_account_id, account})
     assert readers["Principal"] == {"AWS": [f"arn:{p}:iam::{i}:root" for i in reader_ids]}
     assert readers["Action"] == ["kms:Decrypt", "kms:ReEncryptFrom"]
@@ -201,7 +211,7 @@ def test_trail_key_policy(management, org):
         "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": trail_context},
     }
 
-    logs = statement_with_sid(policy, "AllowCloudWatchLogsForTrailLogGroup")
+    logs = statement(policy, "AllowCloudWatchLogsForTrailLogGroup")
     assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
     assert logs["Condition"] == {
         "ArnEquals": {
@@ -209,12 +219,14 @@ def test_trail_key_policy(management, org):
         }
     }
 
-    admin = statement_with_sid(policy, "AllowAccountIamToAdministerKey")
+    admin = statement(policy, "AllowAccountIamToAdministerKey")
     assert admin["Principal"] == {"AWS": f"arn:{p}:iam::{account}:root"}
     assert len(policy["Statement"]) == 5, "unexpected extra statement in the trail key policy"
 
 
-def test_logs_delivery_role_is_trusted_only_by_our_trail_and_only_writes_streams(management, org):
+def test_logs_delivery_role_is_trusted_only_by_our_trail_and_only_writes_streams(
+    management: Template, org: Organization
+) -> None:
     p, account, region = org.partition, org.management_account_id, org.home_region
     role = [r for r in management.find_resources("AWS::IAM::Role").values()]
     assert len(role) == 1
@@ -230,7 +242,9 @@ def test_logs_delivery_role_is_trusted_only_by_our_trail_and_only_writes_streams
                      f"{group}:log-stream:{org.organization_id}_*"]}]  # fmt: skip
 
 
-def test_organization_stack_is_termination_protected_in_the_management_account(synth, partition, org):
+def test_organization_stack_is_termination_protected_in_the_management_account(
+    synth: Synthesized, partition: PartitionName, org: Organization
+) -> None:
     (info,) = [i for i in synth.infos if i.kind == "organization" and i.partition == partition]
     assert info.stack.termination_protection is True
     assert (info.stack.account, info.stack.region) == (org.management_account_id, org.home_region)
@@ -258,12 +272,12 @@ CIS_PATTERNS = {
 }  # fmt: skip
 
 
-def cis_only(resources: dict, name_key: str) -> dict:
+def cis_only(resources: Mapping[str, Mapping[str, Any]], name_key: str) -> dict[str, Mapping[str, Any]]:
     # The organization stack also holds the breakglass backstop alarm (tests/test_access_alerts.py).
     return {k: v for k, v in resources.items() if v["Properties"][name_key].startswith("CIS-")}
 
 
-def test_every_cis_control_has_its_exact_filter_on_the_trail_log_group(management):
+def test_every_cis_control_has_its_exact_filter_on_the_trail_log_group(management: Template) -> None:
     filters = cis_only(management.find_resources("AWS::Logs::MetricFilter"), "FilterName")
     by_control = {f["Properties"]["FilterName"].split("-")[1]: f["Properties"] for f in filters.values()}
     assert sorted(by_control) == sorted(CIS_PATTERNS)
@@ -275,7 +289,7 @@ def test_every_cis_control_has_its_exact_filter_on_the_trail_log_group(managemen
         assert transformation["MetricValue"] == "1"
 
 
-def test_every_cis_filter_has_an_alarm_to_the_security_topic(management):
+def test_every_cis_filter_has_an_alarm_to_the_security_topic(management: Template) -> None:
     filters = cis_only(management.find_resources("AWS::Logs::MetricFilter"), "FilterName")
     alarms = cis_only(management.find_resources("AWS::CloudWatch::Alarm"), "AlarmName")
     assert len(alarms) == len(filters) == 15
@@ -293,30 +307,33 @@ def test_every_cis_filter_has_an_alarm_to_the_security_topic(management):
     assert len({a["Properties"]["MetricName"] for a in alarms.values()}) == 15
 
 
-def test_alarm_topic_is_kms_encrypted_tls_only_and_publishable_by_our_alarms(management, org):
+def test_alarm_topic_is_kms_encrypted_tls_only_and_publishable_by_our_alarms(
+    management: Template, org: Organization
+) -> None:
     topic = resource(management, "SecurityAlarmTopic")
     assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["SecurityAlarmTopicKey", "Arn"]}
     assert topic["Properties"]["TopicName"] == org.alarm_topic
     policy = Capture()
-    management.has_resource_properties("AWS::SNS::TopicPolicy", {
-        "Topics": [{"Ref": "SecurityAlarmTopic"}], "PolicyDocument": policy})  # fmt: skip
+    management.has_resource_properties(
+        "AWS::SNS::TopicPolicy", {"Topics": [{"Ref": "SecurityAlarmTopic"}], "PolicyDocument": policy}
+    )
     statements = policy.as_object()["Statement"]
     tls = [s for s in statements if s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}]
     assert len(tls) == 1 and tls[0]["Effect"] == "Deny"
     alarms_arn = f"arn:{org.partition}:cloudwatch:{org.home_region}:{org.management_account_id}:alarm:*"
     from_our_alarms = {"StringEquals": {"aws:SourceAccount": org.management_account_id},
                        "ArnLike": {"aws:SourceArn": alarms_arn}}  # fmt: skip
-    publish = statement_with_sid(policy.as_object(), "AllowCloudWatchAlarmsToPublish")
+    publish = statement(policy.as_object(), "AllowCloudWatchAlarmsToPublish")
     assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     assert publish["Action"] == "sns:Publish" and publish["Condition"] == from_our_alarms
 
     key = resource(management, "SecurityAlarmTopicKey")
     assert key["Properties"]["EnableKeyRotation"] is True
-    use = statement_with_sid(key["Properties"]["KeyPolicy"], "AllowCloudWatchAlarmsToPublishEncrypted")
+    use = statement(key["Properties"]["KeyPolicy"], "AllowCloudWatchAlarmsToPublishEncrypted")
     assert use["Principal"] == {"Service": "cloudwatch.amazonaws.com"} and use["Condition"] == from_our_alarms
 
 
-def test_alarm_emails_are_subscribed(management, example_config):
+def test_alarm_emails_are_subscribed(management: Template, example_config: OrgConfig) -> None:
     subscriptions = management.find_resources("AWS::SNS::Subscription")
     assert sorted(s["Properties"]["Endpoint"] for s in subscriptions.values()) == example_config.logging.alarm_emails
     assert all(s["Properties"]["TopicArn"] == {"Ref": "SecurityAlarmTopic"} for s in subscriptions.values())
@@ -325,7 +342,7 @@ def test_alarm_emails_are_subscribed(management, example_config):
 # --- stateful resources keep their logical IDs ------------------------------------------------------
 
 
-def test_stateful_logical_ids_are_pinned(log_archive, management):
+def test_stateful_logical_ids_are_pinned(log_archive: Template, management: Template) -> None:
     assert resource(log_archive, "OrgTrailBucket")["Type"] == "AWS::S3::Bucket"
     assert resource(log_archive, "AccessLogBucket")["Type"] == "AWS::S3::Bucket"
     assert resource(log_archive, "OrgTrailBucketKey")["Type"] == "AWS::KMS::Key"
@@ -336,7 +353,7 @@ def test_stateful_logical_ids_are_pinned(log_archive, management):
     assert resource(management, "SecurityAlarmTopic")["Type"] == "AWS::SNS::Topic"
 
 
-def test_every_stateful_resource_is_retained(synth, partition):
+def test_every_stateful_resource_is_retained(synth: Synthesized, partition: PartitionName) -> None:
     stateful = {"AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::CloudTrail::Trail"}
     for name in synth.stack_names("log-archive", partition) + synth.stack_names("organization", partition):
         for logical_id, res in synth.templates[name]["Resources"].items():

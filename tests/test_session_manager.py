@@ -3,86 +3,47 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from aws_cdk.assertions import Capture
 
-from config.naming import organization
+from config.models import Account, OrgConfig, SessionManager
+from config.naming import Organization
+from config.regions import PartitionName
 from stacks.plan import plan
-from tests.conftest import PARTITIONS
+from tests.conftest import WORKLOAD_OTHER_REGION, Synthesized
+from tests.support.templates import RETAINED, managed_policy_of, of_type, only, role_named, statement
 
-pytestmark = pytest.mark.parametrize("partition", PARTITIONS)
-
-RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
-# A workload account of each partition with baseline stacks in two regions, and the home region of each.
-WORKLOAD = {"aws": ("web-prod", "us-east-1", "us-west-2"), "aws-us-gov": ("gov-workload-prod", "us-gov-west-1",
-                                                                       "us-gov-east-1")}  # fmt: skip
+# Every test runs in both partitions: each takes the `partition` fixture, directly or through another fixture.
+# The workload account (conftest) has baseline stacks in its home region (`workload_home`, with the IAM resources)
+# and one other (`workload_other_region`).
 
 
 @pytest.fixture
-def org(example_config, partition):
-    return organization(example_config, partition)
-
-
-@pytest.fixture
-def settings(example_config):
+def settings(example_config: OrgConfig) -> SessionManager:
     return example_config.session_manager
 
 
 @pytest.fixture
-def account(example_config, partition):
-    name = WORKLOAD[partition][0]
-    return next(a for a in example_config.accounts if a.name == name)
-
-
-@pytest.fixture
-def regions(partition):
-    return list(WORKLOAD[partition][1:])
-
-
-@pytest.fixture
-def home(synth, partition, account, regions):
-    return synth.templates[f"Baseline-{account.name}-{regions[0]}"]
-
-
-@pytest.fixture
-def other_region(synth, partition, account, regions):
-    return synth.templates[f"Baseline-{account.name}-{regions[1]}"]
-
-
-def of_type(template: dict, kind: str) -> dict[str, dict]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
-
-
-def only(template: dict, kind: str) -> dict:
-    (resource,) = of_type(template, kind).values()
-    return resource
-
-
-def statement(document: dict, sid: str) -> dict:
-    (found,) = [s for s in document["Statement"] if s.get("Sid") == sid]
-    return found
-
-
-def managed_policy_of(template: dict, role_logical_id: str) -> dict:
-    (policy,) = [p for p in of_type(template, "AWS::IAM::ManagedPolicy").values()
-                 if p["Properties"].get("Roles") == [{"Ref": role_logical_id}]]  # fmt: skip
-    return policy["Properties"]
-
-
-def role_named(template: dict, name: str) -> tuple[str, dict]:
-    (found,) = [(k, v) for k, v in of_type(template, "AWS::IAM::Role").items() if v["Properties"]["RoleName"] == name]
-    return found
+def regions(home_region: str, partition: PartitionName) -> list[str]:
+    """The regions of the workload account's baseline stacks, the home region first."""
+    return [home_region, WORKLOAD_OTHER_REGION[partition]]
 
 
 # --- preferences, per account and region -----------------------------------------------------------------
 
 
 def test_preferences_document_pins_logging_encryption_timeouts_run_as_and_shell(
-    synth, partition, org, settings, account, regions
-):
+    synth: Synthesized,
+    partition: PartitionName,
+    org: Organization,
+    settings: SessionManager,
+    workload: Account,
+    regions: list[str],
+) -> None:
     for region in regions:
-        template = synth.templates[f"Baseline-{account.name}-{region}"]
+        template = synth.templates[f"Baseline-{workload.name}-{region}"]
         document = template["Resources"]["SessionPreferencesDocument"]
         assert document["Type"] == "AWS::SSM::Document"
         props = document["Properties"]
@@ -95,7 +56,7 @@ def test_preferences_document_pins_logging_encryption_timeouts_run_as_and_shell(
         assert content["sessionType"] == "Standard_Stream"
         assert content["inputs"] == {
             "s3BucketName": org.session_log_bucket,
-            "s3KeyPrefix": f"{account.id}/{region}",
+            "s3KeyPrefix": f"{workload.id}/{region}",
             "s3EncryptionEnabled": True,
             "cloudWatchLogGroupName": org.session_log_group,
             "cloudWatchEncryptionEnabled": True,
@@ -112,19 +73,26 @@ def test_preferences_document_pins_logging_encryption_timeouts_run_as_and_shell(
         assert document["DependsOn"] == ["SessionLogGroup"]
 
 
-def test_session_key_and_log_group_per_region(synth, partition, org, settings, account, regions):
+def test_session_key_and_log_group_per_region(
+    synth: Synthesized,
+    partition: PartitionName,
+    org: Organization,
+    settings: SessionManager,
+    workload: Account,
+    regions: list[str],
+) -> None:
     for region in regions:
-        resources = synth.templates[f"Baseline-{account.name}-{region}"]["Resources"]
+        resources = synth.templates[f"Baseline-{workload.name}-{region}"]["Resources"]
         key = resources["SessionKey"]
         assert key["Type"] == "AWS::KMS::Key" and key["Properties"]["EnableKeyRotation"] is True
         assert {k: key[k] for k in RETAINED} == RETAINED
         policy = key["Properties"]["KeyPolicy"]
         assert len(policy["Statement"]) == 2
         admin = statement(policy, "AllowAccountIamToAdministerKey")
-        assert admin["Principal"] == {"AWS": f"arn:{partition}:iam::{account.id}:root"}
+        assert admin["Principal"] == {"AWS": f"arn:{partition}:iam::{workload.id}:root"}
         logs = statement(policy, "AllowCloudWatchLogsForSessionLogGroups")
         assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
-        group = f"arn:{partition}:logs:{region}:{account.id}:log-group:"
+        group = f"arn:{partition}:logs:{region}:{workload.id}:log-group:"
         assert logs["Condition"] == {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": [
             f"{group}{org.session_log_group}", f"{group}/aws/lambda/{org.session_handler}"]}}  # fmt: skip
         (alias,) = [r for r in resources.values() if r["Type"] == "AWS::KMS::Alias"
@@ -132,8 +100,9 @@ def test_session_key_and_log_group_per_region(synth, partition, org, settings, a
         assert alias["Properties"] == {"AliasName": org.session_key_alias,
                                        "TargetKeyId": {"Fn::GetAtt": ["SessionKey", "Arn"]}}  # fmt: skip
 
-        for logical_id, name in (("SessionLogGroup", org.session_log_group),
-                                 ("SessionHandlerLogGroup", f"/aws/lambda/{org.session_handler}")):  # fmt: skip
+        log_groups = (("SessionLogGroup", org.session_log_group),
+                      ("SessionHandlerLogGroup", f"/aws/lambda/{org.session_handler}"))  # fmt: skip
+        for logical_id, name in log_groups:
             group_resource = resources[logical_id]
             assert {k: group_resource[k] for k in RETAINED} == RETAINED
             assert group_resource["Properties"] == {
@@ -143,7 +112,9 @@ def test_session_key_and_log_group_per_region(synth, partition, org, settings, a
             }
 
 
-def test_public_document_sharing_is_blocked_in_every_baseline_stack(synth, partition):
+def test_public_document_sharing_is_blocked_in_every_baseline_stack(
+    synth: Synthesized, partition: PartitionName
+) -> None:
     for stack_id in synth.stack_names("baseline", partition):
         template = synth.templates[stack_id]
         (block,) = of_type(template, "Custom::BlockPublicDocumentSharing").values()
@@ -154,20 +125,28 @@ def test_public_document_sharing_is_blocked_in_every_baseline_stack(synth, parti
         assert function["Properties"]["Runtime"] == "python3.14"
 
 
-def test_handler_function_runs_as_the_home_region_role(home, other_region, org, account, partition):
-    for template in (home, other_region):
+def test_handler_function_runs_as_the_home_region_role(
+    workload_home: dict[str, Any],
+    workload_other_region: dict[str, Any],
+    org: Organization,
+    workload: Account,
+    partition: PartitionName,
+) -> None:
+    for template in (workload_home, workload_other_region):
         props = only(template, "AWS::Lambda::Function")["Properties"]
         assert props["FunctionName"] == org.session_handler
-        assert props["Role"] == f"arn:{partition}:iam::{account.id}:role/{org.session_handler}"
+        assert props["Role"] == f"arn:{partition}:iam::{workload.id}:role/{org.session_handler}"
         assert props["Handler"] == "index.handler"
         assert props["LoggingConfig"] == {"LogGroup": f"/aws/lambda/{org.session_handler}"}
     # In the home region the function waits for its role's permissions.
-    (policy_id,) = [k for k, v in of_type(home, "AWS::IAM::ManagedPolicy").items()
-                    if v["Properties"].get("Roles") == [{"Ref": role_named(home, org.session_handler)[0]}]]  # fmt: skip
-    assert policy_id in only(home, "AWS::Lambda::Function")["DependsOn"]
+    role_id, _ = role_named(workload_home, org.session_handler)
+    policy_id, _ = managed_policy_of(workload_home, role_id)
+    assert policy_id in only(workload_home, "AWS::Lambda::Function")["DependsOn"]
 
 
-def test_every_account_but_the_owner_shares_the_approved_documents_with_itself(synth, partition, org, example_config):
+def test_every_account_but_the_owner_shares_the_approved_documents_with_itself(
+    synth: Synthesized, partition: PartitionName, org: Organization, example_config: OrgConfig
+) -> None:
     ids = {a.name: a.id for a in example_config.accounts}
     for info in (i for i in synth.infos if i.kind == "baseline" and i.partition == partition):
         shares = of_type(synth.templates[info.stack_id], "Custom::ApprovedDocumentShare")
@@ -184,7 +163,7 @@ def test_every_account_but_the_owner_shares_the_approved_documents_with_itself(s
         }
 
 
-def test_iam_only_in_home_region_stacks(synth, partition, org):
+def test_iam_only_in_home_region_stacks(synth: Synthesized, partition: PartitionName, org: Organization) -> None:
     for info in (i for i in synth.infos if i.kind in ("baseline", "session-documents") and i.partition == partition):
         iam = [
             r["Type"] for r in synth.templates[info.stack_id]["Resources"].values() if r["Type"].startswith("AWS::IAM")
@@ -198,31 +177,36 @@ def test_iam_only_in_home_region_stacks(synth, partition, org):
 # --- instance role, per account ---------------------------------------------------------------------------
 
 
-def test_instance_role_trusts_only_ec2_and_has_a_same_named_profile(home, org):
-    role_id, role = role_named(home, org.instance_role)
-    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
+def test_instance_role_trusts_only_ec2_and_has_a_same_named_profile(
+    workload_home: dict[str, Any], org: Organization
+) -> None:
+    role_id, role = role_named(workload_home, org.instance_role)
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
         {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
     ]
-    assert "Policies" not in role["Properties"] and "ManagedPolicyArns" not in role["Properties"]
-    profile = only(home, "AWS::IAM::InstanceProfile")
+    assert "Policies" not in role and "ManagedPolicyArns" not in role
+    profile = only(workload_home, "AWS::IAM::InstanceProfile")
     assert profile["Properties"] == {"InstanceProfileName": org.instance_role, "Roles": [{"Ref": role_id}]}
 
 
-def test_instance_role_policy_is_exactly_the_agent_and_session_logging(home, org, partition, account, regions):
-    role_id, _ = role_named(home, org.instance_role)
+def test_instance_role_policy_is_exactly_the_agent_and_session_logging(
+    workload_home: dict[str, Any], org: Organization, partition: PartitionName, workload: Account, regions: list[str]
+) -> None:
+    role_id, _ = role_named(workload_home, org.instance_role)
     p, log_archive, home_region = partition, org.log_archive_account_id, org.home_region
     bucket = f"arn:{p}:s3:::{org.session_log_bucket}"
     alias = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": org.session_key_alias}}
-    assert managed_policy_of(home, role_id)["PolicyDocument"]["Statement"] == [
+    _, policy = managed_policy_of(workload_home, role_id)
+    assert policy["PolicyDocument"]["Statement"] == [
         {"Sid": "RegisterWithSystemsManager", "Effect": "Allow", "Action": "ssm:UpdateInstanceInformation",
-         "Resource": [f"arn:{p}:ec2:{r}:{account.id}:instance/*" for r in regions]},
+         "Resource": [f"arn:{p}:ec2:{r}:{workload.id}:instance/*" for r in regions]},
         {"Sid": "OpenSessionChannels", "Effect": "Allow",
          "Action": ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
                     "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], "Resource": "*"},
         {"Sid": "DecryptSessionData", "Effect": "Allow", "Action": "kms:Decrypt",
-         "Resource": [f"arn:{p}:kms:{r}:{account.id}:key/*" for r in regions], "Condition": alias},
+         "Resource": [f"arn:{p}:kms:{r}:{workload.id}:key/*" for r in regions], "Condition": alias},
         {"Sid": "WriteSessionLogsToS3", "Effect": "Allow", "Action": "s3:PutObject",
-         "Resource": [f"{bucket}/{account.id}/*", f"{bucket}/approved-documents/*"]},
+         "Resource": [f"{bucket}/{workload.id}/*", f"{bucket}/approved-documents/*"]},
         {"Sid": "CheckSessionLogBucketEncryption", "Effect": "Allow", "Action": "s3:GetEncryptionConfiguration",
          "Resource": bucket},
         {"Sid": "EncryptSessionLogsThroughS3", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
@@ -230,7 +214,7 @@ def test_instance_role_policy_is_exactly_the_agent_and_session_logging(home, org
          "Condition": {"StringEquals": {"kms:ViaService": f"s3.{home_region}.amazonaws.com"}}},
         {"Sid": "WriteSessionLogsToCloudWatch", "Effect": "Allow",
          "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-         "Resource": [f"arn:{p}:logs:{r}:{account.id}:log-group:{org.session_log_group}:*" for r in regions]},
+         "Resource": [f"arn:{p}:logs:{r}:{workload.id}:log-group:{org.session_log_group}:*" for r in regions]},
         {"Sid": "CheckSessionLogGroupEncryption", "Effect": "Allow", "Action": "logs:DescribeLogGroups",
          "Resource": "*"},
     ]  # fmt: skip
@@ -239,20 +223,24 @@ def test_instance_role_policy_is_exactly_the_agent_and_session_logging(home, org
 # --- session access, per account ----------------------------------------------------------------------------
 
 
-def test_session_access_role_is_for_this_accounts_identity_center_users(home, org, partition, account):
-    _, role = role_named(home, org.session_access_role)
-    assert role["Properties"]["MaxSessionDuration"] == 3600
-    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [{
+def test_session_access_role_is_for_this_accounts_identity_center_users(
+    workload_home: dict[str, Any], org: Organization, partition: PartitionName, workload: Account
+) -> None:
+    _, role = role_named(workload_home, org.session_access_role)
+    assert role["MaxSessionDuration"] == 3600
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [{
         "Sid": "IdentityCenterUsersOfThisAccount", "Effect": "Allow",
-        "Principal": {"AWS": f"arn:{partition}:iam::{account.id}:root"}, "Action": "sts:AssumeRole",
+        "Principal": {"AWS": f"arn:{partition}:iam::{workload.id}:root"}, "Action": "sts:AssumeRole",
         "Condition": {"ArnLike": {
-            "aws:PrincipalArn": f"arn:{partition}:iam::{account.id}:role/aws-reserved/sso.amazonaws.com/*"}},
+            "aws:PrincipalArn": f"arn:{partition}:iam::{workload.id}:role/aws-reserved/sso.amazonaws.com/*"}},
     }]  # fmt: skip
 
 
-def test_start_session_only_on_instances_with_approved_documents(home, org, partition, account, regions):
-    role_id, _ = role_named(home, org.session_access_role)
-    policy = managed_policy_of(home, role_id)
+def test_start_session_only_on_instances_with_approved_documents(
+    workload_home: dict[str, Any], org: Organization, partition: PartitionName, workload: Account, regions: list[str]
+) -> None:
+    role_id, _ = role_named(workload_home, org.session_access_role)
+    _, policy = managed_policy_of(workload_home, role_id)
     assert policy["ManagedPolicyName"] == org.session_access_role
     document = policy["PolicyDocument"]
     sec = org.security_account_id
@@ -261,12 +249,12 @@ def test_start_session_only_on_instances_with_approved_documents(home, org, part
     start = statement(document, "StartSessionsOnInstancesWithApprovedDocumentsOnly")
     assert start == {
         "Sid": "StartSessionsOnInstancesWithApprovedDocumentsOnly", "Effect": "Allow", "Action": "ssm:StartSession",
-        "Resource": [*(f"arn:{partition}:ec2:{r}:{account.id}:instance/*" for r in regions), *approved],
+        "Resource": [*(f"arn:{partition}:ec2:{r}:{workload.id}:instance/*" for r in regions), *approved],
         "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}},
     }  # fmt: skip
     own = statement(document, "EndOrResumeOwnSessionsOnly")
     assert own["Action"] == ["ssm:TerminateSession", "ssm:ResumeSession"]
-    assert own["Resource"] == [f"arn:{partition}:ssm:{r}:{account.id}:session/${{aws:userid}}-*" for r in regions]
+    assert own["Resource"] == [f"arn:{partition}:ssm:{r}:{workload.id}:session/${{aws:userid}}-*" for r in regions]
     assert "Condition" not in own
     assert statement(document, "ReadApprovedDocuments")["Resource"] == approved
     listing = statement(document, "ListInstancesAndSessions")
@@ -280,18 +268,21 @@ def test_start_session_only_on_instances_with_approved_documents(home, org, part
     assert all(s["Effect"] == "Allow" for s in document["Statement"]) and len(document["Statement"]) == 5
 
 
-def test_session_handler_role_policy(home, org, partition, account, regions):
-    role_id, role = role_named(home, org.session_handler)
-    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
+def test_session_handler_role_policy(
+    workload_home: dict[str, Any], org: Organization, partition: PartitionName, workload: Account, regions: list[str]
+) -> None:
+    role_id, role = role_named(workload_home, org.session_handler)
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
         {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
     ]
-    assert managed_policy_of(home, role_id)["PolicyDocument"]["Statement"] == [
+    _, policy = managed_policy_of(workload_home, role_id)
+    assert policy["PolicyDocument"]["Statement"] == [
         {"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": [f"arn:{partition}:logs:{r}:{account.id}:log-group:/aws/lambda/{org.session_handler}:*"
+         "Resource": [f"arn:{partition}:logs:{r}:{workload.id}:log-group:/aws/lambda/{org.session_handler}:*"
                       for r in regions]},
         {"Sid": "BlockPublicDocumentSharing", "Effect": "Allow",
          "Action": ["ssm:GetServiceSetting", "ssm:UpdateServiceSetting"],
-         "Resource": [f"arn:{partition}:ssm:{r}:{account.id}:servicesetting/ssm/documents/console/"
+         "Resource": [f"arn:{partition}:ssm:{r}:{workload.id}:servicesetting/ssm/documents/console/"
                       "public-sharing-permission" for r in regions]},
         {"Sid": "AssumeDocumentSharer", "Effect": "Allow", "Action": "sts:AssumeRole",
          "Resource": f"arn:{partition}:iam::{org.security_account_id}:role/{org.document_sharer_role}"},
@@ -301,9 +292,11 @@ def test_session_handler_role_policy(home, org, partition, account, regions):
 # --- the security account: approved documents and the sharer role -----------------------------------------
 
 
-def test_security_stacks_are_planned_after_the_organization_and_before_baselines(example_config, partition, org):
+def test_security_stacks_are_planned_after_the_organization_and_before_baselines(
+    example_config: OrgConfig, partition: PartitionName, org: Organization
+) -> None:
     items = [i for i in plan(example_config) if i.partition == partition]
-    kinds = [i.kind for i in items]
+    kinds: list[str] = [i.kind for i in items]  # StrEnum members: compare as text
     part = example_config.partitions[partition]
     security = [i for i in items if i.kind in ("security", "session-documents")]
     assert [(i.stack_id, i.region) for i in security] == [(f"Security-{part.security_account}", part.home_region)] + [
@@ -313,7 +306,9 @@ def test_security_stacks_are_planned_after_the_organization_and_before_baselines
     assert max(kinds.index(k) for k in ("session-documents",)) < kinds.index("baseline")
 
 
-def test_approved_documents_in_every_allowed_region(synth, example_config, partition, org, settings):
+def test_approved_documents_in_every_allowed_region(
+    synth: Synthesized, example_config: OrgConfig, partition: PartitionName, org: Organization, settings: SessionManager
+) -> None:
     part = example_config.partitions[partition]
     stacks = {r: f"SessionDocuments-{part.security_account}-{r}" for r in part.allowed_regions}
     stacks[part.home_region] = f"Security-{part.security_account}"
@@ -345,18 +340,21 @@ def test_approved_documents_in_every_allowed_region(synth, example_config, parti
                                   "maxSessionDuration": "120"}  # fmt: skip
 
 
-def test_document_sharer_role_trust_and_permissions(synth, example_config, partition, org):
+def test_document_sharer_role_trust_and_permissions(
+    synth: Synthesized, example_config: OrgConfig, partition: PartitionName, org: Organization
+) -> None:
     part = example_config.partitions[partition]
     template = synth.templates[f"Security-{part.security_account}"]
     role_id, role = role_named(template, org.document_sharer_role)
-    assert role["Properties"]["MaxSessionDuration"] == 3600
-    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [{
+    assert role["MaxSessionDuration"] == 3600
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [{
         "Sid": "OrganizationSessionHandlersOnly", "Effect": "Allow", "Principal": {"AWS": "*"},
         "Action": "sts:AssumeRole",
         "Condition": {"StringEquals": {"aws:PrincipalOrgID": org.organization_id},
                       "ArnLike": {"aws:PrincipalArn": f"arn:{partition}:iam::*:role/{org.session_handler}"}},
     }]  # fmt: skip
-    assert managed_policy_of(template, role_id)["PolicyDocument"]["Statement"] == [{
+    _, policy = managed_policy_of(template, role_id)
+    assert policy["PolicyDocument"]["Statement"] == [{
         "Sid": "ShareApprovedSessionDocuments", "Effect": "Allow",
         "Action": ["ssm:DescribeDocumentPermission", "ssm:ModifyDocumentPermission"],
         "Resource": [f"arn:{partition}:ssm:{r}:{org.security_account_id}:document/{d}"
@@ -368,11 +366,14 @@ def test_document_sharer_role_trust_and_permissions(synth, example_config, parti
 
 
 @pytest.fixture
-def log_archive(synth, partition):
+def log_archive(synth: Synthesized, partition: PartitionName) -> dict[str, Any]:
+    """The template of the partition's log-archive stack."""
     return synth.templates[synth.only("log-archive", partition)]
 
 
-def test_session_log_bucket_is_private_versioned_kms_logged_and_retained(log_archive, org, settings):
+def test_session_log_bucket_is_private_versioned_kms_logged_and_retained(
+    log_archive: dict[str, Any], org: Organization, settings: SessionManager
+) -> None:
     bucket = log_archive["Resources"]["SessionLogBucket"]
     assert {k: bucket[k] for k in RETAINED} == RETAINED
     props = bucket["Properties"]
@@ -407,7 +408,9 @@ def test_session_log_bucket_is_private_versioned_kms_logged_and_retained(log_arc
     assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": lifecycle.noncurrent_expire_after_days}
 
 
-def test_session_log_bucket_policy_admits_only_the_orgs_instance_roles(synth, partition, log_archive, org):
+def test_session_log_bucket_policy_admits_only_the_orgs_instance_roles(
+    synth: Synthesized, partition: PartitionName, log_archive: dict[str, Any], org: Organization
+) -> None:
     policy = Capture()
     synth.template(synth.only("log-archive", partition)).has_resource_properties(
         "AWS::S3::BucketPolicy", {"Bucket": {"Ref": "SessionLogBucket"}, "PolicyDocument": policy}
@@ -432,7 +435,9 @@ def test_session_log_bucket_policy_admits_only_the_orgs_instance_roles(synth, pa
                       json.dumps({"NumericLessThan": {"s3:TlsVersion": 1.2}})]  # fmt: skip
 
 
-def test_session_log_bucket_key_lets_only_the_orgs_instance_roles_encrypt_through_s3(log_archive, org, partition):
+def test_session_log_bucket_key_lets_only_the_orgs_instance_roles_encrypt_through_s3(
+    log_archive: dict[str, Any], org: Organization, partition: PartitionName
+) -> None:
     key = log_archive["Resources"]["SessionLogBucketKey"]
     assert key["Properties"]["EnableKeyRotation"] is True and {k: key[k] for k in RETAINED} == RETAINED
     policy = key["Properties"]["KeyPolicy"]
@@ -450,10 +455,12 @@ def test_session_log_bucket_key_lets_only_the_orgs_instance_roles_encrypt_throug
     }  # fmt: skip
 
 
-def test_session_stateful_logical_ids_are_pinned(log_archive, home, other_region):
+def test_session_stateful_logical_ids_are_pinned(
+    log_archive: dict[str, Any], workload_home: dict[str, Any], workload_other_region: dict[str, Any]
+) -> None:
     assert log_archive["Resources"]["SessionLogBucket"]["Type"] == "AWS::S3::Bucket"
     assert log_archive["Resources"]["SessionLogBucketKey"]["Type"] == "AWS::KMS::Key"
-    for template in (home, other_region):
+    for template in (workload_home, workload_other_region):
         assert template["Resources"]["SessionKey"]["Type"] == "AWS::KMS::Key"
         assert template["Resources"]["SessionLogGroup"]["Type"] == "AWS::Logs::LogGroup"
         assert template["Resources"]["SessionHandlerLogGroup"]["Type"] == "AWS::Logs::LogGroup"

@@ -7,6 +7,7 @@ where it happens. Resources are returned as the template holds them (`{"Type": .
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
@@ -49,7 +50,7 @@ def managed_policy_of(template: dict[str, Any], role_logical_id: str) -> tuple[s
     return found
 
 
-def statement(document: dict[str, Any], sid: str) -> dict[str, Any]:
+def statement(document: Mapping[str, Any], sid: str) -> dict[str, Any]:
     """The one statement with this Sid in a policy document."""
     matching: list[dict[str, Any]] = [s for s in document["Statement"] if s.get("Sid") == sid]
     (found,) = matching
