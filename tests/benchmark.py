@@ -21,6 +21,7 @@ import json  # noqa: E402
 import resource  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from typing import TypedDict  # noqa: E402
 
 import aws_cdk as cdk  # noqa: E402
 
@@ -28,7 +29,18 @@ from stacks.assembly import assemble  # noqa: E402
 from tests.support.org_generator import generated_org  # noqa: E402
 
 
-def run(accounts: int, checks: bool, team_assignments: int = 0) -> dict[str, float | int | str]:
+class BenchmarkResult(TypedDict):
+    accounts: int  # in the config: the example's and the generated ones
+    stacks: int
+    construct_s: float  # building the stacks (assemble)
+    synth_s: float  # app.synth(): templates, assets and the checks when on
+    total_s: float
+    largest_stack: str  # the stack ID with the most resources
+    largest_stack_resources: int
+    peak_mib: int  # this process and the jsii Node.js child
+
+
+def run(accounts: int, checks: bool, team_assignments: int = 0) -> BenchmarkResult:
     config = generated_org(accounts, team_assignments)
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
     started = time.perf_counter()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -24,6 +23,7 @@ from config.models import Account, OrgConfig
 from config.naming import Organization, organization
 from config.regions import PartitionName
 from stacks.assembly import BuiltStack, assemble
+from tests.support.config_data import ConfigFrom
 
 # The local AWS API harness's fixtures (moto_endpoint, aws, cloudformation), for any test that takes them.
 pytest_plugins = ("tests.support.local_aws",)
@@ -37,9 +37,6 @@ PARTITIONS: Final[tuple[PartitionName, ...]] = ("aws", "aws-us-gov")
 # home region and this other one.
 WORKLOAD: Final[dict[PartitionName, str]] = {"aws": "web-prod", "aws-us-gov": "gov-workload-prod"}
 WORKLOAD_OTHER_REGION: Final[dict[PartitionName, str]] = {"aws": "us-west-2", "aws-us-gov": "us-gov-east-1"}
-
-ConfigFrom = Callable[[dict[str, Any]], OrgConfig]
-"""The `config_from` fixture: validates config data (a changed copy of `example_data`) as a file would be."""
 
 
 @dataclass

@@ -15,7 +15,8 @@ from config.regions import GLOBAL_EVENTS_REGION, PartitionName
 from constructs.breakglass.role import breakglass_trust_policy
 from stacks.assembly import BuiltStack
 from stacks.plan import plan
-from tests.conftest import ConfigFrom, Synthesized, synthesize
+from tests.conftest import Synthesized, synthesize
+from tests.support.config_data import ConfigFrom
 from tests.support.templates import RETAINED, named, of_type, role_named
 
 ACCESS_RULES = {

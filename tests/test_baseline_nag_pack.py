@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -16,18 +18,18 @@ MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}, "NumericLessThan": {"aws:
 SESSION_CHECK = {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}
 
 
-def _trust(condition: dict | None) -> dict:
+def _trust(condition: dict[str, Any] | None) -> dict[str, Any]:
     statement = {"Effect": "Allow", "Principal": {"AWS": "arn:aws-us-gov:iam::123456789012:root"},
                  "Action": "sts:AssumeRole"}  # fmt: skip
     return {"Version": "2012-10-17", "Statement": [{**statement, **({"Condition": condition} if condition else {})}]}
 
 
-def _start_session(condition: dict | None, action: str = "ssm:StartSession") -> dict:
+def _start_session(condition: dict[str, Any] | None, action: str = "ssm:StartSession") -> dict[str, Any]:
     statement = {"Effect": "Allow", "Action": action, "Resource": "*"}
     return {"Version": "2012-10-17", "Statement": [{**statement, **({"Condition": condition} if condition else {})}]}
 
 
-def _session_document(inputs: dict) -> dict:
+def _session_document(inputs: dict[str, Any]) -> dict[str, Any]:
     return {"schemaVersion": "1.0", "description": "prefs", "sessionType": "Standard_Stream", "inputs": inputs}
 
 
@@ -35,7 +37,7 @@ ENCRYPTED = {"s3BucketName": "b", "s3EncryptionEnabled": True, "cloudWatchLogGro
              "cloudWatchEncryptionEnabled": True, "kmsKeyId": "alias/k"}  # fmt: skip
 
 # (rule, region, builder of the resource, compliant?)
-CASES = [
+CASES: list[tuple[str, str, Callable[[cdk.Stack], object], bool]] = [
     ("BackupVaultLocked", "us-east-1", lambda s: backup.CfnBackupVault(
         s, "R", backup_vault_name="v", lock_configuration={"minRetentionDays": 7}), True),
     ("BackupVaultLocked", "us-east-1", lambda s: backup.CfnBackupVault(s, "R", backup_vault_name="v"), False),
@@ -71,9 +73,11 @@ CASES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("rule", "region", "build", "compliant"), CASES,
-                         ids=[f"{c[0]}-{'ok' if c[3] else 'bad'}-{i}" for i, c in enumerate(CASES)])  # fmt: skip
-def test_rule(rule, region, build, compliant):
+CASE_IDS = [f"{rule}-{'ok' if compliant else 'bad'}-{i}" for i, (rule, _, _, compliant) in enumerate(CASES)]
+
+
+@pytest.mark.parametrize(("rule", "region", "build", "compliant"), CASES, ids=CASE_IDS)
+def test_rule(rule: str, region: str, build: Callable[[cdk.Stack], object], compliant: bool) -> None:
     app = cdk.App(context={"@aws-cdk/core:enablePartitionLiterals": True})
     stack = cdk.Stack(app, "S", env=cdk.Environment(account="123456789012", region=region))
     build(stack)

@@ -144,7 +144,7 @@ def test_access_log_bucket_is_private_retained_and_written_only_by_s3_logging(
 def test_log_archive_stack_is_termination_protected_in_the_log_archive_account(
     synth: Synthesized, partition: PartitionName, org: Organization
 ) -> None:
-    (info,) = [i for i in synth.infos if i.kind == "log-archive" and i.partition == partition]
+    info = synth.one("log-archive", partition)
     assert info.stack.termination_protection is True
     assert (info.stack.account, info.stack.region) == (org.log_archive_account_id, org.home_region)
 
@@ -245,7 +245,7 @@ def test_logs_delivery_role_is_trusted_only_by_our_trail_and_only_writes_streams
 def test_organization_stack_is_termination_protected_in_the_management_account(
     synth: Synthesized, partition: PartitionName, org: Organization
 ) -> None:
-    (info,) = [i for i in synth.infos if i.kind == "organization" and i.partition == partition]
+    info = synth.one("organization", partition)
     assert info.stack.termination_protection is True
     assert (info.stack.account, info.stack.region) == (org.management_account_id, org.home_region)
 

@@ -12,10 +12,11 @@ import pytest
 from config.assignments import assignments_by_account
 from config.models import Account, OrgConfig
 from config.naming import Organization, organization
-from config.policies.permission_sets import SUPPORT_DENIED_ACTIONS
+from config.policies.permission_sets import SUPPORT_DENIED_ACTIONS, access_model
 from config.regions import PartitionName
 from stacks.plan import plan
-from tests.conftest import PARTITIONS, ConfigFrom, Synthesized, synthesize
+from tests.conftest import PARTITIONS, Synthesized, synthesize
+from tests.support.config_data import ConfigFrom
 from tests.support.iam_eval import Request, evaluate
 from tests.support.templates import of_type
 
@@ -96,8 +97,6 @@ def test_on_call_elevation_only_inside_the_configured_window(synth: Synthesized,
 def test_on_call_without_a_window_is_read_only(
     example_data: dict[str, Any], config_from: ConfigFrom, partition: PartitionName
 ) -> None:
-    from config.policies.permission_sets import access_model
-
     data = copy.deepcopy(example_data)
     del data["identity_center"]["on_call_window"]
     config = config_from(data)

@@ -4,10 +4,13 @@ not the Guardrails or IdentityCenter stacks (OU-targeted assignments and policie
 from __future__ import annotations
 
 import copy
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import synthesize
+from tests.conftest import Synthesized, synthesize
+from tests.support.config_data import ConfigFrom
 
 NEW_ACCOUNTS = [
     {"name": "data-prod", "id": "730987654399", "email": "aws-data-prod@example.com", "partition": "aws",
@@ -19,8 +22,8 @@ NEW_ACCOUNTS = [
 
 @pytest.mark.slow
 def test_adding_and_removing_accounts_leaves_every_other_template_byte_identical(
-    synth, example_data, config_from, tmp_path
-):
+    synth: Synthesized, example_data: dict[str, Any], config_from: ConfigFrom, tmp_path: Path
+) -> None:
     data = copy.deepcopy(example_data)
     data["accounts"] = [a for a in data["accounts"] if a["name"] != "web-dev"] + NEW_ACCOUNTS
     changed = synthesize(config_from(data), tmp_path, checks=False)

@@ -7,28 +7,31 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from config.loader import load_config
 from stacks.plan import plan
-from tests.conftest import EXAMPLE_CONFIG
+from tests.conftest import EXAMPLE_CONFIG, Synthesized
 
 ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
 STACKS = [item.stack_id for item in plan(load_config(EXAMPLE_CONFIG))]
 
 
 @pytest.fixture
-def snapshot_json(snapshot):
+def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-def normalized(template: dict) -> dict:
-    return json.loads(ASSET_HASH.sub("<asset-hash>", json.dumps(template)))
+def normalized(template: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(ASSET_HASH.sub("<asset-hash>", json.dumps(template)))
+    return result
 
 
-def test_normalization_touches_only_asset_hashes():
+def test_normalization_touches_only_asset_hashes() -> None:
     sha = "a" * 64
     template = {"Resources": {"X": {"Properties": {"Key": f"{sha}.zip", "Short": "b" * 63, "Id": "012345678901"}}}}
     assert normalized(template) == {
@@ -37,5 +40,5 @@ def test_normalization_touches_only_asset_hashes():
 
 
 @pytest.mark.parametrize("stack_id", STACKS)
-def test_template(synth, snapshot_json, stack_id):
+def test_template(synth: Synthesized, snapshot_json: SnapshotAssertion, stack_id: str) -> None:
     assert normalized(synth.templates[stack_id]) == snapshot_json

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -19,11 +20,12 @@ from checks.cloud_assembly import Finding, Result, StackTemplate, load_assembly
 from checks.nag_pack import BaselineChecks
 from checks.partition_lint import run_partition_lint
 from checks.policy_lint import extract_policies, run_policy_lint
+from config.regions import PartitionName
 
 
-def assembly(tmp_path: Path, templates: dict[str, tuple[str, dict]]) -> list[StackTemplate]:
+def assembly(tmp_path: Path, templates: dict[str, tuple[str, dict[str, Any]]]) -> list[StackTemplate]:
     """A minimal cloud assembly: {stack name: (region, template)}."""
-    artifacts = {}
+    artifacts: dict[str, Any] = {}
     for name, (region, body) in templates.items():
         (tmp_path / f"{name}.template.json").write_text(json.dumps(body, indent=1))
         artifacts[name] = {"type": "aws:cloudformation:stack", "environment": f"aws://123456789012/{region}",
@@ -42,7 +44,7 @@ PUBLIC_BUCKET = {"Resources": {"Open": {"Type": "AWS::S3::Bucket", "Properties":
         "RestrictPublicBuckets": False}}}}}  # fmt: skip
 
 
-def test_checkov_fails_on_a_public_bucket(tmp_path):
+def test_checkov_fails_on_a_public_bucket(tmp_path: Path) -> None:
     stacks = assembly(tmp_path, {"Public": ("us-east-1", PUBLIC_BUCKET)})
     result = run_checkov(stacks, tmp_path)
     assert not result.ok
@@ -50,14 +52,14 @@ def test_checkov_fails_on_a_public_bucket(tmp_path):
     assert "CKV_AWS_56" in messages(result)  # restrict public buckets
 
 
-def test_checkov_rejects_a_skip_without_a_reason(tmp_path):
+def test_checkov_rejects_a_skip_without_a_reason(tmp_path: Path) -> None:
     bucket = json.loads(json.dumps(PUBLIC_BUCKET))
     bucket["Resources"]["Open"]["Metadata"] = {"checkov": {"skip": [{"id": "CKV_AWS_53", "comment": "ok"}]}}
     result = run_checkov(assembly(tmp_path, {"Public": ("us-east-1", bucket)}), tmp_path)
     assert "CKV_AWS_53 skipped without a specific reason: 'ok'" in messages(result)
 
 
-def test_cfn_lint_fails_on_a_resource_type_govcloud_lacks(tmp_path):
+def test_cfn_lint_fails_on_a_resource_type_govcloud_lacks(tmp_path: Path) -> None:
     # cfn-lint knows per region which resource types exist; a typo'd type fails everywhere.
     body = {"Resources": {"Thing": {"Type": "AWS::S3::Buckets", "Properties": {}}}}
     result = run_cfn_lint(assembly(tmp_path, {"Gov": ("us-gov-west-1", body)}), tmp_path)
@@ -65,20 +67,21 @@ def test_cfn_lint_fails_on_a_resource_type_govcloud_lacks(tmp_path):
     assert "AWS::S3::Buckets" in messages(result)
 
 
-def _policy_template(statement: dict) -> dict:
+def _policy_template(statement: dict[str, Any]) -> dict[str, Any]:
     return {"Resources": {"Policy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
         "PolicyDocument": {"Version": "2012-10-17", "Statement": [statement]}}}}}  # fmt: skip
 
 
-def test_policy_lint_fails_on_an_unknown_action(tmp_path):
+def test_policy_lint_fails_on_an_unknown_action(tmp_path: Path) -> None:
     body = _policy_template({"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::b/*"})
     result = run_policy_lint(assembly(tmp_path, {"Typo": ("us-east-1", body)}), tmp_path)
     assert "Typo/Policy/PolicyDocument: UNKNOWN_ACTION: Unknown action s3:GetObjekt" in messages(result)
 
 
-def test_policy_lint_resolves_intrinsics_to_the_stack_partition(tmp_path):
-    body = _policy_template({"Effect": "Allow", "Action": "s3:GetObject",
-                             "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": ["B", "Arn"]}, "/*"]]}})  # fmt: skip
+def test_policy_lint_resolves_intrinsics_to_the_stack_partition(tmp_path: Path) -> None:
+    statement = {"Effect": "Allow", "Action": "s3:GetObject",
+                 "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": ["B", "Arn"]}, "/*"]]}}  # fmt: skip
+    body = _policy_template(statement)
     body["Resources"]["B"] = {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "logs"}}
     (stack,) = assembly(tmp_path, {"Gov": ("us-gov-west-1", body)})
     ((_, _, document),) = list(extract_policies(stack))
@@ -86,7 +89,7 @@ def test_policy_lint_resolves_intrinsics_to_the_stack_partition(tmp_path):
     assert run_policy_lint([stack], tmp_path).ok
 
 
-def test_budgets_fail_on_an_oversized_scp_and_too_many_per_target(tmp_path):
+def test_budgets_fail_on_an_oversized_scp_and_too_many_per_target(tmp_path: Path) -> None:
     big = {"Version": "2012-10-17", "Statement": [
         {"Sid": f"S{i}", "Effect": "Deny", "Action": f"ec2:Action{i:05d}", "Resource": "*"} for i in range(250)]}  # fmt: skip
     resources = {f"Scp{i}": {"Type": "AWS::Organizations::Policy", "Properties": {
@@ -98,7 +101,7 @@ def test_budgets_fail_on_an_oversized_scp_and_too_many_per_target(tmp_path):
     assert "11 SCPs including FullAWSAccess, over 10" in text
 
 
-def _scps_on_one_ou(count: int, statements: int) -> dict:
+def _scps_on_one_ou(count: int, statements: int) -> dict[str, Any]:
     content = {"Version": "2012-10-17", "Statement": [
         {"Sid": f"S{i}", "Effect": "Deny", "Action": f"ec2:Action{i:05d}", "Resource": "*"} for i in range(statements)]}  # fmt: skip
     return {
@@ -115,19 +118,21 @@ def _scps_on_one_ou(count: int, statements: int) -> dict:
     }
 
 
-def test_budgets_measure_each_partition_against_its_configured_scp_quotas(tmp_path):
+def test_budgets_measure_each_partition_against_its_configured_scp_quotas(tmp_path: Path) -> None:
     # 4 SCPs of ~1,450 characters on one OU: fine by AWS's defaults, over what this organization configured.
     body = {"Resources": _scps_on_one_ou(4, 20)}
     stacks = assembly(tmp_path, {"Guardrails": ("us-east-1", body), "GovGuardrails": ("us-gov-west-1", body)})
     assert run_budgets(stacks, tmp_path, {}).ok
-    strict = {"aws": ScpQuotas(max_policy_chars=1_024, max_policies_per_target=5, reserved_slots=2)}
+    strict: dict[PartitionName, ScpQuotas] = {
+        "aws": ScpQuotas(max_policy_chars=1_024, max_policies_per_target=5, reserved_slots=2)
+    }
     text = messages(run_budgets(stacks, tmp_path, strict))
     assert "Guardrails/Scp0: SCP scp-0 has" in text and "over 1,024" in text
     assert 'aws target "ou-ab12-cd34ef56": 7 SCPs including FullAWSAccess and 2 reserved, over 5' in text
     assert "GovGuardrails" not in text  # GovCloud keeps AWS's defaults: its organization configured nothing
 
 
-def test_the_gate_reads_the_quotas_of_the_config_it_is_given(tmp_path, example_data):
+def test_the_gate_reads_the_quotas_of_the_config_it_is_given(tmp_path: Path, example_data: dict[str, Any]) -> None:
     data = copy.deepcopy(example_data)
     data["service_control_policies"]["partitions"]["aws"].update(max_policies_per_target=4, reserved_slots=2)
     config = tmp_path / "org.yaml"
@@ -140,31 +145,31 @@ def test_the_gate_reads_the_quotas_of_the_config_it_is_given(tmp_path, example_d
     assert verify.main([str(outdir), "--only", "budgets", "--config", str(tmp_path / "missing.yaml")]) == 2
 
 
-def test_budgets_fail_on_too_many_resources(tmp_path):
+def test_budgets_fail_on_too_many_resources(tmp_path: Path) -> None:
     resources = {f"P{i}": {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": "x"}}
                  for i in range(451)}  # fmt: skip
     result = run_budgets(assembly(tmp_path, {"Huge": ("us-east-1", {"Resources": resources})}), tmp_path, {})
     assert "Huge: 451 resources, over the budget of 450" in messages(result)
 
 
-def test_partition_lint_fails_on_a_govcloud_template_with_a_commercial_arn(tmp_path):
+def test_partition_lint_fails_on_a_govcloud_template_with_a_commercial_arn(tmp_path: Path) -> None:
     body = _policy_template({"Effect": "Deny", "Action": "*", "Resource": "arn:aws:s3:::b"})
     result = run_partition_lint(assembly(tmp_path, {"Gov": ("us-gov-west-1", body)}), tmp_path)
     assert "Gov/Resources.Policy: contains a commercial ARN 'arn:aws:' in a GovCloud template" in messages(result)
 
 
-def test_a_breakglass_role_without_mfa_fails_synthesis():
+def test_a_breakglass_role_without_mfa_fails_synthesis() -> None:
     app = cdk.App(context={"@aws-cdk/core:enablePartitionLiterals": True})
     stack = cdk.Stack(app, "S", env=cdk.Environment(account="123456789012", region="us-east-1"))
-    iam.CfnRole(stack, "Breakglass", role_name="x-baseline-breakglass", assume_role_policy_document={
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]})  # fmt: skip
+    trust_without_mfa = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                                "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]}  # fmt: skip
+    iam.CfnRole(stack, "Breakglass", role_name="x-baseline-breakglass", assume_role_policy_document=trust_without_mfa)
     cdk.Validations.of(app).add_plugins(BaselineChecks(app))
     with pytest.raises(RuntimeError, match="OrgBaseline-BreakglassRequiresMfa"):
         app.synth()
 
 
-def test_report_names_each_checker_and_where_to_look():
+def test_report_names_each_checker_and_where_to_look() -> None:
     results = [Result("budgets", "1 stacks", [Finding("S", "451 resources")], hint="split it"),
                Result("checkov", "3 passed")]  # fmt: skip
     text = verify.report(results, Path("cdk.out"))

@@ -1,11 +1,21 @@
-"""Changing config data (the example's YAML as dicts and lists) by path, as a person editing org.yaml would.
+"""Changing config data (the example's YAML as dicts and lists) by path, as a person editing org.yaml would, and
+reading the error that validation gives.
 
 Paths are dotted, with list positions as numbers: `accounts.3.id`, `partitions.aws.organizational_units.5.id`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
+
+import pytest
+
+from config.models import OrgConfig
+from config.problems import ConfigError
+
+ConfigFrom = Callable[[dict[str, Any]], OrgConfig]
+"""The `config_from` fixture (conftest): validates config data (a changed copy of `example_data`) as a file would be."""
 
 DELETE: Final = object()
 """A value for `set_path` that removes the key (or list item) instead of setting it."""
@@ -29,3 +39,10 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
 def mutation_ids(mutations: list[Mutation]) -> list[str]:
     """Test IDs for a table of mutations: `path=value` (the value cut to 20 characters)."""
     return [path + "=" + str(value)[:20] for path, value, _ in mutations]
+
+
+def config_error(config_from: ConfigFrom, data: dict[str, Any]) -> str:
+    """The message of the ConfigError that validating `data` raises; the test fails if `data` is valid."""
+    with pytest.raises(ConfigError) as caught:
+        config_from(data)
+    return str(caught.value)
