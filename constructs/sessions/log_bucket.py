@@ -7,6 +7,7 @@ from aws_cdk import aws_s3 as s3
 
 from config.models import SessionLogBucketLifecycle
 from config.naming import Organization
+from config.policies.statements import allow, aws
 from constructs import Construct
 from constructs.shared.checkov import skip_checkov
 from constructs.shared.keys import retained_key
@@ -47,20 +48,23 @@ class SessionLogBucket(Construct):
             account_id=org.log_archive_account_id,
             alias=f"alias/{org.session_log_bucket}",
             description=f"Default encryption of the Session Manager log bucket {org.session_log_bucket}",
-            statements=[{
-                # Decrypt too: the agent's multipart uploads read back data keys of earlier parts.
-                "Sid": "AllowOrgInstanceRolesToEncryptThroughS3",
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {"aws:PrincipalOrgID": org.organization_id,
-                                     "kms:ViaService": f"s3.{region}.amazonaws.com"},
-                    "ArnLike": from_instance_roles["ArnLike"],
-                },
-            }],
-        )  # fmt: skip
+            statements=[
+                allow(
+                    sid="AllowOrgInstanceRolesToEncryptThroughS3",
+                    principal=aws("*"),
+                    # Decrypt too: the agent's multipart uploads read back data keys of earlier parts.
+                    action=["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
+                    resource="*",
+                    condition={
+                        "StringEquals": {
+                            "aws:PrincipalOrgID": org.organization_id,
+                            "kms:ViaService": f"s3.{region}.amazonaws.com",
+                        },
+                        "ArnLike": from_instance_roles["ArnLike"],
+                    },
+                )
+            ],
+        )
         skip_checkov(
             self.key,
             (
