@@ -137,8 +137,14 @@ def no_commercial_arn_in_govcloud(node: cdk.CfnResource) -> Compliance:
 
 @jsii.implements(IApplyRule)
 class _Rule:
-    def __init__(self, rule_id: str, info: str, explanation: str, check: Callable[[cdk.CfnResource], Compliance],
-                 node: cdk.CfnResource) -> None:  # fmt: skip
+    def __init__(
+        self,
+        rule_id: str,
+        info: str,
+        explanation: str,
+        check: Callable[[cdk.CfnResource], Compliance],
+        node: cdk.CfnResource,
+    ) -> None:
         self._id, self._info, self._explanation, self._check, self._node = rule_id, info, explanation, check, node
 
     @property
