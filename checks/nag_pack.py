@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import json
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import aws_cdk as cdk
 import jsii
@@ -148,7 +148,7 @@ class _Rule:
         self._id, self._info, self._explanation, self._check, self._node = rule_id, info, explanation, check, node
 
     @property
-    def rule_suffix_override(self) -> str:
+    def rule_suffix_override(self) -> str | None:
         return self._id
 
     @property
@@ -203,4 +203,6 @@ class BaselineChecks(NagPack):
 
     def _check_resource(self, node: cdk.CfnResource) -> None:
         for rule_id, info, explanation, check in RULES:
-            self._apply_rule(_Rule(rule_id, info, explanation, check, node))
+            # jsii reads a rule's members through the properties of _Rule; IApplyRule also declares setters,
+            # which cdk-nag never calls.
+            self._apply_rule(cast(IApplyRule, _Rule(rule_id, info, explanation, check, node)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from checks.cloud_assembly import Finding, Result, StackTemplate
 from config.regions import COMMERCIAL_ARN_PREFIX, COMMERCIAL_REGION_PATTERN
@@ -16,7 +17,7 @@ from config.regions import COMMERCIAL_ARN_PREFIX, COMMERCIAL_REGION_PATTERN
 GOVCLOUD = re.compile(r"aws-us-gov")
 
 
-def partition_findings(template: dict, partition: str) -> list[tuple[str, str]]:
+def partition_findings(template: dict[str, Any], partition: str) -> list[tuple[str, str]]:
     """(location, problem) for every place a template names the other partition.
 
     A GovCloud template must not contain a commercial ARN (such ARNs never match in GovCloud, so Deny statements

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from config.models import CustomerManagedPolicy, OrgConfig, PermissionSet
@@ -103,7 +104,7 @@ def service_name(actions: list[str]) -> str:
     return actions[0].split(":")[0].capitalize()
 
 
-def _utc(moment: Any) -> str:
+def _utc(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

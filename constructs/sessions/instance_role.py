@@ -6,12 +6,12 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
 from config.naming import Organization
-from config.policies.statements import document, resources_of, service_trust
+from config.policies.statements import Statement, document, resources_of, service_trust
 from constructs import Construct
 from constructs.sessions.preferences import log_group_arn
 
 
-def instance_policy_statements(org: Organization, account_id: str, regions: list[str]) -> list[dict]:
+def instance_policy_statements(org: Organization, account_id: str, regions: list[str]) -> list[Statement]:
     """What the SSM agent needs for Session Manager with encrypted S3 and CloudWatch logging; nothing more.
 
     A customer-managed policy instead of AmazonSSMManagedInstanceCore: that one also grants Run Command,

@@ -14,9 +14,16 @@ from constructs.shared.logical_ids import pin_logical_id
 
 
 class ArchiveLifecycle(Protocol):
-    glacier_after_days: int
-    expire_after_days: int
-    noncurrent_expire_after_days: int
+    """What archive-then-expire needs (the trail bucket's and the session log bucket's settings both have it)."""
+
+    @property
+    def glacier_after_days(self) -> int: ...
+
+    @property
+    def expire_after_days(self) -> int: ...
+
+    @property
+    def noncurrent_expire_after_days(self) -> int: ...
 
 
 def archived_log_bucket(
