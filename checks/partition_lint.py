@@ -1,6 +1,6 @@
 """The partition lint: no template names the other partition.
 
-A GovCloud Deny that names `arn:aws:` silently never matches, the most common failure in this field. The lint
+A GovCloud Deny that names a commercial ARN silently never matches, the most common failure in this field. The lint
 runs at synth (a validation plugin) and again in the gate on the files on disk (checks/verify.py).
 """
 
