@@ -463,8 +463,9 @@ class CustomerManagedPolicy(Model):
     )
     description: str = Field(default="", max_length=1000, description="The IAM policy's description.")
     document: PolicyDocument = Field(
-        description="IAM policy document. Write ARNs as `arn:${partition}:...` (the partition is filled in); a "
-        "literal `arn:aws:` is refused, because it would not match in GovCloud. At most 6,144 characters minified."
+        description="IAM policy document. Write ARNs as `arn:${partition}:...` (the partition is filled in); an ARN "
+        "that names a partition is refused, because a commercial ARN would not match in GovCloud. At most 6,144 "
+        "characters minified."
     )
 
 
@@ -568,7 +569,8 @@ class IdentityCenterAccess(Model):
 
 
 class PrincipalRef(Model):
-    """An IAM user or role in one of the organization's accounts, resolved to its exact ARN in the partition."""
+    """An IAM user or role in one of the organization's accounts, resolved to its exact ARN with the partition, such
+    as `arn:aws-us-gov:iam::320987654331:user/gov-breakglass-alice`."""
 
     account: AccountName = Field(
         description="Name of the account (in `accounts`, same partition) that holds the identity, usually the "
@@ -636,7 +638,8 @@ class AtlantisPartition(Model):
         min_length=1,
         max_length=MAX_ATLANTIS_SERVER_ROLES,
         description="Names of the Atlantis server's IAM roles in the CI account (for example its IRSA or ECS task "
-        "role). Trusted by exact ARN; they must exist before the baselines are deployed.",
+        "role). Trusted by exact ARN (`arn:<partition>:iam::<ci-account>:role/<name>`); they must exist before the "
+        "baselines are deployed.",
     )
     external_id: ExternalId | None = Field(
         default=None,

@@ -147,8 +147,8 @@ def undescribed_fields(root: type[BaseModel] = ROOT_MODEL) -> list[str]:
     for section in sections(root):
         if not _docstring(section.model):
             missing.append(section.model.__name__)
-        missing += [f"{section.model.__name__}.{name}" for name, info in section.model.model_fields.items()
-                    if not (info.description or "").strip()]  # fmt: skip
+        fields = section.model.model_fields.items()
+        missing += [f"{section.model.__name__}.{name}" for name, info in fields if not (info.description or "").strip()]
     return missing
 
 
@@ -302,8 +302,8 @@ def _render_section(section: Section) -> list[str]:
     for name, info in model.model_fields.items():
         annotation = annotations[name]
         key = name if shared or not section.paths[0] else f"{section.paths[0]}.{name}"
-        lines.append(_row(_code(key), _escape(_kind(info, annotation)), _default_text(info),
-                          _escape(info.description or "")))  # fmt: skip
+        description = _escape(info.description or "")
+        lines.append(_row(_code(key), _escape(_kind(info, annotation)), _default_text(info), description))
     return [*lines, ""]
 
 
