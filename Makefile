@@ -16,7 +16,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 CDK_CONTEXT := -c config=$(CONFIG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS))
 PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links
 
-.PHONY: help setup check-config synth verify test lint typecheck format schema snapshots requirements benchmark clean
+.PHONY: help setup check-config synth verify test lint typecheck format schema docs snapshots requirements benchmark clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ format: $(VENV)/.installed ## Format the code with ruff
 
 schema: $(VENV)/.installed ## Regenerate config/schema.json from the config models
 	$(VENV)/bin/python -m config.schema > config/schema.json
+
+docs: $(VENV)/.installed ## Regenerate docs/config-reference.md from the config models
+	$(VENV)/bin/python -m config.reference > docs/config-reference.md
 
 snapshots: setup ## Rewrite the template snapshots after reviewing the diff of a change
 	$(VENV)/bin/python -m pytest tests/test_snapshots.py --snapshot-update

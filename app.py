@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 # cdk-nag's AwsSolutions-EVB1 rule reads CfnEventBusPolicy#principal, which aws-cdk-lib deprecates, so every
 # synth printed a deprecation warning about code that is not ours. Our own code uses no deprecated API:
@@ -30,13 +32,20 @@ ROOT = Path(__file__).resolve().parent
 DEFAULT_CONFIG = "config/org.yaml"
 
 
-def main() -> int:
+def app_settings(environ: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None]:
+    """(context, output folder) for `cdk.App`: None where the CDK CLI passes them in the environment.
+
+    Under the CLI the context (feature flags from cdk.json, -c options) and the output folder arrive in the
+    environment; run directly, take both from cdk.json so the output is the same, in the same place.
+    """
     cdk_json = json.loads((ROOT / "cdk.json").read_text())
-    # Under the CDK CLI the context (feature flags from cdk.json, -c options) and the output folder arrive in
-    # the environment; run directly, take both from cdk.json so the output is the same.
-    under_cli = "CDK_CONTEXT_JSON" in os.environ
-    context = None if under_cli else cdk_json["context"]
-    outdir = None if "CDK_OUTDIR" in os.environ else str(ROOT / cdk_json["output"])
+    context = None if "CDK_CONTEXT_JSON" in environ else cdk_json["context"]
+    outdir = None if "CDK_OUTDIR" in environ else str(ROOT / cdk_json["output"])
+    return context, outdir
+
+
+def main() -> int:
+    context, outdir = app_settings(os.environ)
     app = cdk.App(context=context, outdir=outdir, analytics_reporting=False)
     config_path = app.node.try_get_context("config") or DEFAULT_CONFIG
     accounts = app.node.try_get_context("accounts")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import json
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import aws_cdk as cdk
 import jsii
@@ -137,12 +137,18 @@ def no_commercial_arn_in_govcloud(node: cdk.CfnResource) -> Compliance:
 
 @jsii.implements(IApplyRule)
 class _Rule:
-    def __init__(self, rule_id: str, info: str, explanation: str, check: Callable[[cdk.CfnResource], Compliance],
-                 node: cdk.CfnResource) -> None:  # fmt: skip
+    def __init__(
+        self,
+        rule_id: str,
+        info: str,
+        explanation: str,
+        check: Callable[[cdk.CfnResource], Compliance],
+        node: cdk.CfnResource,
+    ) -> None:
         self._id, self._info, self._explanation, self._check, self._node = rule_id, info, explanation, check, node
 
     @property
-    def rule_suffix_override(self) -> str:
+    def rule_suffix_override(self) -> str | None:
         return self._id
 
     @property
@@ -197,4 +203,6 @@ class BaselineChecks(NagPack):
 
     def _check_resource(self, node: cdk.CfnResource) -> None:
         for rule_id, info, explanation, check in RULES:
-            self._apply_rule(_Rule(rule_id, info, explanation, check, node))
+            # jsii reads a rule's members through the properties of _Rule; IApplyRule also declares setters,
+            # which cdk-nag never calls.
+            self._apply_rule(cast(IApplyRule, _Rule(rule_id, info, explanation, check, node)))

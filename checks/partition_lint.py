@@ -1,6 +1,6 @@
 """The partition lint: no template names the other partition.
 
-A GovCloud Deny that names `arn:aws:` silently never matches, the most common failure in this field. The lint
+A GovCloud Deny that names a commercial ARN silently never matches, the most common failure in this field. The lint
 runs at synth (a validation plugin) and again in the gate on the files on disk (checks/verify.py).
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from checks.cloud_assembly import Finding, Result, StackTemplate
 from config.regions import COMMERCIAL_ARN_PREFIX, COMMERCIAL_REGION_PATTERN
@@ -16,7 +17,7 @@ from config.regions import COMMERCIAL_ARN_PREFIX, COMMERCIAL_REGION_PATTERN
 GOVCLOUD = re.compile(r"aws-us-gov")
 
 
-def partition_findings(template: dict, partition: str) -> list[tuple[str, str]]:
+def partition_findings(template: dict[str, Any], partition: str) -> list[tuple[str, str]]:
     """(location, problem) for every place a template names the other partition.
 
     A GovCloud template must not contain a commercial ARN (such ARNs never match in GovCloud, so Deny statements

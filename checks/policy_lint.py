@@ -115,16 +115,21 @@ def resolve(value: Any, stack: StackTemplate) -> Any:
         return value
     if set(value) == {"Ref"}:
         ref = value["Ref"]
-        pseudo = {"AWS::Partition": stack.partition, "AWS::Region": stack.region, "AWS::AccountId": stack.account,
-                  "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": stack.name}  # fmt: skip
+        pseudo = {
+            "AWS::Partition": stack.partition,
+            "AWS::Region": stack.region,
+            "AWS::AccountId": stack.account,
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": stack.name,
+        }
         if ref in pseudo:
             return pseudo[ref]
         kind = template.get("Resources", {}).get(ref, {}).get("Type", "")
         arn = _placeholder_arn(template, ref, stack)
         return arn if kind in ("AWS::SNS::Topic", "AWS::IAM::ManagedPolicy") else arn.rsplit(":", 1)[-1].split("/")[-1]
     if set(value) == {"Fn::GetAtt"}:
-        logical_id, attribute = value["Fn::GetAtt"] if isinstance(value["Fn::GetAtt"], list) else \
-            value["Fn::GetAtt"].split(".", 1)  # fmt: skip
+        target = value["Fn::GetAtt"]
+        logical_id, attribute = target if isinstance(target, list) else target.split(".", 1)
         arn = _placeholder_arn(template, logical_id, stack)
         return arn if attribute.endswith("Arn") else arn.rsplit("/", 1)[-1]
     if set(value) == {"Fn::Join"}:
@@ -132,9 +137,13 @@ def resolve(value: Any, stack: StackTemplate) -> Any:
         return separator.join(str(resolve(part, stack)) for part in parts)
     if set(value) == {"Fn::Sub"}:
         text, variables = (value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"]
-        return re.sub(r"\$\{([^}!]+)\}", lambda m: str(resolve(variables.get(m.group(1)) or
-                      ({"Fn::GetAtt": m.group(1).split(".", 1)} if "." in m.group(1) else {"Ref": m.group(1)}),
-                      stack)), text)  # fmt: skip
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            intrinsic = {"Fn::GetAtt": name.split(".", 1)} if "." in name else {"Ref": name}
+            return str(resolve(variables.get(name) or intrinsic, stack))
+
+        return re.sub(r"\$\{([^}!]+)\}", substitute, text)
     return {k: resolve(v, stack) for k, v in value.items()}
 
 
@@ -144,8 +153,8 @@ def extract_policies(stack: StackTemplate) -> Iterator[tuple[str, str, dict[str,
         props = res.get("Properties", {})
         for prop in POLICY_PROPERTIES.get(res.get("Type", ""), []):
             if prop.endswith("[].PolicyDocument"):
-                documents = [(f"{prop.split('[')[0]}[{i}]", p.get("PolicyDocument"))
-                             for i, p in enumerate(props.get(prop.split("[")[0], []))]  # fmt: skip
+                listed = prop.split("[")[0]
+                documents = [(f"{listed}[{i}]", p.get("PolicyDocument")) for i, p in enumerate(props.get(listed, []))]
             else:
                 documents = [(prop, props.get(prop))]
             for where, document in documents:
@@ -164,16 +173,32 @@ def _string_conditions(document: Any) -> Any:
     out = {}
     for key, value in document.items():
         if key == "Condition" and isinstance(value, dict):
-            value = {op: {k: [str(x) for x in v] if isinstance(v, list) else str(v) if not isinstance(v, bool)
-                          else str(v).lower() for k, v in block.items()} for op, block in value.items()}  # fmt: skip
-        out[key] = _string_conditions(value) if key != "Condition" else value
+            out[key] = {op: {k: _as_strings(v) for k, v in block.items()} for op, block in value.items()}
+        else:
+            out[key] = _string_conditions(value)
     return out
+
+
+def _as_strings(value: Any) -> Any:
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def explanation(issue: str, detail: str, location: str) -> str | None:
+    """The reason a parliament finding is correct by design, if PARLIAMENT_EXPLAINED has one that matches."""
+    for explained_issue, detail_pattern, where_pattern, why in PARLIAMENT_EXPLAINED:
+        if explained_issue == issue and re.search(detail_pattern, detail) and re.search(where_pattern, location):
+            return why
+    return None
 
 
 def run_policy_lint(stacks: list[StackTemplate], outdir: Path) -> Result:
     from parliament import analyze_policy_string  # imported late: slow import, only this checker needs it
 
-    findings, explained, count = [], [], 0
+    findings: list[Finding] = []
+    explained: list[tuple[Finding, str]] = []
+    count = 0
     for stack in stacks:
         for location, _kind, document in extract_policies(stack):
             count += 1
@@ -186,14 +211,14 @@ def run_policy_lint(stacks: list[StackTemplate], outdir: Path) -> Result:
                 continue
             for finding in policy.findings:
                 item = Finding(location, f"{finding.issue}: {finding.detail}")
-                reason = next((why for issue, detail, where, why in PARLIAMENT_EXPLAINED
-                               if issue == finding.issue and re.search(detail, str(finding.detail))
-                               and re.search(where, location)), None)  # fmt: skip
+                reason = explanation(finding.issue, str(finding.detail), location)
                 if reason:
                     explained.append((item, reason))
                 else:
                     findings.append(item)
-    return Result("IAM policy lint (parliament)", f"{count} policies, {len(findings)} findings, "
-                  f"{len(explained)} explained", findings, explained,
-                  hint="see https://github.com/duo-labs/parliament for each issue; explain a correct-by-design "
-                  "finding in PARLIAMENT_EXPLAINED (tests/verify.py) with the reason")  # fmt: skip
+    summary = f"{count} policies, {len(findings)} findings, {len(explained)} explained"
+    hint = (
+        "see https://github.com/duo-labs/parliament for each issue; explain a correct-by-design finding in "
+        "PARLIAMENT_EXPLAINED (checks/policy_lint.py) with the reason"
+    )
+    return Result("IAM policy lint (parliament)", summary, findings, explained, hint=hint)

@@ -143,95 +143,158 @@ class Model(BaseModel):
 
 
 class IdentityCenter(Model):
-    """The partition's IAM Identity Center instance (one per organization)."""
+    """The partition's IAM Identity Center instance (one per organization). Enable Identity Center in the home
+    region once (console) and copy its IDs here."""
 
     instance_id: InstanceId = Field(
-        description="Identity Center instance ID, e.g. ssoins-7223a1b2c3d4e5f6 (the ARN is built with the partition)."
+        description="Identity Center instance ID: `ssoins-` and 16 hex digits. The ARN is built with the partition."
     )
-    identity_store_id: IdentityStoreId = Field(description="Identity store ID, e.g. d-9067a1b2c3.")
+    identity_store_id: IdentityStoreId = Field(description="Identity store ID: `d-` and 10 hex digits.")
     delegated_admin_account: AccountName | None = Field(
         default=None,
-        description="Account registered as Identity Center's delegated administrator; permission sets and "
-        "assignments deploy there. Default: the management account.",
+        description="Account registered as Identity Center's delegated administrator (register it first); the "
+        "IdentityCenter and Access stacks deploy there instead of the management account. A delegated "
+        "administrator cannot assign sets in the management account: exclude it. Default: the management account.",
     )
 
 
 class OrganizationalUnit(Model):
-    path: OuPath = Field(description='Path below the root, e.g. "Workloads/Prod". Parents must be listed too.')
+    """An organizational unit, named by its path below the root."""
+
+    path: OuPath = Field(
+        description="Path below the root, such as `Workloads/Prod`. Its parents must be listed too (at most 5 levels)."
+    )
     id: OuId | None = Field(
-        default=None, description="The OU's ID once it exists (ou-xxxx-xxxxxxxx); needed to attach policies."
+        default=None,
+        description="The OU's ID (`ou-...`) once it exists. Optional until a policy (an SCP or the organization "
+        "backup policy) is attached to the OU.",
     )
 
 
 class Partition(Model):
-    """One AWS partition. GovCloud is a separate organization with its own management account."""
+    """One AWS partition's organization. GovCloud (`aws-us-gov`) is a separate organization, with its own
+    management account, trail, log archive and Identity Center; each partition entry describes one organization."""
 
-    organization_id: OrganizationId = Field(description="The organization's ID, e.g. o-a1b2c3d4e5.")
-    management_account: AccountName = Field(description="Name of the organization's management account.")
-    log_archive_account: AccountName = Field(description="Name of the account that holds the org trail bucket.")
-    security_account: AccountName = Field(description="Name of the security tooling / audit account.")
-    home_region: Region = Field(description="Region of the org trail, its bucket and IAM-bearing stacks.")
+    organization_id: OrganizationId = Field(description="The organization's ID: `o-` and 10 to 32 characters.")
+    management_account: AccountName = Field(
+        description="Name of the management account (an entry in `accounts` of this partition). The organization "
+        "trail, the CIS alarms and the service control policies deploy here."
+    )
+    log_archive_account: AccountName = Field(
+        description="Name of the account that holds the trail bucket and the session log bucket. Must not be the "
+        "management account."
+    )
+    security_account: AccountName = Field(
+        description="Name of the security tooling / audit account. It may decrypt trail logs, and it holds the alert "
+        "hub and the approved session documents. A small organization may use the log-archive account."
+    )
+    home_region: Region = Field(
+        description="Region of the trail, its bucket and the IAM-bearing stacks. Must be in `allowed_regions`."
+    )
     allowed_regions: list[Region] = Field(
-        min_length=1, description="Regions in use; every account gets a baseline stack in each unless it narrows them."
+        min_length=1,
+        description="Regions of this partition in use. Every account gets a baseline stack in each, unless it lists "
+        "its own `regions`; the region-lock SCP denies the others.",
     )
-    identity_center: IdentityCenter
+    identity_center: IdentityCenter = Field(description="The organization's IAM Identity Center instance.")
     root_id: RootId | None = Field(
-        default=None, description="The organization root's ID (r-xxxx); needed to attach policies to the root."
+        default=None,
+        description="The organization root's ID (`r-` and 4 to 32 characters, from `aws organizations list-roots`). "
+        "Needed to attach policies to the root: the SCP library (on the root by default) and "
+        "`backup.organization_policy_targets.root`.",
     )
-    organizational_units: list[OrganizationalUnit] = Field(default_factory=list)
+    organizational_units: list[OrganizationalUnit] = Field(
+        default_factory=list,
+        description="The OUs that accounts, policies and assignments name (a parent before its children).",
+    )
 
 
 class Account(Model):
     """One account: the whole onboarding entry."""
 
-    name: AccountName = Field(description="Stable, unique name; stack IDs derive from it. Never reuse or rename.")
-    id: AccountId = Field(description='12-digit account ID, quoted ("012345678901") so leading zeros survive.')
-    email: Email = Field(description="The account's root email address.")
-    partition: PartitionName
-    ou: OuPath = Field(description=f'OU path of the account, or "{ROOT_OU}".')
+    name: AccountName = Field(
+        description="Unique across partitions. Stack IDs derive from it (`Baseline-<name>-<region>`), so never rename "
+        "or reuse it."
+    )
+    id: AccountId = Field(
+        description="The 12-digit account ID, quoted: YAML reads an unquoted `010234567012` as an octal number, and "
+        "unquoted numbers lose leading zeros."
+    )
+    email: Email = Field(description="The account's root email address; unique (case-insensitive).")
+    partition: PartitionName = Field(
+        description="The account's partition, `aws` or `aws-us-gov`. It must have an entry under `partitions`."
+    )
+    ou: OuPath = Field(
+        description=f"The account's OU path, listed under its partition's `organizational_units`, or `{ROOT_OU}`."
+    )
     regions: list[Region] | None = Field(
         default=None,
         min_length=1,
-        description="Baseline regions for this account; defaults to the partition's allowed_regions.",
+        description="The baseline regions of this account: a subset of the partition's `allowed_regions` that "
+        "includes its `home_region`. Defaults to all allowed regions.",
     )
     backup_plans: list[BackupName] | None = Field(
         default=None,
-        description="Names of backup.plans deployed in this account; defaults to all of them, [] for none.",
+        description="Names of `backup.plans` this account's stacks deploy. Defaults to all of them; `[]` deploys none "
+        "(the vault is always there). Use it to leave out plans that copy to a region the account does not use.",
     )
 
 
 class TrailBucketLifecycle(Model):
-    glacier_after_days: int = Field(default=90, ge=1, description="Move trail logs to Glacier after N days.")
-    expire_after_days: int = Field(default=2557, ge=365, description="Delete trail logs after N days (>= 365).")
+    """Lifecycle of the organization trail's logs in the trail bucket (log-archive account)."""
+
+    glacier_after_days: int = Field(
+        default=90, ge=1, description="Move trail logs to S3 Glacier Flexible Retrieval after N days."
+    )
+    expire_after_days: int = Field(
+        default=2557,
+        ge=365,
+        description="Delete trail logs after N days (at least 365, and at least 90 days after the Glacier move).",
+    )
     noncurrent_expire_after_days: int = Field(
         default=90, ge=1, description="Delete overwritten or deleted object versions after N days."
     )
 
 
 class Logging(Model):
-    trail_bucket: TrailBucketLifecycle = Field(default_factory=TrailBucketLifecycle)
+    """Central logging: the organization trail's bucket and log group, and who receives the security alarms."""
+
+    trail_bucket: TrailBucketLifecycle = Field(
+        default_factory=TrailBucketLifecycle, description="Lifecycle of the trail logs in the trail bucket."
+    )
     access_log_expire_after_days: int = Field(
-        default=365, ge=90, description="Delete S3 server access logs of the trail bucket after N days."
+        default=365,
+        ge=90,
+        description="Delete S3 server access logs of the trail bucket after N days (at least 90).",
     )
     cloudwatch_retention_days: int = Field(
         default=365,
         ge=365,
-        description=f"Retention of the trail's CloudWatch log group; >= 365 and one of {LOG_RETENTION_DAYS}.",
+        description="Retention of the trail's CloudWatch Logs group: at least 365 and a value CloudWatch Logs accepts "
+        f"({', '.join(str(days) for days in LOG_RETENTION_DAYS if days >= 365)}).",
     )
     alarm_emails: list[Email] = Field(
-        default_factory=list, description="Addresses subscribed to the security alarm topic of each partition."
+        default_factory=list,
+        description="Addresses subscribed to each partition's security alarm topic "
+        "(`<name_prefix>-baseline-security-alarms`). Each must confirm its subscription.",
     )
 
 
 class NetworkRestriction(Model):
-    """Networks that network-restricted credentials may be used from (shared by the SCP and the IAM policy)."""
+    """Networks that network-restricted credentials may be used from. Credentials of principals tagged
+    `baseline:network-restricted=true` work only from these networks, or through an AWS service acting for them
+    (`aws:ViaAWSService`); the `network-restricted-credentials` SCP and the IAM policy
+    `<name_prefix>-baseline-network-restricted` share these values."""
 
     allowed_cidrs: list[str] = Field(
-        min_length=1, description="Source IP ranges (CIDR), e.g. your offices' and NAT gateways' egress ranges."
+        min_length=1,
+        description="Source IP ranges in CIDR notation, such as office and NAT egress ranges. Host bits must be "
+        "zero, and `0.0.0.0/0` is refused.",
     )
     allowed_vpc_endpoints: list[VpcEndpointId] = Field(
         default_factory=list,
-        description="VPC endpoint IDs (vpce-...) requests may come through; aws:SourceIp is absent there.",
+        description="VPC endpoint IDs that may be used. Requests through a VPC endpoint carry no `aws:SourceIp`, so "
+        "they are judged by `aws:SourceVpce` against this list (without it, every endpoint request counts as outside).",
     )
 
 
@@ -239,13 +302,18 @@ class NetworkRestriction(Model):
 
 
 class Targets(Model):
-    """Where a policy or an access assignment applies: the root, OUs and accounts, minus excluded accounts."""
+    """Where a policy or an access assignment applies: the root, OUs and accounts, minus excluded accounts.
 
-    root: bool = Field(default=False, description="The organization root (every account of the partition).")
+    A target must select something, its OUs and accounts must exist in the partition, and an exclusion that no
+    target covers is an error, because it would do nothing."""
+
+    root: bool = Field(default=False, description="The organization root: every account of the partition.")
     organizational_units: list[OuPath] = Field(
-        default_factory=list, description='OU paths, e.g. "Workloads/Prod"; an OU includes the OUs below it.'
+        default_factory=list, description="OU paths such as `Workloads/Prod`; an OU includes the OUs below it."
     )
-    accounts: list[AccountName] = Field(default_factory=list, description="Account names.")
+    accounts: list[AccountName] = Field(
+        default_factory=list, description="Account names (an account of the other partition is an error)."
+    )
     exclude_accounts: list[AccountName] = Field(
         default_factory=list, description="Accounts left out although the root or one of the OUs contains them."
     )
@@ -273,48 +341,72 @@ RolePattern = Annotated[
 
 
 class ScpAttachment(Model):
-    enabled: bool = Field(default=True, description="false turns this library policy off (visible in review).")
-    targets: Targets = Field(default_factory=lambda: Targets(root=True), description="Where it is attached.")
+    """Whether one library policy is attached, and where."""
+
+    enabled: bool = Field(
+        default=True, description="`false` turns the library policy off, which stays visible in review."
+    )
+    targets: Targets = Field(
+        default_factory=lambda: Targets(root=True),
+        description="Where the policy is attached. The root needs the partition's `root_id` and each OU its `id`; "
+        "the management account is refused, because SCPs never apply to it.",
+    )
 
 
 class RegionOverride(Model):
-    organizational_unit: OuPath = Field(description="OU whose accounts may use fewer regions than the partition.")
-    allowed_regions: list[Region] = Field(min_length=1, description="A subset of the partition's allowed_regions.")
+    """An OU whose accounts may use fewer regions than the partition's `allowed_regions` (it can only narrow them)."""
+
+    organizational_unit: OuPath = Field(description="The OU path; the override applies to the accounts in it.")
+    allowed_regions: list[Region] = Field(
+        min_length=1,
+        description="A subset of the partition's `allowed_regions`. Each account in the OU must have `regions` "
+        "within it, or its baseline could not deploy there.",
+    )
 
 
 class ScpPartitionSettings(Model):
     """Quotas of the partition's organization (configurable: they changed in May 2026) and region overrides."""
 
     max_policy_chars: int = Field(
-        default=SCP_MAX_CHARS, ge=1024, description="Maximum size of one SCP in characters (minified JSON)."
+        default=SCP_MAX_CHARS,
+        ge=1024,
+        description="Maximum SCP size in characters, minified: the quota since 15 May 2026 (5,120 before). A larger "
+        "library policy is split into numbered parts.",
     )
     max_policies_per_target: int = Field(
         default=SCP_MAX_POLICIES_PER_TARGET,
         ge=2,
         le=50,
-        description="SCPs allowed per root, OU or account, FullAWSAccess included.",
+        description="SCPs per root, OU or account, `FullAWSAccess` included (5 before May 2026). Library policies that "
+        "share targets are packed together to fit.",
     )
     reserved_slots: int = Field(
-        default=0, ge=0, description="Slots per target kept free for SCPs managed elsewhere (e.g. Control Tower)."
+        default=0,
+        ge=0,
+        description="Slots per target kept free for SCPs managed elsewhere, for example Control Tower's.",
     )
     region_overrides: list[RegionOverride] = Field(
-        default_factory=list, description="OUs whose accounts are limited to fewer regions."
+        default_factory=list, description="OUs whose accounts the region lock limits to fewer regions."
     )
 
 
 class ServiceControlPolicies(Model):
+    """The SCP library (`config/policies/service_control.py`): where each policy is attached, the quotas it is
+    measured against, and the one role it exempts."""
+
     deployment_role_patterns: list[RolePattern] = Field(
         default_factory=lambda: ["cdk-hnb659fds-cfn-exec-role-*"],
         min_length=1,
-        description="Role names (wildcards allowed) the baseline is deployed with; the only principals the "
-        "baseline protection and the region lock exempt.",
+        description="Role names (with `*`/`?`) the baseline is deployed with: the CDK bootstrap's CloudFormation "
+        "execution role. The only principals exempt from the baseline protection, the region lock and the tag "
+        "protections, matched with `ArnNotLike aws:PrincipalArn arn:<partition>:iam::*:role/<pattern>`.",
     )
     policies: dict[ScpName, ScpAttachment] = Field(
         default_factory=dict,
         description="Per library policy: enabled and targets. A policy not listed is attached to the root.",
     )
     partitions: dict[PartitionName, ScpPartitionSettings] = Field(
-        default_factory=dict, description="Per-partition quotas and region overrides; defaults apply if absent."
+        default_factory=dict, description="Per partition: quotas and region overrides; defaults apply if absent."
     )
 
     def attachment(self, name: ScpName) -> ScpAttachment:
@@ -362,108 +454,202 @@ PolicyDocument = dict[str, Any]
 
 
 class CustomerManagedPolicy(Model):
-    """A policy the baseline creates in every account a permission set that references it is assigned to."""
+    """A policy the baseline creates in every account a permission set that references it is assigned to (in the
+    account's home-region baseline stack, before the Access stack assigns the set)."""
 
-    name: IamPolicyName
-    description: str = Field(default="", max_length=1000)
+    name: IamPolicyName = Field(
+        description="The IAM policy's name, which permission sets reference in `customer_managed_policies` or "
+        "`permissions_boundary`."
+    )
+    description: str = Field(default="", max_length=1000, description="The IAM policy's description.")
     document: PolicyDocument = Field(
-        description="IAM policy document; write ARNs as arn:${partition}:... (the partition is filled in)."
+        description="IAM policy document. Write ARNs as `arn:${partition}:...` (the partition is filled in); an ARN "
+        "that names a partition is refused, because a commercial ARN would not match in GovCloud. At most 6,144 "
+        "characters minified."
     )
 
 
 class PermissionsBoundary(Model):
-    aws_managed_policy: ManagedPolicyName | None = None
-    customer_managed_policy: IamPolicyName | None = None
+    """The permissions boundary of a permission set: exactly one of the two keys."""
+
+    aws_managed_policy: ManagedPolicyName | None = Field(
+        default=None, description="An AWS managed policy name, such as `PowerUserAccess` (no ARN)."
+    )
+    customer_managed_policy: IamPolicyName | None = Field(
+        default=None,
+        description="The name of a customer-managed policy from `identity_center.customer_managed_policies`.",
+    )
 
 
 class PermissionSet(Model):
-    name: PermissionSetName
-    description: str = Field(default="", max_length=700)
-    session_duration: IsoDuration = Field(default="PT1H", description="ISO-8601, PT1H to PT12H.")
+    """A permission set, created in each partition's Identity Center instance."""
+
+    name: PermissionSetName = Field(description="The set's name; a set named like a catalog set replaces it.")
+    description: str = Field(
+        default="", max_length=700, description="The set's description, shown in the Identity Center console."
+    )
+    session_duration: IsoDuration = Field(
+        default="PT1H", description="Session length, ISO-8601, `PT1H` to `PT12H` (for example `PT8H`, `PT1H30M`)."
+    )
     aws_managed_policies: list[ManagedPolicyName] = Field(
-        default_factory=list, description="AWS managed policy names; job-function/ policies with their path."
+        default_factory=list,
+        description="Names, not ARNs: `ReadOnlyAccess`, `job-function/ViewOnlyAccess`. The ARN is "
+        "`arn:<partition>:iam::aws:policy/<name>`.",
     )
     customer_managed_policies: list[IamPolicyName] = Field(
         default_factory=list,
-        description="Names from identity_center.customer_managed_policies (or the catalog's); created in each "
-        "account the set is assigned to.",
+        description="Names from `identity_center.customer_managed_policies` (or the catalog's); created in each "
+        "account the set is assigned to. At most 20 AWS-managed and customer-managed policies together.",
     )
-    inline_policy: PolicyDocument | None = Field(default=None, description="One inline IAM policy document.")
-    permissions_boundary: PermissionsBoundary | None = None
+    inline_policy: PolicyDocument | None = Field(
+        default=None,
+        description="One inline IAM policy document (`arn:${partition}:` for ARNs). At most 32,768 bytes and 10,240 "
+        "characters without whitespace.",
+    )
+    permissions_boundary: PermissionsBoundary | None = Field(
+        default=None, description="A permissions boundary for the set's roles in every assigned account."
+    )
     relay_state: HttpsUrl | None = Field(
         default=None,
-        description="Console URL users land on after sign-in; ${console} becomes the partition's console host.",
+        description="The `https://` URL users land on after sign-in. `${console}` becomes the partition's console host "
+        "(`console.aws.amazon.com` or `console.amazonaws-us-gov.com`).",
     )
 
 
 class Assignment(Model):
+    """One IdP group gets one permission set on the targeted accounts of one partition."""
+
     group_id: GroupId = Field(description="The group's ID in the partition's identity store.")
-    group_name: str = Field(min_length=1, max_length=128, description="Readable name of the group (for review).")
-    partition: PartitionName
-    permission_set: PermissionSetName
-    targets: Targets
+    group_name: str = Field(
+        min_length=1,
+        max_length=128,
+        description="The group's readable name, for review; it is written into the template metadata.",
+    )
+    partition: PartitionName = Field(
+        description="`aws` or `aws-us-gov`: group IDs belong to one partition's identity store."
+    )
+    permission_set: PermissionSetName = Field(description="A catalog set or one of `identity_center.permission_sets`.")
+    targets: Targets = Field(
+        description="Where the set is assigned. OUs include their sub-OUs and expand to their accounts at synth."
+    )
 
 
 class OnCallWindow(Model):
+    """When the OnCall set's elevated actions are allowed (`DateGreaterThan`/`DateLessThan aws:CurrentTime`)."""
+
     # Timestamps are written into the OnCall policy at synth (aws:CurrentTime takes no policy variables).
-    start: Annotated[datetime, Field(strict=False)] = Field(description="UTC timestamp, e.g. 2026-11-23T08:00:00Z")
-    end: Annotated[datetime, Field(strict=False)] = Field(description="UTC timestamp after start.")
+    start: Annotated[datetime, Field(strict=False)] = Field(description="UTC timestamp, e.g. `2026-11-23T08:00:00Z`.")
+    end: Annotated[datetime, Field(strict=False)] = Field(description="UTC timestamp after `start`.")
 
 
 class IdentityCenterAccess(Model):
-    catalog: bool = Field(default=True, description="Include the default permission set catalog.")
+    """Access through IAM Identity Center: permission sets (the default catalog and your own), the customer-managed
+    policies they reference, the on-call window and which IdP groups get which set where."""
+
+    catalog: bool = Field(
+        default=True,
+        description="Include the default permission set catalog (Administrator, PowerUser, ReadOnly, Support, "
+        "OnCall, SessionManager).",
+    )
     permission_sets: list[PermissionSet] = Field(
-        default_factory=list, description="Permission sets; one named like a catalog set replaces it."
+        default_factory=list, description="Your own permission sets; one named like a catalog set replaces it."
     )
-    customer_managed_policies: list[CustomerManagedPolicy] = Field(default_factory=list)
+    customer_managed_policies: list[CustomerManagedPolicy] = Field(
+        default_factory=list,
+        description="Policies created in every account that a set referencing them is assigned to.",
+    )
     on_call_window: OnCallWindow | None = Field(
-        default=None, description="When OnCall's elevated actions are allowed; unset: OnCall is read-only."
+        default=None,
+        description="When OnCall's elevated actions are allowed; written into the policy at synth, because "
+        "`aws:CurrentTime` takes no variables. Without a window, OnCall is read-only.",
     )
-    assignments: list[Assignment] = Field(default_factory=list)
+    assignments: list[Assignment] = Field(
+        default_factory=list, description="Which IdP group gets which permission set where."
+    )
 
 
 class PrincipalRef(Model):
-    """An IAM user or role in one of the organization's accounts, resolved to its exact ARN in the partition."""
+    """An IAM user or role in one of the organization's accounts, resolved to its exact ARN with the partition, such
+    as `arn:aws-us-gov:iam::320987654331:user/gov-breakglass-alice`."""
 
-    account: AccountName = Field(description="Name of the account (in `accounts`) that holds the identity.")
-    user: IamName | None = Field(default=None, description="IAM user name (give user or role, not both).")
-    role: IamName | None = Field(default=None, description="IAM role name (give user or role, not both).")
+    account: AccountName = Field(
+        description="Name of the account (in `accounts`, same partition) that holds the identity, usually the "
+        "security account."
+    )
+    user: IamName | None = Field(
+        default=None,
+        description="IAM user name, without a path (give `user` or `role`, not both). Preferred: a user with an MFA "
+        "device.",
+    )
+    role: IamName | None = Field(
+        default=None,
+        description="IAM role name, without a path (give `user` or `role`, not both). Its own session must carry MFA "
+        "and a source identity.",
+    )
 
 
 class BreakglassPartition(Model):
+    """Who may assume the breakglass role `<name_prefix>-baseline-breakglass` in every account of one partition."""
+
     principals: list[PrincipalRef] = Field(
         min_length=1,
         max_length=MAX_BREAKGLASS_PRINCIPALS,
-        description="Who may assume the breakglass role in every account of the partition (with MFA).",
+        description="The identities allowed to break glass (with MFA). They must exist before the baselines are "
+        "deployed: IAM rejects a trust policy that names a principal that does not exist.",
     )
 
 
 class SlackChannel(Model):
-    workspace_id: SlackWorkspaceId = Field(description="Slack workspace ID, authorized in the AWS Chatbot console.")
-    channel_id: SlackChannelId = Field(description="Slack channel ID (channel details, bottom), e.g. C0456FGHIJ.")
+    """A Slack channel that receives the alert topic's notifications through AWS Chatbot. It only receives: its role
+    has no permissions and its guardrail is `AWSDenyAll`, so no AWS command can be run from Slack."""
+
+    workspace_id: SlackWorkspaceId = Field(
+        description="Slack workspace ID (`T...`). Authorize the workspace once in the AWS Chatbot console of the "
+        "security account first."
+    )
+    channel_id: SlackChannelId = Field(
+        description="Slack channel ID (`C...`, in the channel details). For a private channel, invite `@aws` first."
+    )
 
 
 class Alerts(Model):
     """Where the central alert hub (security account) sends breakglass, root and other baseline alerts."""
 
     emails: list[Email] = Field(
-        default_factory=list, description="Addresses subscribed to each partition's alert topic."
+        default_factory=list,
+        description="Addresses subscribed to each partition's alert topic `<name_prefix>-baseline-alerts`. Each must "
+        "confirm its subscription.",
     )
     slack: dict[PartitionName, SlackChannel] = Field(
-        default_factory=dict, description="Optional AWS Chatbot Slack channel per partition (not in GovCloud)."
+        default_factory=dict,
+        description="An optional AWS Chatbot Slack channel per partition. AWS Chatbot is not available in GovCloud, "
+        "so an `aws-us-gov` entry is an error.",
     )
 
 
 class AtlantisPartition(Model):
-    ci_account: AccountName = Field(description="Name of the account that runs Atlantis and holds Terraform state.")
+    """Terraform through Atlantis in one partition: plan and apply roles in every account, trusted only by the
+    Atlantis server roles, and the Terraform state bucket in the CI account."""
+
+    ci_account: AccountName = Field(
+        description="Name of the account that runs Atlantis. The Terraform state bucket is created there."
+    )
     server_roles: list[IamName] = Field(
         min_length=1,
         max_length=MAX_ATLANTIS_SERVER_ROLES,
-        description="Names of the Atlantis server roles in the CI account; trusted by exact ARN.",
+        description="Names of the Atlantis server's IAM roles in the CI account (for example its IRSA or ECS task "
+        "role). Trusted by exact ARN (`arn:<partition>:iam::<ci-account>:role/<name>`); they must exist before the "
+        "baselines are deployed.",
     )
-    external_id: ExternalId | None = Field(default=None, description="Optional sts:ExternalId Atlantis must pass.")
+    external_id: ExternalId | None = Field(
+        default=None,
+        description="An `sts:ExternalId` that Atlantis must pass. Use it if the server roles also assume roles of "
+        "third parties.",
+    )
     exclude_accounts: list[AccountName] = Field(
-        default_factory=list, description="Accounts that get no Atlantis roles (e.g. the management account)."
+        default_factory=list,
+        description="Accounts that get no Atlantis roles, such as the management account (service control policies "
+        "do not bind it).",
     )
 
 
@@ -472,77 +658,122 @@ class VaultLock(Model):
 
     mode: Literal["governance", "compliance"] = Field(
         default="governance",
-        description="governance: removable by principals with IAM permission; compliance: immutable for everyone, "
-        "root included, once changeable_for_days have passed.",
+        description="`governance`: the lock enforces retention, and principals with IAM permission can remove it. "
+        "`compliance`: immutable for everyone, root included, once `changeable_for_days` have passed; used only "
+        "when you write it here.",
     )
     min_retention_days: int = Field(
         default=7, ge=1, le=MAX_BACKUP_DAYS, description="Recovery points must be kept at least N days."
     )
     max_retention_days: int = Field(
-        default=3650, ge=1, le=MAX_BACKUP_DAYS, description="Recovery points may be kept at most N days."
+        default=3650,
+        ge=1,
+        le=MAX_BACKUP_DAYS,
+        description="Recovery points may be kept at most N days (at least `min_retention_days`).",
     )
     changeable_for_days: int | None = Field(
         default=None,
         le=MAX_BACKUP_DAYS,
-        description="Compliance mode only: days (>= 3) during which the lock can still be removed or changed.",
+        description="Compliance mode only, and required there: the cooling-off period in days (at least 3) during "
+        "which the lock can still be changed or removed. Governance mode must not set it: AWS treats a lock with it "
+        "as compliance mode.",
     )
 
 
 class TagCondition(Model):
-    key: TagKey = Field(description="Tag key, e.g. backup.")
-    value: str = Field(max_length=256, description="Tag value, e.g. daily.")
+    """One selection tag: a resource carrying this key with this value is selected."""
+
+    key: TagKey = Field(description="Tag key, e.g. `backup`.")
+    value: str = Field(max_length=256, description="Tag value, e.g. `standard`.")
 
 
 class BackupSelection(Model):
+    """Which resources a backup plan backs up."""
+
     tags: list[TagCondition] = Field(
         min_length=1, description="Resources with ANY of these tags (key = value) are backed up by the plan."
     )
 
 
 class BackupRule(Model):
-    name: BackupName = Field(description="Rule name, unique in its plan.")
-    schedule: BackupSchedule = Field(description='When backups start, in UTC, e.g. "cron(0 5 ? * * *)".')
+    """One schedule of a backup plan, with the lifecycle of its recovery points."""
+
+    name: BackupName = Field(description="Rule name, unique within its plan.")
+    schedule: BackupSchedule = Field(
+        description="A six-field cron expression in UTC with `?` in exactly one of day-of-month and day-of-week, e.g. "
+        "`cron(0 5 ? * * *)`."
+    )
     start_window_minutes: int = Field(
-        default=60, ge=60, description="A job that has not started within N minutes is cancelled (>= 60)."
+        default=60, ge=60, description="A job that has not started within N minutes (at least 60) is cancelled."
     )
     completion_window_minutes: int = Field(
-        default=1440, ge=120, description="A started job that has not completed within N minutes is cancelled."
+        default=1440,
+        ge=120,
+        description="A started job that has not completed within N minutes is cancelled; at least 60 more than the "
+        "start window.",
     )
     delete_after_days: int = Field(
-        ge=1, le=MAX_BACKUP_DAYS, description="Retention: recovery points are deleted after N days."
+        ge=1,
+        le=MAX_BACKUP_DAYS,
+        description="Retention in days. It must lie within the vault lock's `min_retention_days` and "
+        "`max_retention_days`: AWS Backup accepts a plan outside them and then fails every one of its jobs, so "
+        "synthesis refuses it.",
     )
     move_to_cold_storage_after_days: int | None = Field(
-        default=None, ge=1, description="Move recovery points to cold storage after N days (supported types only)."
+        default=None,
+        ge=1,
+        description="Move recovery points to cold storage after N days (resource types that support it). "
+        "`delete_after_days` must then be at least 90 days later.",
     )
     copy_to_region: dict[PartitionName, Region] | None = Field(
         default=None,
-        description="Per partition, a second region whose baseline vault receives a copy of each recovery point.",
+        description="Per partition, a region whose baseline vault receives a copy of each recovery point, e.g. "
+        "`{aws: us-west-2, aws-us-gov: us-gov-east-1}`. It must be in the partition's `allowed_regions` and among the "
+        "regions of every account that deploys the plan. Copies keep the rule's lifecycle; in the copy region itself "
+        "the rule copies nowhere.",
     )
 
 
 class BackupPlan(Model):
-    name: BackupName = Field(description="Plan name; deployed as <name_prefix>-baseline-<name>.")
-    rules: list[BackupRule] = Field(min_length=1)
-    selection: BackupSelection
+    """A backup plan, deployed as `<name_prefix>-baseline-<name>` in every region of every account, unless an
+    account narrows its plans with `backup_plans` or the organization backup policy covers it."""
+
+    name: BackupName = Field(description="Plan name, unique; part of the deployed plan's name.")
+    rules: list[BackupRule] = Field(min_length=1, description="The plan's schedules and retention.")
+    selection: BackupSelection = Field(description="The tags that select the resources the plan backs up.")
 
 
 class BackupPolicyTargets(Model):
-    root: bool = Field(default=False, description="Attach to the organization root (needs partitions.*.root_id).")
-    organizational_units: list[OuPath] = Field(
-        default_factory=list, description="OU paths to attach to; each must have an id in its partition."
+    """Where the organization backup policy is attached (with `backup.organization_policy: true`)."""
+
+    root: bool = Field(
+        default=False,
+        description="Attach the policy to the organization root (needs `partitions.<partition>.root_id`).",
     )
-    accounts: list[AccountName] = Field(default_factory=list, description="Account names to attach to.")
+    organizational_units: list[OuPath] = Field(
+        default_factory=list,
+        description="OU paths; each attaches in every partition that lists it, and needs an `id` there. Accounts in "
+        "OUs below are covered too.",
+    )
+    accounts: list[AccountName] = Field(default_factory=list, description="Account names to attach the policy to.")
 
 
 class Backup(Model):
-    vault_lock: VaultLock = Field(default_factory=VaultLock)
+    """AWS Backup. Every account gets a vault (`<name_prefix>-baseline-vault`) with its own KMS key in each of its
+    regions, whether or not any plan is configured; plans back up the resources that carry one of their selection
+    tags."""
+
+    vault_lock: VaultLock = Field(default_factory=VaultLock, description="The Vault Lock of every baseline vault.")
     plans: list[BackupPlan] = Field(default_factory=list, description="Backup plans; none by default.")
     organization_policy: bool = Field(
         default=False,
-        description="Deploy the plans as an Organizations backup policy from each management account instead of "
-        "per-account stacks, for the accounts it targets.",
+        description="`true`: deploy the plans as an Organizations backup policy from each management account (stack "
+        "`BackupPolicy-<management>`) to `organization_policy_targets`. Targeted accounts then get no plans from "
+        "their own stacks, so nothing is backed up twice.",
     )
-    organization_policy_targets: BackupPolicyTargets = Field(default_factory=BackupPolicyTargets)
+    organization_policy_targets: BackupPolicyTargets = Field(
+        default_factory=BackupPolicyTargets, description="Where the organization backup policy is attached."
+    )
 
 
 class SessionRunAs(Model):
@@ -553,71 +784,123 @@ class SessionRunAs(Model):
     fail rather than fall back to a privileged one. A principal tag `SSMSessionRunAs` overrides it per person.
     """
 
-    enabled: bool = Field(default=True, description="Run sessions as `default_user` (or the SSMSessionRunAs tag).")
+    enabled: bool = Field(
+        default=True,
+        description="Run Linux and macOS sessions as `default_user` (or the user in the caller's `SSMSessionRunAs` "
+        "principal tag) instead of the agent's `ssm-user`.",
+    )
     default_user: LinuxUser = Field(
-        default="session-user", description="OS user for sessions; must exist on the instances (no sudo rights)."
+        default="session-user",
+        description="OS user for sessions. It must exist on the instances (create it, without sudo, in your AMI or "
+        "user data).",
     )
 
 
 class SessionShellProfile(Model):
-    linux: str = Field(default="", max_length=1024, description="Commands run at the start of Linux/macOS sessions.")
+    """Commands run at the start of every session, per platform."""
+
+    linux: str = Field(
+        default="", max_length=1024, description="Commands run at the start of Linux and macOS sessions."
+    )
     windows: str = Field(default="", max_length=1024, description="Commands run at the start of Windows sessions.")
 
 
 class SessionLogBucketLifecycle(Model):
-    glacier_after_days: int = Field(default=90, ge=1, description="Move session logs to Glacier after N days.")
-    expire_after_days: int = Field(default=1096, ge=365, description="Delete session logs after N days (>= 365).")
+    """Lifecycle of the session logs in the central session log bucket (log-archive account)."""
+
+    glacier_after_days: int = Field(
+        default=90, ge=1, description="Move session logs to S3 Glacier Flexible Retrieval after N days."
+    )
+    expire_after_days: int = Field(
+        default=1096,
+        ge=365,
+        description="Delete session logs after N days (at least 365, and at least 90 days after the Glacier move).",
+    )
     noncurrent_expire_after_days: int = Field(
         default=30, ge=1, description="Delete overwritten or deleted object versions after N days."
     )
 
 
 class SessionManager(Model):
-    """Session Manager preferences for every account and region, and the approved session documents."""
+    """Session Manager preferences: the same for every account and region, and for the approved session documents."""
 
     idle_session_timeout_minutes: int = Field(
-        default=20, ge=1, le=60, description="End sessions idle for N minutes (1-60)."
+        default=20,
+        ge=1,
+        le=60,
+        description="End sessions idle for N minutes (1-60; not longer than `max_session_duration_minutes`).",
     )
     max_session_duration_minutes: int = Field(
         default=60, ge=1, le=1440, description="End every session after N minutes (1-1440)."
     )
-    run_as: SessionRunAs = Field(default_factory=SessionRunAs)
-    shell_profile: SessionShellProfile = Field(default_factory=SessionShellProfile)
+    run_as: SessionRunAs = Field(
+        default_factory=SessionRunAs, description="Which OS user Linux and macOS sessions run as."
+    )
+    shell_profile: SessionShellProfile = Field(
+        default_factory=SessionShellProfile, description="Commands run at the start of every session."
+    )
     cloudwatch_retention_days: int = Field(
         default=365,
         ge=365,
-        description=f"Retention of each account's session log group; >= 365 and one of {LOG_RETENTION_DAYS}.",
+        description="Retention of each account's session log group: at least 365 and a value CloudWatch Logs accepts "
+        f"({', '.join(str(days) for days in LOG_RETENTION_DAYS if days >= 365)}).",
     )
-    log_bucket: SessionLogBucketLifecycle = Field(default_factory=SessionLogBucketLifecycle)
+    log_bucket: SessionLogBucketLifecycle = Field(
+        default_factory=SessionLogBucketLifecycle, description="Lifecycle of the central session log bucket."
+    )
 
 
 class OrgConfig(Model):
+    """The organization config: both partitions' organizations, their accounts, and the settings of every baseline
+    feature. Only `name_prefix`, `partitions` and `accounts` are required; every other section has defaults or is off
+    when left out."""
+
     name_prefix: NamePrefix = Field(
-        description="Short lowercase prefix for globally unique resource names (S3 buckets)."
+        description="Prefix of globally unique names (S3 buckets), the trail name, `<name_prefix>-baseline-*` "
+        "resources and SSM parameter paths. Never change it after deploying."
     )
-    partitions: dict[PartitionName, Partition] = Field(min_length=1)
-    accounts: list[Account] = Field(min_length=1)
-    logging: Logging = Field(default_factory=Logging)
+    partitions: dict[PartitionName, Partition] = Field(
+        min_length=1,
+        description="One entry per organization, keyed by partition (`aws` and/or `aws-us-gov`).",
+    )
+    accounts: list[Account] = Field(min_length=1, description="Every account of both organizations, one entry each.")
+    logging: Logging = Field(default_factory=Logging, description="Central logging settings; every key has a default.")
     network_restriction: NetworkRestriction | None = Field(
-        default=None, description="Where network-restricted credentials may be used from; unset: feature off."
+        default=None,
+        description="Networks that network-restricted credentials may be used from. Leave it out to turn the feature "
+        "off.",
     )
     service_control_policies: ServiceControlPolicies = Field(
         default_factory=ServiceControlPolicies,
-        description="The SCP library: where each policy is attached, quotas, exemptions. Default: all on the root.",
+        description="Where the SCP library is attached, quotas, exemptions. Default: every library policy on the root.",
     )
     identity_center: IdentityCenterAccess = Field(
-        default_factory=IdentityCenterAccess, description="Permission sets and group assignments (IAM Identity Center)."
+        default_factory=IdentityCenterAccess,
+        description="Permission sets, customer-managed policies, on-call window, group assignments. Default: the "
+        "catalog, no assignments.",
     )
     breakglass: dict[PartitionName, BreakglassPartition] = Field(
-        default_factory=dict, description="Breakglass principals per partition; a partition without one gets no role."
+        default_factory=dict,
+        description="Per partition, who may assume the breakglass role. A partition without an entry gets no "
+        "breakglass role; its root-activity alerts still deploy.",
     )
-    alerts: Alerts = Field(default_factory=Alerts)
+    alerts: Alerts = Field(
+        default_factory=Alerts,
+        description="Email addresses and an optional Slack channel for the central alert hub.",
+    )
     atlantis: dict[PartitionName, AtlantisPartition] = Field(
-        default_factory=dict, description="Atlantis (Terraform) per partition; unset: no Atlantis roles or state."
+        default_factory=dict,
+        description="Per partition, the CI account and Atlantis server roles. A partition without an entry gets no "
+        "Atlantis roles and no state bucket.",
     )
-    backup: Backup = Field(default_factory=Backup)
+    backup: Backup = Field(
+        default_factory=Backup,
+        description="AWS Backup vault lock, plans and the optional organization backup policy; every key has a "
+        "default.",
+    )
     session_manager: SessionManager = Field(
-        default_factory=SessionManager, description="Session Manager preferences and session log retention."
+        default_factory=SessionManager,
+        description="Session Manager preferences and session log retention; every key has a secure default.",
     )
 
 

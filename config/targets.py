@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from config.models import ROOT_OU
-
-if TYPE_CHECKING:
-    from config.models import Account, OrgConfig, Targets
+from config.models import ROOT_OU, Account, OrgConfig, Targets
+from config.regions import PartitionName
 
 
 @dataclass(frozen=True)
@@ -29,7 +26,7 @@ class Target:
         return {"root": "the root", "ou": f"OU {self.name}", "account": f"account {self.name}"}[self.kind]
 
 
-def targets_in(config: OrgConfig, partition: str, targets: Targets) -> list[Target]:
+def targets_in(config: OrgConfig, partition: PartitionName, targets: Targets) -> list[Target]:
     """The root, OUs and accounts of `targets` that exist in `partition` (unknown names are left out)."""
     part = config.partitions[partition]
     out: list[Target] = []

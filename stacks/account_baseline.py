@@ -52,13 +52,14 @@ class AccountBaselineStack(OrgBaselineStack):
             description=f"baseline of account {account.name} in {region}",
         )
         self.is_home_region = region == org.home_region
-        AccountMetadata(self, "AccountMetadata", prefix=prefix, facts={
+        facts = {
             "account-name": account.name,
             "organizational-unit": account.ou,
             "home-region": org.home_region,
             "org-trail-bucket": org.trail_bucket,
             "org-trail-name": org.trail_name,
-        })  # fmt: skip
+        }
+        AccountMetadata(self, "AccountMetadata", prefix=prefix, facts=facts)
         if customer_managed_policies:
             assert self.is_home_region, "IAM resources belong in the home-region stack"
             self.identity_center_policies = CustomerManagedPolicies(
@@ -77,15 +78,25 @@ class AccountBaselineStack(OrgBaselineStack):
 
         # Data protection: a locked vault and the plans in every region; IAM (backup role, credentials
         # policies) once per account, in the home region.
-        self.backup_vault = BackupVault(self, "BackupVault", org=org, account_id=account.id, region=region,
-                                        lock=vault_lock)  # fmt: skip
+        self.backup_vault = BackupVault(
+            self, "BackupVault", org=org, account_id=account.id, region=region, lock=vault_lock
+        )
         role = None
         if self.is_home_region:
             role = BackupServiceRole(self, "BackupServiceRole", org=org).role
             DataAccessPolicies(self, "DataAccessPolicies", org=org, account_id=account.id, network=network)
         if backup_plans:
-            BackupPlans(self, "BackupPlans", org=org, account_id=account.id, region=region, plans=backup_plans,
-                        vault=self.backup_vault.vault, role=role)  # fmt: skip
+            vault = self.backup_vault.vault
+            BackupPlans(
+                self,
+                "BackupPlans",
+                org=org,
+                account_id=account.id,
+                region=region,
+                plans=backup_plans,
+                vault=vault,
+                role=role,
+            )
         BackupChangeAlerts(self, "BackupChangeAlerts", org=org, account_id=account.id)
         # Session Manager instead of SSH bastions. The home-region stack holds the roles every region uses, so
         # deploy it before the account's other regions.

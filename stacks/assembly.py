@@ -94,8 +94,8 @@ Builder = Callable[[cdk.App, PlannedStack, Inputs], OrgBaselineStack]
 
 def _log_archive(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
     config = inputs.config
-    return LogArchiveStack(app, item.stack_id, org=inputs.partitions[item.partition].org,
-                           logging=config.logging, session_manager=config.session_manager)  # fmt: skip
+    org = inputs.partitions[item.partition].org
+    return LogArchiveStack(app, item.stack_id, org=org, logging=config.logging, session_manager=config.session_manager)
 
 
 def _organization(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:

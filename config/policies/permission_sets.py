@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from config.models import CustomerManagedPolicy, OrgConfig, PermissionSet
 from config.naming import Organization
+from config.policies.statements import allow, deny, document
 
 PARTITION_PLACEHOLDER = "${partition}"
 CONSOLE_PLACEHOLDER = "${console}"  # in relay_state: the partition's console host
@@ -25,6 +27,7 @@ SUPPORT_DENIED_ACTIONS = [
     "ec2:DeleteSnapshot", "ec2:DeleteVolume", "ec2:DeregisterImage", "ec2:DetachVolume",
     "ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:TerminateInstances",
 ]  # fmt: skip
+SUPPORT_DENY = document(deny(sid="DenyDestructiveEc2Actions", action=SUPPORT_DENIED_ACTIONS, resource="*"))
 # What on-call engineers may do inside their window, on top of read-only access, and on which resource types.
 # Shell access is not here: it comes only with the SessionManager set and its approved-document check.
 ON_CALL_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -62,11 +65,17 @@ def catalog(config: OrgConfig, org: Organization) -> list[PermissionSet]:
     if window is not None:
         inside = {"DateGreaterThan": {"aws:CurrentTime": _utc(window.start)},
                   "DateLessThan": {"aws:CurrentTime": _utc(window.end)}}  # fmt: skip
-        on_call_inline = {"Version": "2012-10-17", "Statement": [
-            {"Sid": f"OnCall{actions[0].split(':')[0].capitalize()}InsideWindow", "Effect": "Allow", "Action": actions,
-             "Resource": resource, "Condition": inside}
-            for resource, actions in on_call_resources(org.partition).items()
-        ]}  # fmt: skip
+        on_call_inline = document(
+            *(
+                allow(
+                    sid=f"OnCall{service_name(actions)}InsideWindow",
+                    action=actions,
+                    resource=resource,
+                    condition=inside,
+                )
+                for resource, actions in on_call_resources(org.partition).items()
+            )
+        )
     return [
         PermissionSet(name="Administrator", description="Full administrative access, in short sessions.",
                       session_duration="PT1H", aws_managed_policies=["AdministratorAccess"]),
@@ -77,9 +86,7 @@ def catalog(config: OrgConfig, org: Organization) -> list[PermissionSet]:
         PermissionSet(name="Support",
                       description="Read-only EC2 and AWS Support cases; destructive EC2 actions explicitly denied.",
                       session_duration="PT8H", aws_managed_policies=["AmazonEC2ReadOnlyAccess", "AWSSupportAccess"],
-                      inline_policy={"Version": "2012-10-17", "Statement": [{
-                          "Sid": "DenyDestructiveEc2Actions", "Effect": "Deny", "Action": SUPPORT_DENIED_ACTIONS,
-                          "Resource": "*"}]}),
+                      inline_policy=SUPPORT_DENY),
         PermissionSet(name="OnCall",
                       description="Read-only, plus restarts and scaling inside the configured on-call window"
                       + ("" if window else " (no window configured: read-only)") + ".",
@@ -92,7 +99,12 @@ def catalog(config: OrgConfig, org: Organization) -> list[PermissionSet]:
     ]  # fmt: skip
 
 
-def _utc(moment: Any) -> str:
+def service_name(actions: list[str]) -> str:
+    """`["ec2:StartInstances", ...]` -> `Ec2`: the service of a statement's actions, for its Sid."""
+    return actions[0].split(":")[0].capitalize()
+
+
+def _utc(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -21,17 +21,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from config.models import SCP_NAMES, OrgConfig, ScpName, ScpPartitionSettings
 from config.naming import LEGACY_BOT_TAG, NETWORK_RESTRICTED_TAG, SESSION_PREFERENCES_DOCUMENT, Organization
+from config.policies.statements import Condition, PolicyDocument, Statement, deny, document
 from config.problems import Problem
 from config.regions import PartitionName
 from config.targets import Target, excluded_account_ids, targets_in
-
-Statement = dict[str, Any]
-VERSION = "2012-10-17"
 
 # Services whose calls are global (or land in us-east-1 / us-gov-west-1) and must not be region-locked.
 GLOBAL_SERVICE_ACTIONS = (
@@ -46,14 +44,70 @@ GLOBAL_SERVICE_ACTIONS = (
     "waf-regional:*", "waf:*", "wafv2:*", "wellarchitected:*",
 )  # fmt: skip
 
+# What protect-baseline denies (all but the deployment role), by what it protects.
+TRAIL_CHANGES = [
+    "cloudtrail:DeleteTrail", "cloudtrail:PutEventSelectors", "cloudtrail:PutInsightSelectors",
+    "cloudtrail:StopLogging", "cloudtrail:UpdateTrail",
+]  # fmt: skip
+LOG_BUCKET_CHANGES = [
+    "s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutBucketLogging",
+    "s3:PutBucketObjectLockConfiguration", "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration",
+    "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration",
+]  # fmt: skip
+LOG_OBJECT_CHANGES = [
+    "s3:BypassGovernanceRetention", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectLegalHold",
+    "s3:PutObjectRetention",
+]  # fmt: skip
+KEY_CHANGES = [
+    "kms:CancelKeyDeletion", "kms:DeleteImportedKeyMaterial", "kms:DisableKey", "kms:DisableKeyRotation",
+    "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion",
+]  # fmt: skip
+KEY_ALIAS_CHANGES = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
+ROLE_CHANGES = [
+    "iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePermissionsBoundary",
+    "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
+    "iam:UpdateRoleDescription", "iam:AddRoleToInstanceProfile", "iam:DeleteInstanceProfile",
+    "iam:RemoveRoleFromInstanceProfile", "iam:CreatePolicyVersion", "iam:DeletePolicy",
+    "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion",
+]  # fmt: skip
+TOPIC_CHANGES = [
+    "sns:AddPermission", "sns:DeleteTopic", "sns:PutDataProtectionPolicy", "sns:RemovePermission",
+    "sns:SetTopicAttributes",
+]  # fmt: skip
+RULE_AND_BUS_CHANGES = [
+    "events:DeleteEventBus", "events:DeleteRule", "events:DisableRule", "events:PutPermission", "events:PutRule",
+    "events:PutTargets", "events:RemovePermission", "events:RemoveTargets", "events:UpdateEventBus",
+]  # fmt: skip
+VAULT_CHANGES = [
+    "backup:DeleteBackupVault", "backup:DeleteBackupVaultAccessPolicy", "backup:DeleteBackupVaultLockConfiguration",
+    "backup:PutBackupVaultAccessPolicy", "backup:PutBackupVaultLockConfiguration",
+]  # fmt: skip
+DOCUMENT_CHANGES = [
+    "ssm:CreateDocument",
+    "ssm:DeleteDocument",
+    "ssm:UpdateDocument",
+    "ssm:UpdateDocumentDefaultVersion",
+]
+# AWS Config, GuardDuty and Security Hub: always protected from being turned off, whoever enabled them.
+SECURITY_SERVICE_SHUTDOWNS = [
+    "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel",
+    "config:DeleteRetentionConfiguration", "config:StopConfigurationRecorder",
+    "guardduty:DeleteDetector", "guardduty:DeleteMembers", "guardduty:DisassociateFromAdministratorAccount",
+    "guardduty:DisassociateFromMasterAccount", "guardduty:DisassociateMembers",
+    "guardduty:StopMonitoringMembers", "guardduty:UpdateDetector",
+    "securityhub:BatchDisableStandards", "securityhub:DeleteMembers", "securityhub:DisableSecurityHub",
+    "securityhub:DisassociateFromAdministratorAccount", "securityhub:DisassociateFromMasterAccount",
+    "securityhub:DisassociateMembers",
+]  # fmt: skip
+IAM_USER_CREATION = ["iam:CreateLoginProfile", "iam:CreateUser", "iam:UpdateLoginProfile"]
+PRINCIPAL_TAG_CHANGES = ["iam:TagRole", "iam:TagUser", "iam:UntagRole", "iam:UntagUser", "sts:TagSession"]
 
-def minified(document: dict[str, Any]) -> str:
+
+def minified(policy: PolicyDocument) -> str:
     """How Organizations counts an SCP: whitespace is kept when saved through the API, so it is removed here."""
-    return json.dumps(document, separators=(",", ":"))
-
-
-def document(statements: list[Statement]) -> dict[str, Any]:
-    return {"Version": VERSION, "Statement": statements}
+    return json.dumps(policy, separators=(",", ":"))
 
 
 # --- the library -------------------------------------------------------------------------------------
@@ -75,14 +129,19 @@ class Library:
     def _role_arns(self, *patterns: str) -> list[str]:
         return [f"arn:{self._p}:iam::*:role/{pattern}" for pattern in patterns]
 
-    def _unless_deploying(self, condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _unless_deploying(self, condition: Condition | None = None) -> Condition:
         """The condition plus: not the role the baseline is deployed with."""
         out = dict(condition or {})
         out["ArnNotLike"] = {"aws:PrincipalArn": self._role_arns(*self.deployment_role_patterns)}
         return out
 
-    def statements(self, policy: str, regions: list[str] | None = None) -> list[Statement]:
-        builders = {
+    def _protect(self, sid: str, actions: list[str], resources: list[str]) -> Statement:
+        """Deny changing baseline resources to everyone but the deployment role."""
+        resource = resources if len(resources) > 1 else resources[0]
+        return deny(sid=sid, action=actions, resource=resource, condition=self._unless_deploying())
+
+    def statements(self, policy: ScpName, regions: list[str] | None = None) -> list[Statement]:
+        builders: dict[str, Callable[[], list[Statement]]] = {
             "deny-leave-organization": self.deny_leave_organization,
             "deny-root-user": self.deny_root_user,
             "protect-baseline": self.protect_baseline,
@@ -95,147 +154,113 @@ class Library:
         return builders[policy]()
 
     def deny_leave_organization(self) -> list[Statement]:
-        return [{"Sid": "DenyLeaveOrganization", "Effect": "Deny", "Action": "organizations:LeaveOrganization",
-                 "Resource": "*"}]  # fmt: skip
+        return [deny(sid="DenyLeaveOrganization", action="organizations:LeaveOrganization", resource="*")]
 
     def deny_root_user(self) -> list[Statement]:
         # Centralized root access sessions (sts:AssumeRoot from the management account) carry aws:AssumedRoot.
-        return [{
-            "Sid": "DenyRootUser", "Effect": "Deny", "Action": "*", "Resource": "*",
-            "Condition": {"ArnLike": {"aws:PrincipalArn": f"arn:{self._p}:iam::*:root"},
-                          "Null": {"aws:AssumedRoot": "true"}},
-        }]  # fmt: skip
+        root = {"ArnLike": {"aws:PrincipalArn": f"arn:{self._p}:iam::*:root"}, "Null": {"aws:AssumedRoot": "true"}}
+        return [deny(sid="DenyRootUser", action="*", resource="*", condition=root)]
 
     def region_lock(self, regions: list[str]) -> list[Statement]:
-        return [{
-            "Sid": "DenyOutsideAllowedRegions", "Effect": "Deny", "NotAction": list(GLOBAL_SERVICE_ACTIONS),
-            "Resource": "*",
-            "Condition": self._unless_deploying({"StringNotEquals": {"aws:RequestedRegion": sorted(regions)}}),
-        }]  # fmt: skip
+        outside = self._unless_deploying({"StringNotEquals": {"aws:RequestedRegion": sorted(regions)}})
+        return [
+            deny(
+                sid="DenyOutsideAllowedRegions",
+                not_action=list(GLOBAL_SERVICE_ACTIONS),
+                resource="*",
+                condition=outside,
+            )
+        ]
 
     def protect_baseline(self) -> list[Statement]:
         n, p, bp = self.org, self._p, self.org.baseline_prefix
         buckets = [f"arn:{p}:s3:::{b}" for b in (n.trail_bucket, n.access_log_bucket, n.session_log_bucket)]
-        deny = [
-            ("ProtectOrgTrail", [
-                "cloudtrail:DeleteTrail", "cloudtrail:PutEventSelectors", "cloudtrail:PutInsightSelectors",
-                "cloudtrail:StopLogging", "cloudtrail:UpdateTrail"], [n.trail_arn]),
-            ("ProtectLogBuckets", [
-                "s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutBucketLogging",
-                "s3:PutBucketObjectLockConfiguration", "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy",
-                "s3:PutBucketPublicAccessBlock", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration",
-                "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration"], buckets),
-            ("ProtectLogObjects", [
-                "s3:BypassGovernanceRetention", "s3:DeleteObject", "s3:DeleteObjectVersion",
-                "s3:PutObjectLegalHold", "s3:PutObjectRetention"], [f"{b}/*" for b in buckets]),
-            ("ProtectBaselineKeyAliases", ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
-             [f"arn:{p}:kms:*:*:{n.key_alias_pattern}"]),
-            ("ProtectBaselineRoles", [
-                "iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePermissionsBoundary",
-                "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary",
-                "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
-                "iam:UpdateRoleDescription", "iam:AddRoleToInstanceProfile", "iam:DeleteInstanceProfile",
-                "iam:RemoveRoleFromInstanceProfile", "iam:CreatePolicyVersion", "iam:DeletePolicy",
-                "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"],
-             [f"arn:{p}:iam::*:role/{bp}*", f"arn:{p}:iam::*:instance-profile/{bp}*",
-              f"arn:{p}:iam::*:policy/{bp}*"]),
-            ("ProtectAlertTopics", [
-                "sns:AddPermission", "sns:DeleteTopic", "sns:PutDataProtectionPolicy", "sns:RemovePermission",
-                "sns:SetTopicAttributes"], [f"arn:{p}:sns:*:*:{bp}*"]),
-            ("ProtectAlertRulesAndBuses", [
-                "events:DeleteEventBus", "events:DeleteRule", "events:DisableRule", "events:PutPermission",
-                "events:PutRule", "events:PutTargets", "events:RemovePermission", "events:RemoveTargets",
-                "events:UpdateEventBus"],
-             [f"arn:{p}:events:*:*:rule/{bp}*", f"arn:{p}:events:*:*:rule/*/{bp}*",
-              f"arn:{p}:events:*:*:event-bus/{bp}*"]),
-            ("ProtectBackupVaults", [
-                "backup:DeleteBackupVault", "backup:DeleteBackupVaultAccessPolicy",
-                "backup:DeleteBackupVaultLockConfiguration", "backup:PutBackupVaultAccessPolicy",
-                "backup:PutBackupVaultLockConfiguration"], [f"arn:{p}:backup:*:*:backup-vault:{bp}*"]),
-            ("ProtectSessionDocuments", [
-                "ssm:CreateDocument", "ssm:DeleteDocument", "ssm:UpdateDocument", "ssm:UpdateDocumentDefaultVersion"],
-             [f"arn:{p}:ssm:*:*:document/{SESSION_PREFERENCES_DOCUMENT}", f"arn:{p}:ssm:*:*:document/{bp}*"]),
-            # AWS Config, GuardDuty and Security Hub: always protected from being turned off, whoever enabled them.
-            ("ProtectSecurityServices", [
-                "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel",
-                "config:DeleteRetentionConfiguration", "config:StopConfigurationRecorder",
-                "guardduty:DeleteDetector", "guardduty:DeleteMembers", "guardduty:DisassociateFromAdministratorAccount",
-                "guardduty:DisassociateFromMasterAccount", "guardduty:DisassociateMembers",
-                "guardduty:StopMonitoringMembers", "guardduty:UpdateDetector",
-                "securityhub:BatchDisableStandards", "securityhub:DeleteMembers", "securityhub:DisableSecurityHub",
-                "securityhub:DisassociateFromAdministratorAccount", "securityhub:DisassociateFromMasterAccount",
-                "securityhub:DisassociateMembers"], ["*"]),
-        ]  # fmt: skip
-        statements = [
-            {"Sid": sid, "Effect": "Deny", "Action": actions,
-             "Resource": resources if len(resources) > 1 else resources[0], "Condition": self._unless_deploying()}
-            for sid, actions, resources in deny
-        ]  # fmt: skip
+        roles = [f"arn:{p}:iam::*:role/{bp}*", f"arn:{p}:iam::*:instance-profile/{bp}*", f"arn:{p}:iam::*:policy/{bp}*"]
+        rules_and_buses = [
+            f"arn:{p}:events:*:*:rule/{bp}*",
+            f"arn:{p}:events:*:*:rule/*/{bp}*",
+            f"arn:{p}:events:*:*:event-bus/{bp}*",
+        ]
+        documents = [f"arn:{p}:ssm:*:*:document/{SESSION_PREFERENCES_DOCUMENT}", f"arn:{p}:ssm:*:*:document/{bp}*"]
+        # Key ARNs are not known before deployment: the baseline's keys are recognized by their aliases.
+        by_alias = self._unless_deploying({"ForAnyValue:StringLike": {"kms:ResourceAliases": n.key_alias_pattern}})
         # Each account's baseline shares the approved documents with itself through the document sharer role in the
         # security account (Session Manager); nobody else changes who may use them.
-        statements.insert(len(statements) - 1, {
-            "Sid": "ProtectSessionDocumentSharing", "Effect": "Deny", "Action": "ssm:ModifyDocumentPermission",
-            "Resource": f"arn:{p}:ssm:*:*:document/{bp}*",
-            "Condition": {"ArnNotLike": {"aws:PrincipalArn": [
-                *self._role_arns(*self.deployment_role_patterns), n.document_sharer_role_arn]}},
-        })  # fmt: skip
-        # Key ARNs are not known before deployment: the baseline's keys are recognized by their aliases.
-        statements.insert(3, {
-            "Sid": "ProtectBaselineKeys", "Effect": "Deny",
-            "Action": ["kms:CancelKeyDeletion", "kms:DeleteImportedKeyMaterial", "kms:DisableKey",
-                       "kms:DisableKeyRotation", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"],
-            "Resource": "*",
-            "Condition": self._unless_deploying(
-                {"ForAnyValue:StringLike": {"kms:ResourceAliases": n.key_alias_pattern}}),
-        })  # fmt: skip
-        return statements
+        sharers = {"ArnNotLike": {"aws:PrincipalArn": [*self._role_arns(*self.deployment_role_patterns),
+                                                       n.document_sharer_role_arn]}}  # fmt: skip
+        return [
+            self._protect("ProtectOrgTrail", TRAIL_CHANGES, [n.trail_arn]),
+            self._protect("ProtectLogBuckets", LOG_BUCKET_CHANGES, buckets),
+            self._protect("ProtectLogObjects", LOG_OBJECT_CHANGES, [f"{b}/*" for b in buckets]),
+            deny(sid="ProtectBaselineKeys", action=KEY_CHANGES, resource="*", condition=by_alias),
+            self._protect("ProtectBaselineKeyAliases", KEY_ALIAS_CHANGES, [f"arn:{p}:kms:*:*:{n.key_alias_pattern}"]),
+            self._protect("ProtectBaselineRoles", ROLE_CHANGES, roles),
+            self._protect("ProtectAlertTopics", TOPIC_CHANGES, [f"arn:{p}:sns:*:*:{bp}*"]),
+            self._protect("ProtectAlertRulesAndBuses", RULE_AND_BUS_CHANGES, rules_and_buses),
+            self._protect("ProtectBackupVaults", VAULT_CHANGES, [f"arn:{p}:backup:*:*:backup-vault:{bp}*"]),
+            self._protect("ProtectSessionDocuments", DOCUMENT_CHANGES, documents),
+            deny(
+                sid="ProtectSessionDocumentSharing",
+                action="ssm:ModifyDocumentPermission",
+                resource=f"arn:{p}:ssm:*:*:document/{bp}*",
+                condition=sharers,
+            ),
+            self._protect("ProtectSecurityServices", SECURITY_SERVICE_SHUTDOWNS, ["*"]),
+        ]
 
     def deny_iam_users(self) -> list[Statement]:
         # People sign in through Identity Center; nobody creates IAM users or console passwords. A legacy bot user
         # tagged baseline:legacy-bot-migration=true may still get new access keys until it is migrated; only the
         # deployment and breakglass roles may set that tag (every breakglass use alerts).
         tag_setters = self._role_arns(*self.deployment_role_patterns, self.org.breakglass_role)
+        not_legacy_bot = {"StringNotEquals": {f"aws:ResourceTag/{LEGACY_BOT_TAG}": "true"}}
+        tagging_legacy_bot = {
+            "ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": [LEGACY_BOT_TAG]},
+            "ArnNotLike": {"aws:PrincipalArn": tag_setters},
+        }
         return [
-            {"Sid": "DenyIamUsersAndPasswords", "Effect": "Deny",
-             "Action": ["iam:CreateLoginProfile", "iam:CreateUser", "iam:UpdateLoginProfile"], "Resource": "*"},
-            {"Sid": "DenyAccessKeysExceptLegacyBots", "Effect": "Deny", "Action": "iam:CreateAccessKey",
-             "Resource": "*", "Condition": {"StringNotEquals": {f"aws:ResourceTag/{LEGACY_BOT_TAG}": "true"}}},
-            {"Sid": "ProtectLegacyBotTag", "Effect": "Deny", "Action": "iam:TagUser", "Resource": "*",
-             "Condition": {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": [LEGACY_BOT_TAG]},
-                           "ArnNotLike": {"aws:PrincipalArn": tag_setters}}},
-        ]  # fmt: skip
+            deny(sid="DenyIamUsersAndPasswords", action=IAM_USER_CREATION, resource="*"),
+            deny(
+                sid="DenyAccessKeysExceptLegacyBots",
+                action="iam:CreateAccessKey",
+                resource="*",
+                condition=not_legacy_bot,
+            ),
+            deny(sid="ProtectLegacyBotTag", action="iam:TagUser", resource="*", condition=tagging_legacy_bot),
+        ]
 
     def protect_account_settings(self) -> list[Statement]:
         # The account-level Block Public Access call (put or delete) cannot be told apart by condition: only the
         # deployment role may make it, so the baseline can turn it on.
         return [
-            {"Sid": "ProtectS3AccountPublicAccessBlock", "Effect": "Deny", "Action": "s3:PutAccountPublicAccessBlock",
-             "Resource": "*", "Condition": self._unless_deploying()},
-            {"Sid": "DenyDisablingEbsDefaultEncryption", "Effect": "Deny",
-             "Action": "ec2:DisableEbsEncryptionByDefault", "Resource": "*"},
-        ]  # fmt: skip
+            deny(
+                sid="ProtectS3AccountPublicAccessBlock",
+                action="s3:PutAccountPublicAccessBlock",
+                resource="*",
+                condition=self._unless_deploying(),
+            ),
+            deny(sid="DenyDisablingEbsDefaultEncryption", action="ec2:DisableEbsEncryptionByDefault", resource="*"),
+        ]
 
     def network_restricted_credentials(self) -> list[Statement]:
         # Outside the allowed networks, unless an AWS service calls on the principal's behalf. Through a VPC endpoint
         # aws:SourceIp is absent: only the listed endpoints are allowed then.
-        condition: dict[str, Any] = {
+        outside: Condition = {
             "StringEquals": {f"aws:PrincipalTag/{NETWORK_RESTRICTED_TAG}": "true"},
             "NotIpAddressIfExists": {"aws:SourceIp": list(self.network_cidrs)},
             "BoolIfExists": {"aws:ViaAWSService": "false"},
         }
         if self.network_vpc_endpoints:
-            condition["StringNotEqualsIfExists"] = {"aws:SourceVpce": list(self.network_vpc_endpoints)}
+            outside["StringNotEqualsIfExists"] = {"aws:SourceVpce": list(self.network_vpc_endpoints)}
+        # The tag is the restriction: nobody but the deployment role sets or removes it, on the principal or as a
+        # session tag (which would override the principal's).
+        tagging = self._unless_deploying(
+            {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": [NETWORK_RESTRICTED_TAG]}}
+        )
         return [
-            {"Sid": "DenyNetworkRestrictedOutsideAllowedNetworks", "Effect": "Deny", "Action": "*", "Resource": "*",
-             "Condition": condition},
-            # The tag is the restriction: nobody but the deployment role sets or removes it, on the principal or
-            # as a session tag (which would override the principal's).
-            {"Sid": "ProtectNetworkRestrictedTag", "Effect": "Deny",
-             "Action": ["iam:TagRole", "iam:TagUser", "iam:UntagRole", "iam:UntagUser", "sts:TagSession"],
-             "Resource": "*",
-             "Condition": self._unless_deploying(
-                 {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": [NETWORK_RESTRICTED_TAG]}})},
-        ]  # fmt: skip
+            deny(sid="DenyNetworkRestrictedOutsideAllowedNetworks", action="*", resource="*", condition=outside),
+            deny(sid="ProtectNetworkRestrictedTag", action=PRINCIPAL_TAG_CHANGES, resource="*", condition=tagging),
+        ]
 
 
 def library_for(config: OrgConfig, org: Organization) -> Library:
@@ -270,8 +295,8 @@ class Scp:
     targets: tuple[Target, ...]
 
     @property
-    def document(self) -> dict[str, Any]:
-        return document(list(self.statements))
+    def document(self) -> PolicyDocument:
+        return document(*self.statements)
 
     @property
     def content(self) -> str:
@@ -307,22 +332,32 @@ def _with_exclusions(statements: list[Statement], excluded: list[str]) -> list[S
     return out
 
 
-def _split(name: str, policies: tuple[str, ...], statements: list[Statement], targets: tuple[Target, ...],
-           limit: int) -> tuple[list[Scp], list[Statement]]:  # fmt: skip
+@dataclass(frozen=True)
+class _Unit:
+    """The statements of one library policy (or one region override of the region lock) and where they attach."""
+
+    name: str
+    policies: tuple[str, ...]
+    statements: list[Statement]
+    targets: tuple[Target, ...]
+
+
+def _split(unit: _Unit, limit: int) -> tuple[list[Scp], list[Statement]]:
     """Pack statements in order into as few documents under `limit` as possible; returns (scps, too-big statements)."""
     parts: list[list[Statement]] = [[]]
     too_big = []
-    for statement in statements:
-        if len(minified(document([statement]))) > limit:
+    for statement in unit.statements:
+        if len(minified(document(statement))) > limit:
             too_big.append(statement)
-        elif len(minified(document([*parts[-1], statement]))) <= limit:
+        elif len(minified(document(*parts[-1], statement))) <= limit:
             parts[-1].append(statement)
         else:
             parts.append([statement])
     parts = [part for part in parts if part]
     if len(parts) == 1:
-        return [Scp(name, policies, tuple(parts[0]), targets)], too_big
-    return [Scp(f"{name}-{i}", policies, tuple(part), targets) for i, part in enumerate(parts, 1)], too_big
+        return [Scp(unit.name, unit.policies, tuple(parts[0]), unit.targets)], too_big
+    numbered = [Scp(f"{unit.name}-{i}", unit.policies, tuple(part), unit.targets) for i, part in enumerate(parts, 1)]
+    return numbered, too_big
 
 
 def partition_budget(config: OrgConfig, partition: PartitionName, org: Organization) -> Budget:
@@ -332,7 +367,7 @@ def partition_budget(config: OrgConfig, partition: PartitionName, org: Organizat
     library = library_for(config, org)
     budget = Budget(partition)
     where = f"partitions.{partition}"
-    units: list[tuple[str, tuple[str, ...], list[Statement], tuple[Target, ...]]] = []
+    units: list[_Unit] = []
     for policy in enabled_policies(config):
         attachment = scps_config.attachment(policy)
         targets = tuple(targets_in(config, partition, attachment.targets))
@@ -341,7 +376,7 @@ def partition_budget(config: OrgConfig, partition: PartitionName, org: Organizat
         excluded = excluded_account_ids(config, partition, attachment.targets)
         part = config.partitions[partition]
         statements = _with_exclusions(library.statements(policy, part.allowed_regions), excluded)
-        units.append((org.scp_name(policy), (policy,), statements, targets))
+        units.append(_Unit(org.scp_name(policy), (policy,), statements, targets))
         if policy == "region-lock":
             for override in settings.region_overrides:
                 ous = {ou.path: ou for ou in part.organizational_units}
@@ -349,33 +384,35 @@ def partition_budget(config: OrgConfig, partition: PartitionName, org: Organizat
                     continue  # reported by the semantic checks
                 ou = ous[override.organizational_unit]
                 slug = ou.path.lower().replace("/", "-").replace(" ", "-").replace("_", "-").replace(".", "-")
-                units.append((org.scp_name(f"region-lock-{slug}"), (policy,),
-                              _with_exclusions(library.statements(policy, override.allowed_regions), excluded),
-                              (Target("ou", ou.path, ou.id),)))  # fmt: skip
+                narrowed = _with_exclusions(library.statements(policy, override.allowed_regions), excluded)
+                target = Target("ou", ou.path, ou.id)
+                units.append(_Unit(org.scp_name(f"region-lock-{slug}"), (policy,), narrowed, (target,)))
 
     limit = settings.max_policy_chars
-    for name, policies, statements, targets in units:
-        scps, too_big = _split(name, policies, statements, targets, limit)
+    for unit in units:
+        scps, too_big = _split(unit, limit)
         budget.scps += scps
         for statement in too_big:
-            size = len(minified(document([statement])))
-            budget.problems.append(Problem(
-                f"service_control_policies.policies.{policies[0]}",
-                f"policy {name.removeprefix(org.scp_name(''))} for {where}: statement {statement.get('Sid')} alone "
-                f"is {size:,} characters minified, {size - limit:,} over the {limit:,} limit (max_policy_chars); "
-                "a statement cannot be split: shorten its lists (regions, CIDRs, excluded accounts) or raise the limit",
-            ))  # fmt: skip
+            size = len(minified(document(statement)))
+            message = (
+                f"policy {unit.name.removeprefix(org.scp_name(''))} for {where}: statement {statement.get('Sid')} "
+                f"alone is {size:,} characters minified, {size - limit:,} over the {limit:,} limit "
+                "(max_policy_chars); a statement cannot be split: shorten its lists (regions, CIDRs, excluded "
+                "accounts) or raise the limit"
+            )
+            budget.problems.append(Problem(f"service_control_policies.policies.{unit.policies[0]}", message))
 
     if _over_count(budget.scps, settings):
         budget.scps = _packed(budget.scps, org, limit)
     for target, count in _over_count(budget.scps, settings).items():
         quota = settings.max_policies_per_target
-        budget.problems.append(Problem(
-            f"service_control_policies.partitions.{partition}.max_policies_per_target",
+        message = (
             f"{target.label} in {where} would have {count} SCPs attached (FullAWSAccess, "
             f"{settings.reserved_slots} reserved, {count - 1 - settings.reserved_slots} from the library even after "
-            f"packing policies that share targets), {count - quota} over the limit of {quota}",
-        ))  # fmt: skip
+            f"packing policies that share targets), {count - quota} over the limit of {quota}"
+        )
+        path = f"service_control_policies.partitions.{partition}.max_policies_per_target"
+        budget.problems.append(Problem(path, message))
     return budget
 
 
@@ -400,7 +437,7 @@ def _packed(scps: list[Scp], org: Organization, limit: int) -> list[Scp]:
         key = hashlib.sha256(",".join(f"{t.kind}:{t.name}" for t in targets).encode()).hexdigest()[:8]
         policies = tuple(dict.fromkeys(p for m in members for p in m.policies))
         statements = _unique_sids([s for m in members for s in m.statements])
-        parts, _ = _split(org.scp_name(f"guardrails-{key}"), policies, statements, targets, limit)
+        parts, _ = _split(_Unit(org.scp_name(f"guardrails-{key}"), policies, statements, targets), limit)
         packed += parts
     return packed
 

@@ -94,7 +94,7 @@ def target_problems(
     for index, ou_path in enumerate(targets.organizational_units):
         where = f"{path}.organizational_units[{index}]"
         found = False
-        for name, part in parts.items():
+        for partition, part in parts.items():
             for ou_index, ou in enumerate(part.organizational_units):
                 if ou.path != ou_path:
                     continue
@@ -102,7 +102,7 @@ def target_problems(
                 if attaching and ou.id is None:
                     yield Problem(
                         where,
-                        f"partitions.{name}.organizational_units[{ou_index}] ({ou_path}) has no id; "
+                        f"partitions.{partition}.organizational_units[{ou_index}] ({ou_path}) has no id; "
                         "attaching a policy needs it",
                     )
         if not found:

@@ -19,5 +19,6 @@ def problems(config: OrgConfig) -> Iterable[Problem]:
             yield Problem(f"network_restriction.allowed_cidrs[{index}]", f"{cidr!r} is not a CIDR range: {err}")
             continue
         if network.prefixlen == 0:
-            yield Problem(f"network_restriction.allowed_cidrs[{index}]",
-                           f"{cidr!r} allows every address, which restricts nothing")  # fmt: skip
+            yield Problem(
+                f"network_restriction.allowed_cidrs[{index}]", f"{cidr!r} allows every address, which restricts nothing"
+            )

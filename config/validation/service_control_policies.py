@@ -35,8 +35,8 @@ def _attachments(config: OrgConfig) -> Iterable[Problem]:
             )
     for partition, settings in scps.partitions.items():
         where = f"{base}.partitions.{partition}"
-        part = config.partitions.get(partition)
-        if part is None:
+        configured = config.partitions.get(partition)
+        if configured is None:
             yield Problem(where, f"partition {partition!r} has no entry under partitions")
             continue
         if settings.reserved_slots + 2 > settings.max_policies_per_target:
@@ -45,7 +45,7 @@ def _attachments(config: OrgConfig) -> Iterable[Problem]:
                 f"{settings.reserved_slots} reserved slots plus FullAWSAccess leave no room for the library "
                 f"within max_policies_per_target ({settings.max_policies_per_target})",
             )
-        ous = {ou.path: (index, ou) for index, ou in enumerate(part.organizational_units)}
+        ous = {ou.path: (index, ou) for index, ou in enumerate(configured.organizational_units)}
         seen: set[str] = set()
         for index, override in enumerate(settings.region_overrides):
             at = f"{where}.region_overrides[{index}]"
@@ -67,7 +67,7 @@ def _attachments(config: OrgConfig) -> Iterable[Problem]:
                     "attaching a policy needs it",
                 )
             for r_index, region in enumerate(override.allowed_regions):
-                if region not in part.allowed_regions:
+                if region not in configured.allowed_regions:
                     yield Problem(
                         f"{at}.allowed_regions[{r_index}]",
                         f"region {region!r} is not in partitions.{partition}.allowed_regions; "
@@ -76,7 +76,7 @@ def _attachments(config: OrgConfig) -> Iterable[Problem]:
             for account in config.accounts:
                 if account.partition != partition or not ou_covers(ou.path, account.ou):
                     continue
-                denied = [r for r in account.regions or part.allowed_regions if r not in override.allowed_regions]
+                denied = [r for r in account.regions or configured.allowed_regions if r not in override.allowed_regions]
                 if denied:
                     yield Problem(
                         at,

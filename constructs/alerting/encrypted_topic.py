@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
+from config.policies.statements import Condition, allow, service
 from constructs import Construct
 from constructs.shared.keys import retained_key
 from constructs.shared.logical_ids import pin_logical_id
 
 
 def encrypted_topic(
-    scope: Construct, *, partition: str, account_id: str, name: str, display_name: str, what: str,
-    key_logical_id: str, topic_logical_id: str, publisher: str, publish_sid: str, condition: dict[str, Any],
+    scope: Construct,
+    *,
+    partition: str,
+    account_id: str,
+    name: str,
+    display_name: str,
+    what: str,
+    key_logical_id: str,
+    topic_logical_id: str,
+    publisher: str,
+    publish_sid: str,
+    condition: Condition,
     emails: list[str],
-) -> tuple[kms.Key, sns.Topic]:  # fmt: skip
+) -> tuple[kms.Key, sns.Topic]:
     """Key ("TopicKey") and topic ("Topic") in `scope`, with email subscriptions.
 
     `publisher` (a service principal such as cloudwatch.amazonaws.com) may use the key and publish, both only
@@ -32,25 +41,26 @@ def encrypted_topic(
         account_id=account_id,
         alias=f"alias/{name}",
         description=f"Encrypts the {what} {name}",
-        statements=[{
-            "Sid": f"{publish_sid}Encrypted",
-            "Effect": "Allow",
-            "Principal": {"Service": publisher},
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-            "Resource": "*",
-            "Condition": condition,
-        }],
-    )  # fmt: skip
+        statements=[
+            allow(
+                sid=f"{publish_sid}Encrypted",
+                principal=service(publisher),
+                action=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resource="*",
+                condition=condition,
+            )
+        ],
+    )
     topic = sns.Topic(scope, "Topic", topic_name=name, display_name=display_name, master_key=key, enforce_ssl=True)
     pin_logical_id(topic, topic_logical_id)
-    topic.add_to_resource_policy(iam.PolicyStatement.from_json({
-        "Sid": publish_sid,
-        "Effect": "Allow",
-        "Principal": {"Service": publisher},
-        "Action": "sns:Publish",
-        "Resource": topic.topic_arn,
-        "Condition": condition,
-    }))  # fmt: skip
+    publish = allow(
+        sid=publish_sid,
+        principal=service(publisher),
+        action="sns:Publish",
+        resource=topic.topic_arn,
+        condition=condition,
+    )
+    topic.add_to_resource_policy(iam.PolicyStatement.from_json(publish))
     for email in emails:
         sns.CfnSubscription(scope, f"Email-{email}", topic_arn=topic.topic_arn, protocol="email", endpoint=email)
     return key, topic

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import aws_iam as iam
 
 from config.naming import Organization
+from config.policies.statements import allow, document, service_trust
 from constructs import Construct
 
 
@@ -24,16 +25,10 @@ class AlertForwarderRole(Construct):
             "Policy",
             managed_policy_name=org.alert_forwarder_policy,
             description="org-baseline: put events on the central alert bus, nothing else",
-            policy_document={
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "PutEventsOnTheAlertBus",
-                    "Effect": "Allow",
-                    "Action": "events:PutEvents",
-                    "Resource": org.alert_bus_arn,
-                }],
-            },
-        )  # fmt: skip
+            policy_document=document(
+                allow(sid="PutEventsOnTheAlertBus", action="events:PutEvents", resource=org.alert_bus_arn)
+            ),
+        )
         self.role = iam.CfnRole(
             self,
             "Role",
@@ -41,16 +36,11 @@ class AlertForwarderRole(Construct):
             description="org-baseline: EventBridge forwards this account's baseline alerts to the central alert bus",
             max_session_duration=3600,
             managed_policy_arns=[self.policy.ref],
-            assume_role_policy_document={
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Principal": {"Service": "events.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": account_id},
-                        "ArnLike": {"aws:SourceArn": f"arn:{p}:events:*:{account_id}:rule/{org.baseline_prefix}*"},
-                    },
-                }],
-            },
-        )  # fmt: skip
+            assume_role_policy_document=service_trust(
+                "events.amazonaws.com",
+                condition={
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": f"arn:{p}:events:*:{account_id}:rule/{org.baseline_prefix}*"},
+                },
+            ),
+        )

@@ -8,6 +8,7 @@ from aws_cdk import aws_iam as iam
 
 from config.models import SlackChannel
 from config.naming import Organization
+from config.policies.statements import allow, aws, service_trust
 from constructs import Construct
 from constructs.alerting.encrypted_topic import encrypted_topic
 from constructs.shared.logical_ids import pin_logical_id
@@ -50,14 +51,13 @@ class AlertHub(Construct):
             "BusPolicy",
             event_bus_name=self.bus.attr_name,
             statement_id="AllowOrganizationToPutEvents",
-            statement={
-                "Sid": "AllowOrganizationToPutEvents",
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": "events:PutEvents",
-                "Resource": org.alert_bus_arn,
-                "Condition": {"StringEquals": {"aws:PrincipalOrgID": org.organization_id}},
-            },
+            statement=allow(
+                sid="AllowOrganizationToPutEvents",
+                principal=aws("*"),
+                action="events:PutEvents",
+                resource=org.alert_bus_arn,
+                condition={"StringEquals": {"aws:PrincipalOrgID": org.organization_id}},
+            ),
         )
         pin_logical_id(self.bus, "AlertBus")
 
@@ -99,16 +99,10 @@ class AlertHub(Construct):
             role_name=org.chatbot_role,
             description="org-baseline: AWS Chatbot channel for baseline alerts (notifications only, no permissions)",
             max_session_duration=3600,
-            assume_role_policy_document={
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Principal": {"Service": "chatbot.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": org.security_account_id}},
-                }],
-            },
-        )  # fmt: skip
+            assume_role_policy_document=service_trust(
+                "chatbot.amazonaws.com", condition={"StringEquals": {"aws:SourceAccount": org.security_account_id}}
+            ),
+        )
         chatbot.CfnSlackChannelConfiguration(
             self,
             "SlackChannel",
@@ -117,7 +111,7 @@ class AlertHub(Construct):
             slack_workspace_id=slack.workspace_id,
             slack_channel_id=slack.channel_id,
             sns_topic_arns=[self.topic.topic_arn],
-            guardrail_policies=[f"arn:{org.partition}:iam::aws:policy/AWSDenyAll"],
+            guardrail_policies=[org.aws_managed_policy_arn("AWSDenyAll")],
             logging_level="ERROR",
             user_role_required=False,
         )

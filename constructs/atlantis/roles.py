@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
-from config.naming import AtlantisNames, Organization
+from config.naming import SESSION_PREFERENCES_DOCUMENT, AtlantisNames, Organization
+from config.policies.statements import Condition, PolicyDocument, allow, aws, deny, document
 from constructs import Construct
 
 SESSION_SECONDS = 3600  # Atlantis chains roles (server role -> these), which caps sessions at one hour anyway
@@ -42,45 +41,50 @@ ROLE_CHANGES_NEEDING_BOUNDARY = [
 ]  # fmt: skip
 
 
-def atlantis_trust_policy(org: Organization, atlantis: AtlantisNames) -> dict[str, Any]:
-    condition: dict[str, Any] = {"StringEquals": {"aws:PrincipalOrgID": org.organization_id}}
+# Changes to the apply boundary itself.
+BOUNDARY_CHANGES = [
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+]
+
+# Ways to act through a privileged role: pass it, re-trust it, assume it.
+PRIVILEGED_ROLE_USES = ["iam:PassRole", "iam:UpdateAssumeRolePolicy", "sts:AssumeRole"]
+
+
+def atlantis_trust_policy(org: Organization, atlantis: AtlantisNames) -> PolicyDocument:
+    condition: Condition = {"StringEquals": {"aws:PrincipalOrgID": org.organization_id}}
     if atlantis.external_id:
         condition["StringEquals"]["sts:ExternalId"] = atlantis.external_id
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "AtlantisServerOnly",
-            "Effect": "Allow",
-            "Principal": {"AWS": list(atlantis.server_role_arns)},
-            "Action": "sts:AssumeRole",
-            "Condition": condition,
-        }],
-    }  # fmt: skip
+    servers = aws(list(atlantis.server_role_arns))
+    return document(allow(sid="AtlantisServerOnly", principal=servers, action="sts:AssumeRole", condition=condition))
 
 
-def plan_state_policy(org: Organization, atlantis: AtlantisNames, account_id: str) -> dict[str, Any]:
+def plan_state_policy(org: Organization, atlantis: AtlantisNames, account_id: str) -> PolicyDocument:
     """The plan role's only permissions beyond ReadOnlyAccess: read this account's state, write its lock files."""
     p, region = org.partition, org.home_region
     bucket = atlantis.state_bucket_arn(p)
     own = f"{bucket}/{account_id}/*"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "ListOwnStatePrefix", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket,
-             "Condition": {"StringLike": {"s3:prefix": f"{account_id}/*"}}},
-            {"Sid": "ReadOwnState", "Effect": "Allow", "Action": "s3:GetObject", "Resource": own},
-            {"Sid": "WriteOwnLockFiles", "Effect": "Allow", "Action": ["s3:PutObject", "s3:DeleteObject"],
-             "Resource": f"{bucket}/{account_id}/*.tflock"},
-            {"Sid": "UseStateKeyThroughS3ForOwnState", "Effect": "Allow",
-             "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-             "Resource": f"arn:{p}:kms:{region}:{atlantis.ci_account_id}:key/*",
-             "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
-                           "StringLike": {"kms:EncryptionContext:aws:s3:arn": own}}},
-        ],
-    }  # fmt: skip
+    own_prefix = {"StringLike": {"s3:prefix": f"{account_id}/*"}}
+    through_s3 = {
+        "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
+        "StringLike": {"kms:EncryptionContext:aws:s3:arn": own},
+    }
+    return document(
+        allow(sid="ListOwnStatePrefix", action="s3:ListBucket", resource=bucket, condition=own_prefix),
+        allow(sid="ReadOwnState", action="s3:GetObject", resource=own),
+        allow(sid="WriteOwnLockFiles", action=["s3:PutObject", "s3:DeleteObject"], resource=f"{own}.tflock"),
+        allow(
+            sid="UseStateKeyThroughS3ForOwnState",
+            action=["kms:Decrypt", "kms:GenerateDataKey"],
+            resource=f"arn:{p}:kms:{region}:{atlantis.ci_account_id}:key/*",
+            condition=through_s3,
+        ),
+    )
 
 
-def apply_boundary_policy(org: Organization, atlantis: AtlantisNames, account_id: str) -> dict[str, Any]:
+def apply_boundary_policy(org: Organization, atlantis: AtlantisNames, account_id: str) -> PolicyDocument:
     """The most the apply role (and every role it creates) can ever do: anything except the listed denials."""
     p, bp = org.partition, org.baseline_prefix
     prefix = bp.removesuffix("-baseline-")
@@ -94,7 +98,7 @@ def apply_boundary_policy(org: Organization, atlantis: AtlantisNames, account_id
         f"arn:{p}:events:*:{account_id}:event-bus/{bp}*",
         f"arn:{p}:backup:*:{account_id}:backup-vault:{bp}*",
         f"arn:{p}:ssm:*:{account_id}:document/{bp}*",
-        f"arn:{p}:ssm:*:{account_id}:document/SSM-SessionManagerRunShell",
+        f"arn:{p}:ssm:*:{account_id}:document/{SESSION_PREFERENCES_DOCUMENT}",
         f"arn:{p}:ssm:*:{account_id}:parameter/{prefix}/baseline/*",
         org.trail_arn,
         *(f"arn:{p}:s3:::{b}{suffix}" for b in (org.trail_bucket, org.access_log_bucket,
@@ -112,30 +116,37 @@ def apply_boundary_policy(org: Organization, atlantis: AtlantisNames, account_id
         f"arn:{p}:iam::{account_id}:role/cdk-*",
         f"arn:{p}:iam::{account_id}:role/aws-reserved/*",
     ]
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            # The condition only bites on ssm:StartSession (no other action has the key): sessions only with
-            # documents the caller may use, as everywhere in the baseline, not e.g. a shell that logs nothing.
-            {"Sid": "BoundaryCeiling", "Effect": "Allow", "Action": "*", "Resource": "*",
-             "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}},
-            {"Sid": "DenyChangingTheBaseline", "Effect": "Deny", "NotAction": BASELINE_READ_ACTIONS,
-             "Resource": baseline},
-            {"Sid": "DenyWeakeningBaselineKeys", "Effect": "Deny", "Action": KEY_CHANGES, "Resource": "*",
-             "Condition": {"ForAnyValue:StringLike": {"kms:ResourceAliases": baseline_key_aliases}}},
-            {"Sid": "DenyIamUsersAndTheirCredentials", "Effect": "Deny", "Action": IAM_USER_ACTIONS, "Resource": "*"},
-            {"Sid": "DenyRoleChangesWithoutThisBoundary", "Effect": "Deny", "Action": ROLE_CHANGES_NEEDING_BOUNDARY,
-             "Resource": "*", "Condition": {"ArnNotEquals": {"iam:PermissionsBoundary": boundary}}},
-            {"Sid": "DenyRemovingBoundaries", "Effect": "Deny",
-             "Action": ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"], "Resource": "*"},
-            {"Sid": "DenyChangingThisBoundary", "Effect": "Deny",
-             "Action": ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
-                        "iam:SetDefaultPolicyVersion"], "Resource": boundary},
-            {"Sid": "DenyPrivilegedRoles", "Effect": "Deny",
-             "Action": ["iam:PassRole", "iam:UpdateAssumeRolePolicy", "sts:AssumeRole"],
-             "Resource": privileged_roles},
-        ],
-    }  # fmt: skip
+    return document(
+        # The condition only bites on ssm:StartSession (no other action has the key): sessions only with
+        # documents the caller may use, as everywhere in the baseline, not e.g. a shell that logs nothing.
+        allow(
+            sid="BoundaryCeiling",
+            action="*",
+            resource="*",
+            condition={"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}},
+        ),
+        deny(sid="DenyChangingTheBaseline", not_action=BASELINE_READ_ACTIONS, resource=baseline),
+        deny(
+            sid="DenyWeakeningBaselineKeys",
+            action=KEY_CHANGES,
+            resource="*",
+            condition={"ForAnyValue:StringLike": {"kms:ResourceAliases": baseline_key_aliases}},
+        ),
+        deny(sid="DenyIamUsersAndTheirCredentials", action=IAM_USER_ACTIONS, resource="*"),
+        deny(
+            sid="DenyRoleChangesWithoutThisBoundary",
+            action=ROLE_CHANGES_NEEDING_BOUNDARY,
+            resource="*",
+            condition={"ArnNotEquals": {"iam:PermissionsBoundary": boundary}},
+        ),
+        deny(
+            sid="DenyRemovingBoundaries",
+            action=["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"],
+            resource="*",
+        ),
+        deny(sid="DenyChangingThisBoundary", action=BOUNDARY_CHANGES, resource=boundary),
+        deny(sid="DenyPrivilegedRoles", action=PRIVILEGED_ROLE_USES, resource=privileged_roles),
+    )
 
 
 class AtlantisRoles(Construct):
@@ -147,8 +158,8 @@ class AtlantisRoles(Construct):
         super().__init__(scope, construct_id)
         p = org.partition
         trust = atlantis_trust_policy(org, atlantis)
-        read_only = f"arn:{p}:iam::aws:policy/ReadOnlyAccess"
-        admin = f"arn:{p}:iam::aws:policy/AdministratorAccess"
+        read_only = org.aws_managed_policy_arn("ReadOnlyAccess")
+        admin = org.aws_managed_policy_arn("AdministratorAccess")
 
         self.plan_state = iam.CfnManagedPolicy(
             self,

@@ -9,7 +9,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
 from config.naming import AtlantisNames, Organization
+from config.policies.statements import allow, aws
 from constructs import Construct
+from constructs.shared.checkov import skip_checkov
 from constructs.shared.keys import retained_key
 from constructs.shared.log_buckets import access_log_bucket
 from constructs.shared.logical_ids import pin_logical_id
@@ -74,26 +76,28 @@ class TerraformStateBucket(Construct):
             account_id=atlantis.ci_account_id,
             alias=f"alias/{atlantis.state_bucket}",
             description=f"Encrypts Terraform state in {atlantis.state_bucket}",
-            statements=[{
-                "Sid": "AtlantisUseThroughS3ForOwnState",
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {"aws:PrincipalOrgID": org.organization_id,
-                                     "kms:ViaService": f"s3.{region}.amazonaws.com"},
-                    "ArnLike": {"aws:PrincipalArn": atlantis_role_patterns(org, "plan", "apply")},
-                    "StringLike": {"kms:EncryptionContext:aws:s3:arn": f"{bucket_arn}/{OWN_PREFIX}/*"},
-                },
-            }],
-        )  # fmt: skip
-        self.key.node.default_child.add_metadata("checkov", {"skip": [{
-            "id": "CKV_AWS_33",
-            "comment": "Principal * is bound by aws:PrincipalOrgID, the Atlantis role ARNs, kms:ViaService S3 and "
-                       "the caller's own state prefix; listing every account's roles would touch this stack on "
-                       "every onboarding.",
-        }]})  # fmt: skip
+            statements=[
+                allow(
+                    sid="AtlantisUseThroughS3ForOwnState",
+                    principal=aws("*"),
+                    action=["kms:Decrypt", "kms:GenerateDataKey"],
+                    resource="*",
+                    condition={
+                        "StringEquals": {
+                            "aws:PrincipalOrgID": org.organization_id,
+                            "kms:ViaService": f"s3.{region}.amazonaws.com",
+                        },
+                        "ArnLike": {"aws:PrincipalArn": atlantis_role_patterns(org, "plan", "apply")},
+                        "StringLike": {"kms:EncryptionContext:aws:s3:arn": f"{bucket_arn}/{OWN_PREFIX}/*"},
+                    },
+                )
+            ],
+        )
+        only_atlantis = (
+            "Principal * is bound by aws:PrincipalOrgID, the Atlantis role ARNs, kms:ViaService S3 and the caller's "
+            "own state prefix; listing every account's roles would touch this stack on every onboarding."
+        )
+        skip_checkov(self.key, ("CKV_AWS_33", only_atlantis))
 
         self.access_log_bucket = access_log_bucket(
             self,

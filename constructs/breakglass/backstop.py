@@ -8,11 +8,11 @@ so this filter catches breakglass use wherever it was recorded, a few minutes la
 
 from __future__ import annotations
 
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_logs as logs
 
 from config.naming import Organization
 from constructs import Construct
+from constructs.alerting.log_alarm import log_metric_alarm
 
 METRIC_NAMESPACE = "OrgBaseline/Access"
 METRIC_NAME = "BreakglassAssumeRole"
@@ -33,30 +33,16 @@ class BreakglassBackstop(Construct):
         self, scope: Construct, construct_id: str, *, org: Organization, log_group: logs.CfnLogGroup, topic_arn: str
     ) -> None:
         super().__init__(scope, construct_id)
-        metric_filter = logs.CfnMetricFilter(
+        log_metric_alarm(
             self,
-            "Filter",
-            filter_name=org.breakglass_backstop_alarm,
-            log_group_name=log_group.ref,
-            filter_pattern=backstop_pattern(org.breakglass_role),
-            metric_transformations=[logs.CfnMetricFilter.MetricTransformationProperty(
-                metric_namespace=METRIC_NAMESPACE, metric_name=METRIC_NAME, metric_value="1")],
-        )  # fmt: skip
-        alarm = cloudwatch.CfnAlarm(
-            self,
-            "Alarm",
-            alarm_name=org.breakglass_backstop_alarm,
-            alarm_description="org-baseline: the breakglass role was assumed (or an attempt was made) in some "
-            "account and region; the organization trail saw it",
+            filter_id="Filter",
+            alarm_id="Alarm",
+            name=org.breakglass_backstop_alarm,
+            log_group=log_group,
+            pattern=backstop_pattern(org.breakglass_role),
             namespace=METRIC_NAMESPACE,
-            metric_name=METRIC_NAME,
-            statistic="Sum",
-            period=300,
-            evaluation_periods=1,
-            threshold=1,
-            comparison_operator="GreaterThanOrEqualToThreshold",
-            treat_missing_data="notBreaching",
-            actions_enabled=True,
-            alarm_actions=[topic_arn],
+            metric=METRIC_NAME,
+            description="org-baseline: the breakglass role was assumed (or an attempt was made) in some account and "
+            "region; the organization trail saw it",
+            topic_arn=topic_arn,
         )
-        alarm.add_resource_dependency(metric_filter)

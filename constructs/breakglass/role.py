@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
 from config.naming import BreakglassPrincipals, Organization
+from config.policies.statements import PolicyDocument, Statement, allow, aws, deny, document
 from constructs import Construct
 
 SESSION_SECONDS = 3600
 ASSUME = ["sts:AssumeRole", "sts:SetSourceIdentity"]
 
 
-def breakglass_trust_policy(org: Organization, principals: BreakglassPrincipals) -> dict[str, Any]:
+def breakglass_trust_policy(org: Organization, principals: BreakglassPrincipals) -> PolicyDocument:
     """Who may break glass, and how.
 
     - Only the configured identities, by exact ARN, from this organization.
@@ -31,40 +30,26 @@ def breakglass_trust_policy(org: Organization, principals: BreakglassPrincipals)
         "NumericLessThan": {"aws:MultiFactorAuthAge": str(SESSION_SECONDS)},
     }
     in_org = {"aws:PrincipalOrgID": org.organization_id}
-    statements: list[dict[str, Any]] = []
+    statements: list[Statement] = []
     if principals.users:
-        statements.append({
-            "Sid": "BreakglassUsersWithMfaAndTheirName",
-            "Effect": "Allow",
-            "Principal": {"AWS": list(principals.users)},
-            "Action": ASSUME,
-            "Condition": {**mfa, "StringEquals": {**in_org, "sts:SourceIdentity": "${aws:username}"}},
-        })  # fmt: skip
+        named = {**mfa, "StringEquals": {**in_org, "sts:SourceIdentity": "${aws:username}"}}
+        sid = "BreakglassUsersWithMfaAndTheirName"
+        statements.append(allow(sid=sid, principal=aws(list(principals.users)), action=ASSUME, condition=named))
     if principals.roles:
-        statements.append({
-            "Sid": "BreakglassRolesWithMfaAndSourceIdentity",
-            "Effect": "Allow",
-            "Principal": {"AWS": list(principals.roles)},
-            "Action": ASSUME,
-            "Condition": {**mfa, "StringEquals": in_org, "StringLike": {"sts:SourceIdentity": "*"}},
-        })  # fmt: skip
+        identified = {**mfa, "StringEquals": in_org, "StringLike": {"sts:SourceIdentity": "*"}}
+        sid = "BreakglassRolesWithMfaAndSourceIdentity"
+        statements.append(allow(sid=sid, principal=aws(list(principals.roles)), action=ASSUME, condition=identified))
     statements += [
-        {
-            # Explicit, so that a trust statement added later cannot drop the MFA requirement.
-            "Sid": "DenyWithoutMfa",
-            "Effect": "Deny",
-            "Principal": {"AWS": "*"},
-            "Action": ASSUME,
-            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
-        },
-        {
-            "Sid": "DenySessionTags",
-            "Effect": "Deny",
-            "Principal": {"AWS": "*"},
-            "Action": "sts:TagSession",
-        },
+        # Explicit, so that a trust statement added later cannot drop the MFA requirement.
+        deny(
+            sid="DenyWithoutMfa",
+            principal=aws("*"),
+            action=ASSUME,
+            condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        ),
+        deny(sid="DenySessionTags", principal=aws("*"), action="sts:TagSession"),
     ]
-    return {"Version": "2012-10-17", "Statement": statements}
+    return document(*statements)
 
 
 class BreakglassRole(Construct):
@@ -75,7 +60,7 @@ class BreakglassRole(Construct):
         self, scope: Construct, construct_id: str, *, org: Organization, principals: BreakglassPrincipals
     ) -> None:
         super().__init__(scope, construct_id)
-        admin = f"arn:{org.partition}:iam::aws:policy/AdministratorAccess"
+        admin = org.aws_managed_policy_arn("AdministratorAccess")
         self.role = iam.CfnRole(
             self,
             "Role",

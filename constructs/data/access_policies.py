@@ -3,13 +3,12 @@ alone, and network-restricted credentials. Home-region stack only (IAM is global
 
 from __future__ import annotations
 
-from typing import Any
-
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
 from config.models import NetworkRestriction
 from config.naming import Organization
+from config.policies.statements import Condition, PolicyDocument, allow, deny, document
 from constructs import Construct
 
 S3_WRITE_ACTIONS = [
@@ -38,51 +37,40 @@ S3_DESTRUCTIVE_ACTIONS = [
 ]
 
 
-def _document(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
-def s3_writer_no_delete(partition: str, account_id: str) -> dict[str, Any]:
+def s3_writer_no_delete(partition: str, account_id: str) -> PolicyDocument:
     """Write and read objects in this account's buckets; never delete, never loosen a bucket's protection.
 
     Any bucket of the account (`s3:ResourceAccount`): the policy is a reusable building block, the bucket
     policy and the role decide which data a workload owns. Writes to buckets of other accounts are refused, so
     the credentials cannot move data out of the account either.
     """
-    return _document(
-        {
-            "Sid": "ReadAndWriteObjectsInThisAccount",
-            "Effect": "Allow",
-            "Action": S3_WRITE_ACTIONS,
-            "Resource": [f"arn:{partition}:s3:::*", f"arn:{partition}:s3:::*/*"],
-            "Condition": {"StringEquals": {"s3:ResourceAccount": account_id}},
-        },
-        {
-            "Sid": "DenyDeletingOrUnprotectingData",
-            "Effect": "Deny",
-            "Action": S3_DESTRUCTIVE_ACTIONS,
-            "Resource": "*",
-        },
+    return document(
+        allow(
+            sid="ReadAndWriteObjectsInThisAccount",
+            action=S3_WRITE_ACTIONS,
+            resource=[f"arn:{partition}:s3:::*", f"arn:{partition}:s3:::*/*"],
+            condition={"StringEquals": {"s3:ResourceAccount": account_id}},
+        ),
+        deny(sid="DenyDeletingOrUnprotectingData", action=S3_DESTRUCTIVE_ACTIONS, resource="*"),
     )
 
 
-def s3_deleter(partition: str, account_id: str) -> dict[str, Any]:
+def s3_deleter(partition: str, account_id: str) -> PolicyDocument:
     """Delete objects and versions in this account's buckets, and nothing else; for the rare cleanup job.
 
     Attach it to a different role than the writer: the writer's explicit Deny wins over this Allow.
     """
-    return _document(
-        {
-            "Sid": "DeleteObjectsInThisAccount",
-            "Effect": "Allow",
-            "Action": S3_DELETE_ACTIONS,
-            "Resource": f"arn:{partition}:s3:::*/*",
-            "Condition": {"StringEquals": {"s3:ResourceAccount": account_id}},
-        }
+    return document(
+        allow(
+            sid="DeleteObjectsInThisAccount",
+            action=S3_DELETE_ACTIONS,
+            resource=f"arn:{partition}:s3:::*/*",
+            condition={"StringEquals": {"s3:ResourceAccount": account_id}},
+        )
     )
 
 
-def network_restricted(network: NetworkRestriction) -> dict[str, Any]:
+def network_restricted(network: NetworkRestriction) -> PolicyDocument:
     """Deny every request from outside the allowed networks unless an AWS service makes it on the caller's behalf.
 
     Requests through a VPC endpoint carry `aws:SourceVpce` and no `aws:SourceIp`, and a negated operator
@@ -91,32 +79,29 @@ def network_restricted(network: NetworkRestriction) -> dict[str, Any]:
     judges requests with it by the endpoint ID. Without endpoints, any endpoint request is outside.
     """
     not_via_service = {"aws:ViaAWSService": "false"}
-    outside_ip: dict[str, Any] = {
+    outside_ip: Condition = {
         "NotIpAddress": {"aws:SourceIp": list(network.allowed_cidrs)},
         "Bool": not_via_service,
     }
     if not network.allowed_vpc_endpoints:
-        return _document({"Sid": "DenyOutsideAllowedNetworks", "Effect": "Deny", "Action": "*", "Resource": "*",
-                          "Condition": outside_ip})  # fmt: skip
-    return _document(
-        {
-            "Sid": "DenyOutsideAllowedCidrsUnlessThroughVpcEndpoint",
-            "Effect": "Deny",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {**outside_ip, "Null": {"aws:SourceVpce": "true"}},
-        },
-        {
-            "Sid": "DenyThroughOtherVpcEndpoints",
-            "Effect": "Deny",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {
+        return document(deny(sid="DenyOutsideAllowedNetworks", action="*", resource="*", condition=outside_ip))
+    return document(
+        deny(
+            sid="DenyOutsideAllowedCidrsUnlessThroughVpcEndpoint",
+            action="*",
+            resource="*",
+            condition={**outside_ip, "Null": {"aws:SourceVpce": "true"}},
+        ),
+        deny(
+            sid="DenyThroughOtherVpcEndpoints",
+            action="*",
+            resource="*",
+            condition={
                 "StringNotEquals": {"aws:SourceVpce": list(network.allowed_vpc_endpoints)},
                 "Null": {"aws:SourceVpce": "false"},
                 "Bool": not_via_service,
             },
-        },
+        ),
     )
 
 

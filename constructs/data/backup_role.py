@@ -6,6 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
 from config.naming import Organization
+from config.policies.statements import service_trust
 from constructs import Construct
 
 # AWS-managed service policies for AWS Backup; AWS keeps them current as services gain backup support.
@@ -18,23 +19,14 @@ MANAGED_POLICIES = (
 class BackupServiceRole(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, org: Organization) -> None:
         super().__init__(scope, construct_id)
-        policy_arns = [f"arn:{org.partition}:iam::aws:policy/{name}" for name in MANAGED_POLICIES]
+        policy_arns = [org.aws_managed_policy_arn(name) for name in MANAGED_POLICIES]
         self.role = iam.CfnRole(
             self,
             "Role",
             role_name=org.backup_role,
             description="AWS Backup creates and restores recovery points of tagged resources with this role "
             "(baseline backup plans in every region of this account)",
-            assume_role_policy_document={
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "backup.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            },
+            assume_role_policy_document=service_trust("backup.amazonaws.com"),
             managed_policy_arns=policy_arns,
         )
         cdk.Validations.of(self.role).acknowledge(

@@ -3,13 +3,12 @@ deleting recovery points or loosening the vault's protection."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import aws_cdk as cdk
 from aws_cdk import aws_backup as backup
 
 from config.models import VaultLock
 from config.naming import Organization
+from config.policies.statements import PolicyDocument, Statement, allow, aws, deny, document
 from constructs import Construct
 from constructs.shared.checkov import skip_checkov
 from constructs.shared.keys import retained_key
@@ -22,37 +21,32 @@ def cloudformation_execution_role_arn(partition: str, account_id: str, region: s
     return f"arn:{partition}:iam::{account_id}:role/cdk-{qualifier}-cfn-exec-role-{account_id}-{region}"
 
 
-def vault_access_policy(org: Organization, account_id: str, region: str, qualifier: str) -> dict[str, Any]:
+def vault_access_policy(org: Organization, account_id: str, region: str, qualifier: str) -> PolicyDocument:
     """Nobody, account root and administrators included, deletes recovery points or shortens their lifecycle;
     AWS Backup's own expiry at the end of the retention period is not an API call by a principal and still
     happens. The vault's own policy, lock and existence change only through CloudFormation."""
     deployer = cloudformation_execution_role_arn(org.partition, account_id, region, qualifier)
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "DenyDeletingRecoveryPointsOrChangingTheirLifecycle",
-                "Effect": "Deny",
-                "Principal": {"AWS": "*"},
-                "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"],
-                "Resource": "*",
-            },
-            {
-                "Sid": "DenyChangingVaultProtectionOutsideCloudFormation",
-                "Effect": "Deny",
-                "Principal": {"AWS": "*"},
-                "Action": [
-                    "backup:DeleteBackupVault",
-                    "backup:DeleteBackupVaultAccessPolicy",
-                    "backup:DeleteBackupVaultLockConfiguration",
-                    "backup:PutBackupVaultAccessPolicy",
-                    "backup:PutBackupVaultLockConfiguration",
-                ],
-                "Resource": "*",
-                "Condition": {"ArnNotEquals": {"aws:PrincipalArn": deployer}},
-            },
-        ],
-    }
+    return document(
+        deny(
+            sid="DenyDeletingRecoveryPointsOrChangingTheirLifecycle",
+            principal=aws("*"),
+            action=["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"],
+            resource="*",
+        ),
+        deny(
+            sid="DenyChangingVaultProtectionOutsideCloudFormation",
+            principal=aws("*"),
+            action=[
+                "backup:DeleteBackupVault",
+                "backup:DeleteBackupVaultAccessPolicy",
+                "backup:DeleteBackupVaultLockConfiguration",
+                "backup:PutBackupVaultAccessPolicy",
+                "backup:PutBackupVaultLockConfiguration",
+            ],
+            resource="*",
+            condition={"ArnNotEquals": {"aws:PrincipalArn": deployer}},
+        ),
+    )
 
 
 def bootstrap_qualifier(scope: Construct) -> str:
@@ -60,7 +54,7 @@ def bootstrap_qualifier(scope: Construct) -> str:
     return scope.node.try_get_context("@aws-cdk/core:bootstrapQualifier") or default
 
 
-def vault_key_statements(org: Organization, account_id: str, region: str) -> list[dict[str, Any]]:
+def vault_key_statements(org: Organization, account_id: str, region: str) -> list[Statement]:
     """AWS Backup encrypts recovery points with this key, acting as the baseline backup role.
 
     The statements name the role by `aws:PrincipalArn` rather than as principal: KMS rejects a key policy whose
@@ -72,26 +66,20 @@ def vault_key_statements(org: Organization, account_id: str, region: str) -> lis
     }
     role = {"aws:PrincipalArn": org.backup_role_arn(account_id)}
     return [
-        {
-            "Sid": "AllowBaselineBackupRoleToUseKeyThroughAwsBackup",
-            "Effect": "Allow",
-            "Principal": {"AWS": "*"},
-            "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
-            "Resource": "*",
-            "Condition": {"StringEquals": via_backup, "ArnEquals": role},
-        },
-        {
-            "Sid": "AllowBaselineBackupRoleGrantsForAwsBackup",
-            "Effect": "Allow",
-            "Principal": {"AWS": "*"},
-            "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
-            "Resource": "*",
-            "Condition": {
-                "StringEquals": via_backup,
-                "ArnEquals": role,
-                "Bool": {"kms:GrantIsForAWSResource": "true"},
-            },
-        },
+        allow(
+            sid="AllowBaselineBackupRoleToUseKeyThroughAwsBackup",
+            principal=aws("*"),
+            action=["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+            resource="*",
+            condition={"StringEquals": via_backup, "ArnEquals": role},
+        ),
+        allow(
+            sid="AllowBaselineBackupRoleGrantsForAwsBackup",
+            principal=aws("*"),
+            action=["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+            resource="*",
+            condition={"StringEquals": via_backup, "ArnEquals": role, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+        ),
     ]
 
 
@@ -119,9 +107,11 @@ class BackupVault(Construct):
             description=f"Encryption of recovery points in the backup vault {org.backup_vault} ({region})",
             statements=vault_key_statements(org, account_id, region),
         )
-        skip_checkov(self.key, ("CKV_AWS_33", "Principal * is narrowed by aws:PrincipalArn to the backup role, "
-                                              "kms:CallerAccount and kms:ViaService; naming the role directly fails "
-                                              "while the home-region stack has not created it yet."))  # fmt: skip
+        narrowed = (
+            "Principal * is narrowed by aws:PrincipalArn to the backup role, kms:CallerAccount and kms:ViaService; "
+            "naming the role directly fails while the home-region stack has not created it yet."
+        )
+        skip_checkov(self.key, ("CKV_AWS_33", narrowed))
         # Governance mode is a lock without ChangeableForDays; with it, AWS makes it compliance mode.
         changeable = lock.changeable_for_days if lock.mode == "compliance" else None
         self.vault = backup.CfnBackupVault(

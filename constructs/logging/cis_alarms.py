@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_logs as logs
 
 from config.naming import Organization
 from constructs import Construct
 from constructs.alerting.encrypted_topic import encrypted_topic
+from constructs.alerting.log_alarm import log_metric_alarm
 
 METRIC_NAMESPACE = "OrgBaseline/CIS"
 
@@ -120,30 +120,15 @@ class CisAlarms(Construct):
         )
 
         for control in CIS_CONTROLS:
-            alarm_name = f"CIS-{control.number}-{control.name}"
-            metric_filter = logs.CfnMetricFilter(
+            log_metric_alarm(
                 self,
-                f"{control.name}Filter",
-                filter_name=alarm_name,
-                log_group_name=log_group.ref,
-                filter_pattern=control.pattern,
-                metric_transformations=[logs.CfnMetricFilter.MetricTransformationProperty(
-                    metric_namespace=METRIC_NAMESPACE, metric_name=control.name, metric_value="1")],
-            )  # fmt: skip
-            alarm = cloudwatch.CfnAlarm(
-                self,
-                f"{control.name}Alarm",
-                alarm_name=alarm_name,
-                alarm_description=f"CIS AWS Foundations {control.number}: {control.title}",
+                filter_id=f"{control.name}Filter",
+                alarm_id=f"{control.name}Alarm",
+                name=f"CIS-{control.number}-{control.name}",
+                log_group=log_group,
+                pattern=control.pattern,
                 namespace=METRIC_NAMESPACE,
-                metric_name=control.name,
-                statistic="Sum",
-                period=300,
-                evaluation_periods=1,
-                threshold=1,
-                comparison_operator="GreaterThanOrEqualToThreshold",
-                treat_missing_data="notBreaching",
-                actions_enabled=True,
-                alarm_actions=[self.topic.topic_arn],
+                metric=control.name,
+                description=f"CIS AWS Foundations {control.number}: {control.title}",
+                topic_arn=self.topic.topic_arn,
             )
-            alarm.add_resource_dependency(metric_filter)

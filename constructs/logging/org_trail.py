@@ -8,8 +8,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 
 from config.naming import Organization
+from config.policies.statements import Statement, allow, document, service_trust
 from constructs import Construct
-from constructs.shared.keys import retained_key
+from constructs.shared.keys import logs_may_use_key, retained_key
 from constructs.shared.logical_ids import pin_logical_id
 
 
@@ -50,17 +51,9 @@ class OrganizationTrail(Construct):
             self,
             "LogsDeliveryRole",
             description="Lets the organization trail deliver events to its CloudWatch Logs log group",
-            assume_role_policy_document={
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {"StringEquals": {"aws:SourceArn": org.trail_arn}},
-                    }
-                ],
-            },
+            assume_role_policy_document=service_trust(
+                "cloudtrail.amazonaws.com", condition={"StringEquals": {"aws:SourceArn": org.trail_arn}}
+            ),
         )
         # Streams of an organization trail: the management account's own, and one per member account.
         streams = [
@@ -72,12 +65,7 @@ class OrganizationTrail(Construct):
             "LogsDeliveryPolicy",
             description="CloudTrail delivery to the organization trail log group",
             roles=[self.delivery_role.ref],
-            policy_document={
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": streams}
-                ],
-            },
+            policy_document=document(allow(action=["logs:CreateLogStream", "logs:PutLogEvents"], resource=streams)),
         )
         cdk.Validations.of(delivery_policy).acknowledge(
             *(
@@ -112,7 +100,7 @@ class OrganizationTrail(Construct):
         pin_logical_id(self.trail, "OrgTrail")
 
     @staticmethod
-    def _key_statements(org: Organization, log_group_arn: str) -> list[dict]:
+    def _key_statements(org: Organization, log_group_arn: str) -> list[Statement]:
         p, region, account_id = org.partition, org.home_region, org.management_account_id
         readers = sorted({org.log_archive_account_id, org.security_account_id, account_id})
         return [
@@ -151,13 +139,5 @@ class OrganizationTrail(Construct):
                     },
                 },
             },
-            {
-                "Sid": "AllowCloudWatchLogsForTrailLogGroup",
-                "Effect": "Allow",
-                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                # No kms:Describe*: DescribeKey carries no encryption context, so the condition could never match.
-                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
-                "Resource": "*",
-                "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arn}},
-            },
+            logs_may_use_key("AllowCloudWatchLogsForTrailLogGroup", region, log_group_arn),
         ]

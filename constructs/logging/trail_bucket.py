@@ -6,6 +6,7 @@ from aws_cdk import aws_iam as iam
 
 from config.models import Logging
 from config.naming import Organization
+from config.policies.statements import Statement, allow, service
 from constructs import Construct
 from constructs.shared.keys import retained_key
 from constructs.shared.log_buckets import access_log_bucket, archived_log_bucket
@@ -66,34 +67,32 @@ class OrgTrailBucket(Construct):
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
 
     @staticmethod
-    def _cloudtrail_statements(org: Organization) -> list[dict]:
+    def _cloudtrail_statements(org: Organization) -> list[Statement]:
         """CloudTrail's three statements for an organization trail, each pinned to our trail's ARN."""
         source = {"aws:SourceArn": org.trail_arn}
         write_condition = {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **source}}
-        cloudtrail = {"Service": "cloudtrail.amazonaws.com"}
+        cloudtrail = service("cloudtrail.amazonaws.com")
+        logs = f"{org.trail_bucket_arn}/AWSLogs"
         return [
-            {
-                "Sid": "AWSCloudTrailAclCheck",
-                "Effect": "Allow",
-                "Principal": cloudtrail,
-                "Action": "s3:GetBucketAcl",
-                "Resource": org.trail_bucket_arn,
-                "Condition": {"StringEquals": source},
-            },
-            {
-                "Sid": "AWSCloudTrailWriteManagementAccount",
-                "Effect": "Allow",
-                "Principal": cloudtrail,
-                "Action": "s3:PutObject",
-                "Resource": f"{org.trail_bucket_arn}/AWSLogs/{org.management_account_id}/*",
-                "Condition": write_condition,
-            },
-            {
-                "Sid": "AWSCloudTrailWriteOrganization",
-                "Effect": "Allow",
-                "Principal": cloudtrail,
-                "Action": "s3:PutObject",
-                "Resource": f"{org.trail_bucket_arn}/AWSLogs/{org.organization_id}/*",
-                "Condition": write_condition,
-            },
+            allow(
+                sid="AWSCloudTrailAclCheck",
+                principal=cloudtrail,
+                action="s3:GetBucketAcl",
+                resource=org.trail_bucket_arn,
+                condition={"StringEquals": source},
+            ),
+            allow(
+                sid="AWSCloudTrailWriteManagementAccount",
+                principal=cloudtrail,
+                action="s3:PutObject",
+                resource=f"{logs}/{org.management_account_id}/*",
+                condition=write_condition,
+            ),
+            allow(
+                sid="AWSCloudTrailWriteOrganization",
+                principal=cloudtrail,
+                action="s3:PutObject",
+                resource=f"{logs}/{org.organization_id}/*",
+                condition=write_condition,
+            ),
         ]

@@ -6,13 +6,14 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
 from config.naming import Organization
+from config.policies.statements import Statement, allow, aws, document, resources_of
 from constructs import Construct
 
 # Identity Center creates the roles of permission sets under this path in each account.
 IDENTITY_CENTER_ROLE_PATH = "aws-reserved/sso.amazonaws.com/"
 
 
-def session_access_statements(org: Organization, account_id: str, regions: list[str]) -> list[dict]:
+def session_access_statements(org: Organization, account_id: str, regions: list[str]) -> list[Statement]:
     """Start sessions only on this account's instances and only with the approved documents; end or resume
     only one's own sessions.
 
@@ -74,26 +75,22 @@ class SessionAccess(Construct):
         self, scope: Construct, construct_id: str, *, org: Organization, account_id: str, regions: list[str]
     ) -> None:
         super().__init__(scope, construct_id)
-        p = org.partition
+        identity_center_roles = f"arn:{org.partition}:iam::{account_id}:role/{IDENTITY_CENTER_ROLE_PATH}*"
         self.role = iam.CfnRole(
             self,
             "Role",
             role_name=org.session_access_role,
             description="Start Session Manager sessions with the approved documents only",
             max_session_duration=3600,
-            assume_role_policy_document={
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "IdentityCenterUsersOfThisAccount",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": org.account_root_arn(account_id)},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {
-                        "ArnLike": {"aws:PrincipalArn": f"arn:{p}:iam::{account_id}:role/{IDENTITY_CENTER_ROLE_PATH}*"}
-                    },
-                }],
-            },
-        )  # fmt: skip
+            assume_role_policy_document=document(
+                allow(
+                    sid="IdentityCenterUsersOfThisAccount",
+                    principal=aws(org.account_root_arn(account_id)),
+                    action="sts:AssumeRole",
+                    condition={"ArnLike": {"aws:PrincipalArn": identity_center_roles}},
+                )
+            ),
+        )
         statements = session_access_statements(org, account_id, regions)
         self.policy = iam.CfnManagedPolicy(
             self,
@@ -101,7 +98,7 @@ class SessionAccess(Construct):
             managed_policy_name=org.session_access_role,
             description="Session Manager: approved documents on this account's instances; own sessions only",
             roles=[self.role.ref],
-            policy_document={"Version": "2012-10-17", "Statement": statements},
+            policy_document=document(*statements),
         )
         reasons = {
             "ec2": "Sessions may target any instance of this account; instance IDs are not known in advance, and the "
@@ -110,7 +107,7 @@ class SessionAccess(Construct):
             "pattern limits terminate and resume to one's own sessions.",
             "kms": "Key IDs are random; the statement is narrowed to this account's session key alias by condition.",
         }
-        wildcard_resources = sorted({r for s in statements for r in _resources(s) if "*" in r and r != "*"})
+        wildcard_resources = sorted({r for s in statements for r in resources_of(s) if "*" in r and r != "*"})
         cdk.Validations.of(self.policy).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::*]",
@@ -126,8 +123,3 @@ class SessionAccess(Construct):
                 for r in wildcard_resources
             ),
         )
-
-
-def _resources(statement: dict) -> list[str]:
-    resource = statement["Resource"]
-    return [resource] if isinstance(resource, str) else resource

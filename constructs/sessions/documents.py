@@ -14,6 +14,7 @@ from aws_cdk import aws_ssm as ssm
 
 from config.models import SessionManager
 from config.naming import Organization
+from config.policies.statements import allow, aws, document
 from constructs import Construct
 from constructs.shared.checkov import skip_checkov
 
@@ -117,20 +118,18 @@ class DocumentSharerRole(Construct):
             role_name=org.document_sharer_role,
             description="Shares the approved session documents with the organization account that asks for it",
             max_session_duration=3600,
-            assume_role_policy_document={
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "OrganizationSessionHandlersOnly",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": "*"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {
+            assume_role_policy_document=document(
+                allow(
+                    sid="OrganizationSessionHandlersOnly",
+                    principal=aws("*"),
+                    action="sts:AssumeRole",
+                    condition={
                         "StringEquals": {"aws:PrincipalOrgID": org.organization_id},
                         "ArnLike": {"aws:PrincipalArn": f"arn:{p}:iam::*:role/{org.session_handler}"},
                     },
-                }],
-            },
-        )  # fmt: skip
+                )
+            ),
+        )
         skip_checkov(
             self.role,
             (
@@ -140,22 +139,18 @@ class DocumentSharerRole(Construct):
             ),
         )
         document_arns = [
-            org.session_document_arn(region, document)
-            for region in regions
-            for document in org.session_documents.values()
+            org.session_document_arn(region, name) for region in regions for name in org.session_documents.values()
         ]
         iam.CfnManagedPolicy(
             self,
             "Policy",
             description="Read and modify the share list of the approved session documents only",
             roles=[self.role.ref],
-            policy_document={
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "ShareApprovedSessionDocuments",
-                    "Effect": "Allow",
-                    "Action": ["ssm:DescribeDocumentPermission", "ssm:ModifyDocumentPermission"],
-                    "Resource": document_arns,
-                }],
-            },
-        )  # fmt: skip
+            policy_document=document(
+                allow(
+                    sid="ShareApprovedSessionDocuments",
+                    action=["ssm:DescribeDocumentPermission", "ssm:ModifyDocumentPermission"],
+                    resource=document_arns,
+                )
+            ),
+        )

@@ -18,6 +18,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
 from config.naming import Organization
+from config.policies.statements import allow, document, service_trust
 from constructs import Construct
 from constructs.sessions.preferences import log_group_arn
 from constructs.shared.checkov import skip_checkov
@@ -47,12 +48,7 @@ class SessionHandlerRole(Construct):
             role_name=org.session_handler,
             description="Runs the Session Manager custom resources (public sharing block, document sharing)",
             max_session_duration=3600,
-            assume_role_policy_document={
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-                ],
-            },
+            assume_role_policy_document=service_trust("lambda.amazonaws.com"),
         )
         self.log_streams = [f"{log_group_arn(p, r, account_id, handler_log_group(org))}:*" for r in regions]
         self.policy = iam.CfnManagedPolicy(
@@ -60,31 +56,17 @@ class SessionHandlerRole(Construct):
             "Policy",
             description="Session handler: its own logs, the public-sharing service setting, the document sharer",
             roles=[self.role.ref],
-            policy_document={
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "WriteOwnLogs",
-                        "Effect": "Allow",
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "Resource": self.log_streams,
-                    },
-                    {
-                        "Sid": "BlockPublicDocumentSharing",
-                        "Effect": "Allow",
-                        "Action": ["ssm:GetServiceSetting", "ssm:UpdateServiceSetting"],
-                        "Resource": [
-                            f"arn:{p}:ssm:{r}:{account_id}:servicesetting{PUBLIC_SHARING_SETTING}" for r in regions
-                        ],
-                    },
-                    {
-                        "Sid": "AssumeDocumentSharer",
-                        "Effect": "Allow",
-                        "Action": "sts:AssumeRole",
-                        "Resource": org.document_sharer_role_arn,
-                    },
-                ],
-            },
+            policy_document=document(
+                allow(
+                    sid="WriteOwnLogs", action=["logs:CreateLogStream", "logs:PutLogEvents"], resource=self.log_streams
+                ),
+                allow(
+                    sid="BlockPublicDocumentSharing",
+                    action=["ssm:GetServiceSetting", "ssm:UpdateServiceSetting"],
+                    resource=[f"arn:{p}:ssm:{r}:{account_id}:servicesetting{PUBLIC_SHARING_SETTING}" for r in regions],
+                ),
+                allow(sid="AssumeDocumentSharer", action="sts:AssumeRole", resource=org.document_sharer_role_arn),
+            ),
         )
         cdk.Validations.of(self.policy).acknowledge(
             *(

@@ -6,11 +6,12 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
 from config.naming import Organization
+from config.policies.statements import Statement, document, resources_of, service_trust
 from constructs import Construct
 from constructs.sessions.preferences import log_group_arn
 
 
-def instance_policy_statements(org: Organization, account_id: str, regions: list[str]) -> list[dict]:
+def instance_policy_statements(org: Organization, account_id: str, regions: list[str]) -> list[Statement]:
     """What the SSM agent needs for Session Manager with encrypted S3 and CloudWatch logging; nothing more.
 
     A customer-managed policy instead of AmazonSSMManagedInstanceCore: that one also grants Run Command,
@@ -96,12 +97,7 @@ class SessionInstanceRole(Construct):
             "Role",
             role_name=org.instance_role,
             description="EC2 instances: Session Manager agent and session logging, nothing else",
-            assume_role_policy_document={
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
-                ],
-            },
+            assume_role_policy_document=service_trust("ec2.amazonaws.com"),
         )
         self.profile = iam.CfnInstanceProfile(
             self, "InstanceProfile", instance_profile_name=org.instance_role, roles=[self.role.ref]
@@ -112,12 +108,9 @@ class SessionInstanceRole(Construct):
             "Policy",
             description="Session Manager agent with encrypted S3 and CloudWatch Logs session logging",
             roles=[self.role.ref],
-            policy_document={"Version": "2012-10-17", "Statement": statements},
+            policy_document=document(*statements),
         )
-        resources = [
-            r for s in statements for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])
-        ]
-        wildcards = sorted({resource for resource in resources if "*" in resource})
+        wildcards = sorted({resource for s in statements for resource in resources_of(s) if "*" in resource})
         cdk.Validations.of(self.policy).acknowledge(
             *(
                 cdk.Acknowledgment(

@@ -7,13 +7,14 @@ from aws_cdk import aws_s3 as s3
 
 from config.models import SessionLogBucketLifecycle
 from config.naming import Organization
+from config.policies.statements import Condition, Statement, allow, aws
 from constructs import Construct
 from constructs.shared.checkov import skip_checkov
 from constructs.shared.keys import retained_key
 from constructs.shared.log_buckets import archived_log_bucket
 
 
-def instance_role_condition(org: Organization) -> dict:
+def instance_role_condition(org: Organization) -> Condition:
     """Principals in the organization using the baseline's Session Manager instance role, in any account."""
     return {
         "StringEquals": {"aws:PrincipalOrgID": org.organization_id},
@@ -47,20 +48,23 @@ class SessionLogBucket(Construct):
             account_id=org.log_archive_account_id,
             alias=f"alias/{org.session_log_bucket}",
             description=f"Default encryption of the Session Manager log bucket {org.session_log_bucket}",
-            statements=[{
-                # Decrypt too: the agent's multipart uploads read back data keys of earlier parts.
-                "Sid": "AllowOrgInstanceRolesToEncryptThroughS3",
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {"aws:PrincipalOrgID": org.organization_id,
-                                     "kms:ViaService": f"s3.{region}.amazonaws.com"},
-                    "ArnLike": from_instance_roles["ArnLike"],
-                },
-            }],
-        )  # fmt: skip
+            statements=[
+                allow(
+                    sid="AllowOrgInstanceRolesToEncryptThroughS3",
+                    principal=aws("*"),
+                    # Decrypt too: the agent's multipart uploads read back data keys of earlier parts.
+                    action=["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
+                    resource="*",
+                    condition={
+                        "StringEquals": {
+                            "aws:PrincipalOrgID": org.organization_id,
+                            "kms:ViaService": f"s3.{region}.amazonaws.com",
+                        },
+                        "ArnLike": from_instance_roles["ArnLike"],
+                    },
+                )
+            ],
+        )
         skip_checkov(
             self.key,
             (
@@ -88,30 +92,28 @@ class SessionLogBucket(Construct):
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
 
     @staticmethod
-    def instance_statements(org: Organization) -> list[dict]:
+    def instance_statements(org: Organization) -> list[Statement]:
         bucket_arn = org.session_log_bucket_arn
         condition = instance_role_condition(org)
         return [
-            {
-                # The preferences document of each account writes under <account-id>/<region>/; an instance can
-                # only write under its own account's prefix there, or under the approved documents' prefix.
-                "Sid": "AllowOrgInstanceRolesToWriteSessionLogs",
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": "s3:PutObject",
-                "Resource": [
+            # The preferences document of each account writes under <account-id>/<region>/; an instance can only
+            # write under its own account's prefix there, or under the approved documents' prefix.
+            allow(
+                sid="AllowOrgInstanceRolesToWriteSessionLogs",
+                principal=aws("*"),
+                action="s3:PutObject",
+                resource=[
                     f"{bucket_arn}/${{aws:PrincipalAccount}}/*",
                     f"{bucket_arn}/{org.approved_documents_log_prefix}/*",
                 ],
-                "Condition": condition,
-            },
-            {
-                # The agent refuses to log to a bucket whose encryption it cannot verify.
-                "Sid": "AllowOrgInstanceRolesToCheckEncryption",
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": "s3:GetEncryptionConfiguration",
-                "Resource": bucket_arn,
-                "Condition": condition,
-            },
+                condition=condition,
+            ),
+            # The agent refuses to log to a bucket whose encryption it cannot verify.
+            allow(
+                sid="AllowOrgInstanceRolesToCheckEncryption",
+                principal=aws("*"),
+                action="s3:GetEncryptionConfiguration",
+                resource=bucket_arn,
+                condition=condition,
+            ),
         ]

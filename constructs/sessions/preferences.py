@@ -9,13 +9,11 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 
 from config.models import SessionManager
-from config.naming import Organization
+from config.naming import SESSION_PREFERENCES_DOCUMENT, Organization
 from constructs import Construct
 from constructs.sessions.documents import session_inputs
-from constructs.shared.keys import retained_key
+from constructs.shared.keys import logs_may_use_key, retained_key
 from constructs.shared.logical_ids import pin_logical_id
-
-PREFERENCES_DOCUMENT = "SSM-SessionManagerRunShell"
 
 
 def log_group_arn(partition: str, region: str, account_id: str, name: str) -> str:
@@ -54,16 +52,8 @@ class SessionPreferences(Construct):
             account_id=account_id,
             alias=org.session_key_alias,
             description="Encrypts Session Manager session data and the session log groups of this region",
-            statements=[{
-                "Sid": "AllowCloudWatchLogsForSessionLogGroups",
-                "Effect": "Allow",
-                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                # No kms:Describe*: DescribeKey carries no encryption context, so the condition could never match.
-                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
-                "Resource": "*",
-                "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": group_arns}},
-            }],
-        )  # fmt: skip
+            statements=[logs_may_use_key("AllowCloudWatchLogsForSessionLogGroups", region, group_arns)],
+        )
 
         self.log_group = logs.CfnLogGroup(
             self,
@@ -78,7 +68,7 @@ class SessionPreferences(Construct):
         self.document = ssm.CfnDocument(
             self,
             "Document",
-            name=PREFERENCES_DOCUMENT,
+            name=SESSION_PREFERENCES_DOCUMENT,
             document_type="Session",
             document_format="JSON",
             update_method="NewVersion",  # changed preferences become a new default version of the same document

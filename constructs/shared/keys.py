@@ -8,6 +8,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
+from config.policies.statements import Statement, allow, document, service
 from constructs import Construct
 from constructs.shared.logical_ids import pin_logical_id
 
@@ -42,7 +43,19 @@ def retained_key(
         description=description,
         enable_key_rotation=True,
         removal_policy=cdk.RemovalPolicy.RETAIN,
-        policy=iam.PolicyDocument.from_json({"Version": "2012-10-17", "Statement": [admin, *statements]}),
+        policy=iam.PolicyDocument.from_json(document(admin, *statements)),
     )
     pin_logical_id(key, logical_id)
     return key
+
+
+def logs_may_use_key(sid: str, region: str, log_group_arns: str | list[str]) -> Statement:
+    """CloudWatch Logs in `region` may encrypt and decrypt with the key, for the named log groups only."""
+    return allow(
+        sid=sid,
+        principal=service(f"logs.{region}.amazonaws.com"),
+        # No kms:Describe*: DescribeKey carries no encryption context, so the condition could never match.
+        action=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+        resource="*",
+        condition={"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arns}},
+    )

@@ -14,15 +14,31 @@ from constructs.shared.logical_ids import pin_logical_id
 
 
 class ArchiveLifecycle(Protocol):
-    glacier_after_days: int
-    expire_after_days: int
-    noncurrent_expire_after_days: int
+    """What archive-then-expire needs (the trail bucket's and the session log bucket's settings both have it)."""
+
+    @property
+    def glacier_after_days(self) -> int: ...
+
+    @property
+    def expire_after_days(self) -> int: ...
+
+    @property
+    def noncurrent_expire_after_days(self) -> int: ...
 
 
 def archived_log_bucket(
-    scope: Construct, construct_id: str, *, name: str, logical_id: str, key: kms.IKey, bucket_key_enabled: bool,
-    access_log_bucket: s3.IBucket, lifecycle: ArchiveLifecycle, lifecycle_id: str, replication_reason: str,
-) -> s3.Bucket:  # fmt: skip
+    scope: Construct,
+    construct_id: str,
+    *,
+    name: str,
+    logical_id: str,
+    key: kms.IKey,
+    bucket_key_enabled: bool,
+    access_log_bucket: s3.IBucket,
+    lifecycle: ArchiveLifecycle,
+    lifecycle_id: str,
+    replication_reason: str,
+) -> s3.Bucket:
     """SSE-KMS with `key`, versioned, private, TLS 1.2+, owner-enforced, access-logged, retained, pinned.
 
     Lifecycle: Glacier after `glacier_after_days`, deleted after `expire_after_days`; old versions after
