@@ -30,6 +30,7 @@ pytest_plugins = ("tests.support.local_aws",)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "config" / "org.yaml"
+CONFIG_FIXTURES = ROOT / "tests" / "fixtures" / "configs"  # broken configs, for the messages they must give
 CDK_CONTEXT: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
 # Written out here rather than taken from config.regions, so that a partition dropped there fails tests.
 PARTITIONS: Final[tuple[PartitionName, ...]] = ("aws", "aws-us-gov")

@@ -12,9 +12,7 @@ from pathlib import Path
 import pytest
 
 import app
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures" / "configs"
+from tests.conftest import CONFIG_FIXTURES, ROOT
 
 
 def test_run_directly_the_app_reads_cdk_json_and_writes_to_cdk_out() -> None:
@@ -37,7 +35,7 @@ def _python(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 def test_check_config_validates_alone_and_reports_every_problem() -> None:
     ok = _python("-m", "config", "config/org.yaml")
     assert ok.returncode == 0 and "config/org.yaml: valid" in ok.stdout, ok.stderr
-    bad = _python("-m", "config", str(FIXTURES / "many_problems.yaml"))
+    bad = _python("-m", "config", str(CONFIG_FIXTURES / "many_problems.yaml"))
     assert bad.returncode == 1
     assert "8 problems in the organization config" in bad.stderr and "Traceback" not in bad.stderr
     missing = _python("-m", "config", "no/such/org.yaml")

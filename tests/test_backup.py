@@ -303,7 +303,7 @@ def test_organization_backup_policy(variant: tuple[OrgConfig, Synthesized], part
     org = organization(config, partition)
     management = config.partitions[partition].management_account
     stack_id = f"BackupPolicy-{management}"
-    info = next(i for i in app.infos if i.stack_id == stack_id)
+    info = app.info(stack_id)
     assert (info.kind, info.stack.account, info.region) == ("backup-policy", org.management_account_id,
                                                             org.home_region)  # fmt: skip
     policy = only(app.templates[stack_id], "AWS::Organizations::Policy")["Properties"]

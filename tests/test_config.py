@@ -16,10 +16,8 @@ from config.loader import load_config, parse_config
 from config.models import OrgConfig
 from config.problems import ConfigError
 from config.schema import schema_text
-from tests.conftest import CDK_CONTEXT, EXAMPLE_CONFIG, ROOT
-from tests.support.config_data import DELETE, ConfigFrom, Mutation, config_error, mutation_ids, set_path
-
-FIXTURES = Path(__file__).parent / "fixtures" / "configs"
+from tests.conftest import CDK_CONTEXT, CONFIG_FIXTURES, EXAMPLE_CONFIG, ROOT
+from tests.support.config_data import DELETE, ConfigFrom, Mutation, changed, config_error, mutation_ids, set_path
 
 
 def problems_of(path: Path) -> list[str]:
@@ -43,8 +41,8 @@ def test_account_id_with_leading_zero_survives(example_config: OrgConfig) -> Non
 
 
 def test_many_problems_are_all_reported_at_once_with_lines() -> None:
-    lines = problems_of(FIXTURES / "many_problems.yaml")
-    source = str(FIXTURES / "many_problems.yaml")
+    lines = problems_of(CONFIG_FIXTURES / "many_problems.yaml")
+    source = str(CONFIG_FIXTURES / "many_problems.yaml")
     assert len(lines) == 8, "\n".join(lines)
     expected = [
         ":5: partitions.aws.root_id: required: deny-leave-organization, deny-root-user, region-lock",
@@ -62,7 +60,7 @@ def test_many_problems_are_all_reported_at_once_with_lines() -> None:
 
 
 def test_semantic_problems_are_all_reported() -> None:
-    text = "\n".join(problems_of(FIXTURES / "semantic_problems.yaml"))
+    text = "\n".join(problems_of(CONFIG_FIXTURES / "semantic_problems.yaml"))
     for fragment in [
         "partitions.aws.root_id: required: deny-leave-organization, deny-root-user, region-lock, protect-baseline",
         "partitions.aws.log_archive_account: the log archive must be a separate account",
@@ -89,7 +87,7 @@ def test_semantic_problems_are_all_reported() -> None:
     ],
 )
 def test_unreadable_configs(fixture: str, fragment: str) -> None:
-    (line,) = problems_of(FIXTURES / fixture)
+    (line,) = problems_of(CONFIG_FIXTURES / fixture)
     assert fragment in line
 
 
@@ -225,8 +223,7 @@ MUTATIONS: list[Mutation] = [
 def test_each_mistake_has_a_clear_message(
     example_data: dict[str, Any], config_from: ConfigFrom, path: str, value: Any, fragment: str
 ) -> None:
-    data = copy.deepcopy(example_data)
-    set_path(data, path, value)
+    data = changed(example_data, {path: value})
     message = config_error(config_from, data)
     assert fragment in message, message
 
@@ -260,9 +257,7 @@ BACKUP_POLICY_MISTAKES = [
 def test_organization_backup_policy_mistakes(
     example_data: dict[str, Any], config_from: ConfigFrom, changes: dict[str, Any], fragments: list[str]
 ) -> None:
-    data = copy.deepcopy(example_data)
-    for path, value in changes.items():
-        set_path(data, path, value)
+    data = changed(example_data, changes)
     message = config_error(config_from, data)
     for fragment in fragments:
         assert fragment in message, message
@@ -311,7 +306,7 @@ def _run_app(config: Path, accounts: str | None = None, outdir: Path | None = No
 
 
 def test_app_reports_config_problems_without_traceback() -> None:
-    result = _run_app(FIXTURES / "many_problems.yaml")
+    result = _run_app(CONFIG_FIXTURES / "many_problems.yaml")
     assert result.returncode == 1
     assert "8 problems in the organization config" in result.stderr
     assert "accounts[3].email" in result.stderr and "logging.cloudwatch_retention_days" in result.stderr

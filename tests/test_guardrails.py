@@ -14,7 +14,7 @@ from config.policies.service_control import GLOBAL_SERVICE_ACTIONS, Budget, mini
 from config.regions import PartitionName
 from tests.conftest import Synthesized
 from tests.support.config_data import ConfigFrom, config_error
-from tests.support.templates import of_type, statement
+from tests.support.templates import by_name, statement
 
 EXPECTED_POLICIES: dict[PartitionName, dict[str, list[str]]] = {
     "aws": {
@@ -42,7 +42,7 @@ EXPECTED_POLICIES: dict[PartitionName, dict[str, list[str]]] = {
 def policies_of(synth: Synthesized, partition: PartitionName) -> dict[str, dict[str, Any]]:
     """The Properties of each SCP resource in the partition's Guardrails stack, by policy name."""
     template = synth.templates[synth.only("guardrails", partition)]
-    return {r["Properties"]["Name"]: r["Properties"] for r in of_type(template, "AWS::Organizations::Policy").values()}
+    return by_name(template, "AWS::Organizations::Policy")
 
 
 def test_guardrails_stack_deploys_each_library_policy_where_configured(

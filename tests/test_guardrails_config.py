@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
-from tests.support.config_data import DELETE, ConfigFrom, Mutation, config_error, mutation_ids, set_path
+from tests.support.config_data import DELETE, ConfigFrom, Mutation, changed, config_error, mutation_ids
 
 SCP = "service_control_policies"
 IC = "identity_center"
@@ -100,8 +99,7 @@ MUTATIONS: list[Mutation] = [
 def test_each_mistake_has_a_clear_message(
     example_data: dict[str, Any], config_from: ConfigFrom, path: str, value: Any, fragment: str
 ) -> None:
-    data = copy.deepcopy(example_data)
-    set_path(data, path, value)
+    data = changed(example_data, {path: value})
     if not fragment:
         config_from(data)  # valid
         return

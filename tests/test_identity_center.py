@@ -18,7 +18,7 @@ from stacks.plan import plan
 from tests.conftest import PARTITIONS, Synthesized, synthesize
 from tests.support.config_data import ConfigFrom
 from tests.support.iam_eval import Request, evaluate
-from tests.support.templates import of_type
+from tests.support.templates import by_name, of_type
 
 INSTANCE: dict[PartitionName, str] = {"aws": "ssoins-7223c1a5e8b94d06", "aws-us-gov": "ssoins-79074f2b6d1ca853"}
 
@@ -26,7 +26,7 @@ INSTANCE: dict[PartitionName, str] = {"aws": "ssoins-7223c1a5e8b94d06", "aws-us-
 def permission_sets(synth: Synthesized, partition: PartitionName) -> dict[str, dict[str, Any]]:
     """The Properties of each permission set in the partition's IdentityCenter stack, by name."""
     template = synth.templates[synth.only("identity-center", partition)]
-    return {r["Properties"]["Name"]: r["Properties"] for r in of_type(template, "AWS::SSO::PermissionSet").values()}
+    return by_name(template, "AWS::SSO::PermissionSet")
 
 
 def test_identity_center_stack_is_in_the_management_account(

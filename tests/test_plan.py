@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
@@ -14,9 +13,7 @@ from stacks import assembly
 from stacks.assembly import BUILDERS, AssemblyError, assemble
 from stacks.base import DESCRIPTION_PREFIX, OrgBaselineStack
 from stacks.plan import PlannedStack, StackKind, UnknownAccounts, plan, select_accounts, summary
-from tests.conftest import Synthesized
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT, Synthesized
 
 # Stacks whose deletion would lose logs, keys, vaults or the controls that protect the organization.
 PROTECTED = {

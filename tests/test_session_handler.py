@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
 
-from tests.conftest import Synthesized
+from tests.conftest import ROOT, Synthesized
 from tests.support.local_aws import MOTO_ACCOUNT, ResponseReceiver, custom_resource_event
 from tests.support.templates import only
 
-ROOT = Path(__file__).resolve().parent.parent
 HANDLER = ROOT / "constructs" / "handlers" / "session_manager" / "index.py"
 SECURITY = MOTO_ACCOUNT  # moto's default account plays the security account that owns the documents
 MEMBER = "111122223333"

@@ -13,7 +13,7 @@ from config.naming import Organization
 from config.regions import PartitionName
 from stacks.plan import plan
 from tests.conftest import WORKLOAD_OTHER_REGION, Synthesized
-from tests.support.templates import RETAINED, managed_policy_of, of_type, only, role_named, statement
+from tests.support.templates import RETAINED, by_name, managed_policy_of, of_type, only, role_named, statement
 
 # Every test runs in both partitions: each takes the `partition` fixture, directly or through another fixture.
 # The workload account (conftest) has baseline stacks in its home region (`workload_home`, with the IAM resources)
@@ -313,11 +313,10 @@ def test_approved_documents_in_every_allowed_region(
     stacks = {r: f"SessionDocuments-{part.security_account}-{r}" for r in part.allowed_regions}
     stacks[part.home_region] = f"Security-{part.security_account}"
     for region, stack_id in stacks.items():
-        info = next(i for i in synth.infos if i.stack_id == stack_id)
+        info = synth.info(stack_id)
         assert (info.stack.account, info.stack.region) == (org.security_account_id, region)
         assert info.stack.termination_protection is True
-        documents = {d["Properties"]["Name"]: d["Properties"]
-                     for d in of_type(synth.templates[stack_id], "AWS::SSM::Document").values()}  # fmt: skip
+        documents = by_name(synth.templates[stack_id], "AWS::SSM::Document")
         assert sorted(documents) == sorted(org.session_documents.values())
         for props in documents.values():
             assert (props["DocumentType"], props["DocumentFormat"], props["UpdateMethod"]) == (

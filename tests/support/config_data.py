@@ -6,7 +6,8 @@ Paths are dotted, with list positions as numbers: `accounts.3.id`, `partitions.a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import pytest
@@ -34,6 +35,14 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
         del node[int(last) if last.isdigit() else last]
     else:
         node[int(last) if last.isdigit() else last] = value
+
+
+def changed(data: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy of `data` with each path of `changes` set to its value (or, with DELETE, removed), in order."""
+    result = copy.deepcopy(data)
+    for path, value in changes.items():
+        set_path(result, path, value)
+    return result
 
 
 def mutation_ids(mutations: list[Mutation]) -> list[str]:

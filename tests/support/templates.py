@@ -25,6 +25,11 @@ def only(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
     return resource
 
 
+def by_name(template: dict[str, Any], resource_type: str, name_key: str = "Name") -> dict[str, dict[str, Any]]:
+    """The Properties of each resource of a type, by its `name_key` property (every one must have it)."""
+    return {v["Properties"][name_key]: v["Properties"] for v in of_type(template, resource_type).values()}
+
+
 def named(template: dict[str, Any], resource_type: str, name_key: str, name: str) -> tuple[str, dict[str, Any]]:
     """The one resource of a type whose `name_key` property is `name`: (logical ID, Properties)."""
     (found,) = [
