@@ -15,6 +15,7 @@ from config.naming import LEGACY_BOT_TAG, NETWORK_RESTRICTED_TAG, organization
 from config.regions import PartitionName
 from tests.conftest import WORKLOAD, Synthesized
 from tests.support.iam_eval import FULL_AWS_ACCESS, Request, Value, denying_sids, evaluate
+from tests.support.templates import of_type
 
 NORMAL, BREAKGLASS, DEPLOYMENT = "normal", "breakglass", "deployment"
 ROLES = (NORMAL, BREAKGLASS, DEPLOYMENT)
@@ -34,8 +35,8 @@ def applicable_scps(
     template = synth.templates[synth.only("guardrails", partition)]
     return [
         resource["Properties"]["Content"]
-        for resource in template["Resources"].values()
-        if resource["Type"] == "AWS::Organizations::Policy" and targets & set(resource["Properties"]["TargetIds"])
+        for resource in of_type(template, "AWS::Organizations::Policy").values()
+        if targets & set(resource["Properties"]["TargetIds"])
     ]
 
 

@@ -44,9 +44,8 @@ def handler_module() -> ModuleType:
 
 @pytest.fixture
 def documents(aws: None) -> Any:
-    """The approved documents in the security account, and the sharer role the handler assumes.
-
-    Returns the SSM client (boto3 is untyped)."""
+    """The approved documents in the security account, and the sharer role the handler assumes; returns the SSM
+    client (typed Any: boto3 publishes no types)."""
     boto3.client("iam").create_role(RoleName="examplecorp-baseline-document-sharer", AssumeRolePolicyDocument="{}")
     ssm = boto3.client("ssm")
     content = json.dumps({"schemaVersion": "1.0", "sessionType": "Standard_Stream", "inputs": {}})
