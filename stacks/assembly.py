@@ -65,9 +65,12 @@ class PartitionInputs:
 
 @dataclass(frozen=True)
 class Inputs:
+    """What the builders read: the config and what is computed from it once per synthesis."""
+
     config: OrgConfig
     partitions: Mapping[PartitionName, PartitionInputs]
     assignments: Mapping[str, list[AccountAssignment]]  # by account name
+    accounts: Mapping[str, Account]  # by name
 
     @classmethod
     def of(cls, config: OrgConfig) -> Inputs:
@@ -83,10 +86,8 @@ class Inputs:
                 identity_center_admin_id=ids[identity_center_admin(config, partition)],
                 identity_center_instance_arn=org.identity_center_instance_arn(part.identity_center.instance_id),
             )
-        return cls(config, partitions, assignments_by_account(config))
-
-    def account(self, name: str) -> Account:
-        return next(account for account in self.config.accounts if account.name == name)
+        accounts = {account.name: account for account in config.accounts}
+        return cls(config, partitions, assignments_by_account(config), accounts)
 
 
 Builder = Callable[[cdk.App, PlannedStack, Inputs], OrgBaselineStack]
@@ -128,7 +129,7 @@ def _identity_center(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBas
 
 def _access(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
     part = inputs.partitions[item.partition]
-    account = inputs.account(item.account_name)
+    account = inputs.accounts[item.account_name]
     return AccessStack(
         app,
         item.stack_id,
@@ -165,7 +166,7 @@ def _alerts(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStac
     return GlobalEventAlertsStack(
         app,
         item.stack_id,
-        account=inputs.account(item.account_name),
+        account=inputs.accounts[item.account_name],
         region=item.region,
         org=part.org,
         breakglass=part.breakglass,
@@ -174,7 +175,7 @@ def _alerts(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStac
 
 def _baseline(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
     config, part = inputs.config, inputs.partitions[item.partition]
-    account = inputs.account(item.account_name)
+    account = inputs.accounts[item.account_name]
     allowed = config.partitions[item.partition].allowed_regions
     home = item.region == part.org.home_region
     # The home-region stack creates the customer-managed policies of the sets assigned to this account (IAM is
