@@ -27,6 +27,7 @@ import aws_cdk as cdk  # noqa: E402
 
 from stacks.assembly import assemble  # noqa: E402
 from tests.support.org_generator import generated_org  # noqa: E402
+from tests.support.project import CDK_CONTEXT  # noqa: E402
 
 
 class BenchmarkResult(TypedDict):
@@ -42,10 +43,9 @@ class BenchmarkResult(TypedDict):
 
 def run(accounts: int, checks: bool, team_assignments: int = 0) -> BenchmarkResult:
     config = generated_org(accounts, team_assignments)
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as outdir:
-        app = cdk.App(context=copy.deepcopy(context), outdir=outdir, analytics_reporting=False)
+        app = cdk.App(context=copy.deepcopy(CDK_CONTEXT), outdir=outdir, analytics_reporting=False)
         built = assemble(app, config, checks=checks)
         constructed = time.perf_counter()
         app.synth()

@@ -1,8 +1,9 @@
 """Shared fixtures: the example org is synthesized once per session, with cdk.json's feature flags and checks.
 
 Tests that take `partition` (directly or through `org`, `home_region`, `workload`, ...) run once per partition.
-Helpers that read templates live in `tests/support/templates.py`; the local AWS API harness in
-`tests/support/local_aws.py`.
+Plain helpers live in `tests/support/`: the project's paths and CDK context (`project.py`), template finders
+(`templates.py`), config edits (`config_data.py`), the IAM evaluator (`iam_eval.py`), the org generator
+(`org_generator.py`) and the local AWS API harness (`local_aws.py`, registered here as a plugin).
 """
 
 from __future__ import annotations
@@ -24,14 +25,11 @@ from config.naming import Organization, organization
 from config.regions import PartitionName
 from stacks.assembly import BuiltStack, assemble
 from tests.support.config_data import ConfigFrom
+from tests.support.project import CDK_CONTEXT, EXAMPLE_CONFIG
 
 # The local AWS API harness's fixtures (moto_endpoint, aws, cloudformation), for any test that takes them.
 pytest_plugins = ("tests.support.local_aws",)
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_CONFIG = ROOT / "config" / "org.yaml"
-CONFIG_FIXTURES = ROOT / "tests" / "fixtures" / "configs"  # broken configs, for the messages they must give
-CDK_CONTEXT: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
 # Written out here rather than taken from config.regions, so that a partition dropped there fails tests.
 PARTITIONS: Final[tuple[PartitionName, ...]] = ("aws", "aws-us-gov")
 # A member account of each partition of the example org, with baseline stacks in two regions: the partition's

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import app
-from tests.conftest import CONFIG_FIXTURES, ROOT
+from tests.support.project import CONFIG_FIXTURES, ROOT
 
 
 def test_run_directly_the_app_reads_cdk_json_and_writes_to_cdk_out() -> None:

@@ -17,7 +17,8 @@ from aws_cdk import aws_ssm as ssm
 from checks.partition_lint import partition_findings
 from checks.synth import add_checks
 from config.regions import COMMERCIAL_REGIONS, PartitionName
-from tests.conftest import CDK_CONTEXT, Synthesized
+from tests.conftest import Synthesized
+from tests.support.project import CDK_CONTEXT
 
 # Adds stacks to the app; returns each stack's template file and partition, as add_checks takes them.
 StackBuilder = Callable[[cdk.App], dict[str, str]]

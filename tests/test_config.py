@@ -16,8 +16,8 @@ from config.loader import load_config, parse_config
 from config.models import OrgConfig
 from config.problems import ConfigError
 from config.schema import schema_text
-from tests.conftest import CDK_CONTEXT, CONFIG_FIXTURES, EXAMPLE_CONFIG, ROOT
 from tests.support.config_data import DELETE, ConfigFrom, Mutation, changed, config_error, mutation_ids, set_path
+from tests.support.project import CDK_CONTEXT, CONFIG_FIXTURES, EXAMPLE_CONFIG, ROOT
 
 
 def problems_of(path: Path) -> list[str]:

@@ -17,8 +17,9 @@ from config.models import Account, NetworkRestriction, OrgConfig
 from config.regions import PartitionName
 from constructs.data.access_policies import network_restricted
 from stacks.assembly import assemble
-from tests.conftest import CDK_CONTEXT, Synthesized
+from tests.conftest import Synthesized
 from tests.support.iam_eval import Request, Value, evaluate
+from tests.support.project import CDK_CONTEXT
 from tests.support.templates import of_type
 
 # Every test runs in both partitions (it takes the `partition` fixture), as the policies are built per partition.

@@ -24,7 +24,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from config.reference import REFERENCE_FILE, reference_text, undescribed_fields
-from tests.conftest import ROOT
+from tests.support.project import ROOT
 
 # Fences labelled as Markdown show Markdown on purpose; headings in them are content, not damage.
 MARKDOWN_FENCE_INFO = {"markdown", "md"}

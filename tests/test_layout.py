@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import constructs
-from tests.conftest import ROOT
+from tests.support.project import ROOT
 
 OUR_CONSTRUCTS = ROOT / "constructs"
 

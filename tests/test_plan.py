@@ -13,7 +13,8 @@ from stacks import assembly
 from stacks.assembly import BUILDERS, AssemblyError, assemble
 from stacks.base import DESCRIPTION_PREFIX, OrgBaselineStack
 from stacks.plan import PlannedStack, StackKind, UnknownAccounts, plan, select_accounts, summary
-from tests.conftest import ROOT, Synthesized
+from tests.conftest import Synthesized
+from tests.support.project import ROOT
 
 # Stacks whose deletion would lose logs, keys, vaults or the controls that protect the organization.
 PROTECTED = {

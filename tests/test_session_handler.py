@@ -20,8 +20,9 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.conftest import ROOT, Synthesized
+from tests.conftest import Synthesized
 from tests.support.local_aws import MOTO_ACCOUNT, ResponseReceiver, custom_resource_event
+from tests.support.project import ROOT
 from tests.support.templates import only
 
 HANDLER = ROOT / "constructs" / "handlers" / "session_manager" / "index.py"

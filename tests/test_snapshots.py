@@ -15,7 +15,8 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from config.loader import load_config
 from stacks.plan import plan
-from tests.conftest import EXAMPLE_CONFIG, Synthesized
+from tests.conftest import Synthesized
+from tests.support.project import EXAMPLE_CONFIG
 
 ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
 STACKS = [item.stack_id for item in plan(load_config(EXAMPLE_CONFIG))]

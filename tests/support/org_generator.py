@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 
 from config.loader import parse_config
 from config.models import OrgConfig
-
-EXAMPLE_CONFIG = Path(__file__).resolve().parents[2] / "config" / "org.yaml"
+from tests.support.project import EXAMPLE_CONFIG
 
 # Identity store prefixes of the example org's two partitions (group IDs are per identity store).
 GROUP_PREFIX = {"aws": "9067a3c4e1", "aws-us-gov": "98674b0e2c"}
