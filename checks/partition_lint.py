@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from checks.cloud_assembly import Finding, Result, StackTemplate
-from config.regions import COMMERCIAL_ARN_PREFIX, COMMERCIAL_REGION_PATTERN
+from config.regions import COMMERCIAL_ARN_PREFIX, COMMERCIAL_REGION_PATTERN, PartitionName
 
 GOVCLOUD = re.compile(r"aws-us-gov")
 
 
-def partition_findings(template: dict[str, Any], partition: str) -> list[tuple[str, str]]:
+def partition_findings(template: dict[str, Any], partition: PartitionName) -> list[tuple[str, str]]:
     """(location, problem) for every place a template names the other partition.
 
     A GovCloud template must not contain a commercial ARN (such ARNs never match in GovCloud, so Deny statements

@@ -7,6 +7,7 @@ Any finding fails `cdk synth` (templates are still written; the report is `cdk.o
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -15,6 +16,7 @@ from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
 from checks.nag_pack import BaselineChecks
 from checks.partition_lint import partition_findings
+from config.regions import PartitionName
 
 CHECK_NAMES = (
     "cdk-nag AwsSolutions",
@@ -29,7 +31,7 @@ CHECK_NAMES = (
 class PartitionLint:
     """Fails synthesis when a template names the wrong partition; knows each template's partition by file name."""
 
-    def __init__(self, template_partitions: dict[str, str]) -> None:
+    def __init__(self, template_partitions: Mapping[str, PartitionName]) -> None:
         self._partitions = template_partitions
 
     @property
@@ -66,7 +68,7 @@ class PartitionLint:
         return cdk.PolicyValidationPluginReport(success=not violations, violations=violations)
 
 
-def add_checks(app: cdk.App, template_partitions: dict[str, str]) -> None:
+def add_checks(app: cdk.App, template_partitions: Mapping[str, PartitionName]) -> None:
     """`template_partitions`: each stack's template file name and its partition, for the partition lint."""
     cdk.Validations.of(app).add_plugins(
         AwsSolutionsChecks(app), NIST80053R5Checks(app), BaselineChecks(app), PartitionLint(template_partitions)

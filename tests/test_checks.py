@@ -21,7 +21,7 @@ from tests.conftest import Synthesized
 from tests.support.project import CDK_CONTEXT
 
 # Adds stacks to the app; returns each stack's template file and partition, as add_checks takes them.
-StackBuilder = Callable[[cdk.App], dict[str, str]]
+StackBuilder = Callable[[cdk.App], dict[str, PartitionName]]
 
 # --- partition lint, as a function -----------------------------------------------------------------
 
@@ -109,7 +109,7 @@ def _violations(report: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def test_partition_lint_fails_synth_of_a_govcloud_stack_with_a_commercial_arn(tmp_path: Path) -> None:
-    def build(app: cdk.App) -> dict[str, str]:
+    def build(app: cdk.App) -> dict[str, PartitionName]:
         stack = cdk.Stack(app, "Gov", env=cdk.Environment(account="123456789012", region="us-gov-west-1"))
         ssm.CfnParameter(stack, "Leak", type="String", value="arn:aws:iam::aws:policy/ReadOnlyAccess")
         return {stack.template_file: "aws-us-gov"}
@@ -122,7 +122,7 @@ def test_partition_lint_fails_synth_of_a_govcloud_stack_with_a_commercial_arn(tm
 
 
 def test_nag_packs_fail_synth_of_an_insecure_bucket(tmp_path: Path) -> None:
-    def build(app: cdk.App) -> dict[str, str]:
+    def build(app: cdk.App) -> dict[str, PartitionName]:
         stack = cdk.Stack(app, "Insecure", env=cdk.Environment(account="123456789012", region="us-east-1"))
         s3.CfnBucket(stack, "Open")
         return {stack.template_file: "aws"}
