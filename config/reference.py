@@ -288,6 +288,15 @@ def _row(*cells: str) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _prefix(section: Section) -> str:
+    """Each row's key as the path it has in the file, so no two rows of the page name the same key. A model used
+    at several places (targets) is keyed by the key it always sits under: `targets.accounts`."""
+    if len(section.paths) == 1:
+        return f"{section.paths[0]}." if section.paths[0] else ""
+    last = {path.rsplit(".", 1)[-1] for path in section.paths}
+    return f"{last.pop()}." if len(last) == 1 else f"<{section.model.__name__}>."
+
+
 def _render_section(section: Section) -> list[str]:
     model = section.model
     shared = len(section.paths) > 1
@@ -301,7 +310,7 @@ def _render_section(section: Section) -> list[str]:
     annotations = _field_annotations(model)
     for name, info in model.model_fields.items():
         annotation = annotations[name]
-        key = name if shared or not section.paths[0] else f"{section.paths[0]}.{name}"
+        key = f"{_prefix(section)}{name}"
         description = _escape(info.description or "")
         lines.append(_row(_code(key), _escape(_kind(info, annotation)), _default_text(info), description))
     return [*lines, ""]

@@ -336,3 +336,10 @@ def test_config_reference_is_in_sync_with_the_models() -> None:
 
 def test_every_config_model_and_field_is_described() -> None:
     assert undescribed_fields() == [], "add a description= (fields) or a docstring (models) in config/models.py"
+
+
+def test_every_key_of_the_config_reference_is_named_once() -> None:
+    """Keys are written as the path they have in the file, so a reader never sees the same key twice."""
+    keys = re.findall(r"^\| `([^`]+)` \|", reference_text(), flags=re.MULTILINE)
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    assert keys and not repeated, f"keys named twice in docs/config-reference.md: {repeated}"
