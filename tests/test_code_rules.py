@@ -6,24 +6,18 @@ from __future__ import annotations
 import ast
 import io
 import re
-import subprocess
 import tokenize
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.project import ROOT
+from tests.support.project import ROOT, tracked_files
 
 HANDLERS = Path("constructs/handlers")
 
 
-def _tracked(pattern: str) -> list[Path]:
-    listed = subprocess.run(["git", "ls-files", pattern], cwd=ROOT, capture_output=True, text=True, check=True)
-    return [Path(line) for line in listed.stdout.splitlines() if (ROOT / line).exists()]
-
-
-PYTHON_FILES = _tracked("*.py")
+PYTHON_FILES = [Path(name) for name in tracked_files("*.py")]
 
 
 # --- layers ---------------------------------------------------------------------------------------------------
@@ -92,7 +86,9 @@ def test_boto3_only_in_runtime_code() -> None:
 def test_no_commercial_arn_literal_in_product_code() -> None:
     """A Deny naming `arn:aws:` never matches in GovCloud: ARNs are built from the partition everywhere."""
     literal = "arn:" + "aws:"
-    product = [p for p in PYTHON_FILES if not p.is_relative_to("tests")] + _tracked("config/*.yaml")
+    product = [p for p in PYTHON_FILES if not p.is_relative_to("tests")] + [
+        Path(name) for name in tracked_files("config/*.yaml")
+    ]
     hits = [f"{path}:{n}" for path in product for n, line in enumerate((ROOT / path).open(), 1) if literal in line]
     assert not hits, f"write arn:{{partition}}: instead: {hits}"
 

@@ -14,7 +14,6 @@ reference (docs/config-reference.md, `make docs`) must equal what config/referen
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -24,7 +23,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from config.reference import REFERENCE_FILE, reference_text, undescribed_fields
-from tests.support.project import ROOT
+from tests.support.project import ROOT, tracked_files
 
 # Fences labelled as Markdown show Markdown on purpose; headings in them are content, not damage.
 MARKDOWN_FENCE_INFO = {"markdown", "md"}
@@ -206,12 +205,8 @@ def findings_in(text: str, path: str = "page.md", files: Collection[str] = (), *
 
 
 def tracked_site() -> Site:
-    def git_ls_files(*patterns: str) -> list[str]:
-        listed = subprocess.run(["git", "ls-files", "-z", *patterns], cwd=ROOT, check=True, capture_output=True)
-        return [name for name in listed.stdout.decode().split("\0") if name]
-
-    pages = {path: (ROOT / path).read_text(encoding="utf-8") for path in git_ls_files("*.md")}
-    return Site(pages, git_ls_files())
+    pages = {path: (ROOT / path).read_text(encoding="utf-8") for path in tracked_files("*.md")}
+    return Site(pages, tracked_files())
 
 
 # --- each rule fails on a broken page ----------------------------------------------------------------------------
