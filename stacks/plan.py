@@ -69,7 +69,7 @@ def partition_option(value: object, option: str = "-c partition") -> PartitionNa
     for name in PARTITION_NAMES:
         if text == name:
             return name
-    close = difflib.get_close_matches(text, PARTITION_NAMES, n=1)
+    close = difflib.get_close_matches(text.lower(), PARTITION_NAMES, n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
     raise UnknownPartition(f"{option}={value!r}{hint}: expected {' or '.join(PARTITION_NAMES)}")
 
