@@ -93,21 +93,20 @@ def read_assembly(app: Path, partition: PartitionName) -> dict[str, AssemblyStac
         )
     try:
         artifacts: Mapping[str, dict[str, object]] = json.loads(manifest_file.read_text())["artifacts"]
-    except (OSError, ValueError, KeyError, TypeError) as err:
+        stack_ids = {name for name, artifact in artifacts.items() if artifact.get("type") == STACK_ARTIFACT}
+        stacks = {}
+        for name in stack_ids:
+            environment = str(artifacts[name].get("environment", ""))  # aws://<account>/<region>
+            dependencies = artifacts[name].get("dependencies") or []
+            if not isinstance(dependencies, list):
+                raise TypeError(f"{name}: dependencies are not a list")
+            stacks[name] = AssemblyStack(
+                stack_id=name,
+                region=environment.rsplit("/", 1)[-1],
+                dependencies=tuple(str(d) for d in dependencies if d in stack_ids),
+            )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         raise DeployError(f"cannot read the cloud assembly manifest {manifest_file}: {err}") from None
-    stack_ids = {name for name, artifact in artifacts.items() if artifact.get("type") == STACK_ARTIFACT}
-    stacks = {}
-    for name in stack_ids:
-        artifact = artifacts[name]
-        environment = str(artifact.get("environment", ""))  # aws://<account>/<region>
-        dependencies = artifact.get("dependencies") or []
-        if not isinstance(dependencies, list):
-            raise DeployError(f"cannot read the cloud assembly manifest {manifest_file}: {name}: bad dependencies")
-        stacks[name] = AssemblyStack(
-            stack_id=name,
-            region=environment.rsplit("/", 1)[-1],
-            dependencies=tuple(str(d) for d in dependencies if d in stack_ids),
-        )
     return stacks
 
 

@@ -300,3 +300,22 @@ def test_an_assembly_of_another_config_is_refused(
         "the cloud assembly was synthesized from another config: Access-gov-ci (assembly: us-gov-east-1, "
         "config: us-gov-west-1)"
     ) in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("manifest", "problem"),
+    [
+        ("not json", "cannot read the cloud assembly manifest"),
+        ("{}", "cannot read the cloud assembly manifest"),
+        ('{"artifacts": []}', "cannot read the cloud assembly manifest"),
+        ('{"artifacts": {"S": {"type": "aws:cloudformation:stack", "dependencies": "T"}}}', "S: dependencies"),
+        ('{"artifacts": {"S": {"type": "cdk:asset-manifest"}}}', "the cloud assembly lacks 31 of the 31 selected"),
+    ],
+)
+def test_an_unreadable_manifest_is_one_message(
+    tmp_path: Path, manifest: str, problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "manifest.json").write_text(manifest)
+    assert run_deploy("--partition", "aws", "--app", str(tmp_path), "--dry-run") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("python -m ops.deploy: ") and problem in err and "Traceback" not in err, err
