@@ -358,4 +358,4 @@ def test_every_stateful_resource_is_retained(synth: Synthesized, partition: Part
     for name in synth.stack_names("log-archive", partition) + synth.stack_names("organization", partition):
         for logical_id, res in synth.templates[name]["Resources"].items():
             if res["Type"] in stateful:
-                assert res.get("DeletionPolicy") == "Retain", f"{name}/{logical_id}"
+                assert res.get("DeletionPolicy") == "RetainExceptOnCreate", f"{name}/{logical_id}"

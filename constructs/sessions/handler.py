@@ -23,6 +23,7 @@ from constructs import Construct
 from constructs.sessions.preferences import log_group_arn
 from constructs.shared.checkov import skip_checkov
 from constructs.shared.logical_ids import pin_logical_id
+from constructs.shared.retention import STATEFUL
 
 # Lambda code lives apart from the constructs that deploy it: constructs/handlers/<function>/ (no CDK imports).
 HANDLER_CODE = Path(__file__).resolve().parents[1] / "handlers" / "session_manager"
@@ -104,7 +105,7 @@ class SessionCustomResources(Construct):
             retention_in_days=retention_days,
             kms_key_id=key.key_arn,
         )
-        self.log_group.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        self.log_group.apply_removal_policy(STATEFUL)
         pin_logical_id(self.log_group, "SessionHandlerLogGroup")
 
         code = lambda_.Code.from_asset(str(HANDLER_CODE)).bind(self)
