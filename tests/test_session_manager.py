@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -10,9 +11,11 @@ from aws_cdk.assertions import Capture
 
 from config.models import Account, OrgConfig, SessionManager
 from config.naming import Organization
+from config.problems import ConfigError
 from config.regions import PartitionName
 from stacks.plan import plan
 from tests.conftest import WORKLOAD_OTHER_REGION, Synthesized
+from tests.support.config_data import ConfigFrom
 from tests.support.templates import RETAINED, by_name, managed_policy_of, of_type, only, role_named, statement
 
 # Every test runs in both partitions: each takes the `partition` fixture, directly or through another fixture.
@@ -464,3 +467,32 @@ def test_session_stateful_logical_ids_are_pinned(
         assert template["Resources"]["SessionLogGroup"]["Type"] == "AWS::Logs::LogGroup"
         assert template["Resources"]["SessionHandlerLogGroup"]["Type"] == "AWS::Logs::LogGroup"
         assert template["Resources"]["SessionPreferencesDocument"]["Type"] == "AWS::SSM::Document"
+
+
+# --- at most 1,000 accounts share a document -------------------------------------------------------------
+
+
+def _with_aws_accounts(example_data: dict[str, Any], total: int) -> dict[str, Any]:
+    """The example config with generated commercial accounts added until the partition has `total` accounts."""
+    data = copy.deepcopy(example_data)
+    existing = sum(1 for a in data["accounts"] if a["partition"] == "aws")
+    for n in range(total - existing):
+        name = f"extra-{n:04d}"
+        data["accounts"].append(
+            {"name": name, "id": f"8{n:011d}", "email": f"{name}@example.com", "partition": "aws", "ou": "Workloads"}
+        )
+    return data
+
+
+def test_more_accounts_than_a_document_can_be_shared_with_is_a_config_error(
+    example_data: dict[str, Any], config_from: ConfigFrom
+) -> None:
+    # ModifyDocumentPermission: "By default, you can share a private document with a maximum of 1,000 accounts"
+    # (https://docs.aws.amazon.com/botocore/latest/reference/services/ssm/client/exceptions/DocumentPermissionLimit.html).
+    # The security account owns the documents; every other account of the partition shares them.
+    config_from(_with_aws_accounts(example_data, 1001))  # 1,000 sharing accounts: allowed
+    with pytest.raises(ConfigError) as caught:
+        config_from(_with_aws_accounts(example_data, 1002))
+    assert "partitions.aws" in str(caught.value)
+    assert "1,001 accounts would share the approved session documents" in str(caught.value)
+    assert "at most 1,000 accounts" in str(caught.value)
