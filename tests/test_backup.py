@@ -366,7 +366,7 @@ def _selection_names(org: Organization, example_config: OrgConfig, plan_names: l
     stack = cdk.Stack(cdk.App(analytics_reporting=False), "Plans")
     vault = backup.CfnBackupVault(stack, "Vault", backup_vault_name=org.backup_vault)
     BackupPlans(stack, "Plans", org=org, account_id="111122223333", region=org.home_region, plans=plans, vault=vault)
-    template = Template.from_stack(stack).to_json()
+    template = dict(Template.from_stack(stack).to_json())
     return [
         r["Properties"]["BackupSelection"]["SelectionName"]
         for r in of_type(template, "AWS::Backup::BackupSelection").values()
