@@ -125,7 +125,23 @@ def test_public_document_sharing_is_blocked_in_every_baseline_stack(
         function = only(template, "AWS::Lambda::Function")
         (function_id,) = of_type(template, "AWS::Lambda::Function")
         assert block["Properties"]["ServiceToken"] == {"Fn::GetAtt": [function_id, "Arn"]}
-        assert function["Properties"]["Runtime"] == "python3.14"
+        assert function["Properties"]["Runtime"] == "python3.13"
+
+
+def test_every_function_uses_what_both_govcloud_regions_have(synth: Synthesized, partition: PartitionName) -> None:
+    # https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-lambda.html: GovCloud lags new runtimes
+    # and has no JSON log format. python3.13 on x86_64 (the default architecture), text logs.
+    functions = [
+        (info.stack.stack_name, resource["Properties"])
+        for info in synth.infos
+        if info.partition == partition
+        for resource in of_type(synth.templates[info.stack.stack_name], "AWS::Lambda::Function").values()
+    ]
+    assert functions
+    for stack, props in functions:
+        assert props["Runtime"] == "python3.13", stack
+        assert props.get("Architectures", ["x86_64"]) == ["x86_64"], stack
+        assert props.get("LoggingConfig", {}).get("LogFormat", "Text") == "Text", stack
 
 
 def test_handler_function_runs_as_the_home_region_role(
