@@ -11,6 +11,7 @@ from aws_cdk.assertions import Capture
 
 from config.models import Account, OrgConfig, SessionManager
 from config.naming import Organization
+from config.policies.permission_sets import access_model, session_access
 from config.problems import ConfigError
 from config.regions import PartitionName
 from stacks.plan import plan
@@ -512,3 +513,61 @@ def test_more_accounts_than_a_document_can_be_shared_with_is_a_config_error(
     assert "partitions.aws" in str(caught.value)
     assert "1,001 accounts would share the approved session documents" in str(caught.value)
     assert "at most 1,000 accounts" in str(caught.value)
+
+
+# --- who the document access check binds ----------------------------------------------------------------
+
+
+def test_the_document_check_binds_only_the_session_manager_set(example_config: OrgConfig, org: Organization) -> None:
+    # ssm:SessionDocumentAccessCheck limits only the statement that carries it; AdministratorAccess and
+    # PowerUserAccess allow ssm:StartSession on any document besides.
+    model = access_model(example_config, org)
+    access = {name: session_access(pset, model, org) for name, pset in model.permission_sets.items()}
+    bound = {name for name, a in access.items() if a.approved_documents_only}
+    unbound = {name for name, a in access.items() if a.can_start and not a.approved_documents_only}
+    cannot = {name for name, a in access.items() if not a.can_start}
+    assert bound == {"SessionManager"}
+    assert unbound == {"Administrator", "PowerUser", "DataEngineer"}
+    assert cannot == {"ReadOnly", "Support", "OnCall"}
+    assert access["Administrator"].broader == ("AdministratorAccess",)
+
+
+def _session_set(example_data: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    data = copy.deepcopy(example_data)
+    data["identity_center"]["permission_sets"].append(
+        {
+            "name": "Shell",
+            "description": "Sessions",
+            "session_duration": "PT1H",
+            "customer_managed_policies": ["examplecorp-baseline-session-access"],
+            **extra,
+        }
+    )
+    return data
+
+
+def test_a_set_with_the_session_policy_and_broader_start_session_is_a_config_error(
+    example_data: dict[str, Any], config_from: ConfigFrom
+) -> None:
+    config_from(_session_set(example_data))  # the session policy alone: bound
+    checked = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "ssm:StartSession",
+                "Resource": "*",
+                "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}},
+            }
+        ],
+    }
+    config_from(_session_set(example_data, inline_policy=checked))  # more, but with the check: still bound
+    with pytest.raises(ConfigError) as caught:
+        config_from(_session_set(example_data, aws_managed_policies=["AdministratorAccess"]))
+    assert "Shell attaches examplecorp-baseline-session-access, but AdministratorAccess also allows" in str(
+        caught.value
+    )
+    unchecked = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:*", "Resource": "*"}]}
+    with pytest.raises(ConfigError) as caught:
+        config_from(_session_set(example_data, inline_policy=unchecked))
+    assert "but inline policy also allows ssm:StartSession without ssm:SessionDocumentAccessCheck" in str(caught.value)
