@@ -199,6 +199,12 @@ class Organization:
         }
 
     @property
+    def management_tamper_rule(self) -> str:
+        """EventBridge rule (management account, home region) that forwards changes to the trail, its key and the
+        CIS alarms there to the hub: SCPs do not bind the management account."""
+        return f"{self.baseline_prefix}management-trail-tamper"
+
+    @property
     def alert_forwarder_policy(self) -> str:
         return f"{self.baseline_prefix}alert-forwarder"
 

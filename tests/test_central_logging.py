@@ -402,3 +402,44 @@ def test_every_stateful_resource_is_retained(synth: Synthesized, partition: Part
         for logical_id, res in synth.templates[name]["Resources"].items():
             if res["Type"] in stateful:
                 assert res.get("DeletionPolicy") == "RetainExceptOnCreate", f"{name}/{logical_id}"
+
+
+# --- the management account, which no SCP binds ------------------------------------------------------------
+
+
+def test_changes_to_the_trail_its_key_and_alarms_in_the_management_account_reach_the_hub(
+    management: Template, org: Organization, partition: PartitionName
+) -> None:
+    rules = [r for r in management.to_json()["Resources"].values() if r["Type"] == "AWS::Events::Rule"]
+    (rule,) = [
+        r["Properties"] for r in rules if r["Properties"]["Name"] == "examplecorp-baseline-management-trail-tamper"
+    ]
+    assert rule["State"] == "ENABLED"  # write calls only: ENABLED receives them
+    assert rule["EventPattern"] == {
+        "detail-type": ["AWS API Call via CloudTrail"],
+        "$or": [
+            {"detail": {"eventSource": ["cloudtrail.amazonaws.com"],
+                        "eventName": ["DeleteTrail", "PutEventSelectors", "PutInsightSelectors", "StopLogging",
+                                      "UpdateTrail"]}},
+            {"detail": {"eventSource": ["kms.amazonaws.com"],
+                        "eventName": ["DeleteAlias", "DisableKey", "PutKeyPolicy", "ScheduleKeyDeletion",
+                                      "UpdateAlias"]}},
+            {"detail": {"eventSource": ["logs.amazonaws.com"],
+                        "eventName": ["DeleteLogGroup", "DeleteMetricFilter", "DeleteSubscriptionFilter",
+                                      "PutRetentionPolicy"]}},
+            {"detail": {"eventSource": ["monitoring.amazonaws.com"],
+                        "eventName": ["DeleteAlarms", "DisableAlarmActions"]}},
+            {"detail": {"eventSource": ["sns.amazonaws.com"],
+                        "eventName": ["DeleteTopic", "SetTopicAttributes", "Unsubscribe"]}},
+            {"detail": {"eventSource": ["events.amazonaws.com"],
+                        "eventName": ["DeleteRule", "DisableRule", "RemoveTargets"]}},
+        ],
+    }  # fmt: skip
+    home = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1"}[partition]
+    assert rule["Targets"] == [
+        {
+            "Id": "CentralAlertBus",
+            "Arn": f"arn:{partition}:events:{home}:{org.security_account_id}:event-bus/examplecorp-baseline-alerts",
+            "RoleArn": f"arn:{partition}:iam::{org.management_account_id}:role/examplecorp-baseline-alert-forwarder",
+        }
+    ]
