@@ -12,9 +12,11 @@ are global.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from config.models import OrgConfig
+from config.quotas import BACKUP_SELECTION_NAME_MAX_CHARS
 from config.regions import PartitionName
 
 
@@ -197,6 +199,12 @@ class Organization:
         }
 
     @property
+    def management_tamper_rule(self) -> str:
+        """EventBridge rule (management account, home region) that forwards changes to the trail, its key and the
+        CIS alarms there to the hub: SCPs do not bind the management account."""
+        return f"{self.baseline_prefix}management-trail-tamper"
+
+    @property
     def alert_forwarder_policy(self) -> str:
         return f"{self.baseline_prefix}alert-forwarder"
 
@@ -241,6 +249,15 @@ class Organization:
 
     def backup_plan(self, plan: str) -> str:
         return f"{self.baseline_prefix}{plan}"
+
+    def backup_selection(self, plan: str) -> str:
+        """The plan's name, shortened to AWS Backup's 50 characters for a selection name where needed: the head
+        of the name and a hash of the whole, so the name stays the same on every synth and distinct per plan."""
+        name = self.backup_plan(plan)
+        if len(name) <= BACKUP_SELECTION_NAME_MAX_CHARS:
+            return name
+        digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+        return f"{name[: BACKUP_SELECTION_NAME_MAX_CHARS - len(digest) - 1]}-{digest}"
 
     @property
     def backup_alert_rule(self) -> str:
