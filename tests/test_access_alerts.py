@@ -173,12 +173,33 @@ def test_alert_rules_in_every_region_stack_forward_to_the_hub(
                 partition, account.id
             ), info.stack_id
             for rule in found.values():
-                assert rule["State"] == "ENABLED"
+                # AssumeRole* and the root user's reads are read-only management events: a rule in state ENABLED
+                # never sees them (EventBridge user guide, receiving read-only management events).
+                assert rule["State"] == "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
                 assert "EventBusName" not in rule  # the account's default bus, where CloudTrail events arrive
                 assert rule["Targets"] == [{
                     "Id": "CentralAlertBus", "Arn": bus,
                     "RoleArn": f"arn:{partition}:iam::{account.id}:role/examplecorp-baseline-alert-forwarder",
                 }]  # fmt: skip
+
+
+def test_every_rule_that_can_match_read_only_events_receives_them(
+    synth: Synthesized, partition: PartitionName
+) -> None:
+    """Each rule of the partition by name, with the state it must have: a new rule shows up here for review."""
+    states: dict[str, set[str]] = {}
+    for info in synth.infos:
+        if info.partition == partition:
+            for rule in of_type(synth.templates[info.stack_id], "AWS::Events::Rule").values():
+                states.setdefault(rule["Properties"]["Name"], set()).add(rule["Properties"]["State"])
+    all_events = {"ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"}
+    assert states == {
+        "examplecorp-baseline-breakglass-assume-role": all_events,  # AssumeRole* is logged read-only
+        "examplecorp-baseline-breakglass-console-sign-in": all_events,
+        "examplecorp-baseline-root-activity": all_events,  # the root user's Describe/Get/List calls
+        "examplecorp-baseline-alerts-to-topic": all_events,  # the forwarded events are the same events
+        "examplecorp-baseline-backup-changes": {"ENABLED"},  # Delete*/Put*/Update* only: none read-only
+    }
 
 
 def test_every_account_has_alert_rules_where_global_events_land(

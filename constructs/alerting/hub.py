@@ -10,6 +10,7 @@ from config.models import SlackChannel
 from config.naming import Organization
 from config.policies.statements import allow, aws, service_trust
 from constructs import Construct
+from constructs.alerting.access_alerts import ALL_MANAGEMENT_EVENTS
 from constructs.alerting.encrypted_topic import encrypted_topic
 from constructs.shared.logical_ids import pin_logical_id
 
@@ -96,7 +97,9 @@ class AlertHub(Construct):
             description="org-baseline: every event forwarded to the alert bus goes to the alert topic",
             event_bus_name=self.bus.attr_name,
             event_pattern=FORWARDED_EVENTS_PATTERN,
-            state="ENABLED",
+            # The forwarded events are still read-only CloudTrail management events (AssumeRole, root's reads), and
+            # the rule state applies to custom buses too: in state ENABLED the hub would drop them.
+            state=ALL_MANAGEMENT_EVENTS,
             targets=[events.CfnRule.TargetProperty(id="AlertTopic", arn=self.topic.topic_arn)],
         )
 
