@@ -183,9 +183,7 @@ def test_alert_rules_in_every_region_stack_forward_to_the_hub(
                 }]  # fmt: skip
 
 
-def test_every_rule_that_can_match_read_only_events_receives_them(
-    synth: Synthesized, partition: PartitionName
-) -> None:
+def test_every_rule_that_can_match_read_only_events_receives_them(synth: Synthesized, partition: PartitionName) -> None:
     """Each rule of the partition by name, with the state it must have: a new rule shows up here for review."""
     states: dict[str, set[str]] = {}
     for info in synth.infos:
