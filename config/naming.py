@@ -141,6 +141,14 @@ class Organization:
         return f"arn:{self.partition}:iam::{self.session_documents_account_id}:role/{self.document_sharer_role}"
 
     @property
+    def account_settings_handler(self) -> str:
+        """Role (home-region stack of every account) and Lambda function (every region) that turn on the account
+        settings CloudFormation has no resource type for: S3 Block Public Access for the account, EBS encryption by
+        default in each region. The SCP protect-account-settings lets this role (and the deployment role) make the
+        calls it otherwise denies."""
+        return f"{self.baseline_prefix}account-settings"
+
+    @property
     def session_handler(self) -> str:
         """Role (home-region stack of every account) and Lambda function (every region) of the Session Manager
         custom resources: block public document sharing, share the approved documents with the account."""

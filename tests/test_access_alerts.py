@@ -173,12 +173,31 @@ def test_alert_rules_in_every_region_stack_forward_to_the_hub(
                 partition, account.id
             ), info.stack_id
             for rule in found.values():
-                assert rule["State"] == "ENABLED"
+                # AssumeRole* and the root user's reads are read-only management events: a rule in state ENABLED
+                # never sees them (EventBridge user guide, receiving read-only management events).
+                assert rule["State"] == "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
                 assert "EventBusName" not in rule  # the account's default bus, where CloudTrail events arrive
                 assert rule["Targets"] == [{
                     "Id": "CentralAlertBus", "Arn": bus,
                     "RoleArn": f"arn:{partition}:iam::{account.id}:role/examplecorp-baseline-alert-forwarder",
                 }]  # fmt: skip
+
+
+def test_every_rule_that_can_match_read_only_events_receives_them(synth: Synthesized, partition: PartitionName) -> None:
+    """Each rule of the partition by name, with the state it must have: a new rule shows up here for review."""
+    states: dict[str, set[str]] = {}
+    for info in synth.infos:
+        if info.partition == partition:
+            for rule in of_type(synth.templates[info.stack_id], "AWS::Events::Rule").values():
+                states.setdefault(rule["Properties"]["Name"], set()).add(rule["Properties"]["State"])
+    all_events = {"ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"}
+    assert states == {
+        "examplecorp-baseline-breakglass-assume-role": all_events,  # AssumeRole* is logged read-only
+        "examplecorp-baseline-breakglass-console-sign-in": all_events,
+        "examplecorp-baseline-root-activity": all_events,  # the root user's Describe/Get/List calls
+        "examplecorp-baseline-alerts-to-topic": all_events,  # the forwarded events are the same events
+        "examplecorp-baseline-backup-changes": {"ENABLED"},  # Delete*/Put*/Update* only: none read-only
+    }
 
 
 def test_every_account_has_alert_rules_where_global_events_land(
@@ -312,19 +331,39 @@ def test_hub_rule_sends_aws_events_to_the_encrypted_topic(
     assert {k: key[k] for k in RETAINED} == RETAINED and key["Properties"]["EnableKeyRotation"] is True
     statements = key["Properties"]["KeyPolicy"]["Statement"]
     assert [s["Sid"] for s in statements] == ["AllowAccountIamToAdministerKey", "AllowAlertRuleToPublishEncrypted"]
+    # EventBridge-to-encrypted-topic delivery fails when the key grant carries aws:SourceAccount, aws:SourceArn or
+    # aws:SourceOrgID (SNS developer guide, key management; landing-zone-accelerator issue #407): the grant is
+    # narrowed by the topic's encryption context instead.
+    topic_arn = f"arn:{partition}:sns:{org.home_region}:{org.security_account_id}:examplecorp-baseline-alerts"
     assert statements[1] == {
         "Sid": "AllowAlertRuleToPublishEncrypted", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*", "Condition": from_rule,
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+        "Condition": {"StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": topic_arn}},
     }  # fmt: skip
 
     (policy,) = of_type(hub, "AWS::SNS::TopicPolicy").values()
     assert policy["Properties"]["Topics"] == [{"Ref": "AlertTopic"}]
+    # The topic policy may name the rule: EventBridge sends aws:SourceArn/aws:SourceAccount to the target.
     assert sorted(policy["Properties"]["PolicyDocument"]["Statement"], key=lambda s: s["Sid"]) == [
         {"Sid": "AllowAlertRuleToPublish", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
          "Action": "sns:Publish", "Resource": {"Ref": "AlertTopic"}, "Condition": from_rule},
         {"Sid": "AllowPublishThroughSSLOnly", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish",
          "Resource": {"Ref": "AlertTopic"}, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
     ]  # fmt: skip
+
+
+def test_no_key_policy_limits_eventbridge_by_source(synth: Synthesized, partition: PartitionName) -> None:
+    """No key anywhere grants events.amazonaws.com under a source condition: such grants silently drop alerts."""
+    unsupported = {"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths"}
+    for info in synth.infos:
+        if info.partition != partition:
+            continue
+        for key in of_type(synth.templates[info.stack_id], "AWS::KMS::Key").values():
+            for grant in key["Properties"]["KeyPolicy"]["Statement"]:
+                if "events.amazonaws.com" not in json.dumps(grant.get("Principal", {})):
+                    continue
+                keys = {k.lower() for values in grant.get("Condition", {}).values() for k in values}
+                assert not keys & unsupported, (info.stack_id, grant["Sid"])
 
 
 def test_alert_emails_are_subscribed(hub: dict[str, Any], example_config: OrgConfig) -> None:

@@ -373,7 +373,15 @@ def test_alarm_topic_is_kms_encrypted_tls_only_and_publishable_by_our_alarms(
     key = resource(management, "SecurityAlarmTopicKey")
     assert key["Properties"]["EnableKeyRotation"] is True
     use = statement(key["Properties"]["KeyPolicy"], "AllowCloudWatchAlarmsToPublishEncrypted")
-    assert use["Principal"] == {"Service": "cloudwatch.amazonaws.com"} and use["Condition"] == from_our_alarms
+    assert use["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert use["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    # CloudWatch (unlike EventBridge) supports the source conditions in the key policy; and the topic only.
+    topic_arn = f"arn:{org.partition}:sns:{org.home_region}:{org.management_account_id}:{org.alarm_topic}"
+    assert use["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": org.management_account_id,
+                         "kms:EncryptionContext:aws:sns:topicArn": topic_arn},
+        "ArnLike": {"aws:SourceArn": alarms_arn},
+    }  # fmt: skip
 
 
 def test_alarm_emails_are_subscribed(management: Template, example_config: OrgConfig) -> None:

@@ -278,10 +278,32 @@ def test_only_deployment_and_breakglass_roles_grant_the_legacy_bot_exception(scp
     expect(scps, ALLOWED, "iam:UntagUser", user, context={"aws:TagKeys": [LEGACY_BOT_TAG]})  # only narrows
 
 
+SETTINGS_ROLE = "examplecorp-baseline-account-settings"  # the baseline's account-settings function
+ADMIN = "AWSReservedSSO_Administrator_0123456789abcdef"  # an administrator of the account (Identity Center)
+
+
 def test_account_public_access_block_and_ebs_default_encryption(scps: AccountScps) -> None:
-    expect(scps, BASELINE_ONLY, "s3:PutAccountPublicAccessBlock")
-    expect(scps, DENIED_TO_ALL, "ec2:DisableEbsEncryptionByDefault")
-    expect(scps, ALLOWED, "ec2:EnableEbsEncryptionByDefault")
+    # S3: one action turns the account's Block Public Access on or off; only the baseline's function and the
+    # deployment role may call it.
+    expect(scps, {**BASELINE_ONLY, SETTINGS_ROLE: "Allow", ADMIN: "Deny"}, "s3:PutAccountPublicAccessBlock")
+    expect(scps, {**ALLOWED, SETTINGS_ROLE: "Allow", ADMIN: "Allow"}, "s3:GetAccountPublicAccessBlock")
+    # EBS: enabling is open to all, disabling denied to all, the function and the deployment role included.
+    expect(scps, {**DENIED_TO_ALL, SETTINGS_ROLE: "Deny", ADMIN: "Deny"}, "ec2:DisableEbsEncryptionByDefault")
+    expect(scps, {**ALLOWED, SETTINGS_ROLE: "Allow", ADMIN: "Allow"}, "ec2:EnableEbsEncryptionByDefault")
+    other_region = "us-west-2" if scps.partition == "aws" else "us-gov-east-1"
+    assert scps.decide(ADMIN, "ec2:DisableEbsEncryptionByDefault", region=other_region) == "Deny"
+
+
+def test_nobody_but_the_deployment_role_points_the_account_settings_role_at_other_code(scps: AccountScps) -> None:
+    role = scps.arn("iam", f"role/{SETTINGS_ROLE}")
+    expect(scps, {**BASELINE_ONLY, ADMIN: "Deny"}, "iam:PassRole", role)
+    expect(scps, {**ALLOWED, ADMIN: "Allow"}, "iam:PassRole", scps.arn("iam", "role/app-service-role"))
+    for region in (scps.region, "us-west-2" if scps.partition == "aws" else "us-gov-east-1"):
+        function = scps.arn("lambda", f"function:{SETTINGS_ROLE}", region)
+        for action in ("lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration"):
+            expect(scps, {**BASELINE_ONLY, ADMIN: "Deny"}, action, function, region=region)
+        team = scps.arn("lambda", "function:team-function", region)
+        expect(scps, {**ALLOWED, ADMIN: "Allow"}, "lambda:UpdateFunctionCode", team, region=region)
 
 
 # --- network-restricted credentials -----------------------------------------------------------------

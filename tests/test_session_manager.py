@@ -17,7 +17,7 @@ from config.regions import PartitionName
 from stacks.plan import plan
 from tests.conftest import WORKLOAD_OTHER_REGION, Synthesized
 from tests.support.config_data import ConfigFrom
-from tests.support.templates import RETAINED, by_name, managed_policy_of, of_type, only, role_named, statement
+from tests.support.templates import RETAINED, by_name, managed_policy_of, named, of_type, only, role_named, statement
 
 # Every test runs in both partitions: each takes the `partition` fixture, directly or through another fixture.
 # The workload account (conftest) has baseline stacks in its home region (`workload_home`, with the IAM resources)
@@ -98,7 +98,8 @@ def test_session_key_and_log_group_per_region(
         assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
         group = f"arn:{partition}:logs:{region}:{workload.id}:log-group:"
         assert logs["Condition"] == {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": [
-            f"{group}{org.session_log_group}", f"{group}/aws/lambda/{org.session_handler}"]}}  # fmt: skip
+            f"{group}{org.session_log_group}", f"{group}/aws/lambda/{org.session_handler}",
+            f"{group}/aws/lambda/examplecorp-baseline-account-settings"]}}  # fmt: skip
         (alias,) = [r for r in resources.values() if r["Type"] == "AWS::KMS::Alias"
                     and r["Properties"]["TargetKeyId"] == {"Fn::GetAtt": ["SessionKey", "Arn"]}]  # fmt: skip
         assert alias["Properties"] == {"AliasName": org.session_key_alias,
@@ -123,10 +124,11 @@ def test_public_document_sharing_is_blocked_in_every_baseline_stack(
         template = synth.templates[stack_id]
         (block,) = of_type(template, "Custom::BlockPublicDocumentSharing").values()
         assert block["Properties"]["Setting"] == "/ssm/documents/console/public-sharing-permission"
-        function = only(template, "AWS::Lambda::Function")
-        (function_id,) = of_type(template, "AWS::Lambda::Function")
+        function_id, function = named(
+            template, "AWS::Lambda::Function", "FunctionName", "examplecorp-baseline-session-handler"
+        )
         assert block["Properties"]["ServiceToken"] == {"Fn::GetAtt": [function_id, "Arn"]}
-        assert function["Properties"]["Runtime"] == "python3.13"
+        assert function["Runtime"] == "python3.13"
 
 
 def test_every_function_uses_what_both_govcloud_regions_have(synth: Synthesized, partition: PartitionName) -> None:
@@ -153,15 +155,15 @@ def test_handler_function_runs_as_the_home_region_role(
     partition: PartitionName,
 ) -> None:
     for template in (workload_home, workload_other_region):
-        props = only(template, "AWS::Lambda::Function")["Properties"]
-        assert props["FunctionName"] == org.session_handler
+        _, props = named(template, "AWS::Lambda::Function", "FunctionName", org.session_handler)
         assert props["Role"] == f"arn:{partition}:iam::{workload.id}:role/{org.session_handler}"
         assert props["Handler"] == "index.handler"
         assert props["LoggingConfig"] == {"LogGroup": f"/aws/lambda/{org.session_handler}"}
     # In the home region the function waits for its role's permissions.
     role_id, _ = role_named(workload_home, org.session_handler)
     policy_id, _ = managed_policy_of(workload_home, role_id)
-    assert policy_id in only(workload_home, "AWS::Lambda::Function")["DependsOn"]
+    function_id, _ = named(workload_home, "AWS::Lambda::Function", "FunctionName", org.session_handler)
+    assert policy_id in workload_home["Resources"][function_id]["DependsOn"]
 
 
 def test_every_account_but_the_owner_shares_the_approved_documents_with_itself(

@@ -230,16 +230,38 @@ class Library:
         ]
 
     def protect_account_settings(self) -> list[Statement]:
-        # The account-level Block Public Access call (put or delete) cannot be told apart by condition: only the
-        # deployment role may make it, so the baseline can turn it on.
+        n, p = self.org, self._p
+        # The baseline turns both settings on (constructs/account/settings.py) through its function's role
+        # `<prefix>-baseline-account-settings`; the deployment role may make the calls too.
+        setters = {"ArnNotLike": {"aws:PrincipalArn": self._role_arns(*self.deployment_role_patterns,
+                                                                     n.account_settings_handler)}}  # fmt: skip
+        # Only the deployment role may point that role at other code: by passing it to another function, or by
+        # changing the code or configuration (layers) of the baseline's function.
+        role = f"arn:{p}:iam::*:role/{n.account_settings_handler}"
+        function = f"arn:{p}:lambda:*:*:function:{n.account_settings_handler}"
         return [
+            # The account-level Block Public Access call turns it on or off (put or delete: both are
+            # s3:PutAccountPublicAccessBlock, https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_PutPublicAccessBlock.html),
+            # so it cannot be told apart by condition: only the setters make it.
             deny(
                 sid="ProtectS3AccountPublicAccessBlock",
                 action="s3:PutAccountPublicAccessBlock",
                 resource="*",
+                condition=setters,
+            ),
+            # EBS has separate actions: enabling stays open to everyone, disabling is denied to everyone.
+            deny(sid="DenyDisablingEbsDefaultEncryption", action="ec2:DisableEbsEncryptionByDefault", resource="*"),
+            deny(
+                sid="ProtectAccountSettingsRole",
+                action="iam:PassRole",
+                resource=role,
                 condition=self._unless_deploying(),
             ),
-            deny(sid="DenyDisablingEbsDefaultEncryption", action="ec2:DisableEbsEncryptionByDefault", resource="*"),
+            self._protect(
+                "ProtectAccountSettingsFunction",
+                ["lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration"],
+                [function],
+            ),
         ]
 
     def network_restricted_credentials(self) -> list[Statement]:

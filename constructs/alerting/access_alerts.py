@@ -10,6 +10,15 @@ from config.naming import BreakglassPrincipals, Organization
 from constructs import Construct
 
 API_CALL = "AWS API Call via CloudTrail"
+# A rule in state ENABLED matches every event except read-only management events delivered through CloudTrail; only
+# ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS matches those too (EventBridge user guide, "Receiving read-only
+# management events from AWS services":
+# https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail-management.html). STS logs
+# AssumeRole, AssumeRoleWithSAML and AssumeRoleWithWebIdentity as read-only (IAM user guide, "Logging IAM and AWS STS
+# API calls with AWS CloudTrail": https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html),
+# and the root user's Describe/Get/List calls are read-only too. Every access rule matches such events (console
+# sign-in included, whatever its read-only flag), so every access rule takes this state.
+ALL_MANAGEMENT_EVENTS = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
 CONSOLE_SIGN_IN = "AWS Console Sign In via CloudTrail"
 ASSUME_ROLE_EVENTS = ["AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"]
 
@@ -86,6 +95,6 @@ class AccessAlerts(Construct):
                 name=org.access_alert_rules[key],
                 description=f"org-baseline: alert the security account when {descriptions[key]}",
                 event_pattern=pattern,
-                state="ENABLED",
+                state=ALL_MANAGEMENT_EVENTS,
                 targets=[target],
             )

@@ -8,6 +8,9 @@ for:
   account (moto's default, 123456789012) and every region.
 - `aws` (fixture): the environment of a Lambda function or an operator's shell, pointed at that server, with test
   credentials and no retries; the server's state is reset after each test.
+- `resolve_account_hosts`: the DNS of S3 Control's account endpoints. boto3 puts the account ID in front of the
+  endpoint's host (`123456789012.s3-control.<region>.amazonaws.com`), so with the local endpoint it asks for
+  `123456789012.127.0.0.1`; this resolves such names to the server (used by the `aws` fixture).
 - `ResponseReceiver` / `cloudformation` (fixture): CloudFormation's pre-signed S3 URL that a custom resource
   handler PUTs its response to; `.received` holds the responses in order.
 - `custom_resource_event`: the event CloudFormation sends a custom resource's Lambda function.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import socket
 import threading
 import urllib.parse
@@ -45,6 +49,20 @@ LOCAL_AWS_ENVIRONMENT = {
 }
 # Would point boto3 elsewhere (a real profile or session) or override the region.
 CLEARED_ENVIRONMENT = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION")
+
+
+_ACCOUNT_HOST = re.compile(rf"\d{{12}}\.{re.escape(LOCALHOST)}")
+
+
+def resolve_account_hosts(getaddrinfo: Any) -> Any:
+    """`socket.getaddrinfo` that also resolves `<account>.127.0.0.1` (S3 Control's account endpoint) to the server."""
+
+    def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, str) and _ACCOUNT_HOST.fullmatch(host):
+            host = LOCALHOST
+        return getaddrinfo(host, *args, **kwargs)
+
+    return resolve
 
 
 def free_port() -> int:
@@ -73,6 +91,7 @@ def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.setenv(key, value)
     for key in CLEARED_ENVIRONMENT:
         monkeypatch.delenv(key, raising=False)
+    monkeypatch.setattr(socket, "getaddrinfo", resolve_account_hosts(socket.getaddrinfo))
     boto3.DEFAULT_SESSION = None
     yield
     urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=10)
