@@ -363,7 +363,9 @@ def test_accounts_outside_the_global_events_region_get_an_alert_only_stack(
 ) -> None:
     data = copy.deepcopy(example_data)
     keep = {"management", "log-archive", "security", "ci", "web-dev"}
-    data["partitions"] = {"aws": {**data["partitions"]["aws"], "home_region": "us-west-2"}}
+    data["partitions"] = {
+        "aws": {**data["partitions"]["aws"], "home_region": "us-west-2", "deployment_account": "management"}
+    }
     data["accounts"] = [a for a in data["accounts"] if a["name"] in keep]
     for account in data["accounts"]:
         account.pop("backup_plans", None)
