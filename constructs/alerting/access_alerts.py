@@ -59,7 +59,8 @@ def access_alert_patterns(
         # their managers). IAM's CloudTrail events arrive in us-east-1 (us-gov-west-1 in GovCloud) with source
         # aws.iam (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-iam.html); the rule in the
         # account's other regions matches nothing. The user changing their own password (ChangePassword) or
-        # setting up their own MFA names no userName: matched by who made the call.
+        # setting up their own MFA names no userName: matched by who made the call ($or, see
+        # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html).
         own_arns = [arn for arn in breakglass.users if arn.split(":")[4] == account_id]
         patterns["breakglass_user_changes"] = {
             "source": ["aws.iam"],
