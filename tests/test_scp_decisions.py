@@ -459,11 +459,11 @@ MANAGERS_ONLY = {ADMINISTRATOR: "Allow", ADMINISTRATOR_REGIONAL: "Allow", BREAKG
                  ORG_ACCESS: "Deny", DEPLOYMENT: "Deny"}  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "action",
-    ["iam:CreateUser", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:DeleteLoginProfile",
-     "iam:EnableMFADevice", "iam:DeactivateMFADevice", "iam:AttachUserPolicy", "iam:DeleteUser"],
-)  # fmt: skip
+USER_CHANGES = ["iam:CreateUser", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:DeleteLoginProfile",
+                "iam:EnableMFADevice", "iam:DeactivateMFADevice", "iam:AttachUserPolicy", "iam:DeleteUser"]  # fmt: skip
+
+
+@pytest.mark.parametrize("action", USER_CHANGES)
 def test_breakglass_users_are_created_and_rotated_by_their_managers_only(
     holder: AccountScps, partition: PartitionName, action: str
 ) -> None:

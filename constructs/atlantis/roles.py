@@ -138,6 +138,16 @@ def apply_boundary_policy(org: Organization, atlantis: AtlantisNames, account_id
     managed_roles = f"arn:{p}:iam::{account_id}:role{path}*"
     # Roles apply may hand to a service: its own (under the path, so bounded) and the Session Manager instance role.
     passable = [managed_roles, f"arn:{p}:iam::{account_id}:role/{org.instance_role}"]
+    outside_atlantis_path = [
+        deny(sid="DenyAssumingRolesOutsideAtlantisPath", action="sts:AssumeRole",
+             not_resource=f"arn:{p}:iam::*:role{path}*"),
+        deny(sid="DenyPassingRolesOutsideAtlantisPath", action="iam:PassRole", not_resource=passable),
+        deny(sid="DenyRoleChangesOutsideAtlantisPath", action=ROLE_CHANGES_OUTSIDE_PATH, not_resource=managed_roles),
+        deny(sid="DenyInstanceProfilesOutsideAtlantisPath", action=INSTANCE_PROFILE_CHANGES,
+             not_resource=f"arn:{p}:iam::{account_id}:instance-profile{path}*"),
+        deny(sid="DenyPolicyChangesOutsideAtlantisPath", action=POLICY_CHANGES,
+             not_resource=f"arn:{p}:iam::{account_id}:policy{path}*"),
+    ]  # fmt: skip
     return document(
         # The condition only bites on ssm:StartSession (no other action has the key): sessions only with
         # documents the caller may use, as everywhere in the baseline, not e.g. a shell that logs nothing.
@@ -168,15 +178,8 @@ def apply_boundary_policy(org: Organization, atlantis: AtlantisNames, account_id
         ),
         deny(sid="DenyChangingThisBoundary", action=BOUNDARY_CHANGES, resource=boundary),
         deny(sid="DenyPrivilegedRoles", action=PRIVILEGED_ROLE_USES, resource=privileged_roles),
-        deny(sid="DenyAssumingRolesOutsideAtlantisPath", action="sts:AssumeRole",
-             not_resource=f"arn:{p}:iam::*:role{path}*"),
-        deny(sid="DenyPassingRolesOutsideAtlantisPath", action="iam:PassRole", not_resource=passable),
-        deny(sid="DenyRoleChangesOutsideAtlantisPath", action=ROLE_CHANGES_OUTSIDE_PATH, not_resource=managed_roles),
-        deny(sid="DenyInstanceProfilesOutsideAtlantisPath", action=INSTANCE_PROFILE_CHANGES,
-             not_resource=f"arn:{p}:iam::{account_id}:instance-profile{path}*"),
-        deny(sid="DenyPolicyChangesOutsideAtlantisPath", action=POLICY_CHANGES,
-             not_resource=f"arn:{p}:iam::{account_id}:policy{path}*"),
-    )  # fmt: skip
+        *outside_atlantis_path,
+    )
 
 
 class AtlantisRoles(Construct):
