@@ -432,7 +432,7 @@ def test_apply_boundary_denies_every_escalation_path(
 def test_apply_boundary_allows_normal_terraform_work(apply_boundary: dict[str, Any], partition: PartitionName) -> None:
     p, account = partition, WORKLOAD_IDS[partition]
     role, policy = f"arn:{p}:iam::{account}:role", f"arn:{p}:iam::{account}:policy"
-    boundary = {"iam:PermissionsBoundary": f"{policy}/examplecorp-baseline-atlantis-apply-boundary"}
+    boundary: dict[str, Value] = {"iam:PermissionsBoundary": f"{policy}/examplecorp-baseline-atlantis-apply-boundary"}
     work: list[tuple[str, str, dict[str, Value]]] = [
         ("ec2:RunInstances", "*", {}),
         ("s3:CreateBucket", f"arn:{p}:s3:::web-assets", {}),
