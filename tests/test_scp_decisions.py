@@ -460,7 +460,9 @@ MANAGERS_ONLY = {ADMINISTRATOR: "Allow", ADMINISTRATOR_REGIONAL: "Allow", BREAKG
 
 
 USER_CHANGES = ["iam:CreateUser", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:DeleteLoginProfile",
-                "iam:EnableMFADevice", "iam:DeactivateMFADevice", "iam:AttachUserPolicy", "iam:DeleteUser"]  # fmt: skip
+                "iam:EnableMFADevice", "iam:DeactivateMFADevice", "iam:AttachUserPolicy", "iam:PutUserPolicy",
+                "iam:AddUserToGroup", "iam:TagUser", "iam:UploadSSHPublicKey", "iam:CreateServiceSpecificCredential",
+                "iam:DeleteUser"]  # fmt: skip
 
 
 @pytest.mark.parametrize("action", USER_CHANGES)
@@ -491,3 +493,12 @@ def test_breakglass_users_elsewhere_are_not_exempt(scps: AccountScps, partition:
     user = scps.arn("iam", f"user/{BREAKGLASS_HOLDER[partition][1][0]}")
     expect(scps, {ADMINISTRATOR: "Deny", BREAKGLASS: "Deny", NORMAL: "Deny"}, "iam:CreateUser", user)
     expect(scps, {ADMINISTRATOR: "Deny", BREAKGLASS: "Deny", NORMAL: "Deny"}, "iam:UpdateLoginProfile", user)
+
+
+def test_breakglass_users_can_be_read_and_change_their_own_password(
+    holder: AccountScps, partition: PartitionName
+) -> None:
+    user = holder.arn("iam", f"user/{BREAKGLASS_HOLDER[partition][1][0]}")
+    assert holder.decide(NORMAL, "iam:GetUser", user) == "Allow"
+    assert holder.decide(NORMAL, "iam:ListMFADevices", user) == "Allow"
+    assert holder.decide(NORMAL, "iam:ChangePassword", user, context={"aws:PrincipalArn": user}) == "Allow"

@@ -108,17 +108,12 @@ SECURITY_SERVICE_SHUTDOWNS = [
     "securityhub:DisassociateMembers",
 ]  # fmt: skip
 IAM_USER_CREATION = ["iam:CreateLoginProfile", "iam:CreateUser", "iam:UpdateLoginProfile"]
-# Every change to a breakglass user (who it is, its password, MFA, permissions, group, tags), allowed only to the
-# managers of its account. All these actions take the user ARN as their resource (Service Authorization Reference,
+# Every change to a breakglass user (who it is, its password, MFA, keys and credentials, permissions, group, tags) is
+# denied but to the managers of its account: every IAM action on the user ARN except reads and the user's own
+# password change. Each user action takes the user ARN as its resource (Service Authorization Reference,
 # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html),
 # so the exemption is by exact ARN: the configured users, no path, nothing else.
-BREAKGLASS_USER_CHANGES = [
-    "iam:AddUserToGroup", "iam:AttachUserPolicy", "iam:CreateLoginProfile", "iam:CreateUser",
-    "iam:DeactivateMFADevice", "iam:DeleteLoginProfile", "iam:DeleteUser", "iam:DeleteUserPermissionsBoundary",
-    "iam:DeleteUserPolicy", "iam:DetachUserPolicy", "iam:EnableMFADevice", "iam:PutUserPermissionsBoundary",
-    "iam:PutUserPolicy", "iam:RemoveUserFromGroup", "iam:ResyncMFADevice", "iam:TagUser", "iam:UntagUser",
-    "iam:UpdateLoginProfile", "iam:UpdateUser",
-]  # fmt: skip
+BREAKGLASS_USER_READS = ["iam:ChangePassword", "iam:Get*", "iam:List*"]
 PRINCIPAL_TAG_CHANGES = ["iam:TagRole", "iam:TagUser", "iam:UntagRole", "iam:UntagUser", "sts:TagSession"]
 
 
@@ -286,7 +281,7 @@ class Library:
         managers = {"ArnNotLike": {"aws:PrincipalArn": list(self.breakglass_user_managers)}}
         return [
             deny(sid="DenyIamUsersAndPasswords", action=IAM_USER_CREATION, not_resource=users),
-            deny(sid="ProtectBreakglassUsers", action=BREAKGLASS_USER_CHANGES, resource=users, condition=managers),
+            deny(sid="ProtectBreakglassUsers", not_action=BREAKGLASS_USER_READS, resource=users, condition=managers),
             deny(sid="DenyBreakglassAccessKeys", action="iam:CreateAccessKey", resource=users),
             *statements,
         ]
