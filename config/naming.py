@@ -360,11 +360,12 @@ def breakglass_principals(config: OrgConfig, partition: PartitionName) -> Breakg
     if entry is None:
         return None
     ids = {account.name: account.id for account in config.accounts}
+    # A principal in an unknown account is left out here; validation reports it.
     arns = [
         (p.user is not None, iam_principal_arn(partition, ids[p.account], user=p.user, role=p.role))
         for p in entry.principals
         if p.account in ids
-    ]  # fmt: skip (an unknown account: a validation problem)
+    ]
     return BreakglassPrincipals(
         users=tuple(arn for is_user, arn in arns if is_user), roles=tuple(arn for is_user, arn in arns if not is_user)
     )
