@@ -146,6 +146,7 @@ def expected_boundary(
              f"arn:{p}:iam::{account_id}:instance-profile/{bp}*", f"arn:{p}:sns:*:{account_id}:{bp}*",
              f"arn:{p}:events:*:{account_id}:rule/{bp}*", f"arn:{p}:events:*:{account_id}:event-bus/{bp}*",
              f"arn:{p}:backup:*:{account_id}:backup-vault:{bp}*", f"arn:{p}:ssm:*:{account_id}:document/{bp}*",
+             f"arn:{p}:lambda:*:{account_id}:function:{bp}*",
              f"arn:{p}:ssm:*:{account_id}:document/SSM-SessionManagerRunShell",
              f"arn:{p}:ssm:*:{account_id}:parameter/examplecorp/baseline/*",
              f"arn:{p}:cloudtrail:{home}:{mgmt_id}:trail/examplecorp-org-trail",
@@ -411,6 +412,12 @@ def escalations(p: str, account: str, other: str, region: str) -> list[tuple[str
         ("iam:CreateRole", f"{role}/examplecorp-atlantis/app", {}),
         ("iam:CreateRole", f"{role}/app", {"iam:PermissionsBoundary": boundary}),
         ("iam:DeleteRolePermissionsBoundary", f"{role}/examplecorp-atlantis/app", {}),
+        # running code as a baseline role: the session handler function
+        (
+            "lambda:UpdateFunctionCode",
+            f"arn:{p}:lambda:{region}:{account}:function:examplecorp-baseline-session-handler",
+            {},
+        ),
         # IAM users
         ("iam:CreateUser", f"arn:{p}:iam::{account}:user/deployer", {}),
         ("iam:CreateAccessKey", f"arn:{p}:iam::{account}:user/deployer", {}),

@@ -114,6 +114,8 @@ def apply_boundary_policy(org: Organization, atlantis: AtlantisNames, account_id
         f"arn:{p}:events:*:{account_id}:event-bus/{bp}*",
         f"arn:{p}:backup:*:{account_id}:backup-vault:{bp}*",
         f"arn:{p}:ssm:*:{account_id}:document/{bp}*",
+        # The session handler's code runs as its role, which may use the security account's document sharer.
+        f"arn:{p}:lambda:*:{account_id}:function:{bp}*",
         f"arn:{p}:ssm:*:{account_id}:document/{SESSION_PREFERENCES_DOCUMENT}",
         f"arn:{p}:ssm:*:{account_id}:parameter/{prefix}/baseline/*",
         org.trail_arn,
