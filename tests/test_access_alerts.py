@@ -402,7 +402,9 @@ def test_accounts_outside_the_global_events_region_get_an_alert_only_stack(
 ) -> None:
     data = copy.deepcopy(example_data)
     keep = {"management", "log-archive", "security", "ci", "web-dev"}
-    data["partitions"] = {"aws": {**data["partitions"]["aws"], "home_region": "us-west-2"}}
+    data["partitions"] = {
+        "aws": {**data["partitions"]["aws"], "home_region": "us-west-2", "deployment_account": "management"}
+    }
     data["accounts"] = [a for a in data["accounts"] if a["name"] in keep]
     for account in data["accounts"]:
         account.pop("backup_plans", None)
@@ -423,3 +425,42 @@ def test_accounts_outside_the_global_events_region_get_an_alert_only_stack(
     assert {r["Type"] for r in template["Resources"].values()} == {"AWS::Events::Rule"}
     rules = {r["Properties"]["Name"]: r["Properties"]["EventPattern"] for r in template["Resources"].values()}
     assert rules == expected_patterns("aws", "910987654328")
+
+
+def test_every_change_to_a_breakglass_user_alerts_from_the_account_that_holds_them(
+    synth: Synthesized, example_config: OrgConfig, partition: PartitionName, org: Organization
+) -> None:
+    holder = {"aws": "security", "aws-us-gov": "gov-log-archive"}[partition]
+    names = [arn.rsplit("/", 1)[1] for arn in BREAKGLASS_USERS[partition]]
+    region = GLOBAL_EVENTS_REGION[partition]  # IAM's CloudTrail events arrive here
+    bus = f"arn:{partition}:events:{org.home_region}:{org.security_account_id}:event-bus/examplecorp-baseline-alerts"
+    for account in accounts_of(example_config, partition):
+        (info,) = [i for i in synth.infos if i.account_name == account.name and i.region == region and
+                   i.kind in ("baseline", "alerts")]  # fmt: skip
+        rules = {
+            r["Properties"]["Name"]: r["Properties"]
+            for r in of_type(synth.templates[info.stack_id], "AWS::Events::Rule").values()
+        }
+        rule = rules.get("examplecorp-baseline-breakglass-user-changes")
+        if account.name != holder:
+            assert rule is None, info.stack_id
+            continue
+        assert rule is not None, info.stack_id
+        assert rule["EventPattern"] == {
+            "source": ["aws.iam"],
+            "detail-type": ["AWS API Call via CloudTrail"],
+            "detail": {
+                "eventSource": ["iam.amazonaws.com"],
+                "$or": [
+                    {"requestParameters": {"userName": [{"equals-ignore-case": n} for n in names]}},
+                    {
+                        "userIdentity": {"arn": BREAKGLASS_USERS[partition]},
+                        "eventName": ["ChangePassword", "CreateVirtualMFADevice", "EnableMFADevice", "ResyncMFADevice"],
+                    },
+                ],
+            },
+        }
+        assert rule["Targets"] == [{
+            "Id": "CentralAlertBus", "Arn": bus,
+            "RoleArn": f"arn:{partition}:iam::{account.id}:role/examplecorp-baseline-alert-forwarder",
+        }]  # fmt: skip

@@ -21,6 +21,8 @@ API_CALL = "AWS API Call via CloudTrail"
 ALL_MANAGEMENT_EVENTS = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
 CONSOLE_SIGN_IN = "AWS Console Sign In via CloudTrail"
 ASSUME_ROLE_EVENTS = ["AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"]
+# IAM calls a user makes on itself without naming itself (the console's password change and MFA set-up).
+SELF_SERVICE_EVENTS = ["ChangePassword", "CreateVirtualMFADevice", "EnableMFADevice", "ResyncMFADevice"]
 
 
 def access_alert_patterns(
@@ -60,6 +62,26 @@ def access_alert_patterns(
             "userIdentity": {"arn": [*breakglass.users, *({"prefix": s} for s in sessions)]},
         },
     }
+    names = breakglass.user_names(account_id)
+    if names:
+        # Every IAM change to the breakglass users held in this account, by whoever makes it (the SCP lets only
+        # their managers). IAM's CloudTrail events arrive in us-east-1 (us-gov-west-1 in GovCloud) with source
+        # aws.iam (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-iam.html); the rule in the
+        # account's other regions matches nothing. The user changing their own password (ChangePassword) or
+        # setting up their own MFA names no userName: matched by who made the call ($or, see
+        # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html).
+        own_arns = [arn for arn in breakglass.users if arn.split(":")[4] == account_id]
+        patterns["breakglass_user_changes"] = {
+            "source": ["aws.iam"],
+            "detail-type": [API_CALL],
+            "detail": {
+                "eventSource": ["iam.amazonaws.com"],
+                "$or": [
+                    {"requestParameters": {"userName": [{"equals-ignore-case": name} for name in names]}},
+                    {"userIdentity": {"arn": own_arns}, "eventName": SELF_SERVICE_EVENTS},
+                ],
+            },
+        }
     return patterns
 
 
@@ -87,6 +109,7 @@ class AccessAlerts(Construct):
             "root_activity": "the root user was used",
             "breakglass_assume_role": "someone assumed (or tried to assume) the breakglass role",
             "breakglass_console_sign_in": "a breakglass identity signed in to the console",
+            "breakglass_user_changes": "a breakglass user, its password or its MFA was changed",
         }
         for key, pattern in access_alert_patterns(org, account_id, breakglass).items():
             events.CfnRule(
