@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from config.models import OrgConfig, SessionLogBucketLifecycle, Targets, TrailBucketLifecycle
-from config.problems import Problem
+from config.problems import Problem, shown
 from config.quotas import BUCKET_NAME_MAX_CHARS, GLACIER_MIN_DAYS, LOG_RETENTION_DAYS, MIN_LOG_RETENTION_DAYS
 from config.regions import PARTITIONS, PartitionName, partition_of_region
 from config.targets import accounts_of
@@ -44,7 +44,7 @@ def retention_problems(path: str, days: int) -> Iterable[Problem]:
     """A log group retention must be one CloudWatch Logs accepts (the models already ask for at least a year)."""
     if days not in LOG_RETENTION_DAYS:
         allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS if d >= MIN_LOG_RETENTION_DAYS)
-        yield Problem(path, f"{days} is not a CloudWatch Logs retention; use one of {allowed}")
+        yield Problem(path, f"{shown(days).removeprefix('the number ')} is not a CloudWatch Logs retention; use one of {allowed}")
 
 
 def lifecycle_problems(path: str, bucket: TrailBucketLifecycle | SessionLogBucketLifecycle) -> Iterable[Problem]:
