@@ -42,7 +42,7 @@ def parse_config(text: str, source: str = "<config>") -> OrgConfig:
         config = OrgConfig.model_validate(data)
     except ValidationError as err:
         errors = err.errors()
-        structural = [_describe(error, data, parsed.written) for error in errors]
+        structural = [_describe(error, data, parsed.written, parsed.key_lines) for error in errors]
         found += [problem for problem in structural if problem.path not in flagged]  # one mistake, one problem
         found += _semantics_of_the_rest(data, errors, parsed.written)
         raise ConfigError(source, found, parsed.lines) from None
@@ -118,6 +118,8 @@ def _prune(
                 break
         else:
             return None
+    if ("partitions",) in doomed:
+        return None  # every other section refers to the partitions: without one, their findings would mislead
     kept_indices: dict[str, list[int]] = {}
     removed_names: set[str] = set()
     for container, keys in sorted(doomed.items(), key=lambda item: -len(item[0])):
@@ -131,8 +133,8 @@ def _prune(
         elif isinstance(value, dict):
             for key in keys:
                 value.pop(key, None)
-                if _model_at(container) is None:
-                    removed_names.add(key_text(key))
+                if _model_at(container) is None:  # a misspelt key stands for the one meant: 'AWS' for 'aws'
+                    removed_names.update({key_text(key), key_text(key).lower()})
     return data, kept_indices, removed_names, defaulted
 
 
@@ -182,7 +184,7 @@ _TYPES = {
 }
 
 
-def _describe(error: Any, data: Any, written: dict[str, str]) -> Problem:
+def _describe(error: Any, data: Any, written: dict[str, str], key_lines: dict[str, int]) -> Problem:
     loc = tuple(error["loc"])
     kind = error["type"]
     value = error.get("input")
@@ -194,7 +196,8 @@ def _describe(error: Any, data: Any, written: dict[str, str]) -> Problem:
         options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         close = [option for option in options if option.lower() == key_text(value).lower()]
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        return Problem(path, f"{shown(value)} is not allowed here: {str(error['msg']).lower()}{hint}")
+        message = f"{shown(value)} is not allowed here: {str(error['msg']).lower()}{hint}"
+        return Problem(path, message, line=key_lines.get(path))
     if kind == "missing":
         hint = f" ({field.description})" if field and field.description else ""
         return Problem(path, f"required key is missing{hint}")

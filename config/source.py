@@ -51,6 +51,7 @@ class Parsed:
     lines: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     written: dict[str, str] = field(default_factory=dict)  # path -> the text of a scalar YAML typed as non-text
+    key_lines: dict[str, int] = field(default_factory=dict)  # path -> the line of the key that holds it
 
 
 def read_config_text(path: Path) -> str:
@@ -247,6 +248,7 @@ def _index(loader: yaml.SafeLoader, node: yaml.Node, path: str, parsed: Parsed, 
                     )
                 )
             seen[key] = key_node.start_mark.line + 1
+            parsed.key_lines.setdefault(child, seen[key])
             _index(loader, value_node, child, parsed, merged=merged)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
