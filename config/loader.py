@@ -208,19 +208,24 @@ def _describe(error: Any, data: Any, written: dict[str, str], key_lines: dict[st
         return Problem(path, f"unknown key; {hint}allowed keys here: {', '.join(allowed)}")
     if kind == "string_pattern_mismatch":
         pattern = ctx.get("pattern", "")
-        hint = FORMAT_HINTS.get(pattern)
-        if hint is None:
+        format_hint = FORMAT_HINTS.get(pattern)
+        if format_hint is None:
             return Problem(path, f"{shown(value)} is not valid: expected text matching {pattern}")
-        bad = next((c for c in value if not hint.allowed(c)), None) if hint.allowed and isinstance(value, str) else None
+        accepts = format_hint.allowed
+        bad = next((c for c in value if not accepts(c)), None) if accepts and isinstance(value, str) else None
         if bad is not None:
             return Problem(
-                path, f"the character {character_name(bad)} at position {value.index(bad) + 1} is not accepted: {hint.text}"
+                path,
+                f"the character {character_name(bad)} at position {value.index(bad) + 1} is not accepted: "
+                f"{format_hint.text}",
             )
-        return Problem(path, f"{shown(value)} is not valid: {hint.text}")
+        return Problem(path, f"{shown(value)} is not valid: {format_hint.text}")
     if kind == "string_type" and value is not None and not isinstance(value, list | dict):
         written_as = written.get(path)
         read = f" (YAML reads the unquoted {written_as} as one)" if written_as and isinstance(value, bool) else ""
-        zeros = " (unquoted numbers lose leading zeros)" if isinstance(value, int) and not isinstance(value, bool) else ""
+        zeros = (
+            " (unquoted numbers lose leading zeros)" if isinstance(value, int) and not isinstance(value, bool) else ""
+        )
         return Problem(path, f"expected text, got {shown(value)}{read}: put it in quotes{zeros}")
     if kind in _TYPES:
         unquote = ": remove the quotes" if isinstance(value, str) and kind in ("int_type", "bool_type") else ""

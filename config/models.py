@@ -277,7 +277,10 @@ class TrailBucketLifecycle(Model):
     """Lifecycle of the organization trail's logs in the trail bucket (log-archive account)."""
 
     glacier_after_days: int = Field(
-        default=90, ge=1, le=MAX_LIFECYCLE_DAYS, description="Move trail logs to S3 Glacier Flexible Retrieval after N days."
+        default=90,
+        ge=1,
+        le=MAX_LIFECYCLE_DAYS,
+        description="Move trail logs to S3 Glacier Flexible Retrieval after N days.",
     )
     expire_after_days: int = Field(
         default=2557,
@@ -286,7 +289,10 @@ class TrailBucketLifecycle(Model):
         description="Delete trail logs after N days (at least 365, and at least 90 days after the Glacier move).",
     )
     noncurrent_expire_after_days: int = Field(
-        default=90, ge=1, le=MAX_LIFECYCLE_DAYS, description="Delete overwritten or deleted object versions after N days."
+        default=90,
+        ge=1,
+        le=MAX_LIFECYCLE_DAYS,
+        description="Delete overwritten or deleted object versions after N days.",
     )
 
 
@@ -585,7 +591,9 @@ class Assignment(Model):
     )
 
 
-_UTC_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})")
+_UTC_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
 
 
 def _utc_timestamp(value: Any) -> datetime:
@@ -600,7 +608,8 @@ def _utc_timestamp(value: Any) -> datetime:
     if match.group(3) not in ("Z", "+00:00"):
         raise PydanticCustomError(
             "utc_timestamp",
-            f"has the offset {match.group(3)}; aws:CurrentTime is UTC, so write the time in UTC with a Z, e.g. {example}",
+            f"has the offset {match.group(3)}; aws:CurrentTime is UTC, so write the time in UTC with a Z, "
+            f"e.g. {example}",
         )
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -619,7 +628,7 @@ class OnCallWindow(Model):
     """When the OnCall set's elevated actions are allowed (`DateGreaterThan`/`DateLessThan aws:CurrentTime`)."""
 
     # Timestamps are written into the OnCall policy at synth (aws:CurrentTime takes no policy variables).
-    start: UtcTimestamp = Field(description="UTC timestamp in quotes, e.g. `\"2026-11-23T08:00:00Z\"`.")
+    start: UtcTimestamp = Field(description='UTC timestamp in quotes, e.g. `"2026-11-23T08:00:00Z"`.')
     end: UtcTimestamp = Field(description="UTC timestamp in quotes, after `start`.")
 
 
@@ -895,7 +904,10 @@ class SessionLogBucketLifecycle(Model):
     """Lifecycle of the session logs in the central session log bucket (log-archive account)."""
 
     glacier_after_days: int = Field(
-        default=90, ge=1, le=MAX_LIFECYCLE_DAYS, description="Move session logs to S3 Glacier Flexible Retrieval after N days."
+        default=90,
+        ge=1,
+        le=MAX_LIFECYCLE_DAYS,
+        description="Move session logs to S3 Glacier Flexible Retrieval after N days.",
     )
     expire_after_days: int = Field(
         default=1096,
@@ -904,7 +916,10 @@ class SessionLogBucketLifecycle(Model):
         description="Delete session logs after N days (at least 365, and at least 90 days after the Glacier move).",
     )
     noncurrent_expire_after_days: int = Field(
-        default=30, ge=1, le=MAX_LIFECYCLE_DAYS, description="Delete overwritten or deleted object versions after N days."
+        default=30,
+        ge=1,
+        le=MAX_LIFECYCLE_DAYS,
+        description="Delete overwritten or deleted object versions after N days.",
     )
 
 

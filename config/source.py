@@ -163,10 +163,11 @@ class _BoundedLoader(yaml.SafeLoader):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
                 raise yaml.composer.ComposerError(
-                    None, None, f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
                 )
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -291,7 +292,8 @@ def _scrub(value: Any, path: str, parsed: Parsed) -> Any:
         return value
     if value is None or isinstance(value, int | float):
         return value
-    kind = {bytes: "binary data (!!binary)", set: "a set (!!set)"}.get(type(value), "a YAML type")
+    kinds: dict[type, str] = {bytes: "binary data (!!binary)", set: "a set (!!set)", tuple: "a pair (!!omap, !!pairs)"}
+    kind = kinds.get(type(value), "a YAML type")
     parsed.problems.append(Problem(path, f"is {kind}, which no config value takes; write text, a list or a mapping"))
     return None
 

@@ -103,9 +103,15 @@ def test_unquoted_policy_version_is_a_date_and_gets_quote_it() -> None:
 @pytest.mark.parametrize(
     ("value", "fragment"),
     [
-        ("0", 'on_call_window.start: expected a UTC timestamp in quotes, e.g. "2026-11-23T08:00:00Z" (got the number 0)'),
+        (
+            "0",
+            'on_call_window.start: expected a UTC timestamp in quotes, e.g. "2026-11-23T08:00:00Z" (got the number 0)',
+        ),
         ('"2026-11-23T08:00:00+05:00"', "on_call_window.start: has the offset +05:00; aws:CurrentTime is UTC"),
-        ("2026-11-23T08:00:00Z", "on_call_window.start: YAML reads the unquoted value 2026-11-23T08:00:00Z as a timestamp"),
+        (
+            "2026-11-23T08:00:00Z",
+            "on_call_window.start: YAML reads the unquoted value 2026-11-23T08:00:00Z as a timestamp",
+        ),
         ("2026-11-23", "on_call_window.start: YAML reads the unquoted value 2026-11-23 as a date"),
         ('"2026-02-30T08:00:00Z"', "on_call_window.start: is not a real date and time"),
     ],
@@ -118,7 +124,9 @@ def test_on_call_window_takes_only_utc_timestamps(value: str, fragment: str) -> 
 
 def test_boolean_where_text_belongs_says_boolean_and_quote_it() -> None:
     message = error_of(replaced("    security_account: security\n", "    security_account: yes\n"))
-    assert "partitions.aws.security_account: expected text, got the boolean true (YAML reads the unquoted yes" in message
+    assert (
+        "partitions.aws.security_account: expected text, got the boolean true (YAML reads the unquoted yes" in message
+    )
     assert "put it in quotes" in message and "leading zeros" not in message and "number True" not in message
 
 
@@ -176,7 +184,9 @@ def test_recursive_alias_is_refused() -> None:
     assert "an alias refers to a node that contains it" in error_of("a: &a [1, *a]\n")
 
 
-@pytest.mark.parametrize("text", ["[" * 20_000 + "]" * 20_000, "a:\n" + "".join(f"{' ' * i} b:\n" for i in range(1, 200))])
+@pytest.mark.parametrize(
+    "text", ["[" * 20_000 + "]" * 20_000, "a:\n" + "".join(f"{' ' * i} b:\n" for i in range(1, 200))]
+)
 def test_deep_nesting_fails_fast_without_recursion_error(text: str) -> None:
     started = time.perf_counter()
     message = error_of(text)
@@ -188,7 +198,9 @@ def test_deep_nesting_fails_fast_without_recursion_error(text: str) -> None:
 
 
 def test_emoji_or_em_dash_in_a_permission_set_description_is_named() -> None:
-    message = error_of(replaced("description: Analytics services,", "description: Analytics \u2014 services \U0001f600,"))
+    message = error_of(
+        replaced("description: Analytics services,", "description: Analytics \u2014 services \U0001f600,")
+    )
     assert "permission_sets[0].description: the character U+2014 (EM DASH) at position 11 is not accepted" in message
     assert "Identity Center refuses emoji" in message
 
@@ -206,12 +218,21 @@ def test_tag_value_outside_aws_tag_characters_is_named() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "fragment"),
     [
-        ("delete_after_days: 35", "delete_after_days: " + "1" * 56,
-         "delete_after_days: Input should be less than or equal to 36500 (got the number 111111111111... (56 digits))"),
-        ("completion_window_minutes: 480", "completion_window_minutes: 100000000000000000000",
-         "completion_window_minutes: Input should be less than or equal to 52560000 (got the number 100000000000..."),
-        ("cloudwatch_retention_days: 365      #", "cloudwatch_retention_days: " + "9" * 55 + " #",
-         "logging.cloudwatch_retention_days: 999999999999... (55 digits) is not a CloudWatch Logs retention"),
+        (
+            "delete_after_days: 35",
+            "delete_after_days: " + "1" * 56,
+            "delete_after_days: Input should be less than or equal to 36500 (got the number 111111111111... (56 digits))",
+        ),
+        (
+            "completion_window_minutes: 480",
+            "completion_window_minutes: 100000000000000000000",
+            "completion_window_minutes: Input should be less than or equal to 52560000 (got the number 100000000000...",
+        ),
+        (
+            "cloudwatch_retention_days: 365      #",
+            "cloudwatch_retention_days: " + "9" * 55 + " #",
+            "logging.cloudwatch_retention_days: 999999999999... (55 digits) is not a CloudWatch Logs retention",
+        ),
     ],
 )
 def test_absurd_numbers_are_refused_and_shown_short(old: str, new: str, fragment: str) -> None:
@@ -221,10 +242,17 @@ def test_absurd_numbers_are_refused_and_shown_short(old: str, new: str, fragment
 
 
 def test_the_same_alert_email_twice_in_any_case_is_a_config_error() -> None:
-    twice = replaced("    - security-oncall@example.com\n", "    - security-oncall@example.com\n    - Security-OnCall@example.com\n")
+    twice = replaced(
+        "    - security-oncall@example.com\n", "    - security-oncall@example.com\n    - Security-OnCall@example.com\n"
+    )
     message = error_of(twice)
-    assert "alerts.emails[1]: 'Security-OnCall@example.com' is already listed at alerts.emails[0] (ignoring case)" in message
-    alarms = replaced("    - security-alerts@example.com\n", "    - security-alerts@example.com\n    - security-alerts@example.com\n")
+    assert (
+        "alerts.emails[1]: 'Security-OnCall@example.com' is already listed at alerts.emails[0] (ignoring case)"
+        in message
+    )
+    alarms = replaced(
+        "    - security-alerts@example.com\n", "    - security-alerts@example.com\n    - security-alerts@example.com\n"
+    )
     assert "logging.alarm_emails[1]: 'security-alerts@example.com' is already listed" in error_of(alarms)
 
 
@@ -263,13 +291,17 @@ def test_indices_inside_messages_are_mapped_back_after_pruning() -> None:
 
 def test_merge_key_override_is_accepted() -> None:
     text = replaced(
-        "  - name: web-prod\n    id: \"810987654327\"\n    email: aws-web-prod@example.com\n    partition: aws\n"
+        '  - name: web-prod\n    id: "810987654327"\n    email: aws-web-prod@example.com\n    partition: aws\n'
         "    ou: Workloads/Prod\n",
-        "  - &prod {name: web-prod, id: \"810987654327\", email: aws-web-prod@example.com, partition: aws, "
+        '  - &prod {name: web-prod, id: "810987654327", email: aws-web-prod@example.com, partition: aws, '
         "ou: Workloads/Prod}\n",
     )
     text = replaced("  - name: web-dev\n", "  - <<: *prod\n    name: web-dev\n", text)
-    text = replaced('    id: "910987654328"\n    email: aws-web-dev@example.com\n', '    id: "910987654328"\n    email: aws-web-dev@example.com\n', text)
+    text = replaced(
+        '    id: "910987654328"\n    email: aws-web-dev@example.com\n',
+        '    id: "910987654328"\n    email: aws-web-dev@example.com\n',
+        text,
+    )
     config = parse_config(text)
     dev = next(a for a in config.accounts if a.name == "web-dev")
     assert dev.ou == "Workloads/Dev" and dev.id == "910987654328"

@@ -45,7 +45,9 @@ def retention_problems(path: str, days: int) -> Iterable[Problem]:
     """A log group retention must be one CloudWatch Logs accepts (the models already ask for at least a year)."""
     if days not in LOG_RETENTION_DAYS:
         allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS if d >= MIN_LOG_RETENTION_DAYS)
-        yield Problem(path, f"{shown(days).removeprefix('the number ')} is not a CloudWatch Logs retention; use one of {allowed}")
+        yield Problem(
+            path, f"{shown(days).removeprefix('the number ')} is not a CloudWatch Logs retention; use one of {allowed}"
+        )
 
 
 def lifecycle_problems(path: str, bucket: TrailBucketLifecycle | SessionLogBucketLifecycle) -> Iterable[Problem]:
