@@ -35,7 +35,9 @@ def parse_config(text: str, source: str = "<config>") -> OrgConfig:
         raise ConfigError(source, parsed.problems, parsed.lines)
     data = parsed.data
     if not isinstance(data, dict):
-        raise ConfigError(source, [Problem("", "the config must be a YAML mapping (key: value) at the top level")])
+        raise ConfigError(
+            source, [Problem("", "the config must be a YAML mapping (key: value) at the top level", line=1)]
+        )
     found = list(parsed.problems)  # duplicate keys, values YAML typed on its own: reported with everything else
     flagged = {problem.path for problem in found}
     try:

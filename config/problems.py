@@ -51,8 +51,16 @@ class ConfigError(Exception):
             line = self.line_of(problem.path, problem.line)
             where = f"{self.source}:{line}" if line else self.source
             label = f"{problem.path}: " if problem.path else ""
-            out.append(f"  {where}: {label}{problem.message}")
+            out.append(printable(f"  {where}: {label}{problem.message}"))
         return "\n".join(out)
+
+
+def printable(text: str) -> str:
+    """`text` with every character a terminal would not show as itself (controls, line separators, bidirectional
+    overrides) written as an escape, so a key or value from the file cannot colour, split or reorder the message."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() or char == " " else repr(char)[1:-1] for char in text)
 
 
 def key_text(key: Any) -> str:

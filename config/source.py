@@ -148,7 +148,9 @@ def _forbidden_characters(text: str) -> list[Problem]:
             )
         )
     if len(found) > MAX_REPORTED:
-        problems.append(Problem("", f"and {len(found) - MAX_REPORTED} more such characters", line=None))
+        first = found[MAX_REPORTED].start()
+        line = text.count("\n", 0, first) + 1
+        problems.append(Problem("", f"and {len(found) - MAX_REPORTED} more such characters from here on", line=line))
     return problems
 
 
