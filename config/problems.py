@@ -92,7 +92,7 @@ def shown(value: Any) -> str:
             return "the special number .nan"
         if math.isinf(value):
             return "the special number .inf" if value > 0 else "the special number -.inf"
-        return f"the decimal number {value:g}"
+        return f"the decimal number {value!r}"
     if isinstance(value, datetime):
         return f"the timestamp {value.isoformat()}"
     if isinstance(value, date):

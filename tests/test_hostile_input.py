@@ -24,6 +24,9 @@ from tests.support.project import EXAMPLE_CONFIG, ROOT
 EXAMPLE = EXAMPLE_CONFIG.read_text(encoding="utf-8")
 
 
+# Time limits are in CPU seconds (time.process_time): wall time on a shared machine is not repeatable.
+
+
 def error_of(text: str) -> str:
     with pytest.raises(ConfigError) as caught:
         parse_config(text, source="org.yaml")
@@ -162,9 +165,9 @@ LAUGHS = "\n".join(
     ids=["top-level", "beside-the-config", "in-a-policy-document", "as-a-list"],
 )
 def test_billion_laughs_fails_fast_with_bounded_memory(text: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     message = error_of(text)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert "not valid YAML" in message
     tracemalloc.start()
     try:
@@ -188,9 +191,9 @@ def test_recursive_alias_is_refused() -> None:
     "text", ["[" * 20_000 + "]" * 20_000, "a:\n" + "".join(f"{' ' * i} b:\n" for i in range(1, 200))]
 )
 def test_deep_nesting_fails_fast_without_recursion_error(text: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     message = error_of(text)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert "nested more than 40 levels deep" in message
 
 
