@@ -22,7 +22,9 @@ from config.problems import ConfigError, Problem, key_text, shown
 
 MAX_CONFIG_BYTES: Final = 1_048_576  # 1 MiB: about 6,000 accounts; the example is 15 KB
 MAX_DEPTH: Final = 40  # nesting levels; the deepest real config (a policy Condition) is about 10
-MAX_NODES: Final = 200_000  # values after aliases and merge keys are expanded; 5,000 accounts are about 60,000
+# Values that aliases and merge keys may add to the document when expanded, beyond the values written: an anchor
+# reused for a few region lists adds hundreds, a "billion laughs" document adds a billion.
+MAX_ALIAS_EXPANSION: Final = 100_000
 MAX_REPORTED: Final = 10  # characters of one kind reported one by one before the rest are counted
 
 # Characters no config value needs and that hide in copied text: C0 and C1 controls other than tab, line feed and
@@ -183,6 +185,7 @@ class _Bomb(yaml.YAMLError):
 
 def _check_expansion(root: yaml.Node) -> None:
     """Aliases share nodes; count what they expand to (memoized per node, so this is linear in the file)."""
+    limit = _distinct_nodes(root) + MAX_ALIAS_EXPANSION
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()
 
@@ -201,16 +204,31 @@ def _check_expansion(root: yaml.Node) -> None:
         elif isinstance(node, yaml.SequenceNode):
             total += sum(size(item, depth + 1) for item in node.value)
         open_nodes.discard(key)
-        if total > MAX_NODES:
+        if total > limit:
             raise _Bomb(
-                f"aliases (*name) expand this value to more than {MAX_NODES:,} values; a config needs far fewer "
-                "(is this a 'billion laughs' document?)",
+                f"aliases (*name) expand this value by more than {MAX_ALIAS_EXPANSION:,} values beyond those written; "
+                "a config needs far fewer (is this a 'billion laughs' document?)",
                 node,
             )
         sizes[key] = total
         return total
 
     size(root, 1)
+
+
+def _distinct_nodes(root: yaml.Node) -> int:
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return len(seen)
 
 
 def _yaml_problem(err: yaml.YAMLError) -> Problem:
