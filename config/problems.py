@@ -50,7 +50,8 @@ class ConfigError(Exception):
         for problem in self.problems:
             line = self.line_of(problem.path, problem.line)
             where = f"{self.source}:{line}" if line else self.source
-            label = f"{problem.path}: " if problem.path else ""
+            path = problem.path if len(problem.path) <= SHOWN_CHARS * 2 else problem.path[: SHOWN_CHARS * 2] + "..."
+            label = f"{path}: " if path else ""
             out.append(printable(f"  {where}: {label}{problem.message}"))
         return "\n".join(out)
 

@@ -29,9 +29,11 @@ MAX_REPORTED: Final = 10  # characters of one kind reported one by one before th
 
 # Characters no config value needs and that hide in copied text: C0 and C1 controls other than tab, line feed and
 # carriage return (ANSI colour codes start with ESC), DEL, the byte order mark inside the text, the Unicode line
-# separators (they change line numbers between tools) and the bidirectional overrides (text that displays
-# differently from what it is).
-FORBIDDEN: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+# separators (they change line numbers between tools), the bidirectional overrides (text that displays
+# differently from what it is) and the noncharacters U+FFFE and U+FFFF (which YAML refuses).
+FORBIDDEN: Final = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]"
+)
 _CONTROL_NAMES: Final = {
     0x00: "NUL", 0x07: "BEL", 0x08: "BACKSPACE", 0x0B: "VERTICAL TAB", 0x0C: "FORM FEED", 0x1B: "ESC",
     0x7F: "DEL", 0x85: "NEXT LINE",
@@ -118,8 +120,9 @@ def parse_yaml(text: str) -> Parsed:
     parsed.problems = _forbidden_characters(text)
     if parsed.problems:
         return parsed
-    loader = _BoundedLoader(text)
+    loader = None
     try:
+        loader = _BoundedLoader(text)
         node = loader.get_single_node()
         if node is None:
             return parsed
@@ -130,7 +133,8 @@ def parse_yaml(text: str) -> Parsed:
         parsed.problems = [_yaml_problem(err)]
         return parsed
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     parsed.data = _scrub(parsed.data, "", parsed)
     return parsed
 

@@ -272,6 +272,12 @@ def test_a_long_bad_value_is_cut_in_the_message() -> None:
 # --- several mistakes at once, reported right -----------------------------------------------------------
 
 
+def test_noncharacters_and_huge_keys_give_a_short_located_message() -> None:
+    assert "U+FFFF" in error_of(replaced("name_prefix: examplecorp", "name_prefix: example\uffffcorp"))
+    message = error_of(replaced("name_prefix: examplecorp", "name_prefix: examplecorp\n? " + "k" * 100_000 + "\n: 1"))
+    assert len(message) < 2_000 and "unknown key" in message
+
+
 def test_a_duplicate_key_does_not_hide_the_other_problems() -> None:
     text = replaced("name_prefix: examplecorp", "name_prefix: examplecorp\nname_prefix: othercorp")
     text = replaced('id: "410987654323"', 'id: "12345"', text)
