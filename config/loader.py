@@ -46,7 +46,8 @@ def parse_config(text: str, source: str = "<config>") -> OrgConfig:
         errors = err.errors()
         structural = [_describe(error, data, parsed.written, parsed.key_lines) for error in errors]
         found += [problem for problem in structural if problem.path not in flagged]  # one mistake, one problem
-        found += _semantics_of_the_rest(data, errors, parsed.written)
+        flagged |= {problem.path for problem in structural}
+        found += [p for p in _semantics_of_the_rest(data, errors, parsed.written) if p.path not in flagged]
         raise ConfigError(source, found, parsed.lines) from None
     found += semantic_problems(config)
     if found:

@@ -12,13 +12,13 @@ import codecs
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
 import yaml
 
-from config.problems import ConfigError, Problem, key_text, shown
+from config.problems import ConfigError, Problem, key_text
 
 MAX_CONFIG_BYTES: Final = 1_048_576  # 1 MiB: about 6,000 accounts; the example is 15 KB
 MAX_DEPTH: Final = 40  # nesting levels; the deepest real config (a policy Condition) is about 10
@@ -323,7 +323,5 @@ def _scrub(value: Any, path: str, parsed: Parsed) -> Any:
 
 
 def _quote_it(value: date, written: str, what: str) -> str:
-    return (
-        f"YAML reads the unquoted {what} {written} as {shown(value).replace('the ', 'a ', 1)}, not as text: put it "
-        f'in quotes ("{written}")'
-    )
+    kind = "a timestamp" if isinstance(value, datetime) else "a date"
+    return f'YAML reads the unquoted {what} {written} as {kind}, not as text: put it in quotes ("{written}")'

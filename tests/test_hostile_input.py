@@ -98,7 +98,7 @@ def test_control_character_from_an_escape_in_a_value_is_refused(escape: str) -> 
 
 def test_unquoted_policy_version_is_a_date_and_gets_quote_it() -> None:
     message = error_of(replaced('Version: "2012-10-17"', "Version: 2012-10-17"))
-    assert "document.Version: YAML reads the unquoted value 2012-10-17 as a date 2012-10-17" in message
+    assert "document.Version: YAML reads the unquoted value 2012-10-17 as a date, not as text" in message
     assert 'put it in quotes ("2012-10-17")' in message
     assert "1 problem" in message
 
@@ -131,6 +131,7 @@ def test_boolean_where_text_belongs_says_boolean_and_quote_it() -> None:
         "partitions.aws.security_account: expected text, got the boolean true (YAML reads the unquoted yes" in message
     )
     assert "put it in quotes" in message and "leading zeros" not in message and "number True" not in message
+    assert "1 problem" in message  # not also "no account named 'yes'"
 
 
 def test_messages_speak_yaml_not_python() -> None:
