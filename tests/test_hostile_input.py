@@ -279,6 +279,13 @@ def test_noncharacters_and_huge_keys_give_a_short_located_message() -> None:
     assert len(message) < 2_000 and "unknown key" in message
 
 
+def test_a_control_character_in_a_key_cannot_split_or_colour_the_message() -> None:
+    # Found by tests/test_config_properties.py: "\x1e" in a key split the message line.
+    message = error_of(replaced("breakglass:\n  aws:\n", 'breakglass:\n  "a\\x1e\\e[31m":\n'))
+    assert "breakglass.a\\x1e\\x1b[31m: " in message
+    assert "\x1e" not in message and "\x1b" not in message
+
+
 def test_a_duplicate_key_does_not_hide_the_other_problems() -> None:
     text = replaced("name_prefix: examplecorp", "name_prefix: examplecorp\nname_prefix: othercorp")
     text = replaced('id: "410987654323"', 'id: "12345"', text)
