@@ -81,9 +81,9 @@ def read_config_text(path: Path) -> str:
 
 
 def decode(raw: bytes, source: str) -> str:
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]
-    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in raw[:1024]:
+    bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+    raw = raw[bom:]
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in raw[:1024]:
         raise ConfigError(
             source,
             [
@@ -106,7 +106,7 @@ def decode(raw: bytes, source: str) -> str:
             [
                 Problem(
                     "",
-                    f"byte {err.start} (column {column}) is 0x{byte:02X}, which is not UTF-8{guess}: "
+                    f"byte {bom + err.start} (column {column}) is 0x{byte:02X}, which is not UTF-8{guess}: "
                     "save the file as UTF-8",
                     line=line,
                 )

@@ -60,6 +60,10 @@ def test_latin1_file_names_the_byte_its_line_and_the_fix(tmp_path: Path) -> None
     assert "Latin-1" in message and "save the file as UTF-8" in message
 
 
+def test_byte_offset_counts_the_byte_order_mark(tmp_path: Path) -> None:
+    assert "org.yaml:1: byte 6 (column 4) is 0xE9" in file_error(tmp_path, b"\xef\xbb\xbfa: \xe9\n")
+
+
 def test_utf16_file_is_refused_with_the_fix(tmp_path: Path) -> None:
     message = file_error(tmp_path, EXAMPLE.encode("utf-16"))
     assert "the file is UTF-16 or UTF-32" in message and "save it as UTF-8" in message
