@@ -17,7 +17,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 CDK_CONTEXT := -c config=$(CONFIG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS)) $(if $(PARTITION),-c partition=$(PARTITION))
 PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links
 
-.PHONY: help setup check-config synth deploy verify test lint typecheck format schema docs snapshots requirements benchmark clean
+.PHONY: help setup check-config synth deploy verify test fuzz lint typecheck format schema docs snapshots requirements benchmark clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ verify: synth ## Synthesize, then run the independent checkers on cdk.out (CHECK
 test: setup lint typecheck ## Lint, type-check, run the whole test suite, then the verification gate (what CI runs)
 	$(VENV)/bin/python -m pytest
 	$(MAKE) --no-print-directory verify
+
+fuzz: $(VENV)/.installed ## The config loader's property tests with many random inputs (EXAMPLES=2000; CI runs ~200)
+	FUZZ_EXAMPLES=$(or $(EXAMPLES),2000) $(VENV)/bin/python -m pytest tests/test_config_properties.py -q
 
 lint: $(VENV)/.installed ## ruff lint and format check
 	$(VENV)/bin/ruff check .

@@ -94,7 +94,7 @@ def test_partition_option_accepts_the_two_partitions(value: str | None, selected
         ("AWS", "-c partition='AWS' (did you mean aws?): expected aws or aws-us-gov"),
         ("", "-c partition='': expected aws or aws-us-gov"),
         ("aws-cn", "-c partition='aws-cn' (did you mean aws?): expected aws or aws-us-gov"),
-        (1, "-c partition=1: expected aws or aws-us-gov"),
+        (1, "-c partition: expected aws or aws-us-gov, got the number 1"),
     ],
 )
 def test_partition_option_names_a_bad_value(value: object, message: str) -> None:
