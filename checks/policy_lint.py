@@ -284,6 +284,44 @@ def statements_to_lint(location: str, document: dict[str, Any], stack: StackTemp
     return statements
 
 
+# Condition keys that name who may act (AWS documents them as global or KMS keys:
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html,
+# https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account).
+PRINCIPAL_RESTRICTING_KEYS = frozenset(
+    {
+        "aws:principalarn",
+        "aws:principalaccount",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:sourceaccount",
+        "aws:sourcearn",
+        "aws:sourceorgid",
+        "kms:calleraccount",
+    }
+)
+POSITIVE_OPERATORS = ("StringEquals", "StringLike", "ArnEquals", "ArnLike")
+OPEN_PRINCIPAL = "OPEN_PRINCIPAL"  # the gate's own issue, beside parliament's
+
+
+def is_open_principal(principal: Any) -> bool:
+    """`Principal: "*"` or `{"AWS": "*"}` (alone or in a list)."""
+    if principal == "*":
+        return True
+    if not isinstance(principal, dict):
+        return False
+    aws = principal.get("AWS", [])
+    return "*" in (aws if isinstance(aws, list) else [aws])
+
+
+def restricts_principal(statement: dict[str, Any]) -> bool:
+    """Whether an Allow's conditions narrow who may act: a positive operator (not ...IfExists) on a key above."""
+    return any(
+        operator in POSITIVE_OPERATORS and key.lower() in PRINCIPAL_RESTRICTING_KEYS
+        for operator, block in statement.get("Condition", {}).items()
+        for key in block
+    )
+
+
 @dataclass(frozen=True)
 class Linted:
     """One parliament finding in one statement, with its explanation if it has one."""
@@ -304,6 +342,11 @@ def lint(stacks: list[StackTemplate]) -> Iterator[Linted]:
             # One statement at a time, so every finding names its statement.
             for statement in statements_to_lint(location, document, stack):
                 label = statement_label(statement)
+                # checkov skips CKV_AWS_33 per key, not per statement: this catches an open Allow in any policy.
+                open_allow = statement.get("Effect") == "Allow" and is_open_principal(statement.get("Principal"))
+                if open_allow and not restricts_principal(statement):
+                    message = f"{OPEN_PRINCIPAL}: Allow to every principal without a condition naming who may act"
+                    yield Linted(Finding(f"{location}#{label}", message), name, label, None)
                 single = {"Version": document.get("Version", "2012-10-17"), "Statement": [statement]}
                 try:
                     policy = analyze_policy_string(

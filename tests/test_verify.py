@@ -102,8 +102,11 @@ BREAKGLASS_LIKE_ROLE = {"Resources": {"Role": {"Type": "AWS::IAM::Role", "Proper
 
 def test_policy_lint_analyses_the_conditions_of_trust_policies(tmp_path: Path) -> None:
     assert run_policy_lint(assembly(tmp_path, {"Trust": ("us-east-1", BREAKGLASS_LIKE_ROLE)}), tmp_path).ok
-    for right, wrong in (("aws:MultiFactorAuthPresent", "aws:MultiFactorAuthPresnt"),
-                         ("sts:SourceIdentity", "sts:SourceIdentty")):  # fmt: skip
+    misspellings = [
+        ("aws:MultiFactorAuthPresent", "aws:MultiFactorAuthPresnt"),
+        ("sts:SourceIdentity", "sts:SourceIdentty"),
+    ]
+    for right, wrong in misspellings:
         body = json.loads(json.dumps(BREAKGLASS_LIKE_ROLE).replace(f'"{right}"', f'"{wrong}"'))
         result = run_policy_lint(assembly(tmp_path, {"Trust": ("us-east-1", body)}), tmp_path)
         assert not result.ok, wrong
