@@ -75,17 +75,24 @@ def backup_vault_locked(node: cdk.CfnResource) -> Compliance:
     return Compliance.COMPLIANT if isinstance(lock, dict) and lock.get("minRetentionDays") else Compliance.NON_COMPLIANT
 
 
+def _seconds_at_most(value: str, longest: object) -> bool:
+    return value.isdigit() and isinstance(longest, int) and int(value) <= longest
+
+
 def breakglass_requires_mfa(node: cdk.CfnResource) -> Compliance:
     if node.cfn_resource_type != "AWS::IAM::Role":
         return Compliance.NOT_APPLICABLE
     props = properties(node)
     if "breakglass" not in str(props.get("roleName", "")).lower():
         return Compliance.NOT_APPLICABLE
+    # The MFA may be no older than the longest session the role allows (MaxSessionDuration, 3600 seconds unless
+    # set: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html), or an old sign-in would do.
+    longest = props.get("maxSessionDuration", 3600)
     allows = [s for s in _statements(props.get("assumeRolePolicyDocument")) if s.get("Effect") == "Allow"]
     for statement in allows:
         present = _condition_value(statement, ("Bool",), "aws:MultiFactorAuthPresent")
         age = _condition_value(statement, ("NumericLessThan", "NumericLessThanEquals"), "aws:MultiFactorAuthAge")
-        if present != ["true"] or not age:
+        if present != ["true"] or not age or not all(_seconds_at_most(a, longest) for a in age):
             return Compliance.NON_COMPLIANT
     return Compliance.COMPLIANT if allows else Compliance.NON_COMPLIANT
 
@@ -177,7 +184,8 @@ RULES: tuple[tuple[str, str, str, Callable[[cdk.CfnResource], Compliance]], ...]
      "retention (governance mode at least).", backup_vault_locked),
     ("BreakglassRequiresMfa", "A breakglass role can be assumed without recent MFA.",
      "Every Allow in a breakglass role's trust policy needs Bool aws:MultiFactorAuthPresent true and "
-     "NumericLessThan aws:MultiFactorAuthAge.", breakglass_requires_mfa),
+     "NumericLessThan aws:MultiFactorAuthAge of at most the role's MaxSessionDuration (3600 unless set).",
+     breakglass_requires_mfa),
     ("StartSessionChecksDocument", "ssm:StartSession is allowed without the session document access check.",
      "Statements allowing ssm:StartSession must carry BoolIfExists ssm:SessionDocumentAccessCheck true, or "
      "callers can start sessions with any document (e.g. a shell without logging).", start_session_checks_document),

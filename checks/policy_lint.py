@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,61 +30,114 @@ POLICY_PROPERTIES = {
     "AWS::SSO::PermissionSet": ["InlinePolicy"],
 }
 
-# Parliament findings that are correct by design or parliament's own limits, each with the reason:
-# (issue, regex on the finding's detail, regex on the location "<stack>/<logical id>/<property>", reason).
-PARLIAMENT_EXPLAINED: list[tuple[str, str, str, str]] = [
-    (
-        "UNKNOWN_CONDITION_FOR_ACTION",
-        r"kms:ResourceAliases for action kms:",
-        r"/AtlantisApplyBoundary[0-9A-F]*/PolicyDocument$",
-        "kms:ResourceAliases is a condition key of the KMS key resource type (alias-based access control), so it "
-        "applies to every operation on a key; parliament only knows action-level keys.",
-    ),
-    (
+
+@dataclass(frozen=True)
+class Explained:
+    """A parliament finding that is correct by design or one of parliament's limits, and exactly where it occurs.
+
+    `covers` names each (policy, statement) it explains: the policy's logical ID without CDK's hash suffix, and
+    the statement's Sid (or, for a statement without one, its `statement_label`). A finding elsewhere is
+    unexplained, and tests/test_verify.py fails if an explanation covers a pair the example org does not have.
+    """
+
+    issue: str
+    detail: str  # a regex the whole finding detail must match
+    covers: frozenset[tuple[str, str]]
+    reason: str
+
+
+TLS_DENY = "Deny NumericLessThan s3:TlsVersion"  # the label of CDK's unnamed `minimumTLSVersion` statement
+TLS_BUCKET_POLICIES = (
+    "OrgTrailBucketPolicy",
+    "OrgTrailBucketAccessLogsPolicy",
+    "SessionLogBucketPolicy",
+    "TerraformStateBucketPolicy",
+    "TerraformStateAccessLogsPolicy",
+)
+ADMINISTERED_KEYS = (
+    "AlertTopicKey",
+    "BackupVaultKey",
+    "OrgTrailBucketKey",
+    "OrgTrailKey",
+    "SecurityAlarmTopicKey",
+    "SessionKey",
+    "SessionLogBucketKey",
+    "TerraformStateKey",
+)
+
+PARLIAMENT_EXPLAINED: list[Explained] = [
+    Explained(
         "RESOURCE_STAR",
-        ".*",
-        r"/KeyPolicy$",
-        "In a KMS key policy, Resource * means the key itself; key policies cannot name other resources.",
+        r".*",
+        frozenset(
+            {(key, "AllowAccountIamToAdministerKey") for key in ADMINISTERED_KEYS}
+            | {
+                ("AlertTopicKey", "AllowAlertRuleToPublishEncrypted"),
+                ("BackupVaultKey", "AllowBaselineBackupRoleGrantsForAwsBackup"),
+                ("BackupVaultKey", "AllowBaselineBackupRoleToUseKeyThroughAwsBackup"),
+                ("OrgTrailBucketKey", "AllowOrgTrailToEncryptWithBucketDefault"),
+                ("OrgTrailKey", "AllowCloudTrailToDescribeKey"),
+                ("OrgTrailKey", "AllowCloudTrailToEncrypt"),
+                ("OrgTrailKey", "AllowCloudWatchLogsForTrailLogGroup"),
+                ("OrgTrailKey", "AllowLogReadersToDecryptTrailLogs"),
+                ("SecurityAlarmTopicKey", "AllowCloudWatchAlarmsToPublishEncrypted"),
+                ("SessionKey", "AllowCloudWatchLogsForSessionLogGroups"),
+                ("SessionLogBucketKey", "AllowOrgInstanceRolesToEncryptThroughS3"),
+                ("TerraformStateKey", "AtlantisUseThroughS3ForOwnState"),
+            }
+        ),
+        "In a KMS key policy, Resource * means the key itself; key policies cannot name other resources "
+        "(https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html).",
     ),
-    (
-        "MALFORMED",
-        "neither Resource nor NotResource",
-        r"/AssumeRolePolicyDocument$",
-        "A role trust policy has no Resource element by definition; the role is the resource.",
-    ),
-    (
+    Explained(
         "MISMATCHED_TYPE",
-        r"s3:TlsVersion requires a value of type Numeric but given \['1\.2'\]",
-        r"BucketPolicy|Policy",
+        r"Type mismatch: s3:TlsVersion requires a value of type Numeric but given \['1\.2'\]",
+        frozenset((policy, TLS_DENY) for policy in TLS_BUCKET_POLICIES),
         "TLS versions are decimals (1.2) and AWS documents NumericLessThan s3:TlsVersion 1.2; parliament's Numeric "
         "type accepts integers only.",
     ),
-    (
+    Explained(
         "UNKNOWN_CONDITION_FOR_ACTION",
-        r"s3:TlsVersion for action",
-        r"Policy",
+        r"Unknown condition s3:TlsVersion for action s3:\w+",
+        frozenset((policy, TLS_DENY) for policy in TLS_BUCKET_POLICIES),
         "The TLS 1.2 Deny covers s3:*; the few actions without s3:TlsVersion stay covered by the aws:SecureTransport "
         "Deny in the same policy.",
     ),
-    (
+    Explained(
         "MISMATCHED_TYPE",
-        r"ArnEquals requires a value of type Arn but given String",
-        r"/KeyPolicy$",
+        r"Type mismatch: ArnEquals requires a value of type Arn but given String",
+        frozenset(
+            {
+                ("OrgTrailKey", "AllowCloudWatchLogsForTrailLogGroup"),
+                ("SessionKey", "AllowCloudWatchLogsForSessionLogGroups"),
+            }
+        ),
         "kms:EncryptionContext:aws:logs:arn holds a log group ARN; AWS documents ArnEquals/ArnLike for it, and "
         "parliament types encryption-context keys as plain strings.",
     ),
-    (
+    Explained(
         "UNKNOWN_CONDITION_FOR_ACTION",
-        r"ssm:SessionDocumentAccessCheck for action ssm:StartSession",
-        r".",
+        r"Unknown condition ssm:SessionDocumentAccessCheck for action ssm:StartSession",
+        frozenset({("SessionAccessPolicy", "StartSessionsOnInstancesWithApprovedDocumentsOnly")}),
         "AWS documents ssm:SessionDocumentAccessCheck for ssm:StartSession; parliament's bundled action database "
         "predates the key.",
     ),
-    (
+    Explained(
         "UNKNOWN_CONDITION_FOR_ACTION",
-        r"kms:ResourceAliases for action kms:",
-        r".",
-        "kms:ResourceAliases (2021) applies to KMS key operations; parliament's bundled database predates it.",
+        # Only operations on an existing key, whose resource is the key: there kms:ResourceAliases applies.
+        r"Unknown condition kms:ResourceAliases for action kms:(CancelKeyDeletion|CreateGrant|Decrypt|"
+        r"DeleteImportedKeyMaterial|DisableKey|DisableKeyRotation|GenerateDataKey|PutKeyPolicy|ScheduleKeyDeletion)",
+        frozenset(
+            {
+                ("AtlantisApplyBoundary", "DenyWeakeningBaselineKeys"),
+                ("ScpProtectBaseline", "ProtectBaselineKeys"),
+                ("SessionAccessPolicy", "EncryptSessionData"),
+                ("SessionInstanceRolePolicy", "DecryptSessionData"),
+            }
+        ),
+        "kms:ResourceAliases (2021) is a condition key of the KMS key resource type, so it applies to these "
+        "operations on a key (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html); "
+        "parliament's bundled database predates it.",
     ),
 ]
 
@@ -185,40 +239,151 @@ def _as_strings(value: Any) -> Any:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def explanation(issue: str, detail: str, location: str) -> str | None:
-    """The reason a parliament finding is correct by design, if PARLIAMENT_EXPLAINED has one that matches."""
-    for explained_issue, detail_pattern, where_pattern, why in PARLIAMENT_EXPLAINED:
-        if explained_issue == issue and re.search(detail_pattern, detail) and re.search(where_pattern, location):
-            return why
+def policy_name(location: str) -> str:
+    """The policy's logical ID without CDK's 8-character hash suffix: `<stack>/<logical id>/<property>`."""
+    return re.sub(r"[0-9A-F]{8}$", "", location.split("/")[1])
+
+
+def statement_label(statement: dict[str, Any]) -> str:
+    """The statement's Sid or, without one, its effect and condition keys (`Deny NumericLessThan s3:TlsVersion`)."""
+    if statement.get("Sid"):
+        return str(statement["Sid"])
+    conditions = statement.get("Condition", {})
+    keys = [f"{op} {key}" for op, block in sorted(conditions.items()) for key in sorted(block)]
+    return " ".join([str(statement.get("Effect")), *keys])
+
+
+def _covers(covered: tuple[str, str], policy: str, label: str) -> bool:
+    # Suffix: SCP logical IDs start with the config's name prefix (`ExamplecorpScpProtectBaseline`).
+    return policy.endswith(covered[0]) and label == covered[1]
+
+
+def explanation(issue: str, detail: str, policy: str, label: str) -> Explained | None:
+    """The explanation of a parliament finding in the policy and statement named, if PARLIAMENT_EXPLAINED has one."""
+    for explained in PARLIAMENT_EXPLAINED:
+        if (
+            explained.issue == issue
+            and re.fullmatch(explained.detail, detail)
+            and any(_covers(covered, policy, label) for covered in explained.covers)
+        ):
+            return explained
     return None
 
 
-def run_policy_lint(stacks: list[StackTemplate], outdir: Path) -> Result:
+def statements_to_lint(location: str, document: dict[str, Any], stack: StackTemplate) -> list[dict[str, Any]]:
+    """The document's statements, each as it is linted: a trust policy statement gets the role as its Resource.
+
+    A trust policy has no Resource (the role is the resource); parliament stops at a statement without one, so
+    without the placeholder it would never look at the conditions and actions of trust policies.
+    """
+    statements = document.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    if location.endswith("/AssumeRolePolicyDocument"):
+        role = f"arn:{stack.partition}:iam::{stack.account}:role/{policy_name(location)}"
+        return [{**st, "Resource": role} if "Resource" not in st else st for st in statements]
+    return statements
+
+
+# Condition keys that name who may act (AWS documents them as global or KMS keys:
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html,
+# https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account).
+PRINCIPAL_RESTRICTING_KEYS = frozenset(
+    {
+        "aws:principalarn",
+        "aws:principalaccount",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:sourceaccount",
+        "aws:sourcearn",
+        "aws:sourceorgid",
+        "kms:calleraccount",
+    }
+)
+POSITIVE_OPERATORS = ("StringEquals", "StringLike", "ArnEquals", "ArnLike")
+OPEN_PRINCIPAL = "OPEN_PRINCIPAL"  # the gate's own issue, beside parliament's
+
+
+def is_open_principal(principal: Any) -> bool:
+    """`Principal: "*"` or `{"AWS": "*"}` (alone or in a list)."""
+    if principal == "*":
+        return True
+    if not isinstance(principal, dict):
+        return False
+    aws = principal.get("AWS", [])
+    return "*" in (aws if isinstance(aws, list) else [aws])
+
+
+def restricts_principal(statement: dict[str, Any]) -> bool:
+    """Whether an Allow's conditions narrow who may act: a positive operator (not ...IfExists) on a key above."""
+    return any(
+        operator in POSITIVE_OPERATORS and key.lower() in PRINCIPAL_RESTRICTING_KEYS
+        for operator, block in statement.get("Condition", {}).items()
+        for key in block
+    )
+
+
+@dataclass(frozen=True)
+class Linted:
+    """One parliament finding in one statement, with its explanation if it has one."""
+
+    finding: Finding
+    policy: str
+    statement: str
+    explained: Explained | None
+
+
+def lint(stacks: list[StackTemplate]) -> Iterator[Linted]:
+    """Every parliament finding of every statement of every policy in the stacks."""
     from parliament import analyze_policy_string  # imported late: slow import, only this checker needs it
 
-    findings: list[Finding] = []
-    explained: list[tuple[Finding, str]] = []
-    count = 0
     for stack in stacks:
         for location, _kind, document in extract_policies(stack):
-            count += 1
-            try:
-                policy = analyze_policy_string(
-                    json.dumps(_string_conditions(document)), include_community_auditors=False
-                )
-            except Exception as err:  # parliament raises on shapes it does not model; report, do not crash
-                findings.append(Finding(location, f"parliament could not analyze the policy: {err!r}"))
-                continue
-            for finding in policy.findings:
-                item = Finding(location, f"{finding.issue}: {finding.detail}")
-                reason = explanation(finding.issue, str(finding.detail), location)
-                if reason:
-                    explained.append((item, reason))
-                else:
-                    findings.append(item)
-    summary = f"{count} policies, {len(findings)} findings, {len(explained)} explained"
+            name = policy_name(location)
+            # One statement at a time, so every finding names its statement.
+            for statement in statements_to_lint(location, document, stack):
+                label = statement_label(statement)
+                # checkov skips CKV_AWS_33 per key, not per statement: this catches an open Allow in any policy.
+                open_allow = statement.get("Effect") == "Allow" and is_open_principal(statement.get("Principal"))
+                if open_allow and not restricts_principal(statement):
+                    message = f"{OPEN_PRINCIPAL}: Allow to every principal without a condition naming who may act"
+                    yield Linted(Finding(f"{location}#{label}", message), name, label, None)
+                single = {"Version": document.get("Version", "2012-10-17"), "Statement": [statement]}
+                try:
+                    policy = analyze_policy_string(
+                        json.dumps(_string_conditions(single)), include_community_auditors=False
+                    )
+                except Exception as err:  # parliament raises on shapes it does not model; report, do not crash
+                    failure = Finding(f"{location}#{label}", f"parliament could not analyze it: {err!r}")
+                    yield Linted(failure, name, label, None)
+                    continue
+                for finding in policy.findings:
+                    item = Finding(f"{location}#{label}", f"{finding.issue}: {finding.detail}")
+                    yield Linted(item, name, label, explanation(finding.issue, str(finding.detail), name, label))
+
+
+def run_policy_lint(stacks: list[StackTemplate], outdir: Path) -> Result:
+    policies = [location for stack in stacks for location, _, _ in extract_policies(stack)]
+    trust = sum(location.endswith("/AssumeRolePolicyDocument") for location in policies)
+    findings: list[Finding] = []
+    explained: dict[tuple[str, str, str], tuple[Finding, str, int]] = {}  # distinct: policy x statement x reason
+    for linted in lint(stacks):
+        if linted.explained is None:
+            findings.append(linted.finding)
+            continue
+        key = (linted.policy, linted.statement, f"{linted.explained.issue}: {linted.explained.detail}")
+        first, reason, seen = explained.get(key, (linted.finding, linted.explained.reason, 0))
+        explained[key] = (first, reason, seen + 1)
+    occurrences = sum(seen for _, _, seen in explained.values())
+    summary = (
+        f"{len(policies)} policies ({trust} trust), {len(findings)} findings, {len(explained)} distinct explained "
+        f"(policy x statement x reason; {occurrences} occurrences)"
+    )
     hint = (
         "see https://github.com/duo-labs/parliament for each issue; explain a correct-by-design finding in "
-        "PARLIAMENT_EXPLAINED (checks/policy_lint.py) with the reason"
+        "PARLIAMENT_EXPLAINED (checks/policy_lint.py) naming the policy and statement it covers, with the reason"
     )
-    return Result("IAM policy lint (parliament)", summary, findings, explained, hint=hint)
+    distinct = [
+        (Finding(first.location, f"{first.message} (and {seen - 1} more like it)" if seen > 1 else first.message), why)
+        for first, why, seen in explained.values()
+    ]
+    return Result("IAM policy lint (parliament)", summary, findings, distinct, hint=hint)

@@ -48,6 +48,15 @@ CASES: list[tuple[str, str, Callable[[cdk.Stack], object], bool]] = [
     ("BreakglassRequiresMfa", "us-gov-west-1", lambda s: iam.CfnRole(
         s, "R", role_name="x-baseline-breakglass",
         assume_role_policy_document=_trust({"Bool": {"aws:MultiFactorAuthPresent": "true"}})), False),
+    ("BreakglassRequiresMfa", "us-gov-west-1", lambda s: iam.CfnRole(
+        s, "R", role_name="x-baseline-breakglass", assume_role_policy_document=_trust(
+            {**MFA, "NumericLessThan": {"aws:MultiFactorAuthAge": "86400"}})), False),  # older than the session
+    ("BreakglassRequiresMfa", "us-gov-west-1", lambda s: iam.CfnRole(
+        s, "R", role_name="x-baseline-breakglass", max_session_duration=3600, assume_role_policy_document=_trust(
+            {**MFA, "NumericLessThan": {"aws:MultiFactorAuthAge": "3601"}})), False),
+    ("BreakglassRequiresMfa", "us-gov-west-1", lambda s: iam.CfnRole(
+        s, "R", role_name="x-baseline-breakglass", max_session_duration=7200, assume_role_policy_document=_trust(
+            {**MFA, "NumericLessThan": {"aws:MultiFactorAuthAge": "7200"}})), True),
     ("StartSessionChecksDocument", "us-east-1", lambda s: iam.CfnManagedPolicy(
         s, "R", policy_document=_start_session(SESSION_CHECK)), True),
     ("StartSessionChecksDocument", "us-east-1", lambda s: iam.CfnManagedPolicy(

@@ -191,3 +191,15 @@ def test_compiled_requirements_pin_what_their_sources_ask_for(name: str) -> None
     assert sources, f"{name}.in pins nothing"
     stale = {package: version for package, version in sources.items() if compiled.get(package) != version}
     assert not stale, f"{name}.txt is stale for {stale}: run make requirements"
+
+
+def test_checkov_skips_only_through_the_helper() -> None:
+    """constructs/shared/checkov.py enforces a specific reason; metadata written by hand would bypass it."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for folder in ("constructs", "stacks")
+        for path in (ROOT / folder).rglob("*.py")
+        if path != ROOT / "constructs/shared/checkov.py"
+        and re.search(r"""["']checkov["']|CfnResource\.?.*metadata|cfn_options\.metadata""", path.read_text())
+    ]
+    assert offenders == []

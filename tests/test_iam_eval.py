@@ -142,3 +142,28 @@ def test_all_keys_and_all_operators_must_match() -> None:
 def test_unknown_operators_fail_loudly() -> None:
     with pytest.raises(ValueError, match="not implemented"):
         _matches("BinaryEquals", "k", "x", {"k": "x"})
+
+
+def test_principal_matching_of_trust_policies() -> None:
+    user = "arn:aws:iam::111122223333:user/alice"
+    policy = doc({"Effect": "Allow", "Principal": {"AWS": user}, "Action": "sts:AssumeRole"})
+    assert evaluate([policy], Request("sts:AssumeRole", principal={"AWS": user})) == "Allow"
+    bob = {"AWS": "arn:aws:iam::111122223333:user/bob"}
+    assert evaluate([policy], Request("sts:AssumeRole", principal=bob)) == "ImplicitDeny"
+    assert evaluate([policy], Request("sts:AssumeRole", principal={"Service": "ec2.amazonaws.com"})) == "ImplicitDeny"
+    account = doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "*"})
+    assert evaluate([account], Request("sts:AssumeRole", principal=bob)) == "Allow"
+    other = {"AWS": "arn:aws:iam::444455556666:user/bob"}
+    assert evaluate([account], Request("sts:AssumeRole", principal=other)) == "ImplicitDeny"
+    anyone = doc({"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "*"})
+    assert evaluate([anyone], Request("sts:AssumeRole", principal={"Service": "ec2.amazonaws.com"})) == "Deny"
+    service = doc({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"})
+    assert evaluate([service], Request("sts:AssumeRole", principal={"Service": "ec2.amazonaws.com"})) == "Allow"
+    assert evaluate([service], Request("sts:AssumeRole", principal={"Service": "lambda.amazonaws.com"})) != "Allow"
+
+
+def test_policy_variables_are_filled_in_condition_values() -> None:
+    policy = doc(deny(Action="*", Condition={"StringNotEquals": {"sts:SourceIdentity": "${aws:username}"}}))
+    same: dict[str, Value] = {"aws:username": "alice", "sts:SourceIdentity": "alice"}
+    assert evaluate([policy], Request("sts:AssumeRole", context=same)) == "ImplicitDeny"
+    assert evaluate([policy], Request("sts:AssumeRole", context={**same, "sts:SourceIdentity": "bob"})) == "Deny"

@@ -267,8 +267,12 @@ def test_start_session_only_on_instances_with_approved_documents(
     document = policy["PolicyDocument"]
     sec = org.security_account_id
     approved = [f"arn:{partition}:ssm:{r}:{sec}:document/{d}" for r in regions for d in org.session_documents.values()]
-    assert all(arn.split(":")[4] == sec for arn in approved)  # never an AWS-owned (account-less) document
     start = statement(document, "StartSessionsOnInstancesWithApprovedDocumentsOnly")
+    # Never an AWS-owned (account-less) document: every document the policy names is the security account's.
+    security = {"aws": "410987654323", "aws-us-gov": "320987654331"}[partition]
+    documents_named = [arn for arn in start["Resource"] if ":document/" in arn]
+    assert len(documents_named) == 2 * len(regions)
+    assert all(arn.split(":")[4] == security for arn in documents_named), documents_named
     assert start == {
         "Sid": "StartSessionsOnInstancesWithApprovedDocumentsOnly", "Effect": "Allow", "Action": "ssm:StartSession",
         "Resource": [*(f"arn:{partition}:ec2:{r}:{workload.id}:instance/*" for r in regions), *approved],

@@ -19,8 +19,9 @@ from checks.checkov_scan import run_checkov
 from checks.cloud_assembly import Finding, Result, StackTemplate, load_assembly
 from checks.nag_pack import BaselineChecks
 from checks.partition_lint import run_partition_lint
-from checks.policy_lint import extract_policies, run_policy_lint
+from checks.policy_lint import PARLIAMENT_EXPLAINED, extract_policies, lint, run_policy_lint
 from config.regions import PartitionName
+from tests.conftest import Synthesized
 
 
 def assembly(tmp_path: Path, templates: dict[str, tuple[str, dict[str, Any]]]) -> list[StackTemplate]:
@@ -75,7 +76,7 @@ def _policy_template(statement: dict[str, Any]) -> dict[str, Any]:
 def test_policy_lint_fails_on_an_unknown_action(tmp_path: Path) -> None:
     body = _policy_template({"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::b/*"})
     result = run_policy_lint(assembly(tmp_path, {"Typo": ("us-east-1", body)}), tmp_path)
-    assert "Typo/Policy/PolicyDocument: UNKNOWN_ACTION: Unknown action s3:GetObjekt" in messages(result)
+    assert "Typo/Policy/PolicyDocument#Allow: UNKNOWN_ACTION: Unknown action s3:GetObjekt" in messages(result)
 
 
 def test_policy_lint_resolves_intrinsics_to_the_stack_partition(tmp_path: Path) -> None:
@@ -87,6 +88,79 @@ def test_policy_lint_resolves_intrinsics_to_the_stack_partition(tmp_path: Path) 
     ((_, _, document),) = list(extract_policies(stack))
     assert document["Statement"][0]["Resource"] == "arn:aws-us-gov:s3:::logs/*"
     assert run_policy_lint([stack], tmp_path).ok
+
+
+BREAKGLASS_LIKE_ROLE = {"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {
+    "RoleName": "breakglass", "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+        "Sid": "UsersWithMfa", "Effect": "Allow",
+        "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::410987654323:user/alice"}},
+        "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
+        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"},
+                      "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
+                      "StringEquals": {"sts:SourceIdentity": "${aws:username}"}}}]}}}}}  # fmt: skip
+
+
+def test_policy_lint_analyses_the_conditions_of_trust_policies(tmp_path: Path) -> None:
+    assert run_policy_lint(assembly(tmp_path, {"Trust": ("us-east-1", BREAKGLASS_LIKE_ROLE)}), tmp_path).ok
+    misspellings = [
+        ("aws:MultiFactorAuthPresent", "aws:MultiFactorAuthPresnt"),
+        ("sts:SourceIdentity", "sts:SourceIdentty"),
+    ]
+    for right, wrong in misspellings:
+        body = json.loads(json.dumps(BREAKGLASS_LIKE_ROLE).replace(f'"{right}"', f'"{wrong}"'))
+        result = run_policy_lint(assembly(tmp_path, {"Trust": ("us-east-1", body)}), tmp_path)
+        assert not result.ok, wrong
+        location = "Trust/Role/AssumeRolePolicyDocument#UsersWithMfa"
+        assert f"{location}: UNKNOWN_CONDITION_FOR_ACTION: Unknown condition {wrong} for action sts:AssumeRole" in (
+            messages(result)
+        )
+
+
+def test_policy_lint_fails_on_a_misspelled_key_in_the_synthesized_breakglass_trust(
+    synth: Synthesized, partition: PartitionName, tmp_path: Path
+) -> None:
+    name = {"aws": "Baseline-web-prod-us-east-1", "aws-us-gov": "Baseline-gov-workload-prod-us-gov-west-1"}[partition]
+    (stack,) = [s for s in load_assembly(synth.outdir) if s.name == name]
+    assert run_policy_lint([stack], tmp_path).ok
+    broken = json.loads(json.dumps(stack.body).replace('"aws:MultiFactorAuthAge"', '"aws:MultiFactorAuthAg"'))
+    result = run_policy_lint([StackTemplate(stack.name, stack.path, stack.account, stack.region, broken)], tmp_path)
+    assert "AssumeRolePolicyDocument#BreakglassUsersWithMfaAndTheirName: UNKNOWN_CONDITION_FOR_ACTION: Unknown " \
+        "condition aws:MultiFactorAuthAg for action sts:AssumeRole" in messages(result)  # fmt: skip
+
+
+def test_policy_lint_counts_trust_policies_and_distinct_explained_findings(tmp_path: Path) -> None:
+    tls_deny = {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*",
+                "Resource": ["arn:aws:s3:::logs", "arn:aws:s3:::logs/*"],
+                "Condition": {"NumericLessThan": {"s3:TlsVersion": 1.2}}}  # fmt: skip
+    bucket_policy = {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": "logs", "PolicyDocument": {
+        "Version": "2012-10-17", "Statement": [tls_deny]}}}  # fmt: skip
+    body = {"Resources": {**BREAKGLASS_LIKE_ROLE["Resources"], "OrgTrailBucketPolicyA1B2C3D4": bucket_policy}}
+    result = run_policy_lint(assembly(tmp_path, {"Mixed": ("us-east-1", body)}), tmp_path)
+    assert result.ok, messages(result)
+    # One TLS deny on s3:* gives parliament's type complaint once per action: one distinct explained finding.
+    assert result.summary.startswith("2 policies (1 trust), 0 findings, 2 distinct explained")
+    # The same statement in a policy the explanation does not name is a finding.
+    body = {"Resources": {"SomeOtherBucketPolicy": bucket_policy}}
+    result = run_policy_lint(assembly(tmp_path, {"Other": ("us-east-1", body)}), tmp_path)
+    assert "SomeOtherBucketPolicy/PolicyDocument#Deny NumericLessThan s3:TlsVersion: MISMATCHED_TYPE" in messages(
+        result
+    )
+
+
+def test_every_parliament_explanation_covers_exactly_the_statements_it_names(synth: Synthesized) -> None:
+    """An explanation that matches nothing, or names a (policy, statement) the example org lacks, fails."""
+    matched: dict[int, set[tuple[str, str]]] = {i: set() for i in range(len(PARLIAMENT_EXPLAINED))}
+    unexplained = []
+    for linted in lint(load_assembly(synth.outdir)):
+        if linted.explained is None:
+            unexplained.append(f"{linted.finding.location}: {linted.finding.message}")
+            continue
+        index = PARLIAMENT_EXPLAINED.index(linted.explained)
+        (covered,) = [c for c in linted.explained.covers if linted.policy.endswith(c[0]) and linted.statement == c[1]]
+        matched[index].add(covered)
+    assert unexplained == []
+    for index, explained in enumerate(PARLIAMENT_EXPLAINED):
+        assert matched[index] == explained.covers, (explained.issue, explained.detail)
 
 
 def test_budgets_fail_on_an_oversized_scp_and_too_many_per_target(tmp_path: Path) -> None:

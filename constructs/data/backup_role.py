@@ -36,6 +36,10 @@ class BackupServiceRole(Construct):
                     reason="AWS Backup documents these service policies for its service role; AWS updates them as "
                     "services gain backup support, which a hand-written copy would miss.",
                 )
-                for arn in policy_arns
+                # Written out, not read from MANAGED_POLICIES: another managed policy is a new cdk-nag finding.
+                for arn in (
+                    org.aws_managed_policy_arn("service-role/AWSBackupServiceRolePolicyForBackup"),
+                    org.aws_managed_policy_arn("service-role/AWSBackupServiceRolePolicyForRestores"),
+                )
             )
         )

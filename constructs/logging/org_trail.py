@@ -68,15 +68,19 @@ class OrganizationTrail(Construct):
             roles=[self.delivery_role.ref],
             policy_document=document(allow(action=["logs:CreateLogStream", "logs:PutLogEvents"], resource=streams)),
         )
+        reason = (
+            "CloudTrail names log streams per account and region at delivery time; the wildcard is limited to the "
+            "stream-name prefix CloudTrail documents for organization trails."
+        )
+        # Written out, not read from `streams`: a wider stream pattern is a new cdk-nag finding.
         cdk.Validations.of(delivery_policy).acknowledge(
-            *(
-                cdk.Acknowledgment(
-                    id=f"AwsSolutions-IAM5[Resource::{stream}]",
-                    reason="CloudTrail names log streams per account and region at delivery time; the wildcard is "
-                    "limited to the stream-name prefix CloudTrail documents for organization trails.",
-                )
-                for stream in streams
-            )
+            cdk.Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::{log_group_arn}:log-stream:{account_id}_CloudTrail_{region}*]",
+                reason=reason,
+            ),
+            cdk.Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::{log_group_arn}:log-stream:{org.organization_id}_*]", reason=reason
+            ),
         )
 
         self.trail = cloudtrail.CfnTrail(

@@ -9,7 +9,14 @@ match; several values of one key match if any does (for negated operators: if no
 the request makes a positive operator false and a negated one true, `...IfExists` true, `ForAnyValue` false
 and `ForAllValues` true.
 
-Not implemented (not used here): Principal/NotPrincipal, `*Equals` variants of Date/Numeric beyond the basic
+Principal (for trust and resource policies) is matched when the request names its principal
+(`Request.principal`, e.g. `{"AWS": "<user ARN>"}` or `{"Service": "events.amazonaws.com"}`): `"*"` and
+`{"AWS": "*"}` match every principal; an account (`<id>` or `arn:<partition>:iam::<id>:root`) matches every
+principal of that account, which the account's own IAM policies then must allow
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html); any other value
+matches the same ARN or service name. A request without a principal ignores Principal, as before.
+
+Not implemented (not used here): NotPrincipal, `*Equals` variants of Date/Numeric beyond the basic
 ones, binary operators. `tests/test_iam_eval.py` tests the evaluator itself.
 """
 
@@ -40,6 +47,7 @@ class Request:
     action: str
     resource: str = "*"
     context: dict[str, Value] = field(default_factory=dict)  # condition keys; names are case-insensitive
+    principal: dict[str, str] | None = None  # {"AWS": ARN} or {"Service": name}: who makes the request
 
     def value(self, key: str) -> list[str] | None:
         for name, value in self.context.items():
@@ -118,7 +126,9 @@ def _date(text: str) -> datetime:
 
 
 def condition_matches(operator: str, key: str, policy_values: Any, request: Request) -> bool:
-    values = [str(v).lower() if isinstance(v, bool) else str(v) for v in _as_list(policy_values)]
+    # Policy variables (`${aws:username}`) are filled in condition values too:
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+    values = [str(v).lower() if isinstance(v, bool) else _substitute(str(v), request) for v in _as_list(policy_values)]
     set_op = None
     if ":" in operator and operator.split(":", 1)[0] in ("ForAnyValue", "ForAllValues"):
         set_op, operator = operator.split(":", 1)
@@ -152,7 +162,26 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _account_of(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 else ""
+
+
+def principal_matches(principal: Any, request: Request) -> bool:
+    """Whether the statement's Principal element names the request's principal (see the module docstring)."""
+    if request.principal is None or principal == "*" or "*" in _as_list(principal.get("AWS", [])):
+        return True
+    for kind, named in request.principal.items():
+        account = _account_of(named) if kind == "AWS" else ""
+        for value in _as_list(principal.get(kind, [])):
+            if value == named or (account and (value == account or value.endswith(f":iam::{account}:root"))):
+                return True
+    return False
+
+
 def statement_applies(statement: dict[str, Any], request: Request) -> bool:
+    if "Principal" in statement and not principal_matches(statement["Principal"], request):
+        return False
     if "Action" in statement:
         if not any(wildcard_match(a, request.action, ignore_case=True) for a in _as_list(statement["Action"])):
             return False
