@@ -1,0 +1,177 @@
+"""Driving the real CDK CLI against the local cloud for the deploy test: synthesize, bootstrap, deploy step by step,
+and explain a failure (stack, resource, reason) from the stack's events.
+
+`deploy_steps` orders the stacks of a cloud assembly the way the deploy command does: from the dependencies in
+cdk.out/manifest.json, steps of stacks whose dependencies are all deployed, plus the deploy order the plan documents
+(log archive, management, security, home-region baselines, other baselines, access) where the manifest does not
+carry it yet.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.support.local_cloud import LocalCloud
+from tests.support.project import CDK_CONTEXT, ROOT
+
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
+NODE_BIN = ROOT / "node_modules" / ".bin"
+HOME_REGION = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1"}  # of the example org (config/org.yaml)
+# The documented deploy order by stack kind (the stack ID's prefix); a regional baseline follows its home baseline.
+KIND_ORDER = ("LogArchive", "Organization", "BackupPolicy", "Guardrails", "IdentityCenter", "Security",
+              "SessionDocuments", "Baseline@home", "Baseline", "Alerts", "Access")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AssemblyStack:
+    """A stack of the cloud assembly: its name, where it goes, its dependencies and its template."""
+
+    name: str
+    account: str
+    region: str
+    dependencies: tuple[str, ...]
+    template_file: Path
+
+    @property
+    def partition(self) -> str:
+        return "aws-us-gov" if self.region.startswith("us-gov-") else "aws"
+
+    @property
+    def kind(self) -> str:
+        prefix = self.name.split("-", 1)[0]
+        if prefix == "Baseline" and self.region == HOME_REGION[self.partition]:
+            return "Baseline@home"
+        return prefix
+
+    def template(self) -> dict[str, Any]:
+        template: dict[str, Any] = json.loads(self.template_file.read_text())
+        return template
+
+
+def assembly_stacks(assembly: Path) -> dict[str, AssemblyStack]:
+    """The stacks of a synthesized cloud assembly by name, from its manifest."""
+    manifest = json.loads((assembly / "manifest.json").read_text())
+    stacks = {}
+    for name, artifact in manifest["artifacts"].items():
+        if artifact["type"] != "aws:cloudformation:stack":
+            continue
+        account, region = artifact["environment"].removeprefix("aws://").split("/")
+        stacks[name] = AssemblyStack(
+            name, account, region, tuple(artifact.get("dependencies", [])),
+            assembly / artifact["properties"]["templateFile"],
+        )  # fmt: skip
+    return stacks
+
+
+def deploy_steps(stacks: Iterable[AssemblyStack]) -> list[list[str]]:
+    """Steps of stack names: each stack after its manifest dependencies and after the kinds before its own."""
+    selected = {stack.name: stack for stack in stacks}
+    rank = {name: KIND_ORDER.index(stack.kind) for name, stack in selected.items()}
+    steps: list[list[str]] = []
+    done: set[str] = set()
+    while len(done) < len(selected):
+        ready = [
+            name
+            for name, stack in selected.items()
+            if name not in done
+            and all(dep in done for dep in stack.dependencies if dep in selected)
+            and all(rank[other] >= rank[name] or other in done for other in selected)
+        ]
+        if not ready:
+            raise ValueError(f"dependency cycle among {sorted(set(selected) - done)}")
+        low = min(rank[name] for name in ready)
+        step = sorted(name for name in ready if rank[name] == low)
+        steps.append(step)
+        done.update(step)
+    return steps
+
+
+def synthesize(outdir: Path, accounts: Iterable[str], config: Path | None = None) -> subprocess.Popen[str]:
+    """Start `python app.py` for the named accounts into `outdir` (the context as the CDK CLI would pass it)."""
+    context = {**CDK_CONTEXT, "accounts": ",".join(accounts)}
+    if config is not None:
+        context["config"] = str(config)
+    env = {
+        **os.environ,
+        "CDK_CONTEXT_JSON": json.dumps(context),
+        "CDK_OUTDIR": str(outdir),
+        "PATH": f"{NODE_BIN}{os.pathsep}{os.environ['PATH']}",
+    }
+    return subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "python"), "app.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+@dataclass
+class CliRun:
+    """One CDK CLI command: its arguments, exit code, output and wall time."""
+
+    args: list[str]
+    returncode: int
+    output: str
+    seconds: float
+
+    def no_changes(self, stack: str) -> bool:
+        return re.search(rf"✅\s+{re.escape(stack)} \(no changes\)", self.output) is not None
+
+    def deployed(self, stack: str) -> bool:
+        return re.search(rf"✅\s+{re.escape(stack)}\b", self.output) is not None
+
+
+def cdk(cloud: LocalCloud, args: list[str], workdir: Path, credentials: Mapping[str, str] | None = None) -> CliRun:
+    """Run the pinned CDK CLI with the local cloud's environment (default credentials: the default account)."""
+    env = cloud.cli_environment("us-east-1", credentials)
+    env["PATH"] = f"{NODE_BIN}{os.pathsep}{env['PATH']}"
+    start = time.monotonic()
+    run = subprocess.run(
+        [str(CDK), *args, "--no-notices", "--no-version-reporting", "--ci"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return CliRun(args, run.returncode, run.stdout + run.stderr, time.monotonic() - start)
+
+
+def bootstrap(cloud: LocalCloud, account: str, partition: str, regions: Iterable[str], workdir: Path) -> CliRun:
+    """`cdk bootstrap` every region of one account in one call, as an operator of that account."""
+    region_list = sorted(regions)
+    credentials = cloud.operator(account, partition, region_list[0])
+    environments = [f"aws://{account}/{region}" for region in region_list]
+    return cdk(cloud, ["bootstrap", *environments], workdir, credentials)
+
+
+def deploy(cloud: LocalCloud, assembly: Path, stacks: list[str], workdir: Path, concurrency: int = 4) -> CliRun:
+    """`cdk deploy` the named stacks of the synthesized assembly, exclusively (no dependencies pulled in)."""
+    args = ["deploy", "--app", str(assembly), "--exclusively", "--require-approval", "never"]
+    return cdk(cloud, [*args, "--concurrency", str(concurrency), *stacks], workdir)
+
+
+def failure_report(cloud: LocalCloud, stack: AssemblyStack) -> str:
+    """What an operator reads after a failed deploy: the stack, each failed resource and its reason (stack events)."""
+    cfn = cloud.client("cloudformation", stack.account, stack.partition, stack.region)
+    try:
+        events = cfn.describe_stack_events(StackName=stack.name)["StackEvents"]
+    except cfn.exceptions.ClientError as err:
+        return f"{stack.name}: no stack events ({err})"
+    failed = [
+        f"{stack.name}: {event['LogicalResourceId']} ({event['ResourceType']}) {event['ResourceStatus']}: "
+        f"{event.get('ResourceStatusReason', '')}"
+        for event in reversed(events)
+        if event["ResourceStatus"].endswith("_FAILED")
+    ]
+    return "\n".join(failed) or f"{stack.name}: no failed resource in its events"
