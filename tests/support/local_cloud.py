@@ -48,8 +48,10 @@ from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudformation import responses as cfn_responses
 from moto.cloudformation.custom_model import CustomModel
+from moto.cloudtrail import responses as cloudtrail_responses
 from moto.core.common_models import CloudFormationModel
 from moto.core.responses import ActionResult
+from moto.iam.models import iam_backends
 from moto.server import ThreadedMotoServer
 from moto.ssm import responses as ssm_responses
 from moto.utilities.utils import get_partition
@@ -448,18 +450,49 @@ def failed_resources_fail_the_stack(cloud: LocalCloud) -> Iterator[None]:
 
 
 def _roll_back(stack: Any, verb: str) -> None:
-    """Delete what a failed create made (DeletionPolicy Retain kept), and stop moto from creating the rest lazily
-    when the stack's resources are listed (moto's resource map creates a resource on first read)."""
+    """CloudFormation's rollback of a failed create: delete what it made, newest first, except DeletionPolicy Retain
+    (moto leaves everything), and stop moto from creating the rest lazily when the stack's resources are listed
+    (moto's resource map creates a resource on its first read). A failed update keeps what it had."""
     resource_map = stack.resource_map
+    templates = resource_map._resource_json_map
     if verb == "CREATE":
-        try:
-            resource_map.delete()
-        except Exception:  # a resource moto cannot delete stays, as CloudFormation's DELETE_FAILED would leave it
-            pass
-    created = {key for key, value in resource_map._parsed_resources.items() if hasattr(value, "is_created")}
-    resource_map._resource_json_map = {
-        key: value for key, value in resource_map._resource_json_map.items() if key in created
-    }
+        created = [
+            (logical_id, model)
+            for logical_id, model in resource_map._parsed_resources.items()
+            if isinstance(model, CloudFormationModel) and logical_id in templates
+        ]
+        for _ in range(2):  # a second pass for what a dependent resource held (a role with a policy attached)
+            for logical_id, model in reversed(created):
+                resource_json = templates[logical_id]
+                if logical_id not in resource_map._parsed_resources or resource_json.get("DeletionPolicy") == "Retain":
+                    continue
+                try:
+                    _delete_model(model, resource_json, resource_map._account_id, resource_map._region_name)
+                except Exception:  # noqa: S112 - what cannot be deleted stays, as a DELETE_FAILED would leave it
+                    continue
+                del resource_map._parsed_resources[logical_id]
+    resource_map._resource_json_map = {k: v for k, v in templates.items() if k in resource_map._parsed_resources}
+
+
+def _delete_managed_policy(model: Any, account: str, region: str) -> None:
+    """moto's CloudFormation cannot delete an AWS::IAM::ManagedPolicy: detach it, then delete it."""
+    iam = iam_backends[account][get_partition(region)]
+    for role in list(iam.roles.values()):
+        if model.arn in role.managed_policies:
+            iam.detach_role_policy(model.arn, role.name)
+    iam.delete_policy(model.arn)
+
+
+def _delete_model(model: Any, resource_json: dict[str, Any], account: str, region: str) -> None:
+    if resource_json["Type"] == "AWS::IAM::ManagedPolicy":
+        _delete_managed_policy(model, account, region)
+        return
+    resource_class = type(model)
+    deleter = getattr(resource_class, "delete_from_cloudformation_json", None)
+    if deleter is not None and not hasattr(deleter, "__isabstractmethod__"):
+        deleter(model.physical_resource_id, resource_json, account, region)
+    else:
+        model.delete(account, region)
 
 
 class RecordedOnly(CloudFormationModel):
@@ -578,6 +611,18 @@ def service_setting(account: str, region: str, setting_id: str) -> str | None:
     return _SERVICE_SETTINGS.get((account, region, setting_id))
 
 
+@contextmanager
+def cloudtrail_lookup_events(cloud: LocalCloud) -> Iterator[None]:
+    """CloudTrail LookupEvents, which the CDK CLI calls after a failed deploy to explain it; the local API records
+    no management events, so it answers none."""
+
+    def lookup_events(self: Any) -> str:
+        return json.dumps({"Events": []})
+
+    with mock.patch.object(cloudtrail_responses.CloudTrailResponse, "lookup_events", lookup_events, create=True):
+        yield
+
+
 GAP_FILLS: tuple[GapFill, ...] = (
     termination_protection,
     custom_resources_run_their_functions,
@@ -585,6 +630,7 @@ GAP_FILLS: tuple[GapFill, ...] = (
     ssm_service_settings,
     recorded_only_resources_have_ids,
     partition_from_region,
+    cloudtrail_lookup_events,
 )
 
 
