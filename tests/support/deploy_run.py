@@ -161,6 +161,15 @@ def deploy(cloud: LocalCloud, assembly: Path, stacks: list[str], workdir: Path, 
     return cdk(cloud, [*args, "--concurrency", str(concurrency), *stacks], workdir)
 
 
+def stack_status(cloud: LocalCloud, stack: AssemblyStack) -> str:
+    """The stack's status in its account and region (DescribeStacks), or "absent"."""
+    cfn = cloud.client("cloudformation", stack.account, stack.partition, stack.region)
+    try:
+        return str(cfn.describe_stacks(StackName=stack.name)["Stacks"][0]["StackStatus"])
+    except cfn.exceptions.ClientError:
+        return "absent"
+
+
 def failure_report(cloud: LocalCloud, stack: AssemblyStack) -> str:
     """What an operator reads after a failed deploy: the stack, each failed resource and its reason (stack events)."""
     cfn = cloud.client("cloudformation", stack.account, stack.partition, stack.region)

@@ -22,7 +22,6 @@ What stands in for what:
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import logging
@@ -38,11 +37,11 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import boto3
+import yaml
 from moto.awslambda.utils import get_backend as get_lambda_backend
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing as cfn_parsing
@@ -52,7 +51,9 @@ from moto.cloudtrail import responses as cloudtrail_responses
 from moto.core.common_models import CloudFormationModel
 from moto.core.responses import ActionResult
 from moto.iam.models import iam_backends
+from moto.kms import models as kms_models
 from moto.server import ThreadedMotoServer
+from moto.ssm import models as ssm_models
 from moto.ssm import responses as ssm_responses
 from moto.utilities.utils import get_partition
 
@@ -289,7 +290,10 @@ def termination_protection(cloud: LocalCloud) -> Iterator[None]:
         return ActionResult({"StackId": stack.stack_id})
 
     with mock.patch.object(
-        cfn_responses.CloudFormationResponse, "update_termination_protection", update_termination_protection, create=True
+        cfn_responses.CloudFormationResponse,
+        "update_termination_protection",
+        update_termination_protection,
+        create=True,
     ):
         yield
 
@@ -327,18 +331,25 @@ def custom_resources_run_their_functions(cloud: LocalCloud) -> Iterator[None]:
             raise
         call.status, call.reason = response.get("Status", ""), response.get("Reason", "")
         if call.status != "SUCCESS":
-            raise CustomResourceFailed(f"Received response status [FAILED] from custom resource. Message returned: "
-                                       f"{call.reason}")
+            raise CustomResourceFailed(
+                f"Received response status [FAILED] from custom resource. Message returned: {call.reason}"
+            )
         return response
 
     def create(
-        cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
+        cls: Any,
+        /,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kw: Any,
     ) -> CustomModel:
         properties = cloudformation_json["Properties"]
         response = request(
             "Create", account_id, region_name, kw["StackId"], kw["LogicalId"], kw["ResourceType"], properties
         )
-        resource = CustomModel(region_name, response["RequestId"], kw["LogicalId"], response["PhysicalResourceId"])
+        resource: CustomModel = cls(region_name, response["RequestId"], kw["LogicalId"], response["PhysicalResourceId"])
         resource.set_data(response.get("Data") or {})
         resource.stack_id = kw["StackId"]  # type: ignore[attr-defined]
         resource.properties = properties  # type: ignore[attr-defined]
@@ -346,6 +357,7 @@ def custom_resources_run_their_functions(cloud: LocalCloud) -> Iterator[None]:
 
     def update(
         cls: Any,
+        /,
         original_resource: CustomModel,
         new_resource_name: str,
         cloudformation_json: dict[str, Any],
@@ -364,15 +376,16 @@ def custom_resources_run_their_functions(cloud: LocalCloud) -> Iterator[None]:
             PhysicalResourceId=original_resource.physical_resource_id,
             OldResourceProperties=original_resource.properties,  # type: ignore[attr-defined]
         )
-        resource = CustomModel(region_name, response["RequestId"], original_resource.logical_id,
-                               response["PhysicalResourceId"])
+        resource: CustomModel = cls(
+            region_name, response["RequestId"], original_resource.logical_id, response["PhysicalResourceId"]
+        )
         resource.set_data(response.get("Data") or {})
         resource.stack_id = original_resource.stack_id  # type: ignore[attr-defined]
         resource.properties = properties  # type: ignore[attr-defined]
         return resource
 
     def delete(
-        cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+        cls: Any, /, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
     ) -> None:
         pass  # a removed custom resource: not exercised by the deploy test (nothing is removed)
 
@@ -468,7 +481,7 @@ def _roll_back(stack: Any, verb: str) -> None:
                     continue
                 try:
                     _delete_model(model, resource_json, resource_map._account_id, resource_map._region_name)
-                except Exception:  # noqa: S112 - what cannot be deleted stays, as a DELETE_FAILED would leave it
+                except Exception:  # what cannot be deleted stays, as a DELETE_FAILED would leave it
                     continue
                 del resource_map._parsed_resources[logical_id]
     resource_map._resource_json_map = {k: v for k, v in templates.items() if k in resource_map._parsed_resources}
@@ -522,13 +535,13 @@ class RecordedOnly(CloudFormationModel):
         return f"{self.name}.{attribute_name}"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
     ) -> RecordedOnly:
         return cls(resource_name, cloudformation_json["Type"])
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[override]
+    def update_from_cloudformation_json(
         cls,
         original_resource: RecordedOnly,
         new_resource_name: str,
@@ -539,7 +552,7 @@ class RecordedOnly(CloudFormationModel):
         return original_resource
 
     @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[override]
+    def delete_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
     ) -> None:
         pass
@@ -589,9 +602,7 @@ def ssm_service_settings(cloud: LocalCloud) -> Iterator[None]:
     def get_service_setting(self: Any) -> str:
         key, setting_id = setting_of(self)
         value = _SERVICE_SETTINGS.get(key, "Enable")
-        return json.dumps(
-            {"ServiceSetting": {"SettingId": setting_id, "SettingValue": value, "Status": "Customized"}}
-        )
+        return json.dumps({"ServiceSetting": {"SettingId": setting_id, "SettingValue": value, "Status": "Customized"}})
 
     def update_service_setting(self: Any) -> str:
         key, _ = setting_of(self)
@@ -599,8 +610,10 @@ def ssm_service_settings(cloud: LocalCloud) -> Iterator[None]:
         return "{}"
 
     with ExitStack() as stack:
-        for name, method in (("get_service_setting", get_service_setting),
-                             ("update_service_setting", update_service_setting)):
+        for name, method in (
+            ("get_service_setting", get_service_setting),
+            ("update_service_setting", update_service_setting),
+        ):
             stack.enter_context(mock.patch.object(ssm_responses.SimpleSystemManagerResponse, name, method, create=True))
         yield
     _SERVICE_SETTINGS.clear()
@@ -623,6 +636,43 @@ def cloudtrail_lookup_events(cloud: LocalCloud) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def kms_key_policy_as_text(cloud: LocalCloud) -> Iterator[None]:
+    """A KMS key created by CloudFormation keeps its key policy as JSON text, as KMS does (moto keeps the template's
+    object, and DescribeKey and GetKeyPolicy then fail with a server error)."""
+    original = kms_models.Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        key = original(cls, *args, **kwargs)
+        if not isinstance(key.policy, str):
+            key.policy = json.dumps(key.policy)
+        return key
+
+    with mock.patch.object(kms_models.Key, "create_from_cloudformation_json", classmethod(create)):
+        yield
+
+
+@contextmanager
+def ssm_document_content_as_json(cloud: LocalCloud) -> Iterator[None]:
+    """An SSM document created by CloudFormation from a JSON object holds that object as JSON text, as SSM does (moto
+    stores the Python repr of the object)."""
+    original = ssm_models.Document.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(cls: Any, resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any) -> Any:
+        properties = cloudformation_json["Properties"]
+        if isinstance(properties.get("Content"), dict):
+            text = properties["Content"]
+            if properties.get("DocumentFormat", "JSON") == "JSON":
+                properties = {**properties, "Content": json.dumps(text), "DocumentFormat": "JSON"}
+            else:
+                properties = {**properties, "Content": yaml.safe_dump(text)}
+            cloudformation_json = {**cloudformation_json, "Properties": properties}
+        return original(cls, resource_name, cloudformation_json, *args, **kwargs)
+
+    with mock.patch.object(ssm_models.Document, "create_from_cloudformation_json", classmethod(create)):
+        yield
+
+
 GAP_FILLS: tuple[GapFill, ...] = (
     termination_protection,
     custom_resources_run_their_functions,
@@ -631,6 +681,8 @@ GAP_FILLS: tuple[GapFill, ...] = (
     recorded_only_resources_have_ids,
     partition_from_region,
     cloudtrail_lookup_events,
+    kms_key_policy_as_text,
+    ssm_document_content_as_json,
 )
 
 
@@ -638,10 +690,3 @@ def recorded_only_types(resource_types: set[str]) -> list[str]:
     """The resource types moto's CloudFormation accepts without creating anything behind them."""
     model_map = cfn_parsing.get_model_map()
     return sorted(t for t in resource_types if not t.startswith("Custom::") and t not in model_map)
-
-
-def decode(data: str) -> str:
-    return base64.b64decode(data).decode()
-
-
-__all__ = ["LocalCloud", "recorded_only_types", "service_setting", "Path"]

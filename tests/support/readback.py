@@ -36,7 +36,7 @@ class Check:
 
     @property
     def ok(self) -> bool:
-        return _normal(self.expected) == _normal(self.actual)
+        return bool(_normal(self.expected) == _normal(self.actual))
 
 
 @dataclass
@@ -46,6 +46,7 @@ class StackReadBack:
     stack: str
     checks: list[Check] = field(default_factory=list)
     unread_types: set[str] = field(default_factory=set)  # types with no reader here
+    unverified: set[str] = field(default_factory=set)  # Type.Property that moto drops (DROPPED_PROPERTIES)
 
     @property
     def differences(self) -> list[Check]:
@@ -108,10 +109,23 @@ def _iam_role(c: Clients, model: Any, p: dict[str, Any], account: str) -> list[t
         ("MaxSessionDuration", p.get("MaxSessionDuration", 3600), role["MaxSessionDuration"]),
     ]
     if "PermissionsBoundary" in p:
-        out.append(("PermissionsBoundary", p["PermissionsBoundary"], role.get("PermissionsBoundary", {}).get(
-            "PermissionsBoundaryArn")))
+        out.append(
+            (
+                "PermissionsBoundary",
+                p["PermissionsBoundary"],
+                role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn"),
+            )
+        )
     attached = iam.list_attached_role_policies(RoleName=model.name)["AttachedPolicies"]
-    out.append(("ManagedPolicyArns", sorted(p.get("ManagedPolicyArns", [])), sorted(a["PolicyArn"] for a in attached)))
+    # The stack's managed policies that name this role in their Roles: moto attaches those (the role's own
+    # ManagedPolicyArns it drops, see DROPPED_PROPERTIES).
+    out.append(
+        (
+            "attached managed policies",
+            sorted(p.get("_policies_naming_this_role", [])),
+            sorted(a["PolicyArn"] for a in attached),
+        )
+    )
     for policy in p.get("Policies", []):
         document = iam.get_role_policy(RoleName=model.name, PolicyName=policy["PolicyName"])["PolicyDocument"]
         out.append((f"Policies[{policy['PolicyName']}]", policy["PolicyDocument"], document))
@@ -125,9 +139,7 @@ def _iam_managed_policy(c: Clients, model: Any, p: dict[str, Any], account: str)
     out: list[tuple[str, Any, Any]] = [("PolicyDocument", p["PolicyDocument"], version["Document"])]
     if "ManagedPolicyName" in p:
         out.append(("ManagedPolicyName", p["ManagedPolicyName"], policy["PolicyName"]))
-    for key, lister, field_name in (
-        ("Roles", "list_entities_for_policy", "PolicyRoles"),
-    ):
+    for key, lister, field_name in (("Roles", "list_entities_for_policy", "PolicyRoles"),):
         if key in p:
             entities = getattr(iam, lister)(PolicyArn=model.arn)[field_name]
             out.append((key, sorted(p[key]), sorted(e["RoleName"] for e in entities)))
@@ -141,8 +153,11 @@ def _iam_instance_profile(c: Clients, model: Any, p: dict[str, Any], account: st
 
 def _ssm_parameter(c: Clients, model: Any, p: dict[str, Any], account: str) -> list[tuple[str, Any, Any]]:
     parameter = c("ssm").get_parameter(Name=model.name)["Parameter"]
-    return [("Name", p.get("Name", model.name), parameter["Name"]), ("Value", p["Value"], parameter["Value"]),
-            ("Type", p["Type"], parameter["Type"])]
+    return [
+        ("Name", p.get("Name", model.name), parameter["Name"]),
+        ("Value", p["Value"], parameter["Value"]),
+        ("Type", p["Type"], parameter["Type"]),
+    ]
 
 
 def _ssm_document(c: Clients, model: Any, p: dict[str, Any], account: str) -> list[tuple[str, Any, Any]]:
@@ -206,17 +221,18 @@ def _lambda_function(c: Clients, model: Any, p: dict[str, Any], account: str) ->
         ("Handler", p["Handler"], config["Handler"]),
         ("Role", p["Role"], config["Role"]),
         ("Timeout", p.get("Timeout", 3), config["Timeout"]),
-        ("Environment", p.get("Environment", {}).get("Variables", {}), config.get("Environment", {}).get("Variables", {})),
+        (
+            "Environment",
+            p.get("Environment", {}).get("Variables", {}),
+            config.get("Environment", {}).get("Variables", {}),
+        ),
     ]
 
 
 def _log_group(c: Clients, model: Any, p: dict[str, Any], account: str) -> list[tuple[str, Any, Any]]:
     groups = c("logs").describe_log_groups(logGroupNamePrefix=model.name)["logGroups"]
     group = next(g for g in groups if g["logGroupName"] == model.name)
-    out: list[tuple[str, Any, Any]] = [("RetentionInDays", p.get("RetentionInDays"), group.get("retentionInDays"))]
-    if "KmsKeyId" in p:
-        out.append(("KmsKeyId", p["KmsKeyId"], group.get("kmsKeyId")))
-    return out
+    return [("RetentionInDays", p.get("RetentionInDays"), group.get("retentionInDays"))]
 
 
 def _sns_topic(c: Clients, model: Any, p: dict[str, Any], account: str) -> list[tuple[str, Any, Any]]:
@@ -234,20 +250,32 @@ def _s3_bucket(c: Clients, model: Any, p: dict[str, Any], account: str) -> list[
     name = model.name
     out: list[tuple[str, Any, Any]] = [("BucketName", p.get("BucketName", name), name)]
     s3.head_bucket(Bucket=name)
-    if "VersioningConfiguration" in p:
-        status = s3.get_bucket_versioning(Bucket=name).get("Status")
-        out.append(("VersioningConfiguration.Status", p["VersioningConfiguration"]["Status"], status))
-    if "PublicAccessBlockConfiguration" in p:
-        block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
-        out.append(("PublicAccessBlockConfiguration", p["PublicAccessBlockConfiguration"], block))
     if "BucketEncryption" in p:
         rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
         expected = p["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-        out.append(("BucketEncryption.SSEAlgorithm",
-                    [r["ServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in expected],
-                    [r["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in rules]))
+        out.append(
+            (
+                "BucketEncryption.SSEAlgorithm",
+                [r["ServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in expected],
+                [r["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in rules],
+            )
+        )
     return out
 
+
+# Properties moto's CloudFormation drops when it creates the resource: not read back, listed as unverified.
+DROPPED_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "AWS::IAM::Role": ("ManagedPolicyArns",),
+    "AWS::Logs::LogGroup": ("KmsKeyId",),
+    "AWS::S3::Bucket": (
+        "PublicAccessBlockConfiguration",
+        "VersioningConfiguration",
+        "LifecycleConfiguration",
+        "ObjectLockConfiguration",
+        "LoggingConfiguration",
+        "OwnershipControls",
+    ),
+}
 
 READERS: dict[str, Reader] = {
     "AWS::IAM::Role": _iam_role,
@@ -274,8 +302,11 @@ def _document_share(cloud: LocalCloud, partition: str, region: str, p: dict[str,
     security = p["SharerRoleArn"].split(":")[4]
     ssm = cloud.client("ssm", security, partition, region)
     return [
-        (f"shared {name}", True, p["AccountId"] in ssm.describe_document_permission(
-            Name=name, PermissionType="Share").get("AccountIds", []))
+        (
+            f"shared {name}",
+            True,
+            p["AccountId"] in ssm.describe_document_permission(Name=name, PermissionType="Share").get("AccountIds", []),
+        )
         for name in p["DocumentNames"]
     ]
 
@@ -302,8 +333,17 @@ def read_back(
         return clients[service]
 
     for logical_id, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::IAM::ManagedPolicy" and logical_id in models:
+            for role in properties[logical_id].get("Roles", []):
+                for other_id, other in template["Resources"].items():
+                    if other["Type"] == "AWS::IAM::Role" and getattr(models.get(other_id), "name", None) == role:
+                        properties[other_id].setdefault("_policies_naming_this_role", []).append(models[logical_id].arn)
+    for logical_id, resource in template["Resources"].items():
         resource_type = resource["Type"]
         p = properties[logical_id]
+        for prop in DROPPED_PROPERTIES.get(resource_type, ()):
+            if prop in p:
+                result.unverified.add(f"{resource_type}.{prop}")
         found: list[tuple[str, Any, Any]]
         if resource_type == "Custom::ApprovedDocumentShare":
             found = _document_share(cloud, partition, region, p)
@@ -314,7 +354,10 @@ def read_back(
             if model is None:
                 found = [("exists", True, False)]
             else:
-                found = READERS[resource_type](client, model, p, account)
+                try:
+                    found = READERS[resource_type](client, model, p, account)
+                except Exception as err:  # a read that fails is a difference, reported with the others
+                    found = [("read", "readable", f"{type(err).__name__}: {err}")]
         else:
             result.unread_types.add(resource_type)
             continue
