@@ -43,6 +43,7 @@ from unittest import mock
 import boto3
 import yaml
 from moto.awslambda.utils import get_backend as get_lambda_backend
+from moto.cloudformation import exceptions as cfn_exceptions
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudformation import responses as cfn_responses
@@ -111,6 +112,7 @@ class LocalCloud:
     _server: ThreadedMotoServer | None = None
     _patches: ExitStack = field(default_factory=ExitStack)
     _receiver: _ResponseReceiver | None = None
+    _clients: dict[tuple[str, str, str, str], Any] = field(default_factory=dict)
 
     @property
     def endpoint(self) -> str:
@@ -179,8 +181,11 @@ class LocalCloud:
         )
 
     def client(self, service: str, account: str, partition: str, region: str) -> Any:
-        """A boto3 client (typed Any: boto3 publishes no types) of an operator in `account` and `region`."""
-        return self.session(account, partition, region).client(service, endpoint_url=self.endpoint)
+        """A boto3 client (typed Any: boto3 publishes no types) of an operator in `account` and `region` (cached)."""
+        key = (service, account, partition, region)
+        if key not in self._clients:
+            self._clients[key] = self.session(account, partition, region).client(service, endpoint_url=self.endpoint)
+        return self._clients[key]
 
     def cli_environment(self, region: str, credentials: Mapping[str, str] | None = None) -> dict[str, str]:
         """The environment of the CDK CLI: the local endpoint (and the S3 URL host CloudFormation reads templates
@@ -411,7 +416,7 @@ def failed_resources_fail_the_stack(cloud: LocalCloud) -> Iterator[None]:
     """A resource that fails to create or update fails its stack operation, which rolls back with an event naming the
     resource and the reason (moto answers the ExecuteChangeSet call with a server error instead)."""
     create_resource = cfn_parsing.parse_and_create_resource
-    update_resource = cfn_parsing.parse_and_update_resource
+    update_resource = _keep_what_moto_cannot_update(cfn_parsing.parse_and_update_resource)
     execute = cfn_models.CloudFormationBackend.execute_change_set
 
     def named(call: Callable[..., Any]) -> Callable[..., Any]:
@@ -460,6 +465,19 @@ def failed_resources_fail_the_stack(cloud: LocalCloud) -> Iterator[None]:
             mock.patch.object(cfn_models.CloudFormationBackend, "execute_change_set", execute_change_set)
         )
         yield
+
+
+def _keep_what_moto_cannot_update(update: Callable[..., Any]) -> Callable[..., Any]:
+    """moto replaces a modified resource of a type it cannot update (AWS::KMS::Key, ...) with None, and every later
+    reference to it fails the stack: keep the resource as it was. The update is not applied, so a read-back of the
+    changed property shows the difference."""
+
+    def wrapper(logical_id: str, resource_json: dict[str, Any], resources_map: Any, *args: Any, **kwargs: Any) -> Any:
+        original = resources_map._parsed_resources.get(logical_id)
+        updated = update(logical_id, resource_json, resources_map, *args, **kwargs)
+        return original if updated is None else updated
+
+    return wrapper
 
 
 def _roll_back(stack: Any, verb: str) -> None:
@@ -673,6 +691,58 @@ def ssm_document_content_as_json(cloud: LocalCloud) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def deleting_a_missing_change_set_succeeds(cloud: LocalCloud) -> Iterator[None]:
+    """DeleteChangeSet of a change set that does not exist succeeds while its stack exists, and DescribeChangeSet of
+    one answers ChangeSetNotFound: the CDK CLI deletes its last change set before every update and waits for that
+    answer (moto fails the delete with a server error and answers ValidationError)."""
+    original = cfn_models.CloudFormationBackend.delete_change_set
+
+    def delete_change_set(self: Any, change_set_name: str) -> None:
+        known = change_set_name in self.change_sets or any(
+            change_set.change_set_name == change_set_name for change_set in self.change_sets.values()
+        )
+        if known:
+            original(self, change_set_name)
+
+    original_describe = cfn_models.CloudFormationBackend.describe_change_set
+
+    def describe_change_set(self: Any, change_set_name: str) -> Any:
+        try:
+            return original_describe(self, change_set_name)
+        except cfn_exceptions.ValidationError:
+            raise _ChangeSetNotFound(f"ChangeSet [{change_set_name}] does not exist") from None
+
+    with ExitStack() as stack:
+        stack.enter_context(mock.patch.object(cfn_models.CloudFormationBackend, "delete_change_set", delete_change_set))
+        stack.enter_context(
+            mock.patch.object(cfn_models.CloudFormationBackend, "describe_change_set", describe_change_set)
+        )
+        yield
+
+
+class _ChangeSetNotFound(cfn_exceptions.CloudFormationError):
+    """CloudFormation's answer to DescribeChangeSet of a deleted change set, which the CLI waits for."""
+
+    code = "ChangeSetNotFound"
+
+
+@contextmanager
+def previous_ssm_parameter_values_resolve(cloud: LocalCloud) -> Iterator[None]:
+    """An update that keeps a template parameter of an SSM parameter type (the CDK's BootstrapVersion, passed with
+    UsePreviousValue) resolves it again from its SSM parameter name; moto substitutes the already resolved value
+    and fails to look that up as a name, so a resolved value is kept as it is."""
+    original = cfn_parsing.ResourceMap.parse_ssm_parameter
+
+    def parse_ssm_parameter(self: Any, value: str, value_type: str) -> Any:
+        if ssm_models.ssm_backends[self._account_id][self._region_name].get_parameter(value) is None:
+            return value
+        return original(self, value, value_type)
+
+    with mock.patch.object(cfn_parsing.ResourceMap, "parse_ssm_parameter", parse_ssm_parameter):
+        yield
+
+
 GAP_FILLS: tuple[GapFill, ...] = (
     termination_protection,
     custom_resources_run_their_functions,
@@ -683,6 +753,8 @@ GAP_FILLS: tuple[GapFill, ...] = (
     cloudtrail_lookup_events,
     kms_key_policy_as_text,
     ssm_document_content_as_json,
+    deleting_a_missing_change_set_succeeds,
+    previous_ssm_parameter_values_resolve,
 )
 
 

@@ -324,13 +324,9 @@ def read_back(
     result = StackReadBack(stack_name)
     properties = resolved_properties(account, region, stack_name, template)
     models = physical_ids(account, region, stack_name)
-    session = cloud.session(account, partition, region)
-    clients: dict[str, Any] = {}
 
     def client(service: str) -> Any:
-        if service not in clients:
-            clients[service] = session.client(service, endpoint_url=cloud.endpoint)
-        return clients[service]
+        return cloud.client(service, account, partition, region)
 
     for logical_id, resource in template["Resources"].items():
         if resource["Type"] == "AWS::IAM::ManagedPolicy" and logical_id in models:
