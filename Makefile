@@ -8,15 +8,16 @@ PYTHON ?= python3
 VENV := .venv
 CONFIG ?= config/org.yaml
 ACCOUNTS ?=
+PARTITION ?=
 
 # The pinned Node 22 and CDK CLI from package.json come first on PATH, then the venv.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-CDK_CONTEXT := -c config=$(CONFIG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS))
+CDK_CONTEXT := -c config=$(CONFIG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS)) $(if $(PARTITION),-c partition=$(PARTITION))
 PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links
 
-.PHONY: help setup check-config synth verify test deploy-test lint typecheck format schema docs snapshots requirements benchmark clean
+.PHONY: help setup check-config synth deploy verify test deploy-test lint typecheck format schema docs snapshots requirements benchmark clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -35,9 +36,14 @@ node_modules/.installed: package.json package-lock.json
 check-config: $(VENV)/.installed ## Validate CONFIG alone, without CDK (about a second): every problem with its line
 	$(VENV)/bin/python -m config $(CONFIG)
 
-synth: setup ## Synthesize every stack of CONFIG (default config/org.yaml) into cdk.out/; ACCOUNTS=a,b limits it
+synth: setup ## Synthesize every stack of CONFIG (default config/org.yaml) into cdk.out/; ACCOUNTS=a,b and PARTITION=aws limit it
 	rm -rf cdk.out
 	cdk synth --quiet $(CDK_CONTEXT) 2>&1 | { grep -v '^Supply a stack id' || true; }
+
+deploy: ## Synthesize PARTITION (aws or aws-us-gov), then deploy it step by step in order (ACCOUNTS=a,b; DRY_RUN=1 prints the steps only)
+	@test -n "$(PARTITION)" || { echo "make deploy needs PARTITION=aws or PARTITION=aws-us-gov (one partition's credentials deploy it)" >&2; exit 1; }
+	$(MAKE) --no-print-directory synth
+	$(VENV)/bin/python -m ops.deploy --partition $(PARTITION) --config $(CONFIG) --app cdk.out $(if $(ACCOUNTS),--accounts $(ACCOUNTS)) $(if $(CONCURRENCY),--concurrency $(CONCURRENCY)) $(if $(DRY_RUN),--dry-run)
 
 verify: synth ## Synthesize, then run the independent checkers on cdk.out (CHECKER=checkov runs one)
 	$(VENV)/bin/python -m checks.verify cdk.out --config $(CONFIG) $(if $(CHECKER),--only $(CHECKER))
@@ -54,7 +60,7 @@ lint: $(VENV)/.installed ## ruff lint and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: $(VENV)/.installed ## mypy, strict, over app, config, stacks, constructs, checks and tests
+typecheck: $(VENV)/.installed ## mypy, strict, over app, config, stacks, constructs, checks, ops and tests
 	$(VENV)/bin/mypy
 
 format: $(VENV)/.installed ## Format the code with ruff

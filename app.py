@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Entry point of the CDK app: `npx cdk synth -c config=config/org.yaml [-c accounts=name,name]`.
+"""Entry point of the CDK app: `npx cdk synth -c config=config/org.yaml [-c accounts=name,name] [-c partition=aws]`.
 
 The flow, one folder each: config (load and validate) -> stacks/plan.py (which stacks, where) ->
 stacks/assembly.py (stacks from constructs) -> checks (at synth; `make verify` after). Bad config or failed
@@ -26,7 +26,7 @@ from checks.synth import CHECK_NAMES
 from config.loader import load_config
 from config.problems import ConfigError
 from stacks.assembly import assemble
-from stacks.plan import UnknownAccounts, summary
+from stacks.plan import SelectionError, partition_option, summary
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_CONFIG = "config/org.yaml"
@@ -50,9 +50,10 @@ def main() -> int:
     config_path = app.node.try_get_context("config") or DEFAULT_CONFIG
     accounts = app.node.try_get_context("accounts")
     try:
+        partition = partition_option(app.node.try_get_context("partition"))
         config = load_config(config_path)
-        built = assemble(app, config, accounts=accounts.split(",") if accounts else None)
-    except (ConfigError, UnknownAccounts) as err:
+        built = assemble(app, config, accounts=accounts.split(",") if accounts else None, partition=partition)
+    except (ConfigError, SelectionError) as err:
         print(err, file=sys.stderr)
         return 1
     try:

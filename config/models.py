@@ -188,6 +188,11 @@ class Partition(Model):
         description="Name of the security tooling / audit account. It may decrypt trail logs, and it holds the alert "
         "hub and the approved session documents. A small organization may use the log-archive account."
     )
+    deployment_account: AccountName = Field(
+        description="Name of the account the baseline is deployed from (the CDK CLI runs there): every account's CDK "
+        "bootstrap trusts it (`cdk bootstrap --trust`), and the service control policies let only its principals "
+        "assume the CDK deploy roles. Must not be the Atlantis CI account, or Atlantis could deploy the baseline."
+    )
     home_region: Region = Field(
         description="Region of the trail, its bucket and the IAM-bearing stacks. Must be in `allowed_regions`."
     )
@@ -400,6 +405,13 @@ class ServiceControlPolicies(Model):
         description="Role names (with `*`/`?`) the baseline is deployed with: the CDK bootstrap's CloudFormation "
         "execution role. The only principals exempt from the baseline protection, the region lock and the tag "
         "protections, matched with `ArnNotLike aws:PrincipalArn arn:<partition>:iam::*:role/<pattern>`.",
+    )
+    deploy_role_patterns: list[RolePattern] = Field(
+        default_factory=lambda: ["cdk-hnb659fds-deploy-role-*"],
+        min_length=1,
+        description="Role names (with `*`/`?`) of the CDK bootstrap's deploy role: the only principals that may pass "
+        "the deployment role (`deployment_role_patterns`) to CloudFormation, and that only principals of the "
+        "partition's `deployment_account` may assume.",
     )
     policies: dict[ScpName, ScpAttachment] = Field(
         default_factory=dict,

@@ -12,9 +12,11 @@ are global.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from config.models import OrgConfig
+from config.quotas import BACKUP_SELECTION_NAME_MAX_CHARS
 from config.regions import PartitionName
 
 
@@ -51,6 +53,15 @@ NETWORK_RESTRICTED_TAG = "baseline:network-restricted"
 # still get new access keys (rotation) although the SCP denies access keys to everyone else.
 LEGACY_BOT_TAG = "baseline:legacy-bot-migration"
 
+# IAM Identity Center creates each permission set's role (AWSReservedSSO_<set>_<suffix>) in every assigned account
+# under this path, sometimes followed by a region:
+# https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html
+IDENTITY_CENTER_ROLE_PATH = "aws-reserved/sso.amazonaws.com/"
+
+# The catalog permission set whose sessions (in the account that holds them) may create and rotate the breakglass
+# users; nobody else may (service control policy deny-iam-users).
+BREAKGLASS_USER_MANAGER_PERMISSION_SET = "Administrator"
+
 # The per-account, per-region Session Manager preferences document (its name is fixed by AWS).
 SESSION_PREFERENCES_DOCUMENT = "SSM-SessionManagerRunShell"
 
@@ -72,6 +83,7 @@ class Organization:
     management_account_id: str
     log_archive_account_id: str
     security_account_id: str
+    deployment_account_id: str  # the CDK CLI deploys from here; every bootstrap trusts it
     trail_name: str
     trail_bucket: str
     access_log_bucket: str
@@ -139,6 +151,14 @@ class Organization:
         return f"arn:{self.partition}:iam::{self.session_documents_account_id}:role/{self.document_sharer_role}"
 
     @property
+    def account_settings_handler(self) -> str:
+        """Role (home-region stack of every account) and Lambda function (every region) that turn on the account
+        settings CloudFormation has no resource type for: S3 Block Public Access for the account, EBS encryption by
+        default in each region. The SCP protect-account-settings lets this role (and the deployment role) make the
+        calls it otherwise denies."""
+        return f"{self.baseline_prefix}account-settings"
+
+    @property
     def session_handler(self) -> str:
         """Role (home-region stack of every account) and Lambda function (every region) of the Session Manager
         custom resources: block public document sharing, share the approved documents with the account."""
@@ -178,6 +198,13 @@ class Organization:
     def breakglass_role_arn(self, account_id: str) -> str:
         return f"arn:{self.partition}:iam::{account_id}:role/{self.breakglass_role}"
 
+    def breakglass_user_managers(self, account_id: str) -> list[str]:
+        """Who may create, rotate and delete the breakglass users held in `account_id`: sessions of the
+        Administrator permission set there (Identity Center roles live under aws-reserved/sso.amazonaws.com/,
+        sometimes with a region in the path), and that account's breakglass role when Identity Center is down."""
+        sso = f"{IDENTITY_CENTER_ROLE_PATH}*AWSReservedSSO_{BREAKGLASS_USER_MANAGER_PERMISSION_SET}_*"
+        return [f"arn:{self.partition}:iam::{account_id}:role/{sso}", self.breakglass_role_arn(account_id)]
+
     def breakglass_session_arn_prefix(self, account_id: str) -> str:
         """Every session of the breakglass role in that account (CloudTrail's userIdentity.arn)."""
         return f"arn:{self.partition}:sts::{account_id}:assumed-role/{self.breakglass_role}/"
@@ -194,7 +221,14 @@ class Organization:
             "breakglass_assume_role": f"{self.baseline_prefix}breakglass-assume-role",
             "breakglass_console_sign_in": f"{self.baseline_prefix}breakglass-console-sign-in",
             "root_activity": f"{self.baseline_prefix}root-activity",
+            "breakglass_user_changes": f"{self.baseline_prefix}breakglass-user-changes",
         }
+
+    @property
+    def management_tamper_rule(self) -> str:
+        """EventBridge rule (management account, home region) that forwards changes to the trail, its key and the
+        CIS alarms there to the hub: SCPs do not bind the management account."""
+        return f"{self.baseline_prefix}management-trail-tamper"
 
     @property
     def alert_forwarder_policy(self) -> str:
@@ -215,6 +249,11 @@ class Organization:
             "plan_state": f"{self.baseline_prefix}atlantis-plan-state",
             "apply_boundary": f"{self.baseline_prefix}atlantis-apply-boundary",
         }
+
+    @property
+    def atlantis_iam_path(self) -> str:
+        """IAM path of every role, policy and instance profile the Atlantis apply role creates or changes."""
+        return f"/{self.name_prefix}-atlantis/"
 
     def atlantis_boundary_arn(self, account_id: str) -> str:
         return f"arn:{self.partition}:iam::{account_id}:policy/{self.atlantis_policies['apply_boundary']}"
@@ -241,6 +280,15 @@ class Organization:
 
     def backup_plan(self, plan: str) -> str:
         return f"{self.baseline_prefix}{plan}"
+
+    def backup_selection(self, plan: str) -> str:
+        """The plan's name, shortened to AWS Backup's 50 characters for a selection name where needed: the head
+        of the name and a hash of the whole, so the name stays the same on every synth and distinct per plan."""
+        name = self.backup_plan(plan)
+        if len(name) <= BACKUP_SELECTION_NAME_MAX_CHARS:
+            return name
+        digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+        return f"{name[: BACKUP_SELECTION_NAME_MAX_CHARS - len(digest) - 1]}-{digest}"
 
     @property
     def backup_alert_rule(self) -> str:
@@ -314,6 +362,15 @@ class BreakglassPrincipals:
         return self.users + self.roles
 
     @property
+    def user_account_ids(self) -> tuple[str, ...]:
+        """The accounts that hold the breakglass users (from their ARNs), in order, each once."""
+        return tuple(dict.fromkeys(arn.split(":")[4] for arn in self.users))
+
+    def user_names(self, account_id: str) -> tuple[str, ...]:
+        """The breakglass user names held in one account (IAM user ARNs here have no path)."""
+        return tuple(arn.rsplit(":user/", 1)[1] for arn in self.users if arn.split(":")[4] == account_id)
+
+    @property
     def role_session_prefixes(self) -> tuple[str, ...]:
         """CloudTrail's userIdentity.arn prefix of every session of the principal roles."""
         sessions = []
@@ -328,8 +385,12 @@ def breakglass_principals(config: OrgConfig, partition: PartitionName) -> Breakg
     if entry is None:
         return None
     ids = {account.name: account.id for account in config.accounts}
-    arns = [(p.user is not None, iam_principal_arn(partition, ids[p.account], user=p.user, role=p.role))
-            for p in entry.principals]  # fmt: skip
+    # A principal in an unknown account is left out here; validation reports it.
+    arns = [
+        (p.user is not None, iam_principal_arn(partition, ids[p.account], user=p.user, role=p.role))
+        for p in entry.principals
+        if p.account in ids
+    ]
     return BreakglassPrincipals(
         users=tuple(arn for is_user, arn in arns if is_user), roles=tuple(arn for is_user, arn in arns if not is_user)
     )
@@ -379,6 +440,7 @@ def organization(config: OrgConfig, partition: PartitionName) -> Organization:
         management_account_id=ids[part.management_account],
         log_archive_account_id=log_archive_id,
         security_account_id=ids[part.security_account],
+        deployment_account_id=ids[part.deployment_account],
         trail_name=f"{config.name_prefix}-org-trail",
         trail_bucket=buckets["trail"],
         access_log_bucket=buckets["access_logs"],

@@ -34,6 +34,12 @@ STACK_MAX_RESOURCES: Final = 500
 STACK_RESOURCE_BUDGET: Final = 450  # ours: headroom below STACK_MAX_RESOURCES for each feature's growth
 TEMPLATE_MAX_BYTES: Final = 1_000_000  # from S3; the CDK CLI uploads templates over 51,200 bytes
 
+# --- Systems Manager ---------------------------------------------------------------------------------------
+# A private SSM document can be shared with at most 1,000 accounts by default (ModifyDocumentPermission raises
+# DocumentPermissionLimit past that; AWS Support can raise it):
+# https://docs.aws.amazon.com/botocore/latest/reference/services/ssm/client/exceptions/DocumentPermissionLimit.html
+DOCUMENT_MAX_SHARED_ACCOUNTS: Final = 1_000
+
 # --- S3, CloudWatch Logs, AWS Backup -----------------------------------------------------------------------
 BUCKET_NAME_MAX_CHARS: Final = 63
 # The only retention periods (days) CloudWatch Logs accepts.
@@ -41,6 +47,9 @@ LOG_RETENTION_DAYS: Final = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
 MIN_LOG_RETENTION_DAYS: Final = 365  # ours: CIS and NIST ask for a year of logs
+# AWS::Backup::BackupSelection SelectionName: "1 to 50 alphanumeric or '-_.' characters" (CreateBackupSelection):
+# https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupSelection.html
+BACKUP_SELECTION_NAME_MAX_CHARS: Final = 50
 MAX_BACKUP_DAYS: Final = 36_500  # AWS Backup retention and lock periods: at most 100 years
 MIN_CHANGEABLE_DAYS: Final = 3  # compliance-mode Vault Lock: the shortest cooling-off period
 COLD_STORAGE_MIN_DAYS: Final = 90  # recovery points stay at least 90 days in cold storage

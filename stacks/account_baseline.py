@@ -6,6 +6,8 @@ from config.models import Account, BackupPlan, CustomerManagedPolicy, NetworkRes
 from config.naming import AtlantisNames, BreakglassPrincipals, Organization
 from constructs import Construct
 from constructs.account.metadata import AccountMetadata
+from constructs.account.settings import AccountSettings, AccountSettingsRole
+from constructs.account.settings import handler_log_group as account_settings_log_group
 from constructs.alerting.access_alerts import AccessAlerts
 from constructs.alerting.forwarder import AlertForwarderRole
 from constructs.atlantis.roles import AtlantisRoles
@@ -114,7 +116,7 @@ class AccountBaselineStack(OrgBaselineStack):
             settings=session_manager,
             account_id=account.id,
             region=region,
-            extra_log_groups=[handler_log_group(org)],
+            extra_log_groups=[handler_log_group(org), account_settings_log_group(org)],
         )
         custom_resources = SessionCustomResources(
             self,
@@ -128,3 +130,22 @@ class AccountBaselineStack(OrgBaselineStack):
         )
         if handler_role is not None:
             custom_resources.function.add_resource_dependency(handler_role.policy)
+
+        # Account settings the SCP protects but nothing else sets: S3 Block Public Access once per account (home
+        # region), EBS encryption by default in every region. Their function logs with the session key.
+        settings_role = None
+        if self.is_home_region:
+            settings_role = AccountSettingsRole(
+                self, "AccountSettingsRole", org=org, account_id=account.id, regions=regions
+            )
+        settings = AccountSettings(
+            self,
+            "AccountSettings",
+            org=org,
+            account_id=account.id,
+            key=preferences.key,
+            retention_days=session_manager.cloudwatch_retention_days,
+            account_wide=self.is_home_region,
+        )
+        if settings_role is not None:
+            settings.function.add_resource_dependency(settings_role.policy)

@@ -216,12 +216,18 @@ BUILDERS: Mapping[StackKind, Builder] = {
 
 
 def assemble(
-    app: cdk.App, config: OrgConfig, *, accounts: Iterable[str] | None = None, checks: bool = True
+    app: cdk.App,
+    config: OrgConfig,
+    *,
+    accounts: Iterable[str] | None = None,
+    partition: PartitionName | None = None,
+    checks: bool = True,
 ) -> list[BuiltStack]:
-    """Add the planned stacks to `app`, and the synth-time checks unless `checks` is False."""
+    """Add the planned stacks (of `accounts` and `partition`, when given) to `app`, and the synth-time checks unless
+    `checks` is False. Each planned `after` becomes a stack dependency, which the assembly's manifest records."""
     inputs = Inputs.of(config)
     built: dict[str, BuiltStack] = {}
-    for item in plan(config, accounts):
+    for item in plan(config, accounts, partition):
         builder = BUILDERS.get(item.kind)
         if builder is None:
             raise AssemblyError(
@@ -229,9 +235,9 @@ def assemble(
                 "stacks/assembly.py"
             )
         stack = builder(app, item, inputs)
-        for earlier in item.after:
-            if earlier in built:  # ordering for `cdk deploy` only; no values cross stacks
-                stack.add_stack_dependency(built[earlier].stack)
+        for earlier in item.after:  # the plan names only planned stacks, each before the stacks that follow it
+            # Ordering for `cdk deploy` only, across accounts and regions alike: no values cross stacks.
+            stack.add_stack_dependency(built[earlier].stack)
         built[item.stack_id] = BuiltStack(**vars(item), stack=stack)
     if checks:
         add_checks(app, {info.stack.template_file: info.partition for info in built.values()})

@@ -7,6 +7,7 @@ from config.naming import Organization
 from constructs import Construct
 from constructs.breakglass.backstop import BreakglassBackstop
 from constructs.logging.cis_alarms import CisAlarms
+from constructs.logging.management_watch import ManagementTamperAlerts
 from constructs.logging.org_trail import OrganizationTrail
 from stacks.base import OrgBaselineStack
 
@@ -32,3 +33,4 @@ class OrganizationStack(OrgBaselineStack):
             log_group=self.trail.log_group,
             topic_arn=self.alarms.topic.topic_arn,
         )
+        self.tamper_alerts = ManagementTamperAlerts(self, "ManagementTamperAlerts", org=org)

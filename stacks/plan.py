@@ -1,20 +1,22 @@
 """Which stacks the config asks for, and where: decided from the config alone, without CDK.
 
 The plan is the flow of a deployment: every stack's ID, kind, partition, account and region, in deploy order
-within each partition, with the stacks each one must follow. `stacks/assembly.py` turns it into CDK stacks;
-the summary at the end of `make synth`, the snapshot list and the tests read it directly.
+within each partition, with the stacks each one must follow (`after`). `stacks/assembly.py` turns it into CDK
+stacks and `after` into stack dependencies, which the assembly's manifest records and `python -m ops.deploy`
+deploys in order; the summary at the end of `make synth`, the snapshot list and the tests read the plan directly.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from config.assignments import assignments_by_account, identity_center_admin
+from config.backup import covered_by_organization_policy
 from config.models import OrgConfig
-from config.regions import GLOBAL_EVENTS_REGION, PartitionName
+from config.regions import GLOBAL_EVENTS_REGION, PARTITION_NAMES, PartitionName
 
 
 class StackKind(StrEnum):
@@ -44,27 +46,82 @@ class PlannedStack:
     after: tuple[str, ...] = ()  # stack IDs that must be deployed first (when they are planned too)
 
 
-class UnknownAccounts(ValueError):
-    """`-c accounts=...` names accounts the config does not have."""
+class SelectionError(ValueError):
+    """`-c accounts=...` or `-c partition=...` asks for something the config does not have."""
 
 
-def plan(config: OrgConfig, accounts: Iterable[str] | None = None) -> list[PlannedStack]:
-    """Every stack of the organization (or of the named accounts), in deploy order within each partition.
+class UnknownAccounts(SelectionError):
+    """`-c accounts=...` names accounts the config (or the selected partition) does not have."""
 
-    Stack IDs come from account names, never positions, so adding an account touches no other stack. Access-<account>
-    (Identity Center assignments into that account) comes after the account's home-region baseline, which creates
-    the customer-managed policies its permission sets reference: they must exist before assignment.
+
+class UnknownPartition(SelectionError):
+    """`-c partition=...` is not a partition name, or one the config has no organization in."""
+
+
+def partition_option(value: object, option: str = "-c partition") -> PartitionName | None:
+    """The partition a `-c partition=...` (or `--partition`) value selects: None when it is not given.
+
+    Anything but `aws` or `aws-us-gov` is an UnknownPartition naming the option and the value.
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    for name in PARTITION_NAMES:
+        if text == name:
+            return name
+    close = difflib.get_close_matches(text.lower(), PARTITION_NAMES, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    raise UnknownPartition(f"{option}={value!r}{hint}: expected {' or '.join(PARTITION_NAMES)}")
+
+
+def plan(
+    config: OrgConfig, accounts: Iterable[str] | None = None, partition: PartitionName | None = None
+) -> list[PlannedStack]:
+    """Every stack of the organization (or of the named accounts, or of one partition), in deploy order within each
+    partition; each stack's `after` names only stacks of this same plan, so a subset is deployable on its own
+    (the stacks it leaves out must exist already).
+
+    Stack IDs come from account names, never positions, so adding an account touches no other stack.
     """
     selected = select_accounts(config, accounts)
+    partitions = list(config.partitions) if partition is None else [partition]
+    if partition is not None:
+        if partition not in config.partitions:
+            raise UnknownPartition(
+                f"partition {partition} selected, but the config has no organization there "
+                f"(partitions in the config: {', '.join(config.partitions)})"
+            )
+        if accounts is not None:
+            elsewhere = sorted(a.name for a in config.accounts if a.name in selected and a.partition != partition)
+            if elsewhere:
+                raise UnknownAccounts(
+                    f"account(s) {', '.join(elsewhere)} selected, but not in the selected partition {partition}"
+                )
     with_access = set(assignments_by_account(config))
-    return [
-        stack for partition in config.partitions for stack in _plan_partition(config, partition, selected, with_access)
-    ]
+    planned = [stack for name in partitions for stack in _plan_partition(config, name, selected, with_access)]
+    ids = {stack.stack_id for stack in planned}
+    return [replace(stack, after=tuple(earlier for earlier in stack.after if earlier in ids)) for stack in planned]
 
 
 def _plan_partition(
     config: OrgConfig, partition: PartitionName, selected: set[str], with_access: set[str]
 ) -> list[PlannedStack]:
+    """The partition's stacks in deploy order, each with every stack it must follow (planned or not).
+
+    Why each `after` (docs/deploying.md, "Why this order"):
+    - Organization after LogArchive: the organization trail delivers into the log-archive account's bucket.
+    - Guardrails after Organization: the SCPs go on once the organization trail records what they deny.
+    - SessionDocuments after Security: the security account's stacks go out as one set, the home region's hub,
+      documents and sharer role first (nothing of Security is needed; it costs no step, the baselines wait anyway).
+    - Baseline and Alerts after Security: their alert rules send to the hub's bus, and each baseline shares the
+      approved session documents with its account through the sharer role; a baseline in another region also
+      after SessionDocuments of its region, the documents it shares there.
+    - Baseline (other regions) and Alerts after the account's home-region Baseline: it holds the IAM roles they
+      use (session handler, backup service role, alert forwarder role); IAM is global, so they exist once.
+    - Access after IdentityCenter and the account's home-region Baseline: it assigns the permission sets, which
+      reference the customer-managed policies the home baseline creates.
+    - BackupPolicy after the Baselines of the accounts it targets: its plans name their vaults and backup role.
+    """
     part = config.partitions[partition]
     home = part.home_region
     planned: list[PlannedStack] = []
@@ -72,34 +129,54 @@ def _plan_partition(
     def add(stack_id: str, kind: StackKind, account_name: str, region: str = home, after: tuple[str, ...] = ()) -> None:
         planned.append(PlannedStack(stack_id, kind, partition, account_name, region, after))
 
-    if part.log_archive_account in selected:
-        add(f"LogArchive-{part.log_archive_account}", StackKind.LOG_ARCHIVE, part.log_archive_account)
-    if part.management_account in selected:
-        account = part.management_account
-        add(f"Organization-{account}", StackKind.ORGANIZATION, account)
-        if config.backup.organization_policy:
-            add(f"BackupPolicy-{account}", StackKind.BACKUP_POLICY, account)
-        add(f"Guardrails-{account}", StackKind.GUARDRAILS, account)
+    management, security_account = part.management_account, part.security_account
+    log_archive = f"LogArchive-{part.log_archive_account}"
+    organization = f"Organization-{management}"
+    security = f"Security-{security_account}"
     admin = identity_center_admin(config, partition)
+    identity_center = f"IdentityCenter-{admin}"
+
+    if part.log_archive_account in selected:
+        add(log_archive, StackKind.LOG_ARCHIVE, part.log_archive_account)
+    if management in selected:
+        add(organization, StackKind.ORGANIZATION, management, after=(log_archive,))
+        add(f"Guardrails-{management}", StackKind.GUARDRAILS, management, after=(organization,))
     if admin in selected:
-        add(f"IdentityCenter-{admin}", StackKind.IDENTITY_CENTER, admin)
-    if part.security_account in selected:
-        account = part.security_account
-        add(f"Security-{account}", StackKind.SECURITY, account)
+        add(identity_center, StackKind.IDENTITY_CENTER, admin)
+    if security_account in selected:
+        add(security, StackKind.SECURITY, security_account)
         for region in part.allowed_regions:
             if region != home:
-                add(f"SessionDocuments-{account}-{region}", StackKind.SESSION_DOCUMENTS, account, region)
+                add(
+                    f"SessionDocuments-{security_account}-{region}",
+                    StackKind.SESSION_DOCUMENTS,
+                    security_account,
+                    region,
+                    after=(security,),
+                )
     global_region = GLOBAL_EVENTS_REGION[partition]
     members = [a for a in config.accounts if a.partition == partition and a.name in selected]
+    follows: tuple[str, ...]
     for member in members:
-        regions = member.regions or part.allowed_regions
+        home_baseline = f"Baseline-{member.name}-{home}"
+        regions = member.regions or part.allowed_regions  # validation: they include the home region
+        add(home_baseline, StackKind.BASELINE, member.name, after=(security,))
         for region in regions:
-            add(f"Baseline-{member.name}-{region}", StackKind.BASELINE, member.name, region)
+            if region != home:
+                documents = f"SessionDocuments-{security_account}-{region}"
+                follows = (security, documents, home_baseline)
+                add(f"Baseline-{member.name}-{region}", StackKind.BASELINE, member.name, region, after=follows)
         if global_region not in regions:
-            add(f"Alerts-{member.name}-{global_region}", StackKind.ALERTS, member.name, global_region)
+            follows = (security, home_baseline)
+            add(f"Alerts-{member.name}-{global_region}", StackKind.ALERTS, member.name, global_region, after=follows)
     for member in members:
         if member.name in with_access:
-            add(f"Access-{member.name}", StackKind.ACCESS, member.name, after=(f"Baseline-{member.name}-{home}",))
+            follows = (identity_center, f"Baseline-{member.name}-{home}")
+            add(f"Access-{member.name}", StackKind.ACCESS, member.name, after=follows)
+    if config.backup.organization_policy and management in selected:
+        covered = {member.name for member in members if covered_by_organization_policy(config, member)}
+        targeted = tuple(s.stack_id for s in planned if s.kind is StackKind.BASELINE and s.account_name in covered)
+        add(f"BackupPolicy-{management}", StackKind.BACKUP_POLICY, management, after=targeted)
     return planned
 
 

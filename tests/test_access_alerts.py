@@ -173,12 +173,31 @@ def test_alert_rules_in_every_region_stack_forward_to_the_hub(
                 partition, account.id
             ), info.stack_id
             for rule in found.values():
-                assert rule["State"] == "ENABLED"
+                # AssumeRole* and the root user's reads are read-only management events: a rule in state ENABLED
+                # never sees them (EventBridge user guide, receiving read-only management events).
+                assert rule["State"] == "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
                 assert "EventBusName" not in rule  # the account's default bus, where CloudTrail events arrive
                 assert rule["Targets"] == [{
                     "Id": "CentralAlertBus", "Arn": bus,
                     "RoleArn": f"arn:{partition}:iam::{account.id}:role/examplecorp-baseline-alert-forwarder",
                 }]  # fmt: skip
+
+
+def test_every_rule_that_can_match_read_only_events_receives_them(synth: Synthesized, partition: PartitionName) -> None:
+    """Each rule of the partition by name, with the state it must have: a new rule shows up here for review."""
+    states: dict[str, set[str]] = {}
+    for info in synth.infos:
+        if info.partition == partition:
+            for rule in of_type(synth.templates[info.stack_id], "AWS::Events::Rule").values():
+                states.setdefault(rule["Properties"]["Name"], set()).add(rule["Properties"]["State"])
+    all_events = {"ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"}
+    assert states == {
+        "examplecorp-baseline-breakglass-assume-role": all_events,  # AssumeRole* is logged read-only
+        "examplecorp-baseline-breakglass-console-sign-in": all_events,
+        "examplecorp-baseline-root-activity": all_events,  # the root user's Describe/Get/List calls
+        "examplecorp-baseline-alerts-to-topic": all_events,  # the forwarded events are the same events
+        "examplecorp-baseline-backup-changes": {"ENABLED"},  # Delete*/Put*/Update* only: none read-only
+    }
 
 
 def test_every_account_has_alert_rules_where_global_events_land(
@@ -312,19 +331,39 @@ def test_hub_rule_sends_aws_events_to_the_encrypted_topic(
     assert {k: key[k] for k in RETAINED} == RETAINED and key["Properties"]["EnableKeyRotation"] is True
     statements = key["Properties"]["KeyPolicy"]["Statement"]
     assert [s["Sid"] for s in statements] == ["AllowAccountIamToAdministerKey", "AllowAlertRuleToPublishEncrypted"]
+    # EventBridge-to-encrypted-topic delivery fails when the key grant carries aws:SourceAccount, aws:SourceArn or
+    # aws:SourceOrgID (SNS developer guide, key management; landing-zone-accelerator issue #407): the grant is
+    # narrowed by the topic's encryption context instead.
+    topic_arn = f"arn:{partition}:sns:{org.home_region}:{org.security_account_id}:examplecorp-baseline-alerts"
     assert statements[1] == {
         "Sid": "AllowAlertRuleToPublishEncrypted", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*", "Condition": from_rule,
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+        "Condition": {"StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": topic_arn}},
     }  # fmt: skip
 
     (policy,) = of_type(hub, "AWS::SNS::TopicPolicy").values()
     assert policy["Properties"]["Topics"] == [{"Ref": "AlertTopic"}]
+    # The topic policy may name the rule: EventBridge sends aws:SourceArn/aws:SourceAccount to the target.
     assert sorted(policy["Properties"]["PolicyDocument"]["Statement"], key=lambda s: s["Sid"]) == [
         {"Sid": "AllowAlertRuleToPublish", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
          "Action": "sns:Publish", "Resource": {"Ref": "AlertTopic"}, "Condition": from_rule},
         {"Sid": "AllowPublishThroughSSLOnly", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish",
          "Resource": {"Ref": "AlertTopic"}, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
     ]  # fmt: skip
+
+
+def test_no_key_policy_limits_eventbridge_by_source(synth: Synthesized, partition: PartitionName) -> None:
+    """No key anywhere grants events.amazonaws.com under a source condition: such grants silently drop alerts."""
+    unsupported = {"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths"}
+    for info in synth.infos:
+        if info.partition != partition:
+            continue
+        for key in of_type(synth.templates[info.stack_id], "AWS::KMS::Key").values():
+            for grant in key["Properties"]["KeyPolicy"]["Statement"]:
+                if "events.amazonaws.com" not in json.dumps(grant.get("Principal", {})):
+                    continue
+                keys = {k.lower() for values in grant.get("Condition", {}).values() for k in values}
+                assert not keys & unsupported, (info.stack_id, grant["Sid"])
 
 
 def test_alert_emails_are_subscribed(hub: dict[str, Any], example_config: OrgConfig) -> None:
@@ -363,7 +402,9 @@ def test_accounts_outside_the_global_events_region_get_an_alert_only_stack(
 ) -> None:
     data = copy.deepcopy(example_data)
     keep = {"management", "log-archive", "security", "ci", "web-dev"}
-    data["partitions"] = {"aws": {**data["partitions"]["aws"], "home_region": "us-west-2"}}
+    data["partitions"] = {
+        "aws": {**data["partitions"]["aws"], "home_region": "us-west-2", "deployment_account": "management"}
+    }
     data["accounts"] = [a for a in data["accounts"] if a["name"] in keep]
     for account in data["accounts"]:
         account.pop("backup_plans", None)
@@ -384,3 +425,42 @@ def test_accounts_outside_the_global_events_region_get_an_alert_only_stack(
     assert {r["Type"] for r in template["Resources"].values()} == {"AWS::Events::Rule"}
     rules = {r["Properties"]["Name"]: r["Properties"]["EventPattern"] for r in template["Resources"].values()}
     assert rules == expected_patterns("aws", "910987654328")
+
+
+def test_every_change_to_a_breakglass_user_alerts_from_the_account_that_holds_them(
+    synth: Synthesized, example_config: OrgConfig, partition: PartitionName, org: Organization
+) -> None:
+    holder = {"aws": "security", "aws-us-gov": "gov-log-archive"}[partition]
+    names = [arn.rsplit("/", 1)[1] for arn in BREAKGLASS_USERS[partition]]
+    region = GLOBAL_EVENTS_REGION[partition]  # IAM's CloudTrail events arrive here
+    bus = f"arn:{partition}:events:{org.home_region}:{org.security_account_id}:event-bus/examplecorp-baseline-alerts"
+    for account in accounts_of(example_config, partition):
+        (info,) = [i for i in synth.infos if i.account_name == account.name and i.region == region and
+                   i.kind in ("baseline", "alerts")]  # fmt: skip
+        rules = {
+            r["Properties"]["Name"]: r["Properties"]
+            for r in of_type(synth.templates[info.stack_id], "AWS::Events::Rule").values()
+        }
+        rule = rules.get("examplecorp-baseline-breakglass-user-changes")
+        if account.name != holder:
+            assert rule is None, info.stack_id
+            continue
+        assert rule is not None, info.stack_id
+        assert rule["EventPattern"] == {
+            "source": ["aws.iam"],
+            "detail-type": ["AWS API Call via CloudTrail"],
+            "detail": {
+                "eventSource": ["iam.amazonaws.com"],
+                "$or": [
+                    {"requestParameters": {"userName": [{"equals-ignore-case": n} for n in names]}},
+                    {
+                        "userIdentity": {"arn": BREAKGLASS_USERS[partition]},
+                        "eventName": ["ChangePassword", "CreateVirtualMFADevice", "EnableMFADevice", "ResyncMFADevice"],
+                    },
+                ],
+            },
+        }
+        assert rule["Targets"] == [{
+            "Id": "CentralAlertBus", "Arn": bus,
+            "RoleArn": f"arn:{partition}:iam::{account.id}:role/examplecorp-baseline-alert-forwarder",
+        }]  # fmt: skip

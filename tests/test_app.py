@@ -1,4 +1,5 @@
-"""The entry points: app.py's settings, `python -m config`, and the deprecation guard behind app.py's quiet jsii."""
+"""The entry points: app.py's settings and selectors, `python -m config`, and the deprecation guard behind app.py's
+quiet jsii."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import app
-from tests.support.project import CONFIG_FIXTURES, ROOT
+from tests.support.project import CDK_CONTEXT, CONFIG_FIXTURES, ROOT
 
 
 def test_run_directly_the_app_reads_cdk_json_and_writes_to_cdk_out() -> None:
@@ -30,6 +31,46 @@ def _python(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, env=env, check=False, timeout=600
     )
+
+
+def _synth_with_context(outdir: Path, **context: str) -> subprocess.CompletedProcess[str]:
+    """`python app.py` as the CDK CLI runs it: cdk.json's context plus `-c` options in CDK_CONTEXT_JSON."""
+    env = {
+        **os.environ,
+        "PATH": f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}",  # the pinned Node, as make has it
+        "CDK_CONTEXT_JSON": json.dumps({**CDK_CONTEXT, **context}),
+        "CDK_OUTDIR": str(outdir),
+    }
+    return _python("app.py", env=env)
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"partition": "aws-gov"}, "-c partition='aws-gov' (did you mean aws-us-gov?): expected aws or aws-us-gov"),
+        ({"partition": "aws-us-gov", "accounts": "web-dev"}, "web-dev selected, but not in the selected partition"),
+    ],
+)
+def test_a_bad_partition_selector_is_one_message_and_exit_1(
+    tmp_path: Path, context: dict[str, str], message: str
+) -> None:
+    done = _synth_with_context(tmp_path / "cdk.out", **context)
+    assert done.returncode == 1
+    assert message in done.stderr and "Traceback" not in done.stderr, done.stderr[-2000:]
+
+
+def test_the_partition_selector_reaches_the_plan(tmp_path: Path) -> None:
+    """The selector reaches the plan (which keeps only the partition's stacks: tests/test_plan.py): an account of the
+    other partition is refused, and the partition's own accounts synthesize with their dependencies."""
+    done = _synth_with_context(tmp_path / "cdk.out", partition="aws", accounts="web-dev,gov-ci")
+    assert done.returncode == 1 and "gov-ci selected, but not in the selected partition aws" in done.stderr
+    done = _synth_with_context(tmp_path / "cdk.out", partition="aws", accounts="web-dev")
+    assert done.returncode == 0, done.stderr[-3000:]
+    artifacts = json.loads((tmp_path / "cdk.out" / "manifest.json").read_text())["artifacts"]
+    stacks = {name for name, artifact in artifacts.items() if artifact["type"] == "aws:cloudformation:stack"}
+    assert stacks == {"Baseline-web-dev-us-east-1", "Access-web-dev"}
+    assert set(artifacts["Access-web-dev"]["dependencies"]) == {"Baseline-web-dev-us-east-1", "Access-web-dev.assets"}
+    assert "aws: 2 stacks in 1 accounts" in done.stderr
 
 
 def test_check_config_validates_alone_and_reports_every_problem() -> None:

@@ -9,7 +9,8 @@ import pytest
 from config.models import Account, OrgConfig
 from config.naming import Organization, atlantis_names
 from config.regions import PartitionName
-from tests.conftest import Synthesized
+from tests.conftest import WORKLOAD, Synthesized
+from tests.support.iam_eval import Request, Value, evaluate
 from tests.support.templates import RETAINED, named, of_type
 
 CI: dict[PartitionName, tuple[str, str]] = {"aws": ("ci", "610987654325"), "aws-us-gov": ("gov-ci", "620987654334")}
@@ -145,6 +146,7 @@ def expected_boundary(
              f"arn:{p}:iam::{account_id}:instance-profile/{bp}*", f"arn:{p}:sns:*:{account_id}:{bp}*",
              f"arn:{p}:events:*:{account_id}:rule/{bp}*", f"arn:{p}:events:*:{account_id}:event-bus/{bp}*",
              f"arn:{p}:backup:*:{account_id}:backup-vault:{bp}*", f"arn:{p}:ssm:*:{account_id}:document/{bp}*",
+             f"arn:{p}:lambda:*:{account_id}:function:{bp}*",
              f"arn:{p}:ssm:*:{account_id}:document/SSM-SessionManagerRunShell",
              f"arn:{p}:ssm:*:{account_id}:parameter/examplecorp/baseline/*",
              f"arn:{p}:cloudtrail:{home}:{mgmt_id}:trail/examplecorp-org-trail",
@@ -178,8 +180,26 @@ def expected_boundary(
                     "iam:SetDefaultPolicyVersion"], "Resource": boundary},
         {"Sid": "DenyPrivilegedRoles", "Effect": "Deny",
          "Action": ["iam:PassRole", "iam:UpdateAssumeRolePolicy", "sts:AssumeRole"],
-         "Resource": [f"arn:{p}:iam::{account_id}:role/OrganizationAccountAccessRole",
-                      f"arn:{p}:iam::{account_id}:role/cdk-*", f"arn:{p}:iam::{account_id}:role/aws-reserved/*"]},
+         "Resource": [f"arn:{p}:iam::*:role/OrganizationAccountAccessRole",
+                      f"arn:{p}:iam::*:role/cdk-*", f"arn:{p}:iam::*:role/aws-reserved/*"]},
+        {"Sid": "DenyAssumingRolesOutsideAtlantisPath", "Effect": "Deny", "Action": "sts:AssumeRole",
+         "NotResource": f"arn:{p}:iam::*:role/examplecorp-atlantis/*"},
+        {"Sid": "DenyPassingRolesOutsideAtlantisPath", "Effect": "Deny", "Action": "iam:PassRole",
+         "NotResource": [f"arn:{p}:iam::{account_id}:role/examplecorp-atlantis/*",
+                         f"arn:{p}:iam::{account_id}:role/examplecorp-baseline-ssm-instance"]},
+        {"Sid": "DenyRoleChangesOutsideAtlantisPath", "Effect": "Deny",
+         "Action": ["iam:CreateRole", "iam:DeleteRole", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy",
+                    "iam:DetachRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
+                    "iam:PutRolePermissionsBoundary", "iam:UpdateRole", "iam:TagRole", "iam:UntagRole"],
+         "NotResource": f"arn:{p}:iam::{account_id}:role/examplecorp-atlantis/*"},
+        {"Sid": "DenyInstanceProfilesOutsideAtlantisPath", "Effect": "Deny",
+         "Action": ["iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile",
+                    "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"],
+         "NotResource": f"arn:{p}:iam::{account_id}:instance-profile/examplecorp-atlantis/*"},
+        {"Sid": "DenyPolicyChangesOutsideAtlantisPath", "Effect": "Deny",
+         "Action": ["iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
+                    "iam:SetDefaultPolicyVersion"],
+         "NotResource": f"arn:{p}:iam::{account_id}:policy/examplecorp-atlantis/*"},
     ]  # fmt: skip
 
 
@@ -335,3 +355,106 @@ def test_atlantis_names_are_resolved_with_the_partition(
     assert atlantis is not None
     assert atlantis.server_role_arns == (f"arn:{partition}:iam::{CI[partition][1]}:role/atlantis-server",)
     assert atlantis.state_bucket == state_bucket(partition, home_region)
+
+
+# --- what the apply boundary decides -----------------------------------------------------------------
+
+WORKLOAD_IDS: dict[PartitionName, str] = {"aws": "810987654327", "aws-us-gov": "420987654332"}  # web-prod, gov prod
+OTHER_ACCOUNT: dict[PartitionName, str] = {"aws": "910987654328", "aws-us-gov": "520987654333"}  # web-dev, gov dev
+
+
+@pytest.fixture
+def apply_boundary(synth: Synthesized, partition: PartitionName, home_region: str) -> dict[str, Any]:
+    """The apply boundary of the partition's workload account (web-prod, gov-workload-prod)."""
+    template = home_template(synth, WORKLOAD[partition], home_region)
+    _, boundary = named(
+        template, "AWS::IAM::ManagedPolicy", "ManagedPolicyName", "examplecorp-baseline-atlantis-apply-boundary"
+    )
+    document: dict[str, Any] = boundary["PolicyDocument"]
+    return document
+
+
+def apply_decides(boundary: dict[str, Any], action: str, resource: str, context: dict[str, Value] | None = None) -> str:
+    """The apply role has AdministratorAccess: what it may do is what its boundary allows."""
+    return evaluate([boundary], Request(action, resource, dict(context or {})))
+
+
+def escalations(p: str, account: str, other: str, region: str) -> list[tuple[str, str, dict[str, Value]]]:
+    """Ways out of the boundary, each of which the boundary must deny (action, resource, request context)."""
+    role, policy, profile = f"arn:{p}:iam::{account}:role", f"arn:{p}:iam::{account}:policy", f"arn:{p}:iam::{account}:instance-profile"  # fmt: skip
+    boundary = f"{policy}/examplecorp-baseline-atlantis-apply-boundary"
+    return [
+        # the CDK bootstrap roles, here and in any other account: deploying as the baseline
+        ("sts:AssumeRole", f"{role}/cdk-hnb659fds-deploy-role-{account}-{region}", {}),
+        ("sts:AssumeRole", f"arn:{p}:iam::{other}:role/cdk-hnb659fds-deploy-role-{other}-{region}", {}),
+        ("iam:PassRole", f"{role}/cdk-hnb659fds-cfn-exec-role-{account}-{region}", {}),
+        ("iam:PassRole", f"arn:{p}:iam::{other}:role/cdk-hnb659fds-cfn-exec-role-{other}-{region}", {}),
+        ("sts:AssumeRole", f"arn:{p}:iam::{other}:role/OrganizationAccountAccessRole", {}),
+        ("sts:AssumeRole", f"arn:{p}:iam::{other}:role/examplecorp-baseline-breakglass", {}),
+        # existing privileged roles nobody gave the boundary: pass, assume, re-trust or re-permission them
+        ("iam:PassRole", f"{role}/legacy-admin", {"iam:PassedToService": "ec2.amazonaws.com"}),
+        ("iam:PassRole", f"{role}/examplecorp-baseline-backup", {"iam:PassedToService": "lambda.amazonaws.com"}),
+        ("iam:PassRole", f"{role}/OrganizationAccountAccessRole", {}),
+        ("sts:AssumeRole", f"{role}/legacy-admin", {}),
+        ("iam:UpdateAssumeRolePolicy", f"{role}/legacy-admin", {}),
+        ("iam:DetachRolePolicy", f"{role}/legacy-admin", {"iam:PermissionsBoundary": boundary}),
+        ("iam:PutRolePolicy", f"{role}/legacy-admin", {"iam:PermissionsBoundary": boundary}),
+        # instance profiles around roles apply does not own
+        ("iam:CreateInstanceProfile", f"{profile}/admin-profile", {}),
+        ("iam:AddRoleToInstanceProfile", f"{profile}/legacy-admin-profile", {}),
+        # rewriting customer-managed policies others attach: the baseline's, Identity Center's, the boundary
+        ("iam:CreatePolicyVersion", f"{policy}/examplecorp-deny-data-deletion", {}),
+        ("iam:SetDefaultPolicyVersion", f"{policy}/examplecorp-deny-data-deletion", {}),
+        ("iam:DeletePolicy", f"{policy}/examplecorp-deny-data-deletion", {}),
+        ("iam:CreatePolicyVersion", f"{policy}/examplecorp-baseline-s3-writer-no-delete", {}),
+        ("iam:CreatePolicyVersion", boundary, {}),
+        # roles without the boundary, or outside the Atlantis path
+        ("iam:CreateRole", f"{role}/examplecorp-atlantis/app", {}),
+        ("iam:CreateRole", f"{role}/app", {"iam:PermissionsBoundary": boundary}),
+        ("iam:DeleteRolePermissionsBoundary", f"{role}/examplecorp-atlantis/app", {}),
+        # running code as a baseline role: the session handler function
+        (
+            "lambda:UpdateFunctionCode",
+            f"arn:{p}:lambda:{region}:{account}:function:examplecorp-baseline-session-handler",
+            {},
+        ),
+        # IAM users
+        ("iam:CreateUser", f"arn:{p}:iam::{account}:user/deployer", {}),
+        ("iam:CreateAccessKey", f"arn:{p}:iam::{account}:user/deployer", {}),
+    ]
+
+
+def test_apply_boundary_denies_every_escalation_path(
+    apply_boundary: dict[str, Any], partition: PartitionName, home_region: str
+) -> None:
+    account = WORKLOAD_IDS[partition]
+    allowed = [
+        (action, resource)
+        for action, resource, context in escalations(partition, account, OTHER_ACCOUNT[partition], home_region)
+        if apply_decides(apply_boundary, action, resource, context) != "Deny"
+    ]
+    assert allowed == []
+
+
+def test_apply_boundary_allows_normal_terraform_work(apply_boundary: dict[str, Any], partition: PartitionName) -> None:
+    p, account = partition, WORKLOAD_IDS[partition]
+    role, policy = f"arn:{p}:iam::{account}:role", f"arn:{p}:iam::{account}:policy"
+    boundary: dict[str, Value] = {"iam:PermissionsBoundary": f"{policy}/examplecorp-baseline-atlantis-apply-boundary"}
+    work: list[tuple[str, str, dict[str, Value]]] = [
+        ("ec2:RunInstances", "*", {}),
+        ("s3:CreateBucket", f"arn:{p}:s3:::web-assets", {}),
+        ("lambda:CreateFunction", "*", {}),
+        ("iam:CreateRole", f"{role}/examplecorp-atlantis/web-app", boundary),
+        ("iam:AttachRolePolicy", f"{role}/examplecorp-atlantis/web-app", boundary),
+        ("iam:UpdateAssumeRolePolicy", f"{role}/examplecorp-atlantis/web-app", {}),
+        ("iam:PassRole", f"{role}/examplecorp-atlantis/web-app", {"iam:PassedToService": "lambda.amazonaws.com"}),
+        ("iam:PassRole", f"{role}/examplecorp-baseline-ssm-instance", {"iam:PassedToService": "ec2.amazonaws.com"}),
+        ("iam:CreatePolicy", f"{policy}/examplecorp-atlantis/web-app", {}),
+        ("iam:CreatePolicyVersion", f"{policy}/examplecorp-atlantis/web-app", {}),
+        ("iam:CreateInstanceProfile", f"arn:{p}:iam::{account}:instance-profile/examplecorp-atlantis/web", {}),
+        ("iam:AddRoleToInstanceProfile", f"arn:{p}:iam::{account}:instance-profile/examplecorp-atlantis/web", {}),
+        ("iam:GetRole", f"{role}/legacy-admin", {}),
+        ("ssm:GetParameter", f"arn:{p}:ssm:*:{account}:parameter/examplecorp/baseline/vpc-id", {}),
+    ]
+    denied = [(a, r) for a, r, c in work if apply_decides(apply_boundary, a, r, c) != "Allow"]
+    assert denied == []

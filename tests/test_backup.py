@@ -7,8 +7,11 @@ import copy
 import json
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
 import yaml
+from aws_cdk import aws_backup as backup
+from aws_cdk.assertions import Template
 
 from config.loader import parse_config
 from config.models import Account, OrgConfig
@@ -16,6 +19,7 @@ from config.naming import Organization, organization
 from config.policies.backup_policy import organization_backup_policy
 from config.quotas import BACKUP_POLICY_MAX_CHARS
 from config.regions import PartitionName
+from constructs.data.backup_plans import BackupPlans
 from stacks.assembly import BuiltStack
 from tests.conftest import Synthesized, synthesize
 from tests.support.templates import RETAINED, named, of_type, only, role_named
@@ -350,3 +354,35 @@ def test_organization_backup_policy(variant: tuple[OrgConfig, Synthesized], part
 
 def test_no_backup_policy_stack_unless_asked(synth: Synthesized) -> None:
     assert synth.stack_names("backup-policy") == []
+
+
+# --- selection names ---------------------------------------------------------------------------------
+
+
+def _selection_names(org: Organization, example_config: OrgConfig, plan_names: list[str]) -> list[str]:
+    """SelectionName of each plan, from the plans construct alone (no full synth)."""
+    template_plan = example_config.backup.plans[0]
+    plans = [template_plan.model_copy(update={"name": name}) for name in plan_names]
+    stack = cdk.Stack(cdk.App(analytics_reporting=False), "Plans")
+    vault = backup.CfnBackupVault(stack, "Vault", backup_vault_name=org.backup_vault)
+    BackupPlans(stack, "Plans", org=org, account_id="111122223333", region=org.home_region, plans=plans, vault=vault)
+    template = dict(Template.from_stack(stack).to_json())
+    return [
+        r["Properties"]["BackupSelection"]["SelectionName"]
+        for r in of_type(template, "AWS::Backup::BackupSelection").values()
+    ]
+
+
+def test_selection_names_fit_aws_backups_fifty_characters(org: Organization, example_config: OrgConfig) -> None:
+    # SelectionName: 1 to 50 alphanumeric or '-_.' characters
+    # (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupSelection.html). Plan names may have 40
+    # characters, and `examplecorp-baseline-` adds 21.
+    longest = "a" * 40
+    other = "a" * 39 + "b"
+    names = _selection_names(org, example_config, ["standard", longest, other])
+    assert names[0] == "examplecorp-baseline-standard"  # a name that fits is left as it is
+    for name in names[1:]:
+        assert len(name) == 50 and name.startswith("examplecorp-baseline-aaaaaaaaaaaaaaaaaaaa-")
+        assert all(c.isalnum() or c in "-_." for c in name)
+    assert names[1] != names[2]  # the hash of the whole name keeps two long plans apart
+    assert names == _selection_names(org, example_config, ["standard", longest, other])  # same on every synth

@@ -12,6 +12,7 @@ from config.models import OrgConfig
 from config.naming import Organization
 from config.regions import PartitionName
 from tests.conftest import Synthesized
+from tests.support.iam_eval import Request, evaluate
 from tests.support.templates import RETAINED, statement
 
 # Every test runs in both partitions: each takes the `partition` fixture, directly or through `org`.
@@ -105,8 +106,50 @@ def test_trail_bucket_policy_is_tls_only_and_admits_only_our_trail(log_archive: 
          "Resource": f"{bucket_arn}/AWSLogs/{org.organization_id}/*",
          "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail_arn}}},
     ]  # fmt: skip
-    # Nothing else is allowed in: every other statement denies.
-    assert all(s["Effect"] == "Deny" for s in statements if s not in cloudtrail)
+    # Nothing else is allowed in but the security account's reading (next test): every other statement denies.
+    security_root = {"AWS": f"arn:{org.partition}:iam::{org.security_account_id}:root"}
+    assert all(s["Effect"] == "Deny" for s in statements if s not in cloudtrail and s["Principal"] != security_root)
+
+
+def test_the_security_account_can_read_the_trail_logs_it_may_decrypt(
+    log_archive: Template, management: Template, org: Organization, partition: PartitionName
+) -> None:
+    # The trail key lets the security account decrypt trail logs; reading them across accounts also takes the
+    # bucket policy (S3 checks both: bucket owner's policy and the caller's IAM).
+    key_policy = resource(management, "OrgTrailKey")["Properties"]["KeyPolicy"]
+    readers = statement(key_policy, "AllowLogReadersToDecryptTrailLogs")["Principal"]["AWS"]
+    assert f"arn:{partition}:iam::{org.security_account_id}:root" in readers
+    policy = Capture()
+    log_archive.has_resource_properties(
+        "AWS::S3::BucketPolicy", {"Bucket": {"Ref": "OrgTrailBucket"}, "PolicyDocument": policy}
+    )
+    bucket_arn = f"arn:{partition}:s3:::{org.trail_bucket}"
+    security_root = {"AWS": f"arn:{partition}:iam::{org.security_account_id}:root"}
+    granted = [s for s in policy.as_object()["Statement"] if s["Principal"] == security_root]
+    if org.security_account_id == org.log_archive_account_id:
+        # GovCloud's example: the log-archive account is the security account and reads through its own IAM.
+        assert partition == "aws-us-gov" and granted == []
+        return
+    assert partition == "aws"
+    assert sorted(granted, key=lambda s: s["Sid"]) == [
+        {"Sid": "SecurityAccountListsTrailLogs", "Effect": "Allow", "Principal": security_root,
+         "Action": "s3:ListBucket", "Resource": bucket_arn,
+         "Condition": {"StringLike": {"s3:prefix": ["AWSLogs/", "AWSLogs/*"]}}},
+        {"Sid": "SecurityAccountReadsTrailLogs", "Effect": "Allow", "Principal": security_root,
+         "Action": "s3:GetObject", "Resource": f"{bucket_arn}/AWSLogs/*"},
+    ]  # fmt: skip
+    documents = [{"Statement": granted}]
+    log = f"{bucket_arn}/AWSLogs/{org.organization_id}/{org.management_account_id}/CloudTrail/x.json.gz"
+    assert evaluate(documents, Request("s3:GetObject", log)) == "Allow"
+    assert evaluate(documents, Request("s3:ListBucket", bucket_arn, {"s3:prefix": "AWSLogs/o-1/"})) == "Allow"
+    for action, target in [
+        ("s3:PutObject", log),
+        ("s3:DeleteObject", log),
+        ("s3:GetObject", f"{bucket_arn}/other/x"),
+        ("s3:GetBucketPolicy", bucket_arn),
+    ]:
+        assert evaluate(documents, Request(action, target)) == "ImplicitDeny", action
+    assert evaluate(documents, Request("s3:ListBucket", bucket_arn)) == "ImplicitDeny"  # no prefix: not listed
 
 
 def test_access_log_bucket_is_private_retained_and_written_only_by_s3_logging(
@@ -330,7 +373,15 @@ def test_alarm_topic_is_kms_encrypted_tls_only_and_publishable_by_our_alarms(
     key = resource(management, "SecurityAlarmTopicKey")
     assert key["Properties"]["EnableKeyRotation"] is True
     use = statement(key["Properties"]["KeyPolicy"], "AllowCloudWatchAlarmsToPublishEncrypted")
-    assert use["Principal"] == {"Service": "cloudwatch.amazonaws.com"} and use["Condition"] == from_our_alarms
+    assert use["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert use["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    # CloudWatch (unlike EventBridge) supports the source conditions in the key policy; and the topic only.
+    topic_arn = f"arn:{org.partition}:sns:{org.home_region}:{org.management_account_id}:{org.alarm_topic}"
+    assert use["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": org.management_account_id,
+                         "kms:EncryptionContext:aws:sns:topicArn": topic_arn},
+        "ArnLike": {"aws:SourceArn": alarms_arn},
+    }  # fmt: skip
 
 
 def test_alarm_emails_are_subscribed(management: Template, example_config: OrgConfig) -> None:
@@ -358,4 +409,45 @@ def test_every_stateful_resource_is_retained(synth: Synthesized, partition: Part
     for name in synth.stack_names("log-archive", partition) + synth.stack_names("organization", partition):
         for logical_id, res in synth.templates[name]["Resources"].items():
             if res["Type"] in stateful:
-                assert res.get("DeletionPolicy") == "Retain", f"{name}/{logical_id}"
+                assert res.get("DeletionPolicy") == "RetainExceptOnCreate", f"{name}/{logical_id}"
+
+
+# --- the management account, which no SCP binds ------------------------------------------------------------
+
+
+def test_changes_to_the_trail_its_key_and_alarms_in_the_management_account_reach_the_hub(
+    management: Template, org: Organization, partition: PartitionName
+) -> None:
+    rules = [r for r in management.to_json()["Resources"].values() if r["Type"] == "AWS::Events::Rule"]
+    (rule,) = [
+        r["Properties"] for r in rules if r["Properties"]["Name"] == "examplecorp-baseline-management-trail-tamper"
+    ]
+    assert rule["State"] == "ENABLED"  # write calls only: ENABLED receives them
+    assert rule["EventPattern"] == {
+        "detail-type": ["AWS API Call via CloudTrail"],
+        "$or": [
+            {"detail": {"eventSource": ["cloudtrail.amazonaws.com"],
+                        "eventName": ["DeleteTrail", "PutEventSelectors", "PutInsightSelectors", "StopLogging",
+                                      "UpdateTrail"]}},
+            {"detail": {"eventSource": ["kms.amazonaws.com"],
+                        "eventName": ["DeleteAlias", "DisableKey", "PutKeyPolicy", "ScheduleKeyDeletion",
+                                      "UpdateAlias"]}},
+            {"detail": {"eventSource": ["logs.amazonaws.com"],
+                        "eventName": ["DeleteLogGroup", "DeleteMetricFilter", "DeleteSubscriptionFilter",
+                                      "PutRetentionPolicy"]}},
+            {"detail": {"eventSource": ["monitoring.amazonaws.com"],
+                        "eventName": ["DeleteAlarms", "DisableAlarmActions"]}},
+            {"detail": {"eventSource": ["sns.amazonaws.com"],
+                        "eventName": ["DeleteTopic", "SetTopicAttributes", "Unsubscribe"]}},
+            {"detail": {"eventSource": ["events.amazonaws.com"],
+                        "eventName": ["DeleteRule", "DisableRule", "RemoveTargets"]}},
+        ],
+    }  # fmt: skip
+    home = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1"}[partition]
+    assert rule["Targets"] == [
+        {
+            "Id": "CentralAlertBus",
+            "Arn": f"arn:{partition}:events:{home}:{org.security_account_id}:event-bus/examplecorp-baseline-alerts",
+            "RoleArn": f"arn:{partition}:iam::{org.management_account_id}:role/examplecorp-baseline-alert-forwarder",
+        }
+    ]

@@ -46,13 +46,13 @@ def test_many_problems_are_all_reported_at_once_with_lines() -> None:
     assert len(lines) == 8, "\n".join(lines)
     expected = [
         ":5: partitions.aws.root_id: required: deny-leave-organization, deny-root-user, region-lock",
-        ":10: partitions.aws.allowed_regions[1]: region 'us-gov-west-1' belongs to partition 'aws-us-gov', not 'aws'",
-        ":23: accounts[1].id: expected text, got the number 310987654322: put it in quotes",
-        ":28: accounts[2].id: account ID '210987654321' is already used at accounts[0].id",
-        ":31: accounts[2].ou: OU 'Security' of account 'security' is not listed",
-        ":34: accounts[3].email: 'not-an-email' is not valid: expected an email address",
-        ":42: accounts[4].regoins: unknown key; did you mean 'regions'?",
-        ":44: logging.cloudwatch_retention_days: 400000 is not a CloudWatch Logs retention",
+        ":11: partitions.aws.allowed_regions[1]: region 'us-gov-west-1' belongs to partition 'aws-us-gov', not 'aws'",
+        ":24: accounts[1].id: expected text, got the number 310987654322: put it in quotes",
+        ":29: accounts[2].id: account ID '210987654321' is already used at accounts[0].id",
+        ":32: accounts[2].ou: OU 'Security' of account 'security' is not listed",
+        ":35: accounts[3].email: 'not-an-email' is not valid: expected an email address",
+        ":43: accounts[4].regoins: unknown key; did you mean 'regions'?",
+        ":45: logging.cloudwatch_retention_days: 400000 is not a CloudWatch Logs retention",
     ]
     for line, fragment in zip(lines, expected, strict=True):
         assert line.strip().startswith(source + ":"), line
@@ -138,6 +138,16 @@ MUTATIONS: list[Mutation] = [
     ("alerts.slack.aws.workspace_id", "t-lower", "alerts.slack.aws.workspace_id: 't-lower' is not valid: expected a Slack workspace"),
     ("alerts.emails", ["oncall"], "alerts.emails[0]: 'oncall' is not valid: expected an email address"),
     ("atlantis.aws.ci_account", "nobody", "atlantis.aws.ci_account: no account named 'nobody' in accounts"),
+    ("atlantis.aws.ci_account", "shared-services",
+     "atlantis.aws.ci_account: account 'shared-services' is also partitions.aws.deployment_account: the account "
+     "that deploys the baseline must not run Atlantis"),
+    ("partitions.aws.deployment_account", "ci",
+     "atlantis.aws.ci_account: account 'ci' is also partitions.aws.deployment_account"),
+    ("partitions.aws.deployment_account", "nobody",
+     "partitions.aws.deployment_account: no account named 'nobody' in accounts"),
+    ("partitions.aws.deployment_account", "gov-ci",
+     "partitions.aws.deployment_account: account 'gov-ci' is in partition 'aws-us-gov', not 'aws'"),
+    ("partitions.aws.deployment_account", DELETE, "partitions.aws.deployment_account: required"),
     ("atlantis.aws.ci_account", "gov-ci", "atlantis.aws.ci_account: account 'gov-ci' is in partition 'aws-us-gov', not 'aws'"),
     ("atlantis.aws.server_roles", ["atlantis-server", "atlantis-server"],
      "atlantis.aws.server_roles[1]: server role 'atlantis-server' is already used at atlantis.aws.server_roles[0]"),

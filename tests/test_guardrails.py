@@ -110,8 +110,10 @@ def test_protect_baseline_names_the_baseline_resources_of_the_partition(
 ) -> None:
     policy = policies_of(synth, partition)["examplecorp-scp-protect-baseline"]["Content"]
     exempt = {"ArnNotLike": {"aws:PrincipalArn": [f"arn:{partition}:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"]}}
+    deployment_path = {"ProtectSessionDocumentSharing", "DenyPassingTheDeploymentRole",
+                       "DenyDeployRoleOutsideDeploymentAccount"}  # fmt: skip
     for s in policy["Statement"]:
-        if s["Sid"] != "ProtectSessionDocumentSharing":
+        if s["Sid"] not in deployment_path:
             assert s["Condition"]["ArnNotLike"] == exempt["ArnNotLike"], s["Sid"]
     sharing = statement(policy, "ProtectSessionDocumentSharing")
     assert sharing["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == [
@@ -270,3 +272,19 @@ def test_scp_content_has_no_whitespace_cost(synth: Synthesized) -> None:
     # Organizations counts whitespace when a policy is saved: the measure is the minified JSON.
     policy = policies_of(synth, "aws")["examplecorp-scp-protect-baseline"]
     assert len(minified(policy["Content"])) < len(json.dumps(policy["Content"]))
+
+
+def test_protect_baseline_reserves_the_deployment_path(synth: Synthesized, partition: PartitionName) -> None:
+    """Only the deploy role passes the execution role; only the deployment account assumes the deploy role."""
+    policy = policies_of(synth, partition)["examplecorp-scp-protect-baseline"]["Content"]
+    deployment_account = {"aws": "510987654324", "aws-us-gov": "220987654330"}[partition]
+    assert statement(policy, "DenyPassingTheDeploymentRole") == {
+        "Sid": "DenyPassingTheDeploymentRole", "Effect": "Deny", "Action": "iam:PassRole",
+        "Resource": [f"arn:{partition}:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"],
+        "Condition": {"ArnNotLike": {"aws:PrincipalArn": [f"arn:{partition}:iam::*:role/cdk-hnb659fds-deploy-role-*"]}},
+    }  # fmt: skip
+    assert statement(policy, "DenyDeployRoleOutsideDeploymentAccount") == {
+        "Sid": "DenyDeployRoleOutsideDeploymentAccount", "Effect": "Deny", "Action": "sts:AssumeRole",
+        "Resource": [f"arn:{partition}:iam::*:role/cdk-hnb659fds-deploy-role-*"],
+        "Condition": {"StringNotEquals": {"aws:PrincipalAccount": [deployment_account]}},
+    }  # fmt: skip

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
 
+from config.naming import organization
+from config.policies.service_control import partition_budget
 from tests.support.config_data import DELETE, ConfigFrom, Mutation, changed, config_error, mutation_ids
 
 SCP = "service_control_policies"
@@ -105,3 +108,18 @@ def test_each_mistake_has_a_clear_message(
         return
     message = config_error(config_from, data)
     assert fragment in message, message
+
+
+def test_excluded_accounts_add_to_a_statement_that_already_exempts_accounts(
+    example_data: dict[str, Any], config_from: ConfigFrom
+) -> None:
+    """protect-baseline excluded from an account keeps the deployment account's exemption on the deploy role."""
+    data = copy.deepcopy(example_data)
+    data["service_control_policies"]["policies"]["protect-baseline"] = {
+        "targets": {"root": True, "exclude_accounts": ["sandbox-research"]}
+    }
+    config = config_from(data)
+    budget = partition_budget(config, "aws", organization(config, "aws"))
+    (deploy_role,) = [s for scp in budget.scps for s in scp.statements
+                      if s.get("Sid") == "DenyDeployRoleOutsideDeploymentAccount"]  # fmt: skip
+    assert deploy_role["Condition"]["StringNotEquals"] == {"aws:PrincipalAccount": ["510987654324", "012345678929"]}

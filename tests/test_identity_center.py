@@ -205,9 +205,12 @@ def test_customer_managed_policy_from_config_is_created_only_where_needed(
     assert not has("web-prod") and not has("management")
 
 
-def test_access_stacks_deploy_after_the_accounts_home_baseline(synth: Synthesized) -> None:
+def test_access_stacks_deploy_after_the_permission_sets_and_the_accounts_home_baseline(synth: Synthesized) -> None:
     info = synth.info("Access-web-prod")
-    assert [d.stack_name for d in info.stack.dependencies] == ["Baseline-web-prod-us-east-1"]
+    assert sorted(d.stack_name for d in info.stack.dependencies) == [
+        "Baseline-web-prod-us-east-1",
+        "IdentityCenter-management",
+    ]
 
 
 def test_plan_order(example_config: OrgConfig) -> None:

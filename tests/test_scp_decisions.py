@@ -278,10 +278,32 @@ def test_only_deployment_and_breakglass_roles_grant_the_legacy_bot_exception(scp
     expect(scps, ALLOWED, "iam:UntagUser", user, context={"aws:TagKeys": [LEGACY_BOT_TAG]})  # only narrows
 
 
+SETTINGS_ROLE = "examplecorp-baseline-account-settings"  # the baseline's account-settings function
+ADMIN = "AWSReservedSSO_Administrator_0123456789abcdef"  # an administrator of the account (Identity Center)
+
+
 def test_account_public_access_block_and_ebs_default_encryption(scps: AccountScps) -> None:
-    expect(scps, BASELINE_ONLY, "s3:PutAccountPublicAccessBlock")
-    expect(scps, DENIED_TO_ALL, "ec2:DisableEbsEncryptionByDefault")
-    expect(scps, ALLOWED, "ec2:EnableEbsEncryptionByDefault")
+    # S3: one action turns the account's Block Public Access on or off; only the baseline's function and the
+    # deployment role may call it.
+    expect(scps, {**BASELINE_ONLY, SETTINGS_ROLE: "Allow", ADMIN: "Deny"}, "s3:PutAccountPublicAccessBlock")
+    expect(scps, {**ALLOWED, SETTINGS_ROLE: "Allow", ADMIN: "Allow"}, "s3:GetAccountPublicAccessBlock")
+    # EBS: enabling is open to all, disabling denied to all, the function and the deployment role included.
+    expect(scps, {**DENIED_TO_ALL, SETTINGS_ROLE: "Deny", ADMIN: "Deny"}, "ec2:DisableEbsEncryptionByDefault")
+    expect(scps, {**ALLOWED, SETTINGS_ROLE: "Allow", ADMIN: "Allow"}, "ec2:EnableEbsEncryptionByDefault")
+    other_region = "us-west-2" if scps.partition == "aws" else "us-gov-east-1"
+    assert scps.decide(ADMIN, "ec2:DisableEbsEncryptionByDefault", region=other_region) == "Deny"
+
+
+def test_nobody_but_the_deployment_role_points_the_account_settings_role_at_other_code(scps: AccountScps) -> None:
+    role = scps.arn("iam", f"role/{SETTINGS_ROLE}")
+    expect(scps, {**BASELINE_ONLY, ADMIN: "Deny"}, "iam:PassRole", role)
+    expect(scps, {**ALLOWED, ADMIN: "Allow"}, "iam:PassRole", scps.arn("iam", "role/app-service-role"))
+    for region in (scps.region, "us-west-2" if scps.partition == "aws" else "us-gov-east-1"):
+        function = scps.arn("lambda", f"function:{SETTINGS_ROLE}", region)
+        for action in ("lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration"):
+            expect(scps, {**BASELINE_ONLY, ADMIN: "Deny"}, action, function, region=region)
+        team = scps.arn("lambda", "function:team-function", region)
+        expect(scps, {**ALLOWED, ADMIN: "Allow"}, "lambda:UpdateFunctionCode", team, region=region)
 
 
 # --- network-restricted credentials -----------------------------------------------------------------
@@ -383,3 +405,122 @@ def test_govcloud_denies_match_govcloud_arns_where_commercial_ones_would_not(
     # The deployment role exemption matches GovCloud role ARNs too.
     assert scps.decide(DEPLOYMENT, "iam:DeleteRole", role) == "Allow"
     assert scps.decide("root", "s3:ListAllMyBuckets") == "Deny"
+
+
+# --- the deployment path (defect: anyone could pass the CloudFormation execution role) ------------------------
+
+# Principals of a member account other than the deployment path, by role name (path included).
+ADMINISTRATOR = "aws-reserved/sso.amazonaws.com/AWSReservedSSO_Administrator_0123456789abcdef"
+ADMINISTRATOR_REGIONAL = "aws-reserved/sso.amazonaws.com/us-east-1/AWSReservedSSO_Administrator_0123456789abcdef"
+ORG_ACCESS = "OrganizationAccountAccessRole"
+# The deployment account of each partition in the example (partitions.<p>.deployment_account), and the CI account.
+DEPLOYMENT_ACCOUNT: dict[PartitionName, tuple[str, str]] = {
+    "aws": ("shared-services", "510987654324"), "aws-us-gov": ("gov-management", "220987654330"),
+}  # fmt: skip
+CI_ACCOUNT: dict[PartitionName, tuple[str, str]] = {
+    "aws": ("ci", "610987654325"),
+    "aws-us-gov": ("gov-ci", "620987654334"),
+}
+
+
+def deploy_role(scps: AccountScps) -> str:
+    return f"cdk-hnb659fds-deploy-role-{scps.account_id}-{scps.region}"
+
+
+def test_only_the_deploy_role_passes_the_cloudformation_execution_role(scps: AccountScps) -> None:
+    exec_role = scps.arn("iam", f"role/cdk-hnb659fds-cfn-exec-role-{scps.account_id}-{scps.region}")
+    to_cfn: Context = {"iam:PassedToService": "cloudformation.amazonaws.com"}
+    decisions = {
+        who: scps.decide(who, "iam:PassRole", exec_role, context=to_cfn)
+        for who in (NORMAL, BREAKGLASS, ADMINISTRATOR, ADMINISTRATOR_REGIONAL, ORG_ACCESS, deploy_role(scps))
+    }
+    assert decisions == {
+        NORMAL: "Deny", BREAKGLASS: "Deny", ADMINISTRATOR: "Deny", ADMINISTRATOR_REGIONAL: "Deny", ORG_ACCESS: "Deny",
+        deploy_role(scps): "Allow",
+    }  # fmt: skip
+    # Other roles are passed as before.
+    assert scps.decide(ADMINISTRATOR, "iam:PassRole", scps.arn("iam", "role/web-app"), context=to_cfn) == "Allow"
+
+
+def test_only_principals_of_the_deployment_account_assume_the_deploy_role(
+    synth: Synthesized, example_config: OrgConfig, scps: AccountScps, partition: PartitionName
+) -> None:
+    target = scps.arn("iam", f"role/{deploy_role(scps)}")
+    # From the target account itself (the bootstrap template trusts its own account) and from the CI account.
+    for who in (NORMAL, BREAKGLASS, ADMINISTRATOR, ORG_ACCESS):
+        assert scps.decide(who, "sts:AssumeRole", target) == "Deny", who
+    ci_name, ci_id = CI_ACCOUNT[partition]
+    ci = AccountScps(synth, example_config, partition, ci_name)
+    atlantis = f"arn:{partition}:iam::{ci_id}:role/atlantis-server"
+    assert ci.decide(NORMAL, "sts:AssumeRole", target, context={"aws:PrincipalArn": atlantis}) == "Deny"
+    # From the deployment account (in GovCloud the management account, which SCPs do not bind anyway).
+    name, account_id = DEPLOYMENT_ACCOUNT[partition]
+    deployer = AccountScps(synth, example_config, partition, name)
+    context: Context = {"aws:PrincipalArn": f"arn:{partition}:iam::{account_id}:role/baseline-deployer"}
+    assert deployer.decide(NORMAL, "sts:AssumeRole", target, context=context) == "Allow"
+    # The other bootstrap roles (lookup, file publishing) are not the way to the execution role.
+    lookup = scps.arn("iam", f"role/cdk-hnb659fds-lookup-role-{scps.account_id}-{scps.region}")
+    assert scps.decide(NORMAL, "sts:AssumeRole", lookup) == "Allow"
+
+
+# --- breakglass users (defect: the no-IAM-users SCP blocked creating and rotating them) ----------------------
+
+BREAKGLASS_HOLDER: dict[PartitionName, tuple[str, list[str]]] = {
+    "aws": ("security", ["breakglass-alice", "breakglass-bob"]),
+    "aws-us-gov": ("gov-log-archive", ["gov-breakglass-alice", "gov-breakglass-bob"]),
+}
+
+
+@pytest.fixture
+def holder(synth: Synthesized, example_config: OrgConfig, partition: PartitionName) -> AccountScps:
+    """The account that holds the partition's breakglass users."""
+    return AccountScps(synth, example_config, partition, BREAKGLASS_HOLDER[partition][0])
+
+
+MANAGERS_ONLY = {ADMINISTRATOR: "Allow", ADMINISTRATOR_REGIONAL: "Allow", BREAKGLASS: "Allow", NORMAL: "Deny",
+                 ORG_ACCESS: "Deny", DEPLOYMENT: "Deny"}  # fmt: skip
+
+
+USER_CHANGES = ["iam:CreateUser", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:DeleteLoginProfile",
+                "iam:EnableMFADevice", "iam:DeactivateMFADevice", "iam:AttachUserPolicy", "iam:PutUserPolicy",
+                "iam:AddUserToGroup", "iam:TagUser", "iam:UploadSSHPublicKey", "iam:CreateServiceSpecificCredential",
+                "iam:DeleteUser"]  # fmt: skip
+
+
+@pytest.mark.parametrize("action", USER_CHANGES)
+def test_breakglass_users_are_created_and_rotated_by_their_managers_only(
+    holder: AccountScps, partition: PartitionName, action: str
+) -> None:
+    for name in BREAKGLASS_HOLDER[partition][1]:
+        expect(holder, MANAGERS_ONLY, action, holder.arn("iam", f"user/{name}"))
+
+
+def test_the_exemption_is_for_exactly_the_configured_users(holder: AccountScps, partition: PartitionName) -> None:
+    name = BREAKGLASS_HOLDER[partition][1][0]
+    everyone = {ADMINISTRATOR: "Deny", BREAKGLASS: "Deny", NORMAL: "Deny", ORG_ACCESS: "Deny", DEPLOYMENT: "Deny"}
+    for other in (f"user/{name}-2", "user/mallory", f"user/ops/{name}", f"user/{name.upper()}"):
+        for action in ("iam:CreateUser", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"):
+            expect(holder, everyone, action, holder.arn("iam", other))
+
+
+def test_breakglass_users_never_get_access_keys(holder: AccountScps, partition: PartitionName) -> None:
+    everyone = {ADMINISTRATOR: "Deny", BREAKGLASS: "Deny", NORMAL: "Deny", ORG_ACCESS: "Deny", DEPLOYMENT: "Deny"}
+    user = holder.arn("iam", f"user/{BREAKGLASS_HOLDER[partition][1][0]}")
+    expect(holder, everyone, "iam:CreateAccessKey", user)
+    expect(holder, everyone, "iam:CreateAccessKey", user, context={f"aws:ResourceTag/{LEGACY_BOT_TAG}": "true"})
+
+
+def test_breakglass_users_elsewhere_are_not_exempt(scps: AccountScps, partition: PartitionName) -> None:
+    """The same names in another account (not the one the config names) are ordinary IAM users: denied."""
+    user = scps.arn("iam", f"user/{BREAKGLASS_HOLDER[partition][1][0]}")
+    expect(scps, {ADMINISTRATOR: "Deny", BREAKGLASS: "Deny", NORMAL: "Deny"}, "iam:CreateUser", user)
+    expect(scps, {ADMINISTRATOR: "Deny", BREAKGLASS: "Deny", NORMAL: "Deny"}, "iam:UpdateLoginProfile", user)
+
+
+def test_breakglass_users_can_be_read_and_change_their_own_password(
+    holder: AccountScps, partition: PartitionName
+) -> None:
+    user = holder.arn("iam", f"user/{BREAKGLASS_HOLDER[partition][1][0]}")
+    assert holder.decide(NORMAL, "iam:GetUser", user) == "Allow"
+    assert holder.decide(NORMAL, "iam:ListMFADevices", user) == "Allow"
+    assert holder.decide(NORMAL, "iam:ChangePassword", user, context={"aws:PrincipalArn": user}) == "Allow"

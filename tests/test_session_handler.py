@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -21,7 +22,7 @@ import boto3
 import pytest
 
 from tests.conftest import Synthesized
-from tests.support.local_aws import MOTO_ACCOUNT, ResponseReceiver, custom_resource_event
+from tests.support.local_aws import MOTO_ACCOUNT, PropagatingIam, ResponseReceiver, custom_resource_event
 from tests.support.project import ROOT
 from tests.support.templates import only
 
@@ -184,6 +185,67 @@ def test_the_handler_uses_the_sharer_role(handler_module: ModuleType, aws: None)
     assert sts.get_caller_identity()["Arn"] == (
         f"arn:aws:sts::{SECURITY}:assumed-role/examplecorp-baseline-document-sharer/share-session-documents-{MEMBER}"
     )
+
+
+# --- a role that is still propagating ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_waiting(handler_module: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The handler's retry schedule without the waits: as many attempts, no sleeping in tests."""
+    monkeypatch.setattr(handler_module, "RETRY_DELAYS", (0.0,) * len(handler_module.RETRY_DELAYS))
+
+
+def test_share_retries_while_the_new_role_propagates(
+    handler_module: ModuleType,
+    cloudformation: ResponseReceiver,
+    documents: Any,
+    iam_propagation: Callable[[int], PropagatingIam],
+    no_waiting: None,
+) -> None:
+    sts = iam_propagation(3)  # AssumeRole is denied three times, as right after the stack created the role
+    response = _run(handler_module, cloudformation, _event(cloudformation, "Create"))
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert sts.assume_role_calls == 4
+    for name in DOCUMENTS:
+        assert _shared_with(documents, name) == [MEMBER]
+
+
+def test_share_gives_up_after_a_bounded_number_of_attempts(
+    handler_module: ModuleType,
+    cloudformation: ResponseReceiver,
+    documents: Any,
+    iam_propagation: Callable[[int], PropagatingIam],
+    no_waiting: None,
+) -> None:
+    sts = iam_propagation(1000)  # a denial that never ends is a real one
+    response = _run(handler_module, cloudformation, _event(cloudformation, "Create"))
+    assert response["Status"] == "FAILED"
+    assert "AccessDenied" in response["Reason"] and "AssumeRole" in response["Reason"]
+    assert sts.assume_role_calls == 7  # the first attempt and six retries
+    assert _shared_with(documents, DOCUMENTS[0]) == []
+
+
+def test_other_failures_are_not_retried(
+    handler_module: ModuleType,
+    cloudformation: ResponseReceiver,
+    documents: Any,
+    iam_propagation: Callable[[int], PropagatingIam],
+    no_waiting: None,
+) -> None:
+    sts = iam_propagation(0)
+    documents.delete_document(Name=DOCUMENTS[0])  # InvalidDocument: waiting would not help
+    response = _run(handler_module, cloudformation, _event(cloudformation, "Create"))
+    assert response["Status"] == "FAILED"
+    assert sts.assume_role_calls == 1
+
+
+def test_retries_end_within_the_function_timeout(synth: Synthesized, handler_module: ModuleType) -> None:
+    # Waiting 90 s leaves 30 s of the 120 s timeout for the calls themselves and the response to CloudFormation.
+    function = only(synth.templates["Baseline-web-prod-us-east-1"], "AWS::Lambda::Function")
+    assert function["Properties"]["Timeout"] == 120
+    assert sum(handler_module.RETRY_DELAYS) == 90
+    assert len(handler_module.RETRY_DELAYS) == 6
 
 
 # --- blocking public sharing, and failures in general ----------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -10,10 +11,13 @@ from aws_cdk.assertions import Capture
 
 from config.models import Account, OrgConfig, SessionManager
 from config.naming import Organization
+from config.policies.permission_sets import access_model, session_access
+from config.problems import ConfigError
 from config.regions import PartitionName
 from stacks.plan import plan
 from tests.conftest import WORKLOAD_OTHER_REGION, Synthesized
-from tests.support.templates import RETAINED, by_name, managed_policy_of, of_type, only, role_named, statement
+from tests.support.config_data import ConfigFrom
+from tests.support.templates import RETAINED, by_name, managed_policy_of, named, of_type, only, role_named, statement
 
 # Every test runs in both partitions: each takes the `partition` fixture, directly or through another fixture.
 # The workload account (conftest) has baseline stacks in its home region (`workload_home`, with the IAM resources)
@@ -94,7 +98,8 @@ def test_session_key_and_log_group_per_region(
         assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
         group = f"arn:{partition}:logs:{region}:{workload.id}:log-group:"
         assert logs["Condition"] == {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": [
-            f"{group}{org.session_log_group}", f"{group}/aws/lambda/{org.session_handler}"]}}  # fmt: skip
+            f"{group}{org.session_log_group}", f"{group}/aws/lambda/{org.session_handler}",
+            f"{group}/aws/lambda/examplecorp-baseline-account-settings"]}}  # fmt: skip
         (alias,) = [r for r in resources.values() if r["Type"] == "AWS::KMS::Alias"
                     and r["Properties"]["TargetKeyId"] == {"Fn::GetAtt": ["SessionKey", "Arn"]}]  # fmt: skip
         assert alias["Properties"] == {"AliasName": org.session_key_alias,
@@ -119,10 +124,27 @@ def test_public_document_sharing_is_blocked_in_every_baseline_stack(
         template = synth.templates[stack_id]
         (block,) = of_type(template, "Custom::BlockPublicDocumentSharing").values()
         assert block["Properties"]["Setting"] == "/ssm/documents/console/public-sharing-permission"
-        function = only(template, "AWS::Lambda::Function")
-        (function_id,) = of_type(template, "AWS::Lambda::Function")
+        function_id, function = named(
+            template, "AWS::Lambda::Function", "FunctionName", "examplecorp-baseline-session-handler"
+        )
         assert block["Properties"]["ServiceToken"] == {"Fn::GetAtt": [function_id, "Arn"]}
-        assert function["Properties"]["Runtime"] == "python3.14"
+        assert function["Runtime"] == "python3.13"
+
+
+def test_every_function_uses_what_both_govcloud_regions_have(synth: Synthesized, partition: PartitionName) -> None:
+    # https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-lambda.html: GovCloud lags new runtimes
+    # and has no JSON log format. python3.13 on x86_64 (the default architecture), text logs.
+    functions = [
+        (info.stack.stack_name, resource["Properties"])
+        for info in synth.infos
+        if info.partition == partition
+        for resource in of_type(synth.templates[info.stack.stack_name], "AWS::Lambda::Function").values()
+    ]
+    assert functions
+    for stack, props in functions:
+        assert props["Runtime"] == "python3.13", stack
+        assert props.get("Architectures", ["x86_64"]) == ["x86_64"], stack
+        assert props.get("LoggingConfig", {}).get("LogFormat", "Text") == "Text", stack
 
 
 def test_handler_function_runs_as_the_home_region_role(
@@ -133,15 +155,15 @@ def test_handler_function_runs_as_the_home_region_role(
     partition: PartitionName,
 ) -> None:
     for template in (workload_home, workload_other_region):
-        props = only(template, "AWS::Lambda::Function")["Properties"]
-        assert props["FunctionName"] == org.session_handler
+        _, props = named(template, "AWS::Lambda::Function", "FunctionName", org.session_handler)
         assert props["Role"] == f"arn:{partition}:iam::{workload.id}:role/{org.session_handler}"
         assert props["Handler"] == "index.handler"
         assert props["LoggingConfig"] == {"LogGroup": f"/aws/lambda/{org.session_handler}"}
     # In the home region the function waits for its role's permissions.
     role_id, _ = role_named(workload_home, org.session_handler)
     policy_id, _ = managed_policy_of(workload_home, role_id)
-    assert policy_id in only(workload_home, "AWS::Lambda::Function")["DependsOn"]
+    function_id, _ = named(workload_home, "AWS::Lambda::Function", "FunctionName", org.session_handler)
+    assert policy_id in workload_home["Resources"][function_id]["DependsOn"]
 
 
 def test_every_account_but_the_owner_shares_the_approved_documents_with_itself(
@@ -464,3 +486,90 @@ def test_session_stateful_logical_ids_are_pinned(
         assert template["Resources"]["SessionLogGroup"]["Type"] == "AWS::Logs::LogGroup"
         assert template["Resources"]["SessionHandlerLogGroup"]["Type"] == "AWS::Logs::LogGroup"
         assert template["Resources"]["SessionPreferencesDocument"]["Type"] == "AWS::SSM::Document"
+
+
+# --- at most 1,000 accounts share a document -------------------------------------------------------------
+
+
+def _with_aws_accounts(example_data: dict[str, Any], total: int) -> dict[str, Any]:
+    """The example config with generated commercial accounts added until the partition has `total` accounts."""
+    data = copy.deepcopy(example_data)
+    existing = sum(1 for a in data["accounts"] if a["partition"] == "aws")
+    for n in range(total - existing):
+        name = f"extra-{n:04d}"
+        data["accounts"].append(
+            {"name": name, "id": f"8{n:011d}", "email": f"{name}@example.com", "partition": "aws", "ou": "Workloads"}
+        )
+    return data
+
+
+def test_more_accounts_than_a_document_can_be_shared_with_is_a_config_error(
+    example_data: dict[str, Any], config_from: ConfigFrom
+) -> None:
+    # ModifyDocumentPermission: "By default, you can share a private document with a maximum of 1,000 accounts"
+    # (https://docs.aws.amazon.com/botocore/latest/reference/services/ssm/client/exceptions/DocumentPermissionLimit.html).
+    # The security account owns the documents; every other account of the partition shares them.
+    config_from(_with_aws_accounts(example_data, 1001))  # 1,000 sharing accounts: allowed
+    with pytest.raises(ConfigError) as caught:
+        config_from(_with_aws_accounts(example_data, 1002))
+    assert "partitions.aws" in str(caught.value)
+    assert "1,001 accounts would share the approved session documents" in str(caught.value)
+    assert "at most 1,000 accounts" in str(caught.value)
+
+
+# --- who the document access check binds ----------------------------------------------------------------
+
+
+def test_the_document_check_binds_only_the_session_manager_set(example_config: OrgConfig, org: Organization) -> None:
+    # ssm:SessionDocumentAccessCheck limits only the statement that carries it; AdministratorAccess and
+    # PowerUserAccess allow ssm:StartSession on any document besides.
+    model = access_model(example_config, org)
+    access = {name: session_access(pset, model, org) for name, pset in model.permission_sets.items()}
+    bound = {name for name, a in access.items() if a.approved_documents_only}
+    unbound = {name for name, a in access.items() if a.can_start and not a.approved_documents_only}
+    cannot = {name for name, a in access.items() if not a.can_start}
+    assert bound == {"SessionManager"}
+    assert unbound == {"Administrator", "PowerUser", "DataEngineer"}
+    assert cannot == {"ReadOnly", "Support", "OnCall"}
+    assert access["Administrator"].broader == ("AdministratorAccess",)
+
+
+def _session_set(example_data: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    data = copy.deepcopy(example_data)
+    data["identity_center"]["permission_sets"].append(
+        {
+            "name": "Shell",
+            "description": "Sessions",
+            "session_duration": "PT1H",
+            "customer_managed_policies": ["examplecorp-baseline-session-access"],
+            **extra,
+        }
+    )
+    return data
+
+
+def test_a_set_with_the_session_policy_and_broader_start_session_is_a_config_error(
+    example_data: dict[str, Any], config_from: ConfigFrom
+) -> None:
+    config_from(_session_set(example_data))  # the session policy alone: bound
+    checked = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "ssm:StartSession",
+                "Resource": "*",
+                "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}},
+            }
+        ],
+    }
+    config_from(_session_set(example_data, inline_policy=checked))  # more, but with the check: still bound
+    with pytest.raises(ConfigError) as caught:
+        config_from(_session_set(example_data, aws_managed_policies=["AdministratorAccess"]))
+    assert "Shell attaches examplecorp-baseline-session-access, but AdministratorAccess also allows" in str(
+        caught.value
+    )
+    unchecked = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:*", "Resource": "*"}]}
+    with pytest.raises(ConfigError) as caught:
+        config_from(_session_set(example_data, inline_policy=unchecked))
+    assert "but inline policy also allows ssm:StartSession without ssm:SessionDocumentAccessCheck" in str(caught.value)

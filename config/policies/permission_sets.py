@@ -7,6 +7,7 @@ Manager documents. A set in the config with a catalog name replaces the catalog'
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from dataclasses import dataclass
@@ -29,7 +30,8 @@ SUPPORT_DENIED_ACTIONS = [
 ]  # fmt: skip
 SUPPORT_DENY = document(deny(sid="DenyDestructiveEc2Actions", action=SUPPORT_DENIED_ACTIONS, resource="*"))
 # What on-call engineers may do inside their window, on top of read-only access, and on which resource types.
-# Shell access is not here: it comes only with the SessionManager set and its approved-document check.
+# Shell access is not here: below Administrator and PowerUser (whose ssm:* starts sessions with any document), it
+# comes only with the SessionManager set and its approved-document check (`session_access`).
 ON_CALL_ACTIONS: dict[str, tuple[str, ...]] = {
     "autoScalingGroup:*:autoScalingGroupName/*": (
         "autoscaling:SetDesiredCapacity",
@@ -156,3 +158,70 @@ def duration_hours(duration: str) -> float:
     if not match:
         return 0.0
     return int(match.group(1) or 0) + int(match.group(2) or 0) / 60
+
+
+# AWS managed policies that allow no ssm:StartSession: read-only and support policies whose SSM actions are only
+# Describe*, Get* and List* (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/ReadOnlyAccess.html and
+# the pages of the others there). Any other AWS managed policy is taken to allow it: AdministratorAccess and
+# PowerUserAccess do (`*` and `NotAction` IAM/Organizations).
+NO_START_SESSION_MANAGED_POLICIES = frozenset(
+    {"ReadOnlyAccess", "ViewOnlyAccess", "SecurityAudit", "AmazonEC2ReadOnlyAccess", "AWSSupportAccess"}
+)
+
+
+@dataclass(frozen=True)
+class SessionAccess:
+    """Whether a permission set can start Session Manager sessions, and whether only with the approved documents.
+
+    `ssm:SessionDocumentAccessCheck` binds a principal only through the statement that carries it
+    (https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-default-session-document.html):
+    IAM allows a request that any identity policy statement allows and nothing denies, so a principal that has
+    ssm:StartSession from another policy without the check can start sessions with any document
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+    """
+
+    can_start: bool
+    approved_documents_only: bool
+    broader: tuple[str, ...]  # what allows StartSession without the check: policy names or "inline policy"
+
+
+def _starts_sessions_unchecked(document: dict[str, Any]) -> bool:
+    """True if an Allow statement of `document` covers ssm:StartSession without the document access check."""
+    for statement in document.get("Statement", []):
+        if statement.get("Effect") != "Allow":
+            continue
+        if "NotAction" in statement:
+            not_actions = (
+                statement["NotAction"] if isinstance(statement["NotAction"], list) else [statement["NotAction"]]
+            )
+            covers = not any(fnmatch.fnmatch("ssm:startsession", a.lower()) for a in not_actions)
+        else:
+            actions = statement.get("Action", [])
+            actions = actions if isinstance(actions, list) else [actions]
+            covers = any(fnmatch.fnmatch("ssm:startsession", a.lower()) for a in actions)
+        if not covers:
+            continue
+        conditions = statement.get("Condition", {})
+        checked = any(
+            str(conditions.get(op, {}).get("ssm:SessionDocumentAccessCheck", "")).lower() == "true"
+            for op in ("Bool", "BoolIfExists")
+        )
+        if not checked:
+            return True
+    return False
+
+
+def session_access(pset: PermissionSet, model: AccessModel, org: Organization) -> SessionAccess:
+    """How `pset` can start sessions: through the baseline's session access policy only (bound by the approved
+    documents), through something broader (bound by nothing), or not at all."""
+    broader = [p for p in pset.aws_managed_policies if p not in NO_START_SESSION_MANAGED_POLICIES]
+    for name in pset.customer_managed_policies:
+        policy = model.customer_managed_policies.get(name)
+        if policy is not None and _starts_sessions_unchecked(policy.document):
+            broader.append(name)
+    if pset.inline_policy is not None and _starts_sessions_unchecked(pset.inline_policy):
+        broader.append("inline policy")
+    checked = org.session_access_role in pset.customer_managed_policies
+    return SessionAccess(
+        can_start=bool(broader) or checked, approved_documents_only=checked and not broader, broader=tuple(broader)
+    )

@@ -25,7 +25,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from config.models import SCP_NAMES, OrgConfig, ScpName, ScpPartitionSettings
-from config.naming import LEGACY_BOT_TAG, NETWORK_RESTRICTED_TAG, SESSION_PREFERENCES_DOCUMENT, Organization
+from config.naming import (
+    LEGACY_BOT_TAG,
+    NETWORK_RESTRICTED_TAG,
+    SESSION_PREFERENCES_DOCUMENT,
+    Organization,
+    breakglass_principals,
+)
 from config.policies.statements import Condition, PolicyDocument, Statement, deny, document
 from config.problems import Problem
 from config.regions import PartitionName
@@ -102,6 +108,12 @@ SECURITY_SERVICE_SHUTDOWNS = [
     "securityhub:DisassociateMembers",
 ]  # fmt: skip
 IAM_USER_CREATION = ["iam:CreateLoginProfile", "iam:CreateUser", "iam:UpdateLoginProfile"]
+# Every change to a breakglass user (who it is, its password, MFA, keys and credentials, permissions, group, tags) is
+# denied but to the managers of its account: every IAM action on the user ARN except reads and the user's own
+# password change. Each user action takes the user ARN as its resource (Service Authorization Reference,
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html),
+# so the exemption is by exact ARN: the configured users, no path, nothing else.
+BREAKGLASS_USER_READS = ["iam:ChangePassword", "iam:Get*", "iam:List*"]
 PRINCIPAL_TAG_CHANGES = ["iam:TagRole", "iam:TagUser", "iam:UntagRole", "iam:UntagUser", "sts:TagSession"]
 
 
@@ -119,6 +131,9 @@ class Library:
 
     org: Organization
     deployment_role_patterns: tuple[str, ...]
+    deploy_role_patterns: tuple[str, ...] = ("cdk-hnb659fds-deploy-role-*",)
+    breakglass_users: tuple[str, ...] = ()  # exact ARNs
+    breakglass_user_managers: tuple[str, ...] = ()  # principal ARN patterns
     network_cidrs: tuple[str, ...] = ()
     network_vpc_endpoints: tuple[str, ...] = ()
 
@@ -206,6 +221,36 @@ class Library:
                 condition=sharers,
             ),
             self._protect("ProtectSecurityServices", SECURITY_SERVICE_SHUTDOWNS, ["*"]),
+            *self.protect_deployment_path(),
+        ]
+
+    def protect_deployment_path(self) -> list[Statement]:
+        """Only the deployment path may act as the deployment role.
+
+        `cdk deploy` assumes the bootstrap's deploy role, which calls CloudFormation with the execution role; the
+        bootstrap template grants iam:PassRole on the execution role to the deploy role only (aws-cdk CLI,
+        lib/api/bootstrap/bootstrap-template.yaml; https://docs.aws.amazon.com/cdk/v2/guide/bootstrapping-env.html).
+        CloudFormation checks iam:PassRole of the caller that names a service role
+        (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html), so nobody else
+        (Administrator, breakglass, OrganizationAccountAccessRole) may pass it. The deploy role trusts its own
+        account as well as the `--trust` account (same template), so only principals of the deployment account may
+        assume it; the management account is not bound by SCPs at all.
+        """
+        not_deploy_role = {"ArnNotLike": {"aws:PrincipalArn": self._role_arns(*self.deploy_role_patterns)}}
+        outside_deployment_account = {"StringNotEquals": {"aws:PrincipalAccount": [self.org.deployment_account_id]}}
+        return [
+            deny(
+                sid="DenyPassingTheDeploymentRole",
+                action="iam:PassRole",
+                resource=self._role_arns(*self.deployment_role_patterns),
+                condition=not_deploy_role,
+            ),
+            deny(
+                sid="DenyDeployRoleOutsideDeploymentAccount",
+                action="sts:AssumeRole",
+                resource=self._role_arns(*self.deploy_role_patterns),
+                condition=outside_deployment_account,
+            ),
         ]
 
     def deny_iam_users(self) -> list[Statement]:
@@ -218,8 +263,7 @@ class Library:
             "ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": [LEGACY_BOT_TAG]},
             "ArnNotLike": {"aws:PrincipalArn": tag_setters},
         }
-        return [
-            deny(sid="DenyIamUsersAndPasswords", action=IAM_USER_CREATION, resource="*"),
+        statements = [
             deny(
                 sid="DenyAccessKeysExceptLegacyBots",
                 action="iam:CreateAccessKey",
@@ -228,18 +272,53 @@ class Library:
             ),
             deny(sid="ProtectLegacyBotTag", action="iam:TagUser", resource="*", condition=tagging_legacy_bot),
         ]
+        if not self.breakglass_users:
+            return [deny(sid="DenyIamUsersAndPasswords", action=IAM_USER_CREATION, resource="*"), *statements]
+        # The breakglass users the config names (exact ARNs) are the one exception: their managers (the Administrator
+        # permission set and the breakglass role of the account that holds them) create them and rotate their
+        # passwords. Console and MFA only: no access keys for them, even with the legacy-bot tag.
+        users = list(self.breakglass_users)
+        managers = {"ArnNotLike": {"aws:PrincipalArn": list(self.breakglass_user_managers)}}
+        return [
+            deny(sid="DenyIamUsersAndPasswords", action=IAM_USER_CREATION, not_resource=users),
+            deny(sid="ProtectBreakglassUsers", not_action=BREAKGLASS_USER_READS, resource=users, condition=managers),
+            deny(sid="DenyBreakglassAccessKeys", action="iam:CreateAccessKey", resource=users),
+            *statements,
+        ]
 
     def protect_account_settings(self) -> list[Statement]:
-        # The account-level Block Public Access call (put or delete) cannot be told apart by condition: only the
-        # deployment role may make it, so the baseline can turn it on.
+        n, p = self.org, self._p
+        # The baseline turns both settings on (constructs/account/settings.py) through its function's role
+        # `<prefix>-baseline-account-settings`; the deployment role may make the calls too.
+        setters = {"ArnNotLike": {"aws:PrincipalArn": self._role_arns(*self.deployment_role_patterns,
+                                                                     n.account_settings_handler)}}  # fmt: skip
+        # Only the deployment role may point that role at other code: by passing it to another function, or by
+        # changing the code or configuration (layers) of the baseline's function.
+        role = f"arn:{p}:iam::*:role/{n.account_settings_handler}"
+        function = f"arn:{p}:lambda:*:*:function:{n.account_settings_handler}"
         return [
+            # The account-level Block Public Access call turns it on or off (put or delete: both are
+            # s3:PutAccountPublicAccessBlock, https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_PutPublicAccessBlock.html),
+            # so it cannot be told apart by condition: only the setters make it.
             deny(
                 sid="ProtectS3AccountPublicAccessBlock",
                 action="s3:PutAccountPublicAccessBlock",
                 resource="*",
+                condition=setters,
+            ),
+            # EBS has separate actions: enabling stays open to everyone, disabling is denied to everyone.
+            deny(sid="DenyDisablingEbsDefaultEncryption", action="ec2:DisableEbsEncryptionByDefault", resource="*"),
+            deny(
+                sid="ProtectAccountSettingsRole",
+                action="iam:PassRole",
+                resource=role,
                 condition=self._unless_deploying(),
             ),
-            deny(sid="DenyDisablingEbsDefaultEncryption", action="ec2:DisableEbsEncryptionByDefault", resource="*"),
+            self._protect(
+                "ProtectAccountSettingsFunction",
+                ["lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration"],
+                [function],
+            ),
         ]
 
     def network_restricted_credentials(self) -> list[Statement]:
@@ -265,9 +344,15 @@ class Library:
 
 def library_for(config: OrgConfig, org: Organization) -> Library:
     network = config.network_restriction
+    breakglass = breakglass_principals(config, org.partition)
+    users = breakglass.users if breakglass else ()
+    holders = breakglass.user_account_ids if breakglass else ()
     return Library(
         org=org,
         deployment_role_patterns=tuple(config.service_control_policies.deployment_role_patterns),
+        deploy_role_patterns=tuple(config.service_control_policies.deploy_role_patterns),
+        breakglass_users=users,
+        breakglass_user_managers=tuple(arn for account in holders for arn in org.breakglass_user_managers(account)),
         network_cidrs=tuple(network.allowed_cidrs) if network else (),
         network_vpc_endpoints=tuple(network.allowed_vpc_endpoints) if network else (),
     )
@@ -327,7 +412,9 @@ def _with_exclusions(statements: list[Statement], excluded: list[str]) -> list[S
     out = []
     for statement in statements:
         condition = {op: dict(keys) for op, keys in statement.get("Condition", {}).items()}
-        condition.setdefault("StringNotEquals", {})["aws:PrincipalAccount"] = excluded
+        # A statement that already exempts accounts (StringNotEquals: none of them) exempts the excluded ones too.
+        exempt = condition.setdefault("StringNotEquals", {})
+        exempt["aws:PrincipalAccount"] = [*exempt.get("aws:PrincipalAccount", []), *excluded]
         out.append({**statement, "Condition": condition})
     return out
 

@@ -35,6 +35,7 @@ def _partitions(config: OrgConfig) -> Iterable[Problem]:
             "management_account": part.management_account,
             "log_archive_account": part.log_archive_account,
             "security_account": part.security_account,
+            "deployment_account": part.deployment_account,
         }
         for key, account_name in special.items():
             account = by_name.get(account_name)

@@ -10,8 +10,19 @@ from config.naming import BreakglassPrincipals, Organization
 from constructs import Construct
 
 API_CALL = "AWS API Call via CloudTrail"
+# A rule in state ENABLED matches every event except read-only management events delivered through CloudTrail; only
+# ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS matches those too (EventBridge user guide, "Receiving read-only
+# management events from AWS services":
+# https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail-management.html). STS logs
+# AssumeRole, AssumeRoleWithSAML and AssumeRoleWithWebIdentity as read-only (IAM user guide, "Logging IAM and AWS STS
+# API calls with AWS CloudTrail": https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html),
+# and the root user's Describe/Get/List calls are read-only too. Every access rule matches such events (console
+# sign-in included, whatever its read-only flag), so every access rule takes this state.
+ALL_MANAGEMENT_EVENTS = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
 CONSOLE_SIGN_IN = "AWS Console Sign In via CloudTrail"
 ASSUME_ROLE_EVENTS = ["AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"]
+# IAM calls a user makes on itself without naming itself (the console's password change and MFA set-up).
+SELF_SERVICE_EVENTS = ["ChangePassword", "CreateVirtualMFADevice", "EnableMFADevice", "ResyncMFADevice"]
 
 
 def access_alert_patterns(
@@ -51,6 +62,26 @@ def access_alert_patterns(
             "userIdentity": {"arn": [*breakglass.users, *({"prefix": s} for s in sessions)]},
         },
     }
+    names = breakglass.user_names(account_id)
+    if names:
+        # Every IAM change to the breakglass users held in this account, by whoever makes it (the SCP lets only
+        # their managers). IAM's CloudTrail events arrive in us-east-1 (us-gov-west-1 in GovCloud) with source
+        # aws.iam (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-iam.html); the rule in the
+        # account's other regions matches nothing. The user changing their own password (ChangePassword) or
+        # setting up their own MFA names no userName: matched by who made the call ($or, see
+        # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html).
+        own_arns = [arn for arn in breakglass.users if arn.split(":")[4] == account_id]
+        patterns["breakglass_user_changes"] = {
+            "source": ["aws.iam"],
+            "detail-type": [API_CALL],
+            "detail": {
+                "eventSource": ["iam.amazonaws.com"],
+                "$or": [
+                    {"requestParameters": {"userName": [{"equals-ignore-case": name} for name in names]}},
+                    {"userIdentity": {"arn": own_arns}, "eventName": SELF_SERVICE_EVENTS},
+                ],
+            },
+        }
     return patterns
 
 
@@ -78,6 +109,7 @@ class AccessAlerts(Construct):
             "root_activity": "the root user was used",
             "breakglass_assume_role": "someone assumed (or tried to assume) the breakglass role",
             "breakglass_console_sign_in": "a breakglass identity signed in to the console",
+            "breakglass_user_changes": "a breakglass user, its password or its MFA was changed",
         }
         for key, pattern in access_alert_patterns(org, account_id, breakglass).items():
             events.CfnRule(
@@ -86,6 +118,6 @@ class AccessAlerts(Construct):
                 name=org.access_alert_rules[key],
                 description=f"org-baseline: alert the security account when {descriptions[key]}",
                 event_pattern=pattern,
-                state="ENABLED",
+                state=ALL_MANAGEMENT_EVENTS,
                 targets=[target],
             )

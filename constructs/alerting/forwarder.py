@@ -15,6 +15,11 @@ class AlertForwarderRole(Construct):
     Rules in other regions need a role to target an event bus in another account and region, so one role in
     the home-region stack serves the rules of every region. Its only permission is `events:PutEvents` on the
     hub's bus; any baseline feature that alerts (breakglass, root, backup) uses it.
+
+    The trust may name the rules: EventBridge gives the rule as aws:SourceArn and its account as aws:SourceAccount
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html). No KMS key is involved on
+    this path (the hub's bus uses an AWS owned key), so the EventBridge-to-encrypted-topic limit (hub.py) does not
+    apply here.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, org: Organization, account_id: str) -> None:

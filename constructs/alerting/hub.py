@@ -10,6 +10,7 @@ from config.models import SlackChannel
 from config.naming import Organization
 from config.policies.statements import allow, aws, service_trust
 from constructs import Construct
+from constructs.alerting.access_alerts import ALL_MANAGEMENT_EVENTS
 from constructs.alerting.encrypted_topic import encrypted_topic
 from constructs.shared.logical_ids import pin_logical_id
 
@@ -65,6 +66,7 @@ class AlertHub(Construct):
             self,
             partition=p,
             account_id=account_id,
+            region=region,
             name=org.alert_topic,
             display_name="Baseline alerts",
             what="alert topic",
@@ -72,7 +74,19 @@ class AlertHub(Construct):
             topic_logical_id="AlertTopic",
             publisher="events.amazonaws.com",
             publish_sid="AllowAlertRuleToPublish",
-            condition=from_our_rule,  # EventBridge may use the key and publish for our rule only
+            # The topic policy names our rule: EventBridge sends the rule as aws:SourceArn and its account as
+            # aws:SourceAccount to the target's resource policy (EventBridge user guide, condition keys:
+            # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html).
+            topic_condition=from_our_rule,
+            # The key grant must not: "Adding the aws:SourceAccount, aws:SourceArn, and aws:SourceOrgID to a AWS KMS
+            # policy is not supported for EventBridge-to-encrypted topics"
+            # (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html; landing-zone-accelerator issue
+            # #407: every delivery then fails, seen only as the rule's FailedInvocations). The EventBridge user
+            # guide's troubleshooting page gives the grant with no condition at all
+            # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-troubleshooting.html#eb-no-messages-published-sns).
+            # What narrows it: only GenerateDataKey*/Decrypt, and only for this topic (its encryption context).
+            # kms:ViaService is left out: no AWS document says it is present when EventBridge publishes.
+            key_condition={},
             emails=emails,
         )
 
@@ -83,7 +97,9 @@ class AlertHub(Construct):
             description="org-baseline: every event forwarded to the alert bus goes to the alert topic",
             event_bus_name=self.bus.attr_name,
             event_pattern=FORWARDED_EVENTS_PATTERN,
-            state="ENABLED",
+            # The forwarded events are still read-only CloudTrail management events (AssumeRole, root's reads), and
+            # the rule state applies to custom buses too: in state ENABLED the hub would drop them.
+            state=ALL_MANAGEMENT_EVENTS,
             targets=[events.CfnRule.TargetProperty(id="AlertTopic", arn=self.topic.topic_arn)],
         )
 

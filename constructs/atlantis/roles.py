@@ -52,6 +52,22 @@ BOUNDARY_CHANGES = [
 # Ways to act through a privileged role: pass it, re-trust it, assume it.
 PRIVILEGED_ROLE_USES = ["iam:PassRole", "iam:UpdateAssumeRolePolicy", "sts:AssumeRole"]
 
+# IAM changes apply may make only under the Atlantis path (`/<prefix>-atlantis/`), where every role it creates
+# carries the boundary: elsewhere they would re-trust, re-permission or hand out roles and policies that others
+# (the baseline, Identity Center, people) created, some of them without a boundary.
+ROLE_CHANGES_OUTSIDE_PATH = [
+    "iam:CreateRole", "iam:DeleteRole", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary",
+    "iam:UpdateRole", "iam:TagRole", "iam:UntagRole",
+]  # fmt: skip
+INSTANCE_PROFILE_CHANGES = [
+    "iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile",
+    "iam:DeleteInstanceProfile",
+]  # fmt: skip
+# Customer-managed policy versions are what a policy grants: rewriting a baseline or Identity Center policy (e.g.
+# the <prefix>-* policies permission sets attach by name) would change other principals' permissions.
+POLICY_CHANGES = ["iam:CreatePolicy", *BOUNDARY_CHANGES]
+
 
 def atlantis_trust_policy(org: Organization, atlantis: AtlantisNames) -> PolicyDocument:
     condition: Condition = {"StringEquals": {"aws:PrincipalOrgID": org.organization_id}}
@@ -98,6 +114,8 @@ def apply_boundary_policy(org: Organization, atlantis: AtlantisNames, account_id
         f"arn:{p}:events:*:{account_id}:event-bus/{bp}*",
         f"arn:{p}:backup:*:{account_id}:backup-vault:{bp}*",
         f"arn:{p}:ssm:*:{account_id}:document/{bp}*",
+        # The session handler's code runs as its role, which may use the security account's document sharer.
+        f"arn:{p}:lambda:*:{account_id}:function:{bp}*",
         f"arn:{p}:ssm:*:{account_id}:document/{SESSION_PREFERENCES_DOCUMENT}",
         f"arn:{p}:ssm:*:{account_id}:parameter/{prefix}/baseline/*",
         org.trail_arn,
@@ -110,12 +128,28 @@ def apply_boundary_policy(org: Organization, atlantis: AtlantisNames, account_id
     # Keys have random IDs: the baseline's keys are known by their aliases.
     baseline_key_aliases = [f"alias/{bp}*", f"alias/{prefix}-org-trail*", f"alias/{prefix}-tf-state-*",
                             f"alias/{prefix}-session-logs*"]  # fmt: skip
-    # Pre-existing administrator roles that would lift the boundary if apply could use or re-trust them.
+    # Pre-existing administrator roles that would lift the boundary if apply could use or re-trust them, in any
+    # account: the CDK bootstrap roles of every account trust their own account, and some trust the deployment
+    # account, so an apply role that could assume or pass them could deploy as the baseline.
     privileged_roles = [
-        f"arn:{p}:iam::{account_id}:role/OrganizationAccountAccessRole",
-        f"arn:{p}:iam::{account_id}:role/cdk-*",
-        f"arn:{p}:iam::{account_id}:role/aws-reserved/*",
+        f"arn:{p}:iam::*:role/OrganizationAccountAccessRole",
+        f"arn:{p}:iam::*:role/cdk-*",
+        f"arn:{p}:iam::*:role/aws-reserved/*",
     ]
+    path = org.atlantis_iam_path
+    managed_roles = f"arn:{p}:iam::{account_id}:role{path}*"
+    # Roles apply may hand to a service: its own (under the path, so bounded) and the Session Manager instance role.
+    passable = [managed_roles, f"arn:{p}:iam::{account_id}:role/{org.instance_role}"]
+    outside_atlantis_path = [
+        deny(sid="DenyAssumingRolesOutsideAtlantisPath", action="sts:AssumeRole",
+             not_resource=f"arn:{p}:iam::*:role{path}*"),
+        deny(sid="DenyPassingRolesOutsideAtlantisPath", action="iam:PassRole", not_resource=passable),
+        deny(sid="DenyRoleChangesOutsideAtlantisPath", action=ROLE_CHANGES_OUTSIDE_PATH, not_resource=managed_roles),
+        deny(sid="DenyInstanceProfilesOutsideAtlantisPath", action=INSTANCE_PROFILE_CHANGES,
+             not_resource=f"arn:{p}:iam::{account_id}:instance-profile{path}*"),
+        deny(sid="DenyPolicyChangesOutsideAtlantisPath", action=POLICY_CHANGES,
+             not_resource=f"arn:{p}:iam::{account_id}:policy{path}*"),
+    ]  # fmt: skip
     return document(
         # The condition only bites on ssm:StartSession (no other action has the key): sessions only with
         # documents the caller may use, as everywhere in the baseline, not e.g. a shell that logs nothing.
@@ -146,6 +180,7 @@ def apply_boundary_policy(org: Organization, atlantis: AtlantisNames, account_id
         ),
         deny(sid="DenyChangingThisBoundary", action=BOUNDARY_CHANGES, resource=boundary),
         deny(sid="DenyPrivilegedRoles", action=PRIVILEGED_ROLE_USES, resource=privileged_roles),
+        *outside_atlantis_path,
     )
 
 

@@ -15,6 +15,7 @@ from constructs.shared.checkov import skip_checkov
 from constructs.shared.keys import retained_key
 from constructs.shared.log_buckets import access_log_bucket
 from constructs.shared.logical_ids import pin_logical_id
+from constructs.shared.retention import STATEFUL
 
 # Each account's Atlantis roles work under their own prefix: state keys start with the account ID.
 OWN_PREFIX = "${aws:PrincipalAccount}"
@@ -132,7 +133,7 @@ class TerraformStateBucket(Construct):
                     abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
                 )
             ],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=STATEFUL,
         )
         pin_logical_id(self.bucket, "TerraformStateBucket")
         for statement in state_bucket_statements(org, atlantis):

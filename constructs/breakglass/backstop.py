@@ -1,9 +1,11 @@
 """A backstop for the breakglass alerts: a metric filter and alarm on the organization trail's log group.
 
 The EventBridge rules (constructs/alerting/access_alerts.py) see events only in the regions where an account has a
-baseline or alert stack. STS also has an endpoint in every other region, and a call through it is recorded
-there. The organization trail's log group in the management account holds every region of every account,
-so this filter catches breakglass use wherever it was recorded, a few minutes later than the rules.
+baseline or alert stack. STS also has an endpoint in every other region (and the region lock exempts sts:*), and a
+call through it is recorded there; so is a call to the global endpoint, which AWS now serves in the caller's region
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_region-endpoints.html). The organization
+trail's log group in the management account holds every region of every account, so this filter catches breakglass
+use wherever it was recorded, a few minutes later than the rules.
 """
 
 from __future__ import annotations

@@ -30,6 +30,8 @@ class BackupChangeAlerts(Construct):
             name=org.backup_alert_rule,
             description="Backup vault lock, access policy or deletion changes and recovery point deletion "
             "attempts, to the central alert hub",
+            # Every event matched changes something (Delete*, Put*, Update*): none is read-only, so ENABLED sees them
+            # all (read-only events need ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, see access_alerts.py).
             state="ENABLED",
             event_pattern={
                 "source": ["aws.backup"],

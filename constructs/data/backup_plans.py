@@ -77,7 +77,7 @@ class BackupPlans(Construct):
                 f"{plan.name}-selection",
                 backup_plan_id=cfn_plan.attr_backup_plan_id,
                 backup_selection=backup.CfnBackupSelection.BackupSelectionResourceTypeProperty(
-                    selection_name=org.backup_plan(plan.name),
+                    selection_name=org.backup_selection(plan.name),  # at most 50 characters
                     iam_role_arn=role_arn,
                     list_of_tags=[
                         backup.CfnBackupSelection.ConditionResourceTypeProperty(

@@ -13,6 +13,7 @@ from constructs import Construct
 from constructs.shared.checkov import skip_checkov
 from constructs.shared.keys import retained_key
 from constructs.shared.logical_ids import pin_logical_id
+from constructs.shared.retention import STATEFUL
 
 
 def cloudformation_execution_role_arn(partition: str, account_id: str, region: str, qualifier: str) -> str:
@@ -126,5 +127,5 @@ class BackupVault(Construct):
                 changeable_for_days=changeable,
             ),
         )
-        self.vault.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        self.vault.apply_removal_policy(STATEFUL)
         pin_logical_id(self.vault, "BackupVault")

@@ -108,6 +108,7 @@ class CisAlarms(Construct):
             self,
             partition=p,
             account_id=account_id,
+            region=region,
             name=org.alarm_topic,
             display_name="Security alarms",
             what="security alarm topic",
@@ -115,7 +116,11 @@ class CisAlarms(Construct):
             topic_logical_id="SecurityAlarmTopic",
             publisher="cloudwatch.amazonaws.com",
             publish_sid="AllowCloudWatchAlarmsToPublish",
-            condition=from_our_alarms,
+            # CloudWatch alarms may carry aws:SourceAccount/aws:SourceArn in both policies: the SNS developer guide
+            # recommends them in the key policy for event sources and excepts only EventBridge
+            # (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
+            topic_condition=from_our_alarms,
+            key_condition=from_our_alarms,
             emails=emails,
         )
 

@@ -12,6 +12,7 @@ from config.policies.statements import Statement, allow, document, service_trust
 from constructs import Construct
 from constructs.shared.keys import logs_may_use_key, retained_key
 from constructs.shared.logical_ids import pin_logical_id
+from constructs.shared.retention import STATEFUL
 
 
 class OrganizationTrail(Construct):
@@ -44,7 +45,7 @@ class OrganizationTrail(Construct):
             retention_in_days=retention_days,
             kms_key_id=self.key.key_arn,
         )
-        self.log_group.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        self.log_group.apply_removal_policy(STATEFUL)
         pin_logical_id(self.log_group, "OrgTrailLogGroup")
 
         self.delivery_role = iam.CfnRole(
@@ -96,7 +97,7 @@ class OrganizationTrail(Construct):
             cloud_watch_logs_role_arn=self.delivery_role.attr_arn,
         )
         self.trail.add_resource_dependency(delivery_policy)  # CloudTrail tests the role when the trail is created
-        self.trail.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        self.trail.apply_removal_policy(STATEFUL)
         pin_logical_id(self.trail, "OrgTrail")
 
     @staticmethod

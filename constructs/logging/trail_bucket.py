@@ -6,7 +6,7 @@ from aws_cdk import aws_iam as iam
 
 from config.models import Logging
 from config.naming import Organization
-from config.policies.statements import Statement, allow, service
+from config.policies.statements import Statement, allow, aws, service
 from constructs import Construct
 from constructs.shared.keys import retained_key
 from constructs.shared.log_buckets import access_log_bucket, archived_log_bucket
@@ -63,8 +63,36 @@ class OrgTrailBucket(Construct):
             replication_reason="Trail logs are versioned and retained; cross-region replication is an org decision, "
             "not set by the baseline (SCPs protect the bucket from deletion).",
         )
-        for statement in self._cloudtrail_statements(org):
+        for statement in self._cloudtrail_statements(org) + self._reader_statements(org):
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
+
+    @staticmethod
+    def _reader_statements(org: Organization) -> list[Statement]:
+        """The security account reads the trail logs (investigations, its tooling). The trail key lets it decrypt
+        them (constructs/logging/org_trail.py), but a key grant alone reads nothing: a cross-account principal
+        needs the bucket policy too, and the log-archive account's own IAM needs none. Read-only, logs only:
+        `s3:GetObject` under `AWSLogs/`, and listing only under that prefix. Who in the security account may use it
+        is up to that account's IAM policies (the principal is the account).
+        https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-walkthroughs-managing-access-example2.html
+        """
+        if org.security_account_id == org.log_archive_account_id:
+            return []
+        reader = aws(org.account_root_arn(org.security_account_id))
+        return [
+            allow(
+                sid="SecurityAccountReadsTrailLogs",
+                principal=reader,
+                action="s3:GetObject",
+                resource=f"{org.trail_bucket_arn}/AWSLogs/*",
+            ),
+            allow(
+                sid="SecurityAccountListsTrailLogs",
+                principal=reader,
+                action="s3:ListBucket",
+                resource=org.trail_bucket_arn,
+                condition={"StringLike": {"s3:prefix": ["AWSLogs/", "AWSLogs/*"]}},
+            ),
+        ]
 
     @staticmethod
     def _cloudtrail_statements(org: Organization) -> list[Statement]:

@@ -23,11 +23,24 @@ from constructs import Construct
 from constructs.sessions.preferences import log_group_arn
 from constructs.shared.checkov import skip_checkov
 from constructs.shared.logical_ids import pin_logical_id
+from constructs.shared.retention import STATEFUL
 
 # Lambda code lives apart from the constructs that deploy it: constructs/handlers/<function>/ (no CDK imports).
 HANDLER_CODE = Path(__file__).resolve().parents[1] / "handlers" / "session_manager"
 PUBLIC_SHARING_SETTING = "/ssm/documents/console/public-sharing-permission"
-RUNTIME = lambda_.Runtime.PYTHON_3_14
+# Both GovCloud regions must run it. AWS lists GovCloud's Lambda differences; that page once named new managed
+# runtimes (python3.12, nodejs20.x, java21) as not yet available there, months after their commercial launch, and
+# today names JSON log format as unavailable (the function logs as text) but no runtime:
+# https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-lambda.html
+# python3.13 (November 2024) has had a year to reach GovCloud, python3.14 (November 2025) has not; architecture is
+# left at the default x86_64, which every region has. Verify in the first GovCloud sandbox deploy before moving on.
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+# cdk-nag's AwsSolutions-L1 asks for the newest runtime; every function of the baseline acknowledges it with this.
+OLDER_RUNTIME = cdk.Acknowledgment(
+    id="AwsSolutions-L1",
+    reason="python3.13, not the newest Python runtime: the same template deploys to both GovCloud regions, where "
+    "new Lambda runtimes arrive months after commercial (see RUNTIME in constructs/sessions/handler.py).",
+)
 
 
 def handler_log_group(org: Organization) -> str:
@@ -104,7 +117,7 @@ class SessionCustomResources(Construct):
             retention_in_days=retention_days,
             kms_key_id=key.key_arn,
         )
-        self.log_group.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        self.log_group.apply_removal_policy(STATEFUL)
         pin_logical_id(self.log_group, "SessionHandlerLogGroup")
 
         code = lambda_.Code.from_asset(str(HANDLER_CODE)).bind(self)
@@ -142,6 +155,7 @@ class SessionCustomResources(Construct):
             cdk.Acknowledgment(id="NIST.800.53.R5-LambdaInsideVPC", reason=outside_vpc),
             cdk.Acknowledgment(id="NIST.800.53.R5-LambdaDLQ", reason=no_dlq),
             cdk.Acknowledgment(id="NIST.800.53.R5-LambdaConcurrency", reason=no_reserved),
+            OLDER_RUNTIME,
         )
         skip_checkov(self.function, ("CKV_AWS_117", outside_vpc), ("CKV_AWS_116", no_dlq), ("CKV_AWS_115", no_reserved))
 

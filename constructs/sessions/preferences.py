@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
@@ -14,6 +13,11 @@ from constructs import Construct
 from constructs.sessions.documents import session_inputs
 from constructs.shared.keys import logs_may_use_key, retained_key
 from constructs.shared.logical_ids import pin_logical_id
+from constructs.shared.retention import STATEFUL
+
+ADOPT_CONTEXT = "adopt-session-preferences"
+DESCRIPTION = "Session Manager preferences (org-baseline; managed by CloudFormation, do not edit)"
+ADOPTING = " [adopted: the next deploy without -c adopt-session-preferences=true writes these preferences]"
 
 
 def log_group_arn(partition: str, region: str, account_id: str, name: str) -> str:
@@ -23,8 +27,17 @@ def log_group_arn(partition: str, region: str, account_id: str, name: str) -> st
 class SessionPreferences(Construct):
     """The account's session preferences in this region, with the key and log group they name.
 
-    CloudFormation cannot adopt a `SSM-SessionManagerRunShell` the console already created (the console does
-    so the first time someone opens the Session Manager preferences): delete it before deploying.
+    The console creates `SSM-SessionManagerRunShell` the first time someone opens the Session Manager preferences,
+    and once the guardrails protect the document nobody but the deployment role can delete it. The document is
+    therefore `RetainExceptOnCreate`, which lets CloudFormation adopt an existing one (`cdk deploy
+    --import-existing-resources`, run as the deployment role; the type's registry schema, as cfn-lint ships it,
+    has read and list handlers and `Name` as its primary identifier). An import takes the resource as it is
+    (AWS recommends drift detection after it, and SSM documents have none), so the adopting deploy also sets the
+    context key `adopt-session-preferences=true`, which marks the description; the next plain deploy sees changed
+    content and writes the config's preferences as a new default version (docs/deploying.md, "First rollout into
+    an existing organization").
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/import-resources-automatically.html
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resource-import-supported-resources.html
     """
 
     def __init__(
@@ -62,9 +75,10 @@ class SessionPreferences(Construct):
             retention_in_days=settings.cloudwatch_retention_days,
             kms_key_id=self.key.key_arn,
         )
-        self.log_group.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        self.log_group.apply_removal_policy(STATEFUL)
         pin_logical_id(self.log_group, "SessionLogGroup")
 
+        adopting = str(self.node.try_get_context(ADOPT_CONTEXT)).lower() == "true"
         self.document = ssm.CfnDocument(
             self,
             "Document",
@@ -74,10 +88,11 @@ class SessionPreferences(Construct):
             update_method="NewVersion",  # changed preferences become a new default version of the same document
             content={
                 "schemaVersion": "1.0",
-                "description": "Session Manager preferences (org-baseline; managed by CloudFormation, do not edit)",
+                "description": DESCRIPTION + (ADOPTING if adopting else ""),
                 "sessionType": "Standard_Stream",
                 "inputs": session_inputs(org, settings, s3_prefix=f"{account_id}/{region}"),
             },
         )
         self.document.add_resource_dependency(self.log_group)
+        self.document.apply_removal_policy(STATEFUL)  # adoptable, and kept if the stack goes (see the class doc)
         pin_logical_id(self.document, "SessionPreferencesDocument")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
 from config.policies.statements import Statement, allow, document, service
 from constructs import Construct
 from constructs.shared.logical_ids import pin_logical_id
+from constructs.shared.retention import STATEFUL
 
 
 def retained_key(
@@ -42,7 +42,7 @@ def retained_key(
         alias=alias,
         description=description,
         enable_key_rotation=True,
-        removal_policy=cdk.RemovalPolicy.RETAIN,
+        removal_policy=STATEFUL,
         policy=iam.PolicyDocument.from_json(document(admin, *statements)),
     )
     pin_logical_id(key, logical_id)

@@ -11,6 +11,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 from constructs.shared.checkov import skip_checkov
 from constructs.shared.logical_ids import pin_logical_id
+from constructs.shared.retention import STATEFUL
 
 
 class ArchiveLifecycle(Protocol):
@@ -72,7 +73,7 @@ def archived_log_bucket(
                 abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
             )
         ],
-        removal_policy=cdk.RemovalPolicy.RETAIN,
+        removal_policy=STATEFUL,
     )
     pin_logical_id(bucket, logical_id)
     cdk.Validations.of(bucket).acknowledge(
@@ -107,7 +108,7 @@ def access_log_bucket(
                 abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
             )
         ],
-        removal_policy=cdk.RemovalPolicy.RETAIN,
+        removal_policy=STATEFUL,
     )
     pin_logical_id(bucket, logical_id)
     skip_checkov(bucket, ("CKV_AWS_18", SELF_LOGGING))

@@ -8,9 +8,15 @@ for:
   account (moto's default, 123456789012) and every region.
 - `aws` (fixture): the environment of a Lambda function or an operator's shell, pointed at that server, with test
   credentials and no retries; the server's state is reset after each test.
+- `resolve_account_hosts`: the DNS of S3 Control's account endpoints. boto3 puts the account ID in front of the
+  endpoint's host (`123456789012.s3-control.<region>.amazonaws.com`), so with the local endpoint it asks for
+  `123456789012.127.0.0.1`; this resolves such names to the server (used by the `aws` fixture).
 - `ResponseReceiver` / `cloudformation` (fixture): CloudFormation's pre-signed S3 URL that a custom resource
   handler PUTs its response to; `.received` holds the responses in order.
 - `custom_resource_event`: the event CloudFormation sends a custom resource's Lambda function.
+- `PropagatingIam` / `iam_propagation` (fixture): IAM's eventual consistency, which moto does not have: STS
+  requests pass through it, and the first N `AssumeRole` calls are denied as STS denies them while a just-created
+  role or policy propagates.
 
 The tests import nothing from here: `tests/conftest.py` registers this module as a plugin, so a test takes the
 fixtures by name.
@@ -18,12 +24,15 @@ fixtures by name.
 
 from __future__ import annotations
 
+import http.client
 import json
+import re
 import socket
 import threading
+import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -40,6 +49,20 @@ LOCAL_AWS_ENVIRONMENT = {
 }
 # Would point boto3 elsewhere (a real profile or session) or override the region.
 CLEARED_ENVIRONMENT = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION")
+
+
+_ACCOUNT_HOST = re.compile(rf"\d{{12}}\.{re.escape(LOCALHOST)}")
+
+
+def resolve_account_hosts(getaddrinfo: Any) -> Any:
+    """`socket.getaddrinfo` that also resolves `<account>.127.0.0.1` (S3 Control's account endpoint) to the server."""
+
+    def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, str) and _ACCOUNT_HOST.fullmatch(host):
+            host = LOCALHOST
+        return getaddrinfo(host, *args, **kwargs)
+
+    return resolve
 
 
 def free_port() -> int:
@@ -68,6 +91,7 @@ def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.setenv(key, value)
     for key in CLEARED_ENVIRONMENT:
         monkeypatch.delenv(key, raising=False)
+    monkeypatch.setattr(socket, "getaddrinfo", resolve_account_hosts(socket.getaddrinfo))
     boto3.DEFAULT_SESSION = None
     yield
     urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=10)
@@ -132,3 +156,81 @@ def custom_resource_event(
         "ResourceProperties": properties,
         **extra,
     }
+
+
+# The error STS answers AssumeRole with while the caller's policy or the role's trust has not propagated.
+ACCESS_DENIED = (
+    '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+    "<Code>AccessDenied</Code><Message>User is not authorized to perform: sts:AssumeRole</Message></Error>"
+    "<RequestId>propagating</RequestId></ErrorResponse>"
+)
+
+
+class PropagatingIam(ThreadingHTTPServer):
+    """Stands in for IAM's eventual consistency in front of the moto server: denies the first `failures`
+    STS AssumeRole requests (HTTP 403, AccessDenied, as STS does) and forwards every other request unchanged."""
+
+    def __init__(self, moto_endpoint: str, failures: int) -> None:
+        super().__init__((LOCALHOST, 0), _PropagatingHandler)
+        self.moto = urllib.parse.urlsplit(moto_endpoint)
+        self.failures = failures
+        self.assume_role_calls = 0
+        self.lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOCALHOST}:{self.server_port}"
+
+    def deny(self, body: bytes) -> bool:
+        """Count an AssumeRole request; True while it is one of the first `failures`."""
+        if urllib.parse.parse_qs(body.decode()).get("Action") != ["AssumeRole"]:
+            return False
+        with self.lock:
+            self.assume_role_calls += 1
+            return self.assume_role_calls <= self.failures
+
+
+class _PropagatingHandler(BaseHTTPRequestHandler):
+    server: PropagatingIam
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.server.deny(body):
+            self._reply(403, {"Content-Type": "text/xml"}, ACCESS_DENIED.encode())
+            return
+        connection = http.client.HTTPConnection(self.server.moto.netloc, timeout=30)
+        connection.request("POST", self.path, body=body, headers=dict(self.headers))
+        response = connection.getresponse()
+        self._reply(response.status, {"Content-Type": response.getheader("Content-Type", "")}, response.read())
+        connection.close()
+
+    def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.send_response(status)
+        for key, value in {**headers, "Content-Length": str(len(body))}.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def iam_propagation(
+    aws: None, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[int], PropagatingIam]]:
+    """`iam_propagation(n)`: from then on STS goes through a `PropagatingIam` that denies the first n AssumeRole
+    calls (boto3's per-service endpoint variable AWS_ENDPOINT_URL_STS; every other service talks to moto)."""
+    servers: list[PropagatingIam] = []
+
+    def start(failures: int) -> PropagatingIam:
+        server = PropagatingIam(moto_endpoint, failures)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", server.url)
+        return server
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-RETAINED = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
-"""What `RemovalPolicy.RETAIN` writes on a stateful resource: compare with `{k: r[k] for k in RETAINED}`."""
+RETAINED = {"DeletionPolicy": "RetainExceptOnCreate", "UpdateReplacePolicy": "Retain"}
+"""What a stateful resource carries: kept on update and delete, deleted only when its own create rolls back (so a
+failed first deploy can be retried). Compare with `{k: r[k] for k in RETAINED}`."""
 
 
 def of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:

@@ -11,6 +11,12 @@
 
 Every operation reads before it writes, so repeating an event (CloudFormation retries, a stack update) is
 harmless. The response goes to CloudFormation's pre-signed URL; a failure is reported with its reason.
+
+IAM is eventually consistent: on a first deploy the stack has just created this function's role and policy,
+and STS or SSM may answer AccessDenied for a while
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency).
+The share is therefore retried on AccessDenied with growing delays, 90 seconds in all, inside the function's
+120-second timeout; a denial that outlasts them is reported as the failure it then is.
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 import urllib.request
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import boto3
 from botocore.exceptions import ClientError
@@ -29,6 +37,10 @@ LOG.setLevel(logging.INFO)
 
 PUBLIC_SHARING_SETTING = "/ssm/documents/console/public-sharing-permission"
 MAX_REASON = 1000  # CloudFormation rejects responses over 4 KB
+RETRY_DELAYS = (2.0, 4.0, 8.0, 16.0, 30.0, 30.0)  # seconds between attempts: 90 in all, under the 120 s timeout
+# What STS (AssumeRole) and SSM answer while a new role, its trust or its policy has not propagated yet.
+PROPAGATION_ERRORS = frozenset({"AccessDenied", "AccessDeniedException"})
+T = TypeVar("T")
 
 
 class HandlerError(Exception):
@@ -60,6 +72,23 @@ def block_public_sharing(event: dict[str, Any]) -> tuple[str, dict[str, str]]:
 
 
 def share_documents(event: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    return while_iam_propagates(lambda: _share_documents(event))
+
+
+def while_iam_propagates(operation: Callable[[], T]) -> T:
+    """Run `operation`, again after each of RETRY_DELAYS while it fails with a propagation error."""
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            return operation()
+        except ClientError as err:
+            if err.response["Error"]["Code"] not in PROPAGATION_ERRORS or delay is None:
+                raise
+            LOG.warning("%s; IAM may still be propagating, trying again in %s s", err, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _share_documents(event: dict[str, Any]) -> tuple[str, dict[str, str]]:
     props = event["ResourceProperties"]
     account = props["AccountId"]
     documents = sorted(props["DocumentNames"])
