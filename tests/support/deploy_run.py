@@ -1,10 +1,6 @@
-"""Driving the real CDK CLI against the local cloud for the deploy test: synthesize, bootstrap, deploy step by step,
-and explain a failure (stack, resource, reason) from the stack's events.
-
-`deploy_steps` orders the stacks of a cloud assembly the way the deploy command does: from the dependencies in
-cdk.out/manifest.json, steps of stacks whose dependencies are all deployed, plus the deploy order the plan documents
-(log archive, management, security, home-region baselines, other baselines, access) where the manifest does not
-carry it yet.
+"""Driving the deploy tools against the local cloud for the deploy test: synthesize (`python app.py`), bootstrap and
+deploy single stacks with the pinned CDK CLI, deploy a partition with `python -m ops.deploy` (what `make deploy`
+runs), and explain a failure (stack, resource, reason) from the stack's events.
 """
 
 from __future__ import annotations
@@ -25,15 +21,6 @@ from tests.support.project import CDK_CONTEXT, ROOT
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 NODE_BIN = ROOT / "node_modules" / ".bin"
 HOME_REGION = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1"}  # of the example org (config/org.yaml)
-# The documented deploy order by stack kind (the stack ID's prefix): kinds in one group deploy in one step; a
-# regional baseline follows its account's home-region baseline, access follows it too.
-KIND_ORDER = (
-    ("LogArchive",),
-    ("Organization", "BackupPolicy", "Guardrails", "IdentityCenter"),
-    ("Security", "SessionDocuments"),
-    ("Baseline@home",),
-    ("Baseline", "Alerts", "Access"),
-)
 
 
 @dataclass(frozen=True)
@@ -49,13 +36,6 @@ class AssemblyStack:
     @property
     def partition(self) -> str:
         return "aws-us-gov" if self.region.startswith("us-gov-") else "aws"
-
-    @property
-    def kind(self) -> str:
-        prefix = self.name.split("-", 1)[0]
-        if prefix == "Baseline" and self.region == HOME_REGION[self.partition]:
-            return "Baseline@home"
-        return prefix
 
     def template(self) -> dict[str, Any]:
         template: dict[str, Any] = json.loads(self.template_file.read_text())
@@ -75,31 +55,6 @@ def assembly_stacks(assembly: Path) -> dict[str, AssemblyStack]:
             assembly / artifact["properties"]["templateFile"],
         )  # fmt: skip
     return stacks
-
-
-def deploy_steps(stacks: Iterable[AssemblyStack]) -> list[list[str]]:
-    """Steps of stack names: each stack after its manifest dependencies and after the kinds before its own."""
-    selected = {stack.name: stack for stack in stacks}
-    rank = {
-        name: next(i for i, kinds in enumerate(KIND_ORDER) if stack.kind in kinds) for name, stack in selected.items()
-    }
-    steps: list[list[str]] = []
-    done: set[str] = set()
-    while len(done) < len(selected):
-        ready = [
-            name
-            for name, stack in selected.items()
-            if name not in done
-            and all(dep in done for dep in stack.dependencies if dep in selected)
-            and all(rank[other] >= rank[name] or other in done for other in selected)
-        ]
-        if not ready:
-            raise ValueError(f"dependency cycle among {sorted(set(selected) - done)}")
-        low = min(rank[name] for name in ready)
-        step = sorted(name for name in ready if rank[name] == low)
-        steps.append(step)
-        done.update(step)
-    return steps
 
 
 def synthesize(outdir: Path, accounts: Iterable[str], config: Path | None = None) -> subprocess.Popen[str]:
@@ -167,6 +122,37 @@ def deploy(cloud: LocalCloud, assembly: Path, stacks: list[str], workdir: Path, 
     """`cdk deploy` the named stacks of the synthesized assembly, exclusively (no dependencies pulled in)."""
     args = ["deploy", "--app", str(assembly), "--exclusively", "--require-approval", "never"]
     return cdk(cloud, [*args, "--concurrency", str(concurrency), *stacks], workdir)
+
+
+STEP_LINE = re.compile(r"^==> step (\d+)/(\d+) \([^)]*\): (.*)$", re.MULTILINE)
+
+
+def deploy_partition(
+    cloud: LocalCloud, assembly: Path, partition: str, accounts: Iterable[str], config: Path, workdir: Path
+) -> CliRun:
+    """`python -m ops.deploy` for one partition of the assembly (what `make deploy` runs), in the local cloud."""
+    env = cloud.cli_environment(HOME_REGION[partition])
+    env["PATH"] = f"{NODE_BIN}{os.pathsep}{env['PATH']}"
+    env["PYTHONPATH"] = str(ROOT)
+    args = [
+        "--partition", partition, "--accounts", ",".join(accounts), "--app", str(assembly), "--config", str(config),
+        "--cdk", str(CDK), "--", "--no-notices", "--no-version-reporting", "--ci",
+    ]  # fmt: skip
+    start = time.monotonic()
+    run = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-m", "ops.deploy", *args],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    return CliRun(["ops.deploy", *args], run.returncode, run.stdout + run.stderr, time.monotonic() - start)
+
+
+def steps_of(run: CliRun) -> list[list[str]]:
+    """The steps `python -m ops.deploy` announced ("==> step n/N (...): a, b"), in order."""
+    return [match.group(3).split(", ") for match in STEP_LINE.finditer(run.output)]
 
 
 def stack_status(cloud: LocalCloud, stack: AssemblyStack) -> str:

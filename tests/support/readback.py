@@ -317,6 +317,18 @@ def _public_sharing_blocked(
     return [(p["Setting"], "Disable", service_setting(account, region, p["Setting"]))]
 
 
+def _ebs_encryption_by_default(c: Clients) -> list[tuple[str, Any, Any]]:
+    """EBS encryption by default is on in the stack's account and region (read with the account's credentials)."""
+    return [("EbsEncryptionByDefault", True, c("ec2").get_ebs_encryption_by_default()["EbsEncryptionByDefault"])]
+
+
+def _account_public_access_block(c: Clients, p: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """S3 Block Public Access is on, all four settings, for the whole account."""
+    block = c("s3control").get_public_access_block(AccountId=p["AccountId"])["PublicAccessBlockConfiguration"]
+    every = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+    return [(name, True, block.get(name)) for name in every]
+
+
 def read_back(
     cloud: LocalCloud, stack_name: str, template: dict[str, Any], account: str, region: str, partition: str
 ) -> StackReadBack:
@@ -345,6 +357,10 @@ def read_back(
             found = _document_share(cloud, partition, region, p)
         elif resource_type == "Custom::BlockPublicDocumentSharing":
             found = _public_sharing_blocked(cloud, partition, region, p, account)
+        elif resource_type == "Custom::EbsEncryptionByDefault":
+            found = _ebs_encryption_by_default(client)
+        elif resource_type == "Custom::AccountPublicAccessBlock":
+            found = _account_public_access_block(client, p)
         elif resource_type in READERS:
             model = models.get(logical_id)
             if model is None:
