@@ -50,10 +50,8 @@ def assembly_stacks(assembly: Path) -> dict[str, AssemblyStack]:
         if artifact["type"] != "aws:cloudformation:stack":
             continue
         account, region = artifact["environment"].removeprefix("aws://").split("/")
-        stacks[name] = AssemblyStack(
-            name, account, region, tuple(artifact.get("dependencies", [])),
-            assembly / artifact["properties"]["templateFile"],
-        )  # fmt: skip
+        template = assembly / artifact["properties"]["templateFile"]
+        stacks[name] = AssemblyStack(name, account, region, tuple(artifact.get("dependencies", [])), template)
     return stacks
 
 
