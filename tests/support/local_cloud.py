@@ -26,6 +26,7 @@ import io
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -120,6 +121,7 @@ class LocalCloud:
 
     def start(self) -> LocalCloud:
         self.port = free_port()
+        self._patches.enter_context(mock.patch.object(socket, "getaddrinfo", _local_getaddrinfo))
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request lines
         logging.getLogger("moto").setLevel(logging.ERROR)  # unsupported types: see recorded_only_types()
         warnings.filterwarnings("ignore", message="Tried to parse .* not supported by moto")
@@ -241,13 +243,31 @@ class LocalCloud:
         return response
 
 
-# Loads the handler as Lambda does (module from the code directory, attribute by name) and calls it once.
+# Loads the handler as Lambda does (module from the code directory, attribute by name) and calls it once. S3
+# Control puts the account ID in front of the endpoint's host ("<account>.127.0.0.1"), which resolves in AWS but
+# not here: the runner resolves such names to 127.0.0.1 (moto routes /v20180820/ paths to S3 Control).
 _LAMBDA_RUNNER = """
-import importlib, json, sys
+import importlib, json, socket, sys
+_getaddrinfo = socket.getaddrinfo
+def getaddrinfo(host, *args, **kwargs):
+    if isinstance(host, str) and host.endswith(".127.0.0.1"):
+        host = "127.0.0.1"
+    return _getaddrinfo(host, *args, **kwargs)
+socket.getaddrinfo = getaddrinfo
 sys.path.insert(0, ".")
 handler = getattr(importlib.import_module(sys.argv[1]), sys.argv[2])
 handler(json.loads(sys.stdin.read()), None)
 """
+
+
+_getaddrinfo = socket.getaddrinfo
+
+
+def _local_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+    """S3 Control's "<account>.127.0.0.1" host is 127.0.0.1 (in AWS the account-prefixed name resolves)."""
+    if isinstance(host, str) and host.endswith(".127.0.0.1"):
+        host = LOCALHOST
+    return _getaddrinfo(host, *args, **kwargs)
 
 
 def _keys(env: Mapping[str, str]) -> dict[str, str]:
