@@ -114,6 +114,10 @@ class LocalCloud:
     _patches: ExitStack = field(default_factory=ExitStack)
     _receiver: _ResponseReceiver | None = None
     _clients: dict[tuple[str, str, str, str], Any] = field(default_factory=dict)
+    # Custom resource functions run one at a time: run concurrently, a cross-account call of one (the document
+    # share, with the security account's sharer role) was seen to miss resources that exist in that account.
+    # Observed with moto 5.2.5, not explained; stacks still deploy in parallel.
+    _one_handler_at_a_time: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def endpoint(self) -> str:
@@ -224,15 +228,16 @@ class LocalCloud:
             module, _, attribute = str(function.handler).rpartition(".")
             timeout = min(int(function.timeout or 3), HANDLER_TIMEOUT_SECONDS)
             try:
-                run = subprocess.run(
-                    [sys.executable, "-c", _LAMBDA_RUNNER, module, attribute],
-                    input=json.dumps(event),
-                    cwd=code,
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    timeout=timeout,
-                )
+                with self._one_handler_at_a_time:
+                    run = subprocess.run(
+                        [sys.executable, "-c", _LAMBDA_RUNNER, module, attribute],
+                        input=json.dumps(event),
+                        cwd=code,
+                        env=env,
+                        capture_output=True,
+                        text=True,
+                        timeout=timeout,
+                    )
             except subprocess.TimeoutExpired as err:
                 raise CustomResourceFailed(f"{function.function_name} timed out after {timeout} s") from err
         response = self._receiver.responses.pop(request_id, None)
