@@ -191,7 +191,9 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployRecord]
         record.seconds["failure paths"] = time.monotonic() - mark
 
         mark = time.monotonic()
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        # One partition after the other: deployed in parallel, GovCloud's document shares (a cross-account call with
+        # the security account's sharer role) missed the documents under moto 5.2.5 (not explained yet).
+        with ThreadPoolExecutor(max_workers=1) as pool:
             for partition_deploy in [
                 pool.submit(_deploy_partition, cloud, record, main_out, p, workdir) for p in ACCOUNTS
             ]:
