@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Entry point of the CDK app: `npx cdk synth -c config=config/org.yaml [-c accounts=name,name] [-c partition=aws]`.
 
+The `-c` options and cdk.json context are checked first (config/context.py): a bad one exits 1 with a message.
+
 The flow, one folder each: config (load and validate) -> stacks/plan.py (which stacks, where) ->
 stacks/assembly.py (stacks from constructs) -> checks (at synth; `make verify` after). Bad config or failed
 checks exit 1 without a traceback. Run directly (`python app.py`), it reads cdk.json and writes to cdk.out too.
@@ -23,13 +25,13 @@ os.environ.setdefault("JSII_DEPRECATED", "quiet")
 import aws_cdk as cdk
 
 from checks.synth import CHECK_NAMES
+from config.context import ContextError, settings
 from config.loader import load_config
 from config.problems import ConfigError
 from stacks.assembly import assemble
-from stacks.plan import SelectionError, partition_option, summary
+from stacks.plan import SelectionError, summary
 
 ROOT = Path(__file__).resolve().parent
-DEFAULT_CONFIG = "config/org.yaml"
 
 
 def app_settings(environ: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None]:
@@ -47,13 +49,12 @@ def app_settings(environ: Mapping[str, str]) -> tuple[dict[str, Any] | None, str
 def main() -> int:
     context, outdir = app_settings(os.environ)
     app = cdk.App(context=context, outdir=outdir, analytics_reporting=False)
-    config_path = app.node.try_get_context("config") or DEFAULT_CONFIG
-    accounts = app.node.try_get_context("accounts")
     try:
-        partition = partition_option(app.node.try_get_context("partition"))
+        chosen = settings(*(app.node.try_get_context(key) for key in ("config", "accounts", "partition")))
+        config_path = chosen.config
         config = load_config(config_path)
-        built = assemble(app, config, accounts=accounts.split(",") if accounts else None, partition=partition)
-    except (ConfigError, SelectionError) as err:
+        built = assemble(app, config, accounts=chosen.accounts, partition=chosen.partition)
+    except (ContextError, ConfigError, SelectionError) as err:
         print(err, file=sys.stderr)
         return 1
     try:

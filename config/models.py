@@ -10,18 +10,25 @@ description on every field: the config reference (docs/config-reference.md) is g
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from config.quotas import (
+    BACKUP_WINDOW_MAX_MINUTES,
     LOG_RETENTION_DAYS,
     MAX_ATLANTIS_SERVER_ROLES,
     MAX_BACKUP_DAYS,
     MAX_BREAKGLASS_PRINCIPALS,
+    MAX_LIFECYCLE_DAYS,
     SCP_MAX_CHARS,
+    SCP_MAX_CHARS_SETTING,
     SCP_MAX_POLICIES_PER_TARGET,
 )
 from config.regions import PartitionName
@@ -33,6 +40,19 @@ class FormatHint:
     (pydantic ignores this metadata)."""
 
     text: str
+    allowed: Callable[[str], bool] | None = None  # one character AWS accepts: names the first one it would not
+
+
+def latin1_printable(char: str) -> bool:
+    """IAM Identity Center's description characters: tab, line feed, carriage return, U+0020-U+007E, U+00A1-U+00FF
+    (https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_CreatePermissionSet.html)."""
+    return char in "\t\n\r" or " " <= char <= "~" or "\u00a1" <= char <= "\u00ff"
+
+
+def tag_character(char: str) -> bool:
+    """Tag keys and values: Unicode letters, separators (spaces) and digits, and _ . : / = + - @
+    (pattern ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$, https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/API_Tag.html)."""
+    return unicodedata.category(char)[0] in "LZN" or char in "_.:/=+-@"
 
 
 # Account names become stack IDs and parts of resource names.
@@ -97,10 +117,23 @@ BackupName = Annotated[
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$"),
     FormatHint("expected 1-40 letters, digits, hyphens and underscores, starting with a letter or digit, e.g. daily"),
 ]
+# AWS tag rules (see tag_character): 1-128 characters for a key, at most 256 for a value.
 TagKey = Annotated[
     str,
-    StringConstraints(pattern=r"^[^\s].{0,127}$"),
-    FormatHint("expected a tag key (1-128 characters, not starting with a space)"),
+    StringConstraints(min_length=1, max_length=128, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$"),
+    FormatHint(
+        "expected a tag key: 1-128 letters, digits, spaces and _ . : / = + - @ (the characters AWS tags accept)",
+        tag_character,
+    ),
+]
+TagValue = Annotated[
+    str,
+    StringConstraints(max_length=256, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$"),
+    FormatHint(
+        "expected a tag value: at most 256 letters, digits, spaces and _ . : / = + - @ (the characters AWS tags "
+        "accept)",
+        tag_character,
+    ),
 ]
 # A Linux user name the SSM agent can run sessions as (useradd's default rules).
 LinuxUser = Annotated[
@@ -249,15 +282,22 @@ class TrailBucketLifecycle(Model):
     """Lifecycle of the organization trail's logs in the trail bucket (log-archive account)."""
 
     glacier_after_days: int = Field(
-        default=90, ge=1, description="Move trail logs to S3 Glacier Flexible Retrieval after N days."
+        default=90,
+        ge=1,
+        le=MAX_LIFECYCLE_DAYS,
+        description="Move trail logs to S3 Glacier Flexible Retrieval after N days.",
     )
     expire_after_days: int = Field(
         default=2557,
         ge=365,
+        le=MAX_LIFECYCLE_DAYS,
         description="Delete trail logs after N days (at least 365, and at least 90 days after the Glacier move).",
     )
     noncurrent_expire_after_days: int = Field(
-        default=90, ge=1, description="Delete overwritten or deleted object versions after N days."
+        default=90,
+        ge=1,
+        le=MAX_LIFECYCLE_DAYS,
+        description="Delete overwritten or deleted object versions after N days.",
     )
 
 
@@ -270,6 +310,7 @@ class Logging(Model):
     access_log_expire_after_days: int = Field(
         default=365,
         ge=90,
+        le=MAX_LIFECYCLE_DAYS,
         description="Delete S3 server access logs of the trail bucket after N days (at least 90).",
     )
     cloudwatch_retention_days: int = Field(
@@ -375,6 +416,7 @@ class ScpPartitionSettings(Model):
     max_policy_chars: int = Field(
         default=SCP_MAX_CHARS,
         ge=1024,
+        le=SCP_MAX_CHARS_SETTING,
         description="Maximum SCP size in characters, minified: the quota since 15 May 2026 (5,120 before). A larger "
         "library policy is split into numbered parts.",
     )
@@ -388,6 +430,7 @@ class ScpPartitionSettings(Model):
     reserved_slots: int = Field(
         default=0,
         ge=0,
+        le=50,
         description="Slots per target kept free for SCPs managed elsewhere, for example Control Tower's.",
     )
     region_overrides: list[RegionOverride] = Field(
@@ -461,6 +504,18 @@ HttpsUrl = Annotated[
     StringConstraints(pattern=r"^https://[^\s]{1,232}$"),
     FormatHint("expected an https:// URL of at most 240 characters"),
 ]
+# CreatePermissionSet's Description: 1-700 characters matching [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*
+# (https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_CreatePermissionSet.html); an empty string
+# leaves the description out.
+PermissionSetDescription = Annotated[
+    str,
+    StringConstraints(max_length=700, pattern=r"^[\t\n\r\x20-\x7E\xA1-\xFF]*$"),
+    FormatHint(
+        "expected printable ASCII or Latin-1 characters (Identity Center refuses emoji, typographic dashes and "
+        "quotes, and other characters above U+00FF)",
+        latin1_printable,
+    ),
+]
 # IAM policy documents in the config are plain mappings; `${partition}` in them becomes the partition.
 PolicyDocument = dict[str, Any]
 
@@ -497,8 +552,10 @@ class PermissionSet(Model):
     """A permission set, created in each partition's Identity Center instance."""
 
     name: PermissionSetName = Field(description="The set's name; a set named like a catalog set replaces it.")
-    description: str = Field(
-        default="", max_length=700, description="The set's description, shown in the Identity Center console."
+    description: PermissionSetDescription = Field(
+        default="",
+        description="The set's description, shown in the Identity Center console: at most 700 characters of "
+        "printable ASCII and Latin-1 (no emoji or typographic dashes and quotes: Identity Center refuses them).",
     )
     session_duration: IsoDuration = Field(
         default="PT1H", description="Session length, ISO-8601, `PT1H` to `PT12H` (for example `PT8H`, `PT1H30M`)."
@@ -546,12 +603,45 @@ class Assignment(Model):
     )
 
 
+_UTC_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+def _utc_timestamp(value: Any) -> datetime:
+    """Only `YYYY-MM-DDTHH:MM[:SS]Z` (or +00:00): aws:CurrentTime is UTC, so another offset or none would shift the
+    window silently, and a number would be read as seconds since 1970."""
+    example = '"2026-11-23T08:00:00Z"'
+    if not isinstance(value, str):
+        raise PydanticCustomError("utc_timestamp", f"expected a UTC timestamp in quotes, e.g. {example}")
+    match = _UTC_TIMESTAMP.fullmatch(value)
+    if match is None:
+        raise PydanticCustomError("utc_timestamp", f"expected a UTC timestamp ending in Z, e.g. {example}")
+    if match.group(3) not in ("Z", "+00:00"):
+        raise PydanticCustomError(
+            "utc_timestamp",
+            f"has the offset {match.group(3)}; aws:CurrentTime is UTC, so write the time in UTC with a Z, "
+            f"e.g. {example}",
+        )
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise PydanticCustomError("utc_timestamp", f"is not a real date and time; e.g. {example}") from None
+
+
+UtcTimestamp = Annotated[
+    datetime,
+    BeforeValidator(_utc_timestamp),
+    FormatHint('a UTC timestamp in quotes, ending in Z, e.g. "2026-11-23T08:00:00Z"'),
+]
+
+
 class OnCallWindow(Model):
     """When the OnCall set's elevated actions are allowed (`DateGreaterThan`/`DateLessThan aws:CurrentTime`)."""
 
     # Timestamps are written into the OnCall policy at synth (aws:CurrentTime takes no policy variables).
-    start: Annotated[datetime, Field(strict=False)] = Field(description="UTC timestamp, e.g. `2026-11-23T08:00:00Z`.")
-    end: Annotated[datetime, Field(strict=False)] = Field(description="UTC timestamp after `start`.")
+    start: UtcTimestamp = Field(description='UTC timestamp in quotes, e.g. `"2026-11-23T08:00:00Z"`.')
+    end: UtcTimestamp = Field(description="UTC timestamp in quotes, after `start`.")
 
 
 class IdentityCenterAccess(Model):
@@ -696,7 +786,7 @@ class TagCondition(Model):
     """One selection tag: a resource carrying this key with this value is selected."""
 
     key: TagKey = Field(description="Tag key, e.g. `backup`.")
-    value: str = Field(max_length=256, description="Tag value, e.g. `standard`.")
+    value: TagValue = Field(description="Tag value, e.g. `standard`.")
 
 
 class BackupSelection(Model):
@@ -716,11 +806,15 @@ class BackupRule(Model):
         "`cron(0 5 ? * * *)`."
     )
     start_window_minutes: int = Field(
-        default=60, ge=60, description="A job that has not started within N minutes (at least 60) is cancelled."
+        default=60,
+        ge=60,
+        le=BACKUP_WINDOW_MAX_MINUTES,
+        description="A job that has not started within N minutes (at least 60) is cancelled.",
     )
     completion_window_minutes: int = Field(
         default=1440,
         ge=120,
+        le=BACKUP_WINDOW_MAX_MINUTES,
         description="A started job that has not completed within N minutes is cancelled; at least 60 more than the "
         "start window.",
     )
@@ -734,6 +828,7 @@ class BackupRule(Model):
     move_to_cold_storage_after_days: int | None = Field(
         default=None,
         ge=1,
+        le=MAX_BACKUP_DAYS,
         description="Move recovery points to cold storage after N days (resource types that support it). "
         "`delete_after_days` must then be at least 90 days later.",
     )
@@ -821,15 +916,22 @@ class SessionLogBucketLifecycle(Model):
     """Lifecycle of the session logs in the central session log bucket (log-archive account)."""
 
     glacier_after_days: int = Field(
-        default=90, ge=1, description="Move session logs to S3 Glacier Flexible Retrieval after N days."
+        default=90,
+        ge=1,
+        le=MAX_LIFECYCLE_DAYS,
+        description="Move session logs to S3 Glacier Flexible Retrieval after N days.",
     )
     expire_after_days: int = Field(
         default=1096,
         ge=365,
+        le=MAX_LIFECYCLE_DAYS,
         description="Delete session logs after N days (at least 365, and at least 90 days after the Glacier move).",
     )
     noncurrent_expire_after_days: int = Field(
-        default=30, ge=1, description="Delete overwritten or deleted object versions after N days."
+        default=30,
+        ge=1,
+        le=MAX_LIFECYCLE_DAYS,
+        description="Delete overwritten or deleted object versions after N days.",
     )
 
 
@@ -916,18 +1018,18 @@ class OrgConfig(Model):
     )
 
 
-def _format_hints() -> dict[str, str]:
+def _format_hints() -> dict[str, FormatHint]:
     """Pattern -> hint, from every constrained string type above (pydantic reports the pattern that failed)."""
-    hints: dict[str, str] = {}
+    hints: dict[str, FormatHint] = {}
     for value in list(globals().values()):
         if get_origin(value) is not Annotated:
             continue
         metadata = value.__metadata__
         pattern = next((m.pattern for m in metadata if isinstance(m, StringConstraints) and m.pattern), None)
-        hint = next((m.text for m in metadata if isinstance(m, FormatHint)), None)
+        hint = next((m for m in metadata if isinstance(m, FormatHint)), None)
         if pattern is not None and hint is not None:
             hints[str(pattern)] = hint
     return hints
 
 
-FORMAT_HINTS: dict[str, str] = _format_hints()
+FORMAT_HINTS: dict[str, FormatHint] = _format_hints()

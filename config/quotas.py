@@ -14,6 +14,7 @@ from typing import Final
 # `service_control_policies.partitions.<p>.max_policy_chars` / `max_policies_per_target`.
 SCP_MAX_CHARS: Final = 10_240
 SCP_MAX_POLICIES_PER_TARGET: Final = 10  # FullAWSAccess and SCPs managed elsewhere count
+SCP_MAX_CHARS_SETTING: Final = 10 * SCP_MAX_CHARS  # ours: the highest `max_policy_chars` the config takes
 BACKUP_POLICY_MAX_CHARS: Final = 10_000  # characters of the saved backup policy document
 MAX_OU_DEPTH: Final = 5  # OUs nest at most five levels below the root
 
@@ -51,6 +52,10 @@ MIN_LOG_RETENTION_DAYS: Final = 365  # ours: CIS and NIST ask for a year of logs
 # https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupSelection.html
 BACKUP_SELECTION_NAME_MAX_CHARS: Final = 50
 MAX_BACKUP_DAYS: Final = 36_500  # AWS Backup retention and lock periods: at most 100 years
+# Start and completion windows of a backup job: at most 100 years (52,560,000 minutes), per
+# https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/backup/aws.sdk.kotlin.services.backup.model/-start-backup-job-request/complete-window-minutes.html
+BACKUP_WINDOW_MAX_MINUTES: Final = 52_560_000
+MAX_LIFECYCLE_DAYS: Final = 36_500  # ours: S3 lifecycle days have no documented maximum; a century is plenty
 MIN_CHANGEABLE_DAYS: Final = 3  # compliance-mode Vault Lock: the shortest cooling-off period
 COLD_STORAGE_MIN_DAYS: Final = 90  # recovery points stay at least 90 days in cold storage
 GLACIER_MIN_DAYS: Final = 90  # S3 Glacier Flexible Retrieval: minimum storage duration before expiry

@@ -15,8 +15,9 @@ from enum import StrEnum
 
 from config.assignments import assignments_by_account, identity_center_admin
 from config.backup import covered_by_organization_policy
+from config.context import partition_choice
 from config.models import OrgConfig
-from config.regions import GLOBAL_EVENTS_REGION, PARTITION_NAMES, PartitionName
+from config.regions import GLOBAL_EVENTS_REGION, PartitionName
 
 
 class StackKind(StrEnum):
@@ -63,15 +64,10 @@ def partition_option(value: object, option: str = "-c partition") -> PartitionNa
 
     Anything but `aws` or `aws-us-gov` is an UnknownPartition naming the option and the value.
     """
-    if value is None:
-        return None
-    text = str(value).strip()
-    for name in PARTITION_NAMES:
-        if text == name:
-            return name
-    close = difflib.get_close_matches(text.lower(), PARTITION_NAMES, n=1)
-    hint = f" (did you mean {close[0]}?)" if close else ""
-    raise UnknownPartition(f"{option}={value!r}{hint}: expected {' or '.join(PARTITION_NAMES)}")
+    chosen, problem = partition_choice(value, option)
+    if problem:
+        raise UnknownPartition(problem)
+    return chosen
 
 
 def plan(

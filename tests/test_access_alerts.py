@@ -197,6 +197,8 @@ def test_every_rule_that_can_match_read_only_events_receives_them(synth: Synthes
         "examplecorp-baseline-root-activity": all_events,  # the root user's Describe/Get/List calls
         "examplecorp-baseline-alerts-to-topic": all_events,  # the forwarded events are the same events
         "examplecorp-baseline-backup-changes": {"ENABLED"},  # Delete*/Put*/Update* only: none read-only
+        "examplecorp-baseline-breakglass-user-changes": {"ENABLED"},  # changes only, not inventory reads
+        "examplecorp-baseline-management-trail-tamper": {"ENABLED"},  # Stop/Delete/Put/Update... only
     }
 
 

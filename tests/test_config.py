@@ -87,8 +87,8 @@ def test_semantic_problems_are_all_reported() -> None:
     ],
 )
 def test_unreadable_configs(fixture: str, fragment: str) -> None:
-    (line,) = problems_of(CONFIG_FIXTURES / fixture)
-    assert fragment in line
+    lines = problems_of(CONFIG_FIXTURES / fixture)
+    assert any(fragment in line for line in lines), lines
 
 
 # (change to the example config, expected "path: message" fragment)
@@ -116,7 +116,7 @@ MUTATIONS: list[Mutation] = [
     ("logging.cloudwatch_retention_days", 90, "logging.cloudwatch_retention_days: Input should be greater than or equal to 365"),
     ("logging.trail_bucket.expire_after_days", 120, "logging.trail_bucket.expire_after_days: Input should be greater"),
     ("logging.trail_bucket.glacier_after_days", 2500, "must stay in Glacier Flexible Retrieval at least 90 days"),
-    ("logging.alarm_emails", "security@example.com", "logging.alarm_emails: expected a list, got str"),
+    ("logging.alarm_emails", "security@example.com", "logging.alarm_emails: expected a list, got 'security@example.com'"),
     ("network_restriction.allowed_cidrs", ["10.0.0.0/33"], "network_restriction.allowed_cidrs[0]: '10.0.0.0/33' is not a CIDR range"),
     ("network_restriction.allowed_cidrs", ["10.0.0.1/8"], "network_restriction.allowed_cidrs[0]: '10.0.0.1/8' is not a CIDR range: 10.0.0.1/8 has host bits set"),
     ("network_restriction.allowed_cidrs", ["0.0.0.0/0"], "'0.0.0.0/0' allows every address, which restricts nothing"),

@@ -81,7 +81,7 @@ MUTATIONS: list[Mutation] = [
     (f"{IC}.customer_managed_policies.0.document", {"Version": "2012-10-17"},
      "customer_managed_policies[0].document: is not an IAM policy document: it needs a Statement"),
     (f"{IC}.on_call_window.end", "2026-11-01T00:00:00Z", "identity_center.on_call_window.end: 2026-11-01T00:00:00+00:00 is not after start"),
-    (f"{IC}.on_call_window.start", "2026-11-23T08:00:00", "identity_center.on_call_window: write the timestamps in UTC with a Z"),
+    (f"{IC}.on_call_window.start", "2026-11-23T08:00:00", "identity_center.on_call_window.start: expected a UTC timestamp ending in Z"),
     (f"{IC}.permission_sets", [{"name": "Twice"}, {"name": "Twice"}], "identity_center.permission_sets[1].name: permission set 'Twice' is already used at identity_center.permission_sets[0].name"),
     (f"{IC}.customer_managed_policies", [{"name": "examplecorp-deny-data-deletion", "document": {"Statement": []}}] * 2,
      "identity_center.customer_managed_policies[1].name: customer-managed policy 'examplecorp-deny-data-deletion' is already used"),

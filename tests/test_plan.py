@@ -94,7 +94,7 @@ def test_partition_option_accepts_the_two_partitions(value: str | None, selected
         ("AWS", "-c partition='AWS' (did you mean aws?): expected aws or aws-us-gov"),
         ("", "-c partition='': expected aws or aws-us-gov"),
         ("aws-cn", "-c partition='aws-cn' (did you mean aws?): expected aws or aws-us-gov"),
-        (1, "-c partition=1: expected aws or aws-us-gov"),
+        (1, "-c partition: expected aws or aws-us-gov, got the number 1"),
     ],
 )
 def test_partition_option_names_a_bad_value(value: object, message: str) -> None:
@@ -119,7 +119,7 @@ def commercial_only(example_data: dict[str, Any]) -> dict[str, Any]:
     """A commercial-only org with home region us-west-2, where web-dev runs in us-west-2 only: the accounts' global
     events (us-east-1) land outside web-dev's baseline regions, so it gets an Alerts stack."""
     data = copy.deepcopy(example_data)
-    keep = {"management", "log-archive", "security", "ci", "web-dev"}
+    keep = {"management", "log-archive", "security", "shared-services", "ci", "web-dev"}  # shared-services deploys
     data["partitions"] = {"aws": {**data["partitions"]["aws"], "home_region": "us-west-2"}}
     data["accounts"] = [a for a in data["accounts"] if a["name"] in keep]
     for account in data["accounts"]:

@@ -24,7 +24,7 @@ import pytest
 from tests.conftest import Synthesized
 from tests.support.local_aws import MOTO_ACCOUNT, PropagatingIam, ResponseReceiver, custom_resource_event
 from tests.support.project import ROOT
-from tests.support.templates import only
+from tests.support.templates import named, only
 
 HANDLER = ROOT / "constructs" / "handlers" / "session_manager" / "index.py"
 SECURITY = MOTO_ACCOUNT  # moto's default account plays the security account that owns the documents
@@ -242,8 +242,13 @@ def test_other_failures_are_not_retried(
 
 def test_retries_end_within_the_function_timeout(synth: Synthesized, handler_module: ModuleType) -> None:
     # Waiting 90 s leaves 30 s of the 120 s timeout for the calls themselves and the response to CloudFormation.
-    function = only(synth.templates["Baseline-web-prod-us-east-1"], "AWS::Lambda::Function")
-    assert function["Properties"]["Timeout"] == 120
+    _, function = named(
+        synth.templates["Baseline-web-prod-us-east-1"],
+        "AWS::Lambda::Function",
+        "FunctionName",
+        "examplecorp-baseline-session-handler",
+    )
+    assert function["Timeout"] == 120
     assert sum(handler_module.RETRY_DELAYS) == 90
     assert len(handler_module.RETRY_DELAYS) == 6
 

@@ -134,14 +134,15 @@ def test_budgets_measure_each_partition_against_its_configured_scp_quotas(tmp_pa
 
 def test_the_gate_reads_the_quotas_of_the_config_it_is_given(tmp_path: Path, example_data: dict[str, Any]) -> None:
     data = copy.deepcopy(example_data)
-    data["service_control_policies"]["partitions"]["aws"].update(max_policies_per_target=4, reserved_slots=2)
+    # 5 fits the config's own root (FullAWSAccess, 2 reserved, 2 packed library policies); 3 on one OU does not.
+    data["service_control_policies"]["partitions"]["aws"].update(max_policies_per_target=5, reserved_slots=2)
     config = tmp_path / "org.yaml"
     config.write_text(yaml.safe_dump(data, sort_keys=False))
     outdir = tmp_path / "cdk.out"
     outdir.mkdir()
-    assembly(outdir, {"Guardrails": ("us-east-1", {"Resources": _scps_on_one_ou(2, 1)})})
-    assert verify.main([str(outdir), "--only", "budgets", "--config", str(config)]) == 1  # 1 + 2 reserved + 2 > 4
-    assert verify.main([str(outdir), "--only", "budgets"]) == 0  # the example's quotas: 1 + 0 + 2 <= 10
+    assembly(outdir, {"Guardrails": ("us-east-1", {"Resources": _scps_on_one_ou(3, 1)})})
+    assert verify.main([str(outdir), "--only", "budgets", "--config", str(config)]) == 1  # 1 + 2 reserved + 3 > 5
+    assert verify.main([str(outdir), "--only", "budgets"]) == 0  # the example's quotas: 1 + 0 + 3 <= 10
     assert verify.main([str(outdir), "--only", "budgets", "--config", str(tmp_path / "missing.yaml")]) == 2
 
 

@@ -6,10 +6,11 @@ from collections.abc import Iterable
 
 from config.models import OrgConfig
 from config.problems import Problem
-from config.validation.common import configured_partition
+from config.validation.common import configured_partition, email_duplicates
 
 
 def problems(config: OrgConfig) -> Iterable[Problem]:
+    yield from email_duplicates("alerts.emails", config.alerts.emails)
     for partition in config.alerts.slack:
         where = f"alerts.slack.{partition}"
         yield from configured_partition(config, where, partition)

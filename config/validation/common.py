@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from config.models import OrgConfig, SessionLogBucketLifecycle, Targets, TrailBucketLifecycle
-from config.problems import Problem
+from config.problems import Problem, key_text, shown
 from config.quotas import BUCKET_NAME_MAX_CHARS, GLACIER_MIN_DAYS, LOG_RETENTION_DAYS, MIN_LOG_RETENTION_DAYS
 from config.regions import PARTITIONS, PartitionName, partition_of_region
 from config.targets import accounts_of
@@ -44,7 +45,9 @@ def retention_problems(path: str, days: int) -> Iterable[Problem]:
     """A log group retention must be one CloudWatch Logs accepts (the models already ask for at least a year)."""
     if days not in LOG_RETENTION_DAYS:
         allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS if d >= MIN_LOG_RETENTION_DAYS)
-        yield Problem(path, f"{days} is not a CloudWatch Logs retention; use one of {allowed}")
+        yield Problem(
+            path, f"{shown(days).removeprefix('the number ')} is not a CloudWatch Logs retention; use one of {allowed}"
+        )
 
 
 def lifecycle_problems(path: str, bucket: TrailBucketLifecycle | SessionLogBucketLifecycle) -> Iterable[Problem]:
@@ -63,12 +66,67 @@ def lifecycle_problems(path: str, bucket: TrailBucketLifecycle | SessionLogBucke
 
 
 def policy_document_problems(path: str, document: dict[str, Any]) -> Iterable[Problem]:
-    """A policy document from the config: partition-neutral ARNs, and a Statement."""
+    """A policy document from the config: JSON values in IAM's characters, partition-neutral ARNs, a Statement."""
+    values = list(_json_value_problems(path, document))
+    yield from values
+    if values:
+        return  # the size and ARN checks read the JSON text, which these values would not give
     text = json.dumps(document)
     if re.search(r"arn:aws(-us-gov)?:", text):
         yield Problem(path, "names a partition in an ARN; write arn:${partition}:... so it works in both partitions")
     if not isinstance(document.get("Statement"), list | dict):
         yield Problem(path, "is not an IAM policy document: it needs a Statement")
+
+
+# IAM and Identity Center take policy documents in tab, line feed, carriage return and U+0020-U+00FF only
+# (pattern [\u0009\u000A\u000D\u0020-\u00FF]+: https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/iam/aws.sdk.kotlin.services.iam.model/-create-policy-request/policy-document.html,
+# https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_PutInlinePolicyToPermissionSet.html).
+_NOT_IN_POLICY = re.compile("[^\t\n\r\u0020-\u00ff]")
+
+
+def _json_value_problems(path: str, value: Any) -> Iterable[Problem]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key_text(key)}"
+            if not isinstance(key, str):
+                yield Problem(
+                    child, f"YAML reads the key {key_text(key)} as {shown(key)}, not as text: put it in quotes"
+                )
+            else:
+                yield from _characters(child, key, "key")
+            yield from _json_value_problems(child, item)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _json_value_problems(f"{path}[{index}]", item)
+    elif isinstance(value, str):
+        yield from _characters(path, value, "value")
+    elif value is None:
+        yield Problem(path, "is empty (null); IAM takes no null in a policy: write a value or remove the key")
+    elif isinstance(value, float) and not math.isfinite(value):
+        yield Problem(path, f"is {shown(value)}, which JSON cannot hold; write a number or quoted text")
+
+
+def _characters(path: str, text: str, what: str) -> Iterable[Problem]:
+    match = _NOT_IN_POLICY.search(text)
+    if match:
+        char = match.group()
+        yield Problem(
+            path,
+            f"the {what} has the character {char!r} (U+{ord(char):04X}) at position {match.start() + 1}; IAM policy "
+            "documents take only ASCII and Latin-1 characters (no emoji, typographic dashes or quotes)",
+        )
+
+
+def email_duplicates(path: str, emails: Iterable[str]) -> Iterable[Problem]:
+    """Addresses subscribed to one topic: each once, compared without case (mail systems treat the domain, and in
+    practice the whole address, case-insensitively; SNS would subscribe both and send every alert twice)."""
+    first: dict[str, int] = {}
+    for index, email in enumerate(emails):
+        key = email.casefold()
+        if key in first:
+            yield Problem(f"{path}[{index}]", f"{email!r} is already listed at {path}[{first[key]}] (ignoring case)")
+        else:
+            first[key] = index
 
 
 def configured_partition(config: OrgConfig, path: str, partition: PartitionName) -> Iterable[Problem]:

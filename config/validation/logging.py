@@ -7,7 +7,12 @@ from collections.abc import Iterable
 from config.models import OrgConfig
 from config.naming import bucket_names
 from config.problems import Problem
-from config.validation.common import bucket_name_problems, lifecycle_problems, retention_problems
+from config.validation.common import (
+    bucket_name_problems,
+    email_duplicates,
+    lifecycle_problems,
+    retention_problems,
+)
 
 
 def problems(config: OrgConfig) -> Iterable[Problem]:
@@ -19,6 +24,7 @@ def _settings(config: OrgConfig) -> Iterable[Problem]:
     logging = config.logging
     yield from retention_problems("logging.cloudwatch_retention_days", logging.cloudwatch_retention_days)
     yield from lifecycle_problems("logging.trail_bucket", logging.trail_bucket)
+    yield from email_duplicates("logging.alarm_emails", logging.alarm_emails)
 
 
 def _bucket_names(config: OrgConfig) -> Iterable[Problem]:

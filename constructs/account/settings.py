@@ -24,6 +24,7 @@ from constructs import Construct
 from constructs.sessions.handler import OLDER_RUNTIME, RUNTIME
 from constructs.shared.checkov import skip_checkov
 from constructs.shared.logical_ids import pin_logical_id
+from constructs.shared.retention import STATEFUL
 
 HANDLER_CODE = Path(__file__).resolve().parents[1] / "handlers" / "account_settings"
 
@@ -117,7 +118,7 @@ class AccountSettings(Construct):
             retention_in_days=retention_days,
             kms_key_id=key.key_arn,
         )
-        self.log_group.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        self.log_group.apply_removal_policy(STATEFUL)
         pin_logical_id(self.log_group, "AccountSettingsLogGroup")
 
         code = lambda_.Code.from_asset(str(HANDLER_CODE)).bind(self)

@@ -111,6 +111,9 @@ class AccessAlerts(Construct):
             "breakglass_console_sign_in": "a breakglass identity signed in to the console",
             "breakglass_user_changes": "a breakglass user, its password or its MFA was changed",
         }
+        # Changes to the breakglass users are write events; an ENABLED rule keeps out IAM's read-only calls on them
+        # (GetUser, ListMFADevices...), which inventory tools such as AWS Config's recorder make all day.
+        states = {"breakglass_user_changes": "ENABLED"}
         for key, pattern in access_alert_patterns(org, account_id, breakglass).items():
             events.CfnRule(
                 self,
@@ -118,6 +121,6 @@ class AccessAlerts(Construct):
                 name=org.access_alert_rules[key],
                 description=f"org-baseline: alert the security account when {descriptions[key]}",
                 event_pattern=pattern,
-                state=ALL_MANAGEMENT_EVENTS,
+                state=states.get(key, ALL_MANAGEMENT_EVENTS),
                 targets=[target],
             )
