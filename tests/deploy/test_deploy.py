@@ -56,6 +56,10 @@ ACCOUNTS = {
     "aws": ["log-archive", "management", "security", "web-prod", "web-dev"],
     "aws-us-gov": ["gov-log-archive", "gov-management", "gov-workload-prod", "gov-workload-dev"],
 }
+# Stacks deployed in parallel within a step. GovCloud one at a time: in parallel, its workload baselines' document
+# shares (a cross-account call with the security account's sharer role) missed the security account's documents
+# under moto 5.2.5, though each deploys alone; not explained yet.
+DEPLOY_CONCURRENCY = {"aws": 8, "aws-us-gov": 1}
 # The failure paths, one per partition, deployed before anything else of their account.
 REGIONAL_BEFORE_HOME = "Baseline-web-prod-us-west-2"
 BASELINE_BEFORE_SECURITY = "Baseline-gov-workload-dev-us-gov-west-1"
@@ -146,7 +150,9 @@ def _synthesized(process: Any, what: str) -> None:
 
 
 def _deploy_partition(cloud: LocalCloud, record: DeployRecord, assembly: Path, partition: str, workdir: Path) -> None:
-    run = deploy_partition(cloud, assembly, partition, ACCOUNTS[partition], EXAMPLE_CONFIG, workdir)
+    run = deploy_partition(
+        cloud, assembly, partition, ACCOUNTS[partition], EXAMPLE_CONFIG, workdir, DEPLOY_CONCURRENCY[partition]
+    )
     record.runs.append(run)
     record.steps[partition] = steps_of(run)
     if run.returncode != 0:
@@ -191,9 +197,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployRecord]
         record.seconds["failure paths"] = time.monotonic() - mark
 
         mark = time.monotonic()
-        # One partition after the other: deployed in parallel, GovCloud's document shares (a cross-account call with
-        # the security account's sharer role) missed the documents under moto 5.2.5 (not explained yet).
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        with ThreadPoolExecutor(max_workers=2) as pool:
             for partition_deploy in [
                 pool.submit(_deploy_partition, cloud, record, main_out, p, workdir) for p in ACCOUNTS
             ]:

@@ -126,7 +126,13 @@ STEP_LINE = re.compile(r"^==> step (\d+)/(\d+) \([^)]*\): (.*)$", re.MULTILINE)
 
 
 def deploy_partition(
-    cloud: LocalCloud, assembly: Path, partition: str, accounts: Iterable[str], config: Path, workdir: Path
+    cloud: LocalCloud,
+    assembly: Path,
+    partition: str,
+    accounts: Iterable[str],
+    config: Path,
+    workdir: Path,
+    concurrency: int = 8,
 ) -> CliRun:
     """`python -m ops.deploy` for one partition of the assembly (what `make deploy` runs), in the local cloud."""
     env = cloud.cli_environment(HOME_REGION[partition])
@@ -134,7 +140,7 @@ def deploy_partition(
     env["PYTHONPATH"] = str(ROOT)
     args = [
         "--partition", partition, "--accounts", ",".join(accounts), "--app", str(assembly), "--config", str(config),
-        "--cdk", str(CDK), "--", "--no-notices", "--no-version-reporting", "--ci",
+        "--cdk", str(CDK), "--concurrency", str(concurrency), "--", "--no-notices", "--no-version-reporting", "--ci",
     ]  # fmt: skip
     start = time.monotonic()
     run = subprocess.run(
