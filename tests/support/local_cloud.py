@@ -114,9 +114,7 @@ class LocalCloud:
     _patches: ExitStack = field(default_factory=ExitStack)
     _receiver: _ResponseReceiver | None = None
     _clients: dict[tuple[str, str, str, str], Any] = field(default_factory=dict)
-    # Custom resource functions run one at a time: run concurrently, a cross-account call of one (the document
-    # share, with the security account's sharer role) was seen to miss resources that exist in that account.
-    # Observed with moto 5.2.5, not explained; stacks still deploy in parallel.
+    # Custom resource functions run one at a time (a Lambda function per request would run in parallel in AWS).
     _one_handler_at_a_time: threading.Lock = field(default_factory=threading.Lock)
 
     @property
