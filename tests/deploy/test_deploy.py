@@ -96,7 +96,6 @@ EXPECTED_UNVERIFIED_PROPERTIES = [
     "AWS::Logs::LogGroup.KmsKeyId",
     "AWS::S3::Bucket.LifecycleConfiguration",
     "AWS::S3::Bucket.LoggingConfiguration",
-    "AWS::S3::Bucket.ObjectLockConfiguration",
     "AWS::S3::Bucket.OwnershipControls",
     "AWS::S3::Bucket.PublicAccessBlockConfiguration",
     "AWS::S3::Bucket.VersioningConfiguration",
