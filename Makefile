@@ -17,7 +17,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 CDK_CONTEXT := -c config=$(CONFIG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS)) $(if $(PARTITION),-c partition=$(PARTITION))
 PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links
 
-.PHONY: help setup check-config synth deploy verify test fuzz lint typecheck format schema docs snapshots requirements benchmark clean
+.PHONY: help setup check-config synth deploy verify test deploy-test fuzz lint typecheck format schema docs snapshots requirements benchmark clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -48,9 +48,13 @@ deploy: ## Synthesize PARTITION (aws or aws-us-gov), then deploy it step by step
 verify: synth ## Synthesize, then run the independent checkers on cdk.out (CHECKER=checkov runs one)
 	$(VENV)/bin/python -m checks.verify cdk.out --config $(CONFIG) $(if $(CHECKER),--only $(CHECKER))
 
-test: setup lint typecheck ## Lint, type-check, run the whole test suite, then the verification gate (what CI runs)
-	$(VENV)/bin/python -m pytest
+test: setup lint typecheck ## Lint, type-check, run the test suite, the deploy test, then the verification gate (CI)
+	$(VENV)/bin/python -m pytest -m "not deploy"
+	$(MAKE) --no-print-directory deploy-test
 	$(MAKE) --no-print-directory verify
+
+deploy-test: setup ## Deploy the example org into a local AWS API (moto) with the real CDK CLI and read it back
+	$(VENV)/bin/python -m pytest tests/deploy -m deploy -s
 
 fuzz: $(VENV)/.installed ## The config loader's property tests with many random inputs (EXAMPLES=2000; CI runs ~200)
 	FUZZ_EXAMPLES=$(or $(EXAMPLES),2000) $(VENV)/bin/python -m pytest tests/test_config_properties.py -q
