@@ -10,23 +10,14 @@ resources point straight at our function, as the Session Manager ones do (decisi
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 
 from config.naming import Organization
 from config.policies.statements import allow, document, service_trust
 from constructs import Construct
-from constructs.sessions.handler import OLDER_RUNTIME, RUNTIME
-from constructs.shared.checkov import skip_checkov
-from constructs.shared.logical_ids import pin_logical_id
-from constructs.shared.retention import STATEFUL
-
-HANDLER_CODE = Path(__file__).resolve().parents[1] / "handlers" / "account_settings"
+from constructs.shared.handler_function import add_handler_function
 
 
 def handler_log_group(org: Organization) -> str:
@@ -112,53 +103,18 @@ class AccountSettings(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         p = org.partition
-        self.log_group = logs.CfnLogGroup(
+        self.log_group, self.function = add_handler_function(
             self,
-            "LogGroup",
-            log_group_name=handler_log_group(org),
-            retention_in_days=retention_days,
-            kms_key_id=key.key_arn,
-        )
-        self.log_group.apply_removal_policy(STATEFUL)
-        pin_logical_id(self.log_group, "AccountSettingsLogGroup")
-
-        code = lambda_.Code.from_asset(str(HANDLER_CODE)).bind(self)
-        assert code.s3_location is not None
-        self.function = lambda_.CfnFunction(
-            self,
-            "Function",
-            function_name=org.account_settings_handler,
+            name=org.account_settings_handler,
             description="org-baseline account settings: S3 Block Public Access, EBS encryption by default",
-            runtime=RUNTIME.name,
-            handler="index.handler",
-            role=f"arn:{p}:iam::{account_id}:role/{org.account_settings_handler}",
-            code=lambda_.CfnFunction.CodeProperty(
-                s3_bucket=code.s3_location.bucket_name, s3_key=code.s3_location.object_key
-            ),
-            timeout=120,
-            memory_size=128,
-            logging_config=lambda_.CfnFunction.LoggingConfigProperty(log_group=handler_log_group(org)),
+            handler_dir="account_settings",
+            role_arn=f"arn:{p}:iam::{account_id}:role/{org.account_settings_handler}",
+            log_group_name=handler_log_group(org),
+            log_group_id="AccountSettingsLogGroup",
+            key=key,
+            retention_days=retention_days,
+            apis="S3 Control and EC2 APIs",
         )
-        self.function.add_resource_dependency(self.log_group)
-        outside_vpc = (
-            "The function only calls the S3 Control and EC2 APIs during deployments; the baseline creates no VPC, "
-            "and placing it in a workload VPC would couple the baseline to that network."
-        )
-        no_dlq = (
-            "Only CloudFormation invokes it, and every failure is reported back to the stack event log with "
-            "its reason; a dead-letter queue would hold nothing actionable."
-        )
-        no_reserved = (
-            "Invoked a few times per deployment; reserving concurrency fails in new accounts whose "
-            "concurrency quota is 10, the minimum unreserved pool."
-        )
-        cdk.Validations.of(self.function).acknowledge(
-            cdk.Acknowledgment(id="NIST.800.53.R5-LambdaInsideVPC", reason=outside_vpc),
-            cdk.Acknowledgment(id="NIST.800.53.R5-LambdaDLQ", reason=no_dlq),
-            cdk.Acknowledgment(id="NIST.800.53.R5-LambdaConcurrency", reason=no_reserved),
-            OLDER_RUNTIME,
-        )
-        skip_checkov(self.function, ("CKV_AWS_117", outside_vpc), ("CKV_AWS_116", no_dlq), ("CKV_AWS_115", no_reserved))
 
         self.ebs_encryption = cdk.CustomResource(
             self,

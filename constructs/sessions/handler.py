@@ -9,38 +9,17 @@ in seconds), while our handler answers CloudFormation's pre-signed URL itself.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 
 from config.naming import Organization
 from config.policies.statements import allow, document, service_trust
 from constructs import Construct
 from constructs.sessions.preferences import log_group_arn
-from constructs.shared.checkov import skip_checkov
-from constructs.shared.logical_ids import pin_logical_id
-from constructs.shared.retention import STATEFUL
+from constructs.shared.handler_function import add_handler_function
 
-# Lambda code lives apart from the constructs that deploy it: constructs/handlers/<function>/ (no CDK imports).
-HANDLER_CODE = Path(__file__).resolve().parents[1] / "handlers" / "session_manager"
 PUBLIC_SHARING_SETTING = "/ssm/documents/console/public-sharing-permission"
-# Both GovCloud regions must run it. AWS lists GovCloud's Lambda differences; that page once named new managed
-# runtimes (python3.12, nodejs20.x, java21) as not yet available there, months after their commercial launch, and
-# today names JSON log format as unavailable (the function logs as text) but no runtime:
-# https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-lambda.html
-# python3.13 (November 2024) has had a year to reach GovCloud, python3.14 (November 2025) has not; architecture is
-# left at the default x86_64, which every region has. Verify in the first GovCloud sandbox deploy before moving on.
-RUNTIME = lambda_.Runtime.PYTHON_3_13
-# cdk-nag's AwsSolutions-L1 asks for the newest runtime; every function of the baseline acknowledges it with this.
-OLDER_RUNTIME = cdk.Acknowledgment(
-    id="AwsSolutions-L1",
-    reason="python3.13, not the newest Python runtime: the same template deploys to both GovCloud regions, where "
-    "new Lambda runtimes arrive months after commercial (see RUNTIME in constructs/sessions/handler.py).",
-)
 
 
 def handler_log_group(org: Organization) -> str:
@@ -111,54 +90,18 @@ class SessionCustomResources(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         p = org.partition
-        self.log_group = logs.CfnLogGroup(
+        self.log_group, self.function = add_handler_function(
             self,
-            "LogGroup",
-            log_group_name=handler_log_group(org),
-            retention_in_days=retention_days,
-            kms_key_id=key.key_arn,
-        )
-        self.log_group.apply_removal_policy(STATEFUL)
-        pin_logical_id(self.log_group, "SessionHandlerLogGroup")
-
-        code = lambda_.Code.from_asset(str(HANDLER_CODE)).bind(self)
-        assert code.s3_location is not None
-        self.function = lambda_.CfnFunction(
-            self,
-            "Function",
-            function_name=org.session_handler,
+            name=org.session_handler,
             description="org-baseline Session Manager custom resources",
-            runtime=RUNTIME.name,
-            handler="index.handler",
-            role=f"arn:{p}:iam::{account_id}:role/{org.session_handler}",
-            code=lambda_.CfnFunction.CodeProperty(
-                s3_bucket=code.s3_location.bucket_name, s3_key=code.s3_location.object_key
-            ),
-            timeout=120,
-            memory_size=128,
-            logging_config=lambda_.CfnFunction.LoggingConfigProperty(log_group=handler_log_group(org)),
+            handler_dir="session_manager",
+            role_arn=f"arn:{p}:iam::{account_id}:role/{org.session_handler}",
+            log_group_name=handler_log_group(org),
+            log_group_id="SessionHandlerLogGroup",
+            key=key,
+            retention_days=retention_days,
+            apis="SSM and STS APIs",
         )
-        self.function.add_resource_dependency(self.log_group)
-        # The same three reasons answer cdk-nag's NIST rules and checkov's equivalent checks.
-        outside_vpc = (
-            "The function only calls the SSM and STS APIs during deployments; the baseline creates no VPC, "
-            "and placing it in a workload VPC would couple the baseline to that network."
-        )
-        no_dlq = (
-            "Only CloudFormation invokes it, and every failure is reported back to the stack event log with "
-            "its reason; a dead-letter queue would hold nothing actionable."
-        )
-        no_reserved = (
-            "Invoked a few times per deployment; reserving concurrency fails in new accounts whose "
-            "concurrency quota is 10, the minimum unreserved pool."
-        )
-        cdk.Validations.of(self.function).acknowledge(
-            cdk.Acknowledgment(id="NIST.800.53.R5-LambdaInsideVPC", reason=outside_vpc),
-            cdk.Acknowledgment(id="NIST.800.53.R5-LambdaDLQ", reason=no_dlq),
-            cdk.Acknowledgment(id="NIST.800.53.R5-LambdaConcurrency", reason=no_reserved),
-            OLDER_RUNTIME,
-        )
-        skip_checkov(self.function, ("CKV_AWS_117", outside_vpc), ("CKV_AWS_116", no_dlq), ("CKV_AWS_115", no_reserved))
 
         self.block_public_sharing = cdk.CustomResource(
             self,

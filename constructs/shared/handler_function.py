@@ -1,0 +1,97 @@
+"""A baseline custom-resource function: its encrypted, retained log group and the Lambda function itself.
+
+Both handlers of the baseline (constructs/handlers/<name>/) are deployed this way, so they share the runtime, the
+limits and the reasons given to cdk-nag and checkov. The resources are added to the caller's scope with the IDs
+`LogGroup` and `Function`, as each construct had them, so no logical ID moves.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+
+from constructs import Construct
+from constructs.shared.checkov import skip_checkov
+from constructs.shared.logical_ids import pin_logical_id
+from constructs.shared.retention import STATEFUL
+
+# Both GovCloud regions must run it. AWS lists GovCloud's Lambda differences; that page once named new managed
+# runtimes (python3.12, nodejs20.x, java21) as not yet available there, months after their commercial launch, and
+# today names JSON log format as unavailable (the function logs as text) but no runtime:
+# https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-lambda.html
+# python3.13 (November 2024) has had a year to reach GovCloud, python3.14 (November 2025) has not; architecture is
+# left at the default x86_64, which every region has. Verify in the first GovCloud sandbox deploy before moving on.
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+# cdk-nag's AwsSolutions-L1 asks for the newest runtime; every function of the baseline acknowledges it with this.
+OLDER_RUNTIME = cdk.Acknowledgment(
+    id="AwsSolutions-L1",
+    reason="python3.13, not the newest Python runtime: the same template deploys to both GovCloud regions, where "
+    "new Lambda runtimes arrive months after commercial (see RUNTIME in constructs/shared/handler_function.py).",
+)
+HANDLERS = Path(__file__).resolve().parents[1] / "handlers"
+
+
+def add_handler_function(
+    scope: Construct,
+    *,
+    name: str,
+    description: str,
+    handler_dir: str,
+    role_arn: str,
+    log_group_name: str,
+    log_group_id: str,
+    key: kms.IKey,
+    retention_days: int,
+    apis: str,
+) -> tuple[logs.CfnLogGroup, lambda_.CfnFunction]:
+    """The log group (logical ID `log_group_id`, retained, encrypted with `key`) and the function `name` running
+    constructs/handlers/`handler_dir`/index.py as `role_arn`; `apis` says what it calls, for the VPC reason."""
+    log_group = logs.CfnLogGroup(
+        scope, "LogGroup", log_group_name=log_group_name, retention_in_days=retention_days, kms_key_id=key.key_arn
+    )
+    log_group.apply_removal_policy(STATEFUL)
+    pin_logical_id(log_group, log_group_id)
+
+    code = lambda_.Code.from_asset(str(HANDLERS / handler_dir)).bind(scope)
+    assert code.s3_location is not None
+    function = lambda_.CfnFunction(
+        scope,
+        "Function",
+        function_name=name,
+        description=description,
+        runtime=RUNTIME.name,
+        handler="index.handler",
+        role=role_arn,
+        code=lambda_.CfnFunction.CodeProperty(
+            s3_bucket=code.s3_location.bucket_name, s3_key=code.s3_location.object_key
+        ),
+        timeout=120,
+        memory_size=128,
+        logging_config=lambda_.CfnFunction.LoggingConfigProperty(log_group=log_group_name),
+    )
+    function.add_resource_dependency(log_group)
+    # The same three reasons answer cdk-nag's NIST rules and checkov's equivalent checks.
+    outside_vpc = (
+        f"The function only calls the {apis} during deployments; the baseline creates no VPC, "
+        "and placing it in a workload VPC would couple the baseline to that network."
+    )
+    no_dlq = (
+        "Only CloudFormation invokes it, and every failure is reported back to the stack event log with "
+        "its reason; a dead-letter queue would hold nothing actionable."
+    )
+    no_reserved = (
+        "Invoked a few times per deployment; reserving concurrency fails in new accounts whose "
+        "concurrency quota is 10, the minimum unreserved pool."
+    )
+    cdk.Validations.of(function).acknowledge(
+        cdk.Acknowledgment(id="NIST.800.53.R5-LambdaInsideVPC", reason=outside_vpc),
+        cdk.Acknowledgment(id="NIST.800.53.R5-LambdaDLQ", reason=no_dlq),
+        cdk.Acknowledgment(id="NIST.800.53.R5-LambdaConcurrency", reason=no_reserved),
+        OLDER_RUNTIME,
+    )
+    skip_checkov(function, ("CKV_AWS_117", outside_vpc), ("CKV_AWS_116", no_dlq), ("CKV_AWS_115", no_reserved))
+    return log_group, function
