@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from constructs.breakglass.role import breakglass_trust_policy
 from stacks.assembly import BuiltStack
 from stacks.plan import plan
 from tests.conftest import Synthesized, synthesize
-from tests.support.config_data import ConfigFrom
+from tests.support.config_data import ConfigFrom, commercial_only
 from tests.support.templates import RETAINED, named, of_type, role_named
 
 ACCESS_RULES = {
@@ -402,21 +401,7 @@ def test_hub_stateful_logical_ids_are_pinned(hub: dict[str, Any]) -> None:
 def test_accounts_outside_the_global_events_region_get_an_alert_only_stack(
     example_data: dict[str, Any], config_from: ConfigFrom, tmp_path: Path
 ) -> None:
-    data = copy.deepcopy(example_data)
-    keep = {"management", "log-archive", "security", "ci", "web-dev"}
-    data["partitions"] = {
-        "aws": {**data["partitions"]["aws"], "home_region": "us-west-2", "deployment_account": "management"}
-    }
-    data["accounts"] = [a for a in data["accounts"] if a["name"] in keep]
-    for account in data["accounts"]:
-        account.pop("backup_plans", None)
-        if account["name"] == "web-dev":
-            account["regions"] = ["us-west-2"]
-    data.pop("backup", None)  # its copy rules name GovCloud regions
-    for section in ("service_control_policies", "identity_center"):  # they name accounts and GovCloud left out here
-        data.pop(section, None)
-    data["breakglass"] = {"aws": data["breakglass"]["aws"]}
-    data["atlantis"] = {"aws": data["atlantis"]["aws"]}
+    data = commercial_only(example_data)
     config = config_from(data)
     alert_stacks = [i for i in plan(config) if i.kind == "alerts"]
     assert [(i.stack_id, i.account_name, i.region) for i in alert_stacks] == [

@@ -27,7 +27,7 @@ from stacks.plan import (
     summary,
 )
 from tests.conftest import Synthesized
-from tests.support.config_data import ConfigFrom
+from tests.support.config_data import ConfigFrom, commercial_only
 from tests.support.project import ROOT
 
 # Stacks whose deletion would lose logs, keys, vaults or the controls that protect the organization.
@@ -113,25 +113,6 @@ def test_a_partition_plans_only_its_own_stacks(example_config: OrgConfig, partit
 def test_accounts_of_the_other_partition_are_an_error(example_config: OrgConfig) -> None:
     with pytest.raises(UnknownAccounts, match=r"^account\(s\) gov-ci selected, but not in the selected partition aws$"):
         plan(example_config, ["web-prod", "gov-ci"], "aws")
-
-
-def commercial_only(example_data: dict[str, Any]) -> dict[str, Any]:
-    """A commercial-only org with home region us-west-2, where web-dev runs in us-west-2 only: the accounts' global
-    events (us-east-1) land outside web-dev's baseline regions, so it gets an Alerts stack."""
-    data = copy.deepcopy(example_data)
-    keep = {"management", "log-archive", "security", "shared-services", "ci", "web-dev"}  # shared-services deploys
-    data["partitions"] = {"aws": {**data["partitions"]["aws"], "home_region": "us-west-2"}}
-    data["accounts"] = [a for a in data["accounts"] if a["name"] in keep]
-    for account in data["accounts"]:
-        account.pop("backup_plans", None)
-        if account["name"] == "web-dev":
-            account["regions"] = ["us-west-2"]
-    data.pop("backup", None)  # its copy rules name GovCloud regions
-    for section in ("service_control_policies", "identity_center"):  # they name accounts and GovCloud left out here
-        data.pop(section, None)
-    data["breakglass"] = {"aws": data["breakglass"]["aws"]}
-    data["atlantis"] = {"aws": data["atlantis"]["aws"]}
-    return data
 
 
 def test_a_partition_the_config_does_not_have_is_an_error(

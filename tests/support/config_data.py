@@ -55,3 +55,22 @@ def config_error(config_from: ConfigFrom, data: dict[str, Any]) -> str:
     with pytest.raises(ConfigError) as caught:
         config_from(data)
     return str(caught.value)
+
+
+def commercial_only(example_data: dict[str, Any]) -> dict[str, Any]:
+    """A commercial-only org with home region us-west-2, where web-dev runs in us-west-2 only: the accounts' global
+    events (us-east-1) land outside web-dev's baseline regions, so it gets an Alerts stack."""
+    data = copy.deepcopy(example_data)
+    keep = {"management", "log-archive", "security", "shared-services", "ci", "web-dev"}  # shared-services deploys
+    data["partitions"] = {"aws": {**data["partitions"]["aws"], "home_region": "us-west-2"}}
+    data["accounts"] = [a for a in data["accounts"] if a["name"] in keep]
+    for account in data["accounts"]:
+        account.pop("backup_plans", None)
+        if account["name"] == "web-dev":
+            account["regions"] = ["us-west-2"]
+    data.pop("backup", None)  # its copy rules name GovCloud regions
+    for section in ("service_control_policies", "identity_center"):  # they name accounts and GovCloud left out here
+        data.pop(section, None)
+    data["breakglass"] = {"aws": data["breakglass"]["aws"]}
+    data["atlantis"] = {"aws": data["atlantis"]["aws"]}
+    return data
