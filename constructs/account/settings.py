@@ -15,9 +15,15 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
 from config.naming import Organization
-from config.policies.statements import allow, document, service_trust
+from config.policies.statements import allow, document
 from constructs import Construct
-from constructs.shared.handler_function import add_handler_function
+from constructs.shared.handler_function import (
+    add_handler_function,
+    add_handler_role,
+    own_log_streams,
+    own_log_streams_acknowledged,
+    write_own_logs,
+)
 
 
 def handler_log_group(org: Organization) -> str:
@@ -38,22 +44,19 @@ class AccountSettingsRole(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         p = org.partition
-        self.role = iam.CfnRole(
+        self.role = add_handler_role(
             self,
-            "Role",
-            role_name=org.account_settings_handler,
+            name=org.account_settings_handler,
             description="org-baseline: turns on S3 Block Public Access for the account and EBS encryption by default",
-            max_session_duration=3600,
-            assume_role_policy_document=service_trust("lambda.amazonaws.com"),
         )
-        log_streams = [f"arn:{p}:logs:{r}:{account_id}:log-group:{handler_log_group(org)}:*" for r in sorted(regions)]
+        log_streams = own_log_streams(p, account_id, sorted(regions), handler_log_group(org))
         self.policy = iam.CfnManagedPolicy(
             self,
             "Policy",
             description="Account settings handler: its own logs, S3 Block Public Access, EBS encryption by default",
             roles=[self.role.ref],
             policy_document=document(
-                allow(sid="WriteOwnLogs", action=["logs:CreateLogStream", "logs:PutLogEvents"], resource=log_streams),
+                write_own_logs(log_streams),
                 allow(
                     sid="TurnOnS3AccountPublicAccessBlock",
                     action=["s3:GetAccountPublicAccessBlock", "s3:PutAccountPublicAccessBlock"],
@@ -74,15 +77,7 @@ class AccountSettingsRole(Construct):
                 "settings and have no resource type (Service Authorization Reference); EBS is limited to the "
                 "baseline regions by aws:RequestedRegion.",
             ),
-            *(
-                cdk.Acknowledgment(
-                    id=f"AwsSolutions-IAM5[Resource::{streams}]",
-                    reason="Lambda names its log streams at run time; the wildcard covers only the streams of the "
-                    "function's own log group.",
-                )
-                # Written out, not read from the statement: a wider resource is a new cdk-nag finding.
-                for streams in (f"arn:{p}:logs:{r}:{account_id}:log-group:{handler_log_group(org)}:*" for r in regions)
-            ),
+            *own_log_streams_acknowledged(p, account_id, regions, handler_log_group(org)),
         )
 
 

@@ -14,10 +14,15 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
 from config.naming import Organization
-from config.policies.statements import allow, document, service_trust
+from config.policies.statements import allow, document
 from constructs import Construct
-from constructs.sessions.preferences import log_group_arn
-from constructs.shared.handler_function import add_handler_function
+from constructs.shared.handler_function import (
+    add_handler_function,
+    add_handler_role,
+    own_log_streams,
+    own_log_streams_acknowledged,
+    write_own_logs,
+)
 
 PUBLIC_SHARING_SETTING = "/ssm/documents/console/public-sharing-permission"
 
@@ -34,24 +39,19 @@ class SessionHandlerRole(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         p = org.partition
-        self.role = iam.CfnRole(
+        self.role = add_handler_role(
             self,
-            "Role",
-            role_name=org.session_handler,
+            name=org.session_handler,
             description="Runs the Session Manager custom resources (public sharing block, document sharing)",
-            max_session_duration=3600,
-            assume_role_policy_document=service_trust("lambda.amazonaws.com"),
         )
-        self.log_streams = [f"{log_group_arn(p, r, account_id, handler_log_group(org))}:*" for r in regions]
+        self.log_streams = own_log_streams(p, account_id, regions, handler_log_group(org))
         self.policy = iam.CfnManagedPolicy(
             self,
             "Policy",
             description="Session handler: its own logs, the public-sharing service setting, the document sharer",
             roles=[self.role.ref],
             policy_document=document(
-                allow(
-                    sid="WriteOwnLogs", action=["logs:CreateLogStream", "logs:PutLogEvents"], resource=self.log_streams
-                ),
+                write_own_logs(self.log_streams),
                 allow(
                     sid="BlockPublicDocumentSharing",
                     action=["ssm:GetServiceSetting", "ssm:UpdateServiceSetting"],
@@ -61,15 +61,7 @@ class SessionHandlerRole(Construct):
             ),
         )
         cdk.Validations.of(self.policy).acknowledge(
-            *(
-                cdk.Acknowledgment(
-                    id=f"AwsSolutions-IAM5[Resource::{streams}]",
-                    reason="Lambda names its log streams at run time; the wildcard covers only the streams of the "
-                    "handler's own log group.",
-                )
-                # Written out, not read from the statement: a wider resource is a new cdk-nag finding.
-                for streams in (f"{log_group_arn(p, r, account_id, handler_log_group(org))}:*" for r in regions)
-            )
+            *own_log_streams_acknowledged(p, account_id, regions, handler_log_group(org))
         )
 
 
