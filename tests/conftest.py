@@ -2,7 +2,7 @@
 
 Tests that take `partition` (directly or through `org`, `home_region`, `workload`, ...) run once per partition.
 Plain helpers live in `tests/support/`: the project's paths and CDK context (`project.py`), template finders
-(`templates.py`), config edits (`config_data.py`), the IAM evaluator (`iam_eval.py`), the org generator
+(`templates.py`), config edits (`config_data.py`), the org generator
 (`org_generator.py`) and the local AWS API harness (`local_aws.py`, registered here as a plugin).
 """
 

@@ -8,9 +8,9 @@ import pytest
 
 from config.models import Account, OrgConfig
 from config.naming import Organization, atlantis_names
+from config.policies.evaluator import Request, Value, evaluate
 from config.regions import PartitionName
 from tests.conftest import WORKLOAD, Synthesized
-from tests.support.iam_eval import Request, Value, evaluate
 from tests.support.templates import RETAINED, named, of_type
 
 CI: dict[PartitionName, tuple[str, str]] = {"aws": ("ci", "610987654325"), "aws-us-gov": ("gov-ci", "620987654334")}

@@ -10,9 +10,9 @@ from aws_cdk.assertions import Capture, Match, Template
 
 from config.models import OrgConfig
 from config.naming import Organization
+from config.policies.evaluator import Request, evaluate
 from config.regions import PartitionName
 from tests.conftest import Synthesized
-from tests.support.iam_eval import Request, evaluate
 from tests.support.templates import RETAINED, statement
 
 # Every test runs in both partitions: each takes the `partition` fixture, directly or through `org`.

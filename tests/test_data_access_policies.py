@@ -14,11 +14,11 @@ import yaml
 
 from config.loader import parse_config
 from config.models import Account, NetworkRestriction, OrgConfig
+from config.policies.evaluator import Request, Value, evaluate
 from config.regions import PartitionName
 from constructs.data.access_policies import network_restricted
 from stacks.assembly import assemble
 from tests.conftest import Synthesized
-from tests.support.iam_eval import Request, Value, evaluate
 from tests.support.project import CDK_CONTEXT
 from tests.support.templates import of_type
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.iam_eval import (
+from config.policies.evaluator import (
     FULL_AWS_ACCESS,
     Request,
     Value,

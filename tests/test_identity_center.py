@@ -12,12 +12,12 @@ import pytest
 from config.assignments import assignments_by_account
 from config.models import Account, OrgConfig
 from config.naming import Organization, organization
+from config.policies.evaluator import Request, evaluate
 from config.policies.permission_sets import access_model
 from config.regions import PartitionName
 from stacks.plan import plan
 from tests.conftest import PARTITIONS, Synthesized, synthesize
 from tests.support.config_data import ConfigFrom
-from tests.support.iam_eval import Request, evaluate
 from tests.support.templates import by_name, of_type
 
 INSTANCE: dict[PartitionName, str] = {"aws": "ssoins-7223c1a5e8b94d06", "aws-us-gov": "ssoins-79074f2b6d1ca853"}

@@ -12,9 +12,9 @@ import pytest
 
 from config.models import OrgConfig
 from config.naming import LEGACY_BOT_TAG, NETWORK_RESTRICTED_TAG, organization
+from config.policies.evaluator import FULL_AWS_ACCESS, Request, Value, denying_sids, evaluate
 from config.regions import PartitionName
 from tests.conftest import WORKLOAD, Synthesized
-from tests.support.iam_eval import FULL_AWS_ACCESS, Request, Value, denying_sids, evaluate
 from tests.support.templates import of_type
 
 NORMAL, BREAKGLASS, DEPLOYMENT = "normal", "breakglass", "deployment"

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from config.policies.evaluator import Request, Value, denying_sids, evaluate
 from config.regions import PartitionName
 from tests.conftest import Synthesized
-from tests.support.iam_eval import Request, Value, denying_sids, evaluate
 from tests.support.templates import role_named
 
 ORG_ID: dict[PartitionName, str] = {"aws": "o-k3x9w2m7q1", "aws-us-gov": "o-g7v4p8d2z5"}

@@ -1,4 +1,4 @@
-"""A small IAM policy evaluator for decision tests: does a set of policies deny, allow or not decide a request?
+"""A small IAM policy evaluator: does a set of policies deny, allow or not decide a request?
 
 It implements what the SCPs and permission sets here use, following the IAM policy evaluation rules:
 explicit Deny overrides Allow; Action/NotAction (case-insensitive, `*` and `?`); Resource/NotResource (ARN
