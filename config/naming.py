@@ -191,6 +191,26 @@ class Organization:
         return "approved-documents"
 
     @property
+    def access_audit_role(self) -> str:
+        """Read-only role (home-region stack of every account) that `python -m ops.access audit` and `parity` assume
+        to read IAM users, their credentials and last access, and the backup vault lock; trusted only by the
+        auditor role."""
+        return f"{self.baseline_prefix}access-audit"
+
+    def access_audit_role_arn(self, account_id: str) -> str:
+        return f"arn:{self.partition}:iam::{account_id}:role/{self.access_audit_role}"
+
+    @property
+    def access_auditor_role(self) -> str:
+        """The audit principal (management account, home-region stack): reads the organization's SCP attachments,
+        Identity Center assignments, the trail's status and events, and assumes `access_audit_role` everywhere."""
+        return f"{self.baseline_prefix}access-auditor"
+
+    @property
+    def access_auditor_role_arn(self) -> str:
+        return f"arn:{self.partition}:iam::{self.management_account_id}:role/{self.access_auditor_role}"
+
+    @property
     def breakglass_backstop_alarm(self) -> str:
         """Alarm (and metric filter) on the organization trail's log group, management account."""
         return f"{self.baseline_prefix}breakglass-assume-role-any-region"

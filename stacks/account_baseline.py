@@ -18,6 +18,7 @@ from constructs.data.backup_alerts import BackupChangeAlerts
 from constructs.data.backup_plans import BackupPlans
 from constructs.data.backup_role import BackupServiceRole
 from constructs.data.backup_vault import BackupVault
+from constructs.identity.access_audit import AccessAuditorRole, AccessAuditRole
 from constructs.identity.customer_managed_policies import CustomerManagedPolicies
 from constructs.sessions.access import SessionAccess
 from constructs.sessions.handler import SessionCustomResources, SessionHandlerRole, handler_log_group
@@ -77,6 +78,11 @@ class AccountBaselineStack(OrgBaselineStack):
                 AtlantisRoles(self, "Atlantis", org=org, atlantis=atlantis, account_id=account.id)
             if atlantis is not None and account.id == atlantis.ci_account_id:
                 TerraformStateBucket(self, "TerraformState", org=org, atlantis=atlantis)
+            # The live access audit (`python -m ops.access audit`): a read-only role everywhere, and its one
+            # trusted principal in the management account.
+            AccessAuditRole(self, "AccessAudit", org=org, account_id=account.id)
+            if account.id == org.management_account_id:
+                AccessAuditorRole(self, "AccessAuditor", org=org)
 
         # Data protection: a locked vault and the plans in every region; IAM (backup role, credentials
         # policies) once per account, in the home region.
