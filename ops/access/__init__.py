@@ -1,0 +1,1 @@
+"""`python -m ops.access`: who has access to what (docs/access.md)."""

@@ -1,0 +1,367 @@
+"""A local organization for the live access commands (`python -m ops.access audit|parity`): the example org's
+commercial partition built in the local AWS API (moto server, tests/support/local_aws.py), with the gaps of stock
+moto that these commands meet filled by small named functions, and a recorder of every AWS call they make.
+
+What stands in for what:
+
+- `build_local_org`: the organization as AWS Organizations holds it (root, OUs, accounts: moto picks the account and
+  OU IDs, and the config is written with them), with the config's SCPs created and attached, the Identity Center
+  permission sets and assignments, the organization trail logging, and in every account the audit role, a locked
+  baseline vault in each region and root MFA. `LocalOrg` then changes it the way a real estate drifts (a human user
+  with a password and an old key, a legacy bot, a stray assignment, a detached SCP).
+- `audit_role_must_exist` (gap fill): STS refuses AssumeRole (AccessDenied) for a role that does not exist in the
+  target account, as AWS does; moto hands out credentials for any role ARN. The test's own setup role
+  (`SETUP_ROLE`, an administrator of each account) is let through.
+- `service_last_accessed` (gap fill): IAM's GenerateServiceLastAccessedDetails / GetServiceLastAccessedDetails (moto
+  has neither). The job answers with the action-level last access the test sets for a principal ARN
+  (`LastAccessed.set`), which is what IAM would have tracked; nothing is computed from moto's own records.
+- `throttled` (gap fill): an operation that answers `Throttling` every time, as IAM does when a caller's rate
+  stays over its limit.
+- `root_mfa_enabled`: the root user's MFA, which neither AWS nor moto lets an API set (it takes a root sign-in):
+  written into moto's account summary directly.
+- `CallRecorder`: every AWS API call made in this process (botocore `_make_api_call`), with the identity that made it
+  (the operator's keys, or the role whose AssumeRole answer issued the keys), as IAM actions for the evaluator.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import boto3
+import botocore.client
+import yaml
+from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionResult
+from moto.iam import responses as iam_responses
+from moto.iam.models import AccessKeyLastUsed, iam_backends
+from moto.sts.models import STSBackend
+
+from config.assignments import assignments_by_account
+from config.loader import load_config
+from config.models import OrgConfig
+from config.naming import LEGACY_BOT_TAG, Organization, organization
+from config.policies.access_audit import audit_role_policy, audit_role_trust, auditor_role_policy, auditor_role_trust
+from config.policies.permission_sets import access_model
+from config.policies.service_control import partition_budget
+
+MANAGEMENT_ID = "123456789012"  # moto's default account: the operator's keys land here and create the organization
+PARTITION = "aws"
+REGION = "us-east-1"
+GOVCLOUD = "aws-us-gov"
+# The test's own way into each account to set it up (an administrator of that account); never used by the commands.
+SETUP_ROLE = "local-admin"
+
+
+# --- gap fills --------------------------------------------------------------------------------------------------
+
+
+class _AccessDenied(ServiceException):
+    code = "AccessDenied"
+
+
+@contextmanager
+def audit_role_must_exist() -> Iterator[None]:
+    """STS AssumeRole of a role that does not exist in its account fails with AccessDenied, as in AWS."""
+    original = STSBackend.assume_role
+
+    def assume_role(self: Any, region_name: str, role_session_name: str, role_arn: str, *args: Any, **kw: Any) -> Any:
+        account, name = role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
+        roles = iam_backends[account]["aws"].roles.values()
+        if name != SETUP_ROLE and not any(role.name == name for role in roles):
+            raise _AccessDenied(f"User is not authorized to perform: sts:AssumeRole on resource: {role_arn}")
+        return original(self, region_name, role_session_name, role_arn, *args, **kw)
+
+    with mock.patch.object(STSBackend, "assume_role", assume_role):
+        yield
+
+
+@dataclass
+class LastAccessed:
+    """What IAM tracked for each principal ARN: {service namespace: {action name: last access}}."""
+
+    tracked: dict[str, dict[str, dict[str, datetime]]] = field(default_factory=dict)
+    jobs: dict[str, str] = field(default_factory=dict)  # JobId -> principal ARN
+    _ids: Iterator[int] = field(default_factory=itertools.count)
+
+    def set(self, arn: str, actions: dict[str, datetime]) -> None:
+        """`actions`: {"s3:GetObject": when, ...} for the principal `arn`."""
+        services: dict[str, dict[str, datetime]] = {}
+        for action, when in actions.items():
+            service, name = action.split(":")
+            services.setdefault(service, {})[name] = when
+        self.tracked[arn] = services
+
+
+@contextmanager
+def service_last_accessed(last: LastAccessed) -> Iterator[None]:
+    """IAM GenerateServiceLastAccessedDetails (a job ID) and GetServiceLastAccessedDetails (the job's report, action
+    level): https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetServiceLastAccessedDetails.html"""
+
+    def generate(self: Any) -> ActionResult:
+        job = f"job-{next(last._ids)}"
+        last.jobs[job] = self._get_param("Arn")
+        return ActionResult({"JobId": job})
+
+    def get(self: Any) -> ActionResult:
+        arn = last.jobs[self._get_param("JobId")]
+        services = []
+        for namespace, actions in sorted(last.tracked.get(arn, {}).items()):
+            newest = max(actions.values())
+            services.append(
+                {
+                    "ServiceName": namespace,
+                    "ServiceNamespace": namespace,
+                    "LastAuthenticated": newest,
+                    "TotalAuthenticatedEntities": 1,
+                    "TrackedActionsLastAccessed": [
+                        {"ActionName": name, "LastAccessedTime": when, "LastAccessedRegion": REGION}
+                        for name, when in sorted(actions.items())
+                    ],
+                }
+            )
+        now = datetime.now(UTC)
+        return ActionResult(
+            {"JobStatus": "COMPLETED", "JobType": "ACTION_LEVEL", "JobCreationDate": now, "JobCompletionDate": now,
+             "ServicesLastAccessed": services, "IsTruncated": False}
+        )  # fmt: skip
+
+    with (
+        mock.patch.object(iam_responses.IamResponse, "generate_service_last_accessed_details", generate, create=True),
+        mock.patch.object(iam_responses.IamResponse, "get_service_last_accessed_details", get, create=True),
+    ):
+        yield
+
+
+class _Throttling(ServiceException):
+    code = "Throttling"
+
+
+@contextmanager
+def throttled(iam_operation: str) -> Iterator[None]:
+    """The IAM operation (snake_case, e.g. `list_users`) answers Throttling every time."""
+
+    def answer(self: Any) -> Any:
+        raise _Throttling("Rate exceeded")
+
+    with mock.patch.object(iam_responses.IamResponse, iam_operation, answer):
+        yield
+
+
+def root_mfa_enabled(account: str) -> None:
+    iam_backends[account]["aws"].account_summary._account_mfa_enabled = 1
+
+
+# --- recording calls --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    identity: str  # "operator" or the ARN of the assumed role
+    action: str  # IAM action, e.g. "iam:ListUsers"
+    region: str
+    params: dict[str, Any]
+
+
+class CallRecorder:
+    """Every API call of this process while active, with who made it (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._roles_by_key: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def active(self) -> Iterator[CallRecorder]:
+        original = botocore.client.BaseClient._make_api_call
+        recorder = self
+
+        def make_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            key = client._request_signer._credentials.access_key
+            with recorder._lock:
+                identity = recorder._roles_by_key.get(key, "operator")
+            model = client.meta.service_model
+            action = f"{model.signing_name}:{operation}"
+            answer = original(client, operation, params)
+            with recorder._lock:
+                recorder.calls.append(Call(identity, action, client.meta.region_name, dict(params)))
+                if action == "sts:AssumeRole":
+                    recorder._roles_by_key[answer["Credentials"]["AccessKeyId"]] = params["RoleArn"]
+            return answer
+
+        with mock.patch.object(botocore.client.BaseClient, "_make_api_call", make_api_call):
+            yield self
+
+
+# --- the local organization -------------------------------------------------------------------------------------
+
+
+@dataclass
+class LocalOrg:
+    config: OrgConfig
+    config_path: Path
+    org: Organization
+    ids: dict[str, str]  # account name -> ID
+    scp_ids: dict[str, str]  # SCP name -> policy ID
+    permission_sets: dict[str, str]  # name -> ARN
+    instance_arn: str
+
+    def session(self, account: str) -> boto3.Session:
+        """Credentials in `account` (moto: an assumed role's keys land in the role's account)."""
+        if self.ids[account] == MANAGEMENT_ID:
+            return boto3.Session()
+        sts = boto3.client("sts", region_name=REGION)
+        arn = f"arn:aws:iam::{self.ids[account]}:role/{SETUP_ROLE}"
+        creds = sts.assume_role(RoleArn=arn, RoleSessionName="setup")["Credentials"]
+        return boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+
+    def human_user_with_password_and_old_key(self, account: str, user: str, key_age_days: int = 400) -> str:
+        iam = self.session(account).client("iam", region_name=REGION)
+        iam.create_user(UserName=user)
+        iam.create_login_profile(UserName=user, Password="Local-only-password-1")
+        key = iam.create_access_key(UserName=user)["AccessKey"]["AccessKeyId"]
+        stored = next(k for k in iam_backends[self.ids[account]]["aws"].users[user].access_keys)
+        # An old key: IAM sets CreateDate itself, so the state is written into moto directly.
+        stored.create_date = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=key_age_days)
+        stored.last_used = AccessKeyLastUsed(datetime.now(UTC).replace(tzinfo=None) - timedelta(days=3), "s3", REGION)
+        return str(key)
+
+    def legacy_bot(self, account: str, user: str) -> str:
+        iam = self.session(account).client("iam", region_name=REGION)
+        iam.create_user(UserName=user, Tags=[{"Key": LEGACY_BOT_TAG, "Value": "true"}])
+        return str(iam.create_access_key(UserName=user)["AccessKey"]["AccessKeyId"])
+
+    def breakglass_user(self, account: str, user: str) -> None:
+        iam = self.session(account).client("iam", region_name=REGION)
+        iam.create_user(UserName=user)
+        iam.create_login_profile(UserName=user, Password="Local-only-password-1")
+        serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]["SerialNumber"]
+        iam.enable_mfa_device(UserName=user, SerialNumber=serial, AuthenticationCode1="123456",
+                              AuthenticationCode2="654321")  # fmt: skip
+
+    def stray_assignment(self, account: str, permission_set: str, group_id: str) -> None:
+        sso = boto3.client("sso-admin", region_name=REGION)
+        sso.create_account_assignment(
+            InstanceArn=self.instance_arn, TargetId=self.ids[account], TargetType="AWS_ACCOUNT",
+            PermissionSetArn=self.permission_sets[permission_set], PrincipalType="GROUP", PrincipalId=group_id,
+        )  # fmt: skip
+
+    def detach_scp(self, name: str, target_id: str) -> None:
+        boto3.client("organizations", region_name=REGION).detach_policy(PolicyId=self.scp_ids[name], TargetId=target_id)
+
+    def remove_audit_role(self, account: str) -> None:
+        backend = iam_backends[self.ids[account]]["aws"]
+        backend.detach_role_policy(self._audit_policy_arn(account), self.org.access_audit_role)
+        backend.delete_role(self.org.access_audit_role)
+
+    def _audit_policy_arn(self, account: str) -> str:
+        return f"arn:aws:iam::{self.ids[account]}:policy/{self.org.access_audit_role}"
+
+
+def commercial_data(example_data: dict[str, Any]) -> dict[str, Any]:
+    """The example config without its GovCloud partition (the local API runs one organization)."""
+    data = copy.deepcopy(example_data)
+    data["partitions"] = {PARTITION: data["partitions"][PARTITION]}
+    data["accounts"] = [a for a in data["accounts"] if a["partition"] == PARTITION]
+    for plan in data["backup"]["plans"]:
+        for rule in plan["rules"]:
+            rule.get("copy_to_region", {}).pop(GOVCLOUD, None)
+    scps = data["service_control_policies"]
+    scps["partitions"] = {PARTITION: scps["partitions"][PARTITION]}
+    ic = data["identity_center"]
+    ic["assignments"] = [a for a in ic["assignments"] if a["partition"] == PARTITION]
+    for section in ("breakglass", "atlantis"):
+        data[section] = {PARTITION: data[section][PARTITION]}
+    data.get("alerts", {}).get("slack", {}).pop(GOVCLOUD, None)
+    return data
+
+
+def build_local_org(example_data: dict[str, Any], workdir: Path) -> LocalOrg:
+    """The commercial example org in the local API, as configured (see the module docstring); call within `aws`."""
+    data = commercial_data(example_data)
+    orgs = boto3.client("organizations", region_name=REGION)
+    org_id = orgs.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    root_id = orgs.list_roots()["Roots"][0]["Id"]
+    orgs.enable_policy_type(RootId=root_id, PolicyType="SERVICE_CONTROL_POLICY")
+    part = data["partitions"][PARTITION]
+    part["organization_id"], part["root_id"] = org_id, root_id
+    ou_ids: dict[str, str] = {"Root": root_id}
+    for ou in part["organizational_units"]:
+        parent = ou_ids[ou["path"].rsplit("/", 1)[0] if "/" in ou["path"] else "Root"]
+        ou["id"] = ou_ids[ou["path"]] = orgs.create_organizational_unit(
+            ParentId=parent, Name=ou["path"].rsplit("/", 1)[-1]
+        )["OrganizationalUnit"]["Id"]
+    for account in data["accounts"]:
+        if account["name"] == part["management_account"]:
+            account["id"] = MANAGEMENT_ID
+            continue
+        status = orgs.create_account(Email=account["email"], AccountName=account["name"])["CreateAccountStatus"]
+        account["id"] = status["AccountId"]
+        orgs.move_account(AccountId=account["id"], SourceParentId=root_id, DestinationParentId=ou_ids[account["ou"]])
+    config_path = workdir / "org.yaml"
+    config_path.write_text(yaml.safe_dump(data, sort_keys=False))
+    config = load_config(config_path)
+    org = organization(config, PARTITION)
+    ids = {a.name: a.id for a in config.accounts}
+
+    scp_ids = {}
+    for scp in partition_budget(config, PARTITION, org).scps:
+        policy = orgs.create_policy(
+            Content=scp.content, Description=scp.description, Name=scp.name, Type="SERVICE_CONTROL_POLICY"
+        )["Policy"]["PolicySummary"]
+        scp_ids[scp.name] = policy["Id"]
+        for target_id in scp.target_ids:
+            orgs.attach_policy(PolicyId=policy["Id"], TargetId=target_id)
+
+    instance_arn = org.identity_center_instance_arn(part["identity_center"]["instance_id"])
+    sso = boto3.client("sso-admin", region_name=REGION)
+    sets = {}
+    for name in access_model(config, org).permission_sets:
+        sets[name] = sso.create_permission_set(Name=name, InstanceArn=instance_arn)["PermissionSet"]["PermissionSetArn"]
+    local = LocalOrg(config, config_path, org, ids, scp_ids, sets, instance_arn)
+    for account_name, assignments in assignments_by_account(config).items():
+        for assignment in assignments:
+            local.stray_assignment(account_name, assignment.permission_set, assignment.group_id)
+
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=org.trail_bucket)
+    trail = boto3.client("cloudtrail", region_name=REGION)
+    trail.create_trail(Name=org.trail_name, S3BucketName=org.trail_bucket, IsOrganizationTrail=True,
+                       IsMultiRegionTrail=True)  # fmt: skip
+    trail.start_logging(Name=org.trail_name)
+
+    for account in config.accounts:
+        session = local.session(account.name)
+        iam = session.client("iam", region_name=REGION)
+        iam.create_role(RoleName=org.access_audit_role, AssumeRolePolicyDocument=_json(audit_role_trust(org)))
+        arn = iam.create_policy(PolicyName=org.access_audit_role,
+                                PolicyDocument=_json(audit_role_policy(org, account.id)))["Policy"]["Arn"]  # fmt: skip
+        iam.attach_role_policy(RoleName=org.access_audit_role, PolicyArn=arn)
+        root_mfa_enabled(account.id)
+        for region in account.regions or config.partitions[PARTITION].allowed_regions:
+            backup = session.client("backup", region_name=region)
+            backup.create_backup_vault(BackupVaultName=org.backup_vault)
+            backup.put_backup_vault_lock_configuration(BackupVaultName=org.backup_vault, MinRetentionDays=7)
+    # The auditor role in the management account (the operator's keys assume it).
+    iam = boto3.client("iam", region_name=REGION)
+    iam.create_role(RoleName=org.access_auditor_role, AssumeRolePolicyDocument=_json(auditor_role_trust(org)))
+    arn = iam.create_policy(PolicyName=org.access_auditor_role, PolicyDocument=_json(auditor_role_policy(org)))
+    iam.attach_role_policy(RoleName=org.access_auditor_role, PolicyArn=arn["Policy"]["Arn"])
+    return local
+
+
+def _json(document: dict[str, Any]) -> str:
+    return json.dumps(document)
