@@ -84,7 +84,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def run(args: argparse.Namespace) -> int:
     try:
-        config = _load(args.config)
+        config = load(args.config)
         partition: PartitionName = args.partition
         if partition not in config.partitions:
             raise InputError(f"partition {partition} is not in {args.config}")
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if problems else EXIT_CLEAN
 
 
-def _load(path: str) -> OrgConfig:
+def load(path: str) -> OrgConfig:
     try:
         return load_config(path)
     except ConfigError as err:

@@ -50,7 +50,7 @@ def explain(err: Exception, what: str) -> str:
         code = error_code(err)
         message = err.response.get("Error", {}).get("Message", "")
         if code in THROTTLING_CODES:
-            attempts = retry_config().retries["max_attempts"]  # type: ignore[index]
+            attempts = retry_config().retries["max_attempts"]
             return (
                 f"{what}: still throttled by AWS after {attempts} attempts ({code}); run again later, with a lower "
                 "--concurrency, or with a higher AWS_MAX_ATTEMPTS"
@@ -62,7 +62,7 @@ def explain(err: Exception, what: str) -> str:
 
 
 def client(session: boto3.Session, service: str, region: str) -> Any:
-    return session.client(service, region_name=region, config=retry_config())  # type: ignore[call-overload]
+    return session.client(service, region_name=region, config=retry_config())
 
 
 def assume(sts: Any, role_arn: str) -> boto3.Session:

@@ -53,9 +53,10 @@ from config.naming import LEGACY_BOT_TAG, Organization, organization
 from config.policies.access_audit import audit_role_policy, audit_role_trust, auditor_role_policy, auditor_role_trust
 from config.policies.permission_sets import access_model
 from config.policies.service_control import partition_budget
+from config.regions import PartitionName
 
 MANAGEMENT_ID = "123456789012"  # moto's default account: the operator's keys land here and create the organization
-PARTITION = "aws"
+PARTITION: PartitionName = "aws"
 REGION = "us-east-1"
 GOVCLOUD = "aws-us-gov"
 # The test's own way into each account to set it up (an administrator of that account); never used by the commands.
