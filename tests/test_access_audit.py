@@ -206,6 +206,12 @@ def resource_of(call: Call, partition: str = "aws") -> str:
         return str(p["Name"])
     if call.action == "backup:DescribeBackupVault":
         return f"arn:{partition}:backup:{call.region}:{account}:backup-vault:{p['BackupVaultName']}"
+    if call.action == "logs:FilterLogEvents":
+        return f"arn:{partition}:logs:{call.region}:{account}:log-group:{p['logGroupName']}:*"
+    if "Arn" in p or "PolicyArn" in p:
+        return str(p.get("Arn") or p["PolicyArn"])
+    if "RoleName" in p:
+        return f"arn:{partition}:iam::{account}:role/{p['RoleName']}"
     if call.action == "iam:GetAccessKeyLastUsed":
         return f"arn:{partition}:iam::{account}:user/key-owner"
     if "UserName" in p:

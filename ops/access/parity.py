@@ -41,7 +41,7 @@ from urllib.parse import unquote
 from botocore.exceptions import BotoCoreError, ClientError
 
 from config.models import Account, OrgConfig
-from config.naming import IDENTITY_CENTER_ROLE_PATH, Organization, organization
+from config.naming import IDENTITY_CENTER_ROLE_PATH, NETWORK_RESTRICTED_TAG, Organization, organization
 from config.policies.evaluator import FULL_AWS_ACCESS, Request, evaluate
 from config.policies.permission_sets import access_model
 from config.policies.service_control import partition_budget
@@ -86,6 +86,14 @@ class Target:
     identity: list[dict[str, Any]] = field(default_factory=list)
     boundary: dict[str, Any] | None = None
     unreadable: list[str] = field(default_factory=list)
+    network_restricted: bool = False  # carries the baseline's network-restricted principal tag
+
+
+# The one principal tag whose value is known for the target: the network-restricted tag can be neither set on a
+# principal nor passed as a session tag except by the deployment role (SCP network-restricted-credentials,
+# statement ProtectNetworkRestrictedTag), so a role has it only if IAM shows it, and an Identity Center role never.
+# Conditions on any other principal tag stay unknown (session tags from the identity provider are not visible here).
+KNOWN_PRINCIPAL_TAG = f"aws:PrincipalTag/{NETWORK_RESTRICTED_TAG}"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -280,7 +288,8 @@ def role_target(iam: Any, role_name: str, account: Account) -> Target:
         if error_code(err) == "NoSuchEntity":
             raise InputError(f"no role {role_name} in account {account.name} ({account.id}) (--role)") from None
         raise AwsProblem(explain(err, f"cannot read the role {role_name}")) from None
-    target = Target(f"role {role_name}", role["Arn"])
+    tags = {t["Key"]: t["Value"] for t in role.get("Tags", [])}
+    target = Target(f"role {role_name}", role["Arn"], network_restricted=tags.get(NETWORK_RESTRICTED_TAG) == "true")
     try:
         for page in iam.get_paginator("list_role_policies").paginate(RoleName=role_name):
             for policy in page["PolicyNames"]:
@@ -339,11 +348,31 @@ def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
     return list(statements) if isinstance(statements, list) else [statements]
 
 
+# Services with actions authorized on another service's resources (sts:AssumeRole on IAM roles, ssm:StartSession on
+# EC2 instances, ...): a statement on resources of any service may apply to their actions.
+CROSS_SERVICE_PREFIXES = frozenset({"sts", "ssm", "ssm-guiconnect", "ec2-instance-connect", "ssmmessages"})
+
+
+def _cannot_apply(statement: dict[str, Any], action: str) -> bool:
+    """True if the statement names only resources of other services than the action's, so no resource the action
+    acts on can match it. ARNs name their service in the third field
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html)."""
+    resources = statement.get("Resource")
+    if resources is None or action.split(":")[0].lower() in CROSS_SERVICE_PREFIXES:
+        return False
+    prefix = action.split(":")[0].lower()
+    for resource in [resources] if isinstance(resources, str) else resources:
+        parts = resource.split(":")
+        if len(parts) < 3 or parts[2].lower() == prefix or "*" in parts[2] or "?" in parts[2] or "$" in parts[2]:
+            return False
+    return True
+
+
 def _unresolved(statement: dict[str, Any], context: dict[str, Any]) -> tuple[bool, dict[str, dict[str, Any]]]:
-    """(names a specific resource, the condition entries whose keys the context has)."""
+    """(names a specific resource, the condition entries whose keys are known: in the context, or known absent)."""
     resources = statement.get("Resource", "*")
     specific = "NotResource" in statement or resources not in ("*", ["*"])
-    known = {k.lower() for k in context}
+    known = {k.lower() for k in context} | {KNOWN_PRINCIPAL_TAG.lower()}
     kept: dict[str, dict[str, Any]] = {}
     for operator, keys in statement.get("Condition", {}).items():
         for key, values in keys.items():
@@ -352,13 +381,16 @@ def _unresolved(statement: dict[str, Any], context: dict[str, Any]) -> tuple[boo
     return specific, kept
 
 
-def _bound(documents: list[dict[str, Any]], context: dict[str, Any], best: bool) -> list[dict[str, Any]]:
+def _bound(documents: list[dict[str, Any]], request: Request, best: bool) -> list[dict[str, Any]]:
     """The documents as they apply at best (`best`) or at worst for a request on an unknown resource, with the
     conditions whose keys the context lacks taken either way."""
+    context = request.context
     out = []
     for document in documents:
         statements = []
         for statement in _statements(document):
+            if _cannot_apply(statement, request.action):
+                continue
             specific, kept = _unresolved(statement, context)
             complete = not specific and len(
                 [k for keys in statement.get("Condition", {}).values() for k in keys]
@@ -376,9 +408,8 @@ def _bound(documents: list[dict[str, Any]], context: dict[str, Any], best: bool)
 
 def _layer(documents: list[dict[str, Any]], request: Request) -> tuple[bool, bool]:
     """(allowed at worst, allowed at best) by one layer of policies."""
-    context = request.context
-    worst = evaluate(_bound(documents, context, best=False), request) == "Allow"
-    best = evaluate(_bound(documents, context, best=True), request) == "Allow"
+    worst = evaluate(_bound(documents, request, best=False), request) == "Allow"
+    best = evaluate(_bound(documents, request, best=True), request) == "Allow"
     return worst, best
 
 
@@ -397,6 +428,8 @@ def judge(
     }
     if use.region:
         context["aws:RequestedRegion"] = use.region
+    if target.network_restricted:
+        context[KNOWN_PRINCIPAL_TAG] = "true"
     request = Request(use.action, resource="*", context=context)
     layers = [("the target's policies", target.identity)]
     if target.boundary is not None:
@@ -421,7 +454,7 @@ def judge(
 
 
 def _denied_by(documents: list[dict[str, Any]], request: Request, scps: list[tuple[str, dict[str, Any]]]) -> str:
-    names = [name for name, doc in scps if evaluate(_bound([doc], request.context, best=True), request) == "Deny"]
+    names = [name for name, doc in scps if evaluate(_bound([doc], request, best=True), request) == "Deny"]
     return f" (denied by {', '.join(names)})" if names else ""
 
 

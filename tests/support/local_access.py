@@ -17,6 +17,7 @@ What stands in for what:
   (`LastAccessed.set`), which is what IAM would have tracked; nothing is computed from moto's own records.
 - `throttled` (gap fill): an operation that answers `Throttling` every time, as IAM does when a caller's rate
   stays over its limit.
+- `aws_managed_policies`: the AWS managed policies every account has (moto's bundled copies of AWS's documents).
 - `root_mfa_enabled`: the root user's MFA, which neither AWS nor moto lets an API set (it takes a root sign-in):
   written into moto's account summary directly.
 - `CallRecorder`: every AWS API call made in this process (botocore `_make_api_call`), with the identity that made it
@@ -26,9 +27,11 @@ What stands in for what:
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,7 +46,8 @@ import yaml
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult
 from moto.iam import responses as iam_responses
-from moto.iam.models import AccessKeyLastUsed, iam_backends
+from moto.iam.aws_managed_policies import aws_managed_policies_data
+from moto.iam.models import AccessKeyLastUsed, AWSManagedPolicy, iam_backends
 from moto.sts.models import STSBackend
 
 from config.assignments import assignments_by_account
@@ -91,6 +95,8 @@ class LastAccessed:
     """What IAM tracked for each principal ARN: {service namespace: {action name: last access}}."""
 
     tracked: dict[str, dict[str, dict[str, datetime]]] = field(default_factory=dict)
+    # {principal ARN: {service namespace: last access}} for services IAM reports without action-level data.
+    untracked: dict[str, dict[str, datetime]] = field(default_factory=dict)
     jobs: dict[str, str] = field(default_factory=dict)  # JobId -> principal ARN
     _ids: Iterator[int] = field(default_factory=itertools.count)
 
@@ -109,7 +115,7 @@ def service_last_accessed(last: LastAccessed) -> Iterator[None]:
     level): https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetServiceLastAccessedDetails.html"""
 
     def generate(self: Any) -> ActionResult:
-        job = f"job-{next(last._ids)}"
+        job = str(uuid.UUID(int=next(last._ids)))  # IAM's job IDs are 36-character UUIDs
         last.jobs[job] = self._get_param("Arn")
         return ActionResult({"JobId": job})
 
@@ -130,6 +136,9 @@ def service_last_accessed(last: LastAccessed) -> Iterator[None]:
                     ],
                 }
             )
+        for namespace, when in sorted(last.untracked.get(arn, {}).items()):
+            services.append({"ServiceName": namespace, "ServiceNamespace": namespace, "LastAuthenticated": when,
+                             "LastAuthenticatedRegion": REGION, "TotalAuthenticatedEntities": 1})  # fmt: skip
         now = datetime.now(UTC)
         return ActionResult(
             {"JobStatus": "COMPLETED", "JobType": "ACTION_LEVEL", "JobCreationDate": now, "JobCompletionDate": now,
@@ -156,6 +165,28 @@ def throttled(iam_operation: str) -> Iterator[None]:
 
     with mock.patch.object(iam_responses.IamResponse, iam_operation, answer):
         yield
+
+
+# AWS managed policies the example's permission sets and the tests attach.
+AWS_MANAGED_POLICIES = ("ReadOnlyAccess", "AdministratorAccess", "PowerUserAccess", "AmazonEC2ReadOnlyAccess",
+                        "AWSSupportAccess", "DataScientist", "AmazonAthenaFullAccess", "AmazonS3ReadOnlyAccess")  # fmt: skip
+
+
+def aws_managed_policies(account: str, names: tuple[str, ...] = AWS_MANAGED_POLICIES) -> None:
+    """AWS managed policies exist in every account (`arn:<partition>:iam::aws:policy/...`); moto can load all of them
+    (MOTO_IAM_LOAD_MANAGED_POLICIES), which takes seconds per account, so only these are added, with the documents
+    moto bundles from AWS."""
+    data = _bundled_managed_policies()
+    backend = iam_backends[account]["aws"]
+    for name in names:
+        policy = AWSManagedPolicy.from_data(name, account, REGION, data[name])
+        backend.managed_policies[policy.arn] = policy
+
+
+@functools.cache
+def _bundled_managed_policies() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(aws_managed_policies_data)
+    return data
 
 
 def root_mfa_enabled(account: str) -> None:
@@ -352,6 +383,7 @@ def build_local_org(example_data: dict[str, Any], workdir: Path) -> LocalOrg:
                                 PolicyDocument=_json(audit_role_policy(org, account.id)))["Policy"]["Arn"]  # fmt: skip
         iam.attach_role_policy(RoleName=org.access_audit_role, PolicyArn=arn)
         root_mfa_enabled(account.id)
+        aws_managed_policies(account.id)
         for region in account.regions or config.partitions[PARTITION].allowed_regions:
             backup = session.client("backup", region_name=region)
             backup.create_backup_vault(BackupVaultName=org.backup_vault)
