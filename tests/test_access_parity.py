@@ -167,26 +167,25 @@ def test_unreadable_policy_makes_actions_unknown_never_covered(
     assert code == 3
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--user", "alice", "--account", "nosuch", "--permission-set", "ReadOnly"], "unknown account nosuch"),
-        (["--user", "alice", "--account", "web-prod", "--permission-set", "Nope"], "unknown permission set Nope"),
-        (
-            ["--user", "nobody", "--account", "web-prod", "--permission-set", "ReadOnly"],
-            "no IAM user nobody in account",
-        ),
-        (["--user", "alice", "--account", "web-prod", "--role", "nope"], "no role nope in account web-prod"),
-        (["--user", "alice", "--account", "web-prod", "--role", "x", "--days", "0"], "--days must be at least 1"),
-    ],
-)
-def test_bad_input(
-    local_org: LocalOrg, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
-) -> None:
+BAD_INPUT: list[tuple[list[str], str]] = [
+    (["--user", "alice", "--account", "nosuch", "--permission-set", "ReadOnly"], "unknown account nosuch"),
+    (["--user", "alice", "--account", "web-prod", "--permission-set", "Nope"], "unknown permission set Nope"),
+    (
+        ["--user", "nobody", "--account", "web-prod", "--permission-set", "ReadOnly"],
+        "no IAM user nobody in account",
+    ),
+    (["--user", "alice", "--account", "web-prod", "--role", "nope"], "no role nope in account web-prod"),
+    (["--user", "alice", "--account", "web-prod", "--role", "x", "--days", "0"], "--days must be at least 1"),
+]
+
+
+def test_bad_input(local_org: LocalOrg, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each case: exit 1 and one message on stderr (one local org for all: building it takes seconds)."""
     local_org.human_user_with_password_and_old_key("web-prod", "alice")
-    code, _ = parity(local_org, tmp_path / "out", *args)
-    assert code == 1
-    assert message in capsys.readouterr().err
+    for args, message in BAD_INPUT:
+        code, _ = parity(local_org, tmp_path / "out", *args)
+        assert code == 1, args
+        assert message in capsys.readouterr().err, args
 
 
 def test_account_without_the_audit_role(
