@@ -76,10 +76,13 @@ def test_drift_is_reported(local_org: LocalOrg, tmp_path: Path, capsys: pytest.C
     import boto3
 
     boto3.client("sso-admin", region_name="us-east-1").delete_account_assignment(
-        InstanceArn=local_org.instance_arn, TargetId=local_org.ids["payments-prod"], TargetType="AWS_ACCOUNT",
-        PermissionSetArn=local_org.permission_sets["DataEngineer"], PrincipalType="GROUP",
+        InstanceArn=local_org.instance_arn,
+        TargetId=local_org.ids["payments-prod"],
+        TargetType="AWS_ACCOUNT",
+        PermissionSetArn=local_org.permission_sets["DataEngineer"],
+        PrincipalType="GROUP",
         PrincipalId=DATA_ENGINEERING,
-    )  # fmt: skip
+    )
 
     code, report = audit(local_org, tmp_path / "out")
 

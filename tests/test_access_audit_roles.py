@@ -66,8 +66,11 @@ def test_audit_role_in_every_home_baseline_only(synth: Synthesized, partition: P
         role, _ = role_and_policy(template(synth, where), AUDIT_ROLE)
         assert role["MaxSessionDuration"] == 3600
     other = template(synth, MEMBER[partition], OTHER_REGION[partition])
-    assert not [r for r in other["Resources"].values() if r["Type"] == "AWS::IAM::Role"
-                and r["Properties"].get("RoleName") == AUDIT_ROLE]  # fmt: skip
+    assert not [
+        r
+        for r in other["Resources"].values()
+        if r["Type"] == "AWS::IAM::Role" and r["Properties"].get("RoleName") == AUDIT_ROLE
+    ]
 
 
 def test_auditor_role_only_in_the_management_account(synth: Synthesized, partition: PartitionName) -> None:
@@ -170,8 +173,9 @@ def test_auditor_role(synth: Synthesized, partition: PartitionName) -> None:
     assert evaluate([policy], Request("cloudtrail:GetTrailStatus", resource=trail)) == "Allow"
     log_group = f"arn:{partition}:logs:{home}:{mgmt_id}:log-group:/examplecorp/org-trail:log-stream:x"
     assert evaluate([policy], Request("logs:FilterLogEvents", resource=log_group)) == "Allow"
-    for action in ("organizations:ListPoliciesForTarget", "sso:ListAccountAssignments", "sso:ListPermissionSets",
-                   "sso:DescribePermissionSet"):  # fmt: skip
+    reads = ["organizations:ListPoliciesForTarget", "sso:ListAccountAssignments", "sso:ListPermissionSets",
+             "sso:DescribePermissionSet"]  # fmt: skip
+    for action in reads:
         assert evaluate([policy], Request(action)) == "Allow", action
     for action in WRITES:
         if action in ("sts:AssumeRole", "logs:FilterLogEvents"):

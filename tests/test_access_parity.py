@@ -65,25 +65,37 @@ def put_trail_events(local: LocalOrg, events: list[dict[str, Any]]) -> None:
     logs.create_log_stream(logGroupName=group, logStreamName=f"o-x_{MANAGEMENT_ID}_CloudTrail_us-east-1")
     now = int(datetime.now(UTC).timestamp() * 1000)
     logs.put_log_events(
-        logGroupName=group, logStreamName=f"o-x_{MANAGEMENT_ID}_CloudTrail_us-east-1",
+        logGroupName=group,
+        logStreamName=f"o-x_{MANAGEMENT_ID}_CloudTrail_us-east-1",
         logEvents=[{"timestamp": now - 1000 + i, "message": json.dumps(e)} for i, e in enumerate(events)],
-    )  # fmt: skip
+    )
 
 
 def test_human_user_against_read_only(local_org: LocalOrg, last: LastAccessed, tmp_path: Path) -> None:
     local_org.human_user_with_password_and_old_key("web-prod", "alice")
     alice = f"arn:aws:iam::{local_org.ids['web-prod']}:user/alice"
-    last.set(alice, {"s3:GetObject": RECENT, "ec2:DescribeInstances": RECENT, "s3:PutObject": RECENT,
-                     "dynamodb:DeleteTable": LONG_AGO})  # fmt: skip
-    put_trail_events(local_org, [
-        trail_event(alice, "monitoring.amazonaws.com", "GetMetricData"),
-        trail_event(alice, "sqs.amazonaws.com", "ListQueues", region="eu-west-1"),  # outside the allowed regions
-        trail_event(alice, "iam.amazonaws.com", "CreateAccessKey", errorCode="AccessDenied"),  # denied: not a use
-        trail_event(alice.replace("alice", "bob"), "ec2.amazonaws.com", "TerminateInstances"),  # someone else
-    ])  # fmt: skip
+    last.set(
+        alice,
+        {
+            "s3:GetObject": RECENT,
+            "ec2:DescribeInstances": RECENT,
+            "s3:PutObject": RECENT,
+            "dynamodb:DeleteTable": LONG_AGO,
+        },
+    )
+    put_trail_events(
+        local_org,
+        [
+            trail_event(alice, "monitoring.amazonaws.com", "GetMetricData"),
+            trail_event(alice, "sqs.amazonaws.com", "ListQueues", region="eu-west-1"),  # outside the allowed regions
+            trail_event(alice, "iam.amazonaws.com", "CreateAccessKey", errorCode="AccessDenied"),  # denied: not a use
+            trail_event(alice.replace("alice", "bob"), "ec2.amazonaws.com", "TerminateInstances"),  # someone else
+        ],
+    )
 
-    code, report = parity(local_org, tmp_path / "out", "--user", "alice", "--account", "web-prod",
-                          "--permission-set", "ReadOnly")  # fmt: skip
+    code, report = parity(
+        local_org, tmp_path / "out", "--user", "alice", "--account", "web-prod", "--permission-set", "ReadOnly"
+    )
 
     # ReadOnlyAccess allows s3:Get*, ec2:Describe*, cloudwatch:Get*, sqs:List*; not s3:PutObject. The region lock
     # denies sqs (not a global service) outside us-east-1 and us-west-2. dynamodb:DeleteTable is older than 90 days.
@@ -105,8 +117,18 @@ def test_everything_covered_exits_zero(
 ) -> None:
     local_org.human_user_with_password_and_old_key("web-prod", "carol")
     last.set(f"arn:aws:iam::{local_org.ids['web-prod']}:user/carol", {"s3:ListBucket": RECENT})
-    code, report = parity(local_org, tmp_path / "out", "--user", "carol", "--account", "web-prod",
-                          "--permission-set", "ReadOnly", "--days", "30")  # fmt: skip
+    code, report = parity(
+        local_org,
+        tmp_path / "out",
+        "--user",
+        "carol",
+        "--account",
+        "web-prod",
+        "--permission-set",
+        "ReadOnly",
+        "--days",
+        "30",
+    )
     assert verdicts(report) == {"s3:ListBucket": "covered"}
     assert code == 0
     out = capsys.readouterr().out
@@ -129,8 +151,16 @@ def test_legacy_bot_against_a_role(local_org: LocalOrg, last: LastAccessed, tmp_
     bot = f"arn:aws:iam::{local_org.ids['payments-prod']}:user/billing-export"
     last.set(bot, {"s3:PutObject": RECENT, "s3:GetObject": RECENT, "sqs:SendMessage": RECENT})
 
-    code, report = parity(local_org, tmp_path / "out", "--user", "billing-export", "--account", "payments-prod",
-                          "--role", "billing-export")  # fmt: skip
+    code, report = parity(
+        local_org,
+        tmp_path / "out",
+        "--user",
+        "billing-export",
+        "--account",
+        "payments-prod",
+        "--role",
+        "billing-export",
+    )
 
     assert verdicts(report) == {
         "s3:PutObject": "unknown",
@@ -145,8 +175,9 @@ def test_a_service_without_tracked_actions_is_unknown(local_org: LocalOrg, last:
     bot = f"arn:aws:iam::{local_org.ids['web-prod']}:user/stream-bot"
     last.set(bot, {"s3:GetObject": RECENT})
     last.untracked[bot] = {"kinesis": RECENT}  # IAM reports kinesis for this user, without action-level data
-    code, report = parity(local_org, tmp_path / "out", "--user", "stream-bot", "--account", "web-prod",
-                          "--permission-set", "ReadOnly")  # fmt: skip
+    code, report = parity(
+        local_org, tmp_path / "out", "--user", "stream-bot", "--account", "web-prod", "--permission-set", "ReadOnly"
+    )
     assert verdicts(report) == {"s3:GetObject": "covered", "kinesis:*": "unknown"}
     assert code == 3
 
@@ -158,8 +189,9 @@ def test_unreadable_policy_makes_actions_unknown_never_covered(
     has none, so it cannot be read: what it might allow is unknown."""
     local_org.human_user_with_password_and_old_key("web-prod", "dave")
     last.set(f"arn:aws:iam::{local_org.ids['web-prod']}:user/dave", {"ssm:StartSession": RECENT})
-    code, report = parity(local_org, tmp_path / "out", "--user", "dave", "--account", "web-prod",
-                          "--permission-set", "SessionManager")  # fmt: skip
+    code, report = parity(
+        local_org, tmp_path / "out", "--user", "dave", "--account", "web-prod", "--permission-set", "SessionManager"
+    )
     assert verdicts(report) == {"ssm:StartSession": "unknown"}
     assert report["unreadable_policies"][0].startswith(
         f"arn:aws:iam::{local_org.ids['web-prod']}:policy/examplecorp-baseline-session-access"
@@ -203,8 +235,16 @@ def test_every_call_is_a_read_its_role_allows(local_org: LocalOrg, last: LastAcc
     last.set(bot, {"s3:GetObject": RECENT})
     put_trail_events(local_org, [trail_event(bot, "s3.amazonaws.com", "ListBuckets")])
     with CallRecorder().active() as recorder:
-        parity(local_org, tmp_path / "out", "--user", "billing-export", "--account", "payments-prod",
-               "--permission-set", "DataEngineer")  # fmt: skip
+        parity(
+            local_org,
+            tmp_path / "out",
+            "--user",
+            "billing-export",
+            "--account",
+            "payments-prod",
+            "--permission-set",
+            "DataEngineer",
+        )
     actions = {c.action for c in recorder.calls}
     assert {"iam:GenerateServiceLastAccessedDetails", "iam:GetServiceLastAccessedDetails", "iam:GetPolicyVersion",
             "logs:FilterLogEvents", "iam:GetUser"} <= actions  # fmt: skip

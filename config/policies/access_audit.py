@@ -12,7 +12,7 @@ Nothing here can change a resource. One action is not a Get/List/Describe: `iam:
 starts a report job and returns its JobId, which `iam:GetServiceLastAccessedDetails` then reads; it changes no
 IAM entity or policy, and the parity check cannot read last-accessed data without it
 (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GenerateServiceLastAccessedDetails.html;
-docs/decisions/0010-access-audit-roles.md).
+docs/decisions/0016-read-only-access-audit-roles.md).
 
 The audit role's trust names the management account and pins the auditor role with `aws:PrincipalArn` instead of
 naming the role as Principal: IAM turns a role ARN in Principal into the role's unique ID when the policy is saved,

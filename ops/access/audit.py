@@ -215,8 +215,9 @@ def scp_rows(organizations: Any, config: OrgConfig, org: Organization) -> list[R
             rows.append(Row(ORGANIZATION, "scp-not-attached", name, f"configured on {where}, not attached", FINDING))
         for name in sorted(attached - names - {FULL_AWS_ACCESS}):
             if name.startswith(ours):
-                rows.append(Row(ORGANIZATION, "scp-unexpected", name, f"attached to {where}, not configured there",
-                                FINDING))  # fmt: skip
+                rows.append(
+                    Row(ORGANIZATION, "scp-unexpected", name, f"attached to {where}, not configured there", FINDING)
+                )
             else:
                 rows.append(Row(ORGANIZATION, "scp-other", name, f"attached to {where}; not managed here", INFO))
     return rows
@@ -304,8 +305,9 @@ def user_rows(iam: Any, account: Account, breakglass: set[str]) -> list[Row]:
             password = _has_password(iam, name)
             mfa = bool(iam.list_mfa_devices(UserName=name)["MFADevices"])
             if password:
-                rows.append(Row(account.name, "iam-user-console-password", name, f"{kind} with a console password",
-                                severity))  # fmt: skip
+                rows.append(
+                    Row(account.name, "iam-user-console-password", name, f"{kind} with a console password", severity)
+                )
                 if not mfa:
                     detail = f"{kind} with a console password and no MFA device"
                     rows.append(Row(account.name, "iam-user-no-mfa", name, detail, FINDING))

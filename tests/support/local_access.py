@@ -137,13 +137,26 @@ def service_last_accessed(last: LastAccessed) -> Iterator[None]:
                 }
             )
         for namespace, when in sorted(last.untracked.get(arn, {}).items()):
-            services.append({"ServiceName": namespace, "ServiceNamespace": namespace, "LastAuthenticated": when,
-                             "LastAuthenticatedRegion": REGION, "TotalAuthenticatedEntities": 1})  # fmt: skip
+            services.append(
+                {
+                    "ServiceName": namespace,
+                    "ServiceNamespace": namespace,
+                    "LastAuthenticated": when,
+                    "LastAuthenticatedRegion": REGION,
+                    "TotalAuthenticatedEntities": 1,
+                }
+            )
         now = datetime.now(UTC)
         return ActionResult(
-            {"JobStatus": "COMPLETED", "JobType": "ACTION_LEVEL", "JobCreationDate": now, "JobCompletionDate": now,
-             "ServicesLastAccessed": services, "IsTruncated": False}
-        )  # fmt: skip
+            {
+                "JobStatus": "COMPLETED",
+                "JobType": "ACTION_LEVEL",
+                "JobCreationDate": now,
+                "JobCompletionDate": now,
+                "ServicesLastAccessed": services,
+                "IsTruncated": False,
+            }
+        )
 
     with (
         mock.patch.object(iam_responses.IamResponse, "generate_service_last_accessed_details", generate, create=True),
@@ -281,15 +294,20 @@ class LocalOrg:
         iam.create_user(UserName=user)
         iam.create_login_profile(UserName=user, Password="Local-only-password-1")
         serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]["SerialNumber"]
-        iam.enable_mfa_device(UserName=user, SerialNumber=serial, AuthenticationCode1="123456",
-                              AuthenticationCode2="654321")  # fmt: skip
+        iam.enable_mfa_device(
+            UserName=user, SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
+        )
 
     def stray_assignment(self, account: str, permission_set: str, group_id: str) -> None:
         sso = boto3.client("sso-admin", region_name=REGION)
         sso.create_account_assignment(
-            InstanceArn=self.instance_arn, TargetId=self.ids[account], TargetType="AWS_ACCOUNT",
-            PermissionSetArn=self.permission_sets[permission_set], PrincipalType="GROUP", PrincipalId=group_id,
-        )  # fmt: skip
+            InstanceArn=self.instance_arn,
+            TargetId=self.ids[account],
+            TargetType="AWS_ACCOUNT",
+            PermissionSetArn=self.permission_sets[permission_set],
+            PrincipalType="GROUP",
+            PrincipalId=group_id,
+        )
 
     def detach_scp(self, name: str, target_id: str) -> None:
         boto3.client("organizations", region_name=REGION).detach_policy(PolicyId=self.scp_ids[name], TargetId=target_id)
@@ -371,16 +389,18 @@ def build_local_org(example_data: dict[str, Any], workdir: Path) -> LocalOrg:
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket=org.trail_bucket)
     trail = boto3.client("cloudtrail", region_name=REGION)
-    trail.create_trail(Name=org.trail_name, S3BucketName=org.trail_bucket, IsOrganizationTrail=True,
-                       IsMultiRegionTrail=True)  # fmt: skip
+    trail.create_trail(
+        Name=org.trail_name, S3BucketName=org.trail_bucket, IsOrganizationTrail=True, IsMultiRegionTrail=True
+    )
     trail.start_logging(Name=org.trail_name)
 
     for account in config.accounts:
         session = local.session(account.name)
         iam = session.client("iam", region_name=REGION)
         iam.create_role(RoleName=org.access_audit_role, AssumeRolePolicyDocument=_json(audit_role_trust(org)))
-        arn = iam.create_policy(PolicyName=org.access_audit_role,
-                                PolicyDocument=_json(audit_role_policy(org, account.id)))["Policy"]["Arn"]  # fmt: skip
+        arn = iam.create_policy(
+            PolicyName=org.access_audit_role, PolicyDocument=_json(audit_role_policy(org, account.id))
+        )["Policy"]["Arn"]
         iam.attach_role_policy(RoleName=org.access_audit_role, PolicyArn=arn)
         root_mfa_enabled(account.id)
         aws_managed_policies(account.id)
