@@ -182,6 +182,25 @@ def test_a_service_without_tracked_actions_is_unknown(local_org: LocalOrg, last:
     assert code == 3
 
 
+def test_conditions_the_evaluator_cannot_resolve_are_unknown(
+    local_org: LocalOrg, last: LastAccessed, tmp_path: Path
+) -> None:
+    """OnCall allows ec2:StartInstances only inside the on-call window (aws:CurrentTime, which a past use does not
+    give) and on instances (a specific resource type): unknown, not covered. Support does not allow it: missing."""
+    local_org.human_user_with_password_and_old_key("web-prod", "erin")
+    last.set(f"arn:aws:iam::{local_org.ids['web-prod']}:user/erin", {"ec2:StartInstances": RECENT})
+    code, report = parity(
+        local_org, tmp_path / "oncall", "--user", "erin", "--account", "web-prod", "--permission-set", "OnCall"
+    )
+    assert verdicts(report) == {"ec2:StartInstances": "unknown"}
+    assert code == 3
+    code, report = parity(
+        local_org, tmp_path / "support", "--user", "erin", "--account", "web-prod", "--permission-set", "Support"
+    )
+    assert verdicts(report) == {"ec2:StartInstances": "missing"}
+    assert code == 2
+
+
 def test_unreadable_policy_makes_actions_unknown_never_covered(
     local_org: LocalOrg, last: LastAccessed, tmp_path: Path
 ) -> None:
