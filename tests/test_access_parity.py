@@ -24,6 +24,7 @@ from tests.support.local_access import (
     audit_role_must_exist,
     build_local_org,
     service_last_accessed,
+    throttled,
 )
 from tests.test_access_audit import assert_read_only
 
@@ -43,7 +44,9 @@ def local_org(aws: None, example_data: dict[str, Any], tmp_path: Path, last: Las
 
 
 def parity(local: LocalOrg, out: Path, *args: str) -> tuple[int, dict[str, Any]]:
-    code = main(["parity", "--config", str(local.config_path), "--out", str(out), *args])
+    """Run the command; each of `args` may hold several space-separated arguments."""
+    words = [word for arg in args for word in arg.split()]
+    code = main(["parity", "--config", str(local.config_path), "--out", str(out), *words])
     files = list(out.glob("parity-*.json")) if out.exists() else []
     return code, json.loads(files[0].read_text()) if files else {}
 
@@ -118,16 +121,7 @@ def test_everything_covered_exits_zero(
     local_org.human_user_with_password_and_old_key("web-prod", "carol")
     last.set(f"arn:aws:iam::{local_org.ids['web-prod']}:user/carol", {"s3:ListBucket": RECENT})
     code, report = parity(
-        local_org,
-        tmp_path / "out",
-        "--user",
-        "carol",
-        "--account",
-        "web-prod",
-        "--permission-set",
-        "ReadOnly",
-        "--days",
-        "30",
+        local_org, tmp_path / "out", "--user carol --account web-prod --permission-set ReadOnly --days 30"
     )
     assert verdicts(report) == {"s3:ListBucket": "covered"}
     assert code == 0
@@ -152,14 +146,7 @@ def test_legacy_bot_against_a_role(local_org: LocalOrg, last: LastAccessed, tmp_
     last.set(bot, {"s3:PutObject": RECENT, "s3:GetObject": RECENT, "sqs:SendMessage": RECENT})
 
     code, report = parity(
-        local_org,
-        tmp_path / "out",
-        "--user",
-        "billing-export",
-        "--account",
-        "payments-prod",
-        "--role",
-        "billing-export",
+        local_org, tmp_path / "out", "--user billing-export --account payments-prod --role billing-export"
     )
 
     assert verdicts(report) == {
@@ -230,13 +217,21 @@ BAD_INPUT: list[tuple[list[str], str]] = [
 ]
 
 
-def test_bad_input(local_org: LocalOrg, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input(
+    local_org: LocalOrg, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each case: exit 1 and one message on stderr (one local org for all: building it takes seconds)."""
     local_org.human_user_with_password_and_old_key("web-prod", "alice")
     for args, message in BAD_INPUT:
         code, _ = parity(local_org, tmp_path / "out", *args)
         assert code == 1, args
         assert message in capsys.readouterr().err, args
+    # A throttled API that stays throttled after the retries.
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    with throttled("get_user"):
+        code, _ = parity(local_org, tmp_path / "out", "--user alice --account web-prod --permission-set ReadOnly")
+    assert code == 1
+    assert "still throttled by AWS after 2 attempts (Throttling)" in capsys.readouterr().err
 
 
 def test_account_without_the_audit_role(
@@ -257,12 +252,7 @@ def test_every_call_is_a_read_its_role_allows(local_org: LocalOrg, last: LastAcc
         parity(
             local_org,
             tmp_path / "out",
-            "--user",
-            "billing-export",
-            "--account",
-            "payments-prod",
-            "--permission-set",
-            "DataEngineer",
+            "--user billing-export --account payments-prod --permission-set DataEngineer",
         )
     actions = {c.action for c in recorder.calls}
     assert {"iam:GenerateServiceLastAccessedDetails", "iam:GetServiceLastAccessedDetails", "iam:GetPolicyVersion",

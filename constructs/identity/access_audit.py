@@ -14,7 +14,26 @@ from config.policies.access_audit import (
     auditor_role_policy,
     auditor_role_trust,
 )
+from config.policies.statements import PolicyDocument
 from constructs import Construct
+
+
+def _role_with_policy(
+    scope: Construct, *, name: str, description: str, trust: PolicyDocument, policy: PolicyDocument, reads: str
+) -> tuple[iam.CfnRole, iam.CfnManagedPolicy]:
+    """A role and its one customer-managed policy of the same name (no inline policy: NIST IAMNoInlinePolicy)."""
+    role = iam.CfnRole(
+        scope,
+        "Role",
+        role_name=name,
+        description=description,
+        max_session_duration=SESSION_SECONDS,
+        assume_role_policy_document=trust,
+    )
+    managed = iam.CfnManagedPolicy(
+        scope, "Policy", managed_policy_name=name, description=reads, roles=[role.ref], policy_document=policy
+    )
+    return role, managed
 
 
 class AccessAuditRole(Construct):
@@ -23,21 +42,13 @@ class AccessAuditRole(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, org: Organization, account_id: str) -> None:
         super().__init__(scope, construct_id)
         p = org.partition
-        self.role = iam.CfnRole(
+        self.role, self.policy = _role_with_policy(
             self,
-            "Role",
-            role_name=org.access_audit_role,
+            name=org.access_audit_role,
             description="org-baseline: read-only access audit (IAM users, credentials, vault lock)",
-            max_session_duration=SESSION_SECONDS,
-            assume_role_policy_document=audit_role_trust(org),
-        )
-        self.policy = iam.CfnManagedPolicy(
-            self,
-            "Policy",
-            managed_policy_name=org.access_audit_role,
-            description="org-baseline: what the access audit reads in this account",
-            roles=[self.role.ref],
-            policy_document=audit_role_policy(org, account_id),
+            trust=audit_role_trust(org),
+            policy=audit_role_policy(org, account_id),
+            reads="org-baseline: what the access audit reads in this account",
         )
         iam_arn = f"arn:{p}:iam::{account_id}"
         cdk.Validations.of(self.policy).acknowledge(
@@ -76,21 +87,13 @@ class AccessAuditorRole(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, org: Organization) -> None:
         super().__init__(scope, construct_id)
-        self.role = iam.CfnRole(
+        self.role, self.policy = _role_with_policy(
             self,
-            "Role",
-            role_name=org.access_auditor_role,
+            name=org.access_auditor_role,
             description="org-baseline: read-only access auditor of the organization",
-            max_session_duration=SESSION_SECONDS,
-            assume_role_policy_document=auditor_role_trust(org),
-        )
-        self.policy = iam.CfnManagedPolicy(
-            self,
-            "Policy",
-            managed_policy_name=org.access_auditor_role,
-            description="org-baseline: what the access auditor reads, and the audit roles it assumes",
-            roles=[self.role.ref],
-            policy_document=auditor_role_policy(org),
+            trust=auditor_role_trust(org),
+            policy=auditor_role_policy(org),
+            reads="org-baseline: what the access auditor reads, and the audit roles it assumes",
         )
         p = org.partition
         log_group = f"arn:{p}:logs:{org.home_region}:{org.management_account_id}:log-group:{org.trail_log_group}:*"
