@@ -139,6 +139,29 @@ PARLIAMENT_EXPLAINED: list[Explained] = [
         "operations on a key (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html); "
         "parliament's bundled database predates it.",
     ),
+    Explained(
+        "INVALID_ARN",
+        r"Account expected to be of form like 123456789012",
+        frozenset({("AccessAuditPolicy", "ReadPolicyDocuments")}),
+        "AWS managed policies have the account `aws` in their ARN (arn:<partition>:iam::aws:policy/...); the parity "
+        "check reads their documents (decision 0016).",
+    ),
+    Explained(
+        "RESOURCE_MISMATCH",
+        r".*'iam:GenerateServiceLastAccessedDetails'.*",
+        frozenset({("AccessAuditPolicy", "ReportLastAccessed")}),
+        "The report can be made for users, groups, roles or policies; the statement allows it on the account's "
+        "users and roles only, which is all the parity check reports on, so the group and policy formats are "
+        "left out on purpose.",
+    ),
+    Explained(
+        "RESOURCE_STAR",
+        r".*",
+        frozenset({("AccessAuditorPolicy", "ReadIdentityCenterAssignments")}),
+        "List and describe only: the audit reads every permission set of the instance and every account's "
+        "assignments, and Identity Center generates the permission set IDs at deploy time, so the statement cannot "
+        "name them in advance.",
+    ),
 ]
 
 
