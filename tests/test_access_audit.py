@@ -195,6 +195,29 @@ def test_auditor_role_not_assumable(local_org: LocalOrg, tmp_path: Path, capsys:
     assert "deploy the management account's baseline" in err
 
 
+def test_govcloud(aws: None, example_data: dict[str, Any], tmp_path: Path) -> None:
+    """The GovCloud organization of the example: ARNs, regions and names of its partition, read-only there too."""
+    with audit_role_must_exist():
+        local = build_local_org(example_data, tmp_path, "aws-us-gov")
+        local.human_user_with_password_and_old_key("gov-workload-prod", "alice", key_age_days=100)
+        local.stray_assignment("gov-workload-dev", "Administrator", STRAY_GROUP)
+        with CallRecorder().active() as recorder:
+            code = main(["audit", "--partition", "aws-us-gov", "--config", str(local.config_path),
+                         "--out", str(tmp_path / "out")])  # fmt: skip
+    report = json.loads((tmp_path / "out" / "access-audit-aws-us-gov.json").read_text())
+    assert rows_of(report) == {
+        ("gov-workload-prod", "iam-user-console-password", "alice", "finding"),
+        ("gov-workload-prod", "iam-user-no-mfa", "alice", "finding"),
+        ("gov-workload-prod", "iam-user-access-key", "alice", "finding"),
+        ("gov-workload-dev", "assignment-unexplained", f"Administrator/{STRAY_GROUP}", "finding"),
+    }
+    assert code == 2
+    regions = {c.region for c in recorder.calls}
+    assert regions == {"us-gov-west-1", "us-gov-east-1"}  # the vaults of both GovCloud regions, nothing else
+    assert all(c.params.get("RoleArn", "arn:aws-us-gov:").startswith("arn:aws-us-gov:") for c in recorder.calls)
+    assert_read_only(recorder.calls, local)
+
+
 # --- nothing is written ----------------------------------------------------------------------------------------
 
 
@@ -240,7 +263,7 @@ def assert_read_only(calls: list[Call], local: LocalOrg) -> None:
             account = call.identity.split(":")[4]
             assert call.identity == org.access_audit_role_arn(account), call
             policy = audit_role_policy(org, account)
-        decision = evaluate([policy], Request(call.action, resource=resource_of(call)))
+        decision = evaluate([policy], Request(call.action, resource=resource_of(call, org.partition)))
         assert decision == "Allow", call
 
 

@@ -62,7 +62,9 @@ from config.regions import PartitionName
 MANAGEMENT_ID = "123456789012"  # moto's default account: the operator's keys land here and create the organization
 PARTITION: PartitionName = "aws"
 REGION = "us-east-1"
-GOVCLOUD = "aws-us-gov"
+# The home region of each partition of the example org, where the local organization is built.
+HOME_REGIONS: dict[PartitionName, str] = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1"}
+GOVCLOUD: PartitionName = "aws-us-gov"
 # The test's own way into each account to set it up (an administrator of that account); never used by the commands.
 SETUP_ROLE = "local-admin"
 
@@ -80,8 +82,8 @@ def audit_role_must_exist() -> Iterator[None]:
     original = STSBackend.assume_role
 
     def assume_role(self: Any, region_name: str, role_session_name: str, role_arn: str, *args: Any, **kw: Any) -> Any:
-        account, name = role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
-        roles = iam_backends[account]["aws"].roles.values()
+        partition, account, name = role_arn.split(":")[1], role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
+        roles = iam_backends[account][partition].roles.values()
         if name != SETUP_ROLE and not any(role.name == name for role in roles):
             raise _AccessDenied(f"User is not authorized to perform: sts:AssumeRole on resource: {role_arn}")
         return original(self, region_name, role_session_name, role_arn, *args, **kw)
@@ -185,14 +187,14 @@ AWS_MANAGED_POLICIES = ("ReadOnlyAccess", "AdministratorAccess", "PowerUserAcces
                         "AWSSupportAccess", "DataScientist", "AmazonAthenaFullAccess", "AmazonS3ReadOnlyAccess")  # fmt: skip
 
 
-def aws_managed_policies(account: str, names: tuple[str, ...] = AWS_MANAGED_POLICIES) -> None:
+def aws_managed_policies(account: str, partition: PartitionName = PARTITION) -> None:
     """AWS managed policies exist in every account (`arn:<partition>:iam::aws:policy/...`); moto can load all of them
     (MOTO_IAM_LOAD_MANAGED_POLICIES), which takes seconds per account, so only these are added, with the documents
     moto bundles from AWS."""
     data = _bundled_managed_policies()
-    backend = iam_backends[account]["aws"]
-    for name in names:
-        policy = AWSManagedPolicy.from_data(name, account, REGION, data[name])
+    backend = iam_backends[account][partition]
+    for name in AWS_MANAGED_POLICIES:
+        policy = AWSManagedPolicy.from_data(name, account, HOME_REGIONS[partition], data[name])
         backend.managed_policies[policy.arn] = policy
 
 
@@ -202,8 +204,8 @@ def _bundled_managed_policies() -> dict[str, Any]:
     return data
 
 
-def root_mfa_enabled(account: str) -> None:
-    iam_backends[account]["aws"].account_summary._account_mfa_enabled = 1
+def root_mfa_enabled(account: str, partition: PartitionName = PARTITION) -> None:
+    iam_backends[account][partition].account_summary._account_mfa_enabled = 1
 
 
 # --- recording calls --------------------------------------------------------------------------------------------
@@ -260,12 +262,20 @@ class LocalOrg:
     permission_sets: dict[str, str]  # name -> ARN
     instance_arn: str
 
+    @property
+    def partition(self) -> PartitionName:
+        return self.org.partition
+
+    @property
+    def region(self) -> str:
+        return self.org.home_region
+
     def session(self, account: str) -> boto3.Session:
         """Credentials in `account` (moto: an assumed role's keys land in the role's account)."""
         if self.ids[account] == MANAGEMENT_ID:
             return boto3.Session()
-        sts = boto3.client("sts", region_name=REGION)
-        arn = f"arn:aws:iam::{self.ids[account]}:role/{SETUP_ROLE}"
+        sts = boto3.client("sts", region_name=self.region)
+        arn = f"arn:{self.partition}:iam::{self.ids[account]}:role/{SETUP_ROLE}"
         creds = sts.assume_role(RoleArn=arn, RoleSessionName="setup")["Credentials"]
         return boto3.Session(
             aws_access_key_id=creds["AccessKeyId"],
@@ -274,23 +284,25 @@ class LocalOrg:
         )
 
     def human_user_with_password_and_old_key(self, account: str, user: str, key_age_days: int = 400) -> str:
-        iam = self.session(account).client("iam", region_name=REGION)
+        iam = self.session(account).client("iam", region_name=self.region)
         iam.create_user(UserName=user)
         iam.create_login_profile(UserName=user, Password="Local-only-password-1")
         key = iam.create_access_key(UserName=user)["AccessKey"]["AccessKeyId"]
-        stored = next(k for k in iam_backends[self.ids[account]]["aws"].users[user].access_keys)
+        stored = next(k for k in iam_backends[self.ids[account]][self.partition].users[user].access_keys)
         # An old key: IAM sets CreateDate itself, so the state is written into moto directly.
         stored.create_date = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=key_age_days)
-        stored.last_used = AccessKeyLastUsed(datetime.now(UTC).replace(tzinfo=None) - timedelta(days=3), "s3", REGION)
+        stored.last_used = AccessKeyLastUsed(
+            datetime.now(UTC).replace(tzinfo=None) - timedelta(days=3), "s3", self.region
+        )
         return str(key)
 
     def legacy_bot(self, account: str, user: str) -> str:
-        iam = self.session(account).client("iam", region_name=REGION)
+        iam = self.session(account).client("iam", region_name=self.region)
         iam.create_user(UserName=user, Tags=[{"Key": LEGACY_BOT_TAG, "Value": "true"}])
         return str(iam.create_access_key(UserName=user)["AccessKey"]["AccessKeyId"])
 
     def breakglass_user(self, account: str, user: str) -> None:
-        iam = self.session(account).client("iam", region_name=REGION)
+        iam = self.session(account).client("iam", region_name=self.region)
         iam.create_user(UserName=user)
         iam.create_login_profile(UserName=user, Password="Local-only-password-1")
         serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]["SerialNumber"]
@@ -299,7 +311,7 @@ class LocalOrg:
         )
 
     def stray_assignment(self, account: str, permission_set: str, group_id: str) -> None:
-        sso = boto3.client("sso-admin", region_name=REGION)
+        sso = boto3.client("sso-admin", region_name=self.region)
         sso.create_account_assignment(
             InstanceArn=self.instance_arn,
             TargetId=self.ids[account],
@@ -310,43 +322,52 @@ class LocalOrg:
         )
 
     def detach_scp(self, name: str, target_id: str) -> None:
-        boto3.client("organizations", region_name=REGION).detach_policy(PolicyId=self.scp_ids[name], TargetId=target_id)
+        boto3.client("organizations", region_name=self.region).detach_policy(
+            PolicyId=self.scp_ids[name], TargetId=target_id
+        )
 
     def remove_audit_role(self, account: str) -> None:
-        backend = iam_backends[self.ids[account]]["aws"]
+        backend = iam_backends[self.ids[account]][self.partition]
         backend.detach_role_policy(self._audit_policy_arn(account), self.org.access_audit_role)
         backend.delete_role(self.org.access_audit_role)
 
     def _audit_policy_arn(self, account: str) -> str:
-        return f"arn:aws:iam::{self.ids[account]}:policy/{self.org.access_audit_role}"
+        return f"arn:{self.partition}:iam::{self.ids[account]}:policy/{self.org.access_audit_role}"
 
 
-def commercial_data(example_data: dict[str, Any]) -> dict[str, Any]:
-    """The example config without its GovCloud partition (the local API runs one organization)."""
+def partition_data(example_data: dict[str, Any], partition: PartitionName) -> dict[str, Any]:
+    """The example config with one of its partitions only (the local API runs one organization)."""
+    other: PartitionName = GOVCLOUD if partition == PARTITION else PARTITION
     data = copy.deepcopy(example_data)
-    data["partitions"] = {PARTITION: data["partitions"][PARTITION]}
-    data["accounts"] = [a for a in data["accounts"] if a["partition"] == PARTITION]
+    data["partitions"] = {partition: data["partitions"][partition]}
+    data["accounts"] = [a for a in data["accounts"] if a["partition"] == partition]
     for plan in data["backup"]["plans"]:
         for rule in plan["rules"]:
-            rule.get("copy_to_region", {}).pop(GOVCLOUD, None)
+            rule.get("copy_to_region", {}).pop(other, None)
     scps = data["service_control_policies"]
-    scps["partitions"] = {PARTITION: scps["partitions"][PARTITION]}
+    scps["partitions"] = {partition: scps["partitions"][partition]}
+    names = {a["name"] for a in data["accounts"]}
+    for attachment in scps.get("policies", {}).values():
+        targets = attachment.get("targets", {})
+        targets["exclude_accounts"] = [n for n in targets.get("exclude_accounts", []) if n in names]
     ic = data["identity_center"]
-    ic["assignments"] = [a for a in ic["assignments"] if a["partition"] == PARTITION]
+    ic["assignments"] = [a for a in ic["assignments"] if a["partition"] == partition]
     for section in ("breakglass", "atlantis"):
-        data[section] = {PARTITION: data[section][PARTITION]}
-    data.get("alerts", {}).get("slack", {}).pop(GOVCLOUD, None)
+        data[section] = {partition: data[section][partition]}
+    data.get("alerts", {}).get("slack", {}).pop(other, None)
     return data
 
 
-def build_local_org(example_data: dict[str, Any], workdir: Path) -> LocalOrg:
-    """The commercial example org in the local API, as configured (see the module docstring); call within `aws`."""
-    data = commercial_data(example_data)
-    orgs = boto3.client("organizations", region_name=REGION)
+def build_local_org(example_data: dict[str, Any], workdir: Path, partition: PartitionName = PARTITION) -> LocalOrg:
+    """One partition of the example org in the local API, as configured (see the module docstring); call within
+    `aws`."""
+    region = HOME_REGIONS[partition]
+    data = partition_data(example_data, partition)
+    orgs = boto3.client("organizations", region_name=region)
     org_id = orgs.create_organization(FeatureSet="ALL")["Organization"]["Id"]
     root_id = orgs.list_roots()["Roots"][0]["Id"]
     orgs.enable_policy_type(RootId=root_id, PolicyType="SERVICE_CONTROL_POLICY")
-    part = data["partitions"][PARTITION]
+    part = data["partitions"][partition]
     part["organization_id"], part["root_id"] = org_id, root_id
     ou_ids: dict[str, str] = {"Root": root_id}
     for ou in part["organizational_units"]:
@@ -364,11 +385,11 @@ def build_local_org(example_data: dict[str, Any], workdir: Path) -> LocalOrg:
     config_path = workdir / "org.yaml"
     config_path.write_text(yaml.safe_dump(data, sort_keys=False))
     config = load_config(config_path)
-    org = organization(config, PARTITION)
+    org = organization(config, partition)
     ids = {a.name: a.id for a in config.accounts}
 
     scp_ids = {}
-    for scp in partition_budget(config, PARTITION, org).scps:
+    for scp in partition_budget(config, partition, org).scps:
         policy = orgs.create_policy(
             Content=scp.content, Description=scp.description, Name=scp.name, Type="SERVICE_CONTROL_POLICY"
         )["Policy"]["PolicySummary"]
@@ -377,7 +398,7 @@ def build_local_org(example_data: dict[str, Any], workdir: Path) -> LocalOrg:
             orgs.attach_policy(PolicyId=policy["Id"], TargetId=target_id)
 
     instance_arn = org.identity_center_instance_arn(part["identity_center"]["instance_id"])
-    sso = boto3.client("sso-admin", region_name=REGION)
+    sso = boto3.client("sso-admin", region_name=region)
     sets = {}
     for name in access_model(config, org).permission_sets:
         sets[name] = sso.create_permission_set(Name=name, InstanceArn=instance_arn)["PermissionSet"]["PermissionSetArn"]
@@ -386,9 +407,10 @@ def build_local_org(example_data: dict[str, Any], workdir: Path) -> LocalOrg:
         for assignment in assignments:
             local.stray_assignment(account_name, assignment.permission_set, assignment.group_id)
 
-    s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket=org.trail_bucket)
-    trail = boto3.client("cloudtrail", region_name=REGION)
+    s3 = boto3.client("s3", region_name=region)
+    location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=org.trail_bucket, **location)
+    trail = boto3.client("cloudtrail", region_name=region)
     trail.create_trail(
         Name=org.trail_name, S3BucketName=org.trail_bucket, IsOrganizationTrail=True, IsMultiRegionTrail=True
     )
@@ -396,20 +418,20 @@ def build_local_org(example_data: dict[str, Any], workdir: Path) -> LocalOrg:
 
     for account in config.accounts:
         session = local.session(account.name)
-        iam = session.client("iam", region_name=REGION)
+        iam = session.client("iam", region_name=region)
         iam.create_role(RoleName=org.access_audit_role, AssumeRolePolicyDocument=_json(audit_role_trust(org)))
         arn = iam.create_policy(
             PolicyName=org.access_audit_role, PolicyDocument=_json(audit_role_policy(org, account.id))
         )["Policy"]["Arn"]
         iam.attach_role_policy(RoleName=org.access_audit_role, PolicyArn=arn)
-        root_mfa_enabled(account.id)
-        aws_managed_policies(account.id)
-        for region in account.regions or config.partitions[PARTITION].allowed_regions:
+        root_mfa_enabled(account.id, partition)
+        aws_managed_policies(account.id, partition)
+        for region in account.regions or config.partitions[partition].allowed_regions:
             backup = session.client("backup", region_name=region)
             backup.create_backup_vault(BackupVaultName=org.backup_vault)
             backup.put_backup_vault_lock_configuration(BackupVaultName=org.backup_vault, MinRetentionDays=7)
     # The auditor role in the management account (the operator's keys assume it).
-    iam = boto3.client("iam", region_name=REGION)
+    iam = boto3.client("iam", region_name=region)
     iam.create_role(RoleName=org.access_auditor_role, AssumeRolePolicyDocument=_json(auditor_role_trust(org)))
     arn = iam.create_policy(PolicyName=org.access_auditor_role, PolicyDocument=_json(auditor_role_policy(org)))
     iam.attach_role_policy(RoleName=org.access_auditor_role, PolicyArn=arn["Policy"]["Arn"])
