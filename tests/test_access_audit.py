@@ -202,8 +202,9 @@ def test_govcloud(aws: None, example_data: dict[str, Any], tmp_path: Path) -> No
         local.human_user_with_password_and_old_key("gov-workload-prod", "alice", key_age_days=100)
         local.stray_assignment("gov-workload-dev", "Administrator", STRAY_GROUP)
         with CallRecorder().active() as recorder:
-            code = main(["audit", "--partition", "aws-us-gov", "--config", str(local.config_path),
-                         "--out", str(tmp_path / "out")])  # fmt: skip
+            args = ["audit", "--partition", "aws-us-gov", "--config", str(local.config_path),
+                    "--out", str(tmp_path / "out")]  # fmt: skip
+            code = main(args)
     report = json.loads((tmp_path / "out" / "access-audit-aws-us-gov.json").read_text())
     assert rows_of(report) == {
         ("gov-workload-prod", "iam-user-console-password", "alice", "finding"),

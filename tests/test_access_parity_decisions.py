@@ -21,9 +21,13 @@ ALLOW_ALL_EC2 = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Act
 
 
 def verdict(
-    config: OrgConfig, org: Organization, partition: PartitionName, documents: list[dict[str, Any]], action: str,
+    config: OrgConfig,
+    org: Organization,
+    partition: PartitionName,
+    documents: list[dict[str, Any]],
+    action: str,
     region: str,
-) -> str:  # fmt: skip
+) -> str:
     account = next(a for a in config.accounts if a.name == MEMBER[partition])
     role = f"arn:{partition}:iam::{account.id}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_X_0000000000000000"
     target = Target("test", role, identity=documents)
@@ -48,8 +52,10 @@ def test_support_deny_is_missing_and_on_call_window_is_unknown(
     support = sets["Support"].inline_policy
     assert support is not None
     # Support's inline deny wins over any allow of EC2.
-    assert verdict(example_config, org, partition, [ALLOW_ALL_EC2, support], "ec2:TerminateInstances",
-                   HOME[partition]) == "missing"  # fmt: skip
+    home = HOME[partition]
+    assert (
+        verdict(example_config, org, partition, [ALLOW_ALL_EC2, support], "ec2:TerminateInstances", home) == "missing"
+    )
     on_call = sets["OnCall"].inline_policy
     assert on_call is not None
     # Inside the window only (aws:CurrentTime) and on instances only: the evaluator cannot say, so unknown.
