@@ -77,9 +77,16 @@ def baseline_policies(org: Organization) -> dict[str, BaselinePolicy]:
     # (ssm:SessionDocumentAccessCheck), end/resume own sessions, read the approved documents, list instances.
     session = BaselinePolicy(
         "constructs/sessions/access.py",
-        {"any-service": False, "iam": False, "s3": False, "dynamodb": False, "rds": False, "secrets": False,
-         "ssm-session": True},
-    )  # fmt: skip
+        {
+            "any-service": False,
+            "iam": False,
+            "s3": False,
+            "dynamodb": False,
+            "rds": False,
+            "secrets": False,
+            "ssm-session": True,
+        },
+    )
     return {org.session_access_role: session}
 
 

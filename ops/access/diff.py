@@ -176,8 +176,12 @@ def _permission_sets(partition: str, old: dict[str, Any], new: dict[str, Any]) -
             for policy in sorted(set(a[kind]) - set(b[kind])):
                 change(f"loses {label} policy {policy}", False)
         for policy in sorted(set(a["customer_managed_policies"]) & set(b["customer_managed_policies"])):
-            _document_change(a["customer_managed_policies"][policy], b["customer_managed_policies"][policy],
-                             f"customer managed policy {policy}", change)  # fmt: skip
+            _document_change(
+                a["customer_managed_policies"][policy],
+                b["customer_managed_policies"][policy],
+                f"customer managed policy {policy}",
+                change,
+            )
         _document_change(a["inline_policy"], b["inline_policy"], "inline policy", change)
         if a["permissions_boundary"] != b["permissions_boundary"]:
             if b["permissions_boundary"] is None:

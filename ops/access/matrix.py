@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     for partition, matrix in built.items():
         (args.out / f"{partition}.json").write_text(json.dumps(matrix, indent=2, sort_keys=True) + "\n")
         (args.out / f"{partition}.md").write_text(markdown(matrix) + "\n")
-    (args.out / "index.html").write_text(html_page(built))
+    (args.out / "index.html").write_text(html_page({str(p): m for p, m in built.items()}))
     counts = "; ".join(
         f"{p}: {len(m['groups'])} groups, {len(m['permission_sets'])} permission sets, {len(m['roles'])} roles"
         for p, m in built.items()

@@ -88,10 +88,13 @@ def partition_matrix(config: OrgConfig, partition: PartitionName) -> dict[str, A
     }
     referenced = sorted(
         {p for s in permission_sets.values() for p in s["aws_managed_policies"]}
-        | {s["permissions_boundary"]["name"] for s in permission_sets.values()
-           if s["permissions_boundary"] and s["permissions_boundary"]["kind"] == "aws-managed"}
+        | {
+            s["permissions_boundary"]["name"]
+            for s in permission_sets.values()
+            if s["permissions_boundary"] and s["permissions_boundary"]["kind"] == "aws-managed"
+        }
         | {p for r in roles for p in r["aws_managed_policies"]}
-    )  # fmt: skip
+    )
     return {
         "schema": SCHEMA,
         "version": SCHEMA_VERSION,
@@ -130,16 +133,18 @@ def _roles(config: OrgConfig, partition: PartitionName, accounts: list[str]) -> 
     roles: list[dict[str, Any]] = []
     breakglass = breakglass_principals(config, partition)
     if breakglass is not None:
-        roles.append({
-            "role": org.breakglass_role,
-            "kind": "breakglass",
-            "trusted": list(breakglass.all),
-            "conditions": "MFA within the hour, source identity set to the user name, no session tags",
-            "max_session": "PT1H",
-            "aws_managed_policies": ["AdministratorAccess"],
-            "permissions_boundary": None,
-            "accounts": accounts,
-        })  # fmt: skip
+        roles.append(
+            {
+                "role": org.breakglass_role,
+                "kind": "breakglass",
+                "trusted": list(breakglass.all),
+                "conditions": "MFA within the hour, source identity set to the user name, no session tags",
+                "max_session": "PT1H",
+                "aws_managed_policies": ["AdministratorAccess"],
+                "permissions_boundary": None,
+                "accounts": accounts,
+            }
+        )
     atlantis = atlantis_names(config, partition)
     if atlantis is not None:
         ids = {a.name: a.id for a in config.accounts}
@@ -150,16 +155,18 @@ def _roles(config: OrgConfig, partition: PartitionName, accounts: list[str]) -> 
             ("plan", ["ReadOnlyAccess"], None),
             ("apply", ["AdministratorAccess"], org.atlantis_policies["apply_boundary"]),
         ):
-            roles.append({
-                "role": org.atlantis_roles[kind],
-                "kind": f"atlantis-{kind}",
-                "trusted": trusted,
-                "conditions": f"Atlantis server roles only{external}",
-                "max_session": None,
-                "aws_managed_policies": policies,
-                "permissions_boundary": boundary,
-                "accounts": covered,
-            })  # fmt: skip
+            roles.append(
+                {
+                    "role": org.atlantis_roles[kind],
+                    "kind": f"atlantis-{kind}",
+                    "trusted": trusted,
+                    "conditions": f"Atlantis server roles only{external}",
+                    "max_session": None,
+                    "aws_managed_policies": policies,
+                    "permissions_boundary": boundary,
+                    "accounts": covered,
+                }
+            )
     return roles
 
 
