@@ -245,7 +245,7 @@ def _roles(partition: str, old: dict[str, Any], new: dict[str, Any]) -> list[Cha
             out.append(Change(partition, f"role {name} is added in {', '.join(gained)}", True))
         if lost:
             out.append(Change(partition, f"role {name} is removed from {', '.join(lost)}", False))
-        policies = ("aws_managed_policies", "permissions_boundary")
+        policies = ("aws_managed_policies", "customer_managed_policies", "permissions_boundary")
         if any(a[key] != b[key] for key in policies):
             out.append(Change(partition, f"role {name} policies change", True))
     return out

@@ -141,6 +141,7 @@ def _roles(config: OrgConfig, partition: PartitionName, accounts: list[str]) -> 
                 "conditions": "MFA within the hour, source identity set to the user name, no session tags",
                 "max_session": "PT1H",
                 "aws_managed_policies": ["AdministratorAccess"],
+                "customer_managed_policies": [],
                 "permissions_boundary": None,
                 "accounts": accounts,
             }
@@ -151,9 +152,9 @@ def _roles(config: OrgConfig, partition: PartitionName, accounts: list[str]) -> 
         covered = [name for name in accounts if ids[name] not in atlantis.excluded_account_ids]
         trusted = list(atlantis.server_role_arns)
         external = ", with the external ID" if atlantis.external_id else ""
-        for kind, policies, boundary in (
-            ("plan", ["ReadOnlyAccess"], None),
-            ("apply", ["AdministratorAccess"], org.atlantis_policies["apply_boundary"]),
+        for kind, policies, own, boundary in (
+            ("plan", ["ReadOnlyAccess"], [org.atlantis_policies["plan_state"]], None),
+            ("apply", ["AdministratorAccess"], [], org.atlantis_policies["apply_boundary"]),
         ):
             roles.append(
                 {
@@ -161,8 +162,9 @@ def _roles(config: OrgConfig, partition: PartitionName, accounts: list[str]) -> 
                     "kind": f"atlantis-{kind}",
                     "trusted": trusted,
                     "conditions": f"Atlantis server roles only{external}",
-                    "max_session": None,
+                    "max_session": "PT1H",  # role chaining caps it at one hour (constructs/atlantis/roles.py)
                     "aws_managed_policies": policies,
+                    "customer_managed_policies": own,
                     "permissions_boundary": boundary,
                     "accounts": covered,
                 }

@@ -81,8 +81,8 @@ def markdown(matrix: dict[str, Any]) -> str:
     out += ["## Roles", ""]
     rows = [
         [r["role"], r["kind"], "<br>".join(r["trusted"]), r["conditions"],
-         ", ".join(r["aws_managed_policies"]) + (f" (boundary {r['permissions_boundary']})"
-                                                 if r["permissions_boundary"] else ""),
+         ", ".join([*r["aws_managed_policies"], *r["customer_managed_policies"]])
+         + (f" (boundary {r['permissions_boundary']})" if r["permissions_boundary"] else ""),
          f"{len(r['accounts'])} of {len(matrix['accounts'])}"]
         for r in matrix["roles"]
     ]  # fmt: skip
