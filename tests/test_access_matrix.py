@@ -18,7 +18,7 @@ from config.models import OrgConfig
 from config.regions import PartitionName
 from ops.access.__main__ import main
 from ops.access.model import partition_matrix
-from ops.access.report import html_page
+from ops.access.report import html_page, markdown
 from tests.support.config_data import ConfigFrom, changed
 from tests.support.project import ROOT
 
@@ -114,6 +114,8 @@ def test_roles_and_session_manager(example_config: OrgConfig) -> None:
     assert "management" not in roles["atlantis-apply"]["accounts"]  # exclude_accounts: [management]
     assert len(roles["atlantis-plan"]["accounts"]) == 8
     assert roles["atlantis-apply"]["trusted"] == ["arn:aws:iam::610987654325:role/atlantis-server"]
+    assert roles["session-access"]["customer_managed_policies"] == ["examplecorp-baseline-session-access"]
+    assert len(roles["session-access"]["accounts"]) == 9
     sessions = {e["group"]: e["documents"] for e in matrix["session_manager"]["web-dev"]}
     # PowerUserAccess allows ssm:StartSession without the document check; SessionManager only with it.
     assert sessions == {"engineers": "any document", "platform-admins": "any document",
@@ -235,6 +237,18 @@ def test_markdown_grid_row(written: Path) -> None:
     assert "| account | data-engineering | engineers | platform-admins | sre-oncall | support-tier1 |" in text
     assert "| web-dev |   | PowerUser, ReadOnly | Administrator | SessionManager |   |" in text
     assert "| Administrator | PT1H | yes | yes | yes | yes | yes | yes | any document | none |" in text
+
+
+def test_eligible_grants_are_marked(example_config: OrgConfig) -> None:
+    """Just-in-time access (the `elevation:` section, built separately) adds grants with `access: eligible`; the
+    grid marks them so that a reviewer never reads them as standing access, and the schema accepts them."""
+    matrix = partition_matrix(example_config, "aws")
+    matrix["grants"].append(
+        {"account": "payments-prod", "group": "sre-oncall", "permission_set": "Administrator", "access": "eligible"}
+    )
+    jsonschema.validate(matrix, SCHEMA)
+    assert "| payments-prod |" in markdown(matrix)
+    assert "OnCall, Administrator (eligible)" in markdown(matrix)
 
 
 def test_missing_config_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,8 @@ Principals:
 - Atlantis server roles: the plan role (ReadOnlyAccess and the state policy) and the apply role
   (AdministratorAccess within the apply boundary) in every account but the excluded ones
   (constructs/atlantis/roles.py).
-- Session Manager: per account, which groups can start sessions, and whether only with the approved documents.
+- Session Manager: per account, which groups can start sessions, and whether only with the approved documents;
+  and the session access role every account has (constructs/sessions/access.py).
 """
 
 from __future__ import annotations
@@ -146,6 +147,20 @@ def _roles(config: OrgConfig, partition: PartitionName, accounts: list[str]) -> 
                 "accounts": accounts,
             }
         )
+    # constructs/sessions/access.py: in every account, assumable by that account's Identity Center roles.
+    roles.append(
+        {
+            "role": org.session_access_role,
+            "kind": "session-access",
+            "trusted": ["Identity Center roles of the same account (aws-reserved/sso.amazonaws.com/*)"],
+            "conditions": "the caller's permission set must also allow sts:AssumeRole on it",
+            "max_session": "PT1H",
+            "aws_managed_policies": [],
+            "customer_managed_policies": [org.session_access_role],
+            "permissions_boundary": None,
+            "accounts": accounts,
+        }
+    )
     atlantis = atlantis_names(config, partition)
     if atlantis is not None:
         ids = {a.name: a.id for a in config.accounts}
