@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -224,6 +225,20 @@ def test_html_is_self_contained(written: Path) -> None:
     assert not re.search(r"@import|url\(", page, re.IGNORECASE)
     assert "default-src 'none'" in page  # the browser itself refuses anything external
     assert "payments-prod" in page and "gov-workload-prod" in page  # both partitions embedded
+
+
+def test_html_page_draws_the_grid_and_shows_a_cell(written: Path) -> None:
+    """The page's own script, run under Node (the pinned one from package.json): 45 cells for 9 accounts x 5 groups;
+    a click shows the set, its summary and its customer-managed policy document; a filter keeps one group."""
+    node = ROOT / "node_modules" / ".bin" / "node"
+    harness = ROOT / "tests" / "support" / "access_page.js"
+    args = [str(node), str(harness), str(written / "index.html"), "payments-prod", "data-engineering", "sre-oncall"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    assert out.startswith("cells 45\n")
+    assert "<h2>data-engineering in payments-prod</h2><h3>DataEngineer (standing, PT8H)</h3>" in out
+    assert "can change IAM: <span class='no'>no</span>" in out
+    assert "examplecorp-deny-data-deletion" in out and "rds:DeleteDBCluster" in out
+    assert out.endswith("filtered cells 9\n")  # one column left, 9 accounts
 
 
 def test_html_data_cannot_close_its_script(example_data: dict[str, Any], config_from: ConfigFrom) -> None:
