@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -264,6 +265,18 @@ def test_eligible_grants_are_marked(example_config: OrgConfig) -> None:
     jsonschema.validate(matrix, SCHEMA)
     assert "| payments-prod |" in markdown(matrix)
     assert "OnCall, Administrator (eligible)" in markdown(matrix)
+
+
+def test_offline_no_cdk_no_aws() -> None:
+    """The matrix and the diff run from the config alone: building them loads neither CDK nor boto3."""
+    code = (
+        "import sys; from ops.access.__main__ import main; "
+        "assert main(['diff', '--base-config', 'config/org.yaml', '--head-config', 'config/org.yaml']) == 0; "
+        "loaded = [m for m in ('aws_cdk', 'jsii', 'constructs', 'boto3', 'botocore') if m in sys.modules]; "
+        "assert not loaded, loaded"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
 
 
 def test_missing_config_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
