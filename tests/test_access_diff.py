@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
+from config.assignments import AccountAssignment
+from ops.access import model
 from ops.access.__main__ import main
 from ops.access.diff import compare
 from tests.support.config_data import ConfigFrom, changed
@@ -101,6 +103,18 @@ def test_breakglass_trusts_one_more_identity(example_data: dict[str, Any], confi
 def test_longer_sessions_widen(example_data: dict[str, Any], config_from: ConfigFrom) -> None:
     head = changed(example_data, {"identity_center.permission_sets.0.session_duration": "PT12H"})
     assert _sentences(example_data, head, config_from) == {"DataEngineer sessions last PT12H instead of PT8H": True}
+
+
+def test_gaining_eligible_access_widens(
+    example_data: dict[str, Any], config_from: ConfigFrom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eligible (just-in-time) grants come from the `elevation:` section through `eligible_grants`."""
+    base, head = config_from(example_data), config_from(example_data)
+    jit = AccountAssignment("Administrator", "9067a3c4e1-e8a4c6b2-93d1-4f5e-b7a2-6d0c8e3f1a57", "sre-oncall")
+    monkeypatch.setattr(model, "eligible_grants", lambda config, p: {"web-prod": [jit]} if config is head else {})
+    assert {c.text: c.widens for c in compare(base, head)} == {
+        "group sre-oncall gains Administrator (eligible) on web-prod": True
+    }
 
 
 # --- the command, on files and on a real git history -------------------------------------------------------------

@@ -16,8 +16,10 @@ from typing import Any
 import jsonschema
 import pytest
 
+from config.assignments import AccountAssignment
 from config.models import OrgConfig
 from config.regions import PartitionName
+from ops.access import model
 from ops.access.__main__ import main
 from ops.access.model import partition_matrix
 from ops.access.report import html_page, markdown
@@ -255,16 +257,19 @@ def test_markdown_grid_row(written: Path) -> None:
     assert "| Administrator | PT1H | yes | yes | yes | yes | yes | yes | any document | none |" in text
 
 
-def test_eligible_grants_are_marked(example_config: OrgConfig) -> None:
-    """Just-in-time access (the `elevation:` section, built separately) adds grants with `access: eligible`; the
-    grid marks them so that a reviewer never reads them as standing access, and the schema accepts them."""
+def test_eligible_grants_are_marked(example_config: OrgConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Just-in-time access (the `elevation:` section, built separately) comes in through `eligible_grants`; the
+    grid marks it so that a reviewer never reads it as standing access, and the schema accepts it."""
+    jit = AccountAssignment("Administrator", "9067a3c4e1-e8a4c6b2-93d1-4f5e-b7a2-6d0c8e3f1a57", "sre-oncall")
+    monkeypatch.setattr(model, "eligible_grants", lambda config, partition: {"payments-prod": [jit]})
     matrix = partition_matrix(example_config, "aws")
-    matrix["grants"].append(
-        {"account": "payments-prod", "group": "sre-oncall", "permission_set": "Administrator", "access": "eligible"}
-    )
     jsonschema.validate(matrix, SCHEMA)
-    assert "| payments-prod |" in markdown(matrix)
-    assert "OnCall, Administrator (eligible)" in markdown(matrix)
+    assert cells(matrix, "sre-oncall")["payments-prod"] == ["Administrator", "OnCall"]
+    assert {"account": "payments-prod", "group": "sre-oncall", "permission_set": "Administrator",
+            "access": "eligible"} in matrix["grants"]  # fmt: skip
+    assert "| payments-prod | DataEngineer | ReadOnly | Administrator | Administrator (eligible), OnCall |" in (
+        markdown(matrix)
+    )
 
 
 def test_offline_no_cdk_no_aws() -> None:

@@ -4,8 +4,8 @@ or disappears (adding a field keeps the version).
 
 Principals:
 - IdP groups, through permission sets assigned on accounts and OUs (OUs expanded, exclusions removed:
-  config/targets.py). Every grant has `access`: `standing` today; just-in-time access will add `eligible` grants
-  (the `elevation:` config section), which a reviewer reads as "can get this after approval".
+  config/targets.py). Every grant has `access`: `standing`, or `eligible` for just-in-time access from the
+  `elevation:` config section (`eligible_grants`), which a reviewer reads as "can get this after a request".
 - Breakglass identities: the breakglass role in every account of the partition (AdministratorAccess, MFA, one
   hour; constructs/breakglass/role.py).
 - Atlantis server roles: the plan role (ReadOnlyAccess and the state policy) and the apply role
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from config.assignments import assignments_by_account
+from config.assignments import AccountAssignment, assignments_by_account
 from config.models import OrgConfig
 from config.naming import atlantis_names, breakglass_principals, organization
 from config.policies.permission_sets import access_model
@@ -29,7 +29,14 @@ from ops.access.managed import MANAGED_POLICIES
 
 SCHEMA = "org-baseline/access-matrix"
 SCHEMA_VERSION = 1
-STANDING = "standing"
+STANDING, ELIGIBLE = "standing", "eligible"
+
+
+def eligible_grants(config: OrgConfig, partition: PartitionName) -> dict[str, list[AccountAssignment]]:
+    """Just-in-time access by account name: what groups may get after a request (and approval), from the
+    `elevation:` rules. That section is built separately; until it is merged there is none. The matrix lists these
+    grants with `access: eligible` next to the standing ones."""
+    return {}
 
 
 def partition_matrix(config: OrgConfig, partition: PartitionName) -> dict[str, Any]:
@@ -42,13 +49,15 @@ def partition_matrix(config: OrgConfig, partition: PartitionName) -> dict[str, A
     groups: dict[str, dict[str, Any]] = {}
     cells: dict[str, dict[str, list[dict[str, str]]]] = {}
     used_sets: set[str] = set()
+    eligible = eligible_grants(config, partition)
     for account in accounts:
-        for item in by_account.get(account.name, []):
-            groups.setdefault(item.group_name, {"name": item.group_name, "id": item.group_id})
-            cell = cells.setdefault(account.name, {}).setdefault(item.group_name, [])
-            cell.append({"permission_set": item.permission_set, "access": STANDING})
-            cell.sort(key=lambda grant: grant["permission_set"])
-            used_sets.add(item.permission_set)
+        for access, items in ((STANDING, by_account.get(account.name, [])), (ELIGIBLE, eligible.get(account.name, []))):
+            for item in items:
+                groups.setdefault(item.group_name, {"name": item.group_name, "id": item.group_id})
+                cell = cells.setdefault(account.name, {}).setdefault(item.group_name, [])
+                cell.append({"permission_set": item.permission_set, "access": access})
+                cell.sort(key=lambda grant: (grant["permission_set"], grant["access"]))
+                used_sets.add(item.permission_set)
 
     permission_sets: dict[str, dict[str, Any]] = {}
     for name in sorted(used_sets):
