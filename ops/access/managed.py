@@ -17,6 +17,8 @@ Questions (`QUESTIONS`), one per capability group of `ops/access/capabilities.py
 
 The reference: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/<name without path>.html
 (checked 2026-11-30; the version is in each entry). AWS edits managed policies: a new version can widen them.
+The reference shows the commercial partition's versions; GovCloud's can lag behind them, which the matrix does
+not model (the same table answers for both partitions).
 """
 
 from __future__ import annotations
