@@ -1,23 +1,36 @@
-"""`python -m ops.access <command>`: the access tools (docs/access.md). Each command module has `add_parser` and
-`run`; this registers them and runs the one asked for. Exit status: the command's (see each module)."""
+"""`python -m ops.access <command> ...`: who has access to what (docs/access.md).
+
+    matrix   write the access matrix of the config (offline; `make synth` runs it)
+    diff     what a config change does to access, in plain words (offline; exit 2 when access widens)
+    audit    live read-only audit of IAM users, root, trail, vault lock, SCPs and assignments (exit 2 on findings)
+    parity   before deleting an IAM user: does a permission set or role cover what it used? (exit 2 missing, 3 unknown)
+
+Each command is a module with `add_parser(subparsers)` and `run(args) -> int`; add a module to `COMMANDS` to add
+a command.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from types import ModuleType
 
-from ops.access import audit, parity
+from ops.access import audit, diff, matrix, parity
+
+COMMANDS: tuple[ModuleType, ...] = (matrix, diff, audit, parity)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops.access", description=__doc__)
-    subparsers = parser.add_subparsers(dest="command", required=True)
-    for command in (audit, parity):
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ops.access", description=__doc__.splitlines()[0])
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    runners = {}
+    for command in COMMANDS:
+        before = set(subparsers.choices)
         command.add_parser(subparsers)
+        runners.update(dict.fromkeys(set(subparsers.choices) - before, command.run))
     args = parser.parse_args(argv)
-    code: int = args.run(args)
-    return code
+    result: int = runners[args.command](args)
+    return result
 
 
 if __name__ == "__main__":

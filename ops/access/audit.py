@@ -79,7 +79,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument("--accounts", help="comma-separated account names (default: every account of the partition)")
     parser.add_argument("--out", default="cdk.out", help="directory for the JSON and CSV reports")
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="accounts audited at once")
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -106,7 +106,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument("--days", type=int, default=90, help="how far back to look (default 90)")
     parser.add_argument("--config", default="config/org.yaml")
     parser.add_argument("--out", default="cdk.out", help="directory for the JSON report")
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
