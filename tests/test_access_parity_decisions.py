@@ -12,7 +12,7 @@ from config.models import OrgConfig
 from config.naming import Organization
 from config.policies.permission_sets import access_model
 from config.regions import PartitionName
-from ops.access.parity import Target, Use, applicable_scps, judge
+from ops.access.live_parity import Target, Use, applicable_scps, judge
 
 MEMBER: dict[PartitionName, str] = {"aws": "web-prod", "aws-us-gov": "gov-workload-prod"}
 HOME: dict[PartitionName, str] = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1"}
