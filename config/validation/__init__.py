@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from config import capabilities
 from config.models import OrgConfig
 from config.problems import Problem
 from config.validation import (
@@ -30,6 +31,7 @@ SECTIONS: tuple[Callable[[OrgConfig], Iterable[Problem]], ...] = (
     session_manager.problems,
     breakglass.problems,
     alerts.problems,
+    capabilities.problems,
     atlantis.problems,
     service_control_policies.problems,
     identity_center.problems,
