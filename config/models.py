@@ -27,6 +27,8 @@ from config.quotas import (
     MAX_BACKUP_DAYS,
     MAX_BREAKGLASS_PRINCIPALS,
     MAX_LIFECYCLE_DAYS,
+    RCP_MAX_CHARS,
+    RCP_MAX_POLICIES_PER_TARGET,
     SCP_MAX_CHARS,
     SCP_MAX_CHARS_SETTING,
     SCP_MAX_POLICIES_PER_TARGET,
@@ -469,6 +471,60 @@ class ServiceControlPolicies(Model):
 
     def settings(self, partition: PartitionName) -> ScpPartitionSettings:
         return self.partitions.get(partition, ScpPartitionSettings())
+
+
+# --- resource control policies -----------------------------------------------------------------------
+
+# The data-perimeter library (`config/policies/resource_control.py`); each is attached to the root unless the config
+# says otherwise.
+RcpName = Literal["enforce-org-identities", "enforce-confused-deputy-protection", "enforce-secure-transport"]
+RCP_NAMES: tuple[RcpName, ...] = get_args(RcpName)
+
+
+class RcpPartitionSettings(Model):
+    """The RCP quotas of the partition's organization, and the accounts outside it trusted with its resources."""
+
+    max_policy_chars: int = Field(
+        default=RCP_MAX_CHARS,
+        ge=1024,
+        le=SCP_MAX_CHARS_SETTING,
+        description="Maximum RCP size in characters, minified (5,120 today). A larger library policy is split.",
+    )
+    max_policies_per_target: int = Field(
+        default=RCP_MAX_POLICIES_PER_TARGET,
+        ge=2,
+        le=50,
+        description="RCPs per root, OU or account, `RCPFullAWSAccess` included (5 today).",
+    )
+    reserved_slots: int = Field(
+        default=0, ge=0, le=50, description="Slots per target kept free for RCPs managed elsewhere."
+    )
+    trusted_accounts: list[AccountId] = Field(
+        default_factory=list,
+        description="Account IDs outside the organization whose principals (and AWS services acting for them) may "
+        "still use the organization's resources, for example a vendor that reads a bucket. Each is a hole in the "
+        "perimeter: keep it short.",
+    )
+
+
+class ResourceControlPolicies(Model):
+    """The resource control policy library: a data perimeter on the organization's S3, STS, KMS, SQS and Secrets
+    Manager resources (only principals of the organization, AWS services acting for it, TLS only)."""
+
+    policies: dict[RcpName, ScpAttachment] = Field(
+        default_factory=dict,
+        description="Per library policy: enabled and targets (the same shape as the SCPs'). A policy not listed is "
+        "attached to the root. `exclude_accounts` leaves those accounts' resources outside the policy.",
+    )
+    partitions: dict[PartitionName, RcpPartitionSettings] = Field(
+        default_factory=dict, description="Per partition: quotas and trusted accounts; defaults apply if absent."
+    )
+
+    def attachment(self, name: RcpName) -> ScpAttachment:
+        return self.policies.get(name, ScpAttachment())
+
+    def settings(self, partition: PartitionName) -> RcpPartitionSettings:
+        return self.partitions.get(partition, RcpPartitionSettings())
 
 
 # --- IAM Identity Center -----------------------------------------------------------------------------
@@ -987,6 +1043,11 @@ class OrgConfig(Model):
     service_control_policies: ServiceControlPolicies = Field(
         default_factory=ServiceControlPolicies,
         description="Where the SCP library is attached, quotas, exemptions. Default: every library policy on the root.",
+    )
+    resource_control_policies: ResourceControlPolicies = Field(
+        default_factory=ResourceControlPolicies,
+        description="Where the RCP data-perimeter library is attached, quotas, trusted accounts. Default: every "
+        "library policy on the root.",
     )
     identity_center: IdentityCenterAccess = Field(
         default_factory=IdentityCenterAccess,

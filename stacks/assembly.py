@@ -24,6 +24,7 @@ from config.naming import (
     organization,
 )
 from config.policies.permission_sets import AccessModel, access_model
+from config.policies.resource_control import rcp_budget
 from config.policies.service_control import partition_budget
 from config.regions import PartitionName
 from stacks.access import AccessStack
@@ -112,7 +113,8 @@ def _backup_policy(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBasel
 def _guardrails(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
     org = inputs.partitions[item.partition].org
     scps = partition_budget(inputs.config, item.partition, org).scps
-    return GuardrailsStack(app, item.stack_id, org=org, scps=scps)
+    rcps = rcp_budget(inputs.config, item.partition, org).scps
+    return GuardrailsStack(app, item.stack_id, org=org, scps=scps, rcps=rcps)
 
 
 def _identity_center(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:

@@ -19,6 +19,7 @@ from config.validation import (
     logging,
     network_restriction,
     organization,
+    resource_control_policies,
     service_control_policies,
     session_manager,
 )
@@ -34,6 +35,7 @@ SECTIONS: tuple[Callable[[OrgConfig], Iterable[Problem]], ...] = (
     capabilities.problems,
     atlantis.problems,
     service_control_policies.problems,
+    resource_control_policies.problems,
     identity_center.problems,
 )
 
