@@ -150,7 +150,7 @@ def test_govcloud_resources_are_inside_the_perimeter_where_a_commercial_arn_woul
 ) -> None:
     """The most common failure of published policies: a Deny on `arn:aws:...` never matches a GovCloud ARN. The
     library's Deny covers GovCloud resources; the same statement written with a commercial ARN lets the outsider in."""
-    gov = "aws-us-gov"
+    gov: PartitionName = "aws-us-gov"
     account = next(a for a in example_config.accounts if a.name == WORKLOAD[gov])
     documents = rcp_documents(synth.templates[synth.only("guardrails", gov)], {ROOT_ID[gov]})
     library = Resources(documents, gov, account.id)
