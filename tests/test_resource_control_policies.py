@@ -148,7 +148,10 @@ def test_config_errors_about_rcps(example_data: dict[str, Any], config_from: Con
         "partitions": {"aws-us-gov": {"reserved_slots": 4}, "aws": {"trusted_accounts": [own]}},
     }
     message = config_error(config_from, data)
-    assert "partitions.aws.root_id: required: the RCPs enforce-org-identities" in message
+    assert (
+        "partitions.aws.root_id: required: the RCPs enforce-org-identities, enforce-confused-deputy-protection"
+        in message
+    )
     assert (
         "resource_control_policies.partitions.aws-us-gov.reserved_slots: 4 reserved slots plus RCPFullAWSAccess"
         in message

@@ -19,9 +19,9 @@ lists the services RCPs support here, `s3:*`, `sqs:*`, `kms:*`, `secretsmanager:
 identity perimeter lists the actions of the AWS example, leaving out `AssumeRoleWithSAML` and
 `AssumeRoleWithWebIdentity`: federated principals belong to no organization, so denying them would end federation.
 
-Resources are `"*"`: a Deny on `"*"` matches every partition's ARNs, where a resource ARN written for one partition
-(`arn:aws:s3:::*`) would silently never match in the other. RCPs do not apply to the management account's resources
-nor to service-linked roles (first page above).
+Resources are `"*"`: a Deny on `"*"` matches every partition's ARNs, where a resource ARN written for one
+partition (a commercial `arn:` prefix) would silently never match in the other. RCPs do not apply to the management
+account's resources nor to service-linked roles (first page above).
 
 Exemptions are conditions, as in the SCP library: excluded accounts (`StringNotEquals aws:ResourceAccount`) and the
 partition's `trusted_accounts`.

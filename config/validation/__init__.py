@@ -19,6 +19,7 @@ from config.validation import (
     logging,
     network_restriction,
     organization,
+    organization_policies,
     resource_control_policies,
     service_control_policies,
     session_manager,
@@ -36,6 +37,7 @@ SECTIONS: tuple[Callable[[OrgConfig], Iterable[Problem]], ...] = (
     atlantis.problems,
     service_control_policies.problems,
     resource_control_policies.problems,
+    organization_policies.problems,
     identity_center.problems,
 )
 

@@ -1,4 +1,5 @@
-"""`resource_control_policies`: attachments, quotas and the data-perimeter library's budgets."""
+"""`resource_control_policies`: attachments, quotas and the data-perimeter library's budgets. A missing root ID is
+reported once for every policy type, by `service_control_policies`."""
 
 from __future__ import annotations
 
@@ -14,21 +15,11 @@ from config.validation.common import target_problems
 def problems(config: OrgConfig) -> Iterable[Problem]:
     rcps = config.resource_control_policies
     base = "resource_control_policies"
-    on_root: list[str] = []
     for name in enabled_rcps(config):
         targets = rcps.attachment(name).targets
-        on_root += [name] if targets.root else []
         yield from target_problems(
             config, f"{base}.policies.{name}.targets", targets, config.partitions, attaching=True
         )
-    for partition, part in config.partitions.items():
-        if on_root and part.root_id is None:
-            yield Problem(
-                f"partitions.{partition}.root_id",
-                f"required: the RCPs {', '.join(on_root)} attach to the root (the default), which needs the root's "
-                "ID (r-..., from `aws organizations list-roots`); or attach them elsewhere in "
-                "resource_control_policies",
-            )
     for partition, settings in rcps.partitions.items():
         where = f"{base}.partitions.{partition}"
         if partition not in config.partitions:
