@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.cloud_assembly import Finding, Result, StackTemplate
-from config.models import OrgConfig
+from config.models import OrgConfig, RcpPartitionSettings, ScpPartitionSettings
 from config.policies.permission_sets import duration_hours
 from config.quotas import (
     MANAGED_POLICY_MAX_CHARS,
@@ -43,24 +43,16 @@ class ScpQuotas:
 
     @classmethod
     def of(cls, config: OrgConfig) -> dict[PartitionName, ScpQuotas]:
-        quotas = {}
-        for partition in config.partitions:
-            settings = config.service_control_policies.settings(partition)
-            quotas[partition] = cls(
-                settings.max_policy_chars, settings.max_policies_per_target, settings.reserved_slots
-            )
-        return quotas
+        return {p: cls.from_settings(config.service_control_policies.settings(p)) for p in config.partitions}
 
     @classmethod
     def rcp_of(cls, config: OrgConfig) -> dict[PartitionName, ScpQuotas]:
         """The RCP quotas of each partition's organization (the same three numbers, for RCPs)."""
-        quotas = {}
-        for partition in config.partitions:
-            settings = config.resource_control_policies.settings(partition)
-            quotas[partition] = cls(
-                settings.max_policy_chars, settings.max_policies_per_target, settings.reserved_slots
-            )
-        return quotas
+        return {p: cls.from_settings(config.resource_control_policies.settings(p)) for p in config.partitions}
+
+    @classmethod
+    def from_settings(cls, settings: ScpPartitionSettings | RcpPartitionSettings) -> ScpQuotas:
+        return cls(settings.max_policy_chars, settings.max_policies_per_target, settings.reserved_slots)
 
 
 RCP_DEFAULTS = ScpQuotas(RCP_MAX_CHARS, RCP_MAX_POLICIES_PER_TARGET)

@@ -120,6 +120,14 @@ PARLIAMENT_EXPLAINED: list[Explained] = [
     ),
     Explained(
         "UNKNOWN_CONDITION_FOR_ACTION",
+        r"Unknown condition aws:SourceOrgID for action (s3|sqs|kms|secretsmanager|sts):\w+",
+        frozenset({("ExamplecorpRcpEnforceConfusedDeputyProtection", "EnforceConfusedDeputyProtection")}),
+        "aws:SourceOrgID is a global condition key present when a service principal acts for a resource of an "
+        "organization (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html); "
+        "parliament's bundled database predates it.",
+    ),
+    Explained(
+        "UNKNOWN_CONDITION_FOR_ACTION",
         r"Unknown condition ssm:SessionDocumentAccessCheck for action ssm:StartSession",
         frozenset({("SessionAccessPolicy", "StartSessionsOnInstancesWithApprovedDocumentsOnly")}),
         "AWS documents ssm:SessionDocumentAccessCheck for ssm:StartSession; parliament's bundled action database "

@@ -33,9 +33,8 @@ from dataclasses import dataclass
 
 from config.models import RCP_NAMES, OrgConfig, RcpName
 from config.naming import Organization
-from config.policies.service_control import Budget, Unit, minified, over_count, packed, split, with_exclusions
-from config.policies.statements import Condition, Statement, deny, document
-from config.problems import Problem
+from config.policies.service_control import Budget, PolicyKind, Unit, fit, with_exclusions
+from config.policies.statements import Condition, Statement, deny
 from config.regions import PartitionName
 from config.targets import excluded_account_ids, targets_in
 
@@ -47,6 +46,11 @@ STS_IDENTITY_ACTIONS = [
 ]  # fmt: skip
 ALL_SERVICES = [*DATA_SERVICES, "sts:*"]
 PRINCIPAL_ALL = "*"
+
+
+RCP_KIND = PolicyKind(
+    "RCP", "RCP", "RCPFullAWSAccess", "resource_control_policies", "shorten trusted_accounts or exclude_accounts"
+)
 
 
 def rcp_name(org: Organization, policy: str) -> str:
@@ -137,28 +141,5 @@ def rcp_budget(config: OrgConfig, partition: PartitionName, org: Organization) -
         statements = with_exclusions(library.statements(policy), excluded, key="aws:ResourceAccount")
         units.append(Unit(rcp_name(org, policy), (policy,), statements, targets))
 
-    limit = settings.max_policy_chars
-    for unit in units:
-        parts, too_big = split(unit, limit)
-        budget.scps += parts
-        for statement in too_big:
-            size = len(minified(document(statement)))
-            message = (
-                f"RCP {unit.policies[0]} for partitions.{partition}: statement {statement.get('Sid')} alone is "
-                f"{size:,} characters minified, {size - limit:,} over the {limit:,} limit (max_policy_chars); "
-                "shorten trusted_accounts or exclude_accounts, or raise the limit"
-            )
-            budget.problems.append(Problem(f"resource_control_policies.policies.{unit.policies[0]}", message))
-
-    if over_count(budget.scps, settings):
-        budget.scps = packed(budget.scps, lambda name: rcp_name(org, name), limit)
-    for target, count in over_count(budget.scps, settings).items():
-        quota = settings.max_policies_per_target
-        message = (
-            f"{target.label} in partitions.{partition} would have {count} RCPs attached (RCPFullAWSAccess, "
-            f"{settings.reserved_slots} reserved, {count - 1 - settings.reserved_slots} from the library even after "
-            f"packing), {count - quota} over the limit of {quota}"
-        )
-        path = f"resource_control_policies.partitions.{partition}.max_policies_per_target"
-        budget.problems.append(Problem(path, message))
+    fit(budget, units, settings, RCP_KIND, lambda name: rcp_name(org, name))
     return budget

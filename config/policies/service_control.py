@@ -458,7 +458,6 @@ def partition_budget(config: OrgConfig, partition: PartitionName, org: Organizat
     settings = scps_config.settings(partition)
     library = library_for(config, org)
     budget = Budget(partition)
-    where = f"partitions.{partition}"
     units: list[Unit] = []
     for policy in enabled_policies(config):
         attachment = scps_config.attachment(policy)
@@ -480,32 +479,59 @@ def partition_budget(config: OrgConfig, partition: PartitionName, org: Organizat
                 target = Target("ou", ou.path, ou.id)
                 units.append(Unit(org.scp_name(f"region-lock-{slug}"), (policy,), narrowed, (target,)))
 
+    fit(budget, units, settings, SCP_KIND, org.scp_name)
+    return budget
+
+
+@dataclass(frozen=True)
+class PolicyKind:
+    """What the budget messages say about one authorization policy type."""
+
+    short: str  # "SCP"
+    label: str  # how a size message names one library policy: "policy"
+    managed: str  # the AWS-managed full-access policy every target carries
+    section: str  # the config section: "service_control_policies"
+    shorten: str  # what to shorten when one statement alone is over the size
+
+
+SCP_KIND = PolicyKind(
+    "SCP",
+    "policy",
+    "FullAWSAccess",
+    "service_control_policies",
+    "shorten its lists (regions, CIDRs, excluded accounts)",
+)
+
+
+def fit(budget: Budget, units: list[Unit], settings: Settings, kind: PolicyKind, name: Callable[[str], str]) -> None:
+    """Split each unit's statements under the size quota, pack documents that share targets when a target is over
+    its count, and add to `budget` the documents and every problem still left."""
+    where = f"partitions.{budget.partition}"
     limit = settings.max_policy_chars
     for unit in units:
-        scps, too_big = split(unit, limit)
-        budget.scps += scps
+        parts, too_big = split(unit, limit)
+        budget.scps += parts
         for statement in too_big:
             size = len(minified(document(statement)))
             message = (
-                f"policy {unit.name.removeprefix(org.scp_name(''))} for {where}: statement {statement.get('Sid')} "
+                f"{kind.label} {unit.name.removeprefix(name(''))} for {where}: statement {statement.get('Sid')} "
                 f"alone is {size:,} characters minified, {size - limit:,} over the {limit:,} limit "
-                "(max_policy_chars); a statement cannot be split: shorten its lists (regions, CIDRs, excluded "
-                "accounts) or raise the limit"
+                f"(max_policy_chars); a statement cannot be split: {kind.shorten} or raise the limit"
             )
-            budget.problems.append(Problem(f"service_control_policies.policies.{unit.policies[0]}", message))
+            budget.problems.append(Problem(f"{kind.section}.policies.{unit.policies[0]}", message))
 
     if over_count(budget.scps, settings):
-        budget.scps = packed(budget.scps, org.scp_name, limit)
+        budget.scps = packed(budget.scps, name, limit)
     for target, count in over_count(budget.scps, settings).items():
         quota = settings.max_policies_per_target
         message = (
-            f"{target.label} in {where} would have {count} SCPs attached (FullAWSAccess, "
+            f"{target.label} in {where} would have {count} {kind.short}s attached ({kind.managed}, "
             f"{settings.reserved_slots} reserved, {count - 1 - settings.reserved_slots} from the library even after "
             f"packing policies that share targets), {count - quota} over the limit of {quota}"
         )
-        path = f"service_control_policies.partitions.{partition}.max_policies_per_target"
-        budget.problems.append(Problem(path, message))
-    return budget
+        budget.problems.append(
+            Problem(f"{kind.section}.partitions.{budget.partition}.max_policies_per_target", message)
+        )
 
 
 class Quotas(Protocol):
@@ -513,6 +539,11 @@ class Quotas(Protocol):
     def max_policies_per_target(self) -> int: ...
     @property
     def reserved_slots(self) -> int: ...
+
+
+class Settings(Quotas, Protocol):
+    @property
+    def max_policy_chars(self) -> int: ...
 
 
 def over_count(scps: list[Scp], settings: Quotas) -> dict[Target, int]:
