@@ -15,9 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError
-
 from config.models import OrgConfig
 from config.policies.organization_policies import policy_types
 from config.regions import GLOBAL_EVENTS_REGION, PartitionName
@@ -42,7 +39,10 @@ def required_policy_types(config: OrgConfig, partition: PartitionName, stacks: I
 
 
 def organizations_client(partition: PartitionName) -> Any:
-    """Organizations' endpoint is in us-east-1 (commercial) and us-gov-west-1 (GovCloud)."""
+    """Organizations' endpoint is in us-east-1 (commercial) and us-gov-west-1 (GovCloud). boto3 is imported here, so
+    `--dry-run` and the plan stay free of it."""
+    import boto3
+
     return boto3.client("organizations", region_name=GLOBAL_EVENTS_REGION[partition])
 
 
@@ -52,6 +52,8 @@ def check_policy_types(
     """Raise PrerequisiteError naming every required type the root has not enabled."""
     if not required:
         return
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         roots = client_for(partition).list_roots()["Roots"]
     except (ClientError, BotoCoreError) as err:
