@@ -30,6 +30,9 @@ POLICY_PROPERTIES = {
     "AWS::SSO::PermissionSet": ["InlinePolicy"],
 }
 
+# Organizations policy types whose content is an IAM policy document.
+IAM_POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
+
 
 @dataclass(frozen=True)
 class Explained:
@@ -114,6 +117,14 @@ PARLIAMENT_EXPLAINED: list[Explained] = [
         ),
         "kms:EncryptionContext:aws:logs:arn holds a log group ARN; AWS documents ArnEquals/ArnLike for it, and "
         "parliament types encryption-context keys as plain strings.",
+    ),
+    Explained(
+        "UNKNOWN_CONDITION_FOR_ACTION",
+        r"Unknown condition aws:SourceOrgID for action (s3|sqs|kms|secretsmanager|sts):\w+",
+        frozenset({("ExamplecorpRcpEnforceConfusedDeputyProtection", "EnforceConfusedDeputyProtection")}),
+        "aws:SourceOrgID is a global condition key present when a service principal acts for a resource of an "
+        "organization (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html); "
+        "parliament's bundled database predates it.",
     ),
     Explained(
         "UNKNOWN_CONDITION_FOR_ACTION",
@@ -228,6 +239,8 @@ def extract_policies(stack: StackTemplate) -> Iterator[tuple[str, str, dict[str,
     """(location, kind, resolved policy document) for every policy in the template."""
     for logical_id, res in stack.body.get("Resources", {}).items():
         props = res.get("Properties", {})
+        if res.get("Type") == "AWS::Organizations::Policy" and props.get("Type") not in IAM_POLICY_TYPES:
+            continue  # backup, declarative and S3 policies are not IAM documents
         for prop in POLICY_PROPERTIES.get(res.get("Type", ""), []):
             if prop.endswith("[].PolicyDocument"):
                 listed = prop.split("[")[0]
