@@ -18,6 +18,7 @@ from config.validation import (
     logging,
     network_restriction,
     organization,
+    security_services,
     service_control_policies,
     session_manager,
 )
@@ -33,6 +34,7 @@ SECTIONS: tuple[Callable[[OrgConfig], Iterable[Problem]], ...] = (
     atlantis.problems,
     service_control_policies.problems,
     identity_center.problems,
+    security_services.problems,
 )
 
 
