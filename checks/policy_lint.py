@@ -56,6 +56,8 @@ TLS_BUCKET_POLICIES = (
 )
 ADMINISTERED_KEYS = (
     "AlertTopicKey",
+    "DelegatedAdminHandlerKey",
+    "SecurityServicesHandlerKey",
     "BackupVaultKey",
     "OrgTrailBucketKey",
     "OrgTrailKey",
@@ -82,6 +84,8 @@ PARLIAMENT_EXPLAINED: list[Explained] = [
                 ("OrgTrailKey", "AllowLogReadersToDecryptTrailLogs"),
                 ("SecurityAlarmTopicKey", "AllowCloudWatchAlarmsToPublishEncrypted"),
                 ("SessionKey", "AllowCloudWatchLogsForSessionLogGroups"),
+                ("DelegatedAdminHandlerKey", "AllowCloudWatchLogsForHandlerLogGroup"),
+                ("SecurityServicesHandlerKey", "AllowCloudWatchLogsForHandlerLogGroup"),
                 ("SessionLogBucketKey", "AllowOrgInstanceRolesToEncryptThroughS3"),
                 ("TerraformStateKey", "AtlantisUseThroughS3ForOwnState"),
             }
@@ -110,6 +114,8 @@ PARLIAMENT_EXPLAINED: list[Explained] = [
             {
                 ("OrgTrailKey", "AllowCloudWatchLogsForTrailLogGroup"),
                 ("SessionKey", "AllowCloudWatchLogsForSessionLogGroups"),
+                ("DelegatedAdminHandlerKey", "AllowCloudWatchLogsForHandlerLogGroup"),
+                ("SecurityServicesHandlerKey", "AllowCloudWatchLogsForHandlerLogGroup"),
             }
         ),
         "kms:EncryptionContext:aws:logs:arn holds a log group ARN; AWS documents ArnEquals/ArnLike for it, and "

@@ -992,19 +992,20 @@ SecurityControlId = Annotated[
 FindingSeverity = Literal["medium", "high", "critical"]
 
 
+def _all_guardduty_plans() -> list[GuardDutyPlan]:
+    return list(get_args(GuardDutyPlan))
+
+
+def _all_standards() -> list[SecurityHubStandard]:
+    return list(get_args(SecurityHubStandard))
+
+
 class GuardDuty(Model):
     """Amazon GuardDuty, run from the security account (delegated administrator) in every allowed region."""
 
     enabled: bool = Field(default=True, description="Turn GuardDuty on for every account and allowed region.")
     protection_plans: list[GuardDutyPlan] = Field(
-        default_factory=lambda: [
-            "s3_data_events",
-            "eks_audit_logs",
-            "ebs_malware_protection",
-            "rds_login_events",
-            "lambda_network_logs",
-            "runtime_monitoring",
-        ],
+        default_factory=_all_guardduty_plans,
         description="Protection plans turned on for every account (each billed by usage; see "
         "docs/security-services.md): `s3_data_events`, `eks_audit_logs`, `ebs_malware_protection`, "
         "`rds_login_events`, `lambda_network_logs`, `runtime_monitoring` (agent managed by GuardDuty for EC2, EKS "
@@ -1027,7 +1028,7 @@ class SecurityHub(Model):
 
     enabled: bool = Field(default=True, description="Turn Security Hub on in every account and allowed region.")
     standards: list[SecurityHubStandard] = Field(
-        default_factory=lambda: ["aws_foundational_security_best_practices", "cis_aws_foundations", "nist_800_53"],
+        default_factory=_all_standards,
         description="Standards enabled by the configuration policy: `aws_foundational_security_best_practices`, "
         "`cis_aws_foundations` (v3.0.0), `nist_800_53` (Rev. 5). Each control "
         "check is billed per account and region; see docs/security-services.md.",

@@ -26,6 +26,7 @@ from config.naming import Organization
 from config.policies.statements import allow
 from constructs import Construct
 from constructs.security.handler import HandlerFunction, HandlerRole
+from constructs.shared.checkov import skip_checkov
 
 SECURITY_HUB = "securityhub.amazonaws.com"
 CONFIG = "config.amazonaws.com"
@@ -71,30 +72,34 @@ class DelegatedAdministrators(Construct):
             description="org-baseline: registers the security account as the security services' delegated "
             "administrator",
             statements=[
+                # Calls with no resource type (Service Authorization Reference, AWS Organizations and GuardDuty).
                 allow(
-                    sid="TrustedAccessAndDelegatedAdministrators",
+                    sid="TrustedAccessAndAdministrators",
                     action=[
                         "organizations:DescribeOrganization",
                         "organizations:ListAWSServiceAccessForOrganization",
                         "organizations:EnableAWSServiceAccess",
                         "organizations:ListDelegatedAdministrators",
-                        "organizations:RegisterDelegatedAdministrator",
-                    ],
-                    resource="*",
-                ),
-                # The GuardDuty user guide's statement for designating the administrator
-                # (https://docs.aws.amazon.com/guardduty/latest/ug/organizations_permissions.html).
-                allow(
-                    sid="DesignateGuardDutyAdministrator",
-                    action=[
+                        "organizations:ListAccounts",
                         "guardduty:EnableOrganizationAdminAccount",
                         "guardduty:ListOrganizationAdminAccounts",
-                        "organizations:DescribeAccount",
-                        "organizations:DescribeOrganizationalUnit",
-                        "organizations:ListAccounts",
                     ],
                     resource="*",
                     condition={"StringEquals": {"aws:RequestedRegion": sorted(regions)}},
+                ),
+                # Only the security account may be registered, or described (the GuardDuty user guide's statement
+                # for designating the administrator:
+                # https://docs.aws.amazon.com/guardduty/latest/ug/organizations_permissions.html).
+                allow(
+                    sid="RegisterTheSecurityAccountOnly",
+                    action=["organizations:RegisterDelegatedAdministrator", "organizations:DescribeAccount"],
+                    resource=f"arn:{p}:organizations::{account_id}:account/{org.organization_id}/"
+                    f"{org.security_account_id}",
+                ),
+                allow(
+                    sid="DescribeOrganizationalUnits",
+                    action="organizations:DescribeOrganizationalUnit",
+                    resource=f"arn:{p}:organizations::{account_id}:ou/{org.organization_id}/*",
                 ),
                 allow(
                     sid="ServiceLinkedRolesOfTheSecurityServices",
@@ -108,8 +113,12 @@ class DelegatedAdministrators(Construct):
             acknowledgments=[
                 cdk.Acknowledgment(
                     id="AwsSolutions-IAM5[Resource::*]",
-                    reason="Organizations' service-access and delegated-administrator calls and GuardDuty's "
+                    reason="Organizations' service-access and organization-wide list calls and GuardDuty's "
                     "organization admin calls have no resource type (Service Authorization Reference).",
+                ),
+                cdk.Acknowledgment(
+                    id=f"AwsSolutions-IAM5[Resource::arn:{p}:organizations::{account_id}:ou/{org.organization_id}/*]",
+                    reason="GuardDuty's designation reads the organization's OUs; read-only, this organization only.",
                 ),
                 cdk.Acknowledgment(
                     id=f"AwsSolutions-IAM5[Resource::arn:{p}:iam::{account_id}:role/aws-service-role/*]",
@@ -131,6 +140,14 @@ class DelegatedAdministrators(Construct):
             logical_prefix="DelegatedAdminHandler",
         )
         self.handler.function.add_resource_dependency(self.role.policy)
+        skip_checkov(
+            self.role.policy,
+            (
+                "CKV_AWS_111",
+                "organizations:EnableAWSServiceAccess and guardduty:EnableOrganizationAdminAccount have no resource "
+                "type to constrain; registration is limited to the security account's ARN.",
+            ),
+        )
         self.registration = self.handler.resource(
             "Registration",
             "Custom::DelegatedAdministrators",

@@ -32,16 +32,22 @@ def guardduty_statements(org: Organization, account_id: str, regions: list[str])
             action=[
                 "guardduty:ListDetectors",
                 "guardduty:CreateDetector",
-                "guardduty:GetDetector",
-                "guardduty:UpdateDetector",
-                "guardduty:DescribeOrganizationConfiguration",
-                "guardduty:UpdateOrganizationConfiguration",
                 "organizations:DescribeOrganization",
                 "organizations:ListAccounts",
                 "organizations:ListDelegatedAdministrators",
             ],
             resource="*",
             condition={"StringEquals": {"aws:RequestedRegion": sorted(regions)}},
+        ),
+        allow(
+            sid="ConfigureTheDetectors",
+            action=[
+                "guardduty:GetDetector",
+                "guardduty:UpdateDetector",
+                "guardduty:DescribeOrganizationConfiguration",
+                "guardduty:UpdateOrganizationConfiguration",
+            ],
+            resource=[f"arn:{org.partition}:guardduty:{r}:{account_id}:detector/*" for r in sorted(regions)],
         ),
         allow(
             sid="GuardDutyServiceLinkedRoles",
