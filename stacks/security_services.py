@@ -8,15 +8,13 @@ aggregator, the AWS Config organization aggregator and the optional unused acces
 
 from __future__ import annotations
 
-import aws_cdk as cdk
-
 from config.models import SecurityServices
 from config.naming import Organization
 from constructs import Construct
 from constructs.security.access_analyzer import OrganizationAnalyzers
 from constructs.security.config_aggregator import OrganizationAggregator
 from constructs.security.findings_alerts import FindingsAlerts, findings_pattern
-from constructs.security.guardduty import GuardDutyOrganization, guardduty_statements
+from constructs.security.guardduty import GuardDutyOrganization, guardduty_acknowledgments, guardduty_statements
 from constructs.security.handler import HandlerFunction, HandlerRole
 from constructs.security.security_hub import SecurityHubCentralConfiguration
 from stacks.base import OrgBaselineStack
@@ -57,20 +55,7 @@ class SecurityServicesStack(OrgBaselineStack):
                     name=org.security_services_handler,
                     description="org-baseline: sets GuardDuty's organization configuration",
                     statements=guardduty_statements(org, account_id, regions),
-                    acknowledgments=[
-                        cdk.Acknowledgment(
-                            id="AwsSolutions-IAM5[Resource::*]",
-                            reason="GuardDuty's detector and organization-configuration calls and Organizations' "
-                            "reads have no resource type that names them before the detector exists; limited to "
-                            "the allowed regions by aws:RequestedRegion.",
-                        ),
-                        cdk.Acknowledgment(
-                            id=f"AwsSolutions-IAM5[Resource::arn:{org.partition}:iam::{account_id}:role/"
-                            "aws-service-role/*guardduty.amazonaws.com/*]",
-                            reason="GuardDuty's service-linked roles, named by GuardDuty; iam:AWSServiceName names "
-                            "the two GuardDuty services.",
-                        ),
-                    ],
+                    acknowledgments=guardduty_acknowledgments(org, account_id, regions),
                 )
             self.handler = HandlerFunction(
                 self,

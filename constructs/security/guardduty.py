@@ -62,6 +62,31 @@ def guardduty_statements(org: Organization, account_id: str, regions: list[str])
     ]
 
 
+def guardduty_acknowledgments(org: Organization, account_id: str, regions: list[str]) -> list[cdk.Acknowledgment]:
+    """cdk-nag's wildcard findings on `guardduty_statements`, each written out with why AWS leaves no narrower one."""
+    p = org.partition
+    return [
+        cdk.Acknowledgment(
+            id="AwsSolutions-IAM5[Resource::*]",
+            reason="ListDetectors, CreateDetector and Organizations' reads have no resource type (Service "
+            "Authorization Reference); limited to the allowed regions by aws:RequestedRegion.",
+        ),
+        *(
+            cdk.Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::arn:{p}:guardduty:{region}:{account_id}:detector/*]",
+                reason="GuardDuty names the detector when it enables the administrator account; only this account's "
+                "detectors in this region.",
+            )
+            for region in sorted(regions)
+        ),
+        cdk.Acknowledgment(
+            id=f"AwsSolutions-IAM5[Resource::arn:{p}:iam::{account_id}:role/aws-service-role/*guardduty.amazonaws.com/*]",
+            reason="GuardDuty's service-linked roles, named by GuardDuty; iam:AWSServiceName names the two GuardDuty "
+            "services.",
+        ),
+    ]
+
+
 class GuardDutyOrganization(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, handler: HandlerFunction, settings: GuardDuty) -> None:
         super().__init__(scope, construct_id)
