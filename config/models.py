@@ -983,11 +983,11 @@ GuardDutyPlan = Literal[
     "runtime_monitoring",
 ]
 SecurityHubStandard = Literal["aws_foundational_security_best_practices", "cis_aws_foundations", "nist_800_53"]
-# A Security Hub security control ID, e.g. IAM.6 or EC2.10 (consolidated control IDs).
+# A Security Hub security control ID as Security Hub writes it, e.g. IAM.6, EC2.10, CloudFront.1.
 SecurityControlId = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9]{2,20}\.[0-9]{1,3}$"),
-    FormatHint("expected a Security Hub control ID: service, a dot and a number, e.g. IAM.6"),
+    StringConstraints(pattern=r"^[A-Z][A-Za-z0-9]{1,29}\.[0-9]{1,3}$"),
+    FormatHint("expected a Security Hub control ID: service, a dot and a number, e.g. IAM.6 or CloudFront.1"),
 ]
 FindingSeverity = Literal["medium", "high", "critical"]
 

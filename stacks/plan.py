@@ -199,10 +199,8 @@ def _plan_partition(
 
 def _security_services_on(config: OrgConfig) -> bool:
     services = config.security_services
-    return any(
-        (services.guardduty.enabled, services.security_hub.enabled, services.config.enabled,
-         services.access_analyzer.enabled)
-    )  # fmt: skip
+    parts = (services.guardduty, services.security_hub, services.config, services.access_analyzer)
+    return any(part.enabled for part in parts)
 
 
 def select_accounts(config: OrgConfig, accounts: Iterable[str] | None) -> set[str]:

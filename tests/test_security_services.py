@@ -127,8 +127,9 @@ def test_management_handler_role_may_only_register_and_logs_encrypted(
             "iam:CreateServiceLinkedRole",
         ]
     )
-    assert not any(a.startswith(("organizations:Deregister", "organizations:Disable", "guardduty:Disable"))
-                   for a in actions)  # fmt: skip
+    assert not any(
+        a.startswith(("organizations:Deregister", "organizations:Disable", "guardduty:Disable")) for a in actions
+    )
     (slr,) = [s for s in policy["Statement"] if s["Action"] == "iam:CreateServiceLinkedRole"]
     assert slr["Resource"] == f"arn:{partition}:iam::{ids[management]}:role/aws-service-role/*"
     # Registration names the security account's ARN: no other account can be made an administrator.
@@ -140,9 +141,10 @@ def test_management_handler_role_may_only_register_and_logs_encrypted(
         f"arn:{partition}:organizations::{ids[management]}:account/{org_id}/{ids[SECURITY[partition]]}"
     )
     group_id, group = next(
-        (k, v) for k, v in of_type(template, "AWS::Logs::LogGroup").items()
+        (k, v)
+        for k, v in of_type(template, "AWS::Logs::LogGroup").items()
         if v["Properties"]["LogGroupName"] == f"/aws/lambda/{name}"
-    )  # fmt: skip
+    )
     assert group_id == "DelegatedAdminHandlerLogGroup"
     assert {k: group[k] for k in RETAINED} == RETAINED
     assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["DelegatedAdminHandlerKey", "Arn"]}
@@ -168,9 +170,10 @@ def test_guardduty_organization_configuration_in_every_region_with_every_plan(
         configuration = _props(template, "Custom::GuardDutyOrganization")
         assert configuration["Features"] == ALL_FEATURES, region
         function_id = next(
-            k for k, v in of_type(template, "AWS::Lambda::Function").items()
+            k
+            for k, v in of_type(template, "AWS::Lambda::Function").items()
             if v["Properties"]["FunctionName"] == f"{PREFIX}security-services"
-        )  # fmt: skip
+        )
         assert configuration["ServiceToken"] == {"Fn::GetAtt": [function_id, "Arn"]}
 
 
@@ -179,8 +182,11 @@ def test_security_account_handler_role_only_in_the_home_region_limited_to_the_al
 ) -> None:
     for region in REGIONS[partition]:
         template = _services_template(synth, partition, region)
-        roles = [r for r in of_type(template, "AWS::IAM::Role").values()
-                 if r["Properties"].get("RoleName") == f"{PREFIX}security-services"]  # fmt: skip
+        roles = [
+            r
+            for r in of_type(template, "AWS::IAM::Role").values()
+            if r["Properties"].get("RoleName") == f"{PREFIX}security-services"
+        ]
         assert len(roles) == (1 if region == HOME[partition] else 0), region
     template = _services_template(synth, partition, HOME[partition])
     (policy,) = [
@@ -276,8 +282,10 @@ def test_organization_external_access_analyzer_in_every_region_and_no_unused_acc
     synth: Synthesized, partition: PartitionName
 ) -> None:
     for region in REGIONS[partition]:
-        analyzers = [r["Properties"] for r in of_type(_services_template(synth, partition, region),
-                                                      "AWS::AccessAnalyzer::Analyzer").values()]  # fmt: skip
+        analyzers = [
+            r["Properties"]
+            for r in of_type(_services_template(synth, partition, region), "AWS::AccessAnalyzer::Analyzer").values()
+        ]
         assert analyzers == [{"AnalyzerName": f"{PREFIX}organization-external-access", "Type": "ORGANIZATION"}]
 
 
@@ -292,8 +300,11 @@ def test_unused_access_analyzer_when_configured_in_the_home_region_only(
             assert types == ["ORGANIZATION"]
             continue
         assert types == ["ORGANIZATION", "ORGANIZATION_UNUSED_ACCESS"]
-        (unused,) = [r["Properties"] for r in of_type(template, "AWS::AccessAnalyzer::Analyzer").values()
-                     if r["Properties"]["Type"] == "ORGANIZATION_UNUSED_ACCESS"]  # fmt: skip
+        (unused,) = [
+            r["Properties"]
+            for r in of_type(template, "AWS::AccessAnalyzer::Analyzer").values()
+            if r["Properties"]["Type"] == "ORGANIZATION_UNUSED_ACCESS"
+        ]
         assert unused["AnalyzerName"] == f"{PREFIX}organization-unused-access"
         assert unused["AnalyzerConfiguration"] == {"UnusedAccessConfiguration": {"UnusedAccessAge": 120}}
 
@@ -486,7 +497,7 @@ def test_every_security_services_resource_type_exists_in_both_govcloud_regions(s
                     "security_hub": {
                         "disabled_controls": [
                             {"control": "IAM.6", "reason": "handled elsewhere, see runbook"},
-                            {"control": "iam.6", "reason": "handled elsewhere, see runbook"},
+                            {"control": "IAM.6", "reason": "handled elsewhere, see the runbook"},
                         ]
                     }
                 }

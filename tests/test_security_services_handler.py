@@ -47,8 +47,9 @@ def security_account(aws: None) -> str:
     return account_id
 
 
-def _event(receiver: ResponseReceiver, request: str, resource_type: str, properties: dict[str, Any], **extra: Any
-           ) -> dict[str, Any]:  # fmt: skip
+def _event(
+    receiver: ResponseReceiver, request: str, resource_type: str, properties: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
     return custom_resource_event(
         receiver,
         request,

@@ -18,20 +18,20 @@ from config.validation.common import duplicates
 
 def problems(config: OrgConfig) -> Iterable[Problem]:
     services = config.security_services
+    plans = services.guardduty.protection_plans
     yield from duplicates(
-        ((f"security_services.guardduty.protection_plans[{i}]", plan)
-         for i, plan in enumerate(services.guardduty.protection_plans)),
+        ((f"security_services.guardduty.protection_plans[{i}]", plan) for i, plan in enumerate(plans)),
         "protection plan",
-    )  # fmt: skip
+    )
     hub = services.security_hub
     yield from duplicates(
         ((f"security_services.security_hub.standards[{i}]", s) for i, s in enumerate(hub.standards)), "standard"
     )
-    yield from duplicates(
-        ((f"security_services.security_hub.disabled_controls[{i}].control", c.control.upper())
-         for i, c in enumerate(hub.disabled_controls)),
-        "control",
-    )  # fmt: skip
+    controls = [
+        (f"security_services.security_hub.disabled_controls[{i}].control", c.control)
+        for i, c in enumerate(hub.disabled_controls)
+    ]
+    yield from duplicates(controls, "control")
     if hub.enabled:
         for name, part in config.partitions.items():
             if part.root_id is None:

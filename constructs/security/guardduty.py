@@ -32,6 +32,8 @@ def guardduty_statements(org: Organization, account_id: str, regions: list[str])
             action=[
                 "guardduty:ListDetectors",
                 "guardduty:CreateDetector",
+                "guardduty:DescribeOrganizationConfiguration",
+                "guardduty:UpdateOrganizationConfiguration",
                 "organizations:DescribeOrganization",
                 "organizations:ListAccounts",
                 "organizations:ListDelegatedAdministrators",
@@ -44,8 +46,6 @@ def guardduty_statements(org: Organization, account_id: str, regions: list[str])
             action=[
                 "guardduty:GetDetector",
                 "guardduty:UpdateDetector",
-                "guardduty:DescribeOrganizationConfiguration",
-                "guardduty:UpdateOrganizationConfiguration",
             ],
             resource=[f"arn:{org.partition}:guardduty:{r}:{account_id}:detector/*" for r in sorted(regions)],
         ),
@@ -68,8 +68,9 @@ def guardduty_acknowledgments(org: Organization, account_id: str, regions: list[
     return [
         cdk.Acknowledgment(
             id="AwsSolutions-IAM5[Resource::*]",
-            reason="ListDetectors, CreateDetector and Organizations' reads have no resource type (Service "
-            "Authorization Reference); limited to the allowed regions by aws:RequestedRegion.",
+            reason="ListDetectors, CreateDetector, the organization configuration calls and Organizations' reads "
+            "name no detector (Service Authorization Reference); limited to the allowed regions by "
+            "aws:RequestedRegion.",
         ),
         *(
             cdk.Acknowledgment(
