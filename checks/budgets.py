@@ -1,7 +1,8 @@
-"""Budgets: stack size, template size, and the IAM, SCP and Identity Center quotas every template must keep.
+"""Budgets: stack size, template size, and the IAM, SCP, RCP and Identity Center quotas every template must keep.
 
-The SCP quotas are the organization's own (`service_control_policies.partitions.<p>` in the config, defaults in
-config/quotas.py), the same the library was built against; the other limits are AWS's, from config/quotas.py.
+The SCP and RCP quotas are the organization's own (`service_control_policies.partitions.<p>` and
+`resource_control_policies.partitions.<p>` in the config, defaults in config/quotas.py), the same the libraries
+were built against; the other limits are AWS's, from config/quotas.py.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from config.quotas import (
     PERMISSION_SET_INLINE_MAX_CHARS,
     PERMISSION_SET_MAX_ATTACHED_POLICIES,
     PERMISSION_SET_SESSION_HOURS,
+    RCP_MAX_CHARS,
+    RCP_MAX_POLICIES_PER_TARGET,
     SCP_MAX_CHARS,
     SCP_MAX_POLICIES_PER_TARGET,
     STACK_RESOURCE_BUDGET,
@@ -48,32 +51,65 @@ class ScpQuotas:
             )
         return quotas
 
+    @classmethod
+    def rcp_of(cls, config: OrgConfig) -> dict[PartitionName, ScpQuotas]:
+        """The RCP quotas of each partition's organization (the same three numbers, for RCPs)."""
+        quotas = {}
+        for partition in config.partitions:
+            settings = config.resource_control_policies.settings(partition)
+            quotas[partition] = cls(
+                settings.max_policy_chars, settings.max_policies_per_target, settings.reserved_slots
+            )
+        return quotas
+
+
+RCP_DEFAULTS = ScpQuotas(RCP_MAX_CHARS, RCP_MAX_POLICIES_PER_TARGET)
+# Per authorization policy type: its short name, and the AWS-managed policy every target carries.
+COUNTED_TYPES = {
+    "SERVICE_CONTROL_POLICY": ("SCP", "FullAWSAccess"),
+    "RESOURCE_CONTROL_POLICY": ("RCP", "RCPFullAWSAccess"),
+}
+
 
 def _chars(document: Any) -> int:
     """Characters as IAM and Organizations count them: minified, whitespace excluded."""
     return len(re.sub(r"\s", "", json.dumps(document, separators=(",", ":"))))
 
 
-def run_budgets(stacks: list[StackTemplate], outdir: Path, scp_quotas: Mapping[PartitionName, ScpQuotas]) -> Result:
+def run_budgets(
+    stacks: list[StackTemplate],
+    outdir: Path,
+    scp_quotas: Mapping[PartitionName, ScpQuotas],
+    rcp_quotas: Mapping[PartitionName, ScpQuotas] | None = None,
+) -> Result:
     findings: list[Finding] = []
-    scp_targets: dict[tuple[PartitionName, str], int] = {}
+    per_type = {"SERVICE_CONTROL_POLICY": scp_quotas, "RESOURCE_CONTROL_POLICY": rcp_quotas or {}}
+
+    def quotas_of(partition: PartitionName, policy_type: str) -> ScpQuotas:
+        default = RCP_DEFAULTS if policy_type == "RESOURCE_CONTROL_POLICY" else ScpQuotas()
+        return per_type[policy_type].get(partition, default)
+
+    attached: dict[tuple[PartitionName, str, str], int] = {}
     for stack in stacks:
         findings += _stack_findings(stack)
-        quotas = scp_quotas.get(stack.partition, ScpQuotas())
         for logical_id, resource in stack.body.get("Resources", {}).items():
             where = f"{stack.name}/{logical_id}"
-            findings += _resource_findings(where, resource, quotas)
             props = resource.get("Properties", {})
-            if resource.get("Type") == "AWS::Organizations::Policy" and props.get("Type") == "SERVICE_CONTROL_POLICY":
+            policy_type = props.get("Type") if resource.get("Type") == "AWS::Organizations::Policy" else None
+            counted = policy_type in COUNTED_TYPES
+            quotas = quotas_of(stack.partition, policy_type) if policy_type in COUNTED_TYPES else ScpQuotas()
+            findings += _resource_findings(where, resource, quotas)
+            if counted:
                 for target in props.get("TargetIds", []):
-                    key = (stack.partition, json.dumps(target))
-                    # FullAWSAccess and the reserved slots count too.
-                    scp_targets[key] = scp_targets.get(key, 1 + quotas.reserved_slots) + 1
-    for (partition, target), count in scp_targets.items():
-        quotas = scp_quotas.get(partition, ScpQuotas())
+                    key = (stack.partition, str(policy_type), json.dumps(target))
+                    # The AWS-managed full-access policy and the reserved slots count too.
+                    attached[key] = attached.get(key, 1 + quotas.reserved_slots) + 1
+    for (partition, policy_type, target), count in attached.items():
+        quotas = quotas_of(partition, policy_type)
         if count > quotas.max_policies_per_target:
+            short, managed = COUNTED_TYPES[policy_type]
             reserved = f" and {quotas.reserved_slots} reserved" if quotas.reserved_slots else ""
-            message = f"{count} SCPs including FullAWSAccess{reserved}, over {quotas.max_policies_per_target}"
+            message = f"{count} {short}s including {managed}{reserved}, over {quotas.max_policies_per_target}"
             findings.append(Finding(f"{partition} target {target}", message))
     largest = max(stacks, key=lambda s: len(s.body.get("Resources", {})))
     summary = (
@@ -103,14 +139,14 @@ def _resource_findings(where: str, resource: dict[str, Any], quotas: ScpQuotas) 
         )
     if kind == "AWS::IAM::Role" and _chars(props.get("AssumeRolePolicyDocument")) > TRUST_POLICY_MAX_CHARS:
         findings.append(Finding(where, f"trust policy over IAM's {TRUST_POLICY_MAX_CHARS:,} characters"))
-    if kind == "AWS::Organizations::Policy" and props.get("Type") == "SERVICE_CONTROL_POLICY":
+    if kind == "AWS::Organizations::Policy" and props.get("Type") in COUNTED_TYPES:
         content = props.get("Content")
         chars = _chars(json.loads(content) if isinstance(content, str) else content)
         if chars > quotas.max_policy_chars:
             findings.append(
                 Finding(
                     where,
-                    f"SCP {props.get('Name')} has {chars:,} characters minified, "
+                    f"{COUNTED_TYPES[props['Type']][0]} {props.get('Name')} has {chars:,} characters minified, "
                     f"{chars - quotas.max_policy_chars:,} over {quotas.max_policy_chars:,}",
                 )
             )

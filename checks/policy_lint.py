@@ -30,6 +30,9 @@ POLICY_PROPERTIES = {
     "AWS::SSO::PermissionSet": ["InlinePolicy"],
 }
 
+# Organizations policy types whose content is an IAM policy document.
+IAM_POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
+
 
 @dataclass(frozen=True)
 class Explained:
@@ -211,6 +214,8 @@ def extract_policies(stack: StackTemplate) -> Iterator[tuple[str, str, dict[str,
     """(location, kind, resolved policy document) for every policy in the template."""
     for logical_id, res in stack.body.get("Resources", {}).items():
         props = res.get("Properties", {})
+        if res.get("Type") == "AWS::Organizations::Policy" and props.get("Type") not in IAM_POLICY_TYPES:
+            continue  # backup, declarative and S3 policies are not IAM documents
         for prop in POLICY_PROPERTIES.get(res.get("Type", ""), []):
             if prop.endswith("[].PolicyDocument"):
                 listed = prop.split("[")[0]

@@ -33,14 +33,16 @@ REPORT_FINDINGS = 50  # per checker on the terminal; the JSON report has them al
 Checker = Callable[[list[StackTemplate], Path], Result]
 
 
-def checkers(scp_quotas: Mapping[PartitionName, ScpQuotas]) -> dict[str, Checker]:
+def checkers(
+    scp_quotas: Mapping[PartitionName, ScpQuotas], rcp_quotas: Mapping[PartitionName, ScpQuotas] | None = None
+) -> dict[str, Checker]:
     """Every checker by the name `--only` takes, in the order they run."""
     return {
         "cfn-lint": run_cfn_lint,
         "checkov": run_checkov,
         "policy-lint": run_policy_lint,
         "partition-lint": run_partition_lint,
-        "budgets": lambda stacks, outdir: run_budgets(stacks, outdir, scp_quotas),
+        "budgets": lambda stacks, outdir: run_budgets(stacks, outdir, scp_quotas, rcp_quotas),
     }
 
 
@@ -48,12 +50,15 @@ CHECKER_NAMES = tuple(checkers({}))
 
 
 def verify(
-    outdir: Path, only: Iterable[str] | None = None, scp_quotas: Mapping[PartitionName, ScpQuotas] | None = None
+    outdir: Path,
+    only: Iterable[str] | None = None,
+    scp_quotas: Mapping[PartitionName, ScpQuotas] | None = None,
+    rcp_quotas: Mapping[PartitionName, ScpQuotas] | None = None,
 ) -> list[Result]:
-    """Run the checkers (all, or those named) on the assembly in `outdir`; `scp_quotas` per partition, or AWS's
-    defaults."""
+    """Run the checkers (all, or those named) on the assembly in `outdir`; `scp_quotas` and `rcp_quotas` per
+    partition, or AWS's defaults."""
     stacks = load_assembly(outdir)
-    available = checkers(scp_quotas or {})
+    available = checkers(scp_quotas or {}, rcp_quotas)
     return [available[name](stacks, outdir) for name in (only or available)]
 
 
@@ -91,12 +96,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("outdir", nargs="?", default="cdk.out", type=Path)
     parser.add_argument("--only", action="append", choices=CHECKER_NAMES, help="run only this checker (repeatable)")
     parser.add_argument(
-        "--config", type=Path, default=DEFAULT_CONFIG, help="the config synthesized into OUTDIR (for its SCP quotas)"
+        "--config",
+        type=Path,
+        default=DEFAULT_CONFIG,
+        help="the config synthesized into OUTDIR (for its SCP and RCP quotas)",
     )
     args = parser.parse_args(argv)
     try:
-        quotas = ScpQuotas.of(load_config(args.config))
-        results = verify(args.outdir, args.only, quotas)
+        config = load_config(args.config)
+        results = verify(args.outdir, args.only, ScpQuotas.of(config), ScpQuotas.rcp_of(config))
     except (ConfigError, AssemblyNotFound) as err:
         print(f"verify: {err}", file=sys.stderr)
         return 2

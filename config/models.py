@@ -27,6 +27,8 @@ from config.quotas import (
     MAX_BACKUP_DAYS,
     MAX_BREAKGLASS_PRINCIPALS,
     MAX_LIFECYCLE_DAYS,
+    RCP_MAX_CHARS,
+    RCP_MAX_POLICIES_PER_TARGET,
     SCP_MAX_CHARS,
     SCP_MAX_CHARS_SETTING,
     SCP_MAX_POLICIES_PER_TARGET,
@@ -469,6 +471,150 @@ class ServiceControlPolicies(Model):
 
     def settings(self, partition: PartitionName) -> ScpPartitionSettings:
         return self.partitions.get(partition, ScpPartitionSettings())
+
+
+# --- resource control policies -----------------------------------------------------------------------
+
+# The data-perimeter library (`config/policies/resource_control.py`); each is attached to the root unless the config
+# says otherwise.
+RcpName = Literal["enforce-org-identities", "enforce-confused-deputy-protection", "enforce-secure-transport"]
+RCP_NAMES: tuple[RcpName, ...] = get_args(RcpName)
+
+
+class RcpPartitionSettings(Model):
+    """The RCP quotas of the partition's organization, and the accounts outside it trusted with its resources."""
+
+    max_policy_chars: int = Field(
+        default=RCP_MAX_CHARS,
+        ge=1024,
+        le=SCP_MAX_CHARS_SETTING,
+        description="Maximum RCP size in characters, minified (5,120 today). A larger library policy is split.",
+    )
+    max_policies_per_target: int = Field(
+        default=RCP_MAX_POLICIES_PER_TARGET,
+        ge=2,
+        le=50,
+        description="RCPs per root, OU or account, `RCPFullAWSAccess` included (5 today).",
+    )
+    reserved_slots: int = Field(
+        default=0, ge=0, le=50, description="Slots per target kept free for RCPs managed elsewhere."
+    )
+    trusted_accounts: list[AccountId] = Field(
+        default_factory=list,
+        description="Account IDs outside the organization whose principals (and AWS services acting for them) may "
+        "still use the organization's resources, for example a vendor that reads a bucket. Each is a hole in the "
+        "perimeter: keep it short.",
+    )
+
+
+class ResourceControlPolicies(Model):
+    """The resource control policy library: a data perimeter on the organization's S3, STS, KMS, SQS and Secrets
+    Manager resources (only principals of the organization, AWS services acting for it, TLS only)."""
+
+    policies: dict[RcpName, ScpAttachment] = Field(
+        default_factory=dict,
+        description="Per library policy: enabled and targets (the same shape as the SCPs'). A policy not listed is "
+        "attached to the root. `exclude_accounts` leaves those accounts' resources outside the policy.",
+    )
+    partitions: dict[PartitionName, RcpPartitionSettings] = Field(
+        default_factory=dict, description="Per partition: quotas and trusted accounts; defaults apply if absent."
+    )
+
+    def attachment(self, name: RcpName) -> ScpAttachment:
+        return self.policies.get(name, ScpAttachment())
+
+    def settings(self, partition: PartitionName) -> RcpPartitionSettings:
+        return self.partitions.get(partition, RcpPartitionSettings())
+
+
+# --- organization policies beyond SCPs and RCPs: EC2 declarative policy, S3 policy -------------------
+
+VpcOrSubnetId = Annotated[
+    str,
+    StringConstraints(pattern=r"^(vpc|subnet)-[0-9a-f]{8,17}$"),
+    FormatHint("expected a VPC ID (vpc-0a1b2c3d) or a subnet ID (subnet-0a1b2c3d)"),
+]
+
+
+class VpcBpaExclusion(Model):
+    """A VPC or subnet of one account and region that VPC Block Public Access leaves open."""
+
+    account: AccountName = Field(description="The account that owns the VPC or subnet.")
+    region: Region = Field(description="Its region: one of the account's baseline regions.")
+    id: VpcOrSubnetId = Field(description="The VPC ID (`vpc-...`) or subnet ID (`subnet-...`).")
+    mode: Literal["allow-bidirectional", "allow-egress"] = Field(
+        default="allow-egress",
+        description="`allow-egress`: outbound through the internet gateway only; `allow-bidirectional`: both ways.",
+    )
+
+
+class VpcBlockPublicAccess(Model):
+    """VPC Block Public Access: internet gateway traffic of every VPC blocked, except the exclusions."""
+
+    mode: Literal["off", "block_ingress", "block_bidirectional"] = Field(
+        default="block_ingress",
+        description="`block_ingress`: no inbound internet traffic (NAT and egress-only gateways still work); "
+        "`block_bidirectional`: none either way; `off`.",
+    )
+    exclusions: list[VpcBpaExclusion] = Field(
+        default_factory=list,
+        description="VPCs and subnets left open, each created as an exclusion in its account's baseline stack. The "
+        "policy allows exclusions only if this list is not empty.",
+    )
+
+
+class Ec2DeclarativePolicy(Model):
+    """The declarative policy for EC2 (`DECLARATIVE_POLICY_EC2`): account-level EC2 settings enforced by Organizations,
+    which account administrators cannot change."""
+
+    enabled: bool = Field(default=True, description="`false` turns the policy off in every partition.")
+    targets: Targets = Field(
+        default_factory=lambda: Targets(root=True),
+        description="Where the policy is attached in each partition (the root needs `root_id`).",
+    )
+    exclude_partitions: list[PartitionName] = Field(
+        default_factory=list,
+        description="Partitions whose organization does not get the policy (for example one that has not enabled "
+        "the policy type).",
+    )
+    imdsv2_required: bool = Field(
+        default=True, description="New instances default to IMDSv2 only (`http_tokens: required`)."
+    )
+    serial_console_access: bool = Field(default=False, description="EC2 serial console access; off by default.")
+    image_block_public_access: bool = Field(
+        default=True, description="No new public sharing of AMIs (`block_new_sharing`)."
+    )
+    snapshot_block_public_access: Literal["block_all_sharing", "block_new_sharing", "unblocked"] = Field(
+        default="block_all_sharing", description="Public sharing of EBS snapshots."
+    )
+    vpc_block_public_access: VpcBlockPublicAccess = Field(
+        default_factory=VpcBlockPublicAccess, description="VPC Block Public Access and its exclusions."
+    )
+
+
+class S3OrganizationPolicy(Model):
+    """The S3 policy (`S3_POLICY`): all four S3 Block Public Access settings for every targeted account, set by
+    Organizations. Accounts it covers get no per-account setting from their baseline; the others keep it."""
+
+    enabled: bool = Field(default=True, description="`false`: every account keeps the per-account setting instead.")
+    targets: Targets = Field(
+        default_factory=lambda: Targets(root=True),
+        description="Where the policy is attached in each partition (the root needs `root_id`).",
+    )
+    exclude_partitions: list[PartitionName] = Field(
+        default_factory=list, description="Partitions whose accounts keep the per-account setting instead."
+    )
+
+
+class OrganizationPolicies(Model):
+    """Organization policies that set service configuration for whole OUs in one document."""
+
+    ec2: Ec2DeclarativePolicy = Field(
+        default_factory=Ec2DeclarativePolicy, description="The declarative policy for EC2."
+    )
+    s3_block_public_access: S3OrganizationPolicy = Field(
+        default_factory=S3OrganizationPolicy, description="The S3 policy for Block Public Access."
+    )
 
 
 # --- IAM Identity Center -----------------------------------------------------------------------------
@@ -1104,6 +1250,15 @@ class OrgConfig(Model):
     service_control_policies: ServiceControlPolicies = Field(
         default_factory=ServiceControlPolicies,
         description="Where the SCP library is attached, quotas, exemptions. Default: every library policy on the root.",
+    )
+    resource_control_policies: ResourceControlPolicies = Field(
+        default_factory=ResourceControlPolicies,
+        description="Where the RCP data-perimeter library is attached, quotas, trusted accounts. Default: every "
+        "library policy on the root.",
+    )
+    organization_policies: OrganizationPolicies = Field(
+        default_factory=OrganizationPolicies,
+        description="The EC2 declarative policy and the S3 Block Public Access policy. Default: both on the root.",
     )
     identity_center: IdentityCenterAccess = Field(
         default_factory=IdentityCenterAccess,

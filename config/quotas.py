@@ -15,6 +15,10 @@ from typing import Final
 SCP_MAX_CHARS: Final = 10_240
 SCP_MAX_POLICIES_PER_TARGET: Final = 10  # FullAWSAccess and SCPs managed elsewhere count
 SCP_MAX_CHARS_SETTING: Final = 10 * SCP_MAX_CHARS  # ours: the highest `max_policy_chars` the config takes
+# RCPs: 5,120 characters and 5 per root, OU or account, RCPFullAWSAccess included
+# (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html).
+RCP_MAX_CHARS: Final = 5_120
+RCP_MAX_POLICIES_PER_TARGET: Final = 5
 BACKUP_POLICY_MAX_CHARS: Final = 10_000  # characters of the saved backup policy document
 MAX_OU_DEPTH: Final = 5  # OUs nest at most five levels below the root
 

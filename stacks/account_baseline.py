@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from config.models import Account, BackupPlan, CustomerManagedPolicy, NetworkRestriction, SessionManager, VaultLock
+from config.models import (
+    Account,
+    BackupPlan,
+    CustomerManagedPolicy,
+    NetworkRestriction,
+    SessionManager,
+    VaultLock,
+    VpcBpaExclusion,
+)
 from config.naming import AtlantisNames, BreakglassPrincipals, Organization
 from constructs import Construct
 from constructs.account.metadata import AccountMetadata
 from constructs.account.settings import AccountSettings, AccountSettingsRole
 from constructs.account.settings import handler_log_group as account_settings_log_group
+from constructs.account.vpc_block_public_access import VpcBlockPublicAccessExclusions
 from constructs.alerting.access_alerts import AccessAlerts
 from constructs.alerting.forwarder import AlertForwarderRole
 from constructs.atlantis.roles import AtlantisRoles
@@ -44,8 +53,12 @@ class AccountBaselineStack(OrgBaselineStack):
         customer_managed_policies: list[CustomerManagedPolicy] | None = None,
         breakglass: BreakglassPrincipals | None = None,
         atlantis: AtlantisNames | None = None,
+        s3_public_access_block_here: bool = True,
+        vpc_bpa_exclusions: list[VpcBpaExclusion] | None = None,
     ) -> None:
-        """`regions`: every region this account has a baseline stack in (IAM in the home region covers them)."""
+        """`regions`: every region this account has a baseline stack in (IAM in the home region covers them).
+        `s3_public_access_block_here`: false when the organization's S3 policy sets Block Public Access for the
+        account (config/policies/organization_policies.py), which then rejects the account-level call."""
         super().__init__(
             scope,
             construct_id,
@@ -145,7 +158,9 @@ class AccountBaselineStack(OrgBaselineStack):
             account_id=account.id,
             key=preferences.key,
             retention_days=session_manager.cloudwatch_retention_days,
-            account_wide=self.is_home_region,
+            account_wide=self.is_home_region and s3_public_access_block_here,
         )
         if settings_role is not None:
             settings.function.add_resource_dependency(settings_role.policy)
+        if vpc_bpa_exclusions:
+            VpcBlockPublicAccessExclusions(self, "VpcBlockPublicAccessExclusions", exclusions=vpc_bpa_exclusions)

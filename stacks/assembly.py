@@ -23,7 +23,9 @@ from config.naming import (
     breakglass_principals,
     organization,
 )
+from config.policies.organization_policies import covered_by_s3_policy, management_policies, vpc_bpa_exclusions
 from config.policies.permission_sets import AccessModel, access_model
+from config.policies.resource_control import rcp_budget
 from config.policies.service_control import partition_budget
 from config.regions import PartitionName
 from stacks.access import AccessStack
@@ -121,7 +123,9 @@ def _backup_policy(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBasel
 def _guardrails(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
     org = inputs.partitions[item.partition].org
     scps = partition_budget(inputs.config, item.partition, org).scps
-    return GuardrailsStack(app, item.stack_id, org=org, scps=scps)
+    rcps = rcp_budget(inputs.config, item.partition, org).scps
+    management = management_policies(inputs.config, item.partition, org)
+    return GuardrailsStack(app, item.stack_id, org=org, scps=scps, rcps=rcps, management=management)
 
 
 def _identity_center(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
@@ -222,6 +226,8 @@ def _baseline(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineSt
         breakglass=part.breakglass,
         atlantis=part.atlantis,
         customer_managed_policies=[part.access.customer_managed_policies[name] for name in needed] if home else [],
+        s3_public_access_block_here=not covered_by_s3_policy(config, account),
+        vpc_bpa_exclusions=vpc_bpa_exclusions(config, account, item.region),
     )
 
 

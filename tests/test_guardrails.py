@@ -41,7 +41,8 @@ EXPECTED_POLICIES: dict[PartitionName, dict[str, list[str]]] = {
 def policies_of(synth: Synthesized, partition: PartitionName) -> dict[str, dict[str, Any]]:
     """The Properties of each SCP resource in the partition's Guardrails stack, by policy name."""
     template = synth.templates[synth.only("guardrails", partition)]
-    return by_name(template, "AWS::Organizations::Policy")
+    policies = by_name(template, "AWS::Organizations::Policy")
+    return {name: p for name, p in policies.items() if p["Type"] == "SERVICE_CONTROL_POLICY"}
 
 
 def test_guardrails_stack_deploys_each_library_policy_where_configured(

@@ -167,3 +167,24 @@ def test_policy_variables_are_filled_in_condition_values() -> None:
     same: dict[str, Value] = {"aws:username": "alice", "sts:SourceIdentity": "alice"}
     assert evaluate([policy], Request("sts:AssumeRole", context=same)) == "ImplicitDeny"
     assert evaluate([policy], Request("sts:AssumeRole", context={**same, "sts:SourceIdentity": "bob"})) == "Deny"
+
+
+def test_the_principal_gives_principal_is_aws_service_and_principal_account() -> None:
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+    service = Request("s3:PutObject", principal={"Service": "cloudtrail.amazonaws.com"})
+    role = Request("s3:GetObject", principal={"AWS": "arn:aws-us-gov:iam::222222222222:role/app"})
+    assert service.value("aws:PrincipalIsAWSService") == ["true"]
+    assert role.value("aws:PrincipalIsAWSService") == ["false"]
+    assert role.value("aws:PrincipalAccount") == ["222222222222"]
+    assert service.value("aws:PrincipalAccount") is None
+    # The context still wins, and a request without a principal has neither key.
+    given = Request(
+        "s3:GetObject", context={"aws:PrincipalIsAWSService": "true"}, principal={"AWS": "arn:aws:iam::1:root"}
+    )
+    assert given.value("aws:PrincipalIsAWSService") == ["true"]
+    assert Request("s3:GetObject").value("aws:PrincipalIsAWSService") is None
+    # So an RCP-style `BoolIfExists aws:PrincipalIsAWSService false` denies an IAM role but not a service.
+    deny_people = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                    "Resource": "*", "Condition": {"BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}}]}  # fmt: skip
+    assert evaluate([deny_people], role) == "Deny"
+    assert evaluate([deny_people], service) == "ImplicitDeny"

@@ -36,7 +36,8 @@ def applicable_scps(
     return [
         resource["Properties"]["Content"]
         for resource in of_type(template, "AWS::Organizations::Policy").values()
-        if targets & set(resource["Properties"]["TargetIds"])
+        if resource["Properties"]["Type"] == "SERVICE_CONTROL_POLICY"
+        and targets & set(resource["Properties"]["TargetIds"])
     ]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 
+from config.capabilities import problems as capability_problems
 from config.models import OrgConfig
 from config.naming import organization
 from config.regions import PartitionName
@@ -533,3 +534,23 @@ def _flatten(changes: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[path] = value
     return flat
+
+
+# --- the partition capability matrix ---------------------------------------------------------------------------------
+
+
+def test_the_capability_matrix_refuses_security_hub_where_a_home_region_lacks_central_configuration(
+    example_config: OrgConfig,
+) -> None:
+    part = example_config.partitions["aws"].model_copy(
+        update={"home_region": "af-south-1", "allowed_regions": ["af-south-1", "us-east-1"]}
+    )
+    config = example_config.model_copy(update={"partitions": {**example_config.partitions, "aws": part}})
+    found = [p for p in capability_problems(config) if p.path == "security_services.security_hub.enabled"]
+    assert len(found) == 1
+    assert (
+        "Security Hub central configuration is not available in the commercial partition (aws) region af-south-1"
+        in (found[0].message)
+    )
+    # The example's home regions have every type, in both partitions.
+    assert not [p for p in capability_problems(example_config) if p.path.startswith("security_services.")]

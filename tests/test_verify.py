@@ -250,3 +250,22 @@ def test_report_names_each_checker_and_where_to_look() -> None:
     text = verify.report(results, Path("cdk.out"))
     assert "FAIL budgets" in text and "S: 451 resources" in text and "where to look: split it" in text
     assert "ok   checkov" in text and text.endswith("verify FAILED: budgets (details: cdk.out/verify-report.json)")
+
+
+def test_budgets_count_rcps_against_the_rcp_quotas(tmp_path: Path) -> None:
+    # RCPs: 5,120 characters and 5 per target, RCPFullAWSAccess included
+    # (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html).
+    resources = _scps_on_one_ou(5, 40)  # 5 documents of ~2,900 characters: fine as SCPs
+    for resource in resources.values():
+        resource["Properties"]["Type"] = "RESOURCE_CONTROL_POLICY"
+    stacks = assembly(tmp_path, {"Guardrails": ("us-east-1", {"Resources": resources})})
+    text = messages(run_budgets(stacks, tmp_path, {}))
+    assert '"ou-ab12-cd34ef56": 6 RCPs including RCPFullAWSAccess, over 5' in text
+    assert "SCPs" not in text
+    resources = _scps_on_one_ou(2, 80)  # ~5,800 characters each
+    for resource in resources.values():
+        resource["Properties"]["Type"] = "RESOURCE_CONTROL_POLICY"
+    stacks = assembly(tmp_path, {"Guardrails2": ("us-east-1", {"Resources": resources})})
+    assert "RCP scp-0 has" in messages(run_budgets(stacks, tmp_path, {})) and "over 5,120" in messages(
+        run_budgets(stacks, tmp_path, {})
+    )

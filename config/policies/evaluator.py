@@ -14,7 +14,8 @@ Principal (for trust and resource policies) is matched when the request names it
 `{"AWS": "*"}` match every principal; an account (`<id>` or `arn:<partition>:iam::<id>:root`) matches every
 principal of that account, which the account's own IAM policies then must allow
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html); any other value
-matches the same ARN or service name. A request without a principal ignores Principal, as before.
+matches the same ARN or service name. A request without a principal ignores Principal, as before. The principal
+also gives `aws:PrincipalIsAWSService` and `aws:PrincipalAccount` when the context does not (RCP decisions).
 
 Not implemented (not used here): NotPrincipal, `*Equals` variants of Date/Numeric beyond the basic
 ones, binary operators. `tests/test_iam_eval.py` tests the evaluator itself.
@@ -53,6 +54,20 @@ class Request:
         for name, value in self.context.items():
             if name.lower() == key.lower():
                 return value if isinstance(value, list) else [value]
+        return self._from_principal(key.lower())
+
+    def _from_principal(self, key: str) -> list[str] | None:
+        """Keys AWS sets from who the principal is, when the context does not give them: `aws:PrincipalIsAWSService`
+        (true for a service principal, false for an IAM identity) and `aws:PrincipalAccount` (an IAM identity's
+        account) (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
+        Organization keys (`aws:PrincipalOrgID`, `aws:SourceOrgID`) depend on membership and come from the context."""
+        if self.principal is None:
+            return None
+        if key == "aws:principalisawsservice":
+            return ["true" if "Service" in self.principal else "false"]
+        if key == "aws:principalaccount" and "AWS" in self.principal:
+            account = _account_of(self.principal["AWS"])
+            return [account] if account else None
         return None
 
 

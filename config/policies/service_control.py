@@ -23,8 +23,9 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from config.models import SCP_NAMES, OrgConfig, ScpName, ScpPartitionSettings
+from config.models import SCP_NAMES, OrgConfig, ScpName
 from config.naming import (
     LEGACY_BOT_TAG,
     NETWORK_RESTRICTED_TAG,
@@ -406,7 +407,11 @@ class Budget:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _with_exclusions(statements: list[Statement], excluded: list[str]) -> list[Statement]:
+def with_exclusions(
+    statements: list[Statement], excluded: list[str], key: str = "aws:PrincipalAccount"
+) -> list[Statement]:
+    """Each statement, applying to none of the `excluded` accounts (`key`: whose principals for SCPs, whose
+    resources for RCPs)."""
     if not excluded:
         return statements
     out = []
@@ -414,13 +419,13 @@ def _with_exclusions(statements: list[Statement], excluded: list[str]) -> list[S
         condition = {op: dict(keys) for op, keys in statement.get("Condition", {}).items()}
         # A statement that already exempts accounts (StringNotEquals: none of them) exempts the excluded ones too.
         exempt = condition.setdefault("StringNotEquals", {})
-        exempt["aws:PrincipalAccount"] = [*exempt.get("aws:PrincipalAccount", []), *excluded]
+        exempt[key] = [*exempt.get(key, []), *excluded]
         out.append({**statement, "Condition": condition})
     return out
 
 
 @dataclass(frozen=True)
-class _Unit:
+class Unit:
     """The statements of one library policy (or one region override of the region lock) and where they attach."""
 
     name: str
@@ -429,7 +434,7 @@ class _Unit:
     targets: tuple[Target, ...]
 
 
-def _split(unit: _Unit, limit: int) -> tuple[list[Scp], list[Statement]]:
+def split(unit: Unit, limit: int) -> tuple[list[Scp], list[Statement]]:
     """Pack statements in order into as few documents under `limit` as possible; returns (scps, too-big statements)."""
     parts: list[list[Statement]] = [[]]
     too_big = []
@@ -454,7 +459,7 @@ def partition_budget(config: OrgConfig, partition: PartitionName, org: Organizat
     library = library_for(config, org)
     budget = Budget(partition)
     where = f"partitions.{partition}"
-    units: list[_Unit] = []
+    units: list[Unit] = []
     for policy in enabled_policies(config):
         attachment = scps_config.attachment(policy)
         targets = tuple(targets_in(config, partition, attachment.targets))
@@ -462,8 +467,8 @@ def partition_budget(config: OrgConfig, partition: PartitionName, org: Organizat
             continue
         excluded = excluded_account_ids(config, partition, attachment.targets)
         part = config.partitions[partition]
-        statements = _with_exclusions(library.statements(policy, part.allowed_regions), excluded)
-        units.append(_Unit(org.scp_name(policy), (policy,), statements, targets))
+        statements = with_exclusions(library.statements(policy, part.allowed_regions), excluded)
+        units.append(Unit(org.scp_name(policy), (policy,), statements, targets))
         if policy == "region-lock":
             for override in settings.region_overrides:
                 ous = {ou.path: ou for ou in part.organizational_units}
@@ -471,13 +476,13 @@ def partition_budget(config: OrgConfig, partition: PartitionName, org: Organizat
                     continue  # reported by the semantic checks
                 ou = ous[override.organizational_unit]
                 slug = ou.path.lower().replace("/", "-").replace(" ", "-").replace("_", "-").replace(".", "-")
-                narrowed = _with_exclusions(library.statements(policy, override.allowed_regions), excluded)
+                narrowed = with_exclusions(library.statements(policy, override.allowed_regions), excluded)
                 target = Target("ou", ou.path, ou.id)
-                units.append(_Unit(org.scp_name(f"region-lock-{slug}"), (policy,), narrowed, (target,)))
+                units.append(Unit(org.scp_name(f"region-lock-{slug}"), (policy,), narrowed, (target,)))
 
     limit = settings.max_policy_chars
     for unit in units:
-        scps, too_big = _split(unit, limit)
+        scps, too_big = split(unit, limit)
         budget.scps += scps
         for statement in too_big:
             size = len(minified(document(statement)))
@@ -489,9 +494,9 @@ def partition_budget(config: OrgConfig, partition: PartitionName, org: Organizat
             )
             budget.problems.append(Problem(f"service_control_policies.policies.{unit.policies[0]}", message))
 
-    if _over_count(budget.scps, settings):
-        budget.scps = _packed(budget.scps, org, limit)
-    for target, count in _over_count(budget.scps, settings).items():
+    if over_count(budget.scps, settings):
+        budget.scps = packed(budget.scps, org.scp_name, limit)
+    for target, count in over_count(budget.scps, settings).items():
         quota = settings.max_policies_per_target
         message = (
             f"{target.label} in {where} would have {count} SCPs attached (FullAWSAccess, "
@@ -503,7 +508,15 @@ def partition_budget(config: OrgConfig, partition: PartitionName, org: Organizat
     return budget
 
 
-def _over_count(scps: list[Scp], settings: ScpPartitionSettings) -> dict[Target, int]:
+class Quotas(Protocol):
+    @property
+    def max_policies_per_target(self) -> int: ...
+    @property
+    def reserved_slots(self) -> int: ...
+
+
+def over_count(scps: list[Scp], settings: Quotas) -> dict[Target, int]:
+    """Targets that would carry more policies than the quota (the AWS-managed full-access policy counts 1)."""
     counts: dict[Target, int] = {}
     for scp in scps:
         for target in scp.targets:
@@ -511,7 +524,7 @@ def _over_count(scps: list[Scp], settings: ScpPartitionSettings) -> dict[Target,
     return {t: c for t, c in counts.items() if c > settings.max_policies_per_target}
 
 
-def _packed(scps: list[Scp], org: Organization, limit: int) -> list[Scp]:
+def packed(scps: list[Scp], name: Callable[[str], str], limit: int) -> list[Scp]:
     """Combine the documents that share exactly the same targets, keeping statement order."""
     groups: dict[tuple[Target, ...], list[Scp]] = {}
     for scp in scps:
@@ -524,7 +537,7 @@ def _packed(scps: list[Scp], org: Organization, limit: int) -> list[Scp]:
         key = hashlib.sha256(",".join(f"{t.kind}:{t.name}" for t in targets).encode()).hexdigest()[:8]
         policies = tuple(dict.fromkeys(p for m in members for p in m.policies))
         statements = _unique_sids([s for m in members for s in m.statements])
-        parts, _ = _split(_Unit(org.scp_name(f"guardrails-{key}"), policies, statements, targets), limit)
+        parts, _ = split(Unit(name(f"guardrails-{key}"), policies, statements, targets), limit)
         packed += parts
     return packed
 

@@ -20,7 +20,7 @@ _ORDER = ("Sid", "Effect", "Principal", "Action", "NotAction", "Resource", "NotR
 
 class StatementFields(TypedDict, total=False):
     sid: str
-    principal: dict[str, Any]
+    principal: dict[str, Any] | str  # "*" in RCPs
     action: Values
     not_action: Values
     resource: Values

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from config import capabilities
 from config.models import OrgConfig
 from config.problems import Problem
 from config.validation import (
@@ -18,6 +19,8 @@ from config.validation import (
     logging,
     network_restriction,
     organization,
+    organization_policies,
+    resource_control_policies,
     security_services,
     service_control_policies,
     session_manager,
@@ -31,8 +34,11 @@ SECTIONS: tuple[Callable[[OrgConfig], Iterable[Problem]], ...] = (
     session_manager.problems,
     breakglass.problems,
     alerts.problems,
+    capabilities.problems,
     atlantis.problems,
     service_control_policies.problems,
+    resource_control_policies.problems,
+    organization_policies.problems,
     identity_center.problems,
     security_services.problems,
 )

@@ -1,4 +1,5 @@
-"""`alerts`: where the alert hub sends alerts; AWS Chatbot only where it exists."""
+"""`alerts`: where the alert hub sends alerts. Whether AWS Chatbot exists in a partition is the capability matrix's
+call (`config/capabilities.py`, entry `chatbot`)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,4 @@ from config.validation.common import configured_partition, email_duplicates
 def problems(config: OrgConfig) -> Iterable[Problem]:
     yield from email_duplicates("alerts.emails", config.alerts.emails)
     for partition in config.alerts.slack:
-        where = f"alerts.slack.{partition}"
-        yield from configured_partition(config, where, partition)
-        if partition == "aws-us-gov":
-            yield Problem(
-                where,
-                "AWS Chatbot is not available in GovCloud (us-gov-west-1, us-gov-east-1): remove this entry and "
-                "subscribe emails (alerts.emails) or your own HTTPS endpoint to the GovCloud alert topic",
-            )
+        yield from configured_partition(config, f"alerts.slack.{partition}", partition)

@@ -10,6 +10,7 @@ from config.policies.service_control import enabled_policies, partition_budget
 from config.problems import Problem
 from config.targets import ou_covers
 from config.validation.common import target_problems
+from config.validation.organization_policies import other_root_policies
 
 
 def problems(config: OrgConfig) -> Iterable[Problem]:
@@ -27,12 +28,17 @@ def _attachments(config: OrgConfig) -> Iterable[Problem]:
         where = f"{base}.policies.{name}.targets"
         yield from target_problems(config, where, targets, config.partitions, attaching=True)
     for partition, part in config.partitions.items():
-        if on_root and part.root_id is None:
-            yield Problem(
-                f"partitions.{partition}.root_id",
-                f"required: {', '.join(on_root)} attach to the root (the default), which needs the root's ID "
-                "(r-..., from `aws organizations list-roots`); or attach them elsewhere in service_control_policies",
-            )
+        others = other_root_policies(config, partition)
+        if part.root_id is not None or not (on_root or others):
+            continue
+        needing = ", ".join(on_root) if on_root else "; ".join(others)
+        message = (
+            f"required: {needing} attach to the root (the default), which needs the root's ID (r-..., from "
+            f"`aws organizations list-roots`); or attach them elsewhere"
+        )
+        if on_root and others:
+            message += f"; the root also carries {'; '.join(others)}"
+        yield Problem(f"partitions.{partition}.root_id", message)
     for partition, settings in scps.partitions.items():
         where = f"{base}.partitions.{partition}"
         configured = config.partitions.get(partition)

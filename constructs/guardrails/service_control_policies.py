@@ -1,4 +1,5 @@
-"""Service control policies of one partition, as `AWS::Organizations::Policy` resources in the management account."""
+"""Authorization policies of one partition (service control and resource control policies), as
+`AWS::Organizations::Policy` resources in the management account."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ class ServiceControlPolicies(Construct):
     """One resource per SCP document, content as an object (so CloudFormation drift detection works). Its size was
     measured minified at synth; CloudFormation sends it to Organizations as compact JSON."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, scps: list[Scp]) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, scps: list[Scp], policy_type: str = "SERVICE_CONTROL_POLICY"
+    ) -> None:
         super().__init__(scope, construct_id)
         self.policies: dict[str, organizations.CfnPolicy] = {}
         for scp in scps:
@@ -21,7 +24,7 @@ class ServiceControlPolicies(Construct):
                 self,
                 logical_name(scp.name),
                 name=scp.name,
-                type="SERVICE_CONTROL_POLICY",
+                type=policy_type,
                 description=scp.description,
                 content=scp.document,
                 target_ids=scp.target_ids,

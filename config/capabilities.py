@@ -1,0 +1,310 @@
+"""The partition capability matrix: what each partition and region lacks of what the baseline can use.
+
+One table, `CAPABILITIES`. Each entry is a feature: the CloudFormation resource types it needs, the gaps (a
+partition, optionally some of its regions, where it is missing, with the reason and the source), and, if the config
+can turn it on, `enabled_by`, which says where (config path, partition, regions). Validation (`problems`, one of
+the sections of `config/validation/`) turns every enabled feature that meets a gap into a problem naming the key, the
+partition and the reason; synthesis asks `available()` to choose a fallback.
+
+Two kinds of gap, told apart by `resource_type`:
+- schema gaps: a resource type absent from a region's CloudFormation schema. They are copied from the cfn-lint
+  provider schemas the project pins (per-region resource type lists in `cfnlint/data/schemas/providers/`), and
+  `tests/test_capabilities.py` fails when the table and the installed schemas disagree, printing the entry to write.
+- documented gaps (`resource_type` empty): what schemas do not show (a property value, an API, a policy type), each
+  with the documentation page that says so.
+
+To add an entry: append a `Capability` to `CAPABILITIES` with its `resource_types` and `gaps` (run
+`pytest tests/test_capabilities.py` to get the schema gaps), and an `enabled_by` function if a config key turns it on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Final
+
+from config.models import OrgConfig
+from config.problems import Problem
+from config.regions import PARTITIONS, PartitionName
+
+# Where the schema gaps come from: the cfn-lint release pinned in requirements-dev.txt (schema_date 2026-10-20).
+SCHEMAS: Final = "https://github.com/aws-cloudformation/cfn-lint/tree/v1.58.0/src/cfnlint/data/schemas/providers"
+
+PARTITION_LABELS: Final[dict[PartitionName, str]] = {
+    "aws": "the commercial partition (aws)",
+    "aws-us-gov": "GovCloud (aws-us-gov)",
+}
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Where a capability is missing: a whole partition (`regions` empty) or some of its regions."""
+
+    partition: PartitionName
+    reason: str  # what is missing and what to do instead
+    sources: tuple[str, ...]  # documentation URLs (SCHEMAS for a schema gap)
+    regions: frozenset[str] = frozenset()
+    resource_type: str = ""  # set for a schema gap: this CloudFormation type is absent from these regions
+
+    def covered_regions(self) -> frozenset[str]:
+        return self.regions or PARTITIONS[self.partition]
+
+
+@dataclass(frozen=True)
+class Use:
+    """Where the config turns a capability on: the key, its partition and the regions it deploys to (empty for a
+    partition-wide thing such as an organization policy, which only a whole-partition gap can refuse)."""
+
+    path: str
+    partition: PartitionName
+    regions: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Capability:
+    name: str  # stable key, e.g. "chatbot"
+    summary: str  # what it is, as a message names it: "AWS Chatbot"
+    resource_types: tuple[str, ...] = ()
+    gaps: tuple[Gap, ...] = ()
+    enabled_by: Callable[[OrgConfig], Iterable[Use]] | None = field(default=None, compare=False)
+
+    def gaps_for(self, partition: PartitionName, regions: Iterable[str] = ()) -> list[Gap]:
+        """The gaps that refuse this capability in `partition` (in any of `regions`; with none, only gaps that
+        cover the whole partition)."""
+        wanted = frozenset(regions)
+        return [
+            gap
+            for gap in self.gaps
+            if gap.partition == partition
+            and (not gap.regions or gap.regions & wanted or gap.regions >= PARTITIONS[partition])
+        ]
+
+
+def _schema_gap(resource_type: str, partition: PartitionName, regions: Iterable[str], reason: str) -> Gap:
+    return Gap(partition, reason, (SCHEMAS,), frozenset(regions), resource_type)
+
+
+# --- where the config turns capabilities on ----------------------------------------------------------------------
+
+
+def _home_regions(config: OrgConfig, partition: PartitionName) -> frozenset[str]:
+    found = config.partitions.get(partition)
+    return frozenset({found.home_region}) if found else frozenset()
+
+
+def _slack_channels(config: OrgConfig) -> Iterator[Use]:
+    # The Chatbot channel is created in the security account's home region (constructs/alerting).
+    for partition in config.alerts.slack:
+        yield Use(f"alerts.slack.{partition}", partition, _home_regions(config, partition))
+
+
+def _security_services(config: OrgConfig, service: str, *, home_only: bool) -> Iterator[Use]:
+    # The security services' stacks: the security account's allowed regions, or only its home region.
+    for partition, part in config.partitions.items():
+        if getattr(config.security_services, service).enabled:
+            regions = frozenset({part.home_region}) if home_only else frozenset(part.allowed_regions)
+            yield Use(f"security_services.{service}.enabled", partition, regions)
+
+
+def _unused_access_analyzer(config: OrgConfig) -> Iterator[Use]:
+    analyzers = config.security_services.access_analyzer
+    if analyzers.enabled and analyzers.unused_access:
+        for partition, part in config.partitions.items():
+            yield Use("security_services.access_analyzer.unused_access", partition, frozenset({part.home_region}))
+
+
+# --- the table ---------------------------------------------------------------------------------------------------
+
+_CHATBOT_REGIONS = "https://docs.aws.amazon.com/chatbot/latest/adminguide/chatbot-regions.html"
+_BACKUP_REGIONS = (
+    "https://docs.aws.amazon.com/aws-backup/latest/devguide/backup-feature-availability.html#features-by-region"
+)
+_GOVCLOUD_BACKUP = "https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-backup.html"
+_GOV = ("us-gov-east-1", "us-gov-west-1")
+
+# The security services (docs/security-services.md). No GovCloud gap is documented for what the config can turn on;
+# the schema check keeps them honest for every region. The Organizations Security Hub policy's `features` map is
+# documented as commercial-only; the baseline configures Security Hub through a CloudFormation configuration policy
+# instead, so nothing enables it (recorded for whoever adds it).
+_NO_CENTRAL_CONFIGURATION_TYPES = (
+    "af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
+    "ap-southeast-6", "ap-southeast-7", "ca-west-1", "eu-central-2", "eu-south-1", "eu-south-2", "il-central-1",
+    "me-central-1", "mx-central-1",
+)  # fmt: skip
+_SECURITY_HUB_POLICY_SYNTAX = (
+    "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_security_hub_syntax.html"
+)
+CAPABILITIES: Final[tuple[Capability, ...]] = (
+    Capability(
+        "chatbot",
+        "AWS Chatbot",
+        ("AWS::Chatbot::SlackChannelConfiguration",),
+        (
+            Gap(
+                "aws-us-gov",
+                "AWS Chatbot (Amazon Q Developer in chat applications) does not exist there: remove this entry and "
+                "subscribe emails (alerts.emails) or your own HTTPS endpoint to the GovCloud alert topic",
+                (_CHATBOT_REGIONS, SCHEMAS),
+                frozenset(_GOV),
+                "AWS::Chatbot::SlackChannelConfiguration",
+            ),
+        ),
+        _slack_channels,
+    ),
+    Capability(
+        "backup-logically-air-gapped-vault",
+        "An AWS Backup logically air-gapped vault",
+        ("AWS::Backup::LogicallyAirGappedBackupVault",),
+        (
+            _schema_gap(
+                "AWS::Backup::LogicallyAirGappedBackupVault",
+                "aws",
+                ("ap-east-2", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-west-1", "mx-central-1"),
+                "CloudFormation has no logically air-gapped vault type in these regions: copy to a vault in another "
+                "region",
+            ),
+            Gap(
+                "aws-us-gov",
+                "logically air-gapped vaults are not offered in GovCloud: keep the baseline vault with its Vault Lock "
+                "and copy to the other GovCloud region",
+                (_BACKUP_REGIONS, _GOVCLOUD_BACKUP, SCHEMAS),
+                frozenset(_GOV),
+                "AWS::Backup::LogicallyAirGappedBackupVault",
+            ),
+        ),
+    ),
+    Capability(
+        "backup-restore-testing",
+        "AWS Backup restore testing",
+        ("AWS::Backup::RestoreTestingPlan", "AWS::Backup::RestoreTestingSelection"),
+        tuple(
+            gap
+            for resource_type in ("AWS::Backup::RestoreTestingPlan", "AWS::Backup::RestoreTestingSelection")
+            for gap in (
+                _schema_gap(
+                    resource_type,
+                    "aws",
+                    ("ap-southeast-5", "ap-southeast-7"),
+                    "CloudFormation has no restore testing types in these regions",
+                ),
+                Gap(
+                    "aws-us-gov",
+                    "restore testing is not offered in GovCloud: test restores with your own runbook",
+                    (_BACKUP_REGIONS, _GOVCLOUD_BACKUP, SCHEMAS),
+                    frozenset(_GOV),
+                    resource_type,
+                ),
+            )
+        ),
+    ),
+    Capability(
+        "backup-multi-party-approval",
+        "AWS Backup multi-party approval",
+        (),
+        (
+            Gap(
+                "aws-us-gov",
+                "multi-party approval (for logically air-gapped vaults) is not offered in GovCloud",
+                (_BACKUP_REGIONS, _GOVCLOUD_BACKUP),
+            ),
+        ),
+    ),
+    Capability(
+        "security-hub-central-configuration",
+        "Security Hub central configuration",
+        (
+            "AWS::SecurityHub::DelegatedAdmin",
+            "AWS::SecurityHub::FindingAggregator",
+            "AWS::SecurityHub::OrganizationConfiguration",
+            "AWS::SecurityHub::ConfigurationPolicy",
+            "AWS::SecurityHub::PolicyAssociation",
+        ),
+        (
+            *(
+                _schema_gap(
+                    resource_type,
+                    "aws",
+                    _NO_CENTRAL_CONFIGURATION_TYPES,
+                    "CloudFormation has no Security Hub central configuration types in this home region: choose a "
+                    "home region that has them, or set security_services.security_hub.enabled to false",
+                )
+                for resource_type in (
+                    "AWS::SecurityHub::FindingAggregator",
+                    "AWS::SecurityHub::ConfigurationPolicy",
+                    "AWS::SecurityHub::PolicyAssociation",
+                )
+            ),
+            _schema_gap(
+                "AWS::SecurityHub::OrganizationConfiguration",
+                "aws",
+                ("ap-southeast-6",),
+                "CloudFormation has no Security Hub organization configuration type in this home region: choose "
+                "another home region, or set security_services.security_hub.enabled to false",
+            ),
+        ),
+        lambda config: _security_services(config, "security_hub", home_only=True),
+    ),
+    Capability(
+        "security-hub-policy-features",
+        "The Security Hub organization policy's `features` map",
+        (),
+        (
+            Gap(
+                "aws-us-gov",
+                "the `features` map of Security Hub policies is available only in commercial regions",
+                (_SECURITY_HUB_POLICY_SYNTAX,),
+            ),
+        ),
+    ),
+    Capability(
+        "config-organization-aggregator",
+        "The AWS Config organization aggregator",
+        ("AWS::Config::ConfigurationAggregator",),
+        (),
+        lambda config: _security_services(config, "config", home_only=True),
+    ),
+    Capability(
+        "access-analyzer-organization",
+        "IAM Access Analyzer organization analyzers",
+        ("AWS::AccessAnalyzer::Analyzer",),
+        (),
+        lambda config: _security_services(config, "access_analyzer", home_only=False),
+    ),
+    Capability(
+        "access-analyzer-unused-access",
+        "The IAM Access Analyzer unused access analyzer",
+        ("AWS::AccessAnalyzer::Analyzer",),
+        (),
+        _unused_access_analyzer,
+    ),
+)
+
+BY_NAME: Final[dict[str, Capability]] = {capability.name: capability for capability in CAPABILITIES}
+
+
+def available(name: str, partition: PartitionName, region: str | None = None) -> bool:
+    """Whether capability `name` exists in the partition (in `region`, if given; else in the whole partition)."""
+    return not BY_NAME[name].gaps_for(partition, (region,) if region else ())
+
+
+def describe(capability: Capability, gaps: list[Gap], regions: Iterable[str]) -> str:
+    """The message for using `capability` where `gaps` refuse it."""
+    gap = gaps[0]
+    partition = gap.partition
+    missing = sorted(set().union(*(g.covered_regions() for g in gaps)) & set(regions))
+    where = PARTITION_LABELS[partition]
+    if missing and frozenset(missing) != PARTITIONS[partition]:
+        where += f" region{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+    sources = ", ".join(dict.fromkeys(source for g in gaps for source in g.sources))
+    return f"{capability.summary} is not available in {where}: {gap.reason} (sources: {sources})"
+
+
+def problems(config: OrgConfig) -> Iterator[Problem]:
+    """Every capability the config turns on where its partition or region lacks it."""
+    for capability in CAPABILITIES:
+        if capability.enabled_by is None:
+            continue
+        for use in capability.enabled_by(config):
+            gaps = capability.gaps_for(use.partition, use.regions)
+            if gaps:
+                yield Problem(use.path, describe(capability, gaps, use.regions))

@@ -1,0 +1,141 @@
+"""The partition capability matrix (config/capabilities.py) against the installed cfn-lint provider schemas, the
+synthesized templates, and the config errors it must give."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from config.capabilities import BY_NAME, CAPABILITIES, PARTITION_LABELS, available
+from config.problems import ConfigError
+from config.regions import PARTITIONS, PartitionName
+from tests.conftest import Synthesized
+from tests.support.config_data import ConfigFrom
+
+# cfn-lint (pinned in requirements-dev.txt) keeps one resource type list per region here.
+_CFNLINT = importlib.util.find_spec("cfnlint")
+assert _CFNLINT is not None and _CFNLINT.origin is not None, "cfn-lint is not installed: make setup"
+PROVIDERS = Path(_CFNLINT.origin).parent / "data" / "schemas" / "providers"
+# Regions of config/regions.py that the pinned cfn-lint ships no provider schema for: nothing can be checked there.
+# Written out so that a region gaining or losing its schema with a cfn-lint update is noticed.
+NO_SCHEMA = frozenset({"me-south-1"})
+
+
+@cache
+def schema_types(region: str) -> frozenset[str]:
+    types: dict[str, str] = json.loads((PROVIDERS / f"{region}.json").read_text())
+    return frozenset(types)
+
+
+def checked_regions(partition: PartitionName) -> list[str]:
+    return sorted(PARTITIONS[partition] - NO_SCHEMA)
+
+
+def lacking(resource_type: str, partition: PartitionName) -> frozenset[str]:
+    """The regions of `partition` whose installed schema has no `resource_type`."""
+    return frozenset(region for region in checked_regions(partition) if resource_type not in schema_types(region))
+
+
+def test_the_regions_without_a_schema_are_the_listed_ones() -> None:
+    known = {region for regions in PARTITIONS.values() for region in regions}
+    assert {region for region in known if not (PROVIDERS / f"{region}.json").exists()} == NO_SCHEMA
+
+
+@pytest.mark.parametrize("capability", CAPABILITIES, ids=lambda c: c.name)
+def test_schema_gaps_agree_with_the_installed_schemas(capability: Any) -> None:
+    """Each resource type of an entry: the regions its gaps name are exactly the regions whose schema lacks it."""
+    wrong = []
+    for resource_type in capability.resource_types:
+        for partition in PARTITIONS:
+            written = frozenset().union(
+                *(
+                    gap.covered_regions() - NO_SCHEMA
+                    for gap in capability.gaps
+                    if gap.resource_type == resource_type and gap.partition == partition
+                )
+            )
+            actual = lacking(resource_type, partition)
+            if written != actual:
+                wrong.append(
+                    f"{resource_type} in {partition}: table says missing in {sorted(written)}, schemas in {sorted(actual)}"
+                )
+    for gap in capability.gaps:
+        if gap.resource_type and gap.resource_type not in capability.resource_types:
+            wrong.append(f"gap for {gap.resource_type}, which is not among the entry's resource_types")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_gap_has_a_source_and_a_reason() -> None:
+    for capability in CAPABILITIES:
+        for gap in capability.gaps:
+            assert gap.reason and gap.sources, capability.name
+            assert all(source.startswith("https://") for source in gap.sources), capability.name
+            assert gap.regions <= PARTITIONS[gap.partition], capability.name
+
+
+def test_names_are_unique() -> None:
+    assert len(BY_NAME) == len(CAPABILITIES)
+
+
+def test_every_synthesized_resource_type_exists_in_its_stack_region(synth: Synthesized) -> None:
+    missing = []
+    for info in synth.infos:
+        if info.region in NO_SCHEMA:
+            continue
+        resources = synth.templates[info.stack.stack_name].get("Resources", {})
+        for resource_type in sorted({r["Type"] for r in resources.values()}):
+            if resource_type.startswith("AWS::") and resource_type not in schema_types(info.region):
+                missing.append(f"{info.stack.stack_name}: {resource_type} is not in {info.region}'s schema")
+    assert not missing, "\n".join(missing)
+
+
+def test_every_synthesized_resource_type_exists_in_every_region_or_has_a_gap(synth: Synthesized) -> None:
+    """A stack kind deployed to one region could be deployed to any region of its partition a config allows: each
+    resource type it uses either exists in all of them or is an entry of the matrix with its gaps written."""
+    entries = {resource_type for capability in CAPABILITIES for resource_type in capability.resource_types}
+    unknown = []
+    for info in synth.infos:
+        resources = synth.templates[info.stack.stack_name].get("Resources", {})
+        for resource_type in {r["Type"] for r in resources.values()}:
+            if not resource_type.startswith("AWS::") or resource_type in entries:
+                continue
+            gaps = lacking(resource_type, info.partition)
+            if gaps:
+                unknown.append(f"{resource_type} ({info.kind}) is missing in {sorted(gaps)}: add a capability entry")
+    assert not unknown, "\n".join(sorted(set(unknown)))
+
+
+def test_chatbot_is_unavailable_in_govcloud_only() -> None:
+    assert available("chatbot", "aws", "us-east-1")
+    assert available("chatbot", "aws")
+    assert not available("chatbot", "aws-us-gov", "us-gov-west-1")
+    assert not available("chatbot", "aws-us-gov")
+
+
+def test_a_region_gap_refuses_only_its_regions() -> None:
+    assert not available("backup-logically-air-gapped-vault", "aws", "ap-east-2")
+    assert available("backup-logically-air-gapped-vault", "aws", "us-east-1")
+    assert available("backup-logically-air-gapped-vault", "aws")  # only some regions lack it
+
+
+def test_chatbot_in_govcloud_is_a_config_error_naming_key_partition_and_reason(
+    example_data: dict[str, Any], config_from: ConfigFrom
+) -> None:
+    data = copy.deepcopy(example_data)
+    data.setdefault("alerts", {})["slack"] = {"aws-us-gov": {"workspace_id": "T0123ABCDE", "channel_id": "C0456FGHIJ"}}
+    with pytest.raises(ConfigError) as raised:
+        config_from(data)
+    (problem,) = [p for p in raised.value.problems if p.path == "alerts.slack.aws-us-gov"]
+    assert problem.message.startswith("AWS Chatbot is not available in GovCloud (aws-us-gov)")
+    assert "alerts.emails" in problem.message  # what to do instead
+    assert "https://docs.aws.amazon.com/chatbot/latest/adminguide/chatbot-regions.html" in problem.message
+
+
+def test_partition_labels_cover_every_partition() -> None:
+    assert set(PARTITION_LABELS) == set(PARTITIONS)
