@@ -517,11 +517,14 @@ def test_bad_security_services_settings_are_reported_with_their_key(
 
 
 def test_security_hub_needs_the_root_id(example_data: dict[str, Any], config_from: ConfigFrom) -> None:
+    """One root_id message names everything attached to the root (organization_policies.other_root_policies)."""
     data = changed(example_data, {})
     del data["partitions"]["aws-us-gov"]["root_id"]
-    data["service_control_policies"] = {"policies": {}}
-    error = config_error(config_from, data)
-    assert "partitions.aws-us-gov.root_id" in error and "Security Hub configuration policy" in error
+    (line,) = [line for line in config_error(config_from, data).splitlines() if "partitions.aws-us-gov.root_id" in line]
+    assert "the Security Hub configuration policy (security_services.security_hub)" in line
+    data["security_services"]["security_hub"]["enabled"] = False
+    (line,) = [line for line in config_error(config_from, data).splitlines() if "partitions.aws-us-gov.root_id" in line]
+    assert "Security Hub" not in line
 
 
 def _flatten(changes: dict[str, Any], prefix: str = "") -> dict[str, Any]:

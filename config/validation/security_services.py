@@ -32,14 +32,6 @@ def problems(config: OrgConfig) -> Iterable[Problem]:
         for i, c in enumerate(hub.disabled_controls)
     ]
     yield from duplicates(controls, "control")
-    if hub.enabled:
-        for name, part in config.partitions.items():
-            if part.root_id is None:
-                yield Problem(
-                    f"partitions.{name}.root_id",
-                    "needed to associate the Security Hub configuration policy with the organization root (r-...); "
-                    "or set security_services.security_hub.enabled to false",
-                )
     if hub.enabled and not hub.standards and not hub.disabled_controls:
         yield Problem(
             "security_services.security_hub.standards",
