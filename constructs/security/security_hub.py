@@ -55,7 +55,7 @@ class SecurityHubCentralConfiguration(Construct):
             auto_enable_standards="NONE",
             configuration_type="CENTRAL",
         )
-        self.organization.add_dependency(self.aggregator)
+        self.organization.add_resource_dependency(self.aggregator)
         disabled = [c.control for c in settings.disabled_controls]
         self.policy = securityhub.CfnConfigurationPolicy(
             self,
@@ -73,7 +73,7 @@ class SecurityHubCentralConfiguration(Construct):
                 )
             ),
         )
-        self.policy.add_dependency(self.organization)
+        self.policy.add_resource_dependency(self.organization)
         self.association = securityhub.CfnPolicyAssociation(
             self,
             "RootAssociation",
