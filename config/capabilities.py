@@ -291,17 +291,18 @@ def describe(capability: Capability, gaps: list[Gap], regions: Iterable[str]) ->
     """The message for using `capability` where `gaps` refuse it."""
     gap = gaps[0]
     partition = gap.partition
-    missing = sorted(set().union(*(g.covered_regions() for g in gaps)) & set(regions))
+    covered = frozenset().union(*(g.covered_regions() for g in gaps))
+    missing = sorted(covered & set(regions))
     where = PARTITION_LABELS[partition]
-    if missing and frozenset(missing) != PARTITIONS[partition]:
+    if missing and covered != PARTITIONS[partition]:  # only some regions lack it: name the ones in use
         where += f" region{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
     sources = ", ".join(dict.fromkeys(source for g in gaps for source in g.sources))
     return f"{capability.summary} is not available in {where}: {gap.reason} (sources: {sources})"
 
 
-def problems(config: OrgConfig) -> Iterator[Problem]:
-    """Every capability the config turns on where its partition or region lacks it."""
-    for capability in CAPABILITIES:
+def problems(config: OrgConfig, table: Iterable[Capability] = CAPABILITIES) -> Iterator[Problem]:
+    """Every capability of `table` the config turns on where its partition or region lacks it."""
+    for capability in table:
         if capability.enabled_by is None:
             continue
         for use in capability.enabled_by(config):

@@ -1,7 +1,8 @@
 """Deploy one partition from an already-synthesized cloud assembly, step by step in dependency order.
 
     python -m ops.deploy --partition aws|aws-us-gov [--accounts a,b] [--app cdk.out] [--concurrency 8]
-                         [--dry-run] [--config PATH] [--cdk PATH] [-- EXTRA CDK DEPLOY ARGS...]
+                         [--dry-run] [--skip-policy-type-check] [--config PATH] [--cdk PATH]
+                         [-- EXTRA CDK DEPLOY ARGS...]
 
 `make deploy PARTITION=aws [ACCOUNTS=a,b] [DRY_RUN=1]` synthesizes that partition (`make synth PARTITION=...`)
 and runs this. It never synthesizes: it deploys the assembly at `--app` with the CDK CLI (`--cdk`, default the
@@ -19,6 +20,9 @@ pinned `node_modules/.bin/cdk`), so what is deployed is what was synthesized and
   `cdk deploy --app <dir> --exclusively --require-approval never --concurrency N <stack ids...>`. Access stacks
   (Identity Center assignments) form their own step, at most ACCESS_CONCURRENCY at a time, because Identity
   Center throttles parallel assignments (docs/identity-center.md, "Throttling").
+- Before the first step (not with `--dry-run`), every organization policy type the selected stacks attach must be
+  enabled on the root (ops/prerequisites.py; `--skip-policy-type-check` skips it): a missing one is named with the
+  command that enables it, and nothing is deployed.
 - It prints the steps first (`--dry-run`: only that), then each step's progress and elapsed time, and stops at
   the first step whose CLI run fails: the message names the step, its stacks and the CLI's exit code; exit 1.
 - The environment passes through unchanged (credentials, AWS_PROFILE, AWS_ENDPOINT_URL...); arguments after
@@ -43,6 +47,7 @@ from typing import NoReturn
 from config.loader import load_config
 from config.problems import ConfigError
 from config.regions import PARTITION_NAMES, PartitionName, partition_of_region
+from ops.prerequisites import PrerequisiteError, check_policy_types, required_policy_types
 from stacks.plan import PlannedStack, SelectionError, StackKind, partition_option, plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,6 +86,7 @@ class DeployPlan:
     partition: PartitionName
     steps: list[Step]
     outside: tuple[str, ...]  # stacks the selection depends on but does not deploy: they must exist already
+    policy_types: tuple[str, ...] = ()  # organization policy types the stacks attach: enabled on the root first
 
 
 def read_assembly(app: Path, partition: PartitionName) -> dict[str, AssemblyStack]:
@@ -176,7 +182,7 @@ def deploy_plan(
     assembly = read_assembly(app, partition)
     check_assembly(selected, assembly, partition)
     steps, outside = deploy_steps(selected, assembly, concurrency)
-    return DeployPlan(partition, steps, outside)
+    return DeployPlan(partition, steps, outside, tuple(required_policy_types(config, partition, selected)))
 
 
 def cdk_deploy_command(cdk: str, app: Path, step: Step, extra: Sequence[str]) -> list[str]:
@@ -255,6 +261,12 @@ def _arguments() -> _Parser:
         f"{ACCESS_CONCURRENCY})",
     )
     parser.add_argument("--dry-run", action="store_true", help="print the steps and deploy nothing")
+    parser.add_argument(
+        "--skip-policy-type-check",
+        action="store_true",
+        help="do not check that the root has enabled the organization policy types the stacks attach (for "
+        "credentials that may not call organizations:ListRoots; check with `aws organizations list-roots`)",
+    )
     parser.add_argument("--config", default=DEFAULT_CONFIG, help=f"the organization config (default {DEFAULT_CONFIG})")
     parser.add_argument(
         "--cdk", default=str(DEFAULT_CDK), help="the CDK CLI (default: the pinned node_modules/.bin/cdk)"
@@ -290,8 +302,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.dry_run:
             print("\n--dry-run: nothing deployed.")
             return 0
+        if deploy.policy_types and not args.skip_policy_type_check:
+            print(f"\nChecking the root's policy types: {', '.join(deploy.policy_types)}", flush=True)
+            check_policy_types(list(deploy.policy_types), partition)
         return run(deploy, cdk=args.cdk, app=app, extra=extra)
-    except (DeployError, SelectionError) as err:
+    except (DeployError, SelectionError, PrerequisiteError) as err:
         print(f"python -m ops.deploy: {err}", file=sys.stderr)
         return 1
 

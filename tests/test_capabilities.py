@@ -4,6 +4,7 @@ synthesized templates, and the config errors it must give."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import importlib.util
 import json
 from functools import cache
@@ -12,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from config.capabilities import BY_NAME, CAPABILITIES, PARTITION_LABELS, available
+from config.capabilities import BY_NAME, CAPABILITIES, PARTITION_LABELS, Use, available, problems
+from config.models import OrgConfig
 from config.problems import ConfigError
 from config.regions import PARTITIONS, PartitionName
 from tests.conftest import Synthesized
@@ -139,3 +141,42 @@ def test_chatbot_in_govcloud_is_a_config_error_naming_key_partition_and_reason(
 
 def test_partition_labels_cover_every_partition() -> None:
     assert set(PARTITION_LABELS) == set(PARTITIONS)
+
+
+# Written out from the sources in config/capabilities.py: what GovCloud lacks of what the baseline can use.
+GOVCLOUD_GAPS = {
+    "chatbot": "AWS Chatbot",
+    "backup-logically-air-gapped-vault": "An AWS Backup logically air-gapped vault",
+    "backup-restore-testing": "AWS Backup restore testing",
+    "backup-multi-party-approval": "AWS Backup multi-party approval",
+}
+
+
+@pytest.mark.parametrize("name", sorted(GOVCLOUD_GAPS))
+def test_each_govcloud_gap_is_a_problem_naming_key_partition_reason_and_source(
+    name: str, example_config: OrgConfig
+) -> None:
+    """Every GovCloud entry, turned on at a config key, gives one problem at that key that names GovCloud, the
+    reason and the source; the same key in the commercial partition gives none. (Only Chatbot has a config key
+    today; the others are given one here.)"""
+    key = f"section.{name}"
+    uses = [Use(key, "aws-us-gov", frozenset({"us-gov-west-1"})), Use(key, "aws", frozenset({"us-east-1"}))]
+    table = [dataclasses.replace(BY_NAME[name], enabled_by=lambda _config: uses)]
+    (problem,) = problems(example_config, table)
+    assert problem.path == key
+    assert problem.message.startswith(f"{GOVCLOUD_GAPS[name]} is not available in GovCloud (aws-us-gov): ")
+    assert "(sources: https://" in problem.message
+
+
+def test_a_region_gap_names_the_regions_in_use(example_config: OrgConfig) -> None:
+    key = "section.vault"
+    uses = [
+        Use(key, "aws", frozenset({"ap-east-2", "us-east-1"})),
+        Use("section.other", "aws", frozenset({"us-east-1"})),
+    ]
+    table = [dataclasses.replace(BY_NAME["backup-logically-air-gapped-vault"], enabled_by=lambda _config: uses)]
+    (problem,) = problems(example_config, table)
+    assert problem.path == key
+    assert problem.message.startswith(
+        "An AWS Backup logically air-gapped vault is not available in the commercial partition (aws) region ap-east-2: "
+    )

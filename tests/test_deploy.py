@@ -1,5 +1,6 @@
 """`python -m ops.deploy`: the steps it computes from a synthesized assembly, what it prints, how it runs the CDK
-CLI and how it stops. No AWS: a fake `cdk` executable records each call and fails on a chosen stack."""
+CLI and how it stops. A fake `cdk` executable records each call and fails on a chosen stack; the one AWS call of the
+deploy itself (the root's policy types) goes to the local AWS API (moto)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import boto3
 import pytest
 
 from config.models import OrgConfig
@@ -146,7 +148,9 @@ def gov_assembly(tmp_path: Path, example_config: OrgConfig) -> Path:
 
 
 def run_deploy(*args: str) -> int:
-    return deploy.main(["--config", str(EXAMPLE_CONFIG), *args])
+    """The deploy with a fake CLI and no AWS: the root's policy types are checked by the tests below, against the
+    local AWS API."""
+    return deploy.main(["--config", str(EXAMPLE_CONFIG), "--skip-policy-type-check", *args])
 
 
 def test_dry_run_prints_the_steps_and_runs_nothing(
@@ -330,3 +334,78 @@ def test_an_unreadable_manifest_is_one_message(
     assert run_deploy("--partition", "aws", "--app", str(tmp_path), "--dry-run") == 1
     err = capsys.readouterr().err
     assert err.startswith("python -m ops.deploy: ") and problem in err and "Traceback" not in err, err
+
+
+# --- the root's policy types, checked before the first step (ops/prerequisites.py), against moto --------------
+
+# What the example org's GovCloud plan attaches (config/org.yaml: SCPs, RCPs, the EC2 declarative policy; its S3
+# policy excludes GovCloud), written out from the config.
+GOV_POLICY_TYPES = ["SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY", "DECLARATIVE_POLICY_EC2"]
+
+
+@pytest.fixture
+def organization_root(aws: None, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An organization in the local AWS API with SCPs enabled on its root; the root's ID.
+
+    Gap fill: moto 5.2.5 refuses EnablePolicyType for DECLARATIVE_POLICY_EC2 and S3_POLICY, which Organizations
+    accepts (https://docs.aws.amazon.com/organizations/latest/APIReference/API_EnablePolicyType.html)."""
+    from moto.organizations.models import FakeRoot
+
+    monkeypatch.setattr(
+        FakeRoot, "SUPPORTED_POLICY_TYPES", [*FakeRoot.SUPPORTED_POLICY_TYPES, "DECLARATIVE_POLICY_EC2", "S3_POLICY"]
+    )
+    client = boto3.client("organizations", region_name="us-gov-west-1")
+    client.create_organization(FeatureSet="ALL")
+    root_id: str = client.list_roots()["Roots"][0]["Id"]
+    client.enable_policy_type(RootId=root_id, PolicyType="SERVICE_CONTROL_POLICY")
+    return root_id
+
+
+def test_a_policy_type_not_enabled_on_the_root_stops_the_deploy_before_any_step(
+    organization_root: str, gov_assembly: Path, fake_cdk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = boto3.client("organizations", region_name="us-gov-west-1")
+    client.enable_policy_type(RootId=organization_root, PolicyType="RESOURCE_CONTROL_POLICY")
+    args = ["--config", str(EXAMPLE_CONFIG), "--partition", "aws-us-gov", "--app", str(gov_assembly)]
+    code = deploy.main([*args, "--cdk", str(fake_cdk)])
+    err = capsys.readouterr().err
+    assert code == 1 and calls(tmp_path) == []  # nothing deployed
+    assert f"policy type DECLARATIVE_POLICY_EC2 not enabled on root {organization_root} of partition aws-us-gov" in err
+    assert (
+        f"aws organizations enable-policy-type --root-id {organization_root} --policy-type DECLARATIVE_POLICY_EC2"
+        in err
+    )
+    assert "RESOURCE_CONTROL_POLICY not" not in err and "SERVICE_CONTROL_POLICY not" not in err
+
+    client.enable_policy_type(RootId=organization_root, PolicyType="DECLARATIVE_POLICY_EC2")
+    assert deploy.main([*args, "--cdk", str(fake_cdk)]) == 0
+    assert len(calls(tmp_path)) == 4
+    assert "Checking the root's policy types: " + ", ".join(GOV_POLICY_TYPES) in capsys.readouterr().out
+
+
+def test_every_missing_type_is_named(
+    organization_root: str, gov_assembly: Path, fake_cdk: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--config", str(EXAMPLE_CONFIG), "--partition", "aws-us-gov", "--app", str(gov_assembly)]
+    assert deploy.main([*args, "--cdk", str(fake_cdk)]) == 1
+    assert "policy types RESOURCE_CONTROL_POLICY, DECLARATIVE_POLICY_EC2 not enabled" in capsys.readouterr().err
+
+
+def test_the_check_is_skipped_with_dry_run_and_for_stacks_that_attach_no_policy(
+    aws: None, gov_assembly: Path, fake_cdk: Path, tmp_path: Path
+) -> None:
+    # No organization exists in the local AWS API: a check would fail.
+    args = ["--config", str(EXAMPLE_CONFIG), "--partition", "aws-us-gov", "--app", str(gov_assembly)]
+    assert deploy.main([*args, "--cdk", str(fake_cdk), "--dry-run"]) == 0
+    assert deploy.main([*args, "--cdk", str(fake_cdk), "--accounts", "gov-ci"]) == 0  # no Guardrails stack
+    assert len(calls(tmp_path)) == 3
+
+
+def test_credentials_that_cannot_read_the_root_get_one_message(
+    aws: None, gov_assembly: Path, fake_cdk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--config", str(EXAMPLE_CONFIG), "--partition", "aws-us-gov", "--app", str(gov_assembly)]
+    assert deploy.main([*args, "--cdk", str(fake_cdk)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot read the organization root's policy types" in err and "--skip-policy-type-check" in err
+    assert "Traceback" not in err and calls(tmp_path) == []
