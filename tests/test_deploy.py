@@ -379,7 +379,7 @@ def test_a_policy_type_not_enabled_on_the_root_stops_the_deploy_before_any_step(
 
     client.enable_policy_type(RootId=organization_root, PolicyType="DECLARATIVE_POLICY_EC2")
     assert deploy.main([*args, "--cdk", str(fake_cdk)]) == 0
-    assert len(calls(tmp_path)) == 4
+    assert len(calls(tmp_path)) == 5  # every step of the GovCloud plan
     assert "Checking the root's policy types: " + ", ".join(GOV_POLICY_TYPES) in capsys.readouterr().out
 
 
