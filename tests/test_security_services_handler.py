@@ -7,14 +7,13 @@ only where it must fail cleanly (an unknown feature); its calls are asserted in 
 
 from __future__ import annotations
 
-import importlib.util
 from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
 
-from tests.support.local_aws import MOTO_ACCOUNT, ResponseReceiver, custom_resource_event
+from tests.support.local_aws import MOTO_ACCOUNT, ResponseReceiver, custom_resource_event, load_handler
 from tests.support.project import ROOT
 
 HANDLER = ROOT / "constructs" / "handlers" / "security_services" / "index.py"
@@ -29,12 +28,7 @@ REGIONS = ["us-east-1", "us-west-2"]
 
 @pytest.fixture(scope="module")
 def handler_module() -> ModuleType:
-    """The handler loaded from its file, as Lambda loads it (not through the `constructs` package)."""
-    spec = importlib.util.spec_from_file_location("security_services_handler", HANDLER)
-    assert spec is not None and spec.loader is not None, HANDLER
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_handler(HANDLER, "security_services_handler")
 
 
 @pytest.fixture
