@@ -59,6 +59,8 @@ TLS_BUCKET_POLICIES = (
 )
 ADMINISTERED_KEYS = (
     "AlertTopicKey",
+    "DelegatedAdminHandlerKey",
+    "SecurityServicesHandlerKey",
     "BackupVaultKey",
     "OrgTrailBucketKey",
     "OrgTrailKey",
@@ -85,6 +87,8 @@ PARLIAMENT_EXPLAINED: list[Explained] = [
                 ("OrgTrailKey", "AllowLogReadersToDecryptTrailLogs"),
                 ("SecurityAlarmTopicKey", "AllowCloudWatchAlarmsToPublishEncrypted"),
                 ("SessionKey", "AllowCloudWatchLogsForSessionLogGroups"),
+                ("DelegatedAdminHandlerKey", "AllowCloudWatchLogsForHandlerLogGroup"),
+                ("SecurityServicesHandlerKey", "AllowCloudWatchLogsForHandlerLogGroup"),
                 ("SessionLogBucketKey", "AllowOrgInstanceRolesToEncryptThroughS3"),
                 ("TerraformStateKey", "AtlantisUseThroughS3ForOwnState"),
             }
@@ -113,6 +117,8 @@ PARLIAMENT_EXPLAINED: list[Explained] = [
             {
                 ("OrgTrailKey", "AllowCloudWatchLogsForTrailLogGroup"),
                 ("SessionKey", "AllowCloudWatchLogsForSessionLogGroups"),
+                ("DelegatedAdminHandlerKey", "AllowCloudWatchLogsForHandlerLogGroup"),
+                ("SecurityServicesHandlerKey", "AllowCloudWatchLogsForHandlerLogGroup"),
             }
         ),
         "kms:EncryptionContext:aws:logs:arn holds a log group ARN; AWS documents ArnEquals/ArnLike for it, and "

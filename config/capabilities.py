@@ -98,6 +98,21 @@ def _slack_channels(config: OrgConfig) -> Iterator[Use]:
         yield Use(f"alerts.slack.{partition}", partition, _home_regions(config, partition))
 
 
+def _security_services(config: OrgConfig, service: str, *, home_only: bool) -> Iterator[Use]:
+    # The security services' stacks: the security account's allowed regions, or only its home region.
+    for partition, part in config.partitions.items():
+        if getattr(config.security_services, service).enabled:
+            regions = frozenset({part.home_region}) if home_only else frozenset(part.allowed_regions)
+            yield Use(f"security_services.{service}.enabled", partition, regions)
+
+
+def _unused_access_analyzer(config: OrgConfig) -> Iterator[Use]:
+    analyzers = config.security_services.access_analyzer
+    if analyzers.enabled and analyzers.unused_access:
+        for partition, part in config.partitions.items():
+            yield Use("security_services.access_analyzer.unused_access", partition, frozenset({part.home_region}))
+
+
 # --- the table ---------------------------------------------------------------------------------------------------
 
 _CHATBOT_REGIONS = "https://docs.aws.amazon.com/chatbot/latest/adminguide/chatbot-regions.html"
@@ -107,6 +122,18 @@ _BACKUP_REGIONS = (
 _GOVCLOUD_BACKUP = "https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-backup.html"
 _GOV = ("us-gov-east-1", "us-gov-west-1")
 
+# The security services (docs/security-services.md). No GovCloud gap is documented for what the config can turn on;
+# the schema check keeps them honest for every region. The Organizations Security Hub policy's `features` map is
+# documented as commercial-only; the baseline configures Security Hub through a CloudFormation configuration policy
+# instead, so nothing enables it (recorded for whoever adds it).
+_NO_CENTRAL_CONFIGURATION_TYPES = (
+    "af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
+    "ap-southeast-6", "ap-southeast-7", "ca-west-1", "eu-central-2", "eu-south-1", "eu-south-2", "il-central-1",
+    "me-central-1", "mx-central-1",
+)  # fmt: skip
+_SECURITY_HUB_POLICY_SYNTAX = (
+    "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_security_hub_syntax.html"
+)
 CAPABILITIES: Final[tuple[Capability, ...]] = (
     Capability(
         "chatbot",
@@ -181,6 +208,74 @@ CAPABILITIES: Final[tuple[Capability, ...]] = (
                 (_BACKUP_REGIONS, _GOVCLOUD_BACKUP),
             ),
         ),
+    ),
+    Capability(
+        "security-hub-central-configuration",
+        "Security Hub central configuration",
+        (
+            "AWS::SecurityHub::DelegatedAdmin",
+            "AWS::SecurityHub::FindingAggregator",
+            "AWS::SecurityHub::OrganizationConfiguration",
+            "AWS::SecurityHub::ConfigurationPolicy",
+            "AWS::SecurityHub::PolicyAssociation",
+        ),
+        (
+            *(
+                _schema_gap(
+                    resource_type,
+                    "aws",
+                    _NO_CENTRAL_CONFIGURATION_TYPES,
+                    "CloudFormation has no Security Hub central configuration types in this home region: choose a "
+                    "home region that has them, or set security_services.security_hub.enabled to false",
+                )
+                for resource_type in (
+                    "AWS::SecurityHub::FindingAggregator",
+                    "AWS::SecurityHub::ConfigurationPolicy",
+                    "AWS::SecurityHub::PolicyAssociation",
+                )
+            ),
+            _schema_gap(
+                "AWS::SecurityHub::OrganizationConfiguration",
+                "aws",
+                ("ap-southeast-6",),
+                "CloudFormation has no Security Hub organization configuration type in this home region: choose "
+                "another home region, or set security_services.security_hub.enabled to false",
+            ),
+        ),
+        lambda config: _security_services(config, "security_hub", home_only=True),
+    ),
+    Capability(
+        "security-hub-policy-features",
+        "The Security Hub organization policy's `features` map",
+        (),
+        (
+            Gap(
+                "aws-us-gov",
+                "the `features` map of Security Hub policies is available only in commercial regions",
+                (_SECURITY_HUB_POLICY_SYNTAX,),
+            ),
+        ),
+    ),
+    Capability(
+        "config-organization-aggregator",
+        "The AWS Config organization aggregator",
+        ("AWS::Config::ConfigurationAggregator",),
+        (),
+        lambda config: _security_services(config, "config", home_only=True),
+    ),
+    Capability(
+        "access-analyzer-organization",
+        "IAM Access Analyzer organization analyzers",
+        ("AWS::AccessAnalyzer::Analyzer",),
+        (),
+        lambda config: _security_services(config, "access_analyzer", home_only=False),
+    ),
+    Capability(
+        "access-analyzer-unused-access",
+        "The IAM Access Analyzer unused access analyzer",
+        ("AWS::AccessAnalyzer::Analyzer",),
+        (),
+        _unused_access_analyzer,
     ),
 )
 

@@ -1110,6 +1110,123 @@ class SessionManager(Model):
     )
 
 
+# GuardDuty protection plans, by their config name; the values are the detector feature names
+# (AWS::GuardDuty::Detector CFNFeatureConfiguration.Name in cfn-lint's schemas, the same in both partitions).
+GUARDDUTY_PLANS: dict[str, str] = {
+    "s3_data_events": "S3_DATA_EVENTS",
+    "eks_audit_logs": "EKS_AUDIT_LOGS",
+    "ebs_malware_protection": "EBS_MALWARE_PROTECTION",
+    "rds_login_events": "RDS_LOGIN_EVENTS",
+    "lambda_network_logs": "LAMBDA_NETWORK_LOGS",
+    "runtime_monitoring": "RUNTIME_MONITORING",
+}
+GuardDutyPlan = Literal[
+    "s3_data_events",
+    "eks_audit_logs",
+    "ebs_malware_protection",
+    "rds_login_events",
+    "lambda_network_logs",
+    "runtime_monitoring",
+]
+SecurityHubStandard = Literal["aws_foundational_security_best_practices", "cis_aws_foundations", "nist_800_53"]
+# A Security Hub security control ID as Security Hub writes it, e.g. IAM.6, EC2.10, CloudFront.1.
+SecurityControlId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z][A-Za-z0-9]{1,29}\.[0-9]{1,3}$"),
+    FormatHint("expected a Security Hub control ID: service, a dot and a number, e.g. IAM.6 or CloudFront.1"),
+]
+FindingSeverity = Literal["medium", "high", "critical"]
+
+
+def _all_guardduty_plans() -> list[GuardDutyPlan]:
+    return list(get_args(GuardDutyPlan))
+
+
+def _all_standards() -> list[SecurityHubStandard]:
+    return list(get_args(SecurityHubStandard))
+
+
+class GuardDuty(Model):
+    """Amazon GuardDuty, run from the security account (delegated administrator) in every allowed region."""
+
+    enabled: bool = Field(default=True, description="Turn GuardDuty on for every account and allowed region.")
+    protection_plans: list[GuardDutyPlan] = Field(
+        default_factory=_all_guardduty_plans,
+        description="Protection plans turned on for every account (each billed by usage; see "
+        "docs/security-services.md): `s3_data_events`, `eks_audit_logs`, `ebs_malware_protection`, "
+        "`rds_login_events`, `lambda_network_logs`, `runtime_monitoring` (agent managed by GuardDuty for EC2, EKS "
+        "and ECS Fargate). Foundational threat detection (CloudTrail, VPC flow and DNS logs) is always on. Default: "
+        "all of them; `[]` for foundational only.",
+    )
+
+
+class DisabledControl(Model):
+    """A Security Hub control turned off for the whole organization, with why."""
+
+    control: SecurityControlId = Field(description="The security control ID, e.g. `IAM.6`.")
+    reason: str = Field(
+        min_length=10, max_length=500, description="Why the control is off (shown in reviews; at least 10 characters)."
+    )
+
+
+class SecurityHub(Model):
+    """AWS Security Hub CSPM, centrally configured from the security account."""
+
+    enabled: bool = Field(default=True, description="Turn Security Hub on in every account and allowed region.")
+    standards: list[SecurityHubStandard] = Field(
+        default_factory=_all_standards,
+        description="Standards enabled by the configuration policy: `aws_foundational_security_best_practices`, "
+        "`cis_aws_foundations` (v3.0.0), `nist_800_53` (Rev. 5). Each control "
+        "check is billed per account and region; see docs/security-services.md.",
+    )
+    disabled_controls: list[DisabledControl] = Field(
+        default_factory=list,
+        description="Controls turned off in every account, each with its reason. None by default.",
+    )
+
+
+class AwsConfig(Model):
+    """AWS Config: the organization aggregator in the security account."""
+
+    enabled: bool = Field(
+        default=True,
+        description="Register the security account as AWS Config's delegated administrator and give it an "
+        "organization aggregator (home region, all allowed regions).",
+    )
+
+
+class AccessAnalyzer(Model):
+    """IAM Access Analyzer analyzers with the organization as zone of trust, in the security account."""
+
+    enabled: bool = Field(
+        default=True,
+        description="An external access analyzer for the organization in every allowed region (no charge).",
+    )
+    unused_access: bool = Field(
+        default=False,
+        description="Also an unused access analyzer for the organization (home region). Priced per IAM role and "
+        "user analyzed per month, in every account: off by default.",
+    )
+    unused_access_age_days: int = Field(
+        default=90, ge=1, le=365, description="Access unused for this many days is reported (1-365)."
+    )
+
+
+class SecurityServices(Model):
+    """GuardDuty, Security Hub, AWS Config and IAM Access Analyzer for the whole organization, administered from
+    each partition's security account. Every service can be turned off here."""
+
+    guardduty: GuardDuty = Field(default_factory=GuardDuty, description="Amazon GuardDuty.")
+    security_hub: SecurityHub = Field(default_factory=SecurityHub, description="AWS Security Hub CSPM.")
+    config: AwsConfig = Field(default_factory=AwsConfig, description="AWS Config aggregation.")
+    access_analyzer: AccessAnalyzer = Field(default_factory=AccessAnalyzer, description="IAM Access Analyzer.")
+    alert_severity: FindingSeverity = Field(
+        default="high",
+        description="Findings of GuardDuty, Security Hub and Access Analyzer at this severity or above go to the "
+        "alert hub: `medium`, `high` (default: high and critical) or `critical`.",
+    )
+
+
 class OrgConfig(Model):
     """The organization config: both partitions' organizations, their accounts, and the settings of every baseline
     feature. Only `name_prefix`, `partitions` and `accounts` are required; every other section has defaults or is off
@@ -1170,6 +1287,11 @@ class OrgConfig(Model):
     session_manager: SessionManager = Field(
         default_factory=SessionManager,
         description="Session Manager preferences and session log retention; every key has a secure default.",
+    )
+    security_services: SecurityServices = Field(
+        default_factory=SecurityServices,
+        description="GuardDuty, Security Hub, AWS Config aggregation and IAM Access Analyzer, organization-wide from "
+        "the security account; every service is on by default (the unused access analyzer is not).",
     )
 
 

@@ -251,6 +251,42 @@ class Organization:
         return f"{self.baseline_prefix}management-trail-tamper"
 
     @property
+    def delegated_admin_handler(self) -> str:
+        """Role and Lambda function (management account, home region) that enable the security services' trusted
+        access and register the security account as their delegated administrator."""
+        return f"{self.baseline_prefix}delegated-admins"
+
+    @property
+    def security_services_handler(self) -> str:
+        """Role (security account, home region) and Lambda function (every allowed region) that set GuardDuty's
+        organization configuration, for which CloudFormation has no resource type."""
+        return f"{self.baseline_prefix}security-services"
+
+    @property
+    def security_findings_rule(self) -> str:
+        """EventBridge rule (security account, every allowed region) forwarding high findings to the alert hub."""
+        return f"{self.baseline_prefix}security-findings"
+
+    @property
+    def access_analyzers(self) -> dict[str, str]:
+        return {
+            "external": f"{self.baseline_prefix}organization-external-access",
+            "unused": f"{self.baseline_prefix}organization-unused-access",
+        }
+
+    @property
+    def config_aggregator(self) -> str:
+        return f"{self.baseline_prefix}organization"
+
+    @property
+    def config_aggregator_role(self) -> str:
+        return f"{self.baseline_prefix}config-aggregator"
+
+    @property
+    def security_hub_policy(self) -> str:
+        return f"{self.baseline_prefix}security-hub"
+
+    @property
     def alert_forwarder_policy(self) -> str:
         return f"{self.baseline_prefix}alert-forwarder"
 

@@ -39,6 +39,7 @@ from stacks.log_archive import LogArchiveStack
 from stacks.organization import OrganizationStack
 from stacks.plan import PlannedStack, StackKind, plan
 from stacks.security import SecurityStack
+from stacks.security_services import SecurityServicesStack
 from stacks.session_documents import SessionDocumentsStack
 
 
@@ -102,8 +103,16 @@ def _log_archive(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselin
 
 
 def _organization(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
+    config = inputs.config
     org = inputs.partitions[item.partition].org
-    return OrganizationStack(app, item.stack_id, org=org, logging=inputs.config.logging)
+    return OrganizationStack(
+        app,
+        item.stack_id,
+        org=org,
+        logging=config.logging,
+        regions=config.partitions[item.partition].allowed_regions,
+        security_services=config.security_services,
+    )
 
 
 def _backup_policy(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
@@ -155,6 +164,21 @@ def _security(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineSt
         regions=config.partitions[item.partition].allowed_regions,
         session_manager=config.session_manager,
         alerts=config.alerts,
+    )
+
+
+def _security_services(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
+    config = inputs.config
+    part = config.partitions[item.partition]
+    return SecurityServicesStack(
+        app,
+        item.stack_id,
+        org=inputs.partitions[item.partition].org,
+        region=item.region,
+        regions=part.allowed_regions,
+        root_id=part.root_id,
+        services=config.security_services,
+        retention_days=config.logging.cloudwatch_retention_days,
     )
 
 
@@ -216,6 +240,7 @@ BUILDERS: Mapping[StackKind, Builder] = {
     StackKind.ACCESS: _access,
     StackKind.SECURITY: _security,
     StackKind.SESSION_DOCUMENTS: _session_documents,
+    StackKind.SECURITY_SERVICES: _security_services,
     StackKind.ALERTS: _alerts,
     StackKind.BASELINE: _baseline,
 }

@@ -30,6 +30,7 @@ class StackKind(StrEnum):
     IDENTITY_CENTER = "identity-center"  # permission sets (Identity Center admin account)
     SECURITY = "security"  # alert hub, approved session documents, their sharer (security account, home region)
     SESSION_DOCUMENTS = "session-documents"  # approved session documents (security account, other regions)
+    SECURITY_SERVICES = "security-services"  # GuardDuty, Security Hub, Config, Access Analyzer (security account)
     BASELINE = "baseline"  # the account baseline, one per account and region
     ALERTS = "alerts"  # access alert rules only, where global events land outside an account's regions
     ACCESS = "access"  # Identity Center assignments into one account (Identity Center admin account)
@@ -117,6 +118,12 @@ def _plan_partition(
     - Access after IdentityCenter and the account's home-region Baseline: it assigns the permission sets, which
       reference the customer-managed policies the home baseline creates.
     - BackupPolicy after the Baselines of the accounts it targets: its plans name their vaults and backup role.
+    - SecurityServices (each region) after Organization, which registers the security account as the services'
+      delegated administrator (it must be one before it can configure the organization), after Security (the
+      hub's bus its findings rule targets) and after the security account's home-region Baseline (the alert
+      forwarder role of that rule); in another region also after the home-region SecurityServices (its handler
+      role). Member accounts get their GuardDuty detectors and Security Hub from these stacks' organization
+      configuration, so the members' Baselines need not wait for them.
     """
     part = config.partitions[partition]
     home = part.home_region
@@ -165,6 +172,20 @@ def _plan_partition(
         if global_region not in regions:
             follows = (security, home_baseline)
             add(f"Alerts-{member.name}-{global_region}", StackKind.ALERTS, member.name, global_region, after=follows)
+    if security_account in selected and _security_services_on(config):
+        home_services = f"SecurityServices-{security_account}-{home}"
+        security_home_baseline = f"Baseline-{security_account}-{home}"
+        for region in [home, *(r for r in part.allowed_regions if r != home)]:  # the home stack first
+            follows = (organization, security, security_home_baseline)
+            if region != home:
+                follows += (home_services,)
+            add(
+                f"SecurityServices-{security_account}-{region}",
+                StackKind.SECURITY_SERVICES,
+                security_account,
+                region,
+                after=follows,
+            )
     for member in members:
         if member.name in with_access:
             follows = (identity_center, f"Baseline-{member.name}-{home}")
@@ -174,6 +195,12 @@ def _plan_partition(
         targeted = tuple(s.stack_id for s in planned if s.kind is StackKind.BASELINE and s.account_name in covered)
         add(f"BackupPolicy-{management}", StackKind.BACKUP_POLICY, management, after=targeted)
     return planned
+
+
+def _security_services_on(config: OrgConfig) -> bool:
+    services = config.security_services
+    parts = (services.guardduty, services.security_hub, services.config, services.access_analyzer)
+    return any(part.enabled for part in parts)
 
 
 def select_accounts(config: OrgConfig, accounts: Iterable[str] | None) -> set[str]:

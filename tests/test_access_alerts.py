@@ -198,6 +198,7 @@ def test_every_rule_that_can_match_read_only_events_receives_them(synth: Synthes
         "examplecorp-baseline-backup-changes": {"ENABLED"},  # Delete*/Put*/Update* only: none read-only
         "examplecorp-baseline-breakglass-user-changes": {"ENABLED"},  # changes only, not inventory reads
         "examplecorp-baseline-management-trail-tamper": {"ENABLED"},  # Stop/Delete/Put/Update... only
+        "examplecorp-baseline-security-findings": {"ENABLED"},  # service findings, not CloudTrail events
     }
 
 

@@ -271,13 +271,19 @@ def test_logs_delivery_role_is_trusted_only_by_our_trail_and_only_writes_streams
     management: Template, org: Organization
 ) -> None:
     p, account, region = org.partition, org.management_account_id, org.home_region
-    role = [r for r in management.find_resources("AWS::IAM::Role").values()]
+    # The organization stack's other role is the security services' registration function's (its own tests).
+    role = [
+        r for k, r in management.find_resources("AWS::IAM::Role").items() if not k.startswith("SecurityDelegatedAdmins")
+    ]
     assert len(role) == 1
     assert role[0]["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [{
         "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole",
         "Condition": {"StringEquals": {"aws:SourceArn": org.trail_arn}}}]  # fmt: skip
     assert "Policies" not in role[0]["Properties"], "no inline policies"
-    (policy,) = management.find_resources("AWS::IAM::ManagedPolicy").values()
+    (policy,) = [
+        v for k, v in management.find_resources("AWS::IAM::ManagedPolicy").items()
+        if not k.startswith("SecurityDelegatedAdmins")
+    ]  # fmt: skip
     group = f"arn:{p}:logs:{region}:{account}:log-group:{org.trail_log_group}"
     assert policy["Properties"]["PolicyDocument"]["Statement"] == [{
         "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],

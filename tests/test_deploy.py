@@ -51,8 +51,9 @@ EXPECTED_STEPS: dict[PartitionName, list[tuple[list[str], int]]] = {
     "aws": [
         (["LogArchive-log-archive", "IdentityCenter-management", "Security-security"], 3),
         (["Organization-management", "SessionDocuments-security-us-west-2", *AWS_HOME_BASELINES], 8),
-        (["Guardrails-management", *AWS_OTHER_BASELINES], 8),
+        (["Guardrails-management", *AWS_OTHER_BASELINES, "SecurityServices-security-us-east-1"], 8),
         ([f"Access-{stack.removeprefix('Baseline-').removesuffix('-us-east-1')}" for stack in AWS_HOME_BASELINES], 4),
+        (["SecurityServices-security-us-west-2"], 1),
     ],
     "aws-us-gov": [
         (["LogArchive-gov-log-archive", "IdentityCenter-gov-management", "Security-gov-log-archive"], 3),
@@ -64,8 +65,16 @@ EXPECTED_STEPS: dict[PartitionName, list[tuple[list[str], int]]] = {
             ],
             7,
         ),
-        (["Guardrails-gov-management", *(f"Baseline-{name}-us-gov-east-1" for name in GOV_ACCOUNTS)], 6),
+        (
+            [
+                "Guardrails-gov-management",
+                *(f"Baseline-{name}-us-gov-east-1" for name in GOV_ACCOUNTS),
+                "SecurityServices-gov-log-archive-us-gov-west-1",
+            ],
+            7,
+        ),
         ([f"Access-{name}" for name in GOV_ACCOUNTS], 4),
+        (["SecurityServices-gov-log-archive-us-gov-east-1"], 1),
     ],
 }
 
@@ -82,10 +91,11 @@ def test_steps_of_some_accounts_wait_only_for_each_other(synth: Synthesized) -> 
     assert [(list(step.stacks), step.concurrency) for step in planned.steps] == [
         (["Security-security"], 1),
         (["SessionDocuments-security-us-west-2", "Baseline-security-us-east-1", "Baseline-web-prod-us-east-1"], 2),
-        (["Baseline-security-us-west-2", "Baseline-web-prod-us-west-2"], 2),
+        (["Baseline-security-us-west-2", "Baseline-web-prod-us-west-2", "SecurityServices-security-us-east-1"], 2),
         (["Access-security", "Access-web-prod"], 2),
+        (["SecurityServices-security-us-west-2"], 1),
     ]
-    assert planned.outside == ("IdentityCenter-management",)
+    assert planned.outside == ("IdentityCenter-management", "Organization-management")
 
 
 # --- the command, on a small assembly written from the plan ----------------------------------------------------
@@ -150,14 +160,15 @@ def test_dry_run_prints_the_steps_and_runs_nothing(
     out = capsys.readouterr().out
     assert code == 0 and calls(tmp_path) == []
     lines = out.splitlines()
-    assert lines[0] == f"Deploy plan for partition aws-us-gov from {gov_assembly}: 21 stacks in 4 steps"
+    assert lines[0] == f"Deploy plan for partition aws-us-gov from {gov_assembly}: 23 stacks in 5 steps"
     assert lines[-2:] == ["", "--dry-run: nothing deployed."]
     headers = [line for line in lines if line.startswith("  step ")]
     assert headers == [
-        "  step 1/4 (3 stacks, concurrency 3):",
-        "  step 2/4 (7 stacks, concurrency 7):",
-        "  step 3/4 (6 stacks, concurrency 6):",
-        "  step 4/4 (5 stacks, concurrency 4):",
+        "  step 1/5 (3 stacks, concurrency 3):",
+        "  step 2/5 (7 stacks, concurrency 7):",
+        "  step 3/5 (7 stacks, concurrency 7):",
+        "  step 4/5 (5 stacks, concurrency 4):",
+        "  step 5/5 (1 stack, concurrency 1):",
     ]
     # Each step's stacks follow its header, wrapped, in plan order.
     listed: list[list[str]] = []
@@ -194,10 +205,10 @@ def test_each_step_is_one_cdk_deploy_of_the_assembly(
         "IdentityCenter-gov-management",
         "Security-gov-log-archive",
     ]
-    assert [call[7] for call in made] == ["3", "7", "6", "4"]  # --concurrency per step; Access at most 4
+    assert [call[7] for call in made] == ["3", "7", "7", "4", "1"]  # --concurrency per step; Access at most 4
     assert made[3][-5:] == [f"Access-{name}" for name in GOV_ACCOUNTS]
-    assert "==> step 2/4 (7 stacks, concurrency 7): Organization-gov-management," in out
-    assert "<== step 4/4 done in" in out and "Deployed partition aws-us-gov: 4 steps in" in out
+    assert "==> step 2/5 (7 stacks, concurrency 7): Organization-gov-management," in out
+    assert "<== step 5/5 done in" in out and "Deployed partition aws-us-gov: 5 steps in" in out
 
 
 def test_a_failed_step_stops_the_deploy(
@@ -211,14 +222,14 @@ def test_a_failed_step_stops_the_deploy(
     code = run_deploy("--partition", "aws-us-gov", "--app", str(gov_assembly), "--cdk", str(fake_cdk))
     captured = capsys.readouterr()
     assert code == 1
-    assert len(calls(tmp_path)) == 2  # steps 3 and 4 never ran
-    assert "<== step 1/4 done" in captured.out and "<== step 2/4" not in captured.out
+    assert len(calls(tmp_path)) == 2  # steps 3 to 5 never ran
+    assert "<== step 1/5 done" in captured.out and "<== step 2/5" not in captured.out
     assert (
-        "deploy of partition aws-us-gov failed at step 2/4 (Organization-gov-management, "
+        "deploy of partition aws-us-gov failed at step 2/5 (Organization-gov-management, "
         "SessionDocuments-gov-log-archive-us-gov-east-1, Baseline-gov-management-us-gov-west-1, "
         "Baseline-gov-log-archive-us-gov-west-1, Baseline-gov-workload-prod-us-gov-west-1, "
         "Baseline-gov-workload-dev-us-gov-west-1, Baseline-gov-ci-us-gov-west-1): cdk deploy exited with code 3; "
-        "steps 3-4 (11 stacks) not run."
+        "steps 3-5 (13 stacks) not run."
     ) in captured.err
 
 
@@ -287,7 +298,7 @@ def test_an_assembly_lacking_selected_stacks_is_named(
     (app / "manifest.json").write_text(json.dumps(manifest))
     assert run_deploy("--partition", "aws-us-gov", "--app", str(app), "--dry-run") == 1
     assert (
-        "the cloud assembly lacks 1 of the 21 selected stacks of partition aws-us-gov (Access-gov-ci): "
+        "the cloud assembly lacks 1 of the 23 selected stacks of partition aws-us-gov (Access-gov-ci): "
         "synthesize it again: `make synth PARTITION=aws-us-gov`"
     ) in capsys.readouterr().err
 
@@ -313,7 +324,7 @@ def test_an_assembly_of_another_config_is_refused(
         ("{}", "cannot read the cloud assembly manifest"),
         ('{"artifacts": []}', "cannot read the cloud assembly manifest"),
         ('{"artifacts": {"S": {"type": "aws:cloudformation:stack", "dependencies": "T"}}}', "S: dependencies"),
-        ('{"artifacts": {"S": {"type": "cdk:asset-manifest"}}}', "the cloud assembly lacks 31 of the 31 selected"),
+        ('{"artifacts": {"S": {"type": "cdk:asset-manifest"}}}', "the cloud assembly lacks 33 of the 33 selected"),
     ],
 )
 def test_an_unreadable_manifest_is_one_message(
@@ -368,7 +379,7 @@ def test_a_policy_type_not_enabled_on_the_root_stops_the_deploy_before_any_step(
 
     client.enable_policy_type(RootId=organization_root, PolicyType="DECLARATIVE_POLICY_EC2")
     assert deploy.main([*args, "--cdk", str(fake_cdk)]) == 0
-    assert len(calls(tmp_path)) == 4
+    assert len(calls(tmp_path)) == 5  # every step of the GovCloud plan
     assert "Checking the root's policy types: " + ", ".join(GOV_POLICY_TYPES) in capsys.readouterr().out
 
 

@@ -126,7 +126,7 @@ def test_protect_baseline_names_the_baseline_resources_of_the_partition(
     policy = policies_of(synth, partition)["examplecorp-scp-protect-baseline"]["Content"]
     exempt = {"ArnNotLike": {"aws:PrincipalArn": [f"arn:{partition}:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"]}}
     deployment_path = {"ProtectSessionDocumentSharing", "DenyPassingTheDeploymentRole",
-                       "DenyDeployRoleOutsideDeploymentAccount"}  # fmt: skip
+                       "DenyDeployRoleOutsideDeploymentAccount", "ProtectSecurityServices"}  # fmt: skip
     for s in policy["Statement"]:
         if s["Sid"] not in deployment_path:
             assert s["Condition"]["ArnNotLike"] == exempt["ArnNotLike"], s["Sid"]
@@ -136,6 +136,11 @@ def test_protect_baseline_names_the_baseline_resources_of_the_partition(
         f"arn:{partition}:iam::{org.security_account_id}:role/examplecorp-baseline-document-sharer",
     ]
     assert sharing["Action"] == "ssm:ModifyDocumentPermission"
+    services = statement(policy, "ProtectSecurityServices")
+    assert services["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == [
+        *exempt["ArnNotLike"]["aws:PrincipalArn"],
+        f"arn:{partition}:iam::{org.security_account_id}:role/examplecorp-baseline-security-services",
+    ]
     assert statement(policy, "ProtectOrgTrail")["Resource"] == org.trail_arn
     assert statement(policy, "ProtectLogBuckets")["Resource"] == [
         f"arn:{partition}:s3:::{b}" for b in (org.trail_bucket, org.access_log_bucket, org.session_log_bucket)]  # fmt: skip

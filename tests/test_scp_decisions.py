@@ -525,3 +525,24 @@ def test_breakglass_users_can_be_read_and_change_their_own_password(
     assert holder.decide(NORMAL, "iam:GetUser", user) == "Allow"
     assert holder.decide(NORMAL, "iam:ListMFADevices", user) == "Allow"
     assert holder.decide(NORMAL, "iam:ChangePassword", user, context={"aws:PrincipalArn": user}) == "Allow"
+
+
+def test_the_security_services_handler_may_set_the_detector_only_in_the_security_account(
+    synth: Synthesized, example_config: OrgConfig, partition: PartitionName
+) -> None:
+    """The handler sets GuardDuty's plans in the security account (guardduty:UpdateDetector), which the SCP otherwise
+    reserves to the deployment role; the same role name in another account is still denied. The exemption covers the
+    statement's other actions too: the role's own policy grants none of them (tests/test_security_services.py)."""
+    security = next(
+        a for a in example_config.accounts if a.name == example_config.partitions[partition].security_account
+    )
+    scps = AccountScps(synth, example_config, partition, security.name)
+    handler = f"arn:{partition}:iam::{security.id}:role/examplecorp-baseline-security-services"
+    context: dict[str, Value] = {"aws:PrincipalArn": handler, "aws:PrincipalAccount": security.id,
+                                 "aws:RequestedRegion": scps.region}  # fmt: skip
+    detector = scps.arn("guardduty", "detector/12abc34d567e8fa901bc2d34e56789f0", scps.region)
+    assert evaluate(scps.documents, Request("guardduty:UpdateDetector", detector, context)) == "Allow"
+    other = AccountScps(synth, example_config, partition)  # the workload account
+    impostor = handler.replace(security.id, other.account_id)
+    elsewhere = {**context, "aws:PrincipalArn": impostor, "aws:PrincipalAccount": other.account_id}
+    assert evaluate(other.documents, Request("guardduty:UpdateDetector", detector, elsewhere)) == "Deny"

@@ -221,7 +221,22 @@ class Library:
                 resource=f"arn:{p}:ssm:*:*:document/{bp}*",
                 condition=sharers,
             ),
-            self._protect("ProtectSecurityServices", SECURITY_SERVICE_SHUTDOWNS, ["*"]),
+            # The security services' handler in the security account (their delegated administrator) sets the
+            # detector's protection plans (guardduty:UpdateDetector, constructs/security/guardduty.py): exempt by
+            # exact account, so the same role name elsewhere is still denied.
+            deny(
+                sid="ProtectSecurityServices",
+                action=SECURITY_SERVICE_SHUTDOWNS,
+                resource="*",
+                condition={
+                    "ArnNotLike": {
+                        "aws:PrincipalArn": [
+                            *self._role_arns(*self.deployment_role_patterns),
+                            f"arn:{p}:iam::{self.org.security_account_id}:role/{self.org.security_services_handler}",
+                        ]
+                    }
+                },
+            ),
             *self.protect_deployment_path(),
         ]
 

@@ -21,6 +21,7 @@ from config.validation import (
     organization,
     organization_policies,
     resource_control_policies,
+    security_services,
     service_control_policies,
     session_manager,
 )
@@ -39,6 +40,7 @@ SECTIONS: tuple[Callable[[OrgConfig], Iterable[Problem]], ...] = (
     resource_control_policies.problems,
     organization_policies.problems,
     identity_center.problems,
+    security_services.problems,
 )
 
 

@@ -63,4 +63,6 @@ def other_root_policies(config: OrgConfig, partition: PartitionName) -> list[str
     for key, policy in (("ec2", policies.ec2), ("s3_block_public_access", policies.s3_block_public_access)):
         if policy.enabled and partition not in policy.exclude_partitions and policy.targets.root:
             out.append(f"organization_policies.{key}")
+    if config.security_services.security_hub.enabled:
+        out.append("the Security Hub configuration policy (security_services.security_hub)")
     return out

@@ -14,6 +14,7 @@ for:
 - `ResponseReceiver` / `cloudformation` (fixture): CloudFormation's pre-signed S3 URL that a custom resource
   handler PUTs its response to; `.received` holds the responses in order.
 - `custom_resource_event`: the event CloudFormation sends a custom resource's Lambda function.
+- `load_handler`: a handler module loaded from its file, as Lambda loads it (not through the `constructs` package).
 - `PropagatingIam` / `iam_propagation` (fixture): IAM's eventual consistency, which moto does not have: STS
   requests pass through it, and the first N `AssumeRole` calls are denied as STS denies them while a just-created
   role or policy propagates.
@@ -25,6 +26,7 @@ fixtures by name.
 from __future__ import annotations
 
 import http.client
+import importlib.util
 import json
 import re
 import socket
@@ -33,6 +35,8 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import boto3
@@ -234,3 +238,12 @@ def iam_propagation(
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+def load_handler(path: Path, name: str) -> ModuleType:
+    """The handler module at `path`, loaded from its file as Lambda loads it (not through the `constructs` package)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
