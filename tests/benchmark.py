@@ -296,7 +296,7 @@ def main() -> int:
         help=f"where to write the figures (default {DEFAULT_JSON.relative_to(ROOT)})",
     )
     parser.add_argument("--worker", metavar="RESULT", help=argparse.SUPPRESS)  # internal: do one run, write RESULT
-    args = parser.parse_args()  # fmt: skip
+    args = parser.parse_args()
     if args.worker:
         (accounts,) = args.accounts
         result = work(accounts, args.checks, args.verify, args.team_assignments)
