@@ -123,23 +123,31 @@ def work(accounts: int, checks: bool, verify: bool, team_assignments: int) -> Wo
             results = run_gate(Path(outdir), None, ScpQuotas.of(config))
             verify_s, failed = round(time.perf_counter() - synthesized, 2), [r.checker for r in results if not r.ok]
     largest = max(resources, key=lambda stack_id: resources[stack_id])
-    biggest = max(texts, key=lambda stack_id: len(texts[stack_id]))
-    over = [
-        f"{s}: {n} resources (budget {STACK_RESOURCE_BUDGET})"
-        for s, n in resources.items()
-        if n > STACK_RESOURCE_BUDGET
-    ]
-    over += [
-        f"{s}: {len(t)} bytes (limit {TEMPLATE_MAX_BYTES})" for s, t in texts.items() if len(t) > TEMPLATE_MAX_BYTES
-    ]
+    sizes = {stack_id: len(text) for stack_id, text in texts.items()}
+    biggest = max(sizes, key=lambda stack_id: sizes[stack_id])
     return {
         "accounts": len(config.accounts), "stacks": len(built),
         "distinct_templates": len({hashlib.sha256(text).hexdigest() for text in texts.values()}),
         "largest_stack": largest, "largest_stack_resources": resources[largest],
-        "largest_template": biggest, "largest_template_bytes": len(texts[biggest]), "over_budget": over,
+        "largest_template": biggest, "largest_template_bytes": sizes[biggest], "over_budget": over_budget(resources, sizes),
         "construct_s": round(constructed - started, 2), "synth_s": round(synthesized - constructed, 2),
         "verify_s": verify_s, "verify_failed": failed,
     }  # fmt: skip
+
+
+def over_budget(resources: dict[str, int], template_bytes: dict[str, int]) -> list[str]:
+    """The stacks over the resource budget or over CloudFormation's template size limit, with their figures."""
+    over = [
+        f"{stack}: {n} resources (budget {STACK_RESOURCE_BUDGET})"
+        for stack, n in resources.items()
+        if n > STACK_RESOURCE_BUDGET
+    ]
+    over += [
+        f"{stack}: {n} bytes (limit {TEMPLATE_MAX_BYTES})"
+        for stack, n in template_bytes.items()
+        if n > TEMPLATE_MAX_BYTES
+    ]
+    return over
 
 
 # --- the harness: runs a worker and measures its process tree ----------------------------------------------

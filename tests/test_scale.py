@@ -18,6 +18,7 @@ import pytest
 from config.assignments import identity_center_admin
 from config.models import OrgConfig
 from stacks.plan import StackKind
+from tests.benchmark import over_budget
 from tests.conftest import Synthesized, synthesize
 from tests.support.org_generator import generated_org
 
@@ -106,3 +107,14 @@ def test_shared_stacks_do_not_grow_with_the_number_of_accounts(sampled: Synthesi
         if resources(sampled, name) != resources(synth, name)
     }
     assert not grown, f"shared stacks whose resources grow with the accounts (example org, 1,014 accounts): {grown}"
+
+
+def test_the_benchmark_fails_naming_a_stack_over_budget() -> None:
+    """`make benchmark` exits 1 with these lines: the full-size proof, when all 2,919 stacks are synthesized."""
+    resources = {"Access-gen-0001": 451, "Baseline-gen-0001-us-east-1": 450}
+    template_bytes = {"Access-gen-0001": 1_000, "Baseline-gen-0001-us-east-1": 1_000_001}
+    assert over_budget(resources, template_bytes) == [
+        "Access-gen-0001: 451 resources (budget 450)",
+        "Baseline-gen-0001-us-east-1: 1000001 bytes (limit 1000000)",
+    ]
+    assert over_budget({"Access-gen-0001": 450}, {"Access-gen-0001": 1_000_000}) == []
