@@ -84,7 +84,8 @@ class ProcessPeak(TypedDict):
 
 class BenchmarkResult(WorkerResult):
     team_assignments: int
-    checks: bool
+    checks: bool  # the synth-time checks ran
+    verify: bool  # the verification gate ran
     wall_s: float
     cpu_s: float  # user+sys of every process, exact
     peak_mib: float  # sum of each process's peak: upper bound of the memory in use at once
@@ -235,7 +236,8 @@ def measure(accounts: int, checks: bool, verify: bool, team_assignments: int) ->
         result: WorkerResult = json.loads(Path(out.name).read_text())
     processes = sorted(sampler.peaks.values(), key=lambda p: -p["peak_mib"])
     return {
-        **result, "team_assignments": team_assignments, "checks": checks, "wall_s": round(wall, 2),
+        **result, "team_assignments": team_assignments, "checks": checks, "verify": verify,
+        "wall_s": round(wall, 2),
         "cpu_s": round(cpu, 2), "peak_mib": round(sum(p["peak_mib"] for p in processes), 1),
         "concurrent_mib": round(sampler.concurrent_kib / 1024, 1), "largest_mib": round(largest_kib / 1024, 1),
         "processes": processes, "wall_ratio": 1.0, "load_average": round(os.getloadavg()[0], 1),
