@@ -93,6 +93,7 @@ class BenchmarkResult(WorkerResult):
     largest_mib: float  # the largest single process's peak, exact (ru_maxrss)
     processes: list[ProcessPeak]
     wall_ratio: float  # wall time over the first run's
+    cpu_ratio: float  # CPU time over the first run's: steadier than wall_ratio on a shared machine
     load_average: float  # the machine's 1-minute load average when the run ended (2 cores: above 2 is shared)
 
 
@@ -240,7 +241,8 @@ def measure(accounts: int, checks: bool, verify: bool, team_assignments: int) ->
         "wall_s": round(wall, 2),
         "cpu_s": round(cpu, 2), "peak_mib": round(sum(p["peak_mib"] for p in processes), 1),
         "concurrent_mib": round(sampler.concurrent_kib / 1024, 1), "largest_mib": round(largest_kib / 1024, 1),
-        "processes": processes, "wall_ratio": 1.0, "load_average": round(os.getloadavg()[0], 1),
+        "processes": processes, "wall_ratio": 1.0, "cpu_ratio": 1.0,
+        "load_average": round(os.getloadavg()[0], 1),
     }  # fmt: skip
 
 
@@ -267,7 +269,7 @@ def table(results: list[BenchmarkResult]) -> str:
         ("build s", "construct_s", "{}"), ("synth s", "synth_s", "{}"), ("verify s", "verify_s", "{}"),
         ("wall s", "wall_s", "{}"), ("CPU s", "cpu_s", "{}"), ("peak MiB", "peak_mib", "{:.0f}"),
         ("at once MiB", "concurrent_mib", "{:.0f}"), ("largest proc. MiB", "largest_mib", "{:.0f}"),
-        ("wall ratio", "wall_ratio", "{:.2f}"), ("load", "load_average", "{}"),
+        ("wall ratio", "wall_ratio", "{:.2f}"), ("CPU ratio", "cpu_ratio", "{:.2f}"), ("load", "load_average", "{}"),
     ]  # fmt: skip
     rows = [[title for title, _, _ in columns]]
     for r in results:
@@ -316,6 +318,7 @@ def main() -> int:
     results = [measure(n, args.checks, args.verify, args.team_assignments) for n in args.accounts]
     for r in results:
         r["wall_ratio"] = round(r["wall_s"] / results[0]["wall_s"], 2)
+        r["cpu_ratio"] = round(r["cpu_s"] / results[0]["cpu_s"], 2)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(table(results))
