@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -72,9 +73,12 @@ class Synthesized:
         return info
 
 
-def synthesize(config: OrgConfig, outdir: Path, *, checks: bool = True) -> Synthesized:
+def synthesize(
+    config: OrgConfig, outdir: Path, *, checks: bool = True, accounts: Iterable[str] | None = None
+) -> Synthesized:
+    """The config's stacks (or those of `accounts` only, as `-c accounts=...` selects them), synthesized."""
     app = cdk.App(context=copy.deepcopy(CDK_CONTEXT), outdir=str(outdir), analytics_reporting=False)
-    infos = assemble(app, config, checks=checks)
+    infos = assemble(app, config, accounts=accounts, checks=checks)
     assembly = app.synth()
     templates = {
         stack.stack_name: json.loads(Path(assembly.directory, stack.template_file).read_text())

@@ -31,7 +31,8 @@ def generated_org(accounts: int, team_assignments: int = 0) -> OrgConfig:
     }
     for n in range(accounts):
         partition = "aws-us-gov" if n % 5 == 4 else "aws"  # one in five in GovCloud
-        name, ou = f"gen-{n:04d}", ous[partition][n % len(ous[partition])]
+        # Every fifth account is in GovCloud, so OUs turn per five accounts: each partition gets all its OUs.
+        name, ou = f"gen-{n:04d}", ous[partition][(n // 5) % len(ous[partition])]
         account = {"name": name, "id": f"9{n:011d}", "email": f"{name}@example.com", "partition": partition, "ou": ou}
         if ou in narrowed[partition]:  # an OU whose SCP allows fewer regions: baselines only there
             account["regions"] = narrowed[partition][ou]
