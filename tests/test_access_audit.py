@@ -19,6 +19,7 @@ from config.policies.access_audit import audit_role_policy, auditor_role_policy
 from config.policies.evaluator import Request, evaluate
 from ops.access.__main__ import main
 from tests.support.local_access import (
+    STS_ACCESS_DENIED_IS_UNMODELED,
     Call,
     CallRecorder,
     LocalOrg,
@@ -128,6 +129,7 @@ def test_root_access_keys_and_unlocked_vault(local_org: LocalOrg, tmp_path: Path
     }
 
 
+@STS_ACCESS_DENIED_IS_UNMODELED
 def test_an_account_without_the_audit_role_is_an_error_and_the_rest_go_on(local_org: LocalOrg, tmp_path: Path) -> None:
     local_org.remove_audit_role("sandbox-research")
     local_org.legacy_bot("web-prod", "old-bot")
@@ -181,6 +183,7 @@ def test_missing_config_and_no_credentials(
     assert "no AWS credentials" in capsys.readouterr().err
 
 
+@STS_ACCESS_DENIED_IS_UNMODELED
 def test_auditor_role_not_assumable(local_org: LocalOrg, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from moto.iam.models import iam_backends
 

@@ -18,6 +18,7 @@ import pytest
 from ops.access.__main__ import main
 from tests.support.local_access import (
     MANAGEMENT_ID,
+    STS_ACCESS_DENIED_IS_UNMODELED,
     CallRecorder,
     LastAccessed,
     LocalOrg,
@@ -234,6 +235,7 @@ def test_bad_input(
     assert "still throttled by AWS after 2 attempts (Throttling)" in capsys.readouterr().err
 
 
+@STS_ACCESS_DENIED_IS_UNMODELED
 def test_account_without_the_audit_role(
     local_org: LocalOrg, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
