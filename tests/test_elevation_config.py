@@ -26,22 +26,30 @@ def _with_rule(example_data: dict[str, Any], **changes: Any) -> dict[str, Any]:
     ("changes", "message"),
     [
         ({"groups": ["nobody"]}, f"{R0}.groups[0]: no group 'nobody' in the aws identity_center.assignments"),
-        ({"approver_groups": ["gov-platform-leads"]},
-         f"{R0}.approver_groups[0]: no group 'gov-platform-leads' in the aws identity_center.assignments"),
+        (
+            {"approver_groups": ["gov-platform-leads"]},
+            f"{R0}.approver_groups[0]: no group 'gov-platform-leads' in the aws identity_center.assignments",
+        ),
         ({"permission_set": "Root"}, f"{R0}.permission_set: no permission set named 'Root'"),
-        ({"targets": {"accounts": ["gov-workload-prod"]}},
-         f"{R0}.targets.accounts[0]: account 'gov-workload-prod' is in partition 'aws-us-gov', not 'aws'"),
+        (
+            {"targets": {"accounts": ["gov-workload-prod"]}},
+            f"{R0}.targets.accounts[0]: account 'gov-workload-prod' is in partition 'aws-us-gov', not 'aws'",
+        ),
         ({"targets": {"organizational_units": ["Nowhere"]}}, f"{R0}.targets.organizational_units[0]: OU 'Nowhere'"),
-        ({"max_duration": "PT2H"},
-         f"{R0}.max_duration: PT2H is longer than the session_duration of Administrator (PT1H)"),
+        (
+            {"max_duration": "PT2H"},
+            f"{R0}.max_duration: PT2H is longer than the session_duration of Administrator (PT1H)",
+        ),
         ({"permission_set": "ReadOnly", "max_duration": "PT13H"}, f"{R0}.max_duration: PT13H is over the longest"),
         ({"pending_timeout": "PT2M"}, f"{R0}.pending_timeout: PT2M is outside PT5M to PT24H"),
-        ({"approver_groups": [], "approver_emails": []},
-         f"{R0}.approver_groups: a rule that needs approval needs at least one approver group"),
+        (
+            {"approver_groups": [], "approver_emails": []},
+            f"{R0}.approver_groups: a rule that needs approval needs at least one approver group",
+        ),
         ({"approval_required": False}, f"{R0}.approval_required: false, but approver_groups or approver_emails"),
         ({"max_duration": "1h"}, f"{R0}.max_duration: '1h' is not valid: expected an ISO-8601 duration"),
     ],
-)  # fmt: skip
+)
 def test_each_mistake_is_named_with_its_path(
     example_data: dict[str, Any], config_from: ConfigFrom, changes: dict[str, Any], message: str
 ) -> None:
@@ -55,9 +63,15 @@ def test_a_standing_assignment_of_an_eligible_set_is_refused(
     example_data: dict[str, Any], config_from: ConfigFrom
 ) -> None:
     data = copy.deepcopy(example_data)
-    data["identity_center"]["assignments"].append({
-        "group_id": "9067a3c4e1-2f6b8d0e-4c1a-4b7e-9d3f-5a8c2e1b7d40", "group_name": "platform-admins",
-        "partition": "aws", "permission_set": "Administrator", "targets": {"organizational_units": ["Sandbox"]}})  # fmt: skip
+    data["identity_center"]["assignments"].append(
+        {
+            "group_id": "9067a3c4e1-2f6b8d0e-4c1a-4b7e-9d3f-5a8c2e1b7d40",
+            "group_name": "platform-admins",
+            "partition": "aws",
+            "permission_set": "Administrator",
+            "targets": {"organizational_units": ["Sandbox"]},
+        }
+    )
     index = len(data["identity_center"]["assignments"]) - 1
     with pytest.raises(ConfigError) as caught:
         config_from(data)
@@ -71,9 +85,15 @@ def test_standing_access_outside_the_rules_accounts_is_fine(
     example_data: dict[str, Any], config_from: ConfigFrom
 ) -> None:
     data = _with_rule(example_data, targets={"organizational_units": ["Workloads/Prod"]})
-    data["identity_center"]["assignments"].append({
-        "group_id": "9067a3c4e1-2f6b8d0e-4c1a-4b7e-9d3f-5a8c2e1b7d40", "group_name": "platform-admins",
-        "partition": "aws", "permission_set": "Administrator", "targets": {"organizational_units": ["Sandbox"]}})  # fmt: skip
+    data["identity_center"]["assignments"].append(
+        {
+            "group_id": "9067a3c4e1-2f6b8d0e-4c1a-4b7e-9d3f-5a8c2e1b7d40",
+            "group_name": "platform-admins",
+            "partition": "aws",
+            "permission_set": "Administrator",
+            "targets": {"organizational_units": ["Sandbox"]},
+        }
+    )
     config_from(data)
 
 
