@@ -23,6 +23,7 @@ from tests.support.elevation_engine import (
     PAYMENTS_PROD,
     WEB_DEV,
     WEB_PROD,
+    BusyIdentityCenter,
     Clock,
     EngineWorld,
     Handlers,
@@ -330,3 +331,42 @@ def test_reconcile_alerts_on_user_assignments_no_grant_explains_and_removes_them
     reconcile.handler({}, None)
     assert world.user_assignments(WEB_PROD, "Administrator") == []
     assert world.user_assignments(WEB_PROD, "PowerUser") == [world.users["erin"]]  # the grant stays
+
+
+@pytest.mark.parametrize("code", ["ConflictException", "ThrottlingException"])
+def test_revoke_retries_while_identity_center_is_busy(
+    handlers: Handlers,
+    clock: Clock,
+    world: EngineWorld,
+    moto_endpoint: str,
+    monkeypatch: pytest.MonkeyPatch,
+    code: str,
+) -> None:
+    created = request(handlers, "erin", permission_set="PowerUser", duration_minutes=120, ticket=None)
+    ends_at = run_state_machine_locally(handlers, clock, created["id"], until="granted")
+    assert ends_at == "granted"
+    for busy in serve(BusyIdentityCenter(moto_endpoint, failures=3, code=code)):
+        assert isinstance(busy, BusyIdentityCenter)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_ADMIN", busy.url)
+        clock.advance(hours=2)
+        assert finish(handlers, clock, created["id"], "2026-11-30T14:00:00Z") == "done"
+        assert busy.refused == 3
+    monkeypatch.delenv("AWS_ENDPOINT_URL_SSO_ADMIN")
+    assert world.user_assignments(WEB_PROD, "PowerUser") == []
+
+
+def test_revoke_gives_up_on_other_errors_and_the_grant_stays_visible(
+    handlers: Handlers, clock: Clock, world: EngineWorld, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = request(handlers, "erin", permission_set="PowerUser", duration_minutes=120, ticket=None)
+    run_state_machine_locally(handlers, clock, created["id"], until="granted")
+    for busy in serve(BusyIdentityCenter(moto_endpoint, failures=1, code="AccessDeniedException")):
+        assert isinstance(busy, BusyIdentityCenter)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_ADMIN", busy.url)
+        clock.advance(hours=2)
+        with pytest.raises(Exception, match="AccessDenied"):  # the state machine's Retry, then reconciliation
+            finish(handlers, clock, created["id"], "2026-11-30T14:00:00Z")
+    monkeypatch.delenv("AWS_ENDPOINT_URL_SSO_ADMIN")
+    assert world.user_assignments(WEB_PROD, "PowerUser") == [world.users["erin"]]
+    (item,) = call(handlers, "GET", "/requests", "erin", scope="mine")[1]["requests"]
+    assert item["status"] == "active"  # not marked ended while the assignment is still there

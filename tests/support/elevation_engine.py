@@ -16,15 +16,19 @@ What each piece stands in for:
   to have exactly this order in tests/test_elevation_stack.py): await the decision (api `await_decision`), then
   on approval grant, wait until `ends_at`, revoke `end`; on a denial stop; on the pending timeout revoke `expire`.
   The decision it reads is the one the API wrote to the table, as the task token would have carried it.
+- `BusyIdentityCenter` (gap fill): Identity Center answering ConflictException (or ThrottlingException) while
+  another operation on the account and set is under way; moto never does. Sits in front of moto for sso-admin.
 - `Clock`: the passing of time (the handlers' `now`), so expiry needs no waiting.
 """
 
 from __future__ import annotations
 
+import http.client
 import importlib.util
 import json
 import sys
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -368,3 +372,47 @@ def finish(handlers: Handlers, clock: Clock, request_id: str, ends_at: str) -> s
         return "granted"
     handlers.revoke.handler({"request_id": request_id, "action": "end"}, None)
     return "done"
+
+
+class BusyIdentityCenter(ThreadingHTTPServer):
+    """Stands in for Identity Center while another operation on the same account and permission set is under way,
+    which moto never is: the first `failures` DeleteAccountAssignment requests are answered with HTTP 400
+    ConflictException (the error the API reference lists for it); every other request goes to moto unchanged."""
+
+    def __init__(self, moto_endpoint: str, failures: int, code: str = "ConflictException") -> None:
+        super().__init__((LOCALHOST, 0), _BusyHandler)
+        self.moto = urllib.parse.urlsplit(moto_endpoint)
+        self.failures, self.code = failures, code
+        self.refused = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOCALHOST}:{self.server_port}"
+
+
+class _BusyHandler(BaseHTTPRequestHandler):
+    server: BusyIdentityCenter
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        target = self.headers.get("X-Amz-Target", "")
+        if target.endswith(".DeleteAccountAssignment") and self.server.refused < self.server.failures:
+            self.server.refused += 1
+            reply = json.dumps({"__type": self.server.code, "Message": "An operation is in progress"}).encode()
+            self._reply(400, {"Content-Type": "application/x-amz-json-1.1"}, reply)
+            return
+        connection = http.client.HTTPConnection(self.server.moto.netloc, timeout=30)
+        connection.request("POST", self.path, body=body, headers=dict(self.headers))
+        response = connection.getresponse()
+        self._reply(response.status, {"Content-Type": response.getheader("Content-Type", "")}, response.read())
+        connection.close()
+
+    def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.send_response(status)
+        for key, value in {**headers, "Content-Length": str(len(body))}.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
