@@ -48,7 +48,16 @@ GOV_ACCOUNTS = ("gov-management", "gov-log-archive", "gov-workload-prod", "gov-w
 EXPECTED_STEPS: dict[PartitionName, list[tuple[list[str], int]]] = {
     "aws": [
         (["LogArchive-log-archive", "IdentityCenter-management", "Security-security"], 3),
-        (["Organization-management", "SessionDocuments-security-us-west-2", *AWS_HOME_BASELINES], 8),
+        # Elevation after IdentityCenter and Security (the alert hub's rule for its events)
+        (
+            [
+                "Organization-management",
+                "SessionDocuments-security-us-west-2",
+                *AWS_HOME_BASELINES,
+                "Elevation-management",
+            ],
+            8,
+        ),
         (["Guardrails-management", *AWS_OTHER_BASELINES], 8),
         ([f"Access-{stack.removeprefix('Baseline-').removesuffix('-us-east-1')}" for stack in AWS_HOME_BASELINES], 4),
     ],
@@ -59,8 +68,9 @@ EXPECTED_STEPS: dict[PartitionName, list[tuple[list[str], int]]] = {
                 "Organization-gov-management",
                 "SessionDocuments-gov-log-archive-us-gov-east-1",
                 *(f"Baseline-{name}-us-gov-west-1" for name in GOV_ACCOUNTS),
+                "Elevation-gov-management",
             ],
-            7,
+            8,
         ),
         (["Guardrails-gov-management", *(f"Baseline-{name}-us-gov-east-1" for name in GOV_ACCOUNTS)], 6),
         ([f"Access-{name}" for name in GOV_ACCOUNTS], 4),
@@ -146,12 +156,12 @@ def test_dry_run_prints_the_steps_and_runs_nothing(
     out = capsys.readouterr().out
     assert code == 0 and calls(tmp_path) == []
     lines = out.splitlines()
-    assert lines[0] == f"Deploy plan for partition aws-us-gov from {gov_assembly}: 21 stacks in 4 steps"
+    assert lines[0] == f"Deploy plan for partition aws-us-gov from {gov_assembly}: 22 stacks in 4 steps"
     assert lines[-2:] == ["", "--dry-run: nothing deployed."]
     headers = [line for line in lines if line.startswith("  step ")]
     assert headers == [
         "  step 1/4 (3 stacks, concurrency 3):",
-        "  step 2/4 (7 stacks, concurrency 7):",
+        "  step 2/4 (8 stacks, concurrency 8):",
         "  step 3/4 (6 stacks, concurrency 6):",
         "  step 4/4 (5 stacks, concurrency 4):",
     ]
@@ -190,9 +200,9 @@ def test_each_step_is_one_cdk_deploy_of_the_assembly(
         "IdentityCenter-gov-management",
         "Security-gov-log-archive",
     ]
-    assert [call[7] for call in made] == ["3", "7", "6", "4"]  # --concurrency per step; Access at most 4
+    assert [call[7] for call in made] == ["3", "8", "6", "4"]  # --concurrency per step; Access at most 4
     assert made[3][-5:] == [f"Access-{name}" for name in GOV_ACCOUNTS]
-    assert "==> step 2/4 (7 stacks, concurrency 7): Organization-gov-management," in out
+    assert "==> step 2/4 (8 stacks, concurrency 8): Organization-gov-management," in out
     assert "<== step 4/4 done in" in out and "Deployed partition aws-us-gov: 4 steps in" in out
 
 
@@ -213,8 +223,8 @@ def test_a_failed_step_stops_the_deploy(
         "deploy of partition aws-us-gov failed at step 2/4 (Organization-gov-management, "
         "SessionDocuments-gov-log-archive-us-gov-east-1, Baseline-gov-management-us-gov-west-1, "
         "Baseline-gov-log-archive-us-gov-west-1, Baseline-gov-workload-prod-us-gov-west-1, "
-        "Baseline-gov-workload-dev-us-gov-west-1, Baseline-gov-ci-us-gov-west-1): cdk deploy exited with code 3; "
-        "steps 3-4 (11 stacks) not run."
+        "Baseline-gov-workload-dev-us-gov-west-1, Baseline-gov-ci-us-gov-west-1, Elevation-gov-management): cdk "
+        "deploy exited with code 3; steps 3-4 (11 stacks) not run."
     ) in captured.err
 
 
@@ -283,7 +293,7 @@ def test_an_assembly_lacking_selected_stacks_is_named(
     (app / "manifest.json").write_text(json.dumps(manifest))
     assert run_deploy("--partition", "aws-us-gov", "--app", str(app), "--dry-run") == 1
     assert (
-        "the cloud assembly lacks 1 of the 21 selected stacks of partition aws-us-gov (Access-gov-ci): "
+        "the cloud assembly lacks 1 of the 22 selected stacks of partition aws-us-gov (Access-gov-ci): "
         "synthesize it again: `make synth PARTITION=aws-us-gov`"
     ) in capsys.readouterr().err
 
@@ -309,7 +319,7 @@ def test_an_assembly_of_another_config_is_refused(
         ("{}", "cannot read the cloud assembly manifest"),
         ('{"artifacts": []}', "cannot read the cloud assembly manifest"),
         ('{"artifacts": {"S": {"type": "aws:cloudformation:stack", "dependencies": "T"}}}', "S: dependencies"),
-        ('{"artifacts": {"S": {"type": "cdk:asset-manifest"}}}', "the cloud assembly lacks 31 of the 31 selected"),
+        ('{"artifacts": {"S": {"type": "cdk:asset-manifest"}}}', "the cloud assembly lacks 32 of the 32 selected"),
     ],
 )
 def test_an_unreadable_manifest_is_one_message(
