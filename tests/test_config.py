@@ -342,6 +342,7 @@ def test_app_synthesizes_only_the_selected_accounts(tmp_path: Path) -> None:
         "Baseline-gov-management-us-gov-west-1.template.json",
         "Baseline-web-prod-us-east-1.template.json",
         "Baseline-web-prod-us-west-2.template.json",
+        "Elevation-gov-management.template.json",
         "Guardrails-gov-management.template.json",
         "IdentityCenter-gov-management.template.json",
         "Organization-gov-management.template.json",

@@ -50,7 +50,16 @@ GOV_ACCOUNTS = ("gov-management", "gov-log-archive", "gov-workload-prod", "gov-w
 EXPECTED_STEPS: dict[PartitionName, list[tuple[list[str], int]]] = {
     "aws": [
         (["LogArchive-log-archive", "IdentityCenter-management", "Security-security"], 3),
-        (["Organization-management", "SessionDocuments-security-us-west-2", *AWS_HOME_BASELINES], 8),
+        # Elevation after IdentityCenter and Security (the alert hub's rule for its events)
+        (
+            [
+                "Organization-management",
+                "SessionDocuments-security-us-west-2",
+                *AWS_HOME_BASELINES,
+                "Elevation-management",
+            ],
+            8,
+        ),
         (["Guardrails-management", *AWS_OTHER_BASELINES, "SecurityServices-security-us-east-1"], 8),
         ([f"Access-{stack.removeprefix('Baseline-').removesuffix('-us-east-1')}" for stack in AWS_HOME_BASELINES], 4),
         (["SecurityServices-security-us-west-2"], 1),
@@ -62,8 +71,9 @@ EXPECTED_STEPS: dict[PartitionName, list[tuple[list[str], int]]] = {
                 "Organization-gov-management",
                 "SessionDocuments-gov-log-archive-us-gov-east-1",
                 *(f"Baseline-{name}-us-gov-west-1" for name in GOV_ACCOUNTS),
+                "Elevation-gov-management",
             ],
-            7,
+            8,
         ),
         (
             [
@@ -160,12 +170,12 @@ def test_dry_run_prints_the_steps_and_runs_nothing(
     out = capsys.readouterr().out
     assert code == 0 and calls(tmp_path) == []
     lines = out.splitlines()
-    assert lines[0] == f"Deploy plan for partition aws-us-gov from {gov_assembly}: 23 stacks in 5 steps"
+    assert lines[0] == f"Deploy plan for partition aws-us-gov from {gov_assembly}: 24 stacks in 5 steps"
     assert lines[-2:] == ["", "--dry-run: nothing deployed."]
     headers = [line for line in lines if line.startswith("  step ")]
     assert headers == [
         "  step 1/5 (3 stacks, concurrency 3):",
-        "  step 2/5 (7 stacks, concurrency 7):",
+        "  step 2/5 (8 stacks, concurrency 8):",
         "  step 3/5 (7 stacks, concurrency 7):",
         "  step 4/5 (5 stacks, concurrency 4):",
         "  step 5/5 (1 stack, concurrency 1):",
@@ -205,9 +215,9 @@ def test_each_step_is_one_cdk_deploy_of_the_assembly(
         "IdentityCenter-gov-management",
         "Security-gov-log-archive",
     ]
-    assert [call[7] for call in made] == ["3", "7", "7", "4", "1"]  # --concurrency per step; Access at most 4
+    assert [call[7] for call in made] == ["3", "8", "7", "4", "1"]  # --concurrency per step; Access at most 4
     assert made[3][-5:] == [f"Access-{name}" for name in GOV_ACCOUNTS]
-    assert "==> step 2/5 (7 stacks, concurrency 7): Organization-gov-management," in out
+    assert "==> step 2/5 (8 stacks, concurrency 8): Organization-gov-management," in out
     assert "<== step 5/5 done in" in out and "Deployed partition aws-us-gov: 5 steps in" in out
 
 
@@ -228,8 +238,8 @@ def test_a_failed_step_stops_the_deploy(
         "deploy of partition aws-us-gov failed at step 2/5 (Organization-gov-management, "
         "SessionDocuments-gov-log-archive-us-gov-east-1, Baseline-gov-management-us-gov-west-1, "
         "Baseline-gov-log-archive-us-gov-west-1, Baseline-gov-workload-prod-us-gov-west-1, "
-        "Baseline-gov-workload-dev-us-gov-west-1, Baseline-gov-ci-us-gov-west-1): cdk deploy exited with code 3; "
-        "steps 3-5 (13 stacks) not run."
+        "Baseline-gov-workload-dev-us-gov-west-1, Baseline-gov-ci-us-gov-west-1, Elevation-gov-management): cdk "
+        "deploy exited with code 3; steps 3-5 (13 stacks) not run."
     ) in captured.err
 
 
@@ -298,7 +308,7 @@ def test_an_assembly_lacking_selected_stacks_is_named(
     (app / "manifest.json").write_text(json.dumps(manifest))
     assert run_deploy("--partition", "aws-us-gov", "--app", str(app), "--dry-run") == 1
     assert (
-        "the cloud assembly lacks 1 of the 23 selected stacks of partition aws-us-gov (Access-gov-ci): "
+        "the cloud assembly lacks 1 of the 24 selected stacks of partition aws-us-gov (Access-gov-ci): "
         "synthesize it again: `make synth PARTITION=aws-us-gov`"
     ) in capsys.readouterr().err
 
@@ -324,7 +334,7 @@ def test_an_assembly_of_another_config_is_refused(
         ("{}", "cannot read the cloud assembly manifest"),
         ('{"artifacts": []}', "cannot read the cloud assembly manifest"),
         ('{"artifacts": {"S": {"type": "aws:cloudformation:stack", "dependencies": "T"}}}', "S: dependencies"),
-        ('{"artifacts": {"S": {"type": "cdk:asset-manifest"}}}', "the cloud assembly lacks 33 of the 33 selected"),
+        ('{"artifacts": {"S": {"type": "cdk:asset-manifest"}}}', "the cloud assembly lacks 34 of the 34 selected"),
     ],
 )
 def test_an_unreadable_manifest_is_one_message(

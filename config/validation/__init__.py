@@ -15,6 +15,7 @@ from config.validation import (
     atlantis,
     backup,
     breakglass,
+    elevation,
     identity_center,
     logging,
     network_restriction,
@@ -41,6 +42,7 @@ SECTIONS: tuple[Callable[[OrgConfig], Iterable[Problem]], ...] = (
     organization_policies.problems,
     identity_center.problems,
     security_services.problems,
+    elevation.problems,
 )
 
 
