@@ -17,7 +17,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 CDK_CONTEXT := -c config=$(CONFIG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS)) $(if $(PARTITION),-c partition=$(PARTITION))
 PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links
 
-.PHONY: help setup check-config synth deploy verify test deploy-test fuzz lint typecheck format schema docs snapshots requirements benchmark clean
+.PHONY: help setup check-config synth deploy elevate verify test deploy-test fuzz lint typecheck format schema docs snapshots requirements benchmark clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ deploy: ## Synthesize PARTITION (aws or aws-us-gov), then deploy it step by step
 	@test -n "$(PARTITION)" || { echo "make deploy needs PARTITION=aws or PARTITION=aws-us-gov (one partition's credentials deploy it)" >&2; exit 1; }
 	$(MAKE) --no-print-directory synth
 	$(VENV)/bin/python -m ops.deploy --partition $(PARTITION) --config $(CONFIG) --app cdk.out $(if $(ACCOUNTS),--accounts $(ACCOUNTS)) $(if $(CONCURRENCY),--concurrency $(CONCURRENCY)) $(if $(DRY_RUN),--dry-run)
+
+elevate: $(VENV)/.installed ## Request, list, approve, deny or revoke elevated access (ARGS="request --account web-prod ..."; docs/elevation.md)
+	$(VENV)/bin/python -m ops.elevate --config $(CONFIG) $(ARGS)
 
 verify: synth ## Synthesize, then run the independent checkers on cdk.out (CHECKER=checkov runs one)
 	$(VENV)/bin/python -m checks.verify cdk.out --config $(CONFIG) $(if $(CHECKER),--only $(CHECKER))
