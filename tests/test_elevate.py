@@ -28,7 +28,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from config.regions import PartitionName
+from ops.elevate import client
 from ops.elevate.cli import main
+from ops.elevate.inputs import ElevateError, Engine
 from tests.support.api_gateway import ApiGatewayStandIn, api_gateway_iam_proxy
 from tests.support.project import ROOT
 
@@ -481,3 +483,42 @@ def test_the_stand_in_refuses_unsigned_and_badly_signed_requests(standin: Setup,
     assert standin.api.events == []
     assert _status(url, _signed(url, good, region))[0] == 200
     assert len(standin.api.events) == 1
+
+
+# --- messages for what the API and STS answer -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "message"),
+    [
+        (
+            403,
+            b'{"Message": "User: arn:aws:sts::210987654321:assumed-role/AWSReservedSSO_ReadOnly_1/alice is not '
+            b"authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:210987654321:"
+            b'abc/v1/POST/requests/x/approve"}',
+            "the elevation API refused the call (HTTP 403: User: arn:aws:sts::210987654321:assumed-role/"
+            "AWSReservedSSO_ReadOnly_1/alice is not authorized to perform: execute-api:Invoke",
+        ),
+        (403, b'{"message": "Missing Authentication Token"}', "(HTTP 403: Missing Authentication Token)"),
+        (502, b'{"message": "Internal server error"}', "the elevation API failed (HTTP 502: Internal server error)"),
+        (504, b"<html>gateway timeout</html>", "the elevation API answered HTTP 504"),
+        (
+            409,
+            b'{"error": "expired", "message": "Request r-1 expired unapproved."}',
+            "Request r-1 expired unapproved. (expired)",
+        ),
+    ],
+)
+def test_api_answers_become_one_sentence(status: int, body: bytes, message: str) -> None:
+    assert message in client._refusal(status, body)
+
+
+def test_credentials_of_the_other_partition_are_named() -> None:
+    engine = Engine("aws", "management", "210987654321", "us-east-1", URL_PARAMETER)
+    gov = client.Caller(f"arn:aws-us-gov:sts::220987654330:assumed-role/{REQUESTER_SET}/alice", "220987654330")
+    with pytest.raises(ElevateError) as caught:
+        client.check_caller(gov, engine)
+    assert str(caught.value).startswith(
+        "your AWS credentials (arn:aws-us-gov:sts::220987654330:assumed-role/AWSReservedSSO_Requester_0a1b2c3d4e5f6a7b/"
+        "alice) are of partition aws-us-gov, but the request goes to partition aws"
+    )
