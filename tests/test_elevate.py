@@ -192,11 +192,8 @@ def test_list_needs_a_partition_when_the_config_has_two(no_aws: None, capsys: py
 def test_the_module_runs_and_rejects_25h_before_any_call(no_aws: None) -> None:
     """`python -m ops.elevate` (what `make elevate` runs): exit code 1 and the message, though no credentials exist
     and no endpoint answers, so the duration was checked first."""
-    done = subprocess.run(
-        [sys.executable, "-m", "ops.elevate", "request", "--account", "web-prod", "--permission-set",
-         "Administrator", "--for", "25h", "--reason", "INC-1234"],
-        cwd=ROOT, capture_output=True, text=True, check=False, env=os.environ.copy(),
-    )  # fmt: skip
+    command = [sys.executable, "-m", "ops.elevate", *request(duration="25h")]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, env=os.environ.copy())
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr.startswith("elevate: --for 25h: at most 12 hours"), done.stderr
@@ -309,11 +306,9 @@ def test_request_reaches_the_engine_as_the_signed_in_caller(
 ) -> None:
     name, account_id = MEMBER[partition]
     standin.sign_in("alice")
-    code, out, err = run_cli(
-        ["request", "--account", name, "--permission-set", "Administrator", "--for", "PT1H30M",
-         "--reason", "INC-1234 restart", "--ticket", "INC-1234"],
-        capsys,
-    )  # fmt: skip
+    args = ["request", "--account", name, "--permission-set", "Administrator", "--for", "PT1H30M",
+            "--reason", "INC-1234 restart", "--ticket", "INC-1234"]  # fmt: skip
+    code, out, err = run_cli(args, capsys)
     assert (code, err) == (0, "")
     (event,) = standin.api.events
     assert json.loads(event["body"]) == {
@@ -437,9 +432,9 @@ def test_api_url_overrides_ssm(standin: Setup, partition: PartitionName, capsys:
 def test_control_characters_from_the_api_are_escaped(standin: Setup, capsys: pytest.CaptureFixture[str]) -> None:
     """A reason is typed by another person: a terminal escape in it must not rewrite what the approver sees."""
     standin.sign_in("mallory")
-    assert run_cli(["request", "--account", "web-prod" if standin.partition == "aws" else "gov-workload-prod",
-                    "--permission-set", "ReadOnly", "--for", "30m", "--reason", "fix\x1b[2K\rapproved by cto"],
-                   capsys)[0] == 0  # fmt: skip
+    args = ["request", "--account", MEMBER[standin.partition][0], "--permission-set", "ReadOnly", "--for", "30m",
+            "--reason", "fix\x1b[2K\rapproved by cto"]  # fmt: skip
+    assert run_cli(args, capsys)[0] == 0
     out = run_cli(["list"], capsys)[1]
     assert "\x1b" not in out and "\r" not in out
     assert "fix\\x1b[2K\\rapproved by cto" in out
