@@ -964,6 +964,79 @@ class SessionManager(Model):
     )
 
 
+# --- just-in-time elevation --------------------------------------------------------------------------------
+
+RuleName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"),
+    FormatHint("expected 2-40 lowercase letters, digits and hyphens, starting with a letter, e.g. prod-admin"),
+]
+# A group named by its ID, or by the `group_name` an `identity_center.assignments` entry of the partition gives it.
+GroupRef = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=128),
+    FormatHint("expected a group name from identity_center.assignments, or an identity store group ID"),
+]
+
+
+class ElevationRule(Model):
+    """Who may ask for which permission set where, for how long, and who approves. A request that matches a rule is
+    granted to the requesting user alone (a USER assignment) and removed when its time is up."""
+
+    name: RuleName = Field(description="Unique rule name; requests and alerts name it.")
+    partition: PartitionName = Field(description="`aws` or `aws-us-gov`: groups and accounts of one partition.")
+    groups: list[GroupRef] = Field(
+        min_length=1,
+        description="Requester groups: a `group_name` or `group_id` of an `identity_center.assignments` entry of the "
+        "partition (give them the `Requester` set in the Identity Center admin account).",
+    )
+    permission_set: PermissionSetName = Field(
+        description="The set granted. These groups must have no standing assignment of it on the rule's accounts."
+    )
+    targets: Targets = Field(description="The accounts it may be granted in (OUs include their sub-OUs).")
+    max_duration: IsoDuration = Field(
+        description="Longest grant, e.g. `PT1H`; at most the set's `session_duration` and at most `PT12H`."
+    )
+    approver_groups: list[GroupRef] = Field(
+        default_factory=list,
+        description="Groups whose members approve (never their own requests); required unless `approval_required` "
+        "is false. Give them the `Approver` set in the Identity Center admin account.",
+    )
+    approver_emails: list[Email] = Field(
+        default_factory=list,
+        description="Addresses told of each pending request of this rule (SNS email; each confirms once).",
+    )
+    ticket_required: bool = Field(default=False, description="Requests must carry a ticket reference.")
+    approval_required: bool = Field(
+        default=True,
+        description="`false` grants at once, without approval: only for on-call style rules with a short "
+        "`max_duration`. Every grant still alerts.",
+    )
+    pending_timeout: IsoDuration = Field(
+        default="PT1H", description="A request not decided within this time expires (`PT5M` to `PT24H`)."
+    )
+
+
+class Reconciliation(Model):
+    """The scheduled check for user assignments of the eligible sets that no active grant explains."""
+
+    remove_unexplained: bool = Field(
+        default=False,
+        description="`true`: remove such assignments after alerting; `false`: alert only.",
+    )
+    every_minutes: int = Field(default=60, ge=5, le=1440, description="How often the check runs, in minutes.")
+
+
+class Elevation(Model):
+    """Just-in-time elevation: requests, approvals and time-bound grants of permission sets to single users, run by
+    the engine (stack `Elevation-<Identity Center admin account>`) in each partition that has rules."""
+
+    rules: list[ElevationRule] = Field(default_factory=list, description="The eligibility rules; none by default.")
+    reconciliation: Reconciliation = Field(
+        default_factory=Reconciliation, description="The scheduled check for unexplained user assignments."
+    )
+
+
 class OrgConfig(Model):
     """The organization config: both partitions' organizations, their accounts, and the settings of every baseline
     feature. Only `name_prefix`, `partitions` and `accounts` are required; every other section has defaults or is off
@@ -1015,6 +1088,11 @@ class OrgConfig(Model):
     session_manager: SessionManager = Field(
         default_factory=SessionManager,
         description="Session Manager preferences and session log retention; every key has a secure default.",
+    )
+    elevation: Elevation = Field(
+        default_factory=Elevation,
+        description="Just-in-time elevation rules: who may request which permission set where, for how long, "
+        "approved by whom. Default: none (no engine is deployed).",
     )
 
 

@@ -87,7 +87,7 @@ MUTATIONS: list[Mutation] = [
      "identity_center.customer_managed_policies[1].name: customer-managed policy 'examplecorp-deny-data-deletion' is already used"),
     (f"{PS}.permissions_boundary", {"customer_managed_policy": "no-such-boundary"},
      "permission_sets[0].permissions_boundary.customer_managed_policy: no customer-managed policy named 'no-such-boundary'"),
-    (f"{IC}.catalog", False, "identity_center.assignments[0].permission_set: no permission set named 'Administrator'"),
+    (f"{IC}.catalog", False, "identity_center.assignments[0].permission_set: no permission set named 'ReadOnly'"),
     # assignments
     (f"{AS}.1.permission_set", "Nobody", "identity_center.assignments[1].permission_set: no permission set named 'Nobody'"),
     (f"{AS}.1.group_id", "engineers", "identity_center.assignments[1].group_id: 'engineers' is not valid: expected an identity store group ID"),

@@ -534,7 +534,7 @@ def test_the_document_check_binds_only_the_session_manager_set(example_config: O
     cannot = {name for name, a in access.items() if not a.can_start}
     assert bound == {"SessionManager"}
     assert unbound == {"Administrator", "PowerUser", "DataEngineer"}
-    assert cannot == {"ReadOnly", "Support", "OnCall"}
+    assert cannot == {"ReadOnly", "Support", "OnCall", "Requester", "Approver"}
     assert access["Administrator"].broader == ("AdministratorAccess",)
 
 

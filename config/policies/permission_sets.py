@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from config.elevation import API_STAGE, APPROVER_SET, REQUESTER_SET, engine_account, engine_names, rules_in
 from config.models import CustomerManagedPolicy, OrgConfig, PermissionSet
 from config.naming import Organization
 from config.policies.statements import allow, deny, document
@@ -98,6 +99,35 @@ def catalog(config: OrgConfig, org: Organization) -> list[PermissionSet]:
         PermissionSet(name="SessionManager",
                       description="Shell and port forwarding through Session Manager with the approved documents only.",
                       session_duration="PT4H", customer_managed_policies=[org.session_access_role]),
+        *elevation_sets(config, org),
+    ]  # fmt: skip
+
+
+def elevation_sets(config: OrgConfig, org: Organization) -> list[PermissionSet]:
+    """Requester and Approver, in a partition with elevation rules: call the engine's API (API Gateway with AWS_IAM
+    authorization checks `execute-api:Invoke`) and read its URL parameter, in the engine's account only. Which
+    requests a caller may approve, the engine decides from the caller's groups, not from these sets."""
+    admin_id = {a.name: a.id for a in config.accounts}.get(engine_account(config, org.partition))
+    if not rules_in(config, org.partition) or admin_id is None:  # a missing account is reported by validation
+        return []
+    names = engine_names(config)
+    # execute-api ARNs: arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>/<method>/<path>
+    # (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-invoke-api.html)
+    api = f"arn:{org.partition}:execute-api:{org.home_region}:{admin_id}:*/{API_STAGE}"
+    url = f"arn:{org.partition}:ssm:{org.home_region}:{admin_id}:parameter{names.api_url_parameter}"
+    read_url = allow(sid="ReadElevationApiUrl", action="ssm:GetParameter", resource=url)
+    request_routes = [f"{api}/POST/requests", f"{api}/GET/requests", f"{api}/POST/requests/*/revoke"]
+    decide_routes = [f"{api}/POST/requests/*/approve", f"{api}/POST/requests/*/deny"]
+    return [
+        PermissionSet(name=REQUESTER_SET, description="Request time-bound elevation through the elevation API.",
+                      session_duration="PT1H",
+                      inline_policy=document(allow(sid="CallElevationApi", action="execute-api:Invoke",
+                                                   resource=request_routes), read_url)),
+        PermissionSet(name=APPROVER_SET,
+                      description="Request, approve and deny time-bound elevation through the elevation API.",
+                      session_duration="PT1H",
+                      inline_policy=document(allow(sid="CallElevationApi", action="execute-api:Invoke",
+                                                   resource=request_routes + decide_routes), read_url)),
     ]  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from config.validation import (
     atlantis,
     backup,
     breakglass,
+    elevation,
     identity_center,
     logging,
     network_restriction,
@@ -33,6 +34,7 @@ SECTIONS: tuple[Callable[[OrgConfig], Iterable[Problem]], ...] = (
     atlantis.problems,
     service_control_policies.problems,
     identity_center.problems,
+    elevation.problems,
 )
 
 

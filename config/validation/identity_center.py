@@ -25,11 +25,12 @@ BASE = "identity_center"
 def problems(config: OrgConfig) -> Iterable[Problem]:
     yield from _delegated_admins(config)
     try:
-        sample = organization(config, next(iter(config.partitions)))
+        orgs = [organization(config, name) for name in config.partitions]
     except KeyError:
         return  # a special account is missing: reported by the organization checks
+    sample = orgs[0]
     ic = config.identity_center
-    catalog_sets = {s.name for s in catalog(config, sample)} if ic.catalog else set()
+    catalog_sets = {s.name for org in orgs for s in catalog(config, org)} if ic.catalog else set()
     policy_names = {p.name for p in ic.customer_managed_policies} | baseline_policies(sample)
     yield from _customer_managed_policies(ic)
     yield from duplicates(
