@@ -89,6 +89,8 @@ def one(record: Mapping[str, Any], names: Mapping[str, str]) -> str:
     moment = until(record)
     if record.get("status") == "pending":
         lines.append(f"  awaiting approval until {moment}")
+    elif record.get("status") == "approved" and not record.get("ends_at"):
+        lines.append("  the engine is granting it now: `elevate list` shows it active, with its end")
     elif record.get("status") in ("approved", "active"):
         lines.append(f"  access until {moment}")
     return "\n".join(lines)
