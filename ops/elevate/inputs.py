@@ -7,7 +7,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from config.assignments import identity_center_admin
+from config.elevation import engine_account, engine_names
 from config.models import Account, OrgConfig
 from config.naming import organization
 from config.policies.permission_sets import access_model
@@ -34,18 +34,18 @@ class Engine:
     account_name: str
     account_id: str
     region: str
-    url_parameter: str  # the SSM parameter holding the API's invoke URL (docs/elevation.md)
+    url_parameter: str  # the SSM parameter the engine's stack writes its API's invoke URL to
 
 
 def engine_of(config: OrgConfig, partition: PartitionName) -> Engine:
-    name = identity_center_admin(config, partition)
+    name = engine_account(config, partition)
     account_id = next(account.id for account in config.accounts if account.name == name)
     return Engine(
         partition=partition,
         account_name=name,
         account_id=account_id,
         region=config.partitions[partition].home_region,
-        url_parameter=f"/{config.name_prefix}/elevation/api-url",
+        url_parameter=engine_names(config).api_url_parameter,
     )
 
 
