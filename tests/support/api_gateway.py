@@ -37,7 +37,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -48,7 +48,7 @@ from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
 from moto.utilities.utils import get_partition
 
-from tests.support.local_aws import LOCALHOST
+from tests.support.local_aws import LOCALHOST, QuietHandler
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -164,7 +164,7 @@ def signature_matches(
     return hmac.compare_digest(auth.signature(string_to_sign, request), fields["signature"])
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: ApiGatewayStandIn
 
     def do_GET(self) -> None:
@@ -215,7 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.events.append(event)
             status, answer_headers, answer = self._invoke(event)
-        self._reply(status, answer_headers, answer)
+        self.reply(status, answer_headers, answer)
 
     def _event(
         self,
@@ -287,17 +287,7 @@ class _Handler(BaseHTTPRequestHandler):
         return status, headers, body
 
     def _answer(self, status: int, document: dict[str, Any]) -> None:
-        self._reply(status, {"Content-Type": "application/json"}, json.dumps(document).encode())
-
-    def _reply(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
-        self.send_response(status)
-        for key, value in {**headers, "Content-Length": str(len(body))}.items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass  # quiet: no request lines on stderr
+        self.reply(status, {"Content-Type": "application/json"}, json.dumps(document).encode())
 
 
 @contextmanager
