@@ -17,7 +17,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 CDK_CONTEXT := -c config=$(CONFIG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS)) $(if $(PARTITION),-c partition=$(PARTITION))
 PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links
 
-.PHONY: help setup check-config synth deploy elevate verify test deploy-test fuzz lint typecheck format schema docs snapshots requirements benchmark clean
+.PHONY: help setup check-config synth access-diff deploy elevate verify test deploy-test fuzz lint typecheck format schema docs snapshots requirements benchmark clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -39,6 +39,10 @@ check-config: $(VENV)/.installed ## Validate CONFIG alone, without CDK (about a 
 synth: setup ## Synthesize every stack of CONFIG (default config/org.yaml) into cdk.out/; ACCOUNTS=a,b and PARTITION=aws limit it
 	rm -rf cdk.out
 	cdk synth --quiet $(CDK_CONTEXT) 2>&1 | { grep -v '^Supply a stack id' || true; }
+	$(VENV)/bin/python -m ops.access matrix --config $(CONFIG) --out cdk.out/access
+
+access-diff: $(VENV)/.installed ## What the config change since BASE (a git ref, default main) does to access; exit 2 if it widens
+	$(VENV)/bin/python -m ops.access diff $(or $(BASE),main) --config $(CONFIG)
 
 deploy: ## Synthesize PARTITION (aws or aws-us-gov), then deploy it step by step in order (ACCOUNTS=a,b; DRY_RUN=1 prints the steps only)
 	@test -n "$(PARTITION)" || { echo "make deploy needs PARTITION=aws or PARTITION=aws-us-gov (one partition's credentials deploy it)" >&2; exit 1; }

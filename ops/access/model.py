@@ -1,0 +1,200 @@
+"""The access matrix of one partition, from the config alone (no CDK, no AWS): who can act in which account, and
+with what. The JSON shape is documented in docs/access.md; `SCHEMA_VERSION` changes when a field changes meaning
+or disappears (adding a field keeps the version).
+
+Principals:
+- IdP groups, through permission sets assigned on accounts and OUs (OUs expanded, exclusions removed:
+  config/targets.py). Every grant has `access`: `standing`, or `eligible` for just-in-time access from the
+  `elevation:` config section (`eligible_grants`), which a reviewer reads as "can get this after a request".
+- Breakglass identities: the breakglass role in every account of the partition (AdministratorAccess, MFA, one
+  hour; constructs/breakglass/role.py).
+- Atlantis server roles: the plan role (ReadOnlyAccess and the state policy) and the apply role
+  (AdministratorAccess within the apply boundary) in every account but the excluded ones
+  (constructs/atlantis/roles.py).
+- Session Manager: per account, which groups can start sessions, and whether only with the approved documents;
+  and the session access role every account has (constructs/sessions/access.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from config.assignments import AccountAssignment, assignments_by_account
+from config.models import OrgConfig
+from config.naming import atlantis_names, breakglass_principals, organization
+from config.policies.permission_sets import access_model
+from config.regions import PartitionName
+from ops.access.capabilities import summary
+from ops.access.managed import MANAGED_POLICIES
+
+SCHEMA = "org-baseline/access-matrix"
+SCHEMA_VERSION = 1
+STANDING, ELIGIBLE = "standing", "eligible"
+
+
+def eligible_grants(config: OrgConfig, partition: PartitionName) -> dict[str, list[AccountAssignment]]:
+    """Just-in-time access by account name: what groups may get after a request (and approval), from the
+    `elevation:` rules. That section is built separately; until it is merged there is none. The matrix lists these
+    grants with `access: eligible` next to the standing ones."""
+    return {}
+
+
+def partition_matrix(config: OrgConfig, partition: PartitionName) -> dict[str, Any]:
+    """The `<partition>.json` document of docs/access.md."""
+    org = organization(config, partition)
+    model = access_model(config, org)
+    accounts = [a for a in config.accounts if a.partition == partition]
+    by_account = assignments_by_account(config)
+
+    groups: dict[str, dict[str, Any]] = {}
+    cells: dict[str, dict[str, list[dict[str, str]]]] = {}
+    used_sets: set[str] = set()
+    eligible = eligible_grants(config, partition)
+    for account in accounts:
+        for access, items in ((STANDING, by_account.get(account.name, [])), (ELIGIBLE, eligible.get(account.name, []))):
+            for item in items:
+                groups.setdefault(item.group_name, {"name": item.group_name, "id": item.group_id})
+                cell = cells.setdefault(account.name, {}).setdefault(item.group_name, [])
+                cell.append({"permission_set": item.permission_set, "access": access})
+                cell.sort(key=lambda grant: (grant["permission_set"], grant["access"]))
+                used_sets.add(item.permission_set)
+
+    permission_sets: dict[str, dict[str, Any]] = {}
+    for name in sorted(used_sets):
+        pset = model.permission_sets.get(name)
+        if pset is None:
+            continue  # validation reports an assignment of an unknown set
+        boundary = None
+        if pset.permissions_boundary is not None:
+            b = pset.permissions_boundary
+            boundary = (
+                {"kind": "aws-managed", "name": b.aws_managed_policy}
+                if b.aws_managed_policy
+                else {"kind": "customer-managed", "name": b.customer_managed_policy}
+            )
+        permission_sets[name] = {
+            "description": pset.description,
+            "session_duration": pset.session_duration,
+            "aws_managed_policies": list(pset.aws_managed_policies),
+            "customer_managed_policies": {
+                policy: (model.customer_managed_policies[policy].document
+                         if policy in model.customer_managed_policies else None)
+                for policy in pset.customer_managed_policies
+            },
+            "inline_policy": pset.inline_policy,
+            "permissions_boundary": boundary,
+            "summary": summary(pset, model, org),
+        }  # fmt: skip
+
+    roles = _roles(config, partition, [a.name for a in accounts])
+    sessions = {
+        account: [
+            {"group": group, "permission_set": grant["permission_set"], "documents": documents}
+            for group, grants in sorted(by_group.items())
+            for grant in grants
+            if (documents := _session_documents(permission_sets, grant["permission_set"]))
+        ]
+        for account, by_group in cells.items()
+    }
+    referenced = sorted(
+        {p for s in permission_sets.values() for p in s["aws_managed_policies"]}
+        | {
+            s["permissions_boundary"]["name"]
+            for s in permission_sets.values()
+            if s["permissions_boundary"] and s["permissions_boundary"]["kind"] == "aws-managed"
+        }
+        | {p for r in roles for p in r["aws_managed_policies"]}
+    )
+    return {
+        "schema": SCHEMA,
+        "version": SCHEMA_VERSION,
+        "partition": partition,
+        "accounts": [{"name": a.name, "id": a.id, "ou": a.ou} for a in accounts],
+        "groups": sorted(groups.values(), key=lambda g: g["name"]),
+        "grants": [
+            {"account": account, "group": group, **grant}
+            for account, by_group in cells.items()
+            for group, grants in sorted(by_group.items())
+            for grant in grants
+        ],
+        "permission_sets": permission_sets,
+        "roles": roles,
+        "session_manager": sessions,
+        "managed_policies": {
+            name: (
+                {"known": True, "meaning": MANAGED_POLICIES[name].meaning, "url": MANAGED_POLICIES[name].url}
+                if name in MANAGED_POLICIES
+                else {"known": False, "meaning": "unknown: not in ops/access/managed.py", "url": None}
+            )
+            for name in referenced
+        },
+    }
+
+
+def _session_documents(permission_sets: dict[str, Any], name: str) -> str | None:
+    value = permission_sets.get(name, {}).get("summary", {}).get("can_start_sessions")
+    if value in ("approved documents only", "any document", "unknown"):
+        return str(value)
+    return None
+
+
+def _roles(config: OrgConfig, partition: PartitionName, accounts: list[str]) -> list[dict[str, Any]]:
+    org = organization(config, partition)
+    roles: list[dict[str, Any]] = []
+    breakglass = breakglass_principals(config, partition)
+    if breakglass is not None:
+        roles.append(
+            {
+                "role": org.breakglass_role,
+                "kind": "breakglass",
+                "trusted": list(breakglass.all),
+                "conditions": "MFA within the hour, source identity set to the user name, no session tags",
+                "max_session": "PT1H",
+                "aws_managed_policies": ["AdministratorAccess"],
+                "customer_managed_policies": [],
+                "permissions_boundary": None,
+                "accounts": accounts,
+            }
+        )
+    # constructs/sessions/access.py: in every account, assumable by that account's Identity Center roles.
+    roles.append(
+        {
+            "role": org.session_access_role,
+            "kind": "session-access",
+            "trusted": ["Identity Center roles of the same account (aws-reserved/sso.amazonaws.com/*)"],
+            "conditions": "the caller's permission set must also allow sts:AssumeRole on it",
+            "max_session": "PT1H",
+            "aws_managed_policies": [],
+            "customer_managed_policies": [org.session_access_role],
+            "permissions_boundary": None,
+            "accounts": accounts,
+        }
+    )
+    atlantis = atlantis_names(config, partition)
+    if atlantis is not None:
+        ids = {a.name: a.id for a in config.accounts}
+        covered = [name for name in accounts if ids[name] not in atlantis.excluded_account_ids]
+        trusted = list(atlantis.server_role_arns)
+        external = ", with the external ID" if atlantis.external_id else ""
+        for kind, policies, own, boundary in (
+            ("plan", ["ReadOnlyAccess"], [org.atlantis_policies["plan_state"]], None),
+            ("apply", ["AdministratorAccess"], [], org.atlantis_policies["apply_boundary"]),
+        ):
+            roles.append(
+                {
+                    "role": org.atlantis_roles[kind],
+                    "kind": f"atlantis-{kind}",
+                    "trusted": trusted,
+                    "conditions": f"Atlantis server roles only{external}",
+                    "max_session": "PT1H",  # role chaining caps it at one hour (constructs/atlantis/roles.py)
+                    "aws_managed_policies": policies,
+                    "customer_managed_policies": own,
+                    "permissions_boundary": boundary,
+                    "accounts": covered,
+                }
+            )
+    return roles
+
+
+def matrices(config: OrgConfig) -> dict[PartitionName, dict[str, Any]]:
+    return {partition: partition_matrix(config, partition) for partition in config.partitions}
