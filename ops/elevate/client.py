@@ -5,7 +5,7 @@ SigV4-signed HTTP calls to it.
   argument: the engine reads the caller from API Gateway's verified request context.
 - Identity: STS `GetCallerIdentity` in the engine's region, to say early and clearly when the credentials belong
   to another partition or account than the engine's (the API would refuse them with a less helpful message).
-- The API URL: the SSM parameter the engine writes (`/<name_prefix>/elevation/api-url`, docs/elevation.md),
+- The API URL: the SSM parameter the engine writes (`/<name_prefix>/elevation/api-url`, config/elevation.py),
   read with the caller's credentials; `--api-url` overrides it.
 - Calls: API Gateway REST APIs with AWS_IAM authorization take requests signed with Signature Version 4 for the
   service `execute-api` in the API's region

@@ -52,7 +52,7 @@ from tests.support.local_aws import LOCALHOST, QuietHandler
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
-# The engine's routes (docs/elevation.md, "The API"): (method, resource) with `{id}` a path parameter.
+# The engine's routes (constructs/handlers/elevation/api.py): (method, resource) with `{id}` a path parameter.
 ROUTES: tuple[tuple[str, str], ...] = (
     ("POST", "/requests"),
     ("GET", "/requests"),
