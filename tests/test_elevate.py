@@ -4,8 +4,8 @@ IAM-authorized API Gateway identifies the caller, and shows the engine's answers
 
 The calls go to `api_gateway_iam_proxy` (tests/support/api_gateway.py), which verifies the signature and puts the
 caller into the proxy event, in front of the moto server. Here it serves `ContractEngine`, a handler that answers
-as the engine's contract says (the routes in constructs/handlers/elevation/api.py) and records what it got; the engine's own handler is tested
-end to end with the CLI in tests/test_elevate_engine_cli.py.
+as the engine's contract says (the routes in constructs/handlers/elevation/api.py) and records what it got; the
+engine's own handler is tested end to end with the CLI in tests/test_elevate_engine_cli.py.
 """
 
 from __future__ import annotations
