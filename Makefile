@@ -50,7 +50,7 @@ deploy: ## Synthesize PARTITION (aws or aws-us-gov), then deploy it step by step
 	$(VENV)/bin/python -m ops.deploy --partition $(PARTITION) --config $(CONFIG) --app cdk.out $(if $(ACCOUNTS),--accounts $(ACCOUNTS)) $(if $(CONCURRENCY),--concurrency $(CONCURRENCY)) $(if $(DRY_RUN),--dry-run)
 
 elevate: $(VENV)/.installed ## Request, list, approve, deny or revoke elevated access (ARGS="request --account web-prod ..."; docs/elevation.md)
-	$(VENV)/bin/python -m ops.elevate --config $(CONFIG) $(ARGS)
+	@$(VENV)/bin/python -m ops.elevate --config $(CONFIG) $(ARGS)
 
 verify: synth ## Synthesize, then run the independent checkers on cdk.out (CHECKER=checkov runs one)
 	$(VENV)/bin/python -m checks.verify cdk.out --config $(CONFIG) $(if $(CHECKER),--only $(CHECKER))
