@@ -63,6 +63,11 @@ class EngineNames:
     def topic(self) -> str:
         return f"{self.prefix}-approvers"
 
+    @property
+    def event_source(self) -> str:
+        """The `source` of the engine's events on the alert hub (PutEvents refuses `aws.` sources from callers)."""
+        return f"{self.name_prefix}.baseline.elevation"
+
     def function(self, handler: str) -> str:
         return f"{self.prefix}-{handler}"
 

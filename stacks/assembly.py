@@ -14,6 +14,7 @@ import aws_cdk as cdk
 from checks.synth import add_checks
 from config.assignments import AccountAssignment, assignments_by_account, identity_center_admin
 from config.backup import plans_for_account
+from config.elevation import engine_names, resolved_rules, rules_in
 from config.models import Account, OrgConfig
 from config.naming import (
     AtlantisNames,
@@ -30,6 +31,7 @@ from stacks.access import AccessStack
 from stacks.account_baseline import AccountBaselineStack
 from stacks.backup_policy import BackupPolicyStack
 from stacks.base import OrgBaselineStack
+from stacks.elevation import ElevationStack
 from stacks.global_alerts import GlobalEventAlertsStack
 from stacks.guardrails import GuardrailsStack
 from stacks.identity_center import IdentityCenterStack
@@ -142,6 +144,22 @@ def _access(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStac
     )
 
 
+def _elevation(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
+    part = inputs.partitions[item.partition]
+    config = inputs.config
+    return ElevationStack(
+        app,
+        item.stack_id,
+        org=part.org,
+        names=engine_names(config),
+        admin_account_id=part.identity_center_admin_id,
+        instance_arn=part.identity_center_instance_arn,
+        identity_store_id=config.partitions[item.partition].identity_center.identity_store_id,
+        elevation=config.elevation,
+        rules=resolved_rules(config, item.partition),
+    )
+
+
 def _security(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
     config = inputs.config
     return SecurityStack(
@@ -151,6 +169,11 @@ def _security(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineSt
         regions=config.partitions[item.partition].allowed_regions,
         session_manager=config.session_manager,
         alerts=config.alerts,
+        elevation_source=(
+            (engine_names(config).event_source, inputs.partitions[item.partition].identity_center_admin_id)
+            if rules_in(config, item.partition)
+            else None
+        ),
     )
 
 
@@ -212,6 +235,7 @@ BUILDERS: Mapping[StackKind, Builder] = {
     StackKind.SESSION_DOCUMENTS: _session_documents,
     StackKind.ALERTS: _alerts,
     StackKind.BASELINE: _baseline,
+    StackKind.ELEVATION: _elevation,
 }
 
 

@@ -16,6 +16,7 @@ from enum import StrEnum
 from config.assignments import assignments_by_account, identity_center_admin
 from config.backup import covered_by_organization_policy
 from config.context import partition_choice
+from config.elevation import rules_in
 from config.models import OrgConfig
 from config.regions import GLOBAL_EVENTS_REGION, PartitionName
 
@@ -33,6 +34,7 @@ class StackKind(StrEnum):
     BASELINE = "baseline"  # the account baseline, one per account and region
     ALERTS = "alerts"  # access alert rules only, where global events land outside an account's regions
     ACCESS = "access"  # Identity Center assignments into one account (Identity Center admin account)
+    ELEVATION = "elevation"  # just-in-time elevation engine (Identity Center admin account), when rules exist
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,8 @@ def _plan_partition(
     - Access after IdentityCenter and the account's home-region Baseline: it assigns the permission sets, which
       reference the customer-managed policies the home baseline creates.
     - BackupPolicy after the Baselines of the accounts it targets: its plans name their vaults and backup role.
+    - Elevation after IdentityCenter (it resolves the eligible sets' ARN parameters and the Requester/Approver sets
+      point at it) and Security (its events go to the alert hub, whose rule must accept them).
     """
     part = config.partitions[partition]
     home = part.home_region
@@ -165,6 +169,8 @@ def _plan_partition(
         if global_region not in regions:
             follows = (security, home_baseline)
             add(f"Alerts-{member.name}-{global_region}", StackKind.ALERTS, member.name, global_region, after=follows)
+    if admin in selected and rules_in(config, partition):
+        add(f"Elevation-{admin}", StackKind.ELEVATION, admin, after=(identity_center, security))
     for member in members:
         if member.name in with_access:
             follows = (identity_center, f"Baseline-{member.name}-{home}")

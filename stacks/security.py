@@ -25,6 +25,7 @@ class SecurityStack(OrgBaselineStack):
         regions: list[str],
         session_manager: SessionManager,
         alerts: Alerts,
+        elevation_source: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(
             scope,
@@ -40,5 +41,10 @@ class SecurityStack(OrgBaselineStack):
         )
         self.document_sharer = DocumentSharerRole(self, "DocumentSharerRole", org=org, regions=regions)
         self.alert_hub = AlertHub(
-            self, "AlertHub", org=org, emails=alerts.emails, slack=alerts.slack.get(org.partition)
+            self,
+            "AlertHub",
+            org=org,
+            emails=alerts.emails,
+            slack=alerts.slack.get(org.partition),
+            elevation_source=elevation_source,
         )

@@ -8,7 +8,7 @@ from aws_cdk import aws_iam as iam
 
 from config.models import SlackChannel
 from config.naming import Organization
-from config.policies.statements import allow, aws, service_trust
+from config.policies.statements import Condition, allow, aws, service_trust
 from constructs import Construct
 from constructs.alerting.access_alerts import ALL_MANAGEMENT_EVENTS
 from constructs.alerting.encrypted_topic import encrypted_topic
@@ -35,13 +35,18 @@ class AlertHub(Construct):
         org: Organization,
         emails: list[str],
         slack: SlackChannel | None,
+        elevation_source: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         p, account_id, region = org.partition, org.security_account_id, org.home_region
         self.rule_arn = f"arn:{p}:events:{region}:{account_id}:rule/{org.alert_bus}/{org.alert_rule}"
-        from_our_rule = {
+        self.elevation_rule_arn = (
+            f"arn:{p}:events:{region}:{account_id}:rule/{org.alert_bus}/{org.baseline_prefix}elevation-to-topic"
+        )
+        rules: str | list[str] = self.rule_arn if elevation_source is None else [self.rule_arn, self.elevation_rule_arn]
+        from_our_rule: Condition = {
             "StringEquals": {"aws:SourceAccount": account_id},
-            "ArnEquals": {"aws:SourceArn": self.rule_arn},
+            "ArnEquals": {"aws:SourceArn": rules},
         }
 
         # No Description and a separate policy resource: GovCloud's AWS::Events::EventBus has neither a
@@ -103,6 +108,21 @@ class AlertHub(Construct):
             targets=[events.CfnRule.TargetProperty(id="AlertTopic", arn=self.topic.topic_arn)],
         )
 
+        if elevation_source is not None:
+            # The elevation engine's transitions (source, engine account). EventBridge sets an event's `account` to
+            # the account that put it (https://docs.aws.amazon.com/eventbridge/latest/ref/overiew-event-structure.html),
+            # so only the engine's account can raise them, though the whole organization may put events on the bus.
+            source, engine_account = elevation_source
+            events.CfnRule(
+                self,
+                "ElevationRule",
+                name=f"{org.baseline_prefix}elevation-to-topic",
+                description="org-baseline: the elevation engine's transitions go to the alert topic",
+                event_bus_name=self.bus.attr_name,
+                event_pattern={"source": [source], "account": [engine_account]},
+                state="ENABLED",
+                targets=[events.CfnRule.TargetProperty(id="AlertTopic", arn=self.topic.topic_arn)],
+            )
         if slack is not None:
             self._slack_channel(org, slack)
 

@@ -86,16 +86,23 @@ def add_handler_function(
     key: kms.IKey,
     retention_days: int,
     apis: str,
+    entry: str = "index.handler",
+    code_dir: Path | None = None,
+    environment: dict[str, str] | None = None,
+    timeout: int = 120,
+    invoked_by: str | None = None,
 ) -> tuple[logs.CfnLogGroup, lambda_.CfnFunction]:
     """The log group (logical ID `log_group_id`, retained, encrypted with `key`) and the function `name` running
-    constructs/handlers/`handler_dir`/index.py as `role_arn`; `apis` says what it calls, for the VPC reason."""
+    `entry` of constructs/handlers/`handler_dir`/ (or of `code_dir`) as `role_arn`; `apis` says what it calls, for
+    the VPC reason. A function not only invoked by CloudFormation says who invokes it (`invoked_by`): its
+    dead-letter reason then names that caller, which sees every failure."""
     log_group = logs.CfnLogGroup(
         scope, "LogGroup", log_group_name=log_group_name, retention_in_days=retention_days, kms_key_id=key.key_arn
     )
     log_group.apply_removal_policy(STATEFUL)
     pin_logical_id(log_group, log_group_id)
 
-    code = lambda_.Code.from_asset(str(HANDLERS / handler_dir)).bind(scope)
+    code = lambda_.Code.from_asset(str(code_dir or HANDLERS / handler_dir)).bind(scope)
     assert code.s3_location is not None
     function = lambda_.CfnFunction(
         scope,
@@ -103,29 +110,44 @@ def add_handler_function(
         function_name=name,
         description=description,
         runtime=RUNTIME.name,
-        handler="index.handler",
+        handler=entry,
         role=role_arn,
         code=lambda_.CfnFunction.CodeProperty(
             s3_bucket=code.s3_location.bucket_name, s3_key=code.s3_location.object_key
         ),
-        timeout=120,
+        timeout=timeout,
         memory_size=128,
         logging_config=lambda_.CfnFunction.LoggingConfigProperty(log_group=log_group_name),
+        environment=lambda_.CfnFunction.EnvironmentProperty(variables=environment) if environment else None,
     )
     function.add_resource_dependency(log_group)
     # The same three reasons answer cdk-nag's NIST rules and checkov's equivalent checks.
-    outside_vpc = (
-        f"The function only calls the {apis} during deployments; the baseline creates no VPC, "
-        "and placing it in a workload VPC would couple the baseline to that network."
-    )
-    no_dlq = (
-        "Only CloudFormation invokes it, and every failure is reported back to the stack event log with "
-        "its reason; a dead-letter queue would hold nothing actionable."
-    )
-    no_reserved = (
-        "Invoked a few times per deployment; reserving concurrency fails in new accounts whose "
-        "concurrency quota is 10, the minimum unreserved pool."
-    )
+    if invoked_by is None:
+        outside_vpc = (
+            f"The function only calls the {apis} during deployments; the baseline creates no VPC, "
+            "and placing it in a workload VPC would couple the baseline to that network."
+        )
+        no_dlq = (
+            "Only CloudFormation invokes it, and every failure is reported back to the stack event log with "
+            "its reason; a dead-letter queue would hold nothing actionable."
+        )
+        no_reserved = (
+            "Invoked a few times per deployment; reserving concurrency fails in new accounts whose "
+            "concurrency quota is 10, the minimum unreserved pool."
+        )
+    else:
+        outside_vpc = (
+            f"The function only calls the {apis} over their public endpoints; the baseline creates no VPC, "
+            "and placing it in a workload VPC would couple the engine to that network."
+        )
+        no_dlq = (
+            f"Invoked synchronously by {invoked_by}, which receives every failure with its reason and records "
+            "it; a dead-letter queue would hold nothing actionable."
+        )
+        no_reserved = (
+            "Invoked a few times per elevation request; reserving concurrency fails in new accounts whose "
+            "concurrency quota is 10, the minimum unreserved pool."
+        )
     cdk.Validations.of(function).acknowledge(
         cdk.Acknowledgment(id="NIST.800.53.R5-LambdaInsideVPC", reason=outside_vpc),
         cdk.Acknowledgment(id="NIST.800.53.R5-LambdaDLQ", reason=no_dlq),

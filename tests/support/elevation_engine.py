@@ -275,7 +275,7 @@ def serve(server: ThreadingHTTPServer) -> Iterator[ThreadingHTTPServer]:
 
 # The states of the engine's state machine in the order they run; tests/test_elevation_stack.py checks the
 # synthesized definition against this.
-STATE_ORDER = ("NeedsApproval", "AwaitDecision", "Grant", "WaitUntilEnd", "End")
+STATE_ORDER = ("NeedsApproval", "AwaitDecision", "Grant", "WaitUntilEnd", "Revoke")
 
 
 @dataclass
@@ -350,7 +350,7 @@ def _grant_and_end(handlers: Handlers, clock: Clock, request_id: str, until: str
 
 
 def finish(handlers: Handlers, clock: Clock, request_id: str, ends_at: str) -> str:
-    """WaitUntilEnd (TimestampPath $.grant.ends_at) -> End (revoke `end`), once the clock is past `ends_at`."""
+    """WaitUntilEnd (TimestampPath $.grant.ends_at) -> Revoke (revoke `end`), once the clock is past `ends_at`."""
     if clock() < datetime.fromisoformat(ends_at.replace("Z", "+00:00")):
         return "granted"
     handlers.revoke.handler({"request_id": request_id, "action": "end"}, None)
