@@ -28,9 +28,11 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from config.regions import PartitionName
+from constructs.elevation.api import ROUTES as DEPLOYED_ROUTES
 from ops.elevate import client
 from ops.elevate.cli import main
 from ops.elevate.inputs import ElevateError, Engine
+from tests.support.api_gateway import ROUTES as STAND_IN_ROUTES
 from tests.support.api_gateway import ApiGatewayStandIn, api_gateway_iam_proxy
 from tests.support.project import ROOT
 
@@ -516,3 +518,9 @@ def test_credentials_of_the_other_partition_are_named() -> None:
         "your AWS credentials (arn:aws-us-gov:sts::220987654330:assumed-role/AWSReservedSSO_Requester_0a1b2c3d4e5f6a7b/"
         "alice) are of partition aws-us-gov, but the request goes to partition aws"
     )
+
+
+def test_the_stand_in_serves_the_routes_the_stack_deploys() -> None:
+    """The stand-in's 403 for a route the API lacks is only right while its routes are the deployed API's."""
+    deployed = {(method, "/requests" + (f"/{path}" if path else "")) for path, method in DEPLOYED_ROUTES}
+    assert deployed == set(STAND_IN_ROUTES)
