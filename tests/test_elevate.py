@@ -524,3 +524,19 @@ def test_the_stand_in_serves_the_routes_the_stack_deploys() -> None:
     """The stand-in's 403 for a route the API lacks is only right while its routes are the deployed API's."""
     deployed = {(method, "/requests" + (f"/{path}" if path else "")) for path, method in DEPLOYED_ROUTES}
     assert deployed == set(STAND_IN_ROUTES)
+
+
+def test_a_profile_not_signed_in_says_to_sign_in(
+    no_aws: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The usual morning: the Identity Center profile exists, its token does not (no `aws sso login` yet)."""
+    (tmp_path / "aws-config").write_text(
+        "[profile elevate]\nsso_session = examplecorp\nsso_account_id = 210987654321\nsso_role_name = Requester\n"
+        "region = us-east-1\n\n[sso-session examplecorp]\nsso_start_url = https://d-9067a3c4e1.awsapps.com/start\n"
+        "sso_region = us-east-1\nsso_registration_scopes = sso:account:access\n"
+    )
+    monkeypatch.setenv("HOME", str(tmp_path))  # no token cache (~/.aws/sso/cache)
+    code, _, err = run_cli(["list", "--profile", "elevate"], capsys)
+    assert code == 1
+    assert "(sign in with `aws sso login --profile elevate`)" in one_message(err)
+    assert err.count("\n") == 1
