@@ -42,17 +42,25 @@ class ElevationStack(OrgBaselineStack):
         store = RequestStore(self, "Store", names=names, partition=p, account_id=account, region=region)
         topic_arn = f"arn:{p}:sns:{region}:{account}:{names.topic}"
         topic = sns.Topic(
-            self, "ApproverTopic", topic_name=names.topic, display_name="Elevation requests", master_key=store.key,
+            self,
+            "ApproverTopic",
+            topic_name=names.topic,
+            display_name="Elevation requests",
+            master_key=store.key,
             enforce_ssl=True,
-        )  # fmt: skip
+        )
         emails = {
             (rule.name, email) for rule in elevation.rules if rule.partition == p for email in rule.approver_emails
         }
         for rule_name, email in sorted(emails):
             sns.CfnSubscription(
-                self, f"Approver-{rule_name}-{email}", topic_arn=topic.topic_arn, protocol="email", endpoint=email,
+                self,
+                f"Approver-{rule_name}-{email}",
+                topic_arn=topic.topic_arn,
+                protocol="email",
+                endpoint=email,
                 filter_policy={"rule": [rule_name]},
-            )  # fmt: skip
+            )
         arns = EngineArns(
             partition=p,
             account_id=account,

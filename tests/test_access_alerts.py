@@ -16,7 +16,7 @@ from stacks.assembly import BuiltStack
 from stacks.plan import plan
 from tests.conftest import Synthesized, synthesize
 from tests.support.config_data import ConfigFrom, commercial_only
-from tests.support.templates import RETAINED, named, of_type, role_named
+from tests.support.templates import RETAINED, by_name, named, of_type, role_named
 
 ACCESS_RULES = {
     "examplecorp-baseline-breakglass-assume-role",
@@ -198,6 +198,7 @@ def test_every_rule_that_can_match_read_only_events_receives_them(synth: Synthes
         "examplecorp-baseline-backup-changes": {"ENABLED"},  # Delete*/Put*/Update* only: none read-only
         "examplecorp-baseline-breakglass-user-changes": {"ENABLED"},  # changes only, not inventory reads
         "examplecorp-baseline-management-trail-tamper": {"ENABLED"},  # Stop/Delete/Put/Update... only
+        "examplecorp-baseline-elevation-to-topic": {"ENABLED"},  # the engine's own events, not CloudTrail's
     }
 
 
@@ -315,7 +316,9 @@ def test_alert_bus_accepts_events_from_the_organization_only(
 def test_hub_rule_sends_aws_events_to_the_encrypted_topic(
     hub: dict[str, Any], org: Organization, partition: PartitionName
 ) -> None:
-    (rule,) = of_type(hub, "AWS::Events::Rule").values()
+    rules = by_name(hub, "AWS::Events::Rule")
+    rule = {"Properties": rules.pop("examplecorp-baseline-alerts-to-topic")}
+    assert list(rules) == ["examplecorp-baseline-elevation-to-topic"]  # tests/test_elevation_stack.py
     assert rule["Properties"]["EventBusName"] == {"Fn::GetAtt": ["AlertBus", "Name"]}
     # Only AWS service events: callers cannot put events whose source starts with "aws.", so no fake alerts.
     assert rule["Properties"]["EventPattern"] == {"source": [{"prefix": "aws."}]}
@@ -326,8 +329,9 @@ def test_hub_rule_sends_aws_events_to_the_encrypted_topic(
 
     rule_arn = f"arn:{partition}:events:{org.home_region}:{org.security_account_id}:rule/" \
                "examplecorp-baseline-alerts/examplecorp-baseline-alerts-to-topic"  # fmt: skip
+    elevation_arn = rule_arn.replace("alerts-to-topic", "elevation-to-topic")
     from_rule = {"StringEquals": {"aws:SourceAccount": org.security_account_id},
-                 "ArnEquals": {"aws:SourceArn": rule_arn}}  # fmt: skip
+                 "ArnEquals": {"aws:SourceArn": [rule_arn, elevation_arn]}}  # fmt: skip
     key = hub["Resources"]["AlertTopicKey"]
     assert {k: key[k] for k in RETAINED} == RETAINED and key["Properties"]["EnableKeyRotation"] is True
     statements = key["Properties"]["KeyPolicy"]["Statement"]

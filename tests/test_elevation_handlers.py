@@ -312,9 +312,13 @@ def test_reconcile_alerts_on_user_assignments_no_grant_explains_and_removes_them
     run_state_machine_locally(handlers, clock, created["id"], until="granted")  # explained: an active grant
     dave = world.users["dave"]
     boto3.client("sso-admin").create_account_assignment(  # made by hand, outside the engine
-        InstanceArn=world.instance_arn, TargetId=WEB_PROD, TargetType="AWS_ACCOUNT",
-        PermissionSetArn=world.permission_sets["Administrator"], PrincipalType="USER", PrincipalId=dave,
-    )  # fmt: skip
+        InstanceArn=world.instance_arn,
+        TargetId=WEB_PROD,
+        TargetType="AWS_ACCOUNT",
+        PermissionSetArn=world.permission_sets["Administrator"],
+        PrincipalType="USER",
+        PrincipalId=dave,
+    )
     world.events()
     found = reconcile.handler({}, None)
     assert found["unexplained"] == [{"account_id": WEB_PROD, "permission_set": "Administrator", "user_id": dave}]

@@ -172,8 +172,13 @@ def test_grant_and_revoke_assign_only_the_eligible_sets_in_the_rules_accounts(
     for account in OUTSIDE[partition]:
         assert evaluate([policy], Request(action, f"arn:{partition}:sso:::account/{account}")) == "ImplicitDeny"
     assert evaluate([policy], Request(other, instance)) == "ImplicitDeny"
-    for forbidden in ("sso:CreatePermissionSet", "sso:PutInlinePolicyToPermissionSet", "sso:ProvisionPermissionSet",
-                      "iam:CreateRole", "identitystore:CreateGroupMembership"):  # fmt: skip
+    for forbidden in (
+        "sso:CreatePermissionSet",
+        "sso:PutInlinePolicyToPermissionSet",
+        "sso:ProvisionPermissionSet",
+        "iam:CreateRole",
+        "identitystore:CreateGroupMembership",
+    ):
         assert evaluate([policy], Request(forbidden, "*")) == "ImplicitDeny", forbidden
 
 

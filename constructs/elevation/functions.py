@@ -117,45 +117,73 @@ def api_policy(arns: EngineArns, log_streams: list[str], revoke_function: str) -
     # identitystore:::user/<id> and :::group/<id> (the IdentityStore API reference, e.g. GetGroupMembershipId).
     store = f"arn:{arns.partition}:identitystore::{arns.account_id}:identitystore/{arns.identity_store_id}"
     return document(
-        *common_statements(arns, log_streams, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-                                               "dynamodb:Query"]),
-        allow(sid="ResolveCallers", action=["identitystore:GetUserId", "identitystore:IsMemberInGroups"],
-              resource=[store, f"arn:{arns.partition}:identitystore:::user/*",
-                        f"arn:{arns.partition}:identitystore:::group/*"]),
+        *common_statements(
+            arns, log_streams, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]
+        ),
+        allow(
+            sid="ResolveCallers",
+            action=["identitystore:GetUserId", "identitystore:IsMemberInGroups"],
+            resource=[
+                store,
+                f"arn:{arns.partition}:identitystore:::user/*",
+                f"arn:{arns.partition}:identitystore:::group/*",
+            ],
+        ),
         allow(sid="StartFlow", action="states:StartExecution", resource=arns.state_machine),
-        allow(sid="PassDecision", action=["states:SendTaskSuccess", "states:SendTaskFailure"],
-              resource=arns.state_machine),
+        allow(
+            sid="PassDecision", action=["states:SendTaskSuccess", "states:SendTaskFailure"], resource=arns.state_machine
+        ),
         allow(sid="EmailApprovers", action="sns:Publish", resource=arns.topic),
-        allow(sid="EmailApproversKey", action=["kms:Decrypt", "kms:GenerateDataKey"], resource=arns.key,
-              condition={"StringEquals": {"kms:ViaService": f"sns.{arns.region}.amazonaws.com"}}),
+        allow(
+            sid="EmailApproversKey",
+            action=["kms:Decrypt", "kms:GenerateDataKey"],
+            resource=arns.key,
+            condition={"StringEquals": {"kms:ViaService": f"sns.{arns.region}.amazonaws.com"}},
+        ),
         allow(sid="EarlyRevoke", action="lambda:InvokeFunction", resource=revoke_function),
-    )  # fmt: skip
+    )
 
 
 def grant_policy(arns: EngineArns, log_streams: list[str], revoke_function: str) -> dict[str, object]:
     return document(
         *common_statements(arns, log_streams, ["dynamodb:GetItem", "dynamodb:UpdateItem"]),
-        allow(sid="ReadPermissionSetArns", action="ssm:GetParameter",
-              resource=[_arn(arns, "ssm", f"parameter{p}") for p in sorted(arns.permission_set_parameters.values())]),
+        allow(
+            sid="ReadPermissionSetArns",
+            action="ssm:GetParameter",
+            resource=[_arn(arns, "ssm", f"parameter{p}") for p in sorted(arns.permission_set_parameters.values())],
+        ),
         allow(sid="AssignEligibleSets", action="sso:CreateAccountAssignment", resource=assignment_resources(arns)),
         allow(sid="FollowAssignment", action="sso:DescribeAccountAssignmentCreationStatus", resource=arns.instance),
-        allow(sid="ScheduleRevoke", action="scheduler:CreateSchedule",
-              resource=_arn(arns, "scheduler", f"schedule/{arns.schedule_group}/revoke-*")),
-        allow(sid="PassSchedulerRole", action="iam:PassRole", resource=arns.scheduler_role,
-              condition={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}),
-    )  # fmt: skip
+        allow(
+            sid="ScheduleRevoke",
+            action="scheduler:CreateSchedule",
+            resource=_arn(arns, "scheduler", f"schedule/{arns.schedule_group}/revoke-*"),
+        ),
+        allow(
+            sid="PassSchedulerRole",
+            action="iam:PassRole",
+            resource=arns.scheduler_role,
+            condition={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
+        ),
+    )
 
 
 def revoke_policy(arns: EngineArns, log_streams: list[str]) -> dict[str, object]:
     return document(
         *common_statements(arns, log_streams, ["dynamodb:GetItem", "dynamodb:UpdateItem"]),
-        allow(sid="ReadPermissionSetArns", action="ssm:GetParameter",
-              resource=[_arn(arns, "ssm", f"parameter{p}") for p in sorted(arns.permission_set_parameters.values())]),
+        allow(
+            sid="ReadPermissionSetArns",
+            action="ssm:GetParameter",
+            resource=[_arn(arns, "ssm", f"parameter{p}") for p in sorted(arns.permission_set_parameters.values())],
+        ),
         allow(sid="UnassignEligibleSets", action="sso:DeleteAccountAssignment", resource=assignment_resources(arns)),
         allow(sid="FollowRemoval", action="sso:DescribeAccountAssignmentDeletionStatus", resource=arns.instance),
-        allow(sid="DeleteRevokeSchedule", action="scheduler:DeleteSchedule",
-              resource=_arn(arns, "scheduler", f"schedule/{arns.schedule_group}/revoke-*")),
-    )  # fmt: skip
+        allow(
+            sid="DeleteRevokeSchedule",
+            action="scheduler:DeleteSchedule",
+            resource=_arn(arns, "scheduler", f"schedule/{arns.schedule_group}/revoke-*"),
+        ),
+    )
 
 
 def reconcile_policy(arns: EngineArns, log_streams: list[str], remove: bool) -> dict[str, object]:
@@ -212,9 +240,12 @@ class EngineFunctions(Construct):
             role = add_handler_role(scope_, name=name, description=f"org-baseline elevation: {what}")
             policy_document = self._policy(handler, arns, streams, remove_unexplained)
             policy = iam.CfnManagedPolicy(
-                scope_, "Policy", description=f"Elevation {handler}: {what}", roles=[role.ref],
+                scope_,
+                "Policy",
+                description=f"Elevation {handler}: {what}",
+                roles=[role.ref],
                 policy_document=policy_document,
-            )  # fmt: skip
+            )
             acknowledgments = own_log_streams_acknowledged(p, account, [region], log_group)
             acknowledgments += _wildcard_reasons(arns, handler)
             cdk.Validations.of(policy).acknowledge(*acknowledgments)
@@ -231,11 +262,17 @@ class EngineFunctions(Construct):
                 apis=apis,
                 entry=f"{handler}.handler",
                 code_dir=bundle,
-                environment={**environment, **({"REMOVE_UNEXPLAINED": "true" if remove_unexplained else "false"}
-                                                if handler == "reconcile" else {})},
+                environment={
+                    **environment,
+                    **(
+                        {"REMOVE_UNEXPLAINED": "true" if remove_unexplained else "false"}
+                        if handler == "reconcile"
+                        else {}
+                    ),
+                },
                 timeout=timeout,
                 invoked_by=invoked_by,
-            )  # fmt: skip
+            )
             function.add_resource_dependency(policy)
             self.functions[handler] = function
             self.policies[handler] = policy

@@ -69,7 +69,7 @@ def commercial_only(example_data: dict[str, Any]) -> dict[str, Any]:
         if account["name"] == "web-dev":
             account["regions"] = ["us-west-2"]
     data.pop("backup", None)  # its copy rules name GovCloud regions
-    for section in ("service_control_policies", "identity_center"):  # they name accounts and GovCloud left out here
+    for section in ("service_control_policies", "identity_center", "elevation"):  # they name accounts and GovCloud
         data.pop(section, None)
     data["breakglass"] = {"aws": data["breakglass"]["aws"]}
     data["atlantis"] = {"aws": data["atlantis"]["aws"]}

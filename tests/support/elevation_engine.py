@@ -105,8 +105,10 @@ class EngineWorld:
         """`rules` as config/elevation.py resolves them, with group *names* (replaced by the IDs made here);
         `memberships`: user name -> group names."""
         identity = boto3.client("identitystore")
-        group_names = sorted({g for r in rules for g in r["groups"] + r["approver_groups"]} | {
-            g for names in memberships.values() for g in names})  # fmt: skip
+        group_names = sorted(
+            {g for r in rules for g in r["groups"] + r["approver_groups"]}
+            | {g for names in memberships.values() for g in names}
+        )
         groups = {
             name: identity.create_group(IdentityStoreId=IDENTITY_STORE, DisplayName=name)["GroupId"]
             for name in group_names
@@ -114,9 +116,11 @@ class EngineWorld:
         users = {}
         for user, names in memberships.items():
             users[user] = identity.create_user(
-                IdentityStoreId=IDENTITY_STORE, UserName=user, DisplayName=user,
+                IdentityStoreId=IDENTITY_STORE,
+                UserName=user,
+                DisplayName=user,
                 Name={"GivenName": user, "FamilyName": "Example"},
-            )["UserId"]  # fmt: skip
+            )["UserId"]
             for name in names:
                 identity.create_group_membership(
                     IdentityStoreId=IDENTITY_STORE, GroupId=groups[name], MemberId={"UserId": users[user]}
@@ -152,14 +156,17 @@ class EngineWorld:
         topic = sns.create_topic(Name=f"{PREFIX}-baseline-elevation-approvers")["TopicArn"]
         email_arn = sqs.get_queue_attributes(QueueUrl=email_queue, AttributeNames=["QueueArn"])["Attributes"]
         sns.subscribe(
-            TopicArn=topic, Protocol="sqs", Endpoint=email_arn["QueueArn"],
+            TopicArn=topic,
+            Protocol="sqs",
+            Endpoint=email_arn["QueueArn"],
             Attributes={"FilterPolicy": json.dumps({"rule": ["admin"]}), "RawMessageDelivery": "true"},
-        )  # fmt: skip
+        )
         role = boto3.client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         machine = boto3.client("stepfunctions").create_state_machine(
-            name=f"{PREFIX}-baseline-elevation-flow", definition=json.dumps({"StartAt": "x", "States": {}}),
+            name=f"{PREFIX}-baseline-elevation-flow",
+            definition=json.dumps({"StartAt": "x", "States": {}}),
             roleArn=role,
-        )["stateMachineArn"]  # fmt: skip
+        )["stateMachineArn"]
         boto3.client("scheduler").create_schedule_group(Name=f"{PREFIX}-baseline-elevation")
         return cls(users, groups, sets, instance_arn, machine, event_queue, email_queue, rules_file)
 
@@ -203,15 +210,21 @@ def _requests_table() -> None:
         TableName=TABLE,
         BillingMode="PAY_PER_REQUEST",
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"}
-                              for name in ("id", "requester", "status", "created_at")],
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": "S"} for name in ("id", "requester", "status", "created_at")
+        ],
         GlobalSecondaryIndexes=[
-            {"IndexName": f"by-{key}", "Projection": {"ProjectionType": "ALL"},
-             "KeySchema": [{"AttributeName": key, "KeyType": "HASH"},
-                           {"AttributeName": "created_at", "KeyType": "RANGE"}]}
+            {
+                "IndexName": f"by-{key}",
+                "Projection": {"ProjectionType": "ALL"},
+                "KeySchema": [
+                    {"AttributeName": key, "KeyType": "HASH"},
+                    {"AttributeName": "created_at", "KeyType": "RANGE"},
+                ],
+            }
             for key in ("requester", "status")
         ],
-    )  # fmt: skip
+    )
 
 
 def _drain_raw(queue: str) -> list[str]:
