@@ -57,6 +57,7 @@ TLS_BUCKET_POLICIES = (
 ADMINISTERED_KEYS = (
     "AlertTopicKey",
     "BackupVaultKey",
+    "ElevationKey",
     "OrgTrailBucketKey",
     "OrgTrailKey",
     "SecurityAlarmTopicKey",
@@ -75,6 +76,7 @@ PARLIAMENT_EXPLAINED: list[Explained] = [
                 ("AlertTopicKey", "AllowAlertRuleToPublishEncrypted"),
                 ("BackupVaultKey", "AllowBaselineBackupRoleGrantsForAwsBackup"),
                 ("BackupVaultKey", "AllowBaselineBackupRoleToUseKeyThroughAwsBackup"),
+                ("ElevationKey", "AllowEngineLogGroups"),
                 ("OrgTrailBucketKey", "AllowOrgTrailToEncryptWithBucketDefault"),
                 ("OrgTrailKey", "AllowCloudTrailToDescribeKey"),
                 ("OrgTrailKey", "AllowCloudTrailToEncrypt"),
@@ -110,10 +112,24 @@ PARLIAMENT_EXPLAINED: list[Explained] = [
             {
                 ("OrgTrailKey", "AllowCloudWatchLogsForTrailLogGroup"),
                 ("SessionKey", "AllowCloudWatchLogsForSessionLogGroups"),
+                ("ElevationKey", "AllowEngineLogGroups"),
             }
         ),
         "kms:EncryptionContext:aws:logs:arn holds a log group ARN; AWS documents ArnEquals/ArnLike for it, and "
         "parliament types encryption-context keys as plain strings.",
+    ),
+    Explained(
+        "INVALID_ARN",
+        r"Does not have 6 parts",
+        frozenset(
+            {
+                ("FunctionsGrantPolicy", "AssignEligibleSets"),
+                ("FunctionsRevokePolicy", "UnassignEligibleSets"),
+                ("FunctionsReconcilePolicy", "ListAssignments"),
+            }
+        ),
+        "The eligible permission sets' ARNs are `{{resolve:ssm:...}}` dynamic references to the IdentityCenter "
+        "stack's parameters: Identity Center generates the ARNs, and CloudFormation resolves them at deploy time.",
     ),
     Explained(
         "UNKNOWN_CONDITION_FOR_ACTION",

@@ -24,7 +24,9 @@ class RequestStore(Construct):
         self, scope: Construct, construct_id: str, *, names: EngineNames, partition: str, account_id: str, region: str
     ) -> None:
         super().__init__(scope, construct_id)
-        log_groups = f"arn:{partition}:logs:{region}:{account_id}:log-group:*{names.prefix}*"
+        names_ = [f"/aws/lambda/{names.function(h)}" for h in ("api", "grant", "revoke", "reconcile")]
+        names_ += [f"/aws/vendedlogs/states/{names.state_machine}", f"/{names.prefix}/api-access"]
+        log_groups = [f"arn:{partition}:logs:{region}:{account_id}:log-group:{name}" for name in names_]
         self.key: kms.Key = retained_key(
             self,
             "Key",

@@ -91,6 +91,7 @@ def add_handler_function(
     environment: dict[str, str] | None = None,
     timeout: int = 120,
     invoked_by: str | None = None,
+    more_checkov_skips: tuple[tuple[str, str], ...] = (),
 ) -> tuple[logs.CfnLogGroup, lambda_.CfnFunction]:
     """The log group (logical ID `log_group_id`, retained, encrypted with `key`) and the function `name` running
     `entry` of constructs/handlers/`handler_dir`/ (or of `code_dir`) as `role_arn`; `apis` says what it calls, for
@@ -154,5 +155,11 @@ def add_handler_function(
         cdk.Acknowledgment(id="NIST.800.53.R5-LambdaConcurrency", reason=no_reserved),
         OLDER_RUNTIME,
     )
-    skip_checkov(function, ("CKV_AWS_117", outside_vpc), ("CKV_AWS_116", no_dlq), ("CKV_AWS_115", no_reserved))
+    skip_checkov(
+        function,
+        ("CKV_AWS_117", outside_vpc),
+        ("CKV_AWS_116", no_dlq),
+        ("CKV_AWS_115", no_reserved),
+        *more_checkov_skips,
+    )
     return log_group, function
