@@ -17,7 +17,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 CDK_CONTEXT := -c config=$(CONFIG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS)) $(if $(PARTITION),-c partition=$(PARTITION))
 PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links
 
-.PHONY: help setup check-config synth access-diff deploy access-audit access-parity verify test deploy-test fuzz lint typecheck format schema docs snapshots requirements benchmark clean
+.PHONY: help setup check-config synth access-diff deploy access-audit access-parity elevate verify test deploy-test fuzz lint typecheck format schema docs snapshots requirements benchmark clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ access-audit: $(VENV)/.installed ## Live read-only access audit of PARTITION wit
 access-parity: $(VENV)/.installed ## Before deleting IAM_USER of ACCOUNT: does SET (permission set) or ROLE cover what it used in DAYS (90)?
 	@test -n "$(IAM_USER)" -a -n "$(ACCOUNT)" -a -n "$(SET)$(ROLE)" || { echo "make access-parity needs IAM_USER=name ACCOUNT=name and SET=permission-set or ROLE=role" >&2; exit 1; }
 	$(VENV)/bin/python -m ops.access parity --user $(IAM_USER) --account $(ACCOUNT) --config $(CONFIG) $(if $(SET),--permission-set $(SET),--role $(ROLE)) $(if $(DAYS),--days $(DAYS))
+
+elevate: $(VENV)/.installed ## Request, list, approve, deny or revoke elevated access (ARGS="request --account web-prod ..."; docs/elevation.md)
+	@$(VENV)/bin/python -m ops.elevate --config $(CONFIG) $(ARGS)
 
 verify: synth ## Synthesize, then run the independent checkers on cdk.out (CHECKER=checkov runs one)
 	$(VENV)/bin/python -m checks.verify cdk.out --config $(CONFIG) $(if $(CHECKER),--only $(CHECKER))

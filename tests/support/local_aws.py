@@ -33,7 +33,7 @@ import socket
 import threading
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
@@ -102,6 +102,20 @@ def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     boto3.DEFAULT_SESSION = None
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """The request handler of a local stand-in: answers with `reply`, writes no request lines on stderr."""
+
+    def reply(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
+        self.send_response(status)
+        for key, value in {**headers, "Content-Length": str(len(body))}.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
 class ResponseReceiver(HTTPServer):
     """Stands in for CloudFormation's pre-signed response URL: keeps the JSON body of every PUT in `received`."""
 
@@ -114,7 +128,7 @@ class ResponseReceiver(HTTPServer):
         return f"http://{LOCALHOST}:{self.server_port}/response"
 
 
-class _ResponseHandler(BaseHTTPRequestHandler):
+class _ResponseHandler(QuietHandler):
     server: ResponseReceiver
 
     def do_PUT(self) -> None:
@@ -122,9 +136,6 @@ class _ResponseHandler(BaseHTTPRequestHandler):
         self.server.received.append(json.loads(body))
         self.send_response(200)
         self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass  # quiet: no request lines on stderr
 
 
 @pytest.fixture
@@ -194,29 +205,19 @@ class PropagatingIam(ThreadingHTTPServer):
             return self.assume_role_calls <= self.failures
 
 
-class _PropagatingHandler(BaseHTTPRequestHandler):
+class _PropagatingHandler(QuietHandler):
     server: PropagatingIam
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if self.server.deny(body):
-            self._reply(403, {"Content-Type": "text/xml"}, ACCESS_DENIED.encode())
+            self.reply(403, {"Content-Type": "text/xml"}, ACCESS_DENIED.encode())
             return
         connection = http.client.HTTPConnection(self.server.moto.netloc, timeout=30)
         connection.request("POST", self.path, body=body, headers=dict(self.headers))
         response = connection.getresponse()
-        self._reply(response.status, {"Content-Type": response.getheader("Content-Type", "")}, response.read())
+        self.reply(response.status, {"Content-Type": response.getheader("Content-Type", "")}, response.read())
         connection.close()
-
-    def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        self.send_response(status)
-        for key, value in {**headers, "Content-Length": str(len(body))}.items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture
