@@ -26,6 +26,7 @@ import io
 import json
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -552,9 +553,10 @@ def _delete_model(model: Any, resource_json: dict[str, Any], account: str, regio
 class RecordedOnly(CloudFormationModel):
     """A resource of a type moto's CloudFormation does not implement: recorded in the stack, nothing behind it."""
 
-    def __init__(self, name: str, resource_type: str) -> None:
+    def __init__(self, name: str, resource_type: str, account: str = "", region: str = "") -> None:
         self.name = name
         self.resource_type = resource_type
+        self.account, self.region = account, region
 
     @property
     def physical_resource_id(self) -> str:
@@ -573,13 +575,18 @@ class RecordedOnly(CloudFormationModel):
         return True
 
     def get_cfn_attribute(self, attribute_name: str) -> str:
-        return f"{self.name}.{attribute_name}"
+        if not attribute_name.endswith("Arn"):
+            return f"{self.name}.{attribute_name}"
+        # In ARN form, so that a policy naming it (through a parameter, say) parses as it would in AWS.
+        service = self.resource_type.split("::")[1].lower()
+        partition = get_partition(self.region)
+        return f"arn:{partition}:{service}:{self.region}:{self.account}:{attribute_name}/{self.name}"
 
     @classmethod
     def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kw: Any
     ) -> RecordedOnly:
-        return cls(resource_name, cloudformation_json["Type"])
+        return cls(resource_name, cloudformation_json["Type"], account_id, region_name)
 
     @classmethod
     def update_from_cloudformation_json(
@@ -766,6 +773,33 @@ def previous_ssm_parameter_values_resolve(cloud: LocalCloud) -> Iterator[None]:
         yield
 
 
+_DYNAMIC_SSM = re.compile(r"\{\{resolve:ssm:([^:}]+)(?::\d+)?\}\}")
+
+
+@contextmanager
+def ssm_dynamic_references_resolve(cloud: LocalCloud) -> Iterator[None]:
+    """CloudFormation replaces `{{resolve:ssm:NAME}}` in resource properties with the parameter's value at deploy
+    time (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-ssm.html); moto keeps
+    the text, and IAM then refuses a policy that names it as a resource. A parameter holding a recorded-only resource's
+    `...Arn` attribute resolves to that resource's ARN-shaped placeholder (never verified)."""
+    original_clean = cfn_parsing.clean_json
+
+    def clean_json(resource_json: Any, resources_map: Any) -> Any:
+        value = original_clean(resource_json, resources_map)
+        if not isinstance(value, str) or "{{resolve:ssm:" not in value:
+            return value
+        backend = ssm_models.ssm_backends[resources_map._account_id][resources_map._region_name]
+
+        def resolved(match: re.Match[str]) -> str:
+            parameter = backend.get_parameter(match.group(1))
+            return parameter.value if parameter is not None else match.group(0)
+
+        return _DYNAMIC_SSM.sub(resolved, value)
+
+    with mock.patch.object(cfn_parsing, "clean_json", clean_json):
+        yield
+
+
 GAP_FILLS: tuple[GapFill, ...] = (
     termination_protection,
     custom_resources_run_their_functions,
@@ -778,6 +812,7 @@ GAP_FILLS: tuple[GapFill, ...] = (
     ssm_document_content_as_json,
     deleting_a_missing_change_set_succeeds,
     previous_ssm_parameter_values_resolve,
+    ssm_dynamic_references_resolve,
 )
 
 
