@@ -54,6 +54,7 @@ TLS_BUCKET_POLICIES = (
     "OrgTrailBucketPolicy",
     "OrgTrailBucketAccessLogsPolicy",
     "SessionLogBucketPolicy",
+    "ConfigBucketPolicy",
     "TerraformStateBucketPolicy",
     "TerraformStateAccessLogsPolicy",
 )
@@ -68,6 +69,7 @@ ADMINISTERED_KEYS = (
     "SecurityAlarmTopicKey",
     "SessionKey",
     "SessionLogBucketKey",
+    "ConfigBucketKey",
     "TerraformStateKey",
 )
 
@@ -92,6 +94,7 @@ PARLIAMENT_EXPLAINED: list[Explained] = [
                 ("DelegatedAdminHandlerKey", "AllowCloudWatchLogsForHandlerLogGroup"),
                 ("SecurityServicesHandlerKey", "AllowCloudWatchLogsForHandlerLogGroup"),
                 ("SessionLogBucketKey", "AllowOrgInstanceRolesToEncryptThroughS3"),
+                ("ConfigBucketKey", "AWSConfigKMSPolicy"),
                 ("TerraformStateKey", "AtlantisUseThroughS3ForOwnState"),
             }
         ),
@@ -143,7 +146,15 @@ PARLIAMENT_EXPLAINED: list[Explained] = [
     Explained(
         "UNKNOWN_CONDITION_FOR_ACTION",
         r"Unknown condition aws:SourceOrgID for action (s3|sqs|kms|secretsmanager|sts):\w+",
-        frozenset({("ExamplecorpRcpEnforceConfusedDeputyProtection", "EnforceConfusedDeputyProtection")}),
+        frozenset(
+            {
+                ("ExamplecorpRcpEnforceConfusedDeputyProtection", "EnforceConfusedDeputyProtection"),
+                ("ConfigBucketKey", "AWSConfigKMSPolicy"),
+                ("ConfigBucketPolicy", "AWSConfigBucketPermissionsCheck"),
+                ("ConfigBucketPolicy", "AWSConfigBucketExistenceCheck"),
+                ("ConfigBucketPolicy", "AWSConfigBucketDelivery"),
+            }
+        ),
         "aws:SourceOrgID is a global condition key present when a service principal acts for a resource of an "
         "organization (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html); "
         "parliament's bundled database predates it.",

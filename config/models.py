@@ -1186,12 +1186,15 @@ class SecurityHub(Model):
 
 
 class AwsConfig(Model):
-    """AWS Config: the organization aggregator in the security account."""
+    """AWS Config: a recorder and delivery channel in every account and region of the baseline, their bucket in the
+    log-archive account, and the organization aggregator in the security account."""
 
     enabled: bool = Field(
         default=True,
-        description="Register the security account as AWS Config's delegated administrator and give it an "
-        "organization aggregator (home region, all allowed regions).",
+        description="Record every supported resource type in every baseline account and region (IAM and the other "
+        "global types in the home region only), deliver to the Config bucket in the log-archive account, register "
+        "the security account as AWS Config's delegated administrator and give it an organization aggregator "
+        "(home region, all allowed regions).",
     )
 
 

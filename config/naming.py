@@ -26,6 +26,7 @@ def bucket_names(prefix: str, log_archive_id: str, region: str) -> dict[str, str
         "trail": f"{prefix}-org-trail-{log_archive_id}-{region}",
         "access_logs": f"{prefix}-s3-access-logs-{log_archive_id}-{region}",
         "session_logs": f"{prefix}-session-logs-{log_archive_id}-{region}",
+        "config": f"{prefix}-config-{log_archive_id}-{region}",
     }
 
 
@@ -91,6 +92,7 @@ class Organization:
     alarm_topic: str
     baseline_prefix: str  # "<name_prefix>-baseline-"
     session_log_bucket: str  # in the log-archive account (Session Manager session logs)
+    config_bucket: str  # in the log-archive account (AWS Config history and snapshots of every account)
 
     # Names shared across features; each is created by one feature and referenced (or protected) by others.
     @property
@@ -277,6 +279,16 @@ class Organization:
     @property
     def config_aggregator(self) -> str:
         return f"{self.baseline_prefix}organization"
+
+    @property
+    def config_bucket_arn(self) -> str:
+        return f"arn:{self.partition}:s3:::{self.config_bucket}"
+
+    @property
+    def config_recorder(self) -> str:
+        """The AWS Config configuration recorder and delivery channel of every baseline stack (one of each per
+        account and region)."""
+        return f"{self.baseline_prefix}recorder"
 
     @property
     def config_aggregator_role(self) -> str:
@@ -504,4 +516,5 @@ def organization(config: OrgConfig, partition: PartitionName) -> Organization:
         alarm_topic=f"{baseline_prefix(config.name_prefix)}security-alarms",
         baseline_prefix=baseline_prefix(config.name_prefix),
         session_log_bucket=buckets["session_logs"],
+        config_bucket=buckets["config"],
     )

@@ -29,6 +29,7 @@ from constructs.data.backup_role import BackupServiceRole
 from constructs.data.backup_vault import BackupVault
 from constructs.identity.access_audit import AccessAuditorRole, AccessAuditRole
 from constructs.identity.customer_managed_policies import CustomerManagedPolicies
+from constructs.security.config_recorder import ConfigRecorder
 from constructs.sessions.access import SessionAccess
 from constructs.sessions.handler import SessionCustomResources, SessionHandlerRole, handler_log_group
 from constructs.sessions.instance_role import SessionInstanceRole
@@ -56,10 +57,12 @@ class AccountBaselineStack(OrgBaselineStack):
         atlantis: AtlantisNames | None = None,
         s3_public_access_block_here: bool = True,
         vpc_bpa_exclusions: list[VpcBpaExclusion] | None = None,
+        config_recorder: bool = False,
     ) -> None:
         """`regions`: every region this account has a baseline stack in (IAM in the home region covers them).
         `s3_public_access_block_here`: false when the organization's S3 policy sets Block Public Access for the
-        account (config/policies/organization_policies.py), which then rejects the account-level call."""
+        account (config/policies/organization_policies.py), which then rejects the account-level call.
+        `config_recorder`: AWS Config records here and delivers to the log-archive account's Config bucket."""
         super().__init__(
             scope,
             construct_id,
@@ -155,7 +158,12 @@ class AccountBaselineStack(OrgBaselineStack):
         settings_role = None
         if self.is_home_region:
             settings_role = AccountSettingsRole(
-                self, "AccountSettingsRole", org=org, account_id=account.id, regions=regions
+                self,
+                "AccountSettingsRole",
+                org=org,
+                account_id=account.id,
+                regions=regions,
+                config_service_linked_role=config_recorder,
             )
         settings = AccountSettings(
             self,
@@ -168,5 +176,16 @@ class AccountBaselineStack(OrgBaselineStack):
         )
         if settings_role is not None:
             settings.function.add_resource_dependency(settings_role.policy)
+        if config_recorder:
+            recorder = ConfigRecorder(
+                self,
+                "ConfigRecorder",
+                org=org,
+                account_id=account.id,
+                home_region=self.is_home_region,
+                settings_function_arn=settings.function.attr_arn,
+            )
+            if recorder.service_linked_role is not None and settings_role is not None:
+                recorder.service_linked_role.node.add_dependency(settings_role.policy)
         if vpc_bpa_exclusions:
             VpcBlockPublicAccessExclusions(self, "VpcBlockPublicAccessExclusions", exclusions=vpc_bpa_exclusions)

@@ -101,7 +101,14 @@ Builder = Callable[[cdk.App, PlannedStack, Inputs], OrgBaselineStack]
 def _log_archive(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
     config = inputs.config
     org = inputs.partitions[item.partition].org
-    return LogArchiveStack(app, item.stack_id, org=org, logging=config.logging, session_manager=config.session_manager)
+    return LogArchiveStack(
+        app,
+        item.stack_id,
+        org=org,
+        logging=config.logging,
+        session_manager=config.session_manager,
+        aws_config=config.security_services.config,
+    )
 
 
 def _organization(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
@@ -251,6 +258,7 @@ def _baseline(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineSt
         customer_managed_policies=[part.access.customer_managed_policies[name] for name in needed] if home else [],
         s3_public_access_block_here=not covered_by_s3_policy(config, account),
         vpc_bpa_exclusions=vpc_bpa_exclusions(config, account, item.region),
+        config_recorder=config.security_services.config.enabled,
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from config.models import Logging, SessionManager
+from config.models import AwsConfig, Logging, SessionManager
 from config.naming import Organization
 from constructs import Construct
+from constructs.logging.config_bucket import ConfigBucket
 from constructs.logging.trail_bucket import OrgTrailBucket
 from constructs.sessions.log_bucket import SessionLogBucket
 from stacks.base import OrgBaselineStack
@@ -19,13 +20,14 @@ class LogArchiveStack(OrgBaselineStack):
         org: Organization,
         logging: Logging,
         session_manager: SessionManager,
+        aws_config: AwsConfig,
     ) -> None:
         super().__init__(
             scope,
             construct_id,
             account_id=org.log_archive_account_id,
             region=org.home_region,
-            description=f"organization trail and session log buckets for partition {org.partition} "
+            description=f"organization trail, session log and AWS Config buckets for partition {org.partition} "
             "(stateful, retained; deploy before the organization stack)",
         )
         self.trail_bucket = OrgTrailBucket(self, "OrgTrailBucket", org=org, logging=logging)
@@ -36,3 +38,13 @@ class LogArchiveStack(OrgBaselineStack):
             lifecycle=session_manager.log_bucket,
             access_log_bucket=self.trail_bucket.access_log_bucket,
         )
+        # AWS Config history keeps the trail's lifecycle: both are the audit record of the organization.
+        self.config_bucket: ConfigBucket | None = None
+        if aws_config.enabled:
+            self.config_bucket = ConfigBucket(
+                self,
+                "ConfigBucket",
+                org=org,
+                lifecycle=logging.trail_bucket,
+                access_log_bucket=self.trail_bucket.access_log_bucket,
+            )

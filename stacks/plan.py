@@ -115,6 +115,8 @@ def _plan_partition(
     - Baseline and Alerts after Security: their alert rules send to the hub's bus, and each baseline shares the
       approved session documents with its account through the sharer role; a baseline in another region also
       after SessionDocuments of its region, the documents it shares there.
+    - Baseline after LogArchive when AWS Config is on: its delivery channel names the log-archive Config bucket,
+      whose policy AWS Config checks when the channel is created.
     - Baseline (other regions) and Alerts after the account's home-region Baseline: it holds the IAM roles they
       use (session handler, backup service role, alert forwarder role); IAM is global, so they exist once.
     - Access after IdentityCenter and the account's home-region Baseline: it assigns the permission sets, which
@@ -164,14 +166,16 @@ def _plan_partition(
     global_region = GLOBAL_EVENTS_REGION[partition]
     members = [a for a in config.accounts if a.partition == partition and a.name in selected]
     follows: tuple[str, ...]
+    # AWS Config checks the bucket's policy when the delivery channel is created (InsufficientDeliveryPolicy).
+    config_bucket = (log_archive,) if config.security_services.config.enabled else ()
     for member in members:
         home_baseline = f"Baseline-{member.name}-{home}"
         regions = member.regions or part.allowed_regions  # validation: they include the home region
-        add(home_baseline, StackKind.BASELINE, member.name, after=(security,))
+        add(home_baseline, StackKind.BASELINE, member.name, after=(security, *config_bucket))
         for region in regions:
             if region != home:
                 documents = f"SessionDocuments-{security_account}-{region}"
-                follows = (security, documents, home_baseline)
+                follows = (security, documents, home_baseline, *config_bucket)
                 add(f"Baseline-{member.name}-{region}", StackKind.BASELINE, member.name, region, after=follows)
         if global_region not in regions:
             follows = (security, home_baseline)

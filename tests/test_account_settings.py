@@ -85,6 +85,7 @@ def test_account_settings_role_only_in_the_home_region_and_only_turns_settings_o
         assert role["MaxSessionDuration"] == 3600 and "ManagedPolicyArns" not in role and "Policies" not in role
         policy_id, policy = managed_policy_of(template, role_id)
         p, account = partition, workload.id
+        slr = f"arn:{p}:iam::{account}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
         assert policy["PolicyDocument"]["Statement"] == [
             {"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
              "Resource": [f"arn:{p}:logs:{r}:{account}:log-group:/aws/lambda/{NAME}:*" for r in regions]},
@@ -93,6 +94,10 @@ def test_account_settings_role_only_in_the_home_region_and_only_turns_settings_o
             {"Sid": "TurnOnEbsEncryptionByDefault", "Effect": "Allow",
              "Action": ["ec2:GetEbsEncryptionByDefault", "ec2:EnableEbsEncryptionByDefault"], "Resource": "*",
              "Condition": {"StringEquals": {"aws:RequestedRegion": regions}}},
+            # AWS Config on (the default): create AWS Config's service-linked role, that one only.
+            {"Sid": "CreateConfigServiceLinkedRole", "Effect": "Allow", "Action": "iam:CreateServiceLinkedRole",
+             "Resource": slr, "Condition": {"StringEquals": {"iam:AWSServiceName": "config.amazonaws.com"}}},
+            {"Sid": "ReadConfigServiceLinkedRole", "Effect": "Allow", "Action": "iam:GetRole", "Resource": slr},
         ]  # fmt: skip
         # The function's first call must find the policy in place.
         assert policy_id in template["Resources"][_function_id(template)]["DependsOn"]

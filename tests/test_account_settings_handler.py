@@ -157,6 +157,56 @@ def test_delete_leaves_ebs_encryption_by_default_on(
     assert _ebs_default("us-east-1")
 
 
+# --- AWS Config's service-linked role -----------------------------------------------------------------------
+
+CONFIG_SLR = f"arn:aws:iam::{MOTO_ACCOUNT}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+
+
+def _config_slr_arns() -> list[str]:
+    roles = boto3.client("iam").list_roles(PathPrefix="/aws-service-role/config.amazonaws.com/")["Roles"]
+    return [role["Arn"] for role in roles]
+
+
+def _existing_config_service_linked_role() -> None:
+    """Stands in for an account where AWS Config was turned on before the baseline. moto's
+    CreateServiceLinkedRole names the role `AWSServiceRoleForconfig`, not AWS's `AWSServiceRoleForConfig`
+    (https://docs.aws.amazon.com/config/latest/developerguide/using-service-linked-roles-config.html), so the role
+    is made here with AWS's path and name."""
+    boto3.client("iam").create_role(
+        Path="/aws-service-role/config.amazonaws.com/",
+        RoleName="AWSServiceRoleForConfig",
+        AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}',
+    )
+
+
+def test_create_makes_the_config_service_linked_role_when_missing(
+    handler_module: ModuleType, cloudformation: ResponseReceiver, aws: None
+) -> None:
+    assert _config_slr_arns() == []
+    response = _run(handler_module, cloudformation, _event(cloudformation, "Create", "Custom::ConfigServiceLinkedRole"))
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert response["PhysicalResourceId"] == "config-service-linked-role"
+    assert _config_slr_arns() == [response["Data"]["Arn"]]  # the one service-linked role of config.amazonaws.com
+
+
+def test_an_existing_config_service_linked_role_is_used_and_delete_keeps_it(
+    handler_module: ModuleType, cloudformation: ResponseReceiver, aws: None
+) -> None:
+    """Creating the role again would fail (it exists): the handler reads it instead, on every repeat."""
+    _existing_config_service_linked_role()
+    for request in ("Create", "Create", "Update"):
+        extra = {"PhysicalResourceId": "config-service-linked-role"} if request == "Update" else {}
+        event = _event(cloudformation, request, "Custom::ConfigServiceLinkedRole", **extra)
+        response = _run(handler_module, cloudformation, event)
+        assert response["Status"] == "SUCCESS", response["Reason"]
+        assert response["Data"] == {"Arn": CONFIG_SLR}
+    event = _event(
+        cloudformation, "Delete", "Custom::ConfigServiceLinkedRole", PhysicalResourceId="config-service-linked-role"
+    )
+    assert _run(handler_module, cloudformation, event)["Status"] == "SUCCESS"
+    assert _config_slr_arns() == [CONFIG_SLR]
+
+
 # --- failures reach CloudFormation -----------------------------------------------------------------------
 
 

@@ -140,14 +140,15 @@ EXPECTED_AFTER: dict[PartitionName, dict[str, tuple[str, ...]]] = {
         "IdentityCenter-management": (),
         "Security-security": (),
         "SessionDocuments-security-us-west-2": ("Security-security",),
-        "Baseline-security-us-east-1": ("Security-security",),
-        "Baseline-web-prod-us-east-1": ("Security-security",),
+        "Baseline-security-us-east-1": ("Security-security", "LogArchive-log-archive"),
+        "Baseline-web-prod-us-east-1": ("Security-security", "LogArchive-log-archive"),
         "Baseline-web-prod-us-west-2": (
             "Security-security",
             "SessionDocuments-security-us-west-2",
             "Baseline-web-prod-us-east-1",
+            "LogArchive-log-archive",
         ),
-        "Baseline-web-dev-us-east-1": ("Security-security",),
+        "Baseline-web-dev-us-east-1": ("Security-security", "LogArchive-log-archive"),
         "Access-web-prod": ("IdentityCenter-management", "Baseline-web-prod-us-east-1"),
         "Access-management": ("IdentityCenter-management", "Baseline-management-us-east-1"),
     },
@@ -158,11 +159,12 @@ EXPECTED_AFTER: dict[PartitionName, dict[str, tuple[str, ...]]] = {
         "IdentityCenter-gov-management": (),
         "Security-gov-log-archive": (),
         "SessionDocuments-gov-log-archive-us-gov-east-1": ("Security-gov-log-archive",),
-        "Baseline-gov-workload-prod-us-gov-west-1": ("Security-gov-log-archive",),
+        "Baseline-gov-workload-prod-us-gov-west-1": ("Security-gov-log-archive", "LogArchive-gov-log-archive"),
         "Baseline-gov-workload-prod-us-gov-east-1": (
             "Security-gov-log-archive",
             "SessionDocuments-gov-log-archive-us-gov-east-1",
             "Baseline-gov-workload-prod-us-gov-west-1",
+            "LogArchive-gov-log-archive",
         ),
         "Access-gov-ci": ("IdentityCenter-gov-management", "Baseline-gov-ci-us-gov-west-1"),
     },
@@ -237,7 +239,8 @@ def test_the_synthesized_manifest_records_the_dependencies(synth: Synthesized) -
     for partition in EXPECTED_AFTER:
         for stack_id, after in EXPECTED_AFTER[partition].items():
             assert depends_on(stack_id) == set(after), stack_id
-    assert depends_on("Baseline-web-dev-us-east-1") == {"Security-security"}  # web-dev has no other region
+    # web-dev has no other region
+    assert depends_on("Baseline-web-dev-us-east-1") == {"Security-security", "LogArchive-log-archive"}
 
 
 def test_every_stack_is_placed_described_and_protected_by_the_base_class(synth: Synthesized) -> None:

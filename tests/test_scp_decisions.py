@@ -142,7 +142,7 @@ BUCKET_ACTIONS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("bucket", ["trail_bucket", "access_log_bucket", "session_log_bucket"])
+@pytest.mark.parametrize("bucket", ["trail_bucket", "access_log_bucket", "session_log_bucket", "config_bucket"])
 @pytest.mark.parametrize(("action", "suffix"), BUCKET_ACTIONS)
 def test_log_buckets_and_their_objects_are_protected(scps: AccountScps, bucket: str, action: str, suffix: str) -> None:
     expect(scps, BASELINE_ONLY, action, f"arn:{scps.partition}:s3:::{getattr(scps.org, bucket)}{suffix}")
@@ -238,6 +238,7 @@ def test_only_the_document_sharer_changes_who_may_use_the_approved_documents(scp
 
 SECURITY_SERVICE_SHUTDOWNS = [
     "config:StopConfigurationRecorder", "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel",
+    "config:PutConfigurationRecorder", "config:PutDeliveryChannel",
     "guardduty:DeleteDetector", "guardduty:DisassociateFromAdministratorAccount", "guardduty:UpdateDetector",
     "securityhub:DisableSecurityHub", "securityhub:DisassociateFromAdministratorAccount",
     "securityhub:BatchDisableStandards",
@@ -247,6 +248,19 @@ SECURITY_SERVICE_SHUTDOWNS = [
 @pytest.mark.parametrize("action", SECURITY_SERVICE_SHUTDOWNS)
 def test_security_services_cannot_be_turned_off(scps: AccountScps, action: str) -> None:
     expect(scps, BASELINE_ONLY, action)
+
+
+def test_the_baseline_may_record_with_configs_service_linked_role(scps: AccountScps) -> None:
+    """The deployment role creates the recorder and channel and starts recording (BASELINE_ONLY above covers the
+    Put* calls); the account-settings function creates AWS Config's service-linked role, which no SCP denies."""
+    expect(scps, ALLOWED, "config:StartConfigurationRecorder")
+    slr = scps.arn("iam", "role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig")
+    settings = scps.arn("iam", "role/examplecorp-baseline-account-settings")
+    context: dict[str, Value] = {"aws:PrincipalArn": settings, "aws:PrincipalAccount": scps.account_id,
+                                 "aws:RequestedRegion": scps.region,
+                                 "iam:AWSServiceName": "config.amazonaws.com"}  # fmt: skip
+    assert evaluate(scps.documents, Request("iam:CreateServiceLinkedRole", slr, context)) == "Allow"
+    assert evaluate(scps.documents, Request("iam:GetRole", slr, context)) == "Allow"
 
 
 def test_security_services_can_still_be_read(scps: AccountScps) -> None:

@@ -97,10 +97,13 @@ DOCUMENT_CHANGES = [
     "ssm:UpdateDocument",
     "ssm:UpdateDocumentDefaultVersion",
 ]
-# AWS Config, GuardDuty and Security Hub: always protected from being turned off, whoever enabled them.
+# AWS Config, GuardDuty and Security Hub: always protected from being turned off, whoever enabled them. Changing
+# the baseline's recorder or delivery channel (Put*: fewer resource types, another bucket) turns AWS Config off as
+# surely as deleting it.
 SECURITY_SERVICE_SHUTDOWNS = [
     "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel",
-    "config:DeleteRetentionConfiguration", "config:StopConfigurationRecorder",
+    "config:DeleteRetentionConfiguration", "config:PutConfigurationRecorder", "config:PutDeliveryChannel",
+    "config:StopConfigurationRecorder",
     "guardduty:DeleteDetector", "guardduty:DeleteMembers", "guardduty:DisassociateFromAdministratorAccount",
     "guardduty:DisassociateFromMasterAccount", "guardduty:DisassociateMembers",
     "guardduty:StopMonitoringMembers", "guardduty:UpdateDetector",
@@ -190,7 +193,9 @@ class Library:
 
     def protect_baseline(self) -> list[Statement]:
         n, p, bp = self.org, self._p, self.org.baseline_prefix
-        buckets = [f"arn:{p}:s3:::{b}" for b in (n.trail_bucket, n.access_log_bucket, n.session_log_bucket)]
+        buckets = [
+            f"arn:{p}:s3:::{b}" for b in (n.trail_bucket, n.access_log_bucket, n.session_log_bucket, n.config_bucket)
+        ]
         roles = [f"arn:{p}:iam::*:role/{bp}*", f"arn:{p}:iam::*:instance-profile/{bp}*", f"arn:{p}:iam::*:policy/{bp}*"]
         rules_and_buses = [
             f"arn:{p}:events:*:*:rule/{bp}*",

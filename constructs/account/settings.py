@@ -17,6 +17,7 @@ from aws_cdk import aws_kms as kms
 from config.naming import Organization
 from config.policies.statements import allow, document
 from constructs import Construct
+from constructs.security.config_recorder import config_service_linked_role_arn
 from constructs.shared.handler_function import (
     add_handler_function,
     add_handler_role,
@@ -40,8 +41,16 @@ class AccountSettingsRole(Construct):
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, org: Organization, account_id: str, regions: list[str]
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        org: Organization,
+        account_id: str,
+        regions: list[str],
+        config_service_linked_role: bool = False,
     ) -> None:
+        """`config_service_linked_role`: it may also create AWS Config's service-linked role (and read it)."""
         super().__init__(scope, construct_id)
         p = org.partition
         self.role = add_handler_role(
@@ -50,6 +59,25 @@ class AccountSettingsRole(Construct):
             description="org-baseline: turns on S3 Block Public Access for the account and EBS encryption by default",
         )
         log_streams = own_log_streams(p, account_id, sorted(regions), handler_log_group(org))
+        # Creating a service-linked role needs iam:CreateServiceLinkedRole for the service's role:
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html#service-linked-role-permissions
+        config_role = (
+            [
+                allow(
+                    sid="CreateConfigServiceLinkedRole",
+                    action="iam:CreateServiceLinkedRole",
+                    resource=config_service_linked_role_arn(p, account_id),
+                    condition={"StringEquals": {"iam:AWSServiceName": "config.amazonaws.com"}},
+                ),
+                allow(
+                    sid="ReadConfigServiceLinkedRole",
+                    action="iam:GetRole",
+                    resource=config_service_linked_role_arn(p, account_id),
+                ),
+            ]
+            if config_service_linked_role
+            else []
+        )
         self.policy = iam.CfnManagedPolicy(
             self,
             "Policy",
@@ -68,6 +96,7 @@ class AccountSettingsRole(Construct):
                     resource="*",
                     condition={"StringEquals": {"aws:RequestedRegion": sorted(regions)}},
                 ),
+                *config_role,
             ),
         )
         cdk.Validations.of(self.policy).acknowledge(

@@ -4,6 +4,9 @@
 - `Custom::AccountPublicAccessBlock`: turns on all four settings of S3 Block Public Access for the account (the
   S3 Control API; one setting per account, so only the home-region stack has this resource).
 - `Custom::EbsEncryptionByDefault`: turns on EBS encryption by default in this region (one setting per region).
+- `Custom::ConfigServiceLinkedRole`: creates AWS Config's service-linked role AWSServiceRoleForConfig when the
+  account has none (home region; IAM is global). `AWS::IAM::ServiceLinkedRole` would fail in every account where
+  AWS Config was ever turned on, as the role then exists already. Delete leaves it: recorders use it.
 
 Both read before they write, so a repeated event (a CloudFormation retry, a stack update, a replacement) changes
 nothing that is already right. Delete leaves the settings on: removing or replacing the baseline must not open the
@@ -112,6 +115,24 @@ def ebs_encryption_by_default(event: Event) -> Result:
     return physical_id, {"EbsEncryptionByDefault": "true"}
 
 
+CONFIG_SERVICE_LINKED_ROLE = "AWSServiceRoleForConfig"
+
+
+def config_service_linked_role(event: Event) -> Result:
+    physical_id = "config-service-linked-role"
+    if event["RequestType"] == "Delete":
+        return physical_id, {}
+    iam = boto3.client("iam")
+    try:
+        arn = str(iam.get_role(RoleName=CONFIG_SERVICE_LINKED_ROLE)["Role"]["Arn"])
+    except ClientError as err:
+        if err.response["Error"]["Code"] != "NoSuchEntity":
+            raise
+        arn = str(iam.create_service_linked_role(AWSServiceName="config.amazonaws.com")["Role"]["Arn"])
+        LOG.info("AWS Config's service-linked role created: %s", arn)
+    return physical_id, {"Arn": arn}
+
+
 def send(event: Event, status: str, physical_id: str, *, data: dict[str, str] | None = None, reason: str = "") -> None:
     function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
     body = json.dumps(
@@ -136,4 +157,5 @@ def send(event: Event, status: str, physical_id: str, *, data: dict[str, str] | 
 ACTIONS: dict[str, Callable[[Event], Result]] = {
     "Custom::AccountPublicAccessBlock": block_public_access,
     "Custom::EbsEncryptionByDefault": ebs_encryption_by_default,
+    "Custom::ConfigServiceLinkedRole": config_service_linked_role,
 }
