@@ -44,7 +44,7 @@ from tests.support.deploy_run import (
     steps_of,
     synthesize,
 )
-from tests.support.local_cloud import LocalCloud, recorded_only_types
+from tests.support.local_cloud import LocalCloud, organization_with_accounts, recorded_only_types
 from tests.support.project import EXAMPLE_CONFIG
 from tests.support.readback import StackReadBack, read_back
 
@@ -176,6 +176,10 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployRecord]
     ]
     cloud = LocalCloud().start()
     try:
+        config = load_config(EXAMPLE_CONFIG)
+        for partition, part in config.partitions.items():
+            ids = {a.name: a.id for a in config.accounts if a.partition == partition}
+            organization_with_accounts(cloud, ids[part.management_account], partition, part.home_region, ids)
         # Bootstrapping needs no assembly: it runs while the app synthesizes.
         runs = _bootstrap_all(cloud, workdir)
         for process, what in synths:
@@ -276,7 +280,8 @@ def test_every_step_deploys_in_order(deployed: DeployRecord) -> None:
         assert order.index(f"Security-{'security' if partition == 'aws' else 'gov-log-archive'}") < min(
             order.index(name) for name in order if name.startswith("Baseline-")
         )
-        assert all(name.startswith(("Access-", "Baseline-", "Alerts-")) for name in steps[-1]), steps
+        # the last step: per-account stacks, and the security services of the security account's other regions
+        assert all(name.startswith(("Access-", "Baseline-", "Alerts-", "SecurityServices-")) for name in steps[-1]), steps
         for name in order:  # a regional baseline and access follow the account's home-region baseline
             if name.startswith("Access-"):
                 assert order.index(name) > order.index(f"Baseline-{name.removeprefix('Access-')}-{home[partition]}")

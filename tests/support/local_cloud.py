@@ -53,8 +53,11 @@ from moto.cloudformation.custom_model import CustomModel
 from moto.cloudtrail import responses as cloudtrail_responses
 from moto.core.common_models import CloudFormationModel
 from moto.core.responses import ActionResult
+from moto.guardduty import responses as guardduty_responses
+from moto.guardduty import urls as guardduty_urls
 from moto.iam.models import iam_backends
 from moto.kms import models as kms_models
+from moto.organizations import models as org_models
 from moto.server import ThreadedMotoServer
 from moto.ssm import models as ssm_models
 from moto.ssm import responses as ssm_responses
@@ -800,6 +803,87 @@ def ssm_dynamic_references_resolve(cloud: LocalCloud) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def config_delegated_administrator(cloud: LocalCloud) -> Iterator[None]:
+    """Organizations accepts `config.amazonaws.com` as a service principal with a delegated administrator
+    (https://docs.aws.amazon.com/organizations/latest/userguide/services-that-can-integrate-config.html); moto knows
+    only `config-multiaccountsetup.amazonaws.com`. Registration is recorded, not evaluated by any service."""
+    supported = [*org_models.FakeDelegatedAdministrator.SUPPORTED_SERVICES, "config.amazonaws.com"]
+    with mock.patch.object(org_models.FakeDelegatedAdministrator, "SUPPORTED_SERVICES", supported):
+        yield
+
+
+GUARDDUTY_ORGANIZATION_CONFIGURATIONS: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+
+@contextmanager
+def guardduty_organization_configuration(cloud: LocalCloud) -> Iterator[None]:
+    """GuardDuty UpdateOrganizationConfiguration (`POST /detector/{id}/admin`) on the administrator's detector
+    (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateOrganizationConfiguration.html), which moto
+    lacks: the detector must exist; the settings are recorded (no member is enabled by it)."""
+
+    def update_organization_configuration(self: Any) -> str:
+        detector_id = self.path.split("/")[-2]
+        self.guardduty_backend.get_detector(detector_id)  # an unknown detector fails as in AWS
+        key = (self.current_account, self.region, detector_id)
+        GUARDDUTY_ORGANIZATION_CONFIGURATIONS[key] = json.loads(self.body or "{}")
+        return "{}"
+
+    with ExitStack() as stack:
+        paths = {"{0}/detector/(?P<detector_id>[^/]+)/admin$": guardduty_responses.GuardDutyResponse.dispatch}
+        stack.enter_context(mock.patch.dict(guardduty_urls.url_paths, paths))
+        stack.enter_context(
+            mock.patch.object(
+                guardduty_responses.GuardDutyResponse,
+                "update_organization_configuration",
+                update_organization_configuration,
+                create=True,
+            )
+        )
+        yield
+    GUARDDUTY_ORGANIZATION_CONFIGURATIONS.clear()
+
+
+@contextmanager
+def depends_on_before_references(cloud: LocalCloud) -> Iterator[None]:
+    """CloudFormation creates a resource's `DependsOn` resources before it, however it is reached
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html); moto creates a
+    resource the first time a `Ref` or `Fn::GetAtt` names it, skipping its `DependsOn` (an API Gateway stage then
+    creates its deployment before the methods, and the deployment fails)."""
+    original = cfn_parsing.ResourceMap.__getitem__
+
+    def getitem(self: Any, key: str) -> Any:
+        if key not in self._parsed_resources and key in self._resource_json_map:
+            depends_on = self._resource_json_map[key].get("DependsOn", [])
+            for dependency in [depends_on] if isinstance(depends_on, str) else depends_on:
+                getitem(self, dependency)
+        return original(self, key)
+
+    with mock.patch.object(cfn_parsing.ResourceMap, "__getitem__", getitem):
+        yield
+
+
+def organization_with_accounts(
+    cloud: LocalCloud, management: str, partition: str, region: str, members: Mapping[str, str]
+) -> None:
+    """The partition's organization, run from `management`, with the member accounts of the config (name: ID). In AWS
+    accounts keep their IDs when they join an organization; moto's CreateAccount draws a random ID, so each created
+    account takes its config ID afterwards. Delegated-administrator registrations then find their account."""
+    organizations = cloud.client("organizations", management, partition, region)
+    organizations.create_organization(FeatureSet="ALL")
+    backend = org_models.organizations_backends[management][partition]
+    for name, account_id in members.items():
+        if account_id == management:
+            continue
+        created = organizations.create_account(AccountName=name, Email=f"{name}@example.invalid")
+        drawn = created["CreateAccountStatus"]["AccountId"]
+        account = backend.get_account_by_id(drawn)
+        account.id = account_id
+        org_models.organizations_backends.master_accounts[account_id] = (
+            org_models.organizations_backends.master_accounts.pop(drawn)
+        )
+
+
 GAP_FILLS: tuple[GapFill, ...] = (
     termination_protection,
     custom_resources_run_their_functions,
@@ -813,6 +897,9 @@ GAP_FILLS: tuple[GapFill, ...] = (
     deleting_a_missing_change_set_succeeds,
     previous_ssm_parameter_values_resolve,
     ssm_dynamic_references_resolve,
+    config_delegated_administrator,
+    guardduty_organization_configuration,
+    depends_on_before_references,
 )
 
 
