@@ -34,7 +34,9 @@ SUPPORT_WITHOUT_TERMINATE_DENY = {
 def _index(data: dict[str, Any], group: str, permission_set: str) -> int:
     """Position of the example's assignment of `permission_set` to `group` (positions move as the example grows)."""
     assignments = data["identity_center"]["assignments"]
-    return next(i for i, a in enumerate(assignments) if (a["group_name"], a["permission_set"]) == (group, permission_set))
+    return next(
+        i for i, a in enumerate(assignments) if (a["group_name"], a["permission_set"]) == (group, permission_set)
+    )
 
 
 def _open_payments(data: dict[str, Any]) -> dict[str, Any]:

@@ -265,8 +265,9 @@ def test_html_data_cannot_close_its_script(example_data: dict[str, Any], config_
 
 def test_markdown_grid_row(written: Path) -> None:
     text = (written / "aws.md").read_text()
-    assert "| account | data-engineering | engineers | platform-admins | platform-leads | sre-oncall | support-tier1 |" in (
-        text
+    assert (
+        "| account | data-engineering | engineers | platform-admins | platform-leads | sre-oncall | support-tier1 |"
+        in text
     )
     assert "| web-dev |   | PowerUser, ReadOnly | Administrator (eligible), ReadOnly |   | SessionManager |   |" in text
     assert "| Administrator | PT1H | yes | yes | yes | yes | yes | yes | any document | none |" in text

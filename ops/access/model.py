@@ -124,7 +124,12 @@ def partition_matrix(config: OrgConfig, partition: PartitionName) -> dict[str, A
     roles = _roles(config, partition, [a.name for a in accounts])
     sessions = {
         account: [
-            {"group": group, "permission_set": grant["permission_set"], "access": grant["access"], "documents": documents}
+            {
+                "group": group,
+                "permission_set": grant["permission_set"],
+                "access": grant["access"],
+                "documents": documents,
+            }
             for group, grants in sorted(by_group.items())
             for grant in grants
             if (documents := _session_documents(permission_sets, grant["permission_set"]))
