@@ -41,8 +41,8 @@ def _index(data: dict[str, Any], group: str, permission_set: str) -> int:
 
 def _open_payments(data: dict[str, Any]) -> dict[str, Any]:
     """sre-oncall's SessionManager without its payments-prod exclusion."""
-    return changed(data, {f"identity_center.assignments.{_index(data, 'sre-oncall', 'SessionManager')}.targets."
-                          "exclude_accounts": []})  # fmt: skip
+    where = _index(data, "sre-oncall", "SessionManager")
+    return changed(data, {f"identity_center.assignments.{where}.targets.exclude_accounts": []})
 
 
 def _sentences(base: dict[str, Any], head: dict[str, Any], config_from: ConfigFrom) -> dict[str, bool]:
@@ -120,10 +120,9 @@ def test_longer_sessions_widen(example_data: dict[str, Any], config_from: Config
 def test_gaining_eligible_access_widens(example_data: dict[str, Any], config_from: ConfigFrom) -> None:
     """A new elevation rule makes its set eligible: a wider grant, even though nothing is standing."""
     head = copy.deepcopy(example_data)
-    head["elevation"]["rules"].append(
-        {"name": "web-admin", "partition": "aws", "groups": ["sre-oncall"], "permission_set": "Administrator",
-         "targets": {"accounts": ["web-prod"]}, "max_duration": "PT1H", "approver_groups": ["platform-leads"]}
-    )  # fmt: skip
+    rule = {"name": "web-admin", "partition": "aws", "groups": ["sre-oncall"], "permission_set": "Administrator",
+            "targets": {"accounts": ["web-prod"]}, "max_duration": "PT1H", "approver_groups": ["platform-leads"]}  # fmt: skip
+    head["elevation"]["rules"].append(rule)
     assert _sentences(example_data, head, config_from) == {
         "group sre-oncall gains Administrator (eligible) on web-prod": True
     }

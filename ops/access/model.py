@@ -59,8 +59,14 @@ def eligible_grants(config: OrgConfig, partition: PartitionName) -> dict[str, li
     for rule in rules_in(config, partition):
         for group in rule.groups:
             group_id = ids.get(group, group)
-            grant = EligibleGrant(rule.permission_set, group_id, names.get(group_id, group), rule.name,
-                                  rule.max_duration, rule.approval_required)  # fmt: skip
+            grant = EligibleGrant(
+                rule.permission_set,
+                group_id,
+                names.get(group_id, group),
+                rule.name,
+                rule.max_duration,
+                rule.approval_required,
+            )
             for account in accounts_of(config, partition, rule.targets):
                 out.setdefault(account.name, set()).add(grant)
     return {name: sorted(items) for name, items in out.items()}
@@ -74,7 +80,7 @@ def partition_matrix(config: OrgConfig, partition: PartitionName) -> dict[str, A
     by_account = assignments_by_account(config)
 
     groups: dict[str, dict[str, Any]] = {}
-    cells: dict[str, dict[str, list[dict[str, str]]]] = {}
+    cells: dict[str, dict[str, list[dict[str, Any]]]] = {}
     used_sets: set[str] = set()
     eligible = eligible_grants(config, partition)
     for account in accounts:
@@ -82,11 +88,19 @@ def partition_matrix(config: OrgConfig, partition: PartitionName) -> dict[str, A
             (a.group_name, a.group_id, a.permission_set, {"access": STANDING}) for a in by_account.get(account.name, [])
         ]
         items += [
-            (e.group_name, e.group_id, e.permission_set,
-             {"access": ELIGIBLE, "rule": e.rule, "max_duration": e.max_duration,
-              "approval_required": e.approval_required})
+            (
+                e.group_name,
+                e.group_id,
+                e.permission_set,
+                {
+                    "access": ELIGIBLE,
+                    "rule": e.rule,
+                    "max_duration": e.max_duration,
+                    "approval_required": e.approval_required,
+                },
+            )
             for e in eligible.get(account.name, [])
-        ]  # fmt: skip
+        ]
         for group_name, group_id, permission_set, extra in items:
             groups.setdefault(group_name, {"name": group_name, "id": group_id})
             cell = cells.setdefault(account.name, {}).setdefault(group_name, [])
