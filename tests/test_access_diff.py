@@ -14,8 +14,6 @@ from typing import Any
 import pytest
 import yaml
 
-from config.assignments import AccountAssignment
-from ops.access import model
 from ops.access.__main__ import main
 from ops.access.diff import compare
 from tests.support.config_data import ConfigFrom, changed
@@ -33,6 +31,20 @@ SUPPORT_WITHOUT_TERMINATE_DENY = {
 }
 
 
+def _index(data: dict[str, Any], group: str, permission_set: str) -> int:
+    """Position of the example's assignment of `permission_set` to `group` (positions move as the example grows)."""
+    assignments = data["identity_center"]["assignments"]
+    return next(
+        i for i, a in enumerate(assignments) if (a["group_name"], a["permission_set"]) == (group, permission_set)
+    )
+
+
+def _open_payments(data: dict[str, Any]) -> dict[str, Any]:
+    """sre-oncall's SessionManager without its payments-prod exclusion."""
+    where = _index(data, "sre-oncall", "SessionManager")
+    return changed(data, {f"identity_center.assignments.{where}.targets.exclude_accounts": []})
+
+
 def _sentences(base: dict[str, Any], head: dict[str, Any], config_from: ConfigFrom) -> dict[str, bool]:
     return {c.text: c.widens for c in compare(config_from(base), config_from(head))}
 
@@ -43,7 +55,7 @@ def test_unchanged_config_has_no_changes(example_data: dict[str, Any], config_fr
 
 def test_a_group_gains_a_set_on_an_account(example_data: dict[str, Any], config_from: ConfigFrom) -> None:
     # sre-oncall's SessionManager excluded payments-prod; dropping the exclusion opens it there.
-    head = changed(example_data, {"identity_center.assignments.5.targets.exclude_accounts": []})
+    head = _open_payments(example_data)
     assert _sentences(example_data, head, config_from) == {
         "group sre-oncall gains SessionManager on payments-prod": True
     }
@@ -78,7 +90,7 @@ def test_support_loses_a_deny(example_data: dict[str, Any], config_from: ConfigF
 
 def test_narrowing_only(example_data: dict[str, Any], config_from: ConfigFrom) -> None:
     head = copy.deepcopy(example_data)
-    del head["identity_center"]["assignments"][2]  # engineers: PowerUser on Workloads/Dev and Sandbox
+    del head["identity_center"]["assignments"][_index(example_data, "engineers", "PowerUser")]  # Workloads/Dev, Sandbox
     assert _sentences(example_data, head, config_from) == {
         "group engineers loses PowerUser on sandbox-research, web-dev": False
     }
@@ -105,15 +117,23 @@ def test_longer_sessions_widen(example_data: dict[str, Any], config_from: Config
     assert _sentences(example_data, head, config_from) == {"DataEngineer sessions last PT12H instead of PT8H": True}
 
 
-def test_gaining_eligible_access_widens(
-    example_data: dict[str, Any], config_from: ConfigFrom, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Eligible (just-in-time) grants come from the `elevation:` section through `eligible_grants`."""
-    base, head = config_from(example_data), config_from(example_data)
-    jit = AccountAssignment("Administrator", "9067a3c4e1-e8a4c6b2-93d1-4f5e-b7a2-6d0c8e3f1a57", "sre-oncall")
-    monkeypatch.setattr(model, "eligible_grants", lambda config, p: {"web-prod": [jit]} if config is head else {})
-    assert {c.text: c.widens for c in compare(base, head)} == {
+def test_gaining_eligible_access_widens(example_data: dict[str, Any], config_from: ConfigFrom) -> None:
+    """A new elevation rule makes its set eligible: a wider grant, even though nothing is standing."""
+    head = copy.deepcopy(example_data)
+    rule = {"name": "web-admin", "partition": "aws", "groups": ["sre-oncall"], "permission_set": "Administrator",
+            "targets": {"accounts": ["web-prod"]}, "max_duration": "PT1H", "approver_groups": ["platform-leads"]}  # fmt: skip
+    head["elevation"]["rules"].append(rule)
+    assert _sentences(example_data, head, config_from) == {
         "group sre-oncall gains Administrator (eligible) on web-prod": True
+    }
+
+
+def test_losing_eligible_access_narrows(example_data: dict[str, Any], config_from: ConfigFrom) -> None:
+    """Dropping the example's on-call rule: sre-oncall can no longer ask for PowerUser in Workloads/Prod."""
+    head = copy.deepcopy(example_data)
+    head["elevation"]["rules"] = [r for r in head["elevation"]["rules"] if r["name"] != "oncall-poweruser"]
+    assert _sentences(example_data, head, config_from) == {
+        "group sre-oncall loses PowerUser (eligible) on payments-prod, web-prod": False
     }
 
 
@@ -128,11 +148,9 @@ def _write(path: Path, data: dict[str, Any]) -> Path:
 
 def test_two_files_exit_codes(example_data: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     base = _write(tmp_path / "base.yaml", example_data)
-    wider = _write(
-        tmp_path / "wider.yaml", changed(example_data, {"identity_center.assignments.5.targets.exclude_accounts": []})
-    )
+    wider = _write(tmp_path / "wider.yaml", _open_payments(example_data))
     narrower = copy.deepcopy(example_data)
-    del narrower["identity_center"]["assignments"][2]
+    del narrower["identity_center"]["assignments"][_index(example_data, "engineers", "PowerUser")]
     narrower_path = _write(tmp_path / "narrower.yaml", narrower)
 
     assert main(["diff", "--base-config", str(base), "--head-config", str(base)]) == 0
@@ -160,10 +178,7 @@ def history(example_data: dict[str, Any], tmp_path: Path) -> Path:
     _write(repo / "config" / "org.yaml", example_data)
     _git(repo, "add", ".")
     _git(repo, "commit", "-q", "-m", "base")
-    _write(
-        repo / "config" / "org.yaml",
-        changed(example_data, {"identity_center.assignments.5.targets.exclude_accounts": []}),
-    )
+    _write(repo / "config" / "org.yaml", _open_payments(example_data))
     _git(repo, "commit", "-q", "-am", "sre-oncall everywhere")
     return repo
 

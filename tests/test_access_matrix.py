@@ -6,6 +6,7 @@ Expected values are written out by hand from config/org.yaml, the catalog's docu
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import subprocess
@@ -16,10 +17,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from config.assignments import AccountAssignment
 from config.models import OrgConfig
 from config.regions import PartitionName
-from ops.access import model
 from ops.access.__main__ import main
 from ops.access.model import partition_matrix
 from ops.access.report import html_page, markdown
@@ -30,20 +29,24 @@ SCHEMA = json.loads((ROOT / "docs" / "access-matrix.schema.json").read_text())
 
 
 def cells(matrix: dict[str, Any], group: str) -> dict[str, list[str]]:
-    """account -> the sets `group` has there."""
+    """account -> the sets `group` has there, eligible ones written `Set (eligible)` as in the grid."""
     out: dict[str, list[str]] = {}
     for grant in matrix["grants"]:
         if grant["group"] == group:
-            out.setdefault(grant["account"], []).append(grant["permission_set"])
+            eligible = " (eligible)" if grant["access"] == "eligible" else ""
+            out.setdefault(grant["account"], []).append(grant["permission_set"] + eligible)
     return out
 
 
 # --- the example config ---------------------------------------------------------------------------------------
 
 # Hand-computed from config/org.yaml: Workloads = payments-prod, web-prod (Workloads/Prod) and web-dev
-# (Workloads/Dev); sandbox-research is in Sandbox; sre-oncall's SessionManager excludes payments-prod.
+# (Workloads/Dev); sandbox-research is in Sandbox; sre-oncall's SessionManager excludes payments-prod; sre-oncall
+# has the Requester set in the management account (the Identity Center admin account) and the `oncall-poweruser`
+# elevation rule makes PowerUser eligible on Workloads/Prod.
 EXAMPLE_THREE_GROUPS = {
-    "sre-oncall": {"payments-prod": ["OnCall"], "web-prod": ["OnCall", "SessionManager"],
+    "sre-oncall": {"management": ["Requester"], "payments-prod": ["OnCall", "PowerUser (eligible)"],
+                   "web-prod": ["OnCall", "PowerUser (eligible)", "SessionManager"],
                    "web-dev": ["SessionManager"]},
     "engineers": {"payments-prod": ["ReadOnly"], "web-prod": ["ReadOnly"], "web-dev": ["PowerUser", "ReadOnly"],
                   "sandbox-research": ["PowerUser"]},
@@ -55,9 +58,14 @@ def test_example_grid_of_three_groups(example_config: OrgConfig) -> None:
     matrix = partition_matrix(example_config, "aws")
     for group, expected in EXAMPLE_THREE_GROUPS.items():
         assert cells(matrix, group) == expected, group
+    # platform-admins: ReadOnly on the root, Requester in management, and Administrator only eligible (the `admin`
+    # rule on the root); platform-leads approve, with the Approver set in management only.
     admins = cells(matrix, "platform-admins")
     assert sorted(admins) == sorted(a.name for a in example_config.accounts if a.partition == "aws")
-    assert all(sets == ["Administrator"] for sets in admins.values())
+    assert admins.pop("management") == ["Administrator (eligible)", "ReadOnly", "Requester"]
+    assert all(sets == ["Administrator (eligible)", "ReadOnly"] for sets in admins.values())
+    assert cells(matrix, "platform-leads") == {"management": ["Approver"]}
+    assert not [g for g in matrix["grants"] if g["permission_set"] == "Administrator" and g["access"] == "standing"]
 
 
 # (admin, IAM, S3, DynamoDB, RDS, Secrets, sessions): AdministratorAccess allows `*`; PowerUserAccess all but
@@ -120,11 +128,15 @@ def test_roles_and_session_manager(example_config: OrgConfig) -> None:
     assert roles["atlantis-apply"]["trusted"] == ["arn:aws:iam::610987654325:role/atlantis-server"]
     assert roles["session-access"]["customer_managed_policies"] == ["examplecorp-baseline-session-access"]
     assert len(roles["session-access"]["accounts"]) == 9
-    sessions = {e["group"]: e["documents"] for e in matrix["session_manager"]["web-dev"]}
-    # PowerUserAccess allows ssm:StartSession without the document check; SessionManager only with it.
-    assert sessions == {"engineers": "any document", "platform-admins": "any document",
-                        "sre-oncall": "approved documents only"}  # fmt: skip
-    assert "sre-oncall" not in {e["group"] for e in matrix["session_manager"]["payments-prod"]}
+    sessions = {e["group"]: (e["access"], e["documents"]) for e in matrix["session_manager"]["web-dev"]}
+    # PowerUserAccess allows ssm:StartSession without the document check; SessionManager only with it; platform
+    # admins' Administrator is eligible only (ReadOnly starts no session).
+    assert sessions == {"engineers": ("standing", "any document"), "platform-admins": ("eligible", "any document"),
+                        "sre-oncall": ("standing", "approved documents only")}  # fmt: skip
+    # payments-prod: sre-oncall has no standing session access (SessionManager excludes it), but the on-call rule
+    # makes PowerUser (any document) eligible there without approval.
+    payments = [(e["group"], e["permission_set"], e["access"]) for e in matrix["session_manager"]["payments-prod"]]
+    assert [e for e in payments if e[0] == "sre-oncall"] == [("sre-oncall", "PowerUser", "eligible")]
 
 
 # --- a small config of three groups, hand-computed -----------------------------------------------------------
@@ -172,7 +184,8 @@ SMALL_SUMMARIES = {
 
 @pytest.fixture
 def small(example_data: dict[str, Any], config_from: ConfigFrom) -> dict[str, Any]:
-    return partition_matrix(config_from(changed(example_data, SMALL)), "aws")
+    # The example's elevation rules name the example's groups, which SMALL replaces.
+    return partition_matrix(config_from(changed(example_data, {**SMALL, "elevation.rules": []})), "aws")
 
 
 def test_small_config_grid(small: dict[str, Any]) -> None:
@@ -231,13 +244,13 @@ def test_html_is_self_contained(written: Path) -> None:
 
 
 def test_html_page_draws_the_grid_and_shows_a_cell(written: Path) -> None:
-    """The page's own script, run under Node (the pinned one from package.json): 45 cells for 9 accounts x 5 groups;
+    """The page's own script, run under Node (the pinned one from package.json): 54 cells for 9 accounts x 6 groups;
     a click shows the set, its summary and its customer-managed policy document; a filter keeps one group."""
     node = ROOT / "node_modules" / ".bin" / "node"
     harness = ROOT / "tests" / "support" / "access_page.js"
     args = [str(node), str(harness), str(written / "index.html"), "payments-prod", "data-engineering", "sre-oncall"]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
-    assert out.startswith("cells 45\n")
+    assert out.startswith("cells 54\n")
     assert "<h2>data-engineering in payments-prod</h2><h3>DataEngineer (standing, PT8H)</h3>" in out
     assert "can change IAM: <span class='no'>no</span>" in out
     assert "examplecorp-deny-data-deletion" in out and "rds:DeleteDBCluster" in out
@@ -252,24 +265,38 @@ def test_html_data_cannot_close_its_script(example_data: dict[str, Any], config_
 
 def test_markdown_grid_row(written: Path) -> None:
     text = (written / "aws.md").read_text()
-    assert "| account | data-engineering | engineers | platform-admins | sre-oncall | support-tier1 |" in text
-    assert "| web-dev |   | PowerUser, ReadOnly | Administrator | SessionManager |   |" in text
+    assert (
+        "| account | data-engineering | engineers | platform-admins | platform-leads | sre-oncall | support-tier1 |"
+        in text
+    )
+    assert "| web-dev |   | PowerUser, ReadOnly | Administrator (eligible), ReadOnly |   | SessionManager |   |" in text
     assert "| Administrator | PT1H | yes | yes | yes | yes | yes | yes | any document | none |" in text
 
 
-def test_eligible_grants_are_marked(example_config: OrgConfig, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Just-in-time access (the `elevation:` section, built separately) comes in through `eligible_grants`; the
-    grid marks it so that a reviewer never reads it as standing access, and the schema accepts it."""
-    jit = AccountAssignment("Administrator", "9067a3c4e1-e8a4c6b2-93d1-4f5e-b7a2-6d0c8e3f1a57", "sre-oncall")
-    monkeypatch.setattr(model, "eligible_grants", lambda config, partition: {"payments-prod": [jit]})
-    matrix = partition_matrix(example_config, "aws")
+def test_eligible_grants_are_marked(example_data: dict[str, Any], config_from: ConfigFrom) -> None:
+    """A rule in `elevation.rules` makes its set eligible for its groups on its accounts, with the rule's name,
+    longest grant and approval; the group gets no standing assignment from it, the grid marks it so that a reviewer
+    never reads it as standing access, and the schema accepts it."""
+    rule = {"name": "payments-admin", "partition": "aws", "groups": ["data-engineering"],
+            "permission_set": "Administrator", "targets": {"accounts": ["payments-prod"]}, "max_duration": "PT30M",
+            "approver_groups": ["platform-leads"]}  # fmt: skip
+    data = copy.deepcopy(example_data)
+    data["elevation"]["rules"].append(rule)
+    matrix = partition_matrix(config_from(data), "aws")
     jsonschema.validate(matrix, SCHEMA)
-    assert cells(matrix, "sre-oncall")["payments-prod"] == ["Administrator", "OnCall"]
-    assert {"account": "payments-prod", "group": "sre-oncall", "permission_set": "Administrator",
-            "access": "eligible"} in matrix["grants"]  # fmt: skip
-    assert "| payments-prod | DataEngineer | ReadOnly | Administrator | Administrator (eligible), OnCall |" in (
-        markdown(matrix)
-    )
+    assert cells(matrix, "data-engineering") == {"payments-prod": ["Administrator (eligible)", "DataEngineer"]}
+    assert {"account": "payments-prod", "group": "data-engineering", "permission_set": "Administrator",
+            "access": "eligible", "rule": "payments-admin", "max_duration": "PT30M",
+            "approval_required": True} in matrix["grants"]  # fmt: skip
+    standing = {(g["group"], g["permission_set"]) for g in matrix["grants"] if g["access"] == "standing"}
+    assert ("data-engineering", "Administrator") not in standing
+    assert (
+        "| payments-prod | Administrator (eligible), DataEngineer | ReadOnly | Administrator (eligible), ReadOnly |   "
+        "| OnCall, PowerUser (eligible) | Support |"
+    ) in markdown(matrix)
+    # The example's on-call rule: no approval, two hours.
+    assert {"account": "web-prod", "group": "sre-oncall", "permission_set": "PowerUser", "access": "eligible",
+            "rule": "oncall-poweruser", "max_duration": "PT2H", "approval_required": False} in matrix["grants"]  # fmt: skip
 
 
 def test_offline_no_cdk_no_aws() -> None:

@@ -5,7 +5,8 @@ or disappears (adding a field keeps the version).
 Principals:
 - IdP groups, through permission sets assigned on accounts and OUs (OUs expanded, exclusions removed:
   config/targets.py). Every grant has `access`: `standing`, or `eligible` for just-in-time access from the
-  `elevation:` config section (`eligible_grants`), which a reviewer reads as "can get this after a request".
+  `elevation.rules` of the config (`eligible_grants`, with the rule, its `max_duration` and whether it needs an
+  approval), which a reviewer reads as "can get this after a request".
 - Breakglass identities: the breakglass role in every account of the partition (AdministratorAccess, MFA, one
   hour; constructs/breakglass/role.py).
 - Atlantis server roles: the plan role (ReadOnlyAccess and the state policy) and the apply role
@@ -17,13 +18,16 @@ Principals:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from config.assignments import AccountAssignment, assignments_by_account
+from config.assignments import assignments_by_account
+from config.elevation import group_ids, rules_in
 from config.models import OrgConfig
 from config.naming import atlantis_names, breakglass_principals, organization
 from config.policies.permission_sets import access_model
 from config.regions import PartitionName
+from config.targets import accounts_of
 from ops.access.capabilities import summary
 from ops.access.managed import MANAGED_POLICIES
 
@@ -32,11 +36,40 @@ SCHEMA_VERSION = 1
 STANDING, ELIGIBLE = "standing", "eligible"
 
 
-def eligible_grants(config: OrgConfig, partition: PartitionName) -> dict[str, list[AccountAssignment]]:
-    """Just-in-time access by account name: what groups may get after a request (and approval), from the
-    `elevation:` rules. That section is built separately; until it is merged there is none. The matrix lists these
-    grants with `access: eligible` next to the standing ones."""
-    return {}
+@dataclass(frozen=True, order=True)
+class EligibleGrant:
+    """One group that may get one permission set in one account after a request, under one elevation rule."""
+
+    permission_set: str
+    group_id: str
+    group_name: str
+    rule: str
+    max_duration: str
+    approval_required: bool
+
+
+def eligible_grants(config: OrgConfig, partition: PartitionName) -> dict[str, list[EligibleGrant]]:
+    """Just-in-time access by account name: what the requester groups of each `elevation.rules` entry of the
+    partition may get after a request (and an approval, unless the rule says `approval_required: false`): the
+    rule's set on every account its targets cover (config/targets.py, as the engine resolves them in
+    config/elevation.py). Rule groups are a `group_name` or `group_id` of the partition's assignments (validated)."""
+    names = {a.group_id: a.group_name for a in config.identity_center.assignments if a.partition == partition}
+    ids = group_ids(config, partition)
+    out: dict[str, set[EligibleGrant]] = {}
+    for rule in rules_in(config, partition):
+        for group in rule.groups:
+            group_id = ids.get(group, group)
+            grant = EligibleGrant(
+                rule.permission_set,
+                group_id,
+                names.get(group_id, group),
+                rule.name,
+                rule.max_duration,
+                rule.approval_required,
+            )
+            for account in accounts_of(config, partition, rule.targets):
+                out.setdefault(account.name, set()).add(grant)
+    return {name: sorted(items) for name, items in out.items()}
 
 
 def partition_matrix(config: OrgConfig, partition: PartitionName) -> dict[str, Any]:
@@ -47,17 +80,33 @@ def partition_matrix(config: OrgConfig, partition: PartitionName) -> dict[str, A
     by_account = assignments_by_account(config)
 
     groups: dict[str, dict[str, Any]] = {}
-    cells: dict[str, dict[str, list[dict[str, str]]]] = {}
+    cells: dict[str, dict[str, list[dict[str, Any]]]] = {}
     used_sets: set[str] = set()
     eligible = eligible_grants(config, partition)
     for account in accounts:
-        for access, items in ((STANDING, by_account.get(account.name, [])), (ELIGIBLE, eligible.get(account.name, []))):
-            for item in items:
-                groups.setdefault(item.group_name, {"name": item.group_name, "id": item.group_id})
-                cell = cells.setdefault(account.name, {}).setdefault(item.group_name, [])
-                cell.append({"permission_set": item.permission_set, "access": access})
-                cell.sort(key=lambda grant: (grant["permission_set"], grant["access"]))
-                used_sets.add(item.permission_set)
+        items: list[tuple[str, str, str, dict[str, Any]]] = [
+            (a.group_name, a.group_id, a.permission_set, {"access": STANDING}) for a in by_account.get(account.name, [])
+        ]
+        items += [
+            (
+                e.group_name,
+                e.group_id,
+                e.permission_set,
+                {
+                    "access": ELIGIBLE,
+                    "rule": e.rule,
+                    "max_duration": e.max_duration,
+                    "approval_required": e.approval_required,
+                },
+            )
+            for e in eligible.get(account.name, [])
+        ]
+        for group_name, group_id, permission_set, extra in items:
+            groups.setdefault(group_name, {"name": group_name, "id": group_id})
+            cell = cells.setdefault(account.name, {}).setdefault(group_name, [])
+            cell.append({"permission_set": permission_set, **extra})
+            cell.sort(key=lambda grant: (grant["permission_set"], grant["access"], grant.get("rule", "")))
+            used_sets.add(permission_set)
 
     permission_sets: dict[str, dict[str, Any]] = {}
     for name in sorted(used_sets):
@@ -89,7 +138,12 @@ def partition_matrix(config: OrgConfig, partition: PartitionName) -> dict[str, A
     roles = _roles(config, partition, [a.name for a in accounts])
     sessions = {
         account: [
-            {"group": group, "permission_set": grant["permission_set"], "documents": documents}
+            {
+                "group": group,
+                "permission_set": grant["permission_set"],
+                "access": grant["access"],
+                "documents": documents,
+            }
             for group, grants in sorted(by_group.items())
             for grant in grants
             if (documents := _session_documents(permission_sets, grant["permission_set"]))

@@ -360,6 +360,8 @@ def partition_data(example_data: dict[str, Any], partition: PartitionName) -> di
         targets["exclude_accounts"] = [n for n in targets.get("exclude_accounts", []) if n in names]
     ic = data["identity_center"]
     ic["assignments"] = [a for a in ic["assignments"] if a["partition"] == partition]
+    if "elevation" in data:
+        data["elevation"]["rules"] = [r for r in data["elevation"].get("rules", []) if r["partition"] == partition]
     for section in ("breakglass", "atlantis"):
         data[section] = {partition: data[section][partition]}
     data.get("alerts", {}).get("slack", {}).pop(other, None)
