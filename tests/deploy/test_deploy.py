@@ -281,7 +281,9 @@ def test_every_step_deploys_in_order(deployed: DeployRecord) -> None:
             order.index(name) for name in order if name.startswith("Baseline-")
         )
         # the last step: per-account stacks, and the security services of the security account's other regions
-        assert all(name.startswith(("Access-", "Baseline-", "Alerts-", "SecurityServices-")) for name in steps[-1]), steps
+        assert all(name.startswith(("Access-", "Baseline-", "Alerts-", "SecurityServices-")) for name in steps[-1]), (
+            steps
+        )
         for name in order:  # a regional baseline and access follow the account's home-region baseline
             if name.startswith("Access-"):
                 assert order.index(name) > order.index(f"Baseline-{name.removeprefix('Access-')}-{home[partition]}")
