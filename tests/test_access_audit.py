@@ -19,6 +19,7 @@ from config.policies.access_audit import audit_role_policy, auditor_role_policy
 from config.policies.evaluator import Request, evaluate
 from ops.access.__main__ import main
 from tests.support.local_access import (
+    IAM_THROTTLING_IS_UNMODELED,
     STS_ACCESS_DENIED_IS_UNMODELED,
     Call,
     CallRecorder,
@@ -141,6 +142,7 @@ def test_an_account_without_the_audit_role_is_an_error_and_the_rest_go_on(local_
     assert ("web-prod", "iam-user-access-key", "old-bot", "finding") in rows_of(report)
 
 
+@IAM_THROTTLING_IS_UNMODELED
 def test_throttling_that_persists_is_reported_per_check(
     local_org: LocalOrg, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,6 +17,7 @@ import pytest
 
 from ops.access.__main__ import main
 from tests.support.local_access import (
+    IAM_THROTTLING_IS_UNMODELED,
     MANAGEMENT_ID,
     STS_ACCESS_DENIED_IS_UNMODELED,
     CallRecorder,
@@ -218,6 +219,7 @@ BAD_INPUT: list[tuple[list[str], str]] = [
 ]
 
 
+@IAM_THROTTLING_IS_UNMODELED
 def test_bad_input(
     local_org: LocalOrg, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

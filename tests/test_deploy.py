@@ -105,7 +105,8 @@ def test_steps_of_some_accounts_wait_only_for_each_other(synth: Synthesized) -> 
         (["Access-security", "Access-web-prod"], 2),
         (["SecurityServices-security-us-west-2"], 1),
     ]
-    assert planned.outside == ("IdentityCenter-management", "Organization-management")
+    # baselines follow LogArchive (the AWS Config bucket their delivery channels check)
+    assert planned.outside == ("IdentityCenter-management", "LogArchive-log-archive", "Organization-management")
 
 
 # --- the command, on a small assembly written from the plan ----------------------------------------------------
