@@ -73,12 +73,20 @@ NEW_IDLE_TIMEOUT = 25  # minutes; the example org has 15
 # read-back can verify them. Their proof is the policy-decision and template tests; a real sandbox drill is the
 # rest (docs/testing.md). A type added here is a new unverifiable resource: say so in the docs.
 EXPECTED_RECORDED_ONLY = [
+    "AWS::AccessAnalyzer::Analyzer",
+    "AWS::ApiGateway::Account",
+    "AWS::ApiGateway::RequestValidator",
+    "AWS::ApiGateway::Stage",
     "AWS::Backup::BackupPlan",
     "AWS::Backup::BackupSelection",
     "AWS::Backup::BackupVault",
     "AWS::Chatbot::SlackChannelConfiguration",
     "AWS::CloudTrail::Trail",
     "AWS::CloudWatch::Alarm",
+    "AWS::Config::ConfigurationAggregator",
+    "AWS::Config::ConfigurationRecorder",
+    "AWS::Config::DeliveryChannel",
+    "AWS::EC2::VPCBlockPublicAccessExclusion",
     "AWS::Events::EventBusPolicy",
     "AWS::Logs::MetricFilter",
     "AWS::Organizations::Policy",
@@ -87,6 +95,13 @@ EXPECTED_RECORDED_ONLY = [
     "AWS::SNS::TopicPolicy",
     "AWS::SSO::Assignment",
     "AWS::SSO::PermissionSet",
+    "AWS::Scheduler::Schedule",
+    "AWS::Scheduler::ScheduleGroup",
+    "AWS::SecurityHub::ConfigurationPolicy",
+    "AWS::SecurityHub::DelegatedAdmin",
+    "AWS::SecurityHub::FindingAggregator",
+    "AWS::SecurityHub::OrganizationConfiguration",
+    "AWS::SecurityHub::PolicyAssociation",
 ]
 
 # Properties moto's CloudFormation drops when it creates a resource (tests/support/readback.py, DROPPED_PROPERTIES)
