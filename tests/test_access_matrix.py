@@ -257,6 +257,35 @@ def test_html_page_draws_the_grid_and_shows_a_cell(written: Path) -> None:
     assert out.endswith("filtered cells 9\n")  # one column left, 9 accounts
 
 
+def test_html_panel_names_the_elevation_rule(written: Path) -> None:
+    """A click on an eligible grant says under which rule, for how long, and who approves (config/org.yaml: `admin`
+    makes Administrator eligible for platform-admins on every account, PT1H, approved by platform-leads, with a
+    ticket)."""
+    node = ROOT / "node_modules" / ".bin" / "node"
+    harness = ROOT / "tests" / "support" / "access_page.js"
+    args = [str(node), str(harness), str(written / "index.html"), "web-dev", "platform-admins", "admins"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    assert (
+        "<h3>Administrator (eligible, PT1H)</h3><p class='rule'>Eligible under rule <b>admin</b>: up to PT1H per "
+        "grant, after an approval by platform-leads, with a ticket.</p>"
+    ) in out
+    assert "<h3>ReadOnly (standing, PT8H)</h3><p>" in out  # a standing grant names no rule
+
+
+def test_markdown_lists_the_elevation_rules(written: Path) -> None:
+    aws, gov = (written / "aws.md").read_text(), (written / "aws-us-gov.md").read_text()
+    header = "| rule | requester groups | permission set | accounts | longest grant | approvers | ticket |"
+    assert header in aws and header in gov
+    assert (
+        "| admin | platform-admins | Administrator | management, log-archive, security, shared-services, ci, "
+        "payments-prod, web-prod, web-dev, sandbox-research | PT1H | platform-leads | required |"
+    ) in aws
+    assert (
+        "| gov-admin | gov-platform-admins | Administrator | gov-log-archive, gov-workload-prod, gov-workload-dev, "
+        "gov-ci | PT1H | gov-platform-leads | required |"
+    ) in gov
+
+
 def test_html_data_cannot_close_its_script(example_data: dict[str, Any], config_from: ConfigFrom) -> None:
     data = changed(example_data, {"identity_center.permission_sets.0.description": "x</script><script>alert(1)"})
     page = html_page({"aws": partition_matrix(config_from(data), "aws")})
