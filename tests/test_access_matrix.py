@@ -68,6 +68,42 @@ def test_example_grid_of_three_groups(example_config: OrgConfig) -> None:
     assert not [g for g in matrix["grants"] if g["permission_set"] == "Administrator" and g["access"] == "standing"]
 
 
+# Hand-computed from config/org.yaml's GovCloud partition: gov-management is the root's only direct account;
+# gov-log-archive is in Security, gov-workload-prod in Workloads/Prod, gov-workload-dev in Workloads/Dev, gov-ci in
+# Infrastructure. The `gov-admin` rule makes Administrator eligible for gov-platform-admins on the root except
+# gov-management, for PT1H, after an approval by gov-platform-leads, with a ticket.
+GOV_GRID = {
+    "gov-platform-admins": {"gov-management": ["ReadOnly", "Requester"],
+                            "gov-log-archive": ["Administrator (eligible)", "ReadOnly"],
+                            "gov-workload-prod": ["Administrator (eligible)", "ReadOnly"],
+                            "gov-workload-dev": ["Administrator (eligible)", "ReadOnly"],
+                            "gov-ci": ["Administrator (eligible)", "ReadOnly"]},
+    "gov-platform-leads": {"gov-management": ["Approver"]},
+    "gov-engineers": {"gov-workload-prod": ["ReadOnly", "SessionManager"], "gov-workload-dev": ["ReadOnly"]},
+}  # fmt: skip
+GOV_ELIGIBLE = [
+    {"account": account, "group": "gov-platform-admins", "permission_set": "Administrator", "access": "eligible",
+     "rule": "gov-admin", "max_duration": "PT1H", "approval_required": True}
+    for account in ("gov-log-archive", "gov-workload-prod", "gov-workload-dev", "gov-ci")
+]  # fmt: skip
+
+
+def test_govcloud_eligible_access_by_hand(example_config: OrgConfig) -> None:
+    matrix = partition_matrix(example_config, "aws-us-gov")
+    assert {g["name"] for g in matrix["groups"]} == set(GOV_GRID)
+    for group, expected in GOV_GRID.items():
+        assert cells(matrix, group) == expected, group
+    eligible = [g for g in matrix["grants"] if g["access"] == "eligible"]
+    assert sorted(eligible, key=lambda g: g["account"]) == sorted(GOV_ELIGIBLE, key=lambda g: g["account"])
+    assert matrix["elevation_rules"] == [
+        {"name": "gov-admin", "permission_set": "Administrator", "groups": ["gov-platform-admins"],
+         "accounts": ["gov-log-archive", "gov-workload-prod", "gov-workload-dev", "gov-ci"], "max_duration": "PT1H",
+         "approval_required": True, "ticket_required": True, "approver_groups": ["gov-platform-leads"]}
+    ]  # fmt: skip
+    # Nothing of the commercial rules leaks into GovCloud.
+    assert not [g for g in matrix["grants"] if g.get("rule") in ("admin", "oncall-poweruser")]
+
+
 # (admin, IAM, S3, DynamoDB, RDS, Secrets, sessions): AdministratorAccess allows `*`; PowerUserAccess all but
 # iam/organizations/account; ReadOnlyAccess reads S3 objects and DynamoDB items, RDS data and secrets are not
 # documented in the table (unknown); Support has EC2 read-only and support:* only; SessionManager only the
