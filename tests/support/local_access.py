@@ -229,6 +229,7 @@ def centralized_root_access(root: RootCredentials) -> Iterator[None]:
 
     def list_organizations_features(self: Any) -> ActionResult:
         organization = organizations_backends[self.current_account][self.partition].org
+        assert organization is not None, "ListOrganizationsFeatures outside an organization"
         return ActionResult({"OrganizationId": organization.id, "EnabledFeatures": root.features})
 
     original = AccountSummary.summary_map
