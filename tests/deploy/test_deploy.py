@@ -417,6 +417,9 @@ WEB_DEV_ASSIGNMENTS = {
 }
 DRIFT_ACCOUNT = {"aws": "web-prod", "aws-us-gov": "gov-workload-prod"}
 HUMAN_USER = "alice.local"
+# The operator's shell for the audit: the local endpoint, the management account's credentials, few retries.
+AUDIT_ENVIRONMENT = ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_MAX_ATTEMPTS", "AWS_ACCESS_KEY_ID",
+                     "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_EC2_METADATA_DISABLED")  # fmt: skip
 
 
 def _audit_deployed(
@@ -438,14 +441,14 @@ def _audit_deployed(
         **cloud.base_environment(part.home_region),
         **cloud.operator(management, partition, part.home_region),
     }
-    for key in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_MAX_ATTEMPTS", "AWS_ACCESS_KEY_ID",
-                "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_EC2_METADATA_DISABLED"):  # fmt: skip
+    for key in AUDIT_ENVIRONMENT:
         monkeypatch.setenv(key, environment[key])
     boto3.DEFAULT_SESSION = None
     # STS refuses a role that does not exist (moto would not): every audit and auditor role must have been deployed.
     with audit_role_must_exist():
-        code = main(["audit", "--partition", partition, "--config", str(EXAMPLE_CONFIG), "--out", str(workdir),
-                     "--accounts", ",".join(ACCOUNTS[partition])])  # fmt: skip
+        args = ["audit", "--partition", partition, "--config", str(EXAMPLE_CONFIG), "--out", str(workdir),
+                "--accounts", ",".join(ACCOUNTS[partition])]  # fmt: skip
+        code = main(args)
     return code, json.loads((workdir / f"access-audit-{partition}.json").read_text())
 
 
