@@ -138,7 +138,9 @@ _CHATBOT_REGIONS = "https://docs.aws.amazon.com/chatbot/latest/adminguide/chatbo
 _BACKUP_REGIONS = (
     "https://docs.aws.amazon.com/aws-backup/latest/devguide/backup-feature-availability.html#features-by-region"
 )
-_GOVCLOUD_BACKUP = "https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-backup.html"
+_GOVCLOUD_BACKUP = (
+    "https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-bkp.html"  # "Restore testing is not available."
+)
 _GOV = ("us-gov-east-1", "us-gov-west-1")
 
 # The security services (docs/security-services.md). No GovCloud gap is documented for what the config can turn on;
@@ -375,3 +377,43 @@ def problems(config: OrgConfig, table: Iterable[Capability] = CAPABILITIES) -> I
             gaps = capability.gaps_for(use.partition, use.regions)
             if gaps:
                 yield Problem(use.path, describe(capability, gaps, use.regions))
+
+
+# --- the table in the docs ---------------------------------------------------------------------------------------
+
+MATRIX_START: Final = "<!-- capability-matrix:start (generated: python -m config.capabilities) -->"
+MATRIX_END: Final = "<!-- capability-matrix:end -->"
+
+
+def _link(source: str) -> str:
+    label = "cfn-lint schemas" if source == SCHEMAS else source.rstrip("/").rsplit("/", 1)[-1].split("#")[0]
+    return f"[{label}]({source})"
+
+
+def matrix_markdown(table: Iterable[Capability] = CAPABILITIES) -> str:
+    """The matrix as a Markdown table, one row per capability: where each partition lacks it, and why.
+
+    docs/organization-policies.md holds it between MATRIX_START and MATRIX_END; tests/test_capabilities.py keeps it
+    in sync."""
+    rows = [
+        "| capability | config key (refused where missing) | commercial (`aws`) | GovCloud (`aws-us-gov`) | sources |",
+        "|---|---|---|---|---|",
+    ]
+    for capability in table:
+        cells: dict[PartitionName, list[str]] = {partition: [] for partition in PARTITIONS}
+        sources: list[str] = []
+        for gap in capability.gaps:
+            regions = gap.regions if gap.regions != PARTITIONS[gap.partition] else frozenset()
+            cell = f"missing in {', '.join(sorted(regions)) if regions else 'every region'}: {gap.reason}"
+            if cell not in cells[gap.partition]:  # the gaps of several resource types at the same places: once
+                cells[gap.partition].append(cell)
+            sources.extend(source for source in gap.sources if source not in sources)
+        key = f"`{capability.key}`" if capability.key else "none (nothing in the config turns it on)"
+        where = " | ".join("; ".join(cells[partition]) or "available" for partition in PARTITIONS)
+        links = ", ".join(_link(source) for source in sources) or "cfn-lint schemas (no gap)"
+        rows.append(f"| {capability.summary} | {key} | {where} | {links} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(f"{MATRIX_START}\n\n{matrix_markdown()}\n\n{MATRIX_END}")
