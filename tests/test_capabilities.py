@@ -229,31 +229,23 @@ def problems_of(config_from: ConfigFrom, data: dict[str, Any]) -> dict[str, list
     return {}
 
 
-def test_the_backup_policy_covering_govcloud_accounts_is_refused(
-    example_data: dict[str, Any], config_from: ConfigFrom
-) -> None:
-    """The example's targets (OU Workloads/Prod) exist in both partitions: GovCloud is refused, by the key."""
-    data = copy.deepcopy(example_data)
-    set_path(data, "backup.organization_policy", True)
-    assert problems_of(config_from, data) == {"backup.organization_policy": [BACKUP_POLICY_IN_GOVCLOUD]}
+# Where the backup policy points, and what the config then says: the example's OU Workloads/Prod exists in both
+# partitions, so it covers GovCloud accounts too.
+BACKUP_POLICY_TARGETS = [
+    ({"organizational_units": ["Workloads/Prod"]}, {"backup.organization_policy": [BACKUP_POLICY_IN_GOVCLOUD]}),
+    ({"accounts": ["payments-prod", "gov-workload-prod"]}, {"backup.organization_policy": [BACKUP_POLICY_IN_GOVCLOUD]}),
+    ({"accounts": ["payments-prod", "web-prod"]}, {}),
+]
 
 
-def test_the_backup_policy_on_commercial_accounts_only_is_accepted(
-    example_data: dict[str, Any], config_from: ConfigFrom
-) -> None:
-    data = copy.deepcopy(example_data)
-    set_path(data, "backup.organization_policy", True)
-    set_path(data, "backup.organization_policy_targets", {"accounts": ["payments-prod", "web-prod"]})
-    assert problems_of(config_from, data) == {}
-
-
-def test_a_govcloud_account_named_as_backup_policy_target_is_refused(
-    example_data: dict[str, Any], config_from: ConfigFrom
+@pytest.mark.parametrize(("targets", "expected"), BACKUP_POLICY_TARGETS)
+def test_the_backup_policy_is_refused_where_it_covers_govcloud_accounts(
+    example_data: dict[str, Any], config_from: ConfigFrom, targets: dict[str, Any], expected: dict[str, list[str]]
 ) -> None:
     data = copy.deepcopy(example_data)
     set_path(data, "backup.organization_policy", True)
-    set_path(data, "backup.organization_policy_targets", {"accounts": ["payments-prod", "gov-workload-prod"]})
-    assert problems_of(config_from, data) == {"backup.organization_policy": [BACKUP_POLICY_IN_GOVCLOUD]}
+    set_path(data, "backup.organization_policy_targets", targets)
+    assert problems_of(config_from, data) == expected
 
 
 def test_rds_protection_is_refused_where_guardduty_lacks_it(
