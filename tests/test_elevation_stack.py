@@ -267,10 +267,11 @@ def test_only_the_api_subscribes_and_only_email_to_the_decisions_topic(
     approvers = _topic(partition, account_id, "examplecorp-baseline-elevation-approvers")
     alerts = _topic(partition, account_id, "examplecorp-baseline-alerts")
     api = role_policy(synth, partition, "examplecorp-baseline-elevation-api")
-    email = {"sns:Protocol": "email"}
+    email: dict[str, str | list[str]] = {"sns:Protocol": "email"}
     assert evaluate([api], Request("sns:Subscribe", decisions, email)) == "Allow"
     for protocol in ("https", "sqs", "lambda", "sms", "email-json"):
-        assert evaluate([api], Request("sns:Subscribe", decisions, {"sns:Protocol": protocol})) == "ImplicitDeny"
+        other_protocol: dict[str, str | list[str]] = {"sns:Protocol": protocol}
+        assert evaluate([api], Request("sns:Subscribe", decisions, other_protocol)) == "ImplicitDeny", protocol
     for other in (approvers, alerts):
         assert evaluate([api], Request("sns:Subscribe", other, email)) == "ImplicitDeny", other
         assert evaluate([api], Request("sns:ListSubscriptionsByTopic", other)) == "ImplicitDeny", other

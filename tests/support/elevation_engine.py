@@ -31,6 +31,7 @@ from __future__ import annotations
 import http.client
 import importlib.util
 import json
+import os
 import sys
 import threading
 import urllib.parse
@@ -221,12 +222,13 @@ class EngineWorld:
     def decision_emails(self, user: str) -> list[tuple[str, str]]:
         """(subject, message) of every decision the user's email subscription would have been sent (gap fill, see
         the module docstring); [] when the user's email is not subscribed."""
-        topic = sns_backends[MOTO_ACCOUNT]["us-east-1"].topics[DECISION_TOPIC_ARN]
-        backend = sns_backends[MOTO_ACCOUNT]["us-east-1"]
+        topic_arn = os.environ["DECISION_TOPIC_ARN"]  # the environment of the functions, in the test's region
+        backend = sns_backends[MOTO_ACCOUNT][topic_arn.split(":")[3]]
+        topic = backend.topics[topic_arn]
         mine = [
             s
             for s in backend.subscriptions.values()
-            if s.topic.arn == DECISION_TOPIC_ARN and s.protocol == "email" and s.endpoint == email_of(user)
+            if s.topic.arn == topic_arn and s.protocol == "email" and s.endpoint == email_of(user)
         ]
         assert len(mine) <= 1, f"{user} is subscribed {len(mine)} times"
         if not mine:
