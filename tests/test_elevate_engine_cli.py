@@ -173,8 +173,8 @@ def test_request_approve_use_revoke_from_the_terminal(engine: Engine, partition:
         f"  Administrator on {name} ({account_id}) for 1h, requested by alice",
         "  reason: INC-1234 database failover (ticket INC-1234)",
         "  awaiting approval until 2026-11-30T13:00:00Z",
-        "  decisions are emailed to alice@example.com once you confirm: AWS Notifications has just sent you a "
-        "confirmation email (its link is valid for three days)",
+        "  decisions are emailed to alice@example.com once you confirm: Amazon SNS has just emailed you a "
+        "confirmation link (valid for three days)",
     ]
     assert run_state_machine_locally(engine.handlers, engine.clock, request_id, until="waiting") == "waiting"
     (email,) = engine.world.emails()
@@ -323,8 +323,8 @@ def test_request_wait_follows_the_request_until_access_is_active(engine: Engine,
     assert out.splitlines()[0] == f"{found[0]}: active"
     assert "  access until 2026-11-30T13:00:00Z" in out.splitlines()
     assert err.splitlines() == [
-        "elevate: decisions are emailed to alice@example.com once you confirm: AWS Notifications has just sent you "
-        "a confirmation email (its link is valid for three days)",
+        "elevate: decisions are emailed to alice@example.com once you confirm: Amazon SNS has just emailed you a "
+        "confirmation link (valid for three days)",
         f"elevate: {found[0]}: waiting for an approver (until 2026-11-30T13:00:00Z)",
         f"elevate: {found[0]}: approved by bob; Identity Center is granting it",
         f"elevate: {found[0]}: active",

@@ -107,11 +107,11 @@ def decision_email(notice: Any) -> str | None:
     email, state = shown(notice.get("email")), notice.get("state")
     if state == "confirmation_sent":
         return (
-            f"  decisions are emailed to {email} once you confirm: AWS Notifications has just sent you a "
-            "confirmation email (its link is valid for three days)"
+            f"  decisions are emailed to {email} once you confirm: Amazon SNS has just emailed you a confirmation "
+            "link (valid for three days)"
         )
     if state == "pending_confirmation":
-        return f"  decisions are emailed to {email} once you confirm the subscription AWS Notifications emailed you"
+        return f"  decisions are emailed to {email} once you confirm the link Amazon SNS emailed you"
     if state == "subscribed":
         return f"  decisions are emailed to {email}"
     if state == "no_email":
