@@ -4,6 +4,7 @@ region: requests table, state machine, schedules, functions, the approver topic 
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
 from config.elevation import EngineNames, ResolvedRule, rules_json
@@ -17,6 +18,11 @@ from constructs.elevation.store import RequestStore
 from constructs.shared.logical_ids import pin_logical_id
 from constructs.shared.retention import STATEFUL
 from stacks.base import OrgBaselineStack
+
+
+def _encrypted_topic(scope: Construct, construct_id: str, name: str, display_name: str, key: kms.IKey) -> sns.Topic:
+    """An engine topic: the engine's key, HTTPS-only publishing."""
+    return sns.Topic(scope, construct_id, topic_name=name, display_name=display_name, master_key=key, enforce_ssl=True)
 
 
 class ElevationStack(OrgBaselineStack):
@@ -44,14 +50,7 @@ class ElevationStack(OrgBaselineStack):
         p, account, region = org.partition, admin_account_id, org.home_region
         store = RequestStore(self, "Store", names=names, partition=p, account_id=account, region=region)
         topic_arn = f"arn:{p}:sns:{region}:{account}:{names.topic}"
-        topic = sns.Topic(
-            self,
-            "ApproverTopic",
-            topic_name=names.topic,
-            display_name="Elevation requests",
-            master_key=store.key,
-            enforce_ssl=True,
-        )
+        topic = _encrypted_topic(self, "ApproverTopic", names.topic, "Elevation requests", store.key)
         emails = {
             (rule.name, email) for rule in elevation.rules if rule.partition == p for email in rule.approver_emails
         }
@@ -67,14 +66,7 @@ class ElevationStack(OrgBaselineStack):
         # The requesters' subscriptions are made at run time (constructs/handlers/elevation/api.py) and confirmed by
         # each person: the topic is retained under a pinned ID so that a replacement never drops them.
         decision_topic_arn = f"arn:{p}:sns:{region}:{account}:{names.decision_topic}"
-        decision_topic = sns.Topic(
-            self,
-            "DecisionTopic",
-            topic_name=names.decision_topic,
-            display_name="Elevation decisions",
-            master_key=store.key,
-            enforce_ssl=True,
-        )
+        decision_topic = _encrypted_topic(self, "DecisionTopic", names.decision_topic, "Elevation decisions", store.key)
         decision_topic.apply_removal_policy(STATEFUL)
         topic_resource = decision_topic.node.default_child
         assert isinstance(topic_resource, cdk.CfnResource)
