@@ -32,6 +32,16 @@ def covered_by_organization_policy(config: OrgConfig, account: Account) -> bool:
     )
 
 
+def organization_policy_partitions(config: OrgConfig) -> list[PartitionName]:
+    """The partitions that get the organization backup policy: those with an account it covers. A partition whose
+    accounts it does not cover gets no policy (and need not offer the policy type)."""
+    return [
+        partition
+        for partition in config.partitions
+        if any(a.partition == partition and covered_by_organization_policy(config, a) for a in config.accounts)
+    ]
+
+
 def plans_for_account(config: OrgConfig, account: Account) -> list[BackupPlan]:
     """The plans the account's baseline stacks deploy: none where the organization policy delivers them."""
     if covered_by_organization_policy(config, account):

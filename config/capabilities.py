@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
+from config.backup import organization_policy_partitions
 from config.models import OrgConfig
 from config.problems import Problem
 from config.regions import PARTITIONS, PartitionName
@@ -67,6 +68,7 @@ class Capability:
     resource_types: tuple[str, ...] = ()
     gaps: tuple[Gap, ...] = ()
     enabled_by: Callable[[OrgConfig], Iterable[Use]] | None = field(default=None, compare=False)
+    key: str = ""  # the config key `enabled_by` reads, as docs name it (empty: nothing in the config turns it on)
 
     def gaps_for(self, partition: PartitionName, regions: Iterable[str] = ()) -> list[Gap]:
         """The gaps that refuse this capability in `partition` (in any of `regions`; with none, only gaps that
@@ -106,6 +108,23 @@ def _security_services(config: OrgConfig, service: str, *, home_only: bool) -> I
             yield Use(f"security_services.{service}.enabled", partition, regions)
 
 
+def _guardduty_plan(plan: str) -> Callable[[OrgConfig], Iterator[Use]]:
+    # The security account configures GuardDuty, with the same plans, in every allowed region (constructs/security).
+    def uses(config: OrgConfig) -> Iterator[Use]:
+        guardduty = config.security_services.guardduty
+        if guardduty.enabled and plan in guardduty.protection_plans:
+            for partition, part in config.partitions.items():
+                yield Use("security_services.guardduty.protection_plans", partition, frozenset(part.allowed_regions))
+
+    return uses
+
+
+def _backup_policy(config: OrgConfig) -> Iterator[Use]:
+    # A partition gets the backup policy (stack BackupPolicy-<management>) when its targets cover one of its accounts.
+    for partition in organization_policy_partitions(config):
+        yield Use("backup.organization_policy", partition)
+
+
 def _unused_access_analyzer(config: OrgConfig) -> Iterator[Use]:
     analyzers = config.security_services.access_analyzer
     if analyzers.enabled and analyzers.unused_access:
@@ -119,7 +138,9 @@ _CHATBOT_REGIONS = "https://docs.aws.amazon.com/chatbot/latest/adminguide/chatbo
 _BACKUP_REGIONS = (
     "https://docs.aws.amazon.com/aws-backup/latest/devguide/backup-feature-availability.html#features-by-region"
 )
-_GOVCLOUD_BACKUP = "https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-backup.html"
+_GOVCLOUD_BACKUP = (
+    "https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-bkp.html"  # "Restore testing is not available."
+)
 _GOV = ("us-gov-east-1", "us-gov-west-1")
 
 # The security services (docs/security-services.md). No GovCloud gap is documented for what the config can turn on;
@@ -134,6 +155,15 @@ _NO_CENTRAL_CONFIGURATION_TYPES = (
 _SECURITY_HUB_POLICY_SYNTAX = (
     "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_security_hub_syntax.html"
 )
+# "You can use only the following policy types in an AWS GovCloud (US) organization": SCPs, RCPs, tag policies and the
+# declarative policies for EC2 and S3; "You can't create or use backup policies, chat application policies, or AI
+# services opt-out policies".
+_GOVCLOUD_ORGANIZATIONS = "https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-organizations.html"
+# "RDS Protection is not supported in Asia Pacific (Taipei) (ap-east-2) Region." The GovCloud page it links to
+# (_GOVCLOUD_GUARDDUTY) names no protection plan as missing there, only Runtime Monitoring's FIPS endpoint and agent
+# repositories, finding types and entity lists.
+_GUARDDUTY_REGIONS = "https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_regions.html"
+_GOVCLOUD_GUARDDUTY = "https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-guardduty.html"
 CAPABILITIES: Final[tuple[Capability, ...]] = (
     Capability(
         "chatbot",
@@ -150,6 +180,7 @@ CAPABILITIES: Final[tuple[Capability, ...]] = (
             ),
         ),
         _slack_channels,
+        "alerts.slack.<partition>",
     ),
     Capability(
         "backup-logically-air-gapped-vault",
@@ -243,6 +274,7 @@ CAPABILITIES: Final[tuple[Capability, ...]] = (
             ),
         ),
         lambda config: _security_services(config, "security_hub", home_only=True),
+        "security_services.security_hub.enabled",
     ),
     Capability(
         "security-hub-policy-features",
@@ -251,8 +283,9 @@ CAPABILITIES: Final[tuple[Capability, ...]] = (
         (
             Gap(
                 "aws-us-gov",
-                "the `features` map of Security Hub policies is available only in commercial regions",
-                (_SECURITY_HUB_POLICY_SYNTAX,),
+                "the `features` map of Security Hub policies is available only in commercial regions, and a GovCloud "
+                "organization cannot use Security Hub policies at all",
+                (_SECURITY_HUB_POLICY_SYNTAX, _GOVCLOUD_ORGANIZATIONS),
             ),
         ),
     ),
@@ -262,6 +295,7 @@ CAPABILITIES: Final[tuple[Capability, ...]] = (
         ("AWS::Config::ConfigurationAggregator",),
         (),
         lambda config: _security_services(config, "config", home_only=True),
+        "security_services.config.enabled",
     ),
     Capability(
         "access-analyzer-organization",
@@ -269,6 +303,7 @@ CAPABILITIES: Final[tuple[Capability, ...]] = (
         ("AWS::AccessAnalyzer::Analyzer",),
         (),
         lambda config: _security_services(config, "access_analyzer", home_only=False),
+        "security_services.access_analyzer.enabled",
     ),
     Capability(
         "access-analyzer-unused-access",
@@ -276,6 +311,39 @@ CAPABILITIES: Final[tuple[Capability, ...]] = (
         ("AWS::AccessAnalyzer::Analyzer",),
         (),
         _unused_access_analyzer,
+        "security_services.access_analyzer.unused_access",
+    ),
+    Capability(
+        "organizations-backup-policy",
+        "The Organizations backup policy",
+        (),
+        (
+            Gap(
+                "aws-us-gov",
+                "a GovCloud organization cannot create or use backup policies: target only commercial accounts (or OUs "
+                "only the commercial partition has) in backup.organization_policy_targets, and GovCloud accounts keep "
+                "the plans of their baseline stacks",
+                (_GOVCLOUD_ORGANIZATIONS,),
+            ),
+        ),
+        _backup_policy,
+        "backup.organization_policy",
+    ),
+    Capability(
+        "guardduty-rds-protection",
+        "GuardDuty RDS Protection (rds_login_events)",
+        (),
+        (
+            Gap(
+                "aws",
+                "GuardDuty offers no RDS Protection there: remove rds_login_events from the protection plans, or the "
+                "region from the partition's allowed_regions",
+                (_GUARDDUTY_REGIONS,),
+                frozenset({"ap-east-2"}),
+            ),
+        ),
+        _guardduty_plan("rds_login_events"),
+        "security_services.guardduty.protection_plans",
     ),
 )
 
@@ -309,3 +377,43 @@ def problems(config: OrgConfig, table: Iterable[Capability] = CAPABILITIES) -> I
             gaps = capability.gaps_for(use.partition, use.regions)
             if gaps:
                 yield Problem(use.path, describe(capability, gaps, use.regions))
+
+
+# --- the table in the docs ---------------------------------------------------------------------------------------
+
+MATRIX_START: Final = "<!-- capability-matrix:start (generated: python -m config.capabilities) -->"
+MATRIX_END: Final = "<!-- capability-matrix:end -->"
+
+
+def _link(source: str) -> str:
+    label = "cfn-lint schemas" if source == SCHEMAS else source.rstrip("/").rsplit("/", 1)[-1].split("#")[0]
+    return f"[{label}]({source})"
+
+
+def matrix_markdown(table: Iterable[Capability] = CAPABILITIES) -> str:
+    """The matrix as a Markdown table, one row per capability: where each partition lacks it, and why.
+
+    docs/organization-policies.md holds it between MATRIX_START and MATRIX_END; tests/test_capabilities.py keeps it
+    in sync."""
+    rows = [
+        "| capability | config key (refused where missing) | commercial (`aws`) | GovCloud (`aws-us-gov`) | sources |",
+        "|---|---|---|---|---|",
+    ]
+    for capability in table:
+        cells: dict[PartitionName, list[str]] = {partition: [] for partition in PARTITIONS}
+        sources: list[str] = []
+        for gap in capability.gaps:
+            regions = gap.regions if gap.regions != PARTITIONS[gap.partition] else frozenset()
+            cell = f"missing in {', '.join(sorted(regions)) if regions else 'every region'}: {gap.reason}"
+            if cell not in cells[gap.partition]:  # the gaps of several resource types at the same places: once
+                cells[gap.partition].append(cell)
+            sources.extend(source for source in gap.sources if source not in sources)
+        key = f"`{capability.key}`" if capability.key else "none (nothing in the config turns it on)"
+        where = " | ".join("; ".join(cells[partition]) or "available" for partition in PARTITIONS)
+        links = ", ".join(_link(source) for source in sources) or "cfn-lint schemas (no gap)"
+        rows.append(f"| {capability.summary} | {key} | {where} | {links} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(f"{MATRIX_START}\n\n{matrix_markdown()}\n\n{MATRIX_END}")

@@ -1022,7 +1022,8 @@ class Backup(Model):
         default=False,
         description="`true`: deploy the plans as an Organizations backup policy from each management account (stack "
         "`BackupPolicy-<management>`) to `organization_policy_targets`. Targeted accounts then get no plans from "
-        "their own stacks, so nothing is backed up twice.",
+        "their own stacks, so nothing is backed up twice. Commercial partition only: a GovCloud organization cannot "
+        "use backup policies, so targets that cover a GovCloud account are refused.",
     )
     organization_policy_targets: BackupPolicyTargets = Field(
         default_factory=BackupPolicyTargets, description="Where the organization backup policy is attached."

@@ -14,7 +14,12 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from config.assignments import assignments_by_account, identity_center_admin
-from config.backup import copy_region, covered_by_organization_policy, plans_for_account
+from config.backup import (
+    copy_region,
+    covered_by_organization_policy,
+    organization_policy_partitions,
+    plans_for_account,
+)
 from config.context import partition_choice
 from config.elevation import rules_in
 from config.models import OrgConfig
@@ -203,7 +208,8 @@ def _plan_partition(
         if member.name in with_access:
             follows = (identity_center, f"Baseline-{member.name}-{home}")
             add(f"Access-{member.name}", StackKind.ACCESS, member.name, after=follows)
-    if config.backup.organization_policy and management in selected:
+    # No policy in a partition where it covers no account (a GovCloud organization cannot have one).
+    if management in selected and partition in organization_policy_partitions(config):
         covered = {member.name for member in members if covered_by_organization_policy(config, member)}
         targeted = tuple(s.stack_id for s in planned if s.kind is StackKind.BASELINE and s.account_name in covered)
         add(f"BackupPolicy-{management}", StackKind.BACKUP_POLICY, management, after=targeted)

@@ -24,8 +24,10 @@ from tests.support.local_access import (
     Call,
     CallRecorder,
     LocalOrg,
+    RootCredentials,
     audit_role_must_exist,
     build_local_org,
+    centralized_root_access,
     throttled,
 )
 
@@ -128,6 +130,70 @@ def test_root_access_keys_and_unlocked_vault(local_org: LocalOrg, tmp_path: Path
         ("web-prod", "root-no-mfa", "root", "finding"),
         ("web-prod", "vault-not-locked", "examplecorp-baseline-vault in us-west-2", "finding"),
     }
+
+
+def test_centralized_root_access_accounts_without_root_credentials_need_no_root_mfa(
+    local_org: LocalOrg, tmp_path: Path
+) -> None:
+    """With IAM's trusted access and RootCredentialsManagement on, a member account whose root password, keys and
+    signing certificates were deleted has no root MFA to check (info); a member that still has a root password, and
+    the management account (its root is not centrally managed), still need root MFA (docs/access.md)."""
+    import boto3
+    from moto.iam.models import iam_backends
+
+    root = RootCredentials(features=["RootCredentialsManagement", "RootSessions"])
+    with centralized_root_access(root):
+        boto3.client("organizations", region_name="us-east-1").enable_aws_service_access(
+            ServicePrincipal="iam.amazonaws.com"
+        )
+        for name in ("web-prod", "web-dev"):
+            root.remove(local_org.ids[name])
+        for name in ("sandbox-research", "management"):  # root MFA off, root password still there
+            iam_backends[local_org.ids[name]]["aws"].account_summary._account_mfa_enabled = 0
+        with CallRecorder().active() as recorder:
+            code, report = audit(
+                local_org, tmp_path / "out", "--accounts", "management,web-prod,web-dev,sandbox-research"
+            )
+    assert rows_of(report) == {
+        ("organization", "root-access-management", "RootCredentialsManagement", "info"),
+        ("web-prod", "root-credentials-removed", "root", "info"),
+        ("web-dev", "root-credentials-removed", "root", "info"),
+        ("sandbox-research", "root-no-mfa", "root", "finding"),
+        ("management", "root-no-mfa", "root", "finding"),
+    }
+    details = {(r["account"], r["check"]): r["detail"] for r in report["rows"]}
+    assert details[("sandbox-research", "root-no-mfa")] == (
+        "the root user has no MFA device and may sign in (Password): delete its root credentials (centralized root "
+        "access)"
+    )
+    assert details[("management", "root-no-mfa")] == "the root user has no MFA device"
+    assert code == 2
+    assert {"organizations:ListAWSServiceAccessForOrganization", "iam:ListOrganizationsFeatures"} <= {
+        c.action for c in recorder.calls
+    }
+    assert_read_only(recorder.calls, local_org)
+
+
+@pytest.mark.parametrize(
+    ("trusted", "features"),
+    [(True, ["RootSessions"]), (False, ["RootCredentialsManagement"])],
+    ids=["root-sessions-only", "iam-not-trusted"],
+)
+def test_without_centralized_root_credentials_management_root_mfa_is_required(
+    local_org: LocalOrg, tmp_path: Path, trusted: bool, features: list[str]
+) -> None:
+    import boto3
+
+    root = RootCredentials(features=features)
+    with centralized_root_access(root):
+        if trusted:
+            boto3.client("organizations", region_name="us-east-1").enable_aws_service_access(
+                ServicePrincipal="iam.amazonaws.com"
+            )
+        root.remove(local_org.ids["web-prod"])
+        code, report = audit(local_org, tmp_path / "out", "--accounts", "web-prod")
+    assert rows_of(report) == {("web-prod", "root-no-mfa", "root", "finding")}
+    assert code == 2
 
 
 @STS_ACCESS_DENIED_IS_UNMODELED

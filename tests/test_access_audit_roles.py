@@ -174,7 +174,8 @@ def test_auditor_role(synth: Synthesized, partition: PartitionName) -> None:
     log_group = f"arn:{partition}:logs:{home}:{mgmt_id}:log-group:/examplecorp/org-trail:log-stream:x"
     assert evaluate([policy], Request("logs:FilterLogEvents", resource=log_group)) == "Allow"
     reads = ["organizations:ListPoliciesForTarget", "sso:ListAccountAssignments", "sso:ListPermissionSets",
-             "sso:DescribePermissionSet"]  # fmt: skip
+             "sso:DescribePermissionSet", "organizations:ListAWSServiceAccessForOrganization",
+             "iam:ListOrganizationsFeatures"]  # fmt: skip
     for action in reads:
         assert evaluate([policy], Request(action)) == "Allow", action
     for action in WRITES:

@@ -129,12 +129,80 @@ def test_gaining_eligible_access_widens(example_data: dict[str, Any], config_fro
 
 
 def test_losing_eligible_access_narrows(example_data: dict[str, Any], config_from: ConfigFrom) -> None:
-    """Dropping the example's on-call rule: sre-oncall can no longer ask for PowerUser in Workloads/Prod."""
+    """Dropping the example's on-call rule: sre-oncall can no longer ask for PowerUser in Workloads/Prod (but
+    payments-prod, which the rule excludes)."""
     head = copy.deepcopy(example_data)
     head["elevation"]["rules"] = [r for r in head["elevation"]["rules"] if r["name"] != "oncall-poweruser"]
     assert _sentences(example_data, head, config_from) == {
-        "group sre-oncall loses PowerUser (eligible) on payments-prod, web-prod": False
+        "group sre-oncall loses PowerUser (eligible) on web-prod": False
     }
+
+
+def _rule(data: dict[str, Any], name: str) -> int:
+    return next(i for i, r in enumerate(data["elevation"]["rules"]) if r["name"] == name)
+
+
+def test_elevation_rule_limits_widen(example_data: dict[str, Any], config_from: ConfigFrom) -> None:
+    """The example's `admin` rule without its ticket and with one more approver group, and on-call PowerUser grants
+    of up to four hours instead of two: the same groups stay eligible, but the limits loosen."""
+    admin, oncall = _rule(example_data, "admin"), _rule(example_data, "oncall-poweruser")
+    head = changed(
+        example_data,
+        {
+            f"elevation.rules.{admin}.ticket_required": False,
+            f"elevation.rules.{admin}.approver_groups": ["platform-leads", "engineers"],
+            f"elevation.rules.{oncall}.max_duration": "PT4H",
+        },
+    )
+    assert _sentences(example_data, head, config_from) == {
+        "rule admin no longer needs a ticket": True,
+        "group engineers can approve rule admin": True,
+        "rule oncall-poweruser grants last up to PT4H instead of PT2H": True,
+    }
+
+
+def test_elevation_rule_without_approval_widens(example_data: dict[str, Any], config_from: ConfigFrom) -> None:
+    admin = _rule(example_data, "admin")
+    head = changed(
+        example_data,
+        {
+            f"elevation.rules.{admin}.approval_required": False,
+            f"elevation.rules.{admin}.approver_groups": [],
+            f"elevation.rules.{admin}.approver_emails": [],
+        },
+    )
+    assert _sentences(example_data, head, config_from) == {"rule admin no longer needs an approval": True}
+
+
+def test_elevation_rule_limits_narrow(
+    example_data: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On-call PowerUser now needs an approval by platform-leads and a ticket, for one hour at most; admin loses an
+    approver group: only narrowing, exit 0."""
+    oncall, admin = _rule(example_data, "oncall-poweruser"), _rule(example_data, "admin")
+    base = copy.deepcopy(example_data)
+    base["elevation"]["rules"][admin]["approver_groups"] = ["platform-leads", "engineers"]
+    head = changed(
+        base,
+        {
+            f"elevation.rules.{oncall}.approval_required": True,
+            f"elevation.rules.{oncall}.approver_groups": ["platform-leads"],
+            f"elevation.rules.{oncall}.ticket_required": True,
+            f"elevation.rules.{oncall}.max_duration": "PT1H",
+            f"elevation.rules.{admin}.approver_groups": ["platform-leads"],
+        },
+    )
+    base_path, head_path = _write(tmp_path / "base.yaml", base), _write(tmp_path / "head.yaml", head)
+    assert main(["diff", "--base-config", str(base_path), "--head-config", str(head_path)]) == 0
+    out = capsys.readouterr().out
+    assert "No access widens (only narrowing)." in out
+    assert [line for line in out.splitlines() if line.startswith("- ")] == [
+        "- group engineers can no longer approve rule admin",
+        "- rule oncall-poweruser grants last up to PT1H instead of PT2H",
+        "- rule oncall-poweruser now needs an approval",
+        "- rule oncall-poweruser now needs a ticket",
+        "- group platform-leads can approve rule oncall-poweruser",
+    ]
 
 
 # --- the command, on files and on a real git history -------------------------------------------------------------

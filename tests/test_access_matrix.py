@@ -43,9 +43,9 @@ def cells(matrix: dict[str, Any], group: str) -> dict[str, list[str]]:
 # Hand-computed from config/org.yaml: Workloads = payments-prod, web-prod (Workloads/Prod) and web-dev
 # (Workloads/Dev); sandbox-research is in Sandbox; sre-oncall's SessionManager excludes payments-prod; sre-oncall
 # has the Requester set in the management account (the Identity Center admin account) and the `oncall-poweruser`
-# elevation rule makes PowerUser eligible on Workloads/Prod.
+# elevation rule makes PowerUser eligible on Workloads/Prod except payments-prod (PCI scope: breakglass only).
 EXAMPLE_THREE_GROUPS = {
-    "sre-oncall": {"management": ["Requester"], "payments-prod": ["OnCall", "PowerUser (eligible)"],
+    "sre-oncall": {"management": ["Requester"], "payments-prod": ["OnCall"],
                    "web-prod": ["OnCall", "PowerUser (eligible)", "SessionManager"],
                    "web-dev": ["SessionManager"]},
     "engineers": {"payments-prod": ["ReadOnly"], "web-prod": ["ReadOnly"], "web-dev": ["PowerUser", "ReadOnly"],
@@ -66,6 +66,42 @@ def test_example_grid_of_three_groups(example_config: OrgConfig) -> None:
     assert all(sets == ["Administrator (eligible)", "ReadOnly"] for sets in admins.values())
     assert cells(matrix, "platform-leads") == {"management": ["Approver"]}
     assert not [g for g in matrix["grants"] if g["permission_set"] == "Administrator" and g["access"] == "standing"]
+
+
+# Hand-computed from config/org.yaml's GovCloud partition: gov-management is the root's only direct account;
+# gov-log-archive is in Security, gov-workload-prod in Workloads/Prod, gov-workload-dev in Workloads/Dev, gov-ci in
+# Infrastructure. The `gov-admin` rule makes Administrator eligible for gov-platform-admins on the root except
+# gov-management, for PT1H, after an approval by gov-platform-leads, with a ticket.
+GOV_GRID = {
+    "gov-platform-admins": {"gov-management": ["ReadOnly", "Requester"],
+                            "gov-log-archive": ["Administrator (eligible)", "ReadOnly"],
+                            "gov-workload-prod": ["Administrator (eligible)", "ReadOnly"],
+                            "gov-workload-dev": ["Administrator (eligible)", "ReadOnly"],
+                            "gov-ci": ["Administrator (eligible)", "ReadOnly"]},
+    "gov-platform-leads": {"gov-management": ["Approver"]},
+    "gov-engineers": {"gov-workload-prod": ["ReadOnly", "SessionManager"], "gov-workload-dev": ["ReadOnly"]},
+}  # fmt: skip
+GOV_ELIGIBLE = [
+    {"account": account, "group": "gov-platform-admins", "permission_set": "Administrator", "access": "eligible",
+     "rule": "gov-admin", "max_duration": "PT1H", "approval_required": True}
+    for account in ("gov-log-archive", "gov-workload-prod", "gov-workload-dev", "gov-ci")
+]  # fmt: skip
+
+
+def test_govcloud_eligible_access_by_hand(example_config: OrgConfig) -> None:
+    matrix = partition_matrix(example_config, "aws-us-gov")
+    assert {g["name"] for g in matrix["groups"]} == set(GOV_GRID)
+    for group, expected in GOV_GRID.items():
+        assert cells(matrix, group) == expected, group
+    eligible = [g for g in matrix["grants"] if g["access"] == "eligible"]
+    assert sorted(eligible, key=lambda g: g["account"]) == sorted(GOV_ELIGIBLE, key=lambda g: g["account"])
+    assert matrix["elevation_rules"] == [
+        {"name": "gov-admin", "permission_set": "Administrator", "groups": ["gov-platform-admins"],
+         "accounts": ["gov-log-archive", "gov-workload-prod", "gov-workload-dev", "gov-ci"], "max_duration": "PT1H",
+         "approval_required": True, "ticket_required": True, "approver_groups": ["gov-platform-leads"]}
+    ]  # fmt: skip
+    # Nothing of the commercial rules leaks into GovCloud.
+    assert not [g for g in matrix["grants"] if g.get("rule") in ("admin", "oncall-poweruser")]
 
 
 # (admin, IAM, S3, DynamoDB, RDS, Secrets, sessions): AdministratorAccess allows `*`; PowerUserAccess all but
@@ -133,10 +169,10 @@ def test_roles_and_session_manager(example_config: OrgConfig) -> None:
     # admins' Administrator is eligible only (ReadOnly starts no session).
     assert sessions == {"engineers": ("standing", "any document"), "platform-admins": ("eligible", "any document"),
                         "sre-oncall": ("standing", "approved documents only")}  # fmt: skip
-    # payments-prod: sre-oncall has no standing session access (SessionManager excludes it), but the on-call rule
-    # makes PowerUser (any document) eligible there without approval.
+    # payments-prod (PCI scope: breakglass only): sre-oncall has no session access there, standing or eligible
+    # (SessionManager and the on-call rule both exclude it).
     payments = [(e["group"], e["permission_set"], e["access"]) for e in matrix["session_manager"]["payments-prod"]]
-    assert [e for e in payments if e[0] == "sre-oncall"] == [("sre-oncall", "PowerUser", "eligible")]
+    assert [e for e in payments if e[0] == "sre-oncall"] == []
 
 
 # --- a small config of three groups, hand-computed -----------------------------------------------------------
@@ -257,6 +293,35 @@ def test_html_page_draws_the_grid_and_shows_a_cell(written: Path) -> None:
     assert out.endswith("filtered cells 9\n")  # one column left, 9 accounts
 
 
+def test_html_panel_names_the_elevation_rule(written: Path) -> None:
+    """A click on an eligible grant says under which rule, for how long, and who approves (config/org.yaml: `admin`
+    makes Administrator eligible for platform-admins on every account, PT1H, approved by platform-leads, with a
+    ticket)."""
+    node = ROOT / "node_modules" / ".bin" / "node"
+    harness = ROOT / "tests" / "support" / "access_page.js"
+    args = [str(node), str(harness), str(written / "index.html"), "web-dev", "platform-admins", "admins"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    assert (
+        "<h3>Administrator (eligible, PT1H)</h3><p class='rule'>Eligible under rule <b>admin</b>: up to PT1H per "
+        "grant, after an approval by platform-leads, with a ticket.</p>"
+    ) in out
+    assert "<h3>ReadOnly (standing, PT8H)</h3><p>" in out  # a standing grant names no rule
+
+
+def test_markdown_lists_the_elevation_rules(written: Path) -> None:
+    aws, gov = (written / "aws.md").read_text(), (written / "aws-us-gov.md").read_text()
+    header = "| rule | requester groups | permission set | accounts | longest grant | approvers | ticket |"
+    assert header in aws and header in gov
+    assert (
+        "| admin | platform-admins | Administrator | management, log-archive, security, shared-services, ci, "
+        "payments-prod, web-prod, web-dev, sandbox-research | PT1H | platform-leads | required |"
+    ) in aws
+    assert (
+        "| gov-admin | gov-platform-admins | Administrator | gov-log-archive, gov-workload-prod, gov-workload-dev, "
+        "gov-ci | PT1H | gov-platform-leads | required |"
+    ) in gov
+
+
 def test_html_data_cannot_close_its_script(example_data: dict[str, Any], config_from: ConfigFrom) -> None:
     data = changed(example_data, {"identity_center.permission_sets.0.description": "x</script><script>alert(1)"})
     page = html_page({"aws": partition_matrix(config_from(data), "aws")})
@@ -292,7 +357,7 @@ def test_eligible_grants_are_marked(example_data: dict[str, Any], config_from: C
     assert ("data-engineering", "Administrator") not in standing
     assert (
         "| payments-prod | Administrator (eligible), DataEngineer | ReadOnly | Administrator (eligible), ReadOnly |   "
-        "| OnCall, PowerUser (eligible) | Support |"
+        "| OnCall | Support |"
     ) in markdown(matrix)
     # The example's on-call rule: no approval, two hours.
     assert {"account": "web-prod", "group": "sre-oncall", "permission_set": "PowerUser", "access": "eligible",

@@ -272,14 +272,15 @@ def test_vault_protection_changes_alert_the_hub_from_every_region(
 
 @pytest.fixture(scope="module")
 def variant(example_data: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> tuple[OrgConfig, Synthesized]:
-    """Compliance-mode lock and the organization policy on Workloads/Prod plus one account, all checks on."""
+    """Compliance-mode lock and the organization policy on the commercial prod accounts plus one account, all checks
+    on. A GovCloud organization cannot have backup policies
+    (https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-organizations.html)."""
     data = copy.deepcopy(example_data)
     data["backup"]["vault_lock"] = {"mode": "compliance", "min_retention_days": 14, "max_retention_days": 400,
                                     "changeable_for_days": 3}  # fmt: skip
     data["backup"]["plans"][1]["rules"][0]["delete_after_days"] = 14
     data["backup"]["organization_policy"] = True
-    data["backup"]["organization_policy_targets"] = {"organizational_units": ["Workloads/Prod"],
-                                                     "accounts": ["shared-services"]}  # fmt: skip
+    data["backup"]["organization_policy_targets"] = {"accounts": ["payments-prod", "web-prod", "shared-services"]}
     config = parse_config(yaml.safe_dump(data, sort_keys=False), source="variant.yaml")
     return config, synthesize(config, tmp_path_factory.mktemp("variant"))
 
@@ -294,7 +295,7 @@ def test_compliance_mode_lock_has_its_cooling_off_period(variant: tuple[OrgConfi
 
 def test_accounts_the_organization_policy_covers_deploy_no_stack_plans(variant: tuple[OrgConfig, Synthesized]) -> None:
     _, app = variant
-    covered = {"payments-prod", "web-prod", "shared-services", "gov-workload-prod"}
+    covered = {"payments-prod", "web-prod", "shared-services"}
     for info in app.infos:
         if info.kind == "baseline":
             plans = of_type(app.templates[info.stack_id], "AWS::Backup::BackupPlan")
@@ -306,14 +307,16 @@ def test_organization_backup_policy(variant: tuple[OrgConfig, Synthesized], part
     org = organization(config, partition)
     management = config.partitions[partition].management_account
     stack_id = f"BackupPolicy-{management}"
+    if partition == "aws-us-gov":  # it targets no GovCloud account: no policy there
+        assert stack_id not in app.templates
+        return
     info = app.info(stack_id)
     assert (info.kind, info.stack.account, info.region) == ("backup-policy", org.management_account_id,
                                                             org.home_region)  # fmt: skip
     policy = only(app.templates[stack_id], "AWS::Organizations::Policy")["Properties"]
     assert policy["Name"] == "examplecorp-baseline-backup-plans"
     assert policy["Type"] == "BACKUP_POLICY"
-    expected_targets = {"aws": ["ou-k3x9-8d3b5e70", "510987654324"], "aws-us-gov": ["ou-g7v4-6e1f8b2d"]}
-    assert policy["TargetIds"] == expected_targets[partition]
+    assert policy["TargetIds"] == ["710987654326", "810987654327", "510987654324"]
     content = policy["Content"]
     assert len(json.dumps(content, separators=(",", ":"))) <= BACKUP_POLICY_MAX_CHARS
 

@@ -13,12 +13,23 @@ from typing import Any
 
 import pytest
 
-from config.capabilities import BY_NAME, CAPABILITIES, PARTITION_LABELS, Use, available, problems
+from config.capabilities import (
+    BY_NAME,
+    CAPABILITIES,
+    MATRIX_END,
+    MATRIX_START,
+    PARTITION_LABELS,
+    Use,
+    available,
+    matrix_markdown,
+    problems,
+)
 from config.models import OrgConfig
 from config.problems import ConfigError
 from config.regions import PARTITIONS, PartitionName
 from tests.conftest import Synthesized
-from tests.support.config_data import ConfigFrom
+from tests.support.config_data import ConfigFrom, set_path
+from tests.support.project import ROOT
 
 # cfn-lint (pinned in requirements-dev.txt) keeps one resource type list per region here.
 _CFNLINT = importlib.util.find_spec("cfnlint")
@@ -149,6 +160,8 @@ GOVCLOUD_GAPS = {
     "backup-logically-air-gapped-vault": "An AWS Backup logically air-gapped vault",
     "backup-restore-testing": "AWS Backup restore testing",
     "backup-multi-party-approval": "AWS Backup multi-party approval",
+    "security-hub-policy-features": "The Security Hub organization policy's `features` map",
+    "organizations-backup-policy": "The Organizations backup policy",
 }
 
 
@@ -179,4 +192,104 @@ def test_a_region_gap_names_the_regions_in_use(example_config: OrgConfig) -> Non
     assert problem.path == key
     assert problem.message.startswith(
         "An AWS Backup logically air-gapped vault is not available in the commercial partition (aws) region ap-east-2: "
+    )
+
+
+# --- the config errors, written out from the sources -------------------------------------------------------------
+
+GOVCLOUD_ORGANIZATIONS = "https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-organizations.html"
+BACKUP_POLICY_IN_GOVCLOUD = (
+    "The Organizations backup policy is not available in GovCloud (aws-us-gov): a GovCloud organization cannot create "
+    "or use backup policies: target only commercial accounts (or OUs only the commercial partition has) in "
+    "backup.organization_policy_targets, and GovCloud accounts keep the plans of their baseline stacks (sources: "
+    f"{GOVCLOUD_ORGANIZATIONS})"
+)
+CHATBOT_IN_GOVCLOUD = (
+    "AWS Chatbot is not available in GovCloud (aws-us-gov): AWS Chatbot (Amazon Q Developer in chat applications) "
+    "does not exist there: remove this entry and subscribe emails (alerts.emails) or your own HTTPS endpoint to the "
+    "GovCloud alert topic (sources: https://docs.aws.amazon.com/chatbot/latest/adminguide/chatbot-regions.html, "
+    "https://github.com/aws-cloudformation/cfn-lint/tree/v1.58.0/src/cfnlint/data/schemas/providers)"
+)
+RDS_PROTECTION_IN_AP_EAST_2 = (
+    "GuardDuty RDS Protection (rds_login_events) is not available in the commercial partition (aws) region ap-east-2: "
+    "GuardDuty offers no RDS Protection there: remove rds_login_events from the protection plans, or the region from "
+    "the partition's allowed_regions (sources: https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_regions.html)"
+)
+
+
+def problems_of(config_from: ConfigFrom, data: dict[str, Any]) -> dict[str, list[str]]:
+    """Every problem of the config, by path (empty when it is valid)."""
+    try:
+        config_from(data)
+    except ConfigError as err:
+        found: dict[str, list[str]] = {}
+        for problem in err.problems:
+            found.setdefault(problem.path, []).append(problem.message)
+        return found
+    return {}
+
+
+# Where the backup policy points, and what the config then says: the example's OU Workloads/Prod exists in both
+# partitions, so it covers GovCloud accounts too.
+BACKUP_POLICY_TARGETS = [
+    ({"organizational_units": ["Workloads/Prod"]}, {"backup.organization_policy": [BACKUP_POLICY_IN_GOVCLOUD]}),
+    ({"accounts": ["payments-prod", "gov-workload-prod"]}, {"backup.organization_policy": [BACKUP_POLICY_IN_GOVCLOUD]}),
+    ({"accounts": ["payments-prod", "web-prod"]}, {}),
+]
+
+
+@pytest.mark.parametrize(("targets", "expected"), BACKUP_POLICY_TARGETS)
+def test_the_backup_policy_is_refused_where_it_covers_govcloud_accounts(
+    example_data: dict[str, Any], config_from: ConfigFrom, targets: dict[str, Any], expected: dict[str, list[str]]
+) -> None:
+    data = copy.deepcopy(example_data)
+    set_path(data, "backup.organization_policy", True)
+    set_path(data, "backup.organization_policy_targets", targets)
+    assert problems_of(config_from, data) == expected
+
+
+def test_rds_protection_is_refused_where_guardduty_lacks_it(
+    example_data: dict[str, Any], config_from: ConfigFrom
+) -> None:
+    data = copy.deepcopy(example_data)
+    data["partitions"]["aws"]["allowed_regions"].append("ap-east-2")
+    assert problems_of(config_from, data) == {
+        "security_services.guardduty.protection_plans": [RDS_PROTECTION_IN_AP_EAST_2]
+    }
+    plans = data["security_services"]["guardduty"]["protection_plans"]
+    data["security_services"]["guardduty"]["protection_plans"] = [p for p in plans if p != "rds_login_events"]
+    assert problems_of(config_from, data) == {}
+
+
+def test_rds_protection_is_accepted_in_every_govcloud_region(example_config: OrgConfig) -> None:
+    """The GovCloud GuardDuty page names no protection plan as missing (govcloud-guardduty.html)."""
+    assert "rds_login_events" in example_config.security_services.guardduty.protection_plans
+    assert available("guardduty-rds-protection", "aws-us-gov", "us-gov-west-1")
+    assert available("guardduty-rds-protection", "aws-us-gov", "us-gov-east-1")
+    assert available("guardduty-rds-protection", "aws", "us-east-1")
+
+
+def test_every_unavailable_setting_is_reported_at_once(example_data: dict[str, Any], config_from: ConfigFrom) -> None:
+    data = copy.deepcopy(example_data)
+    set_path(data, "alerts.slack", {"aws-us-gov": {"workspace_id": "T0123ABCDE", "channel_id": "C0456FGHIJ"}})
+    set_path(data, "backup.organization_policy", True)
+    data["partitions"]["aws"]["allowed_regions"].append("ap-east-2")
+    assert problems_of(config_from, data) == {
+        "alerts.slack.aws-us-gov": [CHATBOT_IN_GOVCLOUD],
+        "backup.organization_policy": [BACKUP_POLICY_IN_GOVCLOUD],
+        "security_services.guardduty.protection_plans": [RDS_PROTECTION_IN_AP_EAST_2],
+    }
+
+
+def test_a_configurable_capability_names_its_key() -> None:
+    for capability in CAPABILITIES:
+        assert bool(capability.key) == (capability.enabled_by is not None), capability.name
+
+
+def test_the_matrix_in_the_docs_is_the_generated_one() -> None:
+    page = (ROOT / "docs" / "organization-policies.md").read_text(encoding="utf-8")
+    start, end = page.index(MATRIX_START) + len(MATRIX_START), page.index(MATRIX_END)
+    assert page[start:end].strip() == matrix_markdown(), (
+        "docs/organization-policies.md: the capability matrix is stale; replace it with the output of "
+        "`python -m config.capabilities`"
     )

@@ -278,6 +278,8 @@ def test_organization_backup_policy_just_under_the_limit_is_accepted(
 ) -> None:
     data = copy.deepcopy(example_data)
     set_path(data, "backup.organization_policy", True)
+    # Commercial accounts only: a GovCloud organization cannot have backup policies (config/capabilities.py).
+    set_path(data, "backup.organization_policy_targets", {"accounts": ["payments-prod", "web-prod"]})
     set_path(data, "backup.plans", _many_plans(3))
     for path in ("accounts.7.backup_plans", "accounts.8.backup_plans", "accounts.7.regions", "accounts.8.regions"):
         set_path(data, path, DELETE)

@@ -1,7 +1,8 @@
 """The two roles of the live access audit (`python -m ops.access audit|parity`): what they may read, who may use them.
 
 - The auditor role (`<prefix>-baseline-access-auditor`, management account): the operator assumes it; it reads the
-  organization's SCP attachments, the Identity Center assignments, the organization trail's status and its log
+  organization's SCP attachments, whether centralized root access is on (the trusted services of the organization
+  and IAM's organization features), the Identity Center assignments, the organization trail's status and its log
   group, and assumes the audit role of every account of the organization. The management account is where all of
   these can be read (SCP attachments and the trail live there; it always administers Identity Center).
 - The audit role (`<prefix>-baseline-access-audit`, every account): trusted only by the auditor role of this
@@ -43,6 +44,10 @@ LAST_ACCESSED_REPORT = "iam:GenerateServiceLastAccessedDetails"
 VAULT_READS = ["backup:DescribeBackupVault"]
 
 ORGANIZATION_READS = ["organizations:ListPoliciesForTarget"]
+# Centralized root access: IAM's trusted access in the organization, then which of its features are on
+# (RootCredentialsManagement, RootSessions); both answered in the management account, resource "*"
+# (https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListOrganizationsFeatures.html).
+ROOT_ACCESS_READS = ["organizations:ListAWSServiceAccessForOrganization", "iam:ListOrganizationsFeatures"]
 IDENTITY_CENTER_READS = [
     "sso:ListPermissionSets", "sso:DescribePermissionSet", "sso:ListAccountAssignments",
 ]  # fmt: skip
@@ -94,6 +99,7 @@ def auditor_role_policy(org: Organization) -> PolicyDocument:
             resource=f"arn:{p}:iam::*:role/{org.access_audit_role}",
         ),
         allow(sid="ReadScpAttachments", action=ORGANIZATION_READS, resource="*"),
+        allow(sid="ReadCentralizedRootAccess", action=ROOT_ACCESS_READS, resource="*"),
         allow(sid="ReadIdentityCenterAssignments", action=IDENTITY_CENTER_READS, resource="*"),
         allow(sid="ReadOrgTrailStatus", action=TRAIL_READS, resource=org.trail_arn),
         allow(

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from config.backup import organization_policy_partitions
 from config.models import Account, Ec2DeclarativePolicy, OrgConfig, S3OrganizationPolicy, VpcBpaExclusion
 from config.naming import Organization
 from config.policies.resource_control import enabled_rcps
@@ -109,7 +110,7 @@ def policy_types(config: OrgConfig, partition: PartitionName) -> list[str]:
         types.append("DECLARATIVE_POLICY_EC2")
     if _applies(policies.s3_block_public_access, partition):
         types.append("S3_POLICY")
-    if config.backup.organization_policy:
+    if partition in organization_policy_partitions(config):
         types.append("BACKUP_POLICY")
     return types
 

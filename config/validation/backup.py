@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterable
 
-from config.backup import covered_by_organization_policy, plans_for_account
+from config.backup import covered_by_organization_policy, organization_policy_partitions, plans_for_account
 from config.models import ROOT_OU, OrgConfig
 from config.naming import organization
 from config.policies.backup_policy import organization_backup_policy
@@ -190,7 +190,7 @@ def _backup_policy(config: OrgConfig) -> Iterable[Problem]:
             yield Problem(f"{base}.accounts[{index}]", f"no account named {account_name!r} in accounts")
     if not backup.organization_policy:
         return
-    for name in config.partitions:
+    for name in organization_policy_partitions(config):  # the partitions that get the policy
         try:
             document = organization_backup_policy(config, organization(config, name))
         except KeyError:

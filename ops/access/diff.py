@@ -9,7 +9,10 @@ compared:
 - what each permission set can do: summary values rising (no -> unknown -> yes) widen, falling narrow;
   a removed explicit deny widens ("Support loses ec2:TerminateInstances deny"); added or removed policies, a
   removed or changed boundary and a longer session also count;
-- roles: breakglass and Atlantis roles trusting more principals or reaching more accounts widen.
+- roles: breakglass and Atlantis roles trusting more principals or reaching more accounts widen;
+- elevation rules' limits: "rule admin grants last up to PT4H instead of PT1H", "rule admin no longer needs an
+  approval", "... no longer needs a ticket", "group X can approve rule admin": longer grants, dropped approvals or
+  tickets and more approvers widen; the opposite narrows (who gains eligible access is in the grants above).
 
 An unknown value is never read as safe: `no -> unknown` widens. Exit status: 0 when no access widens (nothing
 changed, or only narrowing), 2 when access widens, 1 on bad input (unknown ref, missing or invalid config).
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from config.elevation import minutes
 from config.loader import load_config, parse_config
 from config.models import OrgConfig
 from config.policies.permission_sets import duration_hours
@@ -129,6 +133,7 @@ def compare(base: OrgConfig, head: OrgConfig) -> list[Change]:
         changes += _grants(partition, old, new)
         changes += _permission_sets(partition, old, new)
         changes += _roles(partition, old, new)
+        changes += _rules(partition, old, new)
     return changes
 
 
@@ -248,6 +253,35 @@ def _roles(partition: str, old: dict[str, Any], new: dict[str, Any]) -> list[Cha
         policies = ("aws_managed_policies", "customer_managed_policies", "permissions_boundary")
         if any(a[key] != b[key] for key in policies):
             out.append(Change(partition, f"role {name} policies change", True))
+    return out
+
+
+def _rules(partition: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """The limits of each elevation rule that exists on both sides (a new or removed rule shows in the grants)."""
+    was = {r["name"]: r for r in old.get("elevation_rules", [])}
+    now = {r["name"]: r for r in new.get("elevation_rules", [])}
+    out = []
+    for name in sorted(set(was) & set(now)):
+        a, b = was[name], now[name]
+
+        def change(text: str, widens: bool, name: str = name) -> None:
+            out.append(Change(partition, f"rule {name} {text}", widens))
+
+        if a["max_duration"] != b["max_duration"]:
+            longer = minutes(b["max_duration"]) > minutes(a["max_duration"])
+            change(f"grants last up to {b['max_duration']} instead of {a['max_duration']}", longer)
+        for key, what in (("approval_required", "an approval"), ("ticket_required", "a ticket")):
+            if a[key] and not b[key]:
+                change(f"no longer needs {what}", True)
+            elif b[key] and not a[key]:
+                change(f"now needs {what}", False)
+        if not b["approval_required"]:
+            continue  # nobody approves any more: the line above says so
+        # More approvers widen only where an approval was already needed (before, nobody had to approve).
+        for group in sorted(set(b["approver_groups"]) - set(a["approver_groups"])):
+            out.append(Change(partition, f"group {group} can approve rule {name}", bool(a["approval_required"])))
+        for group in sorted(set(a["approver_groups"]) - set(b["approver_groups"])):
+            out.append(Change(partition, f"group {group} can no longer approve rule {name}", False))
     return out
 
 

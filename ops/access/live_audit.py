@@ -31,6 +31,11 @@ EXIT_CLEAN, EXIT_INPUT, EXIT_FINDINGS = 0, 1, 2
 FINDING, ERROR, INFO = "finding", "error", "info"
 ORGANIZATION = "organization"
 FULL_AWS_ACCESS = "FullAWSAccess"
+IAM_SERVICE_PRINCIPAL = "iam.amazonaws.com"
+ROOT_CREDENTIALS_MANAGEMENT = "RootCredentialsManagement"
+# GetAccountSummary keys that are 1 while the root user has that credential
+# (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountSummary.html).
+ROOT_CREDENTIAL_KEYS = ("AccountPasswordPresent", "AccountAccessKeysPresent", "AccountSigningCertificatesPresent")
 
 
 @dataclass(frozen=True, order=True)
@@ -100,17 +105,19 @@ def audit(
     """Every row of the report, sorted: organization checks, then each account's."""
     home = org.home_region
     # Clients are thread-safe, sessions are not: the auditor's clients are made here, once.
-    clients = {name: client(auditor, name, home) for name in ("sts", "organizations", "sso-admin", "cloudtrail")}
+    clients = {name: client(auditor, name, home) for name in ("sts", "organizations", "sso-admin", "cloudtrail", "iam")}
     rows: list[Row] = []
     rows += _guarded(ORGANIZATION, "org-trail", lambda: trail_rows(clients["cloudtrail"], org))
     rows += _guarded(ORGANIZATION, "scp-attachments", lambda: scp_rows(clients["organizations"], config, org))
+    root_access = RootAccess(clients["organizations"], clients["iam"])
+    rows += _guarded(ORGANIZATION, "root-access-management", root_access.load)
     assignments = IdentityCenter(clients["sso-admin"], config, org)
     rows += _guarded(ORGANIZATION, "identity-center", assignments.load)
 
     progress = Progress(len(accounts))
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         futures = {
-            pool.submit(account_rows, clients["sts"], config, org, account, assignments): account
+            pool.submit(account_rows, clients["sts"], config, org, account, assignments, root_access): account
             for account in accounts
         }
         for future in as_completed(futures):
@@ -231,7 +238,37 @@ class IdentityCenter:
         return rows
 
 
-def account_rows(sts: Any, config: OrgConfig, org: Organization, account: Account, sso: IdentityCenter) -> list[Row]:
+class RootAccess:
+    """Whether the organization manages its member accounts' root credentials centrally: IAM's trusted access is on
+    in Organizations and IAM's RootCredentialsManagement feature is enabled. Then the management account can delete a
+    member's root password, access keys and signing certificates (which also deactivates its MFA), and such an
+    account has no root sign-in to protect with MFA
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableOrganizationsRootCredentialsManagement.html,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html#id_root-user-access-management,
+    https://repost.aws/knowledge-center/set-up-centralized-root-access-iam). Unread (an error row says why), it
+    counts as off: root MFA is then required everywhere."""
+
+    def __init__(self, organizations: Any, iam: Any) -> None:
+        self.organizations, self.iam = organizations, iam
+        self.centralized = False
+
+    def load(self) -> list[Row]:
+        trusted: set[str] = set()
+        for page in self.organizations.get_paginator("list_aws_service_access_for_organization").paginate():
+            trusted |= {s["ServicePrincipal"] for s in page["EnabledServicePrincipals"]}
+        if IAM_SERVICE_PRINCIPAL not in trusted:
+            return []  # ListOrganizationsFeatures would refuse: ServiceAccessNotEnabledException
+        features = self.iam.list_organizations_features().get("EnabledFeatures", [])
+        self.centralized = ROOT_CREDENTIALS_MANAGEMENT in features
+        if not self.centralized:
+            return []
+        detail = "centralized root access: a member account without root credentials needs no root MFA"
+        return [Row(ORGANIZATION, "root-access-management", ROOT_CREDENTIALS_MANAGEMENT, detail, INFO)]
+
+
+def account_rows(
+    sts: Any, config: OrgConfig, org: Organization, account: Account, sso: IdentityCenter, root_access: RootAccess
+) -> list[Row]:
     rows = _guarded(account.name, "identity-center", lambda: sso.rows(account))
     try:
         session = assume(sts, org.access_audit_role_arn(account.id))
@@ -240,7 +277,10 @@ def account_rows(sts: Any, config: OrgConfig, org: Organization, account: Accoun
     iam = client(session, "iam", org.home_region)
     breakglass = breakglass_principals(config, org.partition)
     expected_users = set(breakglass.user_names(account.id)) if breakglass else set()
-    rows += _guarded(account.name, "root-credentials", lambda: root_rows(iam, account))
+    member = account.id != org.management_account_id
+    rows += _guarded(
+        account.name, "root-credentials", lambda: root_rows(iam, account, root_access.centralized and member)
+    )
     rows += _guarded(account.name, "iam-users", lambda: user_rows(iam, account, expected_users))
     regions = account.regions or config.partitions[org.partition].allowed_regions
     for region in regions:
@@ -249,14 +289,29 @@ def account_rows(sts: Any, config: OrgConfig, org: Organization, account: Accoun
     return rows
 
 
-def root_rows(iam: Any, account: Account) -> list[Row]:
+def root_rows(iam: Any, account: Account, centrally_managed: bool) -> list[Row]:
+    """Root access keys, and root MFA. `centrally_managed`: a member account of an organization with centralized root
+    access (RootAccess): with no root password, access keys or signing certificates (each key present and 0; a
+    missing key is not read as 0) there is nothing to sign in with, so no MFA is needed."""
     summary = iam.get_account_summary()["SummaryMap"]
     rows = []
     if summary.get("AccountAccessKeysPresent", 0):
         rows.append(Row(account.name, "root-access-keys", "root", "the root user has access keys", FINDING))
-    if not summary.get("AccountMFAEnabled", 0):
-        rows.append(Row(account.name, "root-no-mfa", "root", "the root user has no MFA device", FINDING))
-    return rows
+    if summary.get("AccountMFAEnabled", 0):
+        return rows
+    if centrally_managed and all(summary.get(key) == 0 for key in ROOT_CREDENTIAL_KEYS):
+        detail = "no root password, access keys or signing certificates (centralized root access)"
+        return [*rows, Row(account.name, "root-credentials-removed", "root", detail, INFO)]
+    detail = "the root user has no MFA device"
+    if centrally_managed:
+        present = [_credential(key, summary) for key in ROOT_CREDENTIAL_KEYS if summary.get(key) != 0]
+        detail += f" and may sign in ({', '.join(present)}): delete its root credentials (centralized root access)"
+    return [*rows, Row(account.name, "root-no-mfa", "root", detail, FINDING)]
+
+
+def _credential(key: str, summary: dict[str, Any]) -> str:
+    name = key.removeprefix("Account").removesuffix("Present")
+    return name if key in summary else f"{name} not reported"
 
 
 def user_rows(iam: Any, account: Account, breakglass: set[str]) -> list[Row]:

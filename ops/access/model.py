@@ -72,6 +72,30 @@ def eligible_grants(config: OrgConfig, partition: PartitionName) -> dict[str, li
     return {name: sorted(items) for name, items in out.items()}
 
 
+def elevation_rules(config: OrgConfig, partition: PartitionName) -> list[dict[str, Any]]:
+    """The limits of each elevation rule of the partition, groups by name (as in `groups`), for reviewers and for the
+    diff: how long a grant may last, whether it needs an approval or a ticket, and who approves."""
+    names = {a.group_id: a.group_name for a in config.identity_center.assignments if a.partition == partition}
+    ids = group_ids(config, partition)
+
+    def named(groups: list[str]) -> list[str]:
+        return sorted({names.get(ids.get(group, group), group) for group in groups})
+
+    return [
+        {
+            "name": rule.name,
+            "permission_set": rule.permission_set,
+            "groups": named(rule.groups),
+            "accounts": [a.name for a in accounts_of(config, partition, rule.targets)],
+            "max_duration": rule.max_duration,
+            "approval_required": rule.approval_required,
+            "ticket_required": rule.ticket_required,
+            "approver_groups": named(rule.approver_groups),
+        }
+        for rule in rules_in(config, partition)
+    ]
+
+
 def partition_matrix(config: OrgConfig, partition: PartitionName) -> dict[str, Any]:
     """The `<partition>.json` document of docs/access.md."""
     org = organization(config, partition)
@@ -172,6 +196,7 @@ def partition_matrix(config: OrgConfig, partition: PartitionName) -> dict[str, A
             for grant in grants
         ],
         "permission_sets": permission_sets,
+        "elevation_rules": elevation_rules(config, partition),
         "roles": roles,
         "session_manager": sessions,
         "managed_policies": {

@@ -78,6 +78,19 @@ def markdown(matrix: dict[str, Any]) -> str:
         denied = pset["summary"]["denied_actions"]
         out.append(f"- denied actions: {', '.join(f'`{a}`' for a in denied) if denied else 'none'}")
         out.append("")
+    out += ["## Eligible access (elevation rules)", ""]
+    if matrix.get("elevation_rules"):
+        out += ["Granted only after a request (docs/elevation.md); the grid marks these `(eligible)`.", ""]
+        rows = [
+            [r["name"], ", ".join(r["groups"]), r["permission_set"], ", ".join(r["accounts"]), r["max_duration"],
+             ", ".join(r["approver_groups"]) if r["approval_required"] else "none: granted at once",
+             "required" if r["ticket_required"] else "no"]
+            for r in matrix["elevation_rules"]
+        ]  # fmt: skip
+        header = ["rule", "requester groups", "permission set", "accounts", "longest grant", "approvers", "ticket"]
+        out += [*_table(header, rows), ""]
+    else:
+        out += ["No elevation rules in this partition.", ""]
     out += ["## Roles", ""]
     rows = [
         [r["role"], r["kind"], "<br>".join(r["trusted"]), r["conditions"],

@@ -17,6 +17,7 @@ The module's fixture does the work once, in this order, and the tests check its 
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import time
@@ -137,6 +138,7 @@ class DeployRecord:
     """Everything the deploy run did, for the tests to check and the report to print."""
 
     stacks: dict[str, AssemblyStack]
+    cloud: LocalCloud | None = None  # alive while the module's tests run
     runs: list[CliRun] = field(default_factory=list)
     steps: dict[str, list[list[str]]] = field(default_factory=dict)
     failures: dict[str, tuple[CliRun, str]] = field(default_factory=dict)  # stack -> (CLI run, failure report)
@@ -214,7 +216,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployRecord]
         runs = _bootstrap_all(cloud, workdir)
         for process, what in synths:
             _synthesized(process, what)
-        record = DeployRecord(assembly_stacks(main_out), runs=runs)
+        record = DeployRecord(assembly_stacks(main_out), cloud=cloud, runs=runs)
         record.seconds["synth and bootstrap"] = time.monotonic() - started
         for run in runs:
             if run.returncode != 0:
@@ -389,3 +391,115 @@ def test_a_changed_session_timeout_deploys_and_reads_back(deployed: DeployRecord
     assert read is not None and not read.differences, read and read.differences
     (document,) = [c for c in read.checks if c.logical_id == "SessionPreferencesDocument" and c.prop == "Content"]
     assert f'"idleSessionTimeout": "{NEW_IDLE_TIMEOUT}"' in str(document.actual).replace("'", '"'), document.actual
+
+
+# --- the access audit against the deployed organization ------------------------------------------------------
+
+# What each audited account reports because the local API cannot show it (docs/testing.md, "The deploy test"): its
+# root user has no MFA (only a root sign-in can add one, in AWS and in moto), its baseline vault is recorded-only
+# (vault-missing in each region), and the Identity Center assignments are recorded-only (assignment-missing).
+# The organization reports the trail (recorded-only) as missing, and the SCP check as an error: the SCPs are
+# recorded-only and moto's organization has its own root and no OUs, so the config's targets do not exist there.
+NOT_SHOWN_LOCALLY = {"root-no-mfa", "vault-missing", "assignment-missing"}
+ORGANIZATION_ROWS = {("organization", "org-trail", "finding"), ("organization", "scp-attachments", "error")}
+VAULT_REGIONS = {
+    "aws": {"log-archive": ["us-east-1", "us-west-2"], "management": ["us-east-1", "us-west-2"],
+            "security": ["us-east-1", "us-west-2"], "web-prod": ["us-east-1", "us-west-2"], "web-dev": ["us-east-1"]},
+    "aws-us-gov": {name: ["us-gov-east-1", "us-gov-west-1"] for name in ACCOUNTS["aws-us-gov"]},
+}  # fmt: skip
+# web-dev's configured assignments (config/org.yaml): platform-admins ReadOnly on the root, engineers ReadOnly on
+# Workloads and PowerUser on Workloads/Dev, sre-oncall SessionManager on Workloads but payments-prod.
+WEB_DEV_ASSIGNMENTS = {
+    "ReadOnly/platform-admins",
+    "ReadOnly/engineers",
+    "PowerUser/engineers",
+    "SessionManager/sre-oncall",
+}
+DRIFT_ACCOUNT = {"aws": "web-prod", "aws-us-gov": "gov-workload-prod"}
+HUMAN_USER = "alice.local"
+# The operator's shell for the audit: the local endpoint, the management account's credentials, few retries.
+AUDIT_ENVIRONMENT = ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_MAX_ATTEMPTS", "AWS_ACCESS_KEY_ID",
+                     "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_EC2_METADATA_DISABLED")  # fmt: skip
+
+
+def _audit_deployed(
+    cloud: LocalCloud, partition: str, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, dict[str, Any]]:
+    """`python -m ops.access audit` of the deployed accounts, with an operator of the management account."""
+    import boto3
+
+    from ops.access.__main__ import main
+    from tests.support.local_access import audit_role_must_exist
+    from tests.support.local_cloud import CLEARED_ENVIRONMENT
+
+    config = load_config(EXAMPLE_CONFIG)
+    part = config.partitions[partition]  # type: ignore[index]
+    management = next(a.id for a in config.accounts if a.name == part.management_account)
+    for key in CLEARED_ENVIRONMENT:
+        monkeypatch.delenv(key, raising=False)
+    environment = {
+        **cloud.base_environment(part.home_region),
+        **cloud.operator(management, partition, part.home_region),
+    }
+    for key in AUDIT_ENVIRONMENT:
+        monkeypatch.setenv(key, environment[key])
+    boto3.DEFAULT_SESSION = None
+    # STS refuses a role that does not exist (moto would not): every audit and auditor role must have been deployed.
+    with audit_role_must_exist():
+        args = ["audit", "--partition", partition, "--config", str(EXAMPLE_CONFIG), "--out", str(workdir),
+                "--accounts", ",".join(ACCOUNTS[partition])]  # fmt: skip
+        code = main(args)
+    return code, json.loads((workdir / f"access-audit-{partition}.json").read_text())
+
+
+@pytest.mark.parametrize("partition", ["aws", "aws-us-gov"])
+def test_access_audit_of_the_deployed_organization(
+    deployed: DeployRecord, partition: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit reads the deployed organization: no false findings where the local API models the baseline (its
+    audit and auditor roles are there and assumable, no IAM users, no root access keys), what it cannot show is a
+    finding or an error, never clean; a human IAM user planted afterwards is reported."""
+    assert not deployed.problems, "\n\n".join(deployed.problems)
+    assert deployed.cloud is not None
+    code, report = _audit_deployed(deployed.cloud, partition, tmp_path / "before", monkeypatch)
+    rows = {(r["account"], r["check"], r["severity"]) for r in report["rows"]}
+    expected = ORGANIZATION_ROWS | {(a, check, "finding") for a in ACCOUNTS[partition] for check in NOT_SHOWN_LOCALLY}
+    assert rows == expected, report["rows"]
+    vaults = {(r["account"], r["subject"]) for r in report["rows"] if r["check"] == "vault-missing"}
+    assert vaults == {
+        (account, f"examplecorp-baseline-vault in {region}")
+        for account, regions in VAULT_REGIONS[partition].items()
+        for region in regions
+    }
+    if partition == "aws":
+        missing = {
+            r["subject"] for r in report["rows"] if r["account"] == "web-dev" and r["check"] == "assignment-missing"
+        }
+        assert missing == WEB_DEV_ASSIGNMENTS
+    assert code == 2  # findings: what the local API cannot show is never reported as clean
+
+    account = DRIFT_ACCOUNT[partition]
+    config = load_config(EXAMPLE_CONFIG)
+    account_id = next(a.id for a in config.accounts if a.name == account)
+    region = config.partitions[partition].home_region  # type: ignore[index]
+    iam = deployed.cloud.client("iam", account_id, partition, region)
+    iam.create_user(UserName=HUMAN_USER)
+    iam.create_login_profile(UserName=HUMAN_USER, Password="Local-only-password-1")
+    iam.create_access_key(UserName=HUMAN_USER)
+    try:
+        code, drifted = _audit_deployed(deployed.cloud, partition, tmp_path / "after", monkeypatch)
+    finally:
+        for key in iam.list_access_keys(UserName=HUMAN_USER)["AccessKeyMetadata"]:
+            iam.delete_access_key(UserName=HUMAN_USER, AccessKeyId=key["AccessKeyId"])
+        iam.delete_login_profile(UserName=HUMAN_USER)
+        iam.delete_user(UserName=HUMAN_USER)
+    before = {(r["account"], r["check"], r["subject"], r["severity"]) for r in report["rows"]}
+    after = {(r["account"], r["check"], r["subject"], r["severity"]) for r in drifted["rows"]}
+    assert after - before == {
+        (account, "iam-user-console-password", HUMAN_USER, "finding"),
+        (account, "iam-user-no-mfa", HUMAN_USER, "finding"),
+        (account, "iam-user-access-key", HUMAN_USER, "finding"),
+    }
+    assert before <= after
+    assert drifted["findings"] == report["findings"] + 3
+    assert code == 2

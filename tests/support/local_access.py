@@ -17,6 +17,11 @@ What stands in for what:
   (`LastAccessed.set`), which is what IAM would have tracked; nothing is computed from moto's own records.
 - `throttled` (gap fill): an operation that answers `Throttling` every time, as IAM does when a caller's rate
   stays over its limit.
+- `centralized_root_access` (gap fill): IAM's trusted access in Organizations (moto does not accept
+  iam.amazonaws.com as a trusted service), IAM ListOrganizationsFeatures (moto has none) answering the features the
+  test enables, and GetAccountSummary's AccountPasswordPresent key (moto leaves it out): 1 unless the test removed
+  the account's root credentials (`RootCredentials.remove`), as the management account does with centralized root
+  access.
 - `aws_managed_policies`: the AWS managed policies every account has (moto's bundled copies of AWS's documents).
 - `root_mfa_enabled`: the root user's MFA, which neither AWS nor moto lets an API set (it takes a root sign-in):
   written into moto's account summary directly.
@@ -48,7 +53,8 @@ from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult
 from moto.iam import responses as iam_responses
 from moto.iam.aws_managed_policies import aws_managed_policies_data
-from moto.iam.models import AccessKeyLastUsed, AWSManagedPolicy, iam_backends
+from moto.iam.models import AccessKeyLastUsed, AccountSummary, AWSManagedPolicy, iam_backends
+from moto.organizations.models import FakeServiceAccess, organizations_backends
 from moto.sts.models import STSBackend
 
 from config.assignments import assignments_by_account
@@ -194,6 +200,51 @@ def throttled(iam_operation: str) -> Iterator[None]:
         raise _Throttling("Rate exceeded")
 
     with mock.patch.object(iam_responses.IamResponse, iam_operation, answer):
+        yield
+
+
+@dataclass
+class RootCredentials:
+    """Centralized root access as the test sets it: the enabled features, and the accounts whose root credentials
+    the management account deleted (their root password, access keys and signing certificates, and so their MFA)."""
+
+    features: list[str] = field(default_factory=list)
+    removed: set[str] = field(default_factory=set)
+
+    def remove(self, account: str, partition: PartitionName = PARTITION) -> None:
+        summary = iam_backends[account][partition].account_summary
+        summary._account_mfa_enabled = summary._account_access_keys_present = 0
+        summary._account_signing_certificates_present = 0
+        self.removed.add(account)
+
+
+@contextmanager
+def centralized_root_access(root: RootCredentials) -> Iterator[None]:
+    """IAM as a trusted service of the organization
+    (https://docs.aws.amazon.com/organizations/latest/userguide/services-that-can-integrate-iam.html), IAM
+    ListOrganizationsFeatures (https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListOrganizationsFeatures.html)
+    with `root.features`, and AccountPasswordPresent in GetAccountSummary
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountSummary.html)."""
+    trusted = [*FakeServiceAccess.TRUSTED_SERVICES, "iam.amazonaws.com"]
+
+    def list_organizations_features(self: Any) -> ActionResult:
+        organization = organizations_backends[self.current_account][self.partition].org
+        assert organization is not None, "ListOrganizationsFeatures outside an organization"
+        return ActionResult({"OrganizationId": organization.id, "EnabledFeatures": root.features})
+
+    original = AccountSummary.summary_map
+
+    def summary_map(self: Any) -> dict[str, Any]:
+        account = self._iam_backend.account_id
+        return {**original.fget(self), "AccountPasswordPresent": 0 if account in root.removed else 1}  # type: ignore[attr-defined]
+
+    with (
+        mock.patch.object(FakeServiceAccess, "TRUSTED_SERVICES", trusted),
+        mock.patch.object(
+            iam_responses.IamResponse, "list_organizations_features", list_organizations_features, create=True
+        ),
+        mock.patch.object(AccountSummary, "summary_map", property(summary_map)),
+    ):
         yield
 
 
