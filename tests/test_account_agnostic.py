@@ -153,6 +153,9 @@ def test_state_bucket_names_resolve_to_the_names_deployed_before(
     buckets = template["Resources"]["TerraformStateBucket"]["Properties"]
     access_logs = template["Resources"]["TerraformStateAccessLogBucket"]["Properties"]
     assert not isinstance(buckets["BucketName"], str)  # not the literal: the template is account-agnostic
+    # No resource of the state bucket names the CI account's ID, CDK's log-delivery grant included.
+    state_resources = {k: v for k, v in template["Resources"].items() if k.startswith("TerraformState")}
+    assert len(state_resources) >= 5 and ci_id not in json.dumps(state_resources)
     assert resolved(buckets["BucketName"], ci_id, home_region) == state
     assert resolved(access_logs["BucketName"], ci_id, home_region) == logs
     # The whole resolved template names the buckets as the other accounts' Atlantis roles do, and has no pseudo
