@@ -1158,6 +1158,12 @@ class GuardDuty(Model):
         "and ECS Fargate). Foundational threat detection (CloudTrail, VPC flow and DNS logs) is always on. Default: "
         "all of them; `[]` for foundational only.",
     )
+    export_findings: bool = Field(
+        default=True,
+        description="Export the findings of every account and allowed region (GuardDuty keeps them 90 days) to the "
+        "bucket `<prefix>-guardduty-<log-archive>-<home>` in the log-archive account, encrypted with its own KMS key "
+        "and kept with the trail bucket's lifecycle (docs/security-services.md).",
+    )
 
 
 class DisabledControl(Model):

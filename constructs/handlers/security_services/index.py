@@ -11,6 +11,10 @@ delegated-administrator type, in any region of either partition):
   (`Features`) and the organization configuration: every member account, existing and new, gets a detector with
   the same plans (AutoEnableOrganizationMembers ALL,
   https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateOrganizationConfiguration.html).
+- `Custom::KeyOfAlias` (security account, each allowed region): the ARN (`KeyArn`) of the KMS key that `AliasArn`
+  names, in another account and region (kms:DescribeKey takes an alias ARN for a key of another account:
+  https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html); the GuardDuty findings export names the
+  log-archive key by it (docs/decisions/0018-guardduty-findings-key-found-by-alias.md).
 
 Each reads before it writes, so a repeated event changes nothing that is already right. Delete leaves everything
 on: deregistering the administrator or turning detection off across the organization is a decision made by hand
@@ -174,6 +178,22 @@ def guardduty_organization(event: Event) -> Result:
     return physical_id, {"DetectorId": detector}
 
 
+def key_of_alias(event: Event) -> Result:
+    alias_arn = str(event["ResourceProperties"]["AliasArn"])
+    physical_id = f"key-of-{alias_arn}"
+    if event["RequestType"] == "Delete":
+        return physical_id, {}
+    parts = alias_arn.split(":")
+    if len(parts) != 6 or parts[2] != "kms" or not parts[5].startswith("alias/"):
+        raise HandlerError(
+            f"AliasArn {alias_arn!r} is not a KMS alias ARN (arn:<partition>:kms:<region>:<account>:alias/<name>)"
+        )
+    kms = boto3.client("kms", region_name=parts[3])
+    key_arn = str(kms.describe_key(KeyId=alias_arn)["KeyMetadata"]["Arn"])
+    LOG.info("%s names the key %s", alias_arn, key_arn)
+    return physical_id, {"KeyArn": key_arn}
+
+
 def send(event: Event, status: str, physical_id: str, *, data: dict[str, str] | None = None, reason: str = "") -> None:
     function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
     body = json.dumps(
@@ -198,4 +218,5 @@ def send(event: Event, status: str, physical_id: str, *, data: dict[str, str] | 
 ACTIONS: dict[str, Callable[[Event], Result]] = {
     "Custom::DelegatedAdministrators": delegated_administrators,
     "Custom::GuardDutyOrganization": guardduty_organization,
+    "Custom::KeyOfAlias": key_of_alias,
 }
