@@ -704,6 +704,28 @@ def kms_key_policy_as_text(cloud: LocalCloud) -> Iterator[None]:
 
 
 @contextmanager
+def kms_describe_key_in_another_account(cloud: LocalCloud) -> Iterator[None]:
+    """KMS DescribeKey given the key ARN or alias ARN of a key in another account or Region describes that key, as KMS
+    does when the key's policy lets the caller (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html);
+    moto looks every ID up in the caller's own account and Region. The key policy is not evaluated (moto evaluates
+    none): the GuardDuty findings key's policy is proved by tests/test_guardduty_export.py."""
+    original = kms_models.KmsBackend.describe_key
+
+    def describe_key(self: Any, key_id: str) -> Any:
+        parts = key_id.split(":")
+        if (
+            key_id.startswith("arn:")
+            and len(parts) == 6
+            and (parts[4], parts[3]) != (self.account_id, self.region_name)
+        ):
+            return original(kms_models.kms_backends[parts[4]][parts[3]], key_id)
+        return original(self, key_id)
+
+    with mock.patch.object(kms_models.KmsBackend, "describe_key", describe_key):
+        yield
+
+
+@contextmanager
 def ssm_document_content_as_json(cloud: LocalCloud) -> Iterator[None]:
     """An SSM document created by CloudFormation from a JSON object holds that object as JSON text, as SSM does (moto
     stores the Python repr of the object)."""
@@ -893,6 +915,7 @@ GAP_FILLS: tuple[GapFill, ...] = (
     partition_from_region,
     cloudtrail_lookup_events,
     kms_key_policy_as_text,
+    kms_describe_key_in_another_account,
     ssm_document_content_as_json,
     deleting_a_missing_change_set_succeeds,
     previous_ssm_parameter_values_resolve,
