@@ -9,8 +9,8 @@ management account, or those named) it starts a root session with `sts:AssumeRoo
 policy, then reads or deletes the root user's console password (login profile), access keys, signing certificates
 and MFA devices:
 https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoot.html (the task policies
-`arn:<partition>:iam::aws:policy/root-task/IAMAuditRootUserCredentials` and `.../IAMDeleteRootUserCredentials`, sessions of
-at most 900 seconds, a Regional STS endpoint only) and
+`arn:<partition>:iam::aws:policy/root-task/IAMAuditRootUserCredentials` and `.../IAMDeleteRootUserCredentials`,
+sessions of at most 900 seconds, a Regional STS endpoint only) and
 https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html#id_root-user-access-management. IAM calls without
 a user name act on the caller, here the member account's root user
 (https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteSigningCertificate.html).
