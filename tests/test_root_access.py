@@ -7,9 +7,8 @@ https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoot.html), not ta
 
 Gap fills (moto 5.2.5 has no centralized root access; each stands in for one documented behaviour, and what they
 only record is not counted as verified):
-- `iam_trusted_access`: Organizations accepts iam.amazonaws.com as a trusted service (moto's list lacks it).
-- `iam_organization_features`: IAM ListOrganizationsFeatures and the two Enable calls, recorded per organization
-  management account; an Enable call before trusted access for IAM fails, as documented.
+- `iam_trusted_access` and `iam_organization_features` (tests/support/local_cloud.py, also used by the deploy test):
+  Organizations accepts iam.amazonaws.com for trusted access; IAM's organization features are recorded.
 - `assume_root`: STS AssumeRoot returns credentials of a session in the target account and records the task policy;
   the task policy's scope is NOT evaluated (moto evaluates no policy).
 - `root_user_stand_in`: IAM calls without a user name in a root session act on the account's root user; moto has no
@@ -28,8 +27,6 @@ import boto3
 import pytest
 from moto.core.responses import ActionResult
 from moto.iam import responses as iam_responses
-from moto.iam.exceptions import NotFoundException
-from moto.organizations import models as org_models
 from moto.sts import responses as sts_responses
 
 from config.models import OrgConfig
@@ -37,6 +34,7 @@ from config.policies.evaluator import Request, evaluate
 from config.regions import PartitionName
 from ops import root_credentials
 from tests.conftest import Synthesized
+from tests.support import local_cloud
 from tests.support.local_aws import MOTO_ACCOUNT, ResponseReceiver, custom_resource_event, load_handler
 from tests.support.project import ROOT
 from tests.support.templates import of_type, statement
@@ -46,59 +44,14 @@ STACK = f"arn:aws:cloudformation:us-east-1:{MOTO_ACCOUNT}:stack/Organization-man
 MANAGEMENT = {"aws": "management", "aws-us-gov": "gov-management"}
 STAND_IN = "root-user-stand-in"
 
-FEATURES: dict[str, set[str]] = {}  # account -> enabled IAM organization features
 TASK_POLICIES: list[tuple[str, str]] = []  # (target account, task policy ARN) of each AssumeRoot
 ROOT_SESSION_KEYS: set[str] = set()
 
 
 @pytest.fixture
-def iam_trusted_access() -> Iterator[None]:
-    with mock.patch.object(
-        org_models.FakeServiceAccess,
-        "TRUSTED_SERVICES",
-        [*org_models.FakeServiceAccess.TRUSTED_SERVICES, "iam.amazonaws.com"],
-    ):
+def iam_organization_features() -> Iterator[None]:
+    with local_cloud.iam_trusted_access(), local_cloud.iam_organization_features():
         yield
-
-
-@pytest.fixture
-def iam_organization_features(iam_trusted_access: None) -> Iterator[None]:
-    def trusted(account: str) -> bool:
-        backend = org_models.organizations_backends[account]["aws"]
-        return any(s["ServicePrincipal"] == "iam.amazonaws.com" for s in backend.services)
-
-    def features(self: Any) -> str:
-        return _xml("ListOrganizationsFeatures", FEATURES.get(self.current_account, set()))
-
-    def enable(name: str, feature: str) -> Any:
-        def call(self: Any) -> str:
-            if not trusted(self.current_account):
-                # IAM refuses before trusted access; the error code here is a stand-in, not AWS's.
-                raise NotFoundException("trusted access for iam.amazonaws.com is not enabled")
-            FEATURES.setdefault(self.current_account, set()).add(feature)
-            return _xml(name, FEATURES[self.current_account])
-
-        return call
-
-    patches = {
-        "list_organizations_features": features,
-        "enable_organizations_root_credentials_management": enable(
-            "EnableOrganizationsRootCredentialsManagement", "RootCredentialsManagement"
-        ),
-        "enable_organizations_root_sessions": enable("EnableOrganizationsRootSessions", "RootSessions"),
-    }
-    with mock.patch.multiple(iam_responses.IamResponse, create=True, **patches):
-        yield
-    FEATURES.clear()
-
-
-def _xml(action: str, features: set[str]) -> str:
-    members = "".join(f"<member>{f}</member>" for f in sorted(features))
-    return (
-        f'<{action}Response xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><{action}Result>'
-        f"<OrganizationId>o-exampleorg1</OrganizationId><EnabledFeatures>{members}</EnabledFeatures>"
-        f"</{action}Result><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></{action}Response>"
-    )
 
 
 @pytest.fixture
@@ -231,7 +184,10 @@ def test_create_enables_trusted_access_then_both_features_and_repeats_change_not
             assert response["Data"] == {"EnabledFeatures": "RootCredentialsManagement,RootSessions"}
     enabled = boto3.client("organizations").list_aws_service_access_for_organization()["EnabledServicePrincipals"]
     assert "iam.amazonaws.com" in {s["ServicePrincipal"] for s in enabled}
-    assert FEATURES[MOTO_ACCOUNT] == {"RootCredentialsManagement", "RootSessions"}  # Delete left them on
+    assert local_cloud.IAM_ORGANIZATION_FEATURES[MOTO_ACCOUNT] == {
+        "RootCredentialsManagement",
+        "RootSessions",
+    }  # Delete left them on
 
 
 # --- the operator command against moto ----------------------------------------------------------------------------

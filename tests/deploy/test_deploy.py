@@ -115,6 +115,7 @@ EXPECTED_DEPLOYED_NOT_READ_BACK = [
     "AWS::DynamoDB::Table",
     "AWS::Lambda::Permission",
     "AWS::StepFunctions::StateMachine",
+    "Custom::CentralizedRootAccess",
     "Custom::ConfigServiceLinkedRole",
     "Custom::DelegatedAdministrators",
     "Custom::GuardDutyOrganization",

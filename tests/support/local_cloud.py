@@ -55,6 +55,8 @@ from moto.core.common_models import CloudFormationModel
 from moto.core.responses import ActionResult
 from moto.guardduty import responses as guardduty_responses
 from moto.guardduty import urls as guardduty_urls
+from moto.iam import exceptions as iam_exceptions
+from moto.iam import responses as iam_responses
 from moto.iam.models import iam_backends
 from moto.kms import models as kms_models
 from moto.organizations import models as org_models
@@ -835,6 +837,62 @@ def config_delegated_administrator(cloud: LocalCloud) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def iam_trusted_access(cloud: LocalCloud | None = None) -> Iterator[None]:
+    """Organizations accepting `iam.amazonaws.com` for trusted access, which centralized root access needs
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableOrganizationsRootSessions.html); moto's list of
+    trusted services lacks it. Recorded; nothing evaluates it but the gap fill below."""
+    trusted = [*org_models.FakeServiceAccess.TRUSTED_SERVICES, "iam.amazonaws.com"]
+    with mock.patch.object(org_models.FakeServiceAccess, "TRUSTED_SERVICES", trusted):
+        yield
+
+
+IAM_ORGANIZATION_FEATURES: dict[str, set[str]] = {}  # management account -> enabled IAM organization features
+
+
+@contextmanager
+def iam_organization_features(cloud: LocalCloud | None = None) -> Iterator[None]:
+    """IAM ListOrganizationsFeatures, EnableOrganizationsRootCredentialsManagement and EnableOrganizationsRootSessions
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableOrganizationsRootSessions.html), which moto lacks:
+    recorded per calling account; an Enable call before trusted access for iam.amazonaws.com fails, as documented
+    (the error code is a stand-in). Nothing else in moto acts on the features."""
+
+    def trusted(account: str) -> bool:
+        backend = org_models.organizations_backends[account]["aws"]
+        return any(s["ServicePrincipal"] == "iam.amazonaws.com" for s in getattr(backend, "services", []))
+
+    def answer(action: str, features: set[str]) -> str:
+        members = "".join(f"<member>{f}</member>" for f in sorted(features))
+        return (
+            f'<{action}Response xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><{action}Result>'
+            f"<OrganizationId>o-exampleorg1</OrganizationId><EnabledFeatures>{members}</EnabledFeatures>"
+            f"</{action}Result><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></{action}Response>"
+        )
+
+    def features(self: Any) -> str:
+        return answer("ListOrganizationsFeatures", IAM_ORGANIZATION_FEATURES.get(self.current_account, set()))
+
+    def enable(action: str, feature: str) -> Callable[[Any], str]:
+        def call(self: Any) -> str:
+            if not trusted(self.current_account):
+                raise iam_exceptions.NotFoundException("trusted access for iam.amazonaws.com is not enabled")
+            IAM_ORGANIZATION_FEATURES.setdefault(self.current_account, set()).add(feature)
+            return answer(action, IAM_ORGANIZATION_FEATURES[self.current_account])
+
+        return call
+
+    calls = {
+        "list_organizations_features": features,
+        "enable_organizations_root_credentials_management": enable(
+            "EnableOrganizationsRootCredentialsManagement", "RootCredentialsManagement"
+        ),
+        "enable_organizations_root_sessions": enable("EnableOrganizationsRootSessions", "RootSessions"),
+    }
+    with mock.patch.multiple(iam_responses.IamResponse, create=True, **calls):  # type: ignore[call-overload]
+        yield
+    IAM_ORGANIZATION_FEATURES.clear()
+
+
 GUARDDUTY_ORGANIZATION_CONFIGURATIONS: dict[tuple[str, str, str], dict[str, Any]] = {}
 
 
@@ -921,6 +979,8 @@ GAP_FILLS: tuple[GapFill, ...] = (
     previous_ssm_parameter_values_resolve,
     ssm_dynamic_references_resolve,
     config_delegated_administrator,
+    iam_trusted_access,
+    iam_organization_features,
     guardduty_organization_configuration,
     depends_on_before_references,
 )
