@@ -59,6 +59,7 @@ from moto.iam import exceptions as iam_exceptions
 from moto.iam import responses as iam_responses
 from moto.iam.models import iam_backends
 from moto.kms import models as kms_models
+from moto.kms import responses as kms_responses
 from moto.organizations import models as org_models
 from moto.server import ThreadedMotoServer
 from moto.ssm import models as ssm_models
@@ -709,21 +710,20 @@ def kms_key_policy_as_text(cloud: LocalCloud) -> Iterator[None]:
 def kms_describe_key_in_another_account(cloud: LocalCloud) -> Iterator[None]:
     """KMS DescribeKey given the key ARN or alias ARN of a key in another account or Region describes that key, as KMS
     does when the key's policy lets the caller (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html);
-    moto looks every ID up in the caller's own account and Region. The key policy is not evaluated (moto evaluates
-    none): the GuardDuty findings key's policy is proved by tests/test_guardduty_export.py."""
-    original = kms_models.KmsBackend.describe_key
+    moto looks every ID up in the caller's own account and Region. The key policy is not evaluated here: the GuardDuty
+    findings key's policy is proved by tests/test_guardduty_export.py."""
+    original = kms_responses.KmsResponse.describe_key
 
-    def describe_key(self: Any, key_id: str) -> Any:
+    def describe_key(self: Any) -> str:
+        key_id = str(self._get_param("KeyId"))
         parts = key_id.split(":")
-        if (
-            key_id.startswith("arn:")
-            and len(parts) == 6
-            and (parts[4], parts[3]) != (self.account_id, self.region_name)
-        ):
-            return original(kms_models.kms_backends[parts[4]][parts[3]], key_id)
-        return original(self, key_id)
+        if key_id.startswith("arn:") and len(parts) == 6:
+            backend = kms_models.kms_backends[parts[4]][parts[3]]
+            if backend is not self.kms_backend:
+                return json.dumps(backend.describe_key(backend.any_id_to_key_id(key_id)).to_dict())
+        return str(original(self))
 
-    with mock.patch.object(kms_models.KmsBackend, "describe_key", describe_key):
+    with mock.patch.object(kms_responses.KmsResponse, "describe_key", describe_key):
         yield
 
 
