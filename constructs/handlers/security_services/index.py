@@ -96,6 +96,15 @@ def with_retries(action: Callable[[Event], Result], event: Event) -> Result:
     return action(event)
 
 
+def trusted_services(organizations: Any) -> set[str]:
+    """The service principals with trusted access in the organization."""
+    return {
+        s["ServicePrincipal"]
+        for page in organizations.get_paginator("list_aws_service_access_for_organization").paginate()
+        for s in page["EnabledServicePrincipals"]
+    }
+
+
 def delegated_administrators(event: Event) -> Result:
     props = event["ResourceProperties"]
     admin = str(props["AdminAccountId"])
@@ -103,11 +112,7 @@ def delegated_administrators(event: Event) -> Result:
     if event["RequestType"] == "Delete":
         return physical_id, {}
     organizations = boto3.client("organizations")
-    enabled = {
-        s["ServicePrincipal"]
-        for page in organizations.get_paginator("list_aws_service_access_for_organization").paginate()
-        for s in page["EnabledServicePrincipals"]
-    }
+    enabled = trusted_services(organizations)
     for principal in props.get("TrustedAccess", []):
         if principal not in enabled:
             organizations.enable_aws_service_access(ServicePrincipal=principal)
@@ -190,11 +195,7 @@ def centralized_root_access(event: Event) -> Result:
     if event["RequestType"] == "Delete":
         return physical_id, {}
     organizations = boto3.client("organizations")
-    enabled = {
-        s["ServicePrincipal"]
-        for page in organizations.get_paginator("list_aws_service_access_for_organization").paginate()
-        for s in page["EnabledServicePrincipals"]
-    }
+    enabled = trusted_services(organizations)
     if IAM not in enabled:
         organizations.enable_aws_service_access(ServicePrincipal=IAM)
         LOG.info("trusted access enabled for %s", IAM)
