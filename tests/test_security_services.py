@@ -133,6 +133,16 @@ def test_management_handler_role_may_only_register_and_logs_encrypted(
             "organizations:DescribeOrganizationalUnit",
             "organizations:ListAccounts",
             "iam:CreateServiceLinkedRole",
+            # Centralized root access, commercial partition only (tests/test_root_access.py).
+            *(
+                [
+                    "iam:ListOrganizationsFeatures",
+                    "iam:EnableOrganizationsRootCredentialsManagement",
+                    "iam:EnableOrganizationsRootSessions",
+                ]
+                if partition == "aws"
+                else []
+            ),
         ]
     )
     assert not any(
