@@ -20,7 +20,7 @@ from stacks.plan import plan
 from tests.conftest import Synthesized, synthesize
 from tests.support.local_aws import MOTO_ACCOUNT, ResponseReceiver, custom_resource_event, load_handler
 from tests.support.project import ROOT
-from tests.support.templates import RETAINED, of_type, only, statement
+from tests.support.templates import assert_archived_log_bucket, of_type, only, statement
 
 LOG_ARCHIVE = {"aws": ("log-archive", "310987654322"), "aws-us-gov": ("gov-log-archive", "320987654331")}
 SECURITY = {"aws": ("security", "410987654323"), "aws-us-gov": ("gov-log-archive", "320987654331")}
@@ -112,32 +112,14 @@ def test_findings_bucket_is_encrypted_private_tls_only_versioned_logged_expiring
     synth: Synthesized, partition: PartitionName
 ) -> None:
     template = _log_archive(synth, partition)
-    bucket = template["Resources"]["GuardDutyFindingsBucket"]  # pinned logical ID
-    assert {k: bucket[k] for k in RETAINED} == RETAINED
-    props = bucket["Properties"]
-    assert props["BucketName"] == _bucket(partition)
-    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-    assert rule["ServerSideEncryptionByDefault"] == {
-        "SSEAlgorithm": "aws:kms",
-        "KMSMasterKeyID": {"Fn::GetAtt": ["GuardDutyFindingsBucketKey", "Arn"]},
-    }
-    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
-    assert props["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True,
-        "BlockPublicPolicy": True,
-        "IgnorePublicAcls": True,
-        "RestrictPublicBuckets": True,
-    }
-    assert props["LoggingConfiguration"]["LogFilePrefix"] == f"{_bucket(partition)}/"
+    assert_archived_log_bucket(template, "GuardDutyFindingsBucket", "GuardDutyFindingsBucketKey", _bucket(partition))
+    props = template["Resources"]["GuardDutyFindingsBucket"]["Properties"]
     # The trail bucket's lifecycle in config/org.yaml: Glacier after 90 days, deleted after 2557.
     (lifecycle,) = props["LifecycleConfiguration"]["Rules"]
     assert lifecycle["Status"] == "Enabled"
     assert lifecycle["Transitions"] == [{"StorageClass": "GLACIER", "TransitionInDays": 90}]
     assert lifecycle["ExpirationInDays"] == 2557
     assert lifecycle["NoncurrentVersionExpiration"] == {"NoncurrentDays": 90}
-    key = template["Resources"]["GuardDutyFindingsBucketKey"]
-    assert {k: key[k] for k in RETAINED} == RETAINED
-    assert key["Properties"]["EnableKeyRotation"] is True
     (alias,) = [
         a
         for a in of_type(template, "AWS::KMS::Alias").values()
