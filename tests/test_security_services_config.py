@@ -42,7 +42,7 @@ def test_every_baseline_region_records_everything_global_types_only_at_home(
     synth: Synthesized, partition: PartitionName, where: str
 ) -> None:
     region = HOME[partition] if where == "home" else WORKLOAD_OTHER_REGION[partition]
-    template = synth.templates[f"Baseline-{WORKLOAD[partition]}-{region}"]
+    template = synth.deployed(f"Baseline-{WORKLOAD[partition]}-{region}")
     recorder = only(template, "AWS::Config::ConfigurationRecorder")["Properties"]
     assert recorder == {
         "Name": RECORDER,
@@ -74,7 +74,7 @@ def test_every_baseline_region_records_everything_global_types_only_at_home(
 def test_the_settings_role_may_create_only_configs_service_linked_role(
     synth: Synthesized, partition: PartitionName
 ) -> None:
-    template = synth.templates[f"Baseline-{WORKLOAD[partition]}-{HOME[partition]}"]
+    template = synth.deployed(f"Baseline-{WORKLOAD[partition]}-{HOME[partition]}")
     slr = (
         f"arn:{partition}:iam::{WORKLOAD_ID[partition]}:role/aws-service-role/config.amazonaws.com/"
         "AWSServiceRoleForConfig"
