@@ -83,25 +83,28 @@ def test_air_gapped_vault_in_every_commercial_region_retained_locked_and_deny_de
         }
 
 
+def rules_of(template: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every rule of every backup plan in the template."""
+    plans = of_type(template, "AWS::Backup::BackupPlan").values()
+    return [rule for plan in plans for rule in plan["Properties"]["BackupPlan"]["BackupPlanRule"]]
+
+
 def test_every_rule_copies_to_its_regions_air_gapped_vault_with_its_lifecycle(
     features: Synthesized, partition: PartitionName, home_region: str
 ) -> None:
     air_gapped = {"Fn::GetAtt": ["AirGappedBackupVault", "BackupVaultArn"]}
     for region, template in baselines(features, partition, home_region).items():
-        plans = {p["Properties"]["BackupPlan"]["BackupPlanName"]: p["Properties"]["BackupPlan"]
-                 for p in of_type(template, "AWS::Backup::BackupPlan").values()}  # fmt: skip
-        assert plans, region
-        for plan in plans.values():
-            for rule in plan["BackupPlanRule"]:
-                to_air_gap = [c for c in rule.get("CopyActions", []) if c["DestinationBackupVaultArn"] == air_gapped]
-                if partition == "aws-us-gov":
-                    assert to_air_gap == [], (region, rule["RuleName"])
-                else:
-                    assert to_air_gap == [{"DestinationBackupVaultArn": air_gapped, "Lifecycle": rule["Lifecycle"]}]
+        rules = rules_of(template)
+        assert rules, region
+        for rule in rules:
+            to_air_gap = [c for c in rule.get("CopyActions", []) if c["DestinationBackupVaultArn"] == air_gapped]
+            if partition == "aws-us-gov":
+                assert to_air_gap == [], (region, rule["RuleName"])
+            else:
+                assert to_air_gap == [{"DestinationBackupVaultArn": air_gapped, "Lifecycle": rule["Lifecycle"]}]
     if partition == "aws":  # the cross-region copy stays beside it
-        weekly = next(r for p in of_type(baselines(features, partition, home_region)[home_region],
-                                         "AWS::Backup::BackupPlan").values()
-                      for r in p["Properties"]["BackupPlan"]["BackupPlanRule"] if r["RuleName"] == "weekly")  # fmt: skip
+        home = baselines(features, partition, home_region)[home_region]
+        (weekly,) = [rule for rule in rules_of(home) if rule["RuleName"] == "weekly"]
         assert [c["DestinationBackupVaultArn"] for c in weekly["CopyActions"]] == [
             "arn:aws:backup:us-west-2:810987654327:backup-vault:examplecorp-baseline-vault",
             air_gapped,
@@ -150,8 +153,11 @@ def test_restore_testing_role_restores_only_in_the_home_region(
 ) -> None:
     templates = baselines(features, partition, home_region)
     for region, template in templates.items():
-        roles = [r for r in of_type(template, "AWS::IAM::Role").values()
-                 if r["Properties"].get("RoleName") == "examplecorp-baseline-restore-testing"]  # fmt: skip
+        roles = [
+            r
+            for r in of_type(template, "AWS::IAM::Role").values()
+            if r["Properties"].get("RoleName") == "examplecorp-baseline-restore-testing"
+        ]
         assert len(roles) == (1 if partition == "aws" and region == home_region else 0), region
     if partition == "aws-us-gov":
         return
