@@ -13,10 +13,9 @@ import yaml
 
 from config.loader import parse_config
 from config.models import OrgConfig
-from config.problems import ConfigError
 from config.regions import PartitionName
 from tests.conftest import WORKLOAD, WORKLOAD_OTHER_REGION, Synthesized, synthesize
-from tests.support.config_data import ConfigFrom, set_path
+from tests.support.config_data import ConfigFrom, problems_of, set_path
 from tests.support.templates import RETAINED, of_type, role_named, statement
 
 TEAM = "arn:aws:mpa:us-east-1:810987654327:approval-team/a1b2c3d4e5"
@@ -190,17 +189,6 @@ def test_vault_keys_let_the_restore_testing_role_decrypt_through_aws_backup(
 
 
 # --- validation -----------------------------------------------------------------------------------------------------
-
-
-def problems_of(config_from: ConfigFrom, data: dict[str, Any]) -> dict[str, list[str]]:
-    try:
-        config_from(data)
-    except ConfigError as err:
-        found: dict[str, list[str]] = {}
-        for problem in err.problems:
-            found.setdefault(problem.path, []).append(problem.message)
-        return found
-    return {}
 
 
 def test_the_example_with_the_features_on_in_the_commercial_partition_is_valid(

@@ -28,7 +28,7 @@ from config.models import OrgConfig
 from config.problems import ConfigError
 from config.regions import PARTITIONS, PartitionName
 from tests.conftest import Synthesized
-from tests.support.config_data import ConfigFrom, set_path
+from tests.support.config_data import ConfigFrom, problems_of, set_path
 from tests.support.project import ROOT
 
 # cfn-lint (pinned in requirements-dev.txt) keeps one resource type list per region here.
@@ -238,18 +238,6 @@ MULTI_PARTY_APPROVAL_IN_GOVCLOUD = (
     "air-gapped vaults) is not offered in GovCloud: remove mpa_approval_team_arn with the aws-us-gov vault entry "
     f"(sources: {BACKUP_REGIONS}, {GOVCLOUD_BACKUP})"
 )
-
-
-def problems_of(config_from: ConfigFrom, data: dict[str, Any]) -> dict[str, list[str]]:
-    """Every problem of the config, by path (empty when it is valid)."""
-    try:
-        config_from(data)
-    except ConfigError as err:
-        found: dict[str, list[str]] = {}
-        for problem in err.problems:
-            found.setdefault(problem.path, []).append(problem.message)
-        return found
-    return {}
 
 
 # Where the backup policy points, and what the config then says: the example's OU Workloads/Prod exists in both
