@@ -64,6 +64,11 @@ class EngineNames:
         return f"{self.prefix}-approvers"
 
     @property
+    def decision_topic(self) -> str:
+        """Requesters' decision emails: one email subscription per requester, made by the engine."""
+        return f"{self.prefix}-decisions"
+
+    @property
     def event_source(self) -> str:
         """The `source` of the engine's events on the alert hub (PutEvents refuses `aws.` sources from callers)."""
         return f"{self.name_prefix}.baseline.elevation"

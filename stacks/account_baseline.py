@@ -38,6 +38,7 @@ from constructs.sessions.access import SessionAccess
 from constructs.sessions.handler import SessionCustomResources, SessionHandlerRole, handler_log_group
 from constructs.sessions.instance_role import SessionInstanceRole
 from constructs.sessions.preferences import SessionPreferences
+from constructs.shared.own_account import ACCOUNT, REGION
 from stacks.base import OrgBaselineStack
 
 
@@ -76,11 +77,20 @@ class AccountBaselineStack(OrgBaselineStack):
             construct_id,
             account_id=account.id,
             region=region,
-            description=f"baseline of account {account.name} in {region}",
+            description=(
+                f"account baseline in the home region ({org.home_region})"
+                if region == org.home_region
+                else f"account baseline in a region other than the home region ({org.home_region})"
+            ),
         )
         self.is_home_region = region == org.home_region
+        # Account-agnostic: the template names this account and region only through AWS::AccountId and
+        # AWS::Region (constructs/shared/own_account.py), so accounts of one profile get the same template. What
+        # depends on which account or region it is (management, CI, breakglass users, session documents owner,
+        # home region, backup copies) is decided here, from the literals, and only selects what gets built.
+        here, here_region = ACCOUNT, REGION
+        # The account's name is no fact of the template (it differs per account); its OU is part of the profile.
         facts = {
-            "account-name": account.name,
             "organizational-unit": account.ou,
             "home-region": org.home_region,
             "org-trail-bucket": org.trail_bucket,
@@ -93,18 +103,18 @@ class AccountBaselineStack(OrgBaselineStack):
                 self, "IdentityCenterPolicies", policies=customer_managed_policies
             )
         # Access events land in the region of the endpoint used: alert rules go into every region's stack.
-        AccessAlerts(self, "AccessAlerts", org=org, account_id=account.id, breakglass=breakglass)
+        AccessAlerts(self, "AccessAlerts", org=org, account_id=here, breakglass=breakglass, users_account_id=account.id)
         if self.is_home_region:
-            AlertForwarderRole(self, "AlertForwarder", org=org, account_id=account.id)
+            AlertForwarderRole(self, "AlertForwarder", org=org, account_id=here)
             if breakglass is not None:
                 BreakglassRole(self, "Breakglass", org=org, principals=breakglass)
             if atlantis is not None and account.id not in atlantis.excluded_account_ids:
-                AtlantisRoles(self, "Atlantis", org=org, atlantis=atlantis, account_id=account.id)
+                AtlantisRoles(self, "Atlantis", org=org, atlantis=atlantis, account_id=here)
             if atlantis is not None and account.id == atlantis.ci_account_id:
-                TerraformStateBucket(self, "TerraformState", org=org, atlantis=atlantis)
+                TerraformStateBucket(self, "TerraformState", org=org)
             # The live access audit (`python -m ops.access audit`): a read-only role everywhere, and its one
             # trusted principal in the management account.
-            AccessAuditRole(self, "AccessAudit", org=org, account_id=account.id)
+            AccessAuditRole(self, "AccessAudit", org=org, account_id=here)
             if account.id == org.management_account_id:
                 AccessAuditorRole(self, "AccessAuditor", org=org)
 
@@ -114,21 +124,21 @@ class AccountBaselineStack(OrgBaselineStack):
             self,
             "BackupVault",
             org=org,
-            account_id=account.id,
-            region=region,
+            account_id=here,
+            region=here_region,
             lock=vault_lock,
             restore_testing=restore_testing is not None,
         )
         air_gapped = None
         if air_gapped_vault is not None:
             air_gapped = LogicallyAirGappedVault(
-                self, "AirGappedVault", org=org, account_id=account.id, region=region, settings=air_gapped_vault
+                self, "AirGappedVault", org=org, account_id=here, region=here_region, settings=air_gapped_vault
             ).vault
         role = None
         restore_role = None
         if self.is_home_region:
             role = BackupServiceRole(self, "BackupServiceRole", org=org).role
-            DataAccessPolicies(self, "DataAccessPolicies", org=org, account_id=account.id, network=network)
+            DataAccessPolicies(self, "DataAccessPolicies", org=org, account_id=here, network=network)
             if restore_testing is not None:
                 restore_role = RestoreTestingRole(self, "RestoreTestingRole", org=org).role
         if restore_testing is not None:
@@ -136,8 +146,8 @@ class AccountBaselineStack(OrgBaselineStack):
                 self,
                 "RestoreTesting",
                 org=org,
-                account_id=account.id,
-                region=region,
+                account_id=here,
+                region=here_region,
                 settings=restore_testing,
                 role=restore_role,
             )
@@ -147,38 +157,36 @@ class AccountBaselineStack(OrgBaselineStack):
                 self,
                 "BackupPlans",
                 org=org,
-                account_id=account.id,
-                region=region,
+                account_id=here,
+                region=region,  # decides where copies go (none from the copy region itself); names no resource
                 plans=backup_plans,
                 vault=vault,
                 role=role,
                 air_gapped_vault=air_gapped,
             )
-        BackupChangeAlerts(self, "BackupChangeAlerts", org=org, account_id=account.id)
+        BackupChangeAlerts(self, "BackupChangeAlerts", org=org, account_id=here)
         # Session Manager instead of SSH bastions. The home-region stack holds the roles every region uses, so
         # deploy it before the account's other regions.
         handler_role = None
         if self.is_home_region:
-            SessionInstanceRole(self, "SessionInstanceRole", org=org, account_id=account.id, regions=regions)
-            SessionAccess(self, "SessionAccess", org=org, account_id=account.id, regions=regions)
-            handler_role = SessionHandlerRole(
-                self, "SessionHandlerRole", org=org, account_id=account.id, regions=regions
-            )
+            SessionInstanceRole(self, "SessionInstanceRole", org=org, account_id=here, regions=regions)
+            SessionAccess(self, "SessionAccess", org=org, account_id=here, regions=regions)
+            handler_role = SessionHandlerRole(self, "SessionHandlerRole", org=org, account_id=here, regions=regions)
         preferences = SessionPreferences(
             self,
             "SessionPreferences",
             org=org,
             settings=session_manager,
-            account_id=account.id,
-            region=region,
+            account_id=here,
+            region=here_region,
             extra_log_groups=[handler_log_group(org), account_settings_log_group(org)],
         )
         custom_resources = SessionCustomResources(
             self,
             "SessionCustomResources",
             org=org,
-            account_id=account.id,
-            region=region,
+            account_id=here,
+            region=here_region,
             key=preferences.key,
             retention_days=session_manager.cloudwatch_retention_days,
             share_documents=account.id != org.session_documents_account_id,
@@ -194,7 +202,7 @@ class AccountBaselineStack(OrgBaselineStack):
                 self,
                 "AccountSettingsRole",
                 org=org,
-                account_id=account.id,
+                account_id=here,
                 regions=regions,
                 config_service_linked_role=config_recorder,
             )
@@ -202,7 +210,7 @@ class AccountBaselineStack(OrgBaselineStack):
             self,
             "AccountSettings",
             org=org,
-            account_id=account.id,
+            account_id=here,
             key=preferences.key,
             retention_days=session_manager.cloudwatch_retention_days,
             account_wide=self.is_home_region and s3_public_access_block_here,
@@ -214,7 +222,7 @@ class AccountBaselineStack(OrgBaselineStack):
                 self,
                 "ConfigRecorder",
                 org=org,
-                account_id=account.id,
+                account_id=here,
                 home_region=self.is_home_region,
                 settings_function_arn=settings.function.attr_arn,
             )

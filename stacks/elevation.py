@@ -3,6 +3,8 @@ region: requests table, state machine, schedules, functions, the approver topic 
 
 from __future__ import annotations
 
+import aws_cdk as cdk
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
 from config.elevation import EngineNames, ResolvedRule, rules_json
@@ -13,7 +15,14 @@ from constructs.elevation.api import ElevationApi
 from constructs.elevation.flow import RequestFlow
 from constructs.elevation.functions import EngineArns, EngineFunctions
 from constructs.elevation.store import RequestStore
+from constructs.shared.logical_ids import pin_logical_id
+from constructs.shared.retention import STATEFUL
 from stacks.base import OrgBaselineStack
+
+
+def _encrypted_topic(scope: Construct, construct_id: str, name: str, display_name: str, key: kms.IKey) -> sns.Topic:
+    """An engine topic: the engine's key, HTTPS-only publishing."""
+    return sns.Topic(scope, construct_id, topic_name=name, display_name=display_name, master_key=key, enforce_ssl=True)
 
 
 class ElevationStack(OrgBaselineStack):
@@ -41,14 +50,7 @@ class ElevationStack(OrgBaselineStack):
         p, account, region = org.partition, admin_account_id, org.home_region
         store = RequestStore(self, "Store", names=names, partition=p, account_id=account, region=region)
         topic_arn = f"arn:{p}:sns:{region}:{account}:{names.topic}"
-        topic = sns.Topic(
-            self,
-            "ApproverTopic",
-            topic_name=names.topic,
-            display_name="Elevation requests",
-            master_key=store.key,
-            enforce_ssl=True,
-        )
+        topic = _encrypted_topic(self, "ApproverTopic", names.topic, "Elevation requests", store.key)
         emails = {
             (rule.name, email) for rule in elevation.rules if rule.partition == p for email in rule.approver_emails
         }
@@ -61,6 +63,14 @@ class ElevationStack(OrgBaselineStack):
                 endpoint=email,
                 filter_policy={"rule": [rule_name]},
             )
+        # The requesters' subscriptions are made at run time (constructs/handlers/elevation/api.py) and confirmed by
+        # each person: the topic is retained under a pinned ID so that a replacement never drops them.
+        decision_topic_arn = f"arn:{p}:sns:{region}:{account}:{names.decision_topic}"
+        decision_topic = _encrypted_topic(self, "DecisionTopic", names.decision_topic, "Elevation decisions", store.key)
+        decision_topic.apply_removal_policy(STATEFUL)
+        topic_resource = decision_topic.node.default_child
+        assert isinstance(topic_resource, cdk.CfnResource)
+        pin_logical_id(topic_resource, "ElevationDecisionTopic")
         arns = EngineArns(
             partition=p,
             account_id=account,
@@ -69,6 +79,7 @@ class ElevationStack(OrgBaselineStack):
             key=store.key.key_arn,
             state_machine=f"arn:{p}:states:{region}:{account}:stateMachine:{names.state_machine}",
             topic=topic_arn,
+            decision_topic=decision_topic_arn,
             alert_bus=org.alert_bus_arn,
             instance=instance_arn,
             identity_store_id=identity_store_id,
@@ -87,6 +98,7 @@ class ElevationStack(OrgBaselineStack):
             "PERMISSION_SET_PARAMETER_PREFIX": org.permission_set_parameter(""),
             "STATE_MACHINE_ARN": arns.state_machine,
             "APPROVER_TOPIC_ARN": topic_arn,
+            "DECISION_TOPIC_ARN": decision_topic_arn,
             "SCHEDULE_GROUP": names.schedule_group,
             "SCHEDULER_ROLE_ARN": arns.scheduler_role,
             "REVOKE_FUNCTION_ARN": f"arn:{p}:lambda:{region}:{account}:function:{names.function('revoke')}",
@@ -124,4 +136,4 @@ class ElevationStack(OrgBaselineStack):
             key=store.key,
             api_function_arn=self.functions.functions["api"].attr_arn,
         )
-        self.store, self.topic = store, topic
+        self.store, self.topic, self.decision_topic = store, topic, decision_topic

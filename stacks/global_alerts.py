@@ -11,6 +11,7 @@ from config.models import Account
 from config.naming import BreakglassPrincipals, Organization
 from constructs import Construct
 from constructs.alerting.access_alerts import AccessAlerts
+from constructs.shared.own_account import ACCOUNT
 from stacks.base import OrgBaselineStack
 
 
@@ -33,6 +34,9 @@ class GlobalEventAlertsStack(OrgBaselineStack):
             construct_id,
             account_id=account.id,
             region=region,
-            description=f"access alerts of account {account.name} in {region}, where global service events land",
+            description=f"access alerts in {region}, where global service events land",
         )
-        AccessAlerts(self, "AccessAlerts", org=org, account_id=account.id, breakglass=breakglass)
+        # Account-agnostic like the baseline (constructs/shared/own_account.py): the account only as AWS::AccountId.
+        AccessAlerts(
+            self, "AccessAlerts", org=org, account_id=ACCOUNT, breakglass=breakglass, users_account_id=account.id
+        )

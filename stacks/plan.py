@@ -14,10 +14,18 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from config.assignments import assignments_by_account, identity_center_admin
-from config.backup import covered_by_organization_policy, organization_policy_partitions
+from config.backup import (
+    copy_region,
+    covered_by_organization_policy,
+    organization_policy_partitions,
+    plans_for_account,
+)
 from config.context import partition_choice
 from config.elevation import rules_in
 from config.models import OrgConfig
+from config.naming import atlantis_names, breakglass_principals, organization
+from config.policies.organization_policies import covered_by_s3_policy, vpc_bpa_exclusions
+from config.policies.permission_sets import access_model
 from config.regions import GLOBAL_EVENTS_REGION, PartitionName
 
 
@@ -253,3 +261,68 @@ def summary(planned: Iterable[PlannedStack]) -> str:
                 + (f"; {', '.join(dict.fromkeys(others))}" if others else "")
             )
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class BaselineProfile:
+    """What a baseline stack's template depends on besides the account it goes to, which the template names only as
+    AWS::AccountId (and its region as AWS::Region): baseline stacks with equal profiles get byte-identical templates,
+    so one verification stands for all of them. `tests/test_account_agnostic.py` holds this to the synthesized
+    templates. Fields that only the home-region stack uses are left empty (or False) elsewhere."""
+
+    partition: PartitionName
+    home: bool
+    organizational_unit: str  # an SSM parameter of every region
+    backup_plans: tuple[str, ...]
+    backup_copies: tuple[str | None, ...]  # per plan rule, the region its copies go to from this stack's region
+    vpc_exclusions: tuple[tuple[str, str], ...]  # (VPC or subnet ID, mode) in this region
+    breakglass_users: tuple[str, ...]  # the breakglass users this account holds (their change alerts)
+    shares_documents: bool  # every account but the session documents' own (the security account)
+    regions: tuple[str, ...] = ()  # home: the account's baseline regions, which its IAM covers
+    customer_managed_policies: tuple[str, ...] = ()  # home: those of the sets assigned to the account
+    s3_block_public_access: bool = False  # home: the account-wide setting, unless the S3 policy sets it
+    atlantis_roles: bool = False  # home: not in accounts Atlantis excludes
+    terraform_state: bool = False  # home: the CI account
+    audit_principal: bool = False  # home: the management account
+
+
+def baseline_profiles(config: OrgConfig, planned: Iterable[PlannedStack]) -> dict[BaselineProfile, list[str]]:
+    """The baseline stacks of `planned` grouped by profile (stack IDs in plan order): one template per group."""
+    accounts = {account.name: account for account in config.accounts}
+    assignments = assignments_by_account(config)
+    groups: dict[BaselineProfile, list[str]] = {}
+    stacks = [stack for stack in planned if stack.kind is StackKind.BASELINE]
+    partitions = {stack.partition for stack in stacks}
+    orgs = {partition: organization(config, partition) for partition in partitions}
+    models = {partition: access_model(config, orgs[partition]) for partition in partitions}
+    for stack in stacks:
+        account = accounts[stack.account_name]
+        org, access = orgs[stack.partition], models[stack.partition]
+        breakglass = breakglass_principals(config, stack.partition)
+        atlantis = atlantis_names(config, stack.partition)
+        home = stack.region == org.home_region
+        plans = plans_for_account(config, account)
+        profile = BaselineProfile(
+            partition=stack.partition,
+            home=home,
+            organizational_unit=account.ou,
+            backup_plans=tuple(plan.name for plan in plans),
+            backup_copies=tuple(copy_region(r, stack.partition, stack.region) for p in plans for r in p.rules),
+            vpc_exclusions=tuple((e.id, e.mode) for e in vpc_bpa_exclusions(config, account, stack.region)),
+            breakglass_users=breakglass.user_names(account.id) if breakglass else (),
+            shares_documents=account.id != org.session_documents_account_id,
+        )
+        if home:
+            allowed = config.partitions[stack.partition].allowed_regions
+            needed = (p for a in assignments.get(account.name, []) for p in access.policies_of(a.permission_set))
+            profile = replace(
+                profile,
+                regions=tuple(account.regions or allowed),
+                customer_managed_policies=tuple(dict.fromkeys(needed)),
+                s3_block_public_access=not covered_by_s3_policy(config, account),
+                atlantis_roles=atlantis is not None and account.id not in atlantis.excluded_account_ids,
+                terraform_state=atlantis is not None and account.id == atlantis.ci_account_id,
+                audit_principal=account.id == org.management_account_id,
+            )
+        groups.setdefault(profile, []).append(stack.stack_id)
+    return groups

@@ -64,6 +64,9 @@ class WorkerResult(TypedDict):
     accounts: int  # in the config: the example's and the generated ones
     stacks: int
     distinct_templates: int  # distinct template bodies (SHA-256 of each template file)
+    baseline_stacks: int
+    baseline_templates: int  # distinct baseline template bodies: accounts of one profile share one
+    baseline_profiles: int  # the plan's baseline profiles (stacks.plan.baseline_profiles, no CDK): as many
     largest_stack: str  # the stack ID with the most resources
     largest_stack_resources: int
     largest_template: str  # the stack ID with the largest template file
@@ -107,6 +110,7 @@ def work(accounts: int, checks: bool, verify: bool, team_assignments: int) -> Wo
     from checks.budgets import ScpQuotas
     from checks.verify import verify as run_gate
     from stacks.assembly import assemble
+    from stacks.plan import StackKind, baseline_profiles
     from tests.support.org_generator import generated_org
     from tests.support.project import CDK_CONTEXT
 
@@ -124,12 +128,16 @@ def work(accounts: int, checks: bool, verify: bool, team_assignments: int) -> Wo
         if verify:
             results = run_gate(Path(outdir), None, ScpQuotas.of(config))
             verify_s, failed = round(time.perf_counter() - synthesized, 2), [r.checker for r in results if not r.ok]
+    baselines = [i.stack_id for i in built if i.kind is StackKind.BASELINE]
     largest = max(resources, key=lambda stack_id: resources[stack_id])
     sizes = {stack_id: len(text) for stack_id, text in texts.items()}
     biggest = max(sizes, key=lambda stack_id: sizes[stack_id])
     return {
         "accounts": len(config.accounts), "stacks": len(built),
         "distinct_templates": len({hashlib.sha256(text).hexdigest() for text in texts.values()}),
+        "baseline_stacks": len(baselines),
+        "baseline_templates": len({hashlib.sha256(texts[stack_id]).hexdigest() for stack_id in baselines}),
+        "baseline_profiles": len(baseline_profiles(config, built)),
         "largest_stack": largest, "largest_stack_resources": resources[largest],
         "largest_template": biggest, "largest_template_bytes": sizes[biggest], "over_budget": over_budget(resources, sizes),
         "construct_s": round(constructed - started, 2), "synth_s": round(synthesized - constructed, 2),
@@ -265,6 +273,8 @@ def _reap_orphans() -> list[Any]:
 def table(results: list[BenchmarkResult]) -> str:
     columns = [
         ("accounts", "accounts", "{}"), ("stacks", "stacks", "{}"), ("distinct", "distinct_templates", "{}"),
+        ("baselines", "baseline_stacks", "{}"), ("baseline tmpl.", "baseline_templates", "{}"),
+        ("profiles", "baseline_profiles", "{}"),
         ("largest stack (res.)", "largest_stack_resources", "{}"), ("largest tmpl. KiB", "largest_template_bytes", "{}"),
         ("build s", "construct_s", "{}"), ("synth s", "synth_s", "{}"), ("verify s", "verify_s", "{}"),
         ("wall s", "wall_s", "{}"), ("CPU s", "cpu_s", "{}"), ("peak MiB", "peak_mib", "{:.0f}"),

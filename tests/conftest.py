@@ -27,6 +27,7 @@ from config.regions import PartitionName
 from stacks.assembly import BuiltStack, assemble
 from tests.support.config_data import ConfigFrom
 from tests.support.project import CDK_CONTEXT, EXAMPLE_CONFIG
+from tests.support.templates import resolved
 
 # The local AWS API harness's fixtures (moto_endpoint, aws, cloudformation), for any test that takes them.
 pytest_plugins = ("tests.support.local_aws",)
@@ -47,6 +48,17 @@ class Synthesized:
     infos: list[BuiltStack]
     templates: dict[str, dict[str, Any]]
     _assertions: dict[str, Template] = field(default_factory=dict)
+    _deployed: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def deployed(self, stack_name: str) -> dict[str, Any]:
+        """The template as CloudFormation deploys it into its stack's account and region: AWS::AccountId and
+        AWS::Region put in (baselines name their own account and region only through them). Assertions on what a
+        policy allows or names read this; the account-agnostic text itself is the template (`templates`)."""
+        if stack_name not in self._deployed:
+            info = next(i for i in self.infos if i.stack.stack_name == stack_name)
+            account_id, region = info.stack.account, info.stack.region
+            self._deployed[stack_name] = resolved(self.templates[stack_name], account_id, region)
+        return self._deployed[stack_name]
 
     def template(self, stack_name: str) -> Template:
         if stack_name not in self._assertions:
@@ -141,11 +153,11 @@ def workload(example_config: OrgConfig, partition: PartitionName) -> Account:
 
 @pytest.fixture
 def workload_home(synth: Synthesized, workload: Account, home_region: str) -> dict[str, Any]:
-    """The template of the workload account's home-region baseline (the one with IAM resources)."""
-    return synth.templates[f"Baseline-{workload.name}-{home_region}"]
+    """The template of the workload account's home-region baseline (the one with IAM resources), as deployed."""
+    return synth.deployed(f"Baseline-{workload.name}-{home_region}")
 
 
 @pytest.fixture
 def workload_other_region(synth: Synthesized, workload: Account, partition: PartitionName) -> dict[str, Any]:
-    """The template of the workload account's baseline in its other region (no IAM resources)."""
-    return synth.templates[f"Baseline-{workload.name}-{WORKLOAD_OTHER_REGION[partition]}"]
+    """The template of the workload account's baseline in its other region (no IAM resources), as deployed."""
+    return synth.deployed(f"Baseline-{workload.name}-{WORKLOAD_OTHER_REGION[partition]}")

@@ -51,7 +51,7 @@ WRITES = [
 
 def template(synth: Synthesized, where: tuple[str, str, str], region: str | None = None) -> dict[str, Any]:
     name, _, home = where
-    return synth.templates[f"Baseline-{name}-{region or home}"]
+    return synth.deployed(f"Baseline-{name}-{region or home}")
 
 
 def role_and_policy(tpl: dict[str, Any], role_name: str) -> tuple[dict[str, Any], dict[str, Any]]:

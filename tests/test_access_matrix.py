@@ -43,9 +43,9 @@ def cells(matrix: dict[str, Any], group: str) -> dict[str, list[str]]:
 # Hand-computed from config/org.yaml: Workloads = payments-prod, web-prod (Workloads/Prod) and web-dev
 # (Workloads/Dev); sandbox-research is in Sandbox; sre-oncall's SessionManager excludes payments-prod; sre-oncall
 # has the Requester set in the management account (the Identity Center admin account) and the `oncall-poweruser`
-# elevation rule makes PowerUser eligible on Workloads/Prod.
+# elevation rule makes PowerUser eligible on Workloads/Prod except payments-prod (PCI scope: breakglass only).
 EXAMPLE_THREE_GROUPS = {
-    "sre-oncall": {"management": ["Requester"], "payments-prod": ["OnCall", "PowerUser (eligible)"],
+    "sre-oncall": {"management": ["Requester"], "payments-prod": ["OnCall"],
                    "web-prod": ["OnCall", "PowerUser (eligible)", "SessionManager"],
                    "web-dev": ["SessionManager"]},
     "engineers": {"payments-prod": ["ReadOnly"], "web-prod": ["ReadOnly"], "web-dev": ["PowerUser", "ReadOnly"],
@@ -169,10 +169,10 @@ def test_roles_and_session_manager(example_config: OrgConfig) -> None:
     # admins' Administrator is eligible only (ReadOnly starts no session).
     assert sessions == {"engineers": ("standing", "any document"), "platform-admins": ("eligible", "any document"),
                         "sre-oncall": ("standing", "approved documents only")}  # fmt: skip
-    # payments-prod: sre-oncall has no standing session access (SessionManager excludes it), but the on-call rule
-    # makes PowerUser (any document) eligible there without approval.
+    # payments-prod (PCI scope: breakglass only): sre-oncall has no session access there, standing or eligible
+    # (SessionManager and the on-call rule both exclude it).
     payments = [(e["group"], e["permission_set"], e["access"]) for e in matrix["session_manager"]["payments-prod"]]
-    assert [e for e in payments if e[0] == "sre-oncall"] == [("sre-oncall", "PowerUser", "eligible")]
+    assert [e for e in payments if e[0] == "sre-oncall"] == []
 
 
 # --- a small config of three groups, hand-computed -----------------------------------------------------------
@@ -357,7 +357,7 @@ def test_eligible_grants_are_marked(example_data: dict[str, Any], config_from: C
     assert ("data-engineering", "Administrator") not in standing
     assert (
         "| payments-prod | Administrator (eligible), DataEngineer | ReadOnly | Administrator (eligible), ReadOnly |   "
-        "| OnCall, PowerUser (eligible) | Support |"
+        "| OnCall | Support |"
     ) in markdown(matrix)
     # The example's on-call rule: no approval, two hours.
     assert {"account": "web-prod", "group": "sre-oncall", "permission_set": "PowerUser", "access": "eligible",

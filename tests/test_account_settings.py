@@ -34,7 +34,7 @@ def test_every_account_turns_on_s3_block_public_access_once_and_ebs_encryption_i
             account.regions or example_config.partitions[partition].allowed_regions
         )
         for info in stacks:
-            template = synth.templates[info.stack_id]
+            template = synth.deployed(info.stack_id)
             function_arn = {"Fn::GetAtt": [_function_id(template), "Arn"]}
             (ebs,) = custom_resources(template, "Custom::EbsEncryptionByDefault")
             assert ebs["Properties"] == {"ServiceToken": function_arn}, info.stack_id
@@ -55,7 +55,7 @@ def test_account_settings_function_runs_as_its_baseline_role_and_logs_encrypted(
     synth: Synthesized, workload: Account, partition: PartitionName
 ) -> None:
     for info in [i for i in synth.infos if i.kind == "baseline" and i.account_name == workload.name]:
-        template = synth.templates[info.stack_id]
+        template = synth.deployed(info.stack_id)
         function_id, function = named(template, "AWS::Lambda::Function", "FunctionName", NAME)
         assert function["Role"] == f"arn:{partition}:iam::{workload.id}:role/{NAME}"
         assert function["Handler"] == "index.handler" and function["Timeout"] == 120
@@ -73,7 +73,7 @@ def test_account_settings_role_only_in_the_home_region_and_only_turns_settings_o
     home = example_config.partitions[partition].home_region
     regions = sorted(workload.regions or example_config.partitions[partition].allowed_regions)
     for info in [i for i in synth.infos if i.kind == "baseline" and i.account_name == workload.name]:
-        template = synth.templates[info.stack_id]
+        template = synth.deployed(info.stack_id)
         roles = [r for r in of_type(template, "AWS::IAM::Role").values() if r["Properties"]["RoleName"] == NAME]
         assert len(roles) == (1 if info.region == home else 0), info.stack_id
         if info.region != home:

@@ -30,11 +30,11 @@ COPY_REGION: dict[PartitionName, str] = {"aws": "us-west-2", "aws-us-gov": "us-g
 @pytest.fixture
 def copy_region_stack(synth: Synthesized, workload: Account, partition: PartitionName) -> dict[str, Any]:
     """The workload account's baseline template in the region its backup plans copy to."""
-    return synth.templates[f"Baseline-{workload.name}-{COPY_REGION[partition]}"]
+    return synth.deployed(f"Baseline-{workload.name}-{COPY_REGION[partition]}")
 
 
 def baseline_templates(synth: Synthesized, partition: PartitionName) -> list[tuple[BuiltStack, dict[str, Any]]]:
-    return [(i, synth.templates[i.stack_id]) for i in synth.infos if i.kind == "baseline" and i.partition == partition]
+    return [(i, synth.deployed(i.stack_id)) for i in synth.infos if i.kind == "baseline" and i.partition == partition]
 
 
 # --- vault and key ----------------------------------------------------------------------------------
@@ -209,8 +209,8 @@ def test_selections_wait_for_the_role_in_the_home_region_only(
 
 
 def test_accounts_deploy_only_the_plans_they_ask_for(synth: Synthesized) -> None:
-    assert sorted(_plans(synth.templates["Baseline-web-dev-us-east-1"])) == ["examplecorp-baseline-dev"]
-    sandbox = synth.templates["Baseline-sandbox-research-us-east-1"]
+    assert sorted(_plans(synth.deployed("Baseline-web-dev-us-east-1"))) == ["examplecorp-baseline-dev"]
+    sandbox = synth.deployed("Baseline-sandbox-research-us-east-1")
     assert of_type(sandbox, "AWS::Backup::BackupPlan") == {} and of_type(sandbox, "AWS::Backup::BackupSelection") == {}
     assert "BackupVault" in sandbox["Resources"], "the vault is there even without plans"
 

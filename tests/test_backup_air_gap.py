@@ -6,6 +6,7 @@ both partitions: GovCloud accounts get none of them. A GovCloud entry is refused
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from tests.conftest import WORKLOAD, WORKLOAD_OTHER_REGION, Synthesized, synthes
 from tests.support.config_data import ConfigFrom, problems_of, set_path
 from tests.support.templates import RETAINED, of_type, role_named, statement
 
-TEAM = "arn:aws:mpa:us-east-1:810987654327:approval-team/a1b2c3d4e5"
+TEAM = "arn:aws:mpa:us-east-1:111122223333:approval-team/a1b2c3d4e5"  # one team for the partition
 AIR_GAPPED = {"min_retention_days": 14, "max_retention_days": 400, "mpa_approval_team_arn": TEAM}
 RESTORE_TESTING = {"schedule": "cron(0 3 ? * SAT *)", "start_window_hours": 12, "selection_window_days": 7,
                    "resource_types": ["EBS", "RDS"]}  # fmt: skip
@@ -40,10 +41,10 @@ def features(example_data: dict[str, Any], tmp_path_factory: pytest.TempPathFact
 
 
 def baselines(features: Synthesized, partition: PartitionName, home_region: str) -> dict[str, dict[str, Any]]:
-    """The workload account's home and other-region baseline templates."""
+    """The workload account's home and other-region baseline templates, as deployed (account and region put in)."""
     name = WORKLOAD[partition]
     return {
-        region: features.templates[f"Baseline-{name}-{region}"]
+        region: features.deployed(f"Baseline-{name}-{region}")
         for region in (home_region, WORKLOAD_OTHER_REGION[partition])
     }
 
@@ -260,3 +261,15 @@ def test_bad_settings_are_refused_with_a_clear_message(
     found = problems_of(config_from, data)
     assert path in found, found
     assert any(message in m for m in found[path]), found[path]
+
+
+def test_the_features_keep_baselines_account_agnostic(features: Synthesized, partition: PartitionName) -> None:
+    """The new resources name their account and region only through AWS::AccountId and AWS::Region, so accounts of
+    one profile still share one template (tests/test_account_agnostic.py holds the rule for the example)."""
+    account_id = {"aws": "810987654327", "aws-us-gov": "420987654332"}[partition]
+    for info in features.infos:
+        if info.kind == "baseline" and info.partition == partition:
+            text = json.dumps(features.templates[info.stack_id])
+            assert account_id not in text, info.stack_id
+            if info.region == WORKLOAD_OTHER_REGION[partition]:
+                assert info.region not in text, info.stack_id

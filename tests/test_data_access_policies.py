@@ -55,7 +55,7 @@ def test_only_the_home_region_has_the_policies(
                                      "examplecorp-baseline-s3-writer-no-delete"]  # fmt: skip
     for info in synth.infos:
         if info.kind == "baseline" and info.partition == partition and info.region != home_region:
-            assert managed_policies(synth.templates[info.stack_id]) == {}, info.stack_id
+            assert managed_policies(synth.deployed(info.stack_id)) == {}, info.stack_id
 
 
 def test_s3_writer_reads_and_writes_in_its_account_and_never_deletes(

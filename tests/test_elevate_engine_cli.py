@@ -18,7 +18,7 @@ schedule firing, task tokens resuming an execution).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -28,6 +28,7 @@ import boto3
 import pytest
 
 from config.regions import PartitionName
+from ops.elevate import wait
 from ops.elevate.cli import main
 from tests.support.api_gateway import ApiGatewayStandIn, api_gateway_iam_proxy
 from tests.support.elevation_engine import (
@@ -35,10 +36,12 @@ from tests.support.elevation_engine import (
     EngineWorld,
     Handlers,
     LocalLambdaInvoke,
+    api_event,
     load_handler,
     resume_after_decision,
     run_state_machine_locally,
     serve,
+    session_arn,
 )
 from tests.support.local_aws import MOTO_ACCOUNT
 from tests.support.project import EXAMPLE_CONFIG
@@ -170,6 +173,8 @@ def test_request_approve_use_revoke_from_the_terminal(engine: Engine, partition:
         f"  Administrator on {name} ({account_id}) for 1h, requested by alice",
         "  reason: INC-1234 database failover (ticket INC-1234)",
         "  awaiting approval until 2026-11-30T13:00:00Z",
+        "  decisions are emailed to alice@example.com once you confirm: Amazon SNS has just emailed you a "
+        "confirmation link (valid for three days)",
     ]
     assert run_state_machine_locally(engine.handlers, engine.clock, request_id, until="waiting") == "waiting"
     (email,) = engine.world.emails()
@@ -205,6 +210,8 @@ def test_request_approve_use_revoke_from_the_terminal(engine: Engine, partition:
     kinds = [event["type"] for event in engine.world.events()]
     assert kinds[:3] == ["Elevation requested", "Elevation approved", "Elevation granted"]
     assert kinds[-1] == "Elevation revoked"
+    assert [subject.split(":")[0] for subject, _ in engine.world.decision_emails("alice")] == [
+        "Elevation approved", "Elevation granted", "Elevation revoked"]  # fmt: skip
 
 
 def test_deny_reaches_the_requester(engine: Engine) -> None:
@@ -268,3 +275,79 @@ def test_a_session_that_is_not_identity_centers_is_refused(engine: Engine) -> No
     err = engine.capsys.readouterr().err
     assert code == 1
     assert err == ("elevate: Call with an IAM Identity Center session of the engine account. (not_an_sso_session)\n")
+
+
+# --- request --wait ---------------------------------------------------------------------------------------------
+
+
+def _pending_id(engine: Engine) -> str:
+    """The one request awaiting bob, as the API lists it to him."""
+    response = engine.handlers.api.handler(
+        api_event("GET", "/requests", session_arn("bob"), query={"scope": "pending"}), None
+    )
+    (pending,) = json.loads(response["body"])["requests"]
+    request_id: str = pending["id"]
+    return request_id
+
+
+def _meanwhile(engine: Engine, steps: list[Callable[[], None]]) -> list[float]:
+    """`elevate`'s pauses: the n-th runs `steps[n]` (what the approver and the engine do meanwhile) and moves
+    `elevate`'s clock on by the pause. Returns the pauses."""
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:
+        if len(pauses) < len(steps):
+            steps[len(pauses)]()
+        pauses.append(seconds)
+
+    engine.monkeypatch.setattr(wait, "sleep", pause)
+    engine.monkeypatch.setattr(wait, "monotonic", lambda: sum(pauses))
+    return pauses
+
+
+def test_request_wait_follows_the_request_until_access_is_active(engine: Engine, partition: PartitionName) -> None:
+    found: list[str] = []
+
+    def approve() -> None:
+        found.append(_pending_id(engine))
+        run_state_machine_locally(engine.handlers, engine.clock, found[0], until="waiting")
+        body = {"comment": "go"}
+        engine.handlers.api.handler(api_event("POST", f"/requests/{found[0]}/approve", session_arn("bob"), body), None)
+
+    def grant() -> None:
+        resume_after_decision(engine.handlers, engine.clock, found[0], waited=timedelta(minutes=1))
+
+    pauses = _meanwhile(engine, [approve, grant])
+    code, out, err = engine.elevate("alice", *ask(MEMBER[partition][0]), "--wait")
+    assert code == 0, err
+    assert out.splitlines()[0] == f"{found[0]}: active"
+    assert "  access until 2026-11-30T13:00:00Z" in out.splitlines()
+    assert err.splitlines() == [
+        "elevate: decisions are emailed to alice@example.com once you confirm: Amazon SNS has just emailed you a "
+        "confirmation link (valid for three days)",
+        f"elevate: {found[0]}: waiting for an approver (until 2026-11-30T13:00:00Z)",
+        f"elevate: {found[0]}: approved by bob; Identity Center is granting it",
+        f"elevate: {found[0]}: active",
+    ]
+    assert pauses == [10, 10]
+
+
+def test_request_wait_ends_with_one_message_when_denied(engine: Engine, partition: PartitionName) -> None:
+    def deny() -> None:
+        request_id = _pending_id(engine)
+        body = {"comment": "use ReadOnly"}
+        engine.handlers.api.handler(api_event("POST", f"/requests/{request_id}/deny", session_arn("bob"), body), None)
+
+    _meanwhile(engine, [deny])
+    code, out, err = engine.elevate("alice", *ask(MEMBER[partition][0]), "--wait")
+    assert (code, out) == (1, "")
+    assert err.splitlines()[-1].startswith("elevate: request ")
+    assert err.splitlines()[-1].endswith(" was denied by bob: use ReadOnly")
+
+
+def test_request_wait_gives_up_after_its_timeout(engine: Engine, partition: PartitionName) -> None:
+    pauses = _meanwhile(engine, [])
+    code, out, err = engine.elevate("alice", *ask(MEMBER[partition][0]), "--wait", "--timeout", "1m")
+    assert (code, out) == (1, "")
+    assert err.splitlines()[-1].endswith(" is still pending after 1m of waiting; `elevate list` shows it later")
+    assert sum(pauses) == 60

@@ -114,6 +114,7 @@ def test_rules_resolve_to_the_ids_the_handlers_read(example_config: OrgConfig) -
     assert admin.approver_groups == ["9067a3c4e1-5a1c7e3b-d2f4-4b86-8c0e-7f3a9d1b5e62"]
     assert len(admin.accounts) == 9 and "210987654321" in admin.accounts  # root: every commercial account
     assert (admin.max_minutes, admin.pending_minutes, admin.ticket_required) == (60, 60, True)
-    assert oncall.accounts == ["710987654326", "810987654327"] and oncall.approval_required is False
+    # Workloads/Prod without payments-prod (710987654326, PCI scope: breakglass only): web-prod alone.
+    assert oncall.accounts == ["810987654327"] and oncall.approval_required is False
     (gov,) = resolved_rules(example_config, "aws-us-gov")
     assert "220987654330" not in gov.accounts  # excluded: gov-management

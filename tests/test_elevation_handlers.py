@@ -20,6 +20,8 @@ import boto3
 import pytest
 
 from tests.support.elevation_engine import (
+    DECISION_TOPIC_ARN,
+    IDENTITY_STORE,
     PAYMENTS_PROD,
     WEB_DEV,
     WEB_PROD,
@@ -177,6 +179,97 @@ def test_deny_ends_the_request_without_a_grant(handlers: Handlers, clock: Clock,
     assert body["request"]["decision_comment"] == "use the runbook"
     assert resume_after_decision(handlers, clock, created["id"], waited=timedelta(minutes=1)) == "denied"
     assert world.user_assignments(WEB_PROD, "Administrator") == []
+
+
+# --- the requester is told of the decision --------------------------------------------------------------------
+
+
+def _subjects(world: EngineWorld, user: str) -> list[str]:
+    return [subject for subject, _ in world.decision_emails(user)]
+
+
+def test_each_requester_gets_their_own_decisions_by_email(handlers: Handlers, clock: Clock, world: EngineWorld) -> None:
+    """alice's request is approved, granted and ends; carol's is denied; erin's (no approval) is granted and
+    revoked; dave's... is refused before any. Each email subscription receives that person's decisions only."""
+    status, body = call(handlers, "POST", "/requests", "alice", ADMIN_REQUEST)
+    assert status == 201 and body["decision_email"] == {"email": "alice@example.com", "state": "confirmation_sent"}
+    subscriptions = boto3.client("sns").list_subscriptions_by_topic(TopicArn=DECISION_TOPIC_ARN)["Subscriptions"]
+    assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("email", "alice@example.com")]
+    attributes = boto3.client("sns").get_subscription_attributes(SubscriptionArn=subscriptions[0]["SubscriptionArn"])
+    assert json.loads(attributes["Attributes"]["FilterPolicy"]) == {"requester": [world.users["alice"]]}
+    alice_id = body["request"]["id"]
+    run_state_machine_locally(handlers, clock, alice_id, until="waiting")
+    assert world.decision_emails("alice") == []  # pending: nothing decided yet
+
+    status, body = call(handlers, "POST", "/requests", "carol", ADMIN_REQUEST)
+    assert body["decision_email"] == {"email": "carol@example.com", "state": "confirmation_sent"}
+    carol_id = body["request"]["id"]
+    run_state_machine_locally(handlers, clock, carol_id, until="waiting")
+
+    call(handlers, "POST", f"/requests/{alice_id}/approve", "bob", {"comment": "go"})
+    call(handlers, "POST", f"/requests/{carol_id}/deny", "bob", {"comment": "use the runbook"})
+    resume_after_decision(handlers, clock, alice_id, waited=timedelta(minutes=1))
+    resume_after_decision(handlers, clock, carol_id, waited=timedelta(minutes=1))
+    clock.advance(hours=1)
+    finish(handlers, clock, alice_id, "2026-11-30T13:00:00Z")
+
+    assert _subjects(world, "alice") == [
+        f"Elevation approved: Administrator in account {WEB_PROD}",
+        f"Elevation granted: Administrator in account {WEB_PROD}",
+        f"Elevation ended: Administrator in account {WEB_PROD}",
+    ]
+    approved, granted, ended = (message for _, message in world.decision_emails("alice"))
+    assert alice_id in approved and "bob approved it" in approved and "Comment: go" in approved
+    assert "until 2026-11-30T13:00:00Z" in granted and "aws sso login" in granted
+    assert "ended at 2026-11-30T13:00:00Z" in ended
+    (denied,) = world.decision_emails("carol")
+    assert denied[0] == f"Elevation denied: Administrator in account {WEB_PROD}"
+    assert carol_id in denied[1] and "bob denied it" in denied[1] and "use the runbook" in denied[1]
+    assert alice_id not in denied[1]
+    assert world.decision_emails("bob") == []  # approvers get requests (the approver topic), not decisions
+
+    # A second request finds alice's subscription: no second one (moto confirms email subscriptions at once).
+    status, body = call(handlers, "POST", "/requests", "alice", ADMIN_REQUEST)
+    assert body["decision_email"] == {"email": "alice@example.com", "state": "subscribed"}
+    assert len(boto3.client("sns").list_subscriptions_by_topic(TopicArn=DECISION_TOPIC_ARN)["Subscriptions"]) == 2
+
+
+def test_expiry_and_early_revoke_are_emailed_to_the_requester(
+    handlers: Handlers, clock: Clock, world: EngineWorld
+) -> None:
+    expiring = request(handlers, "alice")
+    run_state_machine_locally(handlers, clock, expiring["id"], until="waiting")
+    clock.advance(minutes=61)
+    assert resume_after_decision(handlers, clock, expiring["id"], waited=timedelta(minutes=61)) == "expired"
+    assert _subjects(world, "alice") == [f"Elevation expired: Administrator in account {WEB_PROD}"]
+
+    oncall = {"account_id": WEB_PROD, "permission_set": "PowerUser", "duration_minutes": 120, "reason": "pager"}
+    status, body = call(handlers, "POST", "/requests", "erin", oncall)
+    assert status == 201 and body["decision_email"]["state"] == "confirmation_sent"
+    run_state_machine_locally(handlers, clock, body["request"]["id"], until="granted")
+    call(handlers, "POST", f"/requests/{body['request']['id']}/revoke", "erin")
+    assert _subjects(world, "erin") == [
+        f"Elevation granted: PowerUser in account {WEB_PROD}",
+        f"Elevation revoked: PowerUser in account {WEB_PROD}",
+    ]
+    (_, revoked) = world.decision_emails("erin")[1]
+    assert "revoked early by erin" in revoked
+    assert _subjects(world, "alice") == [f"Elevation expired: Administrator in account {WEB_PROD}"]  # not erin's
+
+
+def test_a_requester_without_an_email_still_gets_the_request(
+    handlers: Handlers, clock: Clock, world: EngineWorld
+) -> None:
+    identity = boto3.client("identitystore")
+    name = {"GivenName": "frank", "FamilyName": "Example"}
+    frank = identity.create_user(IdentityStoreId=IDENTITY_STORE, UserName="frank", DisplayName="frank", Name=name)
+    frank_id = frank["UserId"]
+    identity.create_group_membership(
+        IdentityStoreId=IDENTITY_STORE, GroupId=world.groups["platform-admins"], MemberId={"UserId": frank_id}
+    )
+    status, body = call(handlers, "POST", "/requests", "frank", ADMIN_REQUEST)
+    assert status == 201 and body["decision_email"] == {"email": None, "state": "no_email"}
+    assert boto3.client("sns").list_subscriptions_by_topic(TopicArn=DECISION_TOPIC_ARN)["Subscriptions"] == []
 
 
 # --- refusals ---------------------------------------------------------------------------------------------------

@@ -225,3 +225,78 @@ def test_the_alert_hub_takes_elevation_events_only_from_the_engine_account(
     _, account_id = ADMIN[partition]
     rule = rules["examplecorp-baseline-elevation-to-topic"]
     assert rule["EventPattern"] == {"source": ["examplecorp.baseline.elevation"], "account": [account_id]}
+
+
+# --- decision emails ------------------------------------------------------------------------------------------
+
+
+def _topic(partition: str, account_id: str, name: str) -> str:
+    region = "us-east-1" if partition == "aws" else "us-gov-west-1"
+    return f"arn:{partition}:sns:{region}:{account_id}:{name}"
+
+
+def test_the_decisions_topic_is_encrypted_retained_and_has_no_subscription_in_the_template(
+    synth: Synthesized, partition: PartitionName
+) -> None:
+    """Requesters' email subscriptions are made at run time and confirmed by each person: the topic keeps them
+    (retained, pinned ID); the template subscribes nobody to it."""
+    template = engine(synth, partition)
+    topic = template["Resources"]["ElevationDecisionTopic"]
+    assert topic["Type"] == "AWS::SNS::Topic"
+    assert {k: topic[k] for k in RETAINED} == RETAINED
+    assert topic["Properties"]["TopicName"] == "examplecorp-baseline-elevation-decisions"
+    assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["ElevationKey", "Arn"]}
+    subscriptions = of_type(template, "AWS::SNS::Subscription").values()
+    assert not [s for s in subscriptions if s["Properties"]["TopicArn"] == {"Ref": "ElevationDecisionTopic"}]
+    functions = {
+        f["Properties"]["FunctionName"]: f["Properties"] for f in of_type(template, "AWS::Lambda::Function").values()
+    }
+    _, account_id = ADMIN[partition]
+    for handler in ("api", "grant", "revoke"):
+        variables = functions[f"examplecorp-baseline-elevation-{handler}"]["Environment"]["Variables"]
+        assert variables["DECISION_TOPIC_ARN"] == _topic(
+            partition, account_id, "examplecorp-baseline-elevation-decisions"
+        )
+
+
+def test_only_the_api_subscribes_and_only_email_to_the_decisions_topic(
+    synth: Synthesized, partition: PartitionName
+) -> None:
+    _, account_id = ADMIN[partition]
+    decisions = _topic(partition, account_id, "examplecorp-baseline-elevation-decisions")
+    approvers = _topic(partition, account_id, "examplecorp-baseline-elevation-approvers")
+    alerts = _topic(partition, account_id, "examplecorp-baseline-alerts")
+    api = role_policy(synth, partition, "examplecorp-baseline-elevation-api")
+    email: dict[str, str | list[str]] = {"sns:Protocol": "email"}
+    assert evaluate([api], Request("sns:Subscribe", decisions, email)) == "Allow"
+    for protocol in ("https", "sqs", "lambda", "sms", "email-json"):
+        other_protocol: dict[str, str | list[str]] = {"sns:Protocol": protocol}
+        assert evaluate([api], Request("sns:Subscribe", decisions, other_protocol)) == "ImplicitDeny", protocol
+    for other in (approvers, alerts):
+        assert evaluate([api], Request("sns:Subscribe", other, email)) == "ImplicitDeny", other
+        assert evaluate([api], Request("sns:ListSubscriptionsByTopic", other)) == "ImplicitDeny", other
+    assert evaluate([api], Request("sns:ListSubscriptionsByTopic", decisions)) == "Allow"
+    for action in ("sns:Unsubscribe", "sns:SetSubscriptionAttributes", "sns:SetTopicAttributes", "sns:AddPermission"):
+        assert evaluate([api], Request(action, decisions)) == "ImplicitDeny", action
+    assert evaluate([api], Request("sns:Publish", alerts)) == "ImplicitDeny"
+    assert evaluate([api], Request("identitystore:DescribeUser", f"arn:{partition}:identitystore:::user/u-1")) == (
+        "Allow"
+    )
+    for handler in ("grant", "revoke", "reconcile"):
+        policy = role_policy(synth, partition, f"examplecorp-baseline-elevation-{handler}")
+        for topic in (decisions, approvers):
+            assert evaluate([policy], Request("sns:Subscribe", topic, email)) == "ImplicitDeny", handler
+
+
+def test_grant_and_revoke_publish_only_to_the_decisions_topic(synth: Synthesized, partition: PartitionName) -> None:
+    _, account_id = ADMIN[partition]
+    decisions = _topic(partition, account_id, "examplecorp-baseline-elevation-decisions")
+    for handler in ("grant", "revoke"):
+        policy = role_policy(synth, partition, f"examplecorp-baseline-elevation-{handler}")
+        assert evaluate([policy], Request("sns:Publish", decisions)) == "Allow", handler
+        for other in ("examplecorp-baseline-elevation-approvers", "examplecorp-baseline-alerts"):
+            assert evaluate([policy], Request("sns:Publish", _topic(partition, account_id, other))) == (
+                "ImplicitDeny"
+            ), (handler, other)
+    reconcile = role_policy(synth, partition, "examplecorp-baseline-elevation-reconcile")
+    assert evaluate([reconcile], Request("sns:Publish", decisions)) == "ImplicitDeny"

@@ -47,7 +47,7 @@ def test_preferences_document_pins_logging_encryption_timeouts_run_as_and_shell(
     regions: list[str],
 ) -> None:
     for region in regions:
-        template = synth.templates[f"Baseline-{workload.name}-{region}"]
+        template = synth.deployed(f"Baseline-{workload.name}-{region}")
         document = template["Resources"]["SessionPreferencesDocument"]
         assert document["Type"] == "AWS::SSM::Document"
         props = document["Properties"]
@@ -86,7 +86,7 @@ def test_session_key_and_log_group_per_region(
     regions: list[str],
 ) -> None:
     for region in regions:
-        resources = synth.templates[f"Baseline-{workload.name}-{region}"]["Resources"]
+        resources = synth.deployed(f"Baseline-{workload.name}-{region}")["Resources"]
         key = resources["SessionKey"]
         assert key["Type"] == "AWS::KMS::Key" and key["Properties"]["EnableKeyRotation"] is True
         assert {k: key[k] for k in RETAINED} == RETAINED
@@ -121,7 +121,7 @@ def test_public_document_sharing_is_blocked_in_every_baseline_stack(
     synth: Synthesized, partition: PartitionName
 ) -> None:
     for stack_id in synth.stack_names("baseline", partition):
-        template = synth.templates[stack_id]
+        template = synth.deployed(stack_id)
         (block,) = of_type(template, "Custom::BlockPublicDocumentSharing").values()
         assert block["Properties"]["Setting"] == "/ssm/documents/console/public-sharing-permission"
         function_id, function = named(
@@ -138,7 +138,7 @@ def test_every_function_uses_what_both_govcloud_regions_have(synth: Synthesized,
         (info.stack.stack_name, resource["Properties"])
         for info in synth.infos
         if info.partition == partition
-        for resource in of_type(synth.templates[info.stack.stack_name], "AWS::Lambda::Function").values()
+        for resource in of_type(synth.deployed(info.stack.stack_name), "AWS::Lambda::Function").values()
     ]
     assert functions
     for stack, props in functions:
@@ -171,7 +171,7 @@ def test_every_account_but_the_owner_shares_the_approved_documents_with_itself(
 ) -> None:
     ids = {a.name: a.id for a in example_config.accounts}
     for info in (i for i in synth.infos if i.kind == "baseline" and i.partition == partition):
-        shares = of_type(synth.templates[info.stack_id], "Custom::ApprovedDocumentShare")
+        shares = of_type(synth.deployed(info.stack_id), "Custom::ApprovedDocumentShare")
         if ids[info.account_name] == org.session_documents_account_id:
             assert shares == {}, info.stack_id
             continue
@@ -188,7 +188,7 @@ def test_every_account_but_the_owner_shares_the_approved_documents_with_itself(
 def test_iam_only_in_home_region_stacks(synth: Synthesized, partition: PartitionName, org: Organization) -> None:
     for info in (i for i in synth.infos if i.kind in ("baseline", "session-documents") and i.partition == partition):
         iam = [
-            r["Type"] for r in synth.templates[info.stack_id]["Resources"].values() if r["Type"].startswith("AWS::IAM")
+            r["Type"] for r in synth.deployed(info.stack_id)["Resources"].values() if r["Type"].startswith("AWS::IAM")
         ]
         if info.region == org.home_region:
             assert iam, info.stack_id
@@ -342,7 +342,7 @@ def test_approved_documents_in_every_allowed_region(
         info = synth.info(stack_id)
         assert (info.stack.account, info.stack.region) == (org.security_account_id, region)
         assert info.stack.termination_protection is True
-        documents = by_name(synth.templates[stack_id], "AWS::SSM::Document")
+        documents = by_name(synth.deployed(stack_id), "AWS::SSM::Document")
         assert sorted(documents) == sorted(org.session_documents.values())
         for props in documents.values():
             assert (props["DocumentType"], props["DocumentFormat"], props["UpdateMethod"]) == (
@@ -369,7 +369,7 @@ def test_document_sharer_role_trust_and_permissions(
     synth: Synthesized, example_config: OrgConfig, partition: PartitionName, org: Organization
 ) -> None:
     part = example_config.partitions[partition]
-    template = synth.templates[f"Security-{part.security_account}"]
+    template = synth.deployed(f"Security-{part.security_account}")
     role_id, role = role_named(template, org.document_sharer_role)
     assert role["MaxSessionDuration"] == 3600
     assert role["AssumeRolePolicyDocument"]["Statement"] == [{
@@ -393,7 +393,7 @@ def test_document_sharer_role_trust_and_permissions(
 @pytest.fixture
 def log_archive(synth: Synthesized, partition: PartitionName) -> dict[str, Any]:
     """The template of the partition's log-archive stack."""
-    return synth.templates[synth.only("log-archive", partition)]
+    return synth.deployed(synth.only("log-archive", partition))
 
 
 def test_session_log_bucket_is_private_versioned_kms_logged_and_retained(

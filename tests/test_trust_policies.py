@@ -37,7 +37,7 @@ ATLANTIS_EXTERNAL_ID: dict[PartitionName, str | None] = {"aws": "examplecorp-atl
 
 def trust(synth: Synthesized, partition: PartitionName, role_name: str) -> dict[str, Any]:
     name, _, region = ACCOUNT[partition]
-    _, role = role_named(synth.templates[f"Baseline-{name}-{region}"], role_name)
+    _, role = role_named(synth.deployed(f"Baseline-{name}-{region}"), role_name)
     document: dict[str, Any] = role["AssumeRolePolicyDocument"]
     return document
 
@@ -200,7 +200,7 @@ def test_document_sharer_is_for_session_handler_roles_of_the_organization_only(
     synth: Synthesized, partition: PartitionName
 ) -> None:
     stack = {"aws": "Security-security", "aws-us-gov": "Security-gov-log-archive"}[partition]
-    _, role = role_named(synth.templates[stack], "examplecorp-baseline-document-sharer")
+    _, role = role_named(synth.deployed(stack), "examplecorp-baseline-document-sharer")
     document = role["AssumeRolePolicyDocument"]
     handler = f"arn:{partition}:iam::{ACCOUNT[partition][1]}:role/examplecorp-baseline-session-handler"
     inside = {"aws:PrincipalOrgID": ORG_ID[partition], "aws:PrincipalArn": handler}

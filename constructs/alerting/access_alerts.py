@@ -26,9 +26,12 @@ SELF_SERVICE_EVENTS = ["ChangePassword", "CreateVirtualMFADevice", "EnableMFADev
 
 
 def access_alert_patterns(
-    org: Organization, account_id: str, breakglass: BreakglassPrincipals | None
+    org: Organization, account_id: str, breakglass: BreakglassPrincipals | None, users_account_id: str | None = None
 ) -> dict[str, dict[str, Any]]:
     """Event patterns by rule key (`Organization.access_alert_rules`), for one account.
+
+    `account_id` is written into the patterns (the literal, or `AWS::AccountId` in an account-agnostic template);
+    `users_account_id` (default `account_id`) is the literal ID that decides which breakglass users it holds.
 
     Successful and failed attempts both match: an AccessDenied AssumeRole on the breakglass role is worth a look.
     """
@@ -62,7 +65,8 @@ def access_alert_patterns(
             "userIdentity": {"arn": [*breakglass.users, *({"prefix": s} for s in sessions)]},
         },
     }
-    names = breakglass.user_names(account_id)
+    holder = users_account_id or account_id
+    names = breakglass.user_names(holder)
     if names:
         # Every IAM change to the breakglass users held in this account, by whoever makes it (the SCP lets only
         # their managers). IAM's CloudTrail events arrive in us-east-1 (us-gov-west-1 in GovCloud) with source
@@ -70,7 +74,7 @@ def access_alert_patterns(
         # account's other regions matches nothing. The user changing their own password (ChangePassword) or
         # setting up their own MFA names no userName: matched by who made the call ($or, see
         # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html).
-        own_arns = [arn for arn in breakglass.users if arn.split(":")[4] == account_id]
+        own_arns = [arn for arn in breakglass.users if arn.split(":")[4] == holder]
         patterns["breakglass_user_changes"] = {
             "source": ["aws.iam"],
             "detail-type": [API_CALL],
@@ -100,6 +104,7 @@ class AccessAlerts(Construct):
         org: Organization,
         account_id: str,
         breakglass: BreakglassPrincipals | None,
+        users_account_id: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         target = events.CfnRule.TargetProperty(
@@ -114,7 +119,7 @@ class AccessAlerts(Construct):
         # Changes to the breakglass users are write events; an ENABLED rule keeps out IAM's read-only calls on them
         # (GetUser, ListMFADevices...), which inventory tools such as AWS Config's recorder make all day.
         states = {"breakglass_user_changes": "ENABLED"}
-        for key, pattern in access_alert_patterns(org, account_id, breakglass).items():
+        for key, pattern in access_alert_patterns(org, account_id, breakglass, users_account_id).items():
             events.CfnRule(
                 self,
                 key,

@@ -8,6 +8,7 @@ from aws_cdk import aws_iam as iam
 from config.naming import SESSION_PREFERENCES_DOCUMENT, AtlantisNames, Organization
 from config.policies.statements import Condition, PolicyDocument, allow, aws, deny, document
 from constructs import Construct
+from constructs.shared.own_account import nag_form
 
 SESSION_SECONDS = 3600  # Atlantis chains roles (server role -> these), which caps sessions at one hour anyway
 
@@ -205,11 +206,11 @@ class AtlantisRoles(Construct):
         )
         cdk.Validations.of(self.plan_state).acknowledge(
             cdk.Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::{atlantis.state_bucket_arn(p)}/{account_id}/*]",
+                id=nag_form(f"AwsSolutions-IAM5[Resource::{atlantis.state_bucket_arn(p)}/{account_id}/*]"),
                 reason="Terraform state keys are chosen per stack by each team; the prefix is this account's own.",
             ),
             cdk.Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::{atlantis.state_bucket_arn(p)}/{account_id}/*.tflock]",
+                id=nag_form(f"AwsSolutions-IAM5[Resource::{atlantis.state_bucket_arn(p)}/{account_id}/*.tflock]"),
                 reason="Terraform S3-native locking writes <state key>.tflock next to each state of this account.",
             ),
             cdk.Acknowledgment(

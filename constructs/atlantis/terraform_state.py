@@ -8,13 +8,14 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
-from config.naming import AtlantisNames, Organization
+from config.naming import Organization, terraform_state_bucket_names
 from config.policies.statements import allow, aws
 from constructs import Construct
 from constructs.shared.checkov import skip_checkov
 from constructs.shared.keys import retained_key
 from constructs.shared.log_buckets import access_log_bucket
 from constructs.shared.logical_ids import pin_logical_id
+from constructs.shared.own_account import ACCOUNT, REGION
 from constructs.shared.retention import STATEFUL
 
 # Each account's Atlantis roles work under their own prefix: state keys start with the account ID.
@@ -25,13 +26,12 @@ def atlantis_role_patterns(org: Organization, *which: str) -> list[str]:
     return [f"arn:{org.partition}:iam::*:role/{org.atlantis_roles[w]}" for w in which]
 
 
-def state_bucket_statements(org: Organization, atlantis: AtlantisNames) -> list[dict[str, Any]]:
+def state_bucket_statements(org: Organization, bucket: str) -> list[dict[str, Any]]:
     """Plan: list and read its account's state, put and delete lock files. Apply: also write state.
 
     Cross-account roles need these grants; the Deny statements also bind the CI account's own Atlantis roles,
-    whose identity policies alone would reach every account's state.
+    whose identity policies alone would reach every account's state. `bucket`: the bucket's ARN.
     """
-    bucket = atlantis.state_bucket_arn(org.partition)
     own = f"{bucket}/{OWN_PREFIX}/*"
 
     def by(*which: str) -> dict[str, Any]:
@@ -62,21 +62,28 @@ def state_bucket_statements(org: Organization, atlantis: AtlantisNames) -> list[
 
 
 class TerraformStateBucket(Construct):
-    """Versioned, KMS-encrypted (retained key), TLS-only, private, retained; server access logs kept beside it."""
+    """Versioned, KMS-encrypted (retained key), TLS-only, private, retained; server access logs kept beside it.
 
-    def __init__(self, scope: Construct, construct_id: str, *, org: Organization, atlantis: AtlantisNames) -> None:
+    In the CI account's home-region stack, which names its own account and region through pseudo parameters: the
+    bucket names are `terraform_state_bucket_names` of AWS::AccountId and AWS::Region, which resolve to the names
+    every other account's Atlantis roles use (`AtlantisNames`), so the deployed buckets keep their names.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, org: Organization) -> None:
         super().__init__(scope, construct_id)
-        p, region = org.partition, org.home_region
-        bucket_arn = atlantis.state_bucket_arn(p)
+        p, region = org.partition, REGION
+        names = terraform_state_bucket_names(org.name_prefix, ACCOUNT, REGION)
+        state_bucket = names["state"]
+        bucket_arn = f"arn:{p}:s3:::{state_bucket}"
 
         self.key = retained_key(
             self,
             "Key",
             logical_id="TerraformStateKey",
             partition=p,
-            account_id=atlantis.ci_account_id,
-            alias=f"alias/{atlantis.state_bucket}",
-            description=f"Encrypts Terraform state in {atlantis.state_bucket}",
+            account_id=ACCOUNT,
+            alias=f"alias/{state_bucket}",
+            description=f"Encrypts Terraform state in {state_bucket}",
             statements=[
                 allow(
                     sid="AtlantisUseThroughS3ForOwnState",
@@ -103,7 +110,7 @@ class TerraformStateBucket(Construct):
         self.access_log_bucket = access_log_bucket(
             self,
             "AccessLogs",
-            name=atlantis.state_access_log_bucket,
+            name=names["access_logs"],
             logical_id="TerraformStateAccessLogBucket",
             expire_after_days=365,
         )
@@ -111,7 +118,7 @@ class TerraformStateBucket(Construct):
         self.bucket = s3.Bucket(
             self,
             "Bucket",
-            bucket_name=atlantis.state_bucket,
+            bucket_name=state_bucket,
             encryption=s3.BucketEncryption.KMS,
             encryption_key=self.key,
             # Without S3 Bucket Keys the KMS encryption context is the object's ARN, so the key policy can
@@ -123,7 +130,7 @@ class TerraformStateBucket(Construct):
             minimum_tls_version=1.2,
             versioned=True,
             server_access_logs_bucket=self.access_log_bucket,
-            server_access_logs_prefix=f"{atlantis.state_bucket}/",
+            server_access_logs_prefix=f"{state_bucket}/",
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="KeepRecentStateHistory",
@@ -136,7 +143,16 @@ class TerraformStateBucket(Construct):
             removal_policy=STATEFUL,
         )
         pin_logical_id(self.bucket, "TerraformStateBucket")
-        for statement in state_bucket_statements(org, atlantis):
+        # CDK's log-delivery grant on the access log bucket (its third statement, after the TLS denies) names the
+        # stack's account as a literal aws:SourceAccount; the pseudo parameter resolves to the same account.
+        log_policy = self.access_log_bucket.policy
+        assert log_policy is not None
+        cfn_log_policy = log_policy.node.default_child
+        assert isinstance(cfn_log_policy, s3.CfnBucketPolicy)
+        cfn_log_policy.add_property_override(
+            "PolicyDocument.Statement.2.Condition.StringEquals.aws:SourceAccount", ACCOUNT
+        )
+        for statement in state_bucket_statements(org, bucket_arn):
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
         cdk.Validations.of(self.bucket).acknowledge(
             cdk.Acknowledgment(

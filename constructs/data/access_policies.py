@@ -10,6 +10,7 @@ from config.models import NetworkRestriction
 from config.naming import Organization
 from config.policies.statements import Condition, PolicyDocument, allow, deny, document
 from constructs import Construct
+from constructs.shared.own_account import nag_form
 
 S3_WRITE_ACTIONS = [
     "s3:AbortMultipartUpload",
@@ -128,7 +129,7 @@ class DataAccessPolicies(Construct):
         cdk.Validations.of(self.s3_writer).acknowledge(
             *(
                 cdk.Acknowledgment(
-                    id=f"AwsSolutions-IAM5[Resource::{resource}]",
+                    id=nag_form(f"AwsSolutions-IAM5[Resource::{resource}]"),
                     reason="A reusable building block for any workload role: limited to buckets of this account "
                     "by s3:ResourceAccount; bucket policies and the role decide which buckets a workload owns.",
                 )

@@ -16,8 +16,9 @@ from aws_cdk import aws_backup as backup
 from config.models import AirGappedVault
 from config.naming import Organization
 from constructs import Construct
-from constructs.data.backup_vault import bootstrap_qualifier, vault_access_policy
+from constructs.data.backup_vault import vault_access_policy
 from constructs.shared.logical_ids import pin_logical_id
+from constructs.shared.own_account import bootstrap_qualifier
 from constructs.shared.retention import STATEFUL
 
 

@@ -3,7 +3,6 @@ deleting recovery points or loosening the vault's protection."""
 
 from __future__ import annotations
 
-import aws_cdk as cdk
 from aws_cdk import aws_backup as backup
 
 from config.models import VaultLock
@@ -13,6 +12,7 @@ from constructs import Construct
 from constructs.shared.checkov import skip_checkov
 from constructs.shared.keys import retained_key
 from constructs.shared.logical_ids import pin_logical_id
+from constructs.shared.own_account import bootstrap_qualifier
 from constructs.shared.retention import STATEFUL
 
 
@@ -48,11 +48,6 @@ def vault_access_policy(org: Organization, account_id: str, region: str, qualifi
             condition={"ArnNotEquals": {"aws:PrincipalArn": deployer}},
         ),
     )
-
-
-def bootstrap_qualifier(scope: Construct) -> str:
-    default = cdk.DefaultStackSynthesizer.DEFAULT_QUALIFIER
-    return scope.node.try_get_context("@aws-cdk/core:bootstrapQualifier") or default
 
 
 def vault_key_statements(

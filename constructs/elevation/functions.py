@@ -72,6 +72,7 @@ class EngineArns:
     key: str
     state_machine: str
     topic: str
+    decision_topic: str
     alert_bus: str
     instance: str
     identity_store_id: str
@@ -112,6 +113,21 @@ def common_statements(arns: EngineArns, log_streams: list[str], table_actions: l
     ]
 
 
+def email_requesters(arns: EngineArns) -> list[Statement]:
+    """Publish to the decisions topic only, with its key through SNS only
+    (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html: publishers to an encrypted topic need
+    kms:GenerateDataKey and kms:Decrypt on its key)."""
+    return [
+        allow(sid="EmailRequesters", action="sns:Publish", resource=arns.decision_topic),
+        allow(
+            sid="EmailRequestersKey",
+            action=["kms:Decrypt", "kms:GenerateDataKey"],
+            resource=arns.key,
+            condition={"StringEquals": {"kms:ViaService": f"sns.{arns.region}.amazonaws.com"}},
+        ),
+    ]
+
+
 def api_policy(arns: EngineArns, log_streams: list[str], revoke_function: str) -> dict[str, object]:
     # Identity store ARNs: arn:<partition>:identitystore::<account>:identitystore/<id>, and arn:<partition>:
     # identitystore:::user/<id> and :::group/<id> (the IdentityStore API reference, e.g. GetGroupMembershipId).
@@ -122,7 +138,7 @@ def api_policy(arns: EngineArns, log_streams: list[str], revoke_function: str) -
         ),
         allow(
             sid="ResolveCallers",
-            action=["identitystore:GetUserId", "identitystore:IsMemberInGroups"],
+            action=["identitystore:GetUserId", "identitystore:IsMemberInGroups", "identitystore:DescribeUser"],
             resource=[
                 store,
                 f"arn:{arns.partition}:identitystore:::user/*",
@@ -134,13 +150,23 @@ def api_policy(arns: EngineArns, log_streams: list[str], revoke_function: str) -
         # SendTaskSuccess/SendTaskFailure take no resource: the task token names the task
         # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html).
         allow(sid="PassDecision", action=["states:SendTaskSuccess", "states:SendTaskFailure"], resource="*"),
-        allow(sid="EmailApprovers", action="sns:Publish", resource=arns.topic),
+        allow(sid="EmailApproversAndRequesters", action="sns:Publish", resource=[arns.topic, arns.decision_topic]),
         allow(
             sid="EmailApproversKey",
             action=["kms:Decrypt", "kms:GenerateDataKey"],
             resource=arns.key,
             condition={"StringEquals": {"kms:ViaService": f"sns.{arns.region}.amazonaws.com"}},
         ),
+        # A requester's email joins the decisions topic on their request, and only by email: sns:Protocol is the
+        # protocol of the Subscribe request
+        # (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html).
+        allow(
+            sid="SubscribeRequesters",
+            action="sns:Subscribe",
+            resource=arns.decision_topic,
+            condition={"StringEquals": {"sns:Protocol": "email"}},
+        ),
+        allow(sid="FindRequesterSubscriptions", action="sns:ListSubscriptionsByTopic", resource=arns.decision_topic),
         allow(sid="EarlyRevoke", action="lambda:InvokeFunction", resource=revoke_function),
     )
 
@@ -148,6 +174,7 @@ def api_policy(arns: EngineArns, log_streams: list[str], revoke_function: str) -
 def grant_policy(arns: EngineArns, log_streams: list[str], revoke_function: str) -> dict[str, object]:
     return document(
         *common_statements(arns, log_streams, ["dynamodb:GetItem", "dynamodb:UpdateItem"]),
+        *email_requesters(arns),
         allow(
             sid="ReadPermissionSetArns",
             action="ssm:GetParameter",
@@ -172,6 +199,7 @@ def grant_policy(arns: EngineArns, log_streams: list[str], revoke_function: str)
 def revoke_policy(arns: EngineArns, log_streams: list[str]) -> dict[str, object]:
     return document(
         *common_statements(arns, log_streams, ["dynamodb:GetItem", "dynamodb:UpdateItem"]),
+        *email_requesters(arns),
         allow(
             sid="ReadPermissionSetArns",
             action="ssm:GetParameter",
@@ -227,9 +255,9 @@ class EngineFunctions(Construct):
             "api": ("the API and the approval wait", "API Gateway and the elevation state machine",
                     "Identity Store, DynamoDB, Step Functions, SNS and EventBridge APIs", 30),
             "grant": ("grants an approved request", "the elevation state machine",
-                      "IAM Identity Center, DynamoDB, SSM, Scheduler and EventBridge APIs", 300),
+                      "IAM Identity Center, DynamoDB, SSM, Scheduler, SNS and EventBridge APIs", 300),
             "revoke": ("ends a grant or expires a request", "the elevation state machine, its schedule and the API",
-                       "IAM Identity Center, DynamoDB, SSM, Scheduler and EventBridge APIs", 300),
+                       "IAM Identity Center, DynamoDB, SSM, Scheduler, SNS and EventBridge APIs", 300),
             "reconcile": ("reports user assignments no grant explains", "its EventBridge Scheduler schedule",
                           "IAM Identity Center, DynamoDB, SSM and EventBridge APIs", 900),
         }  # fmt: skip

@@ -18,7 +18,8 @@ INDEXES = ("requester", "status")  # by-requester (scope=mine), by-status (pendi
 
 
 class RequestStore(Construct):
-    """A retained KMS key (table, logs, approver topic) and the retained, point-in-time-recoverable table."""
+    """A retained KMS key (table, logs, approver and decision topics) and the retained, point-in-time-recoverable
+    table."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, names: EngineNames, partition: str, account_id: str, region: str
@@ -34,7 +35,7 @@ class RequestStore(Construct):
             partition=partition,
             account_id=account_id,
             alias=f"alias/{names.prefix}",
-            description="Encrypts the elevation engine's requests, logs and approver topic",
+            description="Encrypts the elevation engine's requests, logs, approver and decision topics",
             statements=[logs_may_use_key("AllowEngineLogGroups", region, log_groups)],
         )
         self.table = dynamodb.CfnTable(

@@ -16,6 +16,7 @@ from config.policies.access_audit import (
 )
 from config.policies.statements import PolicyDocument
 from constructs import Construct
+from constructs.shared.own_account import nag_form
 
 
 def _role_with_policy(
@@ -58,16 +59,16 @@ class AccessAuditRole(Construct):
                 "permissions.",
             ),
             cdk.Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::{iam_arn}:user/*]",
+                id=nag_form(f"AwsSolutions-IAM5[Resource::{iam_arn}:user/*]"),
                 reason="The audit reads every IAM user of the account; finding unknown users is its purpose.",
             ),
             cdk.Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::{iam_arn}:role/*]",
+                id=nag_form(f"AwsSolutions-IAM5[Resource::{iam_arn}:role/*]"),
                 reason="A parity check reads the policies of the role a legacy user migrates to, which any team may "
                 "have created; read actions only.",
             ),
             cdk.Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::{iam_arn}:policy/*]",
+                id=nag_form(f"AwsSolutions-IAM5[Resource::{iam_arn}:policy/*]"),
                 reason="A parity check reads the documents of the policies attached to its target role; reads only.",
             ),
             cdk.Acknowledgment(
@@ -76,7 +77,9 @@ class AccessAuditRole(Construct):
                 "that their contents are evaluated instead of guessed.",
             ),
             cdk.Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::arn:{p}:backup:*:{account_id}:backup-vault:{org.backup_vault}]",
+                id=nag_form(
+                    f"AwsSolutions-IAM5[Resource::arn:{p}:backup:*:{account_id}:backup-vault:{org.backup_vault}]"
+                ),
                 reason="The baseline vault has one name in every region of the account; the audit reads its lock.",
             ),
         )

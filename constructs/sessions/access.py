@@ -8,6 +8,7 @@ from aws_cdk import aws_iam as iam
 from config.naming import Organization
 from config.policies.statements import Statement, allow, aws, document
 from constructs import Construct
+from constructs.shared.own_account import nag_form
 
 # Identity Center creates the roles of permission sets under this path in each account.
 IDENTITY_CENTER_ROLE_PATH = "aws-reserved/sso.amazonaws.com/"
@@ -123,7 +124,7 @@ class SessionAccess(Construct):
             *(
                 # cdk-nag writes policy variables as <var> in finding IDs.
                 cdk.Acknowledgment(
-                    id=f"AwsSolutions-IAM5[Resource::{r.replace('${aws:userid}', '<aws:userid>')}]",
+                    id=nag_form(f"AwsSolutions-IAM5[Resource::{r.replace('${aws:userid}', '<aws:userid>')}]"),
                     reason=reasons[r.split(":")[2]],
                 )
                 for r in wildcard_resources

@@ -9,6 +9,7 @@ from config.naming import Organization
 from config.policies.statements import Statement, document, service_trust
 from constructs import Construct
 from constructs.sessions.preferences import log_group_arn
+from constructs.shared.own_account import nag_form
 
 
 def instance_policy_statements(org: Organization, account_id: str, regions: list[str]) -> list[Statement]:
@@ -119,7 +120,9 @@ def instance_policy_acknowledgments(org: Organization, account_id: str, regions:
     p, home, log_archive = org.partition, org.home_region, org.log_archive_account_id
 
     def wildcard(resource: str, kind: str) -> cdk.Acknowledgment:
-        return cdk.Acknowledgment(id=f"AwsSolutions-IAM5[Resource::{resource}]", reason=WILDCARD_REASONS[kind])
+        return cdk.Acknowledgment(
+            id=nag_form(f"AwsSolutions-IAM5[Resource::{resource}]"), reason=WILDCARD_REASONS[kind]
+        )
 
     return [
         wildcard("*", "*"),  # OpenSessionChannels, CheckSessionLogGroupEncryption

@@ -19,6 +19,7 @@ from config.policies.statements import allow, service_trust
 from constructs import Construct
 from constructs.shared.checkov import skip_checkov
 from constructs.shared.logical_ids import pin_logical_id
+from constructs.shared.own_account import bootstrap_assets_bucket, nag_form
 from constructs.shared.retention import STATEFUL
 
 # Both GovCloud regions must run it. AWS lists GovCloud's Lambda differences; that page once named new managed
@@ -66,7 +67,9 @@ def own_log_streams_acknowledged(
     taken from `own_log_streams` or the statement: a wider resource in the policy stays a new finding."""
     return [
         cdk.Acknowledgment(
-            id=f"AwsSolutions-IAM5[Resource::arn:{partition}:logs:{region}:{account_id}:log-group:{log_group_name}:*]",
+            id=nag_form(
+                f"AwsSolutions-IAM5[Resource::arn:{partition}:logs:{region}:{account_id}:log-group:{log_group_name}:*]"
+            ),
             reason="Lambda names its log streams at run time; the wildcard covers only the streams of the "
             "function's own log group.",
         )
@@ -113,8 +116,10 @@ def add_handler_function(
         runtime=RUNTIME.name,
         handler=entry,
         role=role_arn,
+        # The bootstrap bucket of the account and region deploying it, through pseudo parameters: the template
+        # stays the same for every account (constructs/shared/own_account.py).
         code=lambda_.CfnFunction.CodeProperty(
-            s3_bucket=code.s3_location.bucket_name, s3_key=code.s3_location.object_key
+            s3_bucket=bootstrap_assets_bucket(scope), s3_key=code.s3_location.object_key
         ),
         timeout=timeout,
         memory_size=128,

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 from config.loader import load_config
 from config.models import OrgConfig
 from config.problems import ConfigError
-from ops.elevate import client, render
+from ops.elevate import client, render, wait
 from ops.elevate.inputs import (
     ElevateError,
     account_of,
@@ -68,6 +68,10 @@ def _arguments() -> _Parser:
     request.add_argument("--for", dest="duration", required=True, metavar="DURATION", help="1h, 30m, PT1H (max 12h)")
     request.add_argument("--reason", required=True, help="why, for the approver and the record")
     request.add_argument("--ticket", help="ticket or incident reference (required by some rules)")
+    request.add_argument(
+        "--wait", action="store_true", help="wait until access is granted, denied or expired, showing each change"
+    )
+    request.add_argument("--timeout", default="1h", metavar="DURATION", help="how long --wait waits (default 1h)")
 
     listing = commands.add_parser("list", parents=[shared], help="your requests, or those awaiting you, or all active")
     which = listing.add_mutually_exclusive_group()
@@ -115,6 +119,7 @@ def run(args: argparse.Namespace) -> str:
     config = _load(args.config)
     body: dict[str, Any] | None = None
     partition = None
+    timeout = 0
     if args.command == "request":
         account = account_of(config, args.account, args.partition)
         partition = chosen_partition(config, args.partition or account.partition, None)
@@ -125,6 +130,7 @@ def run(args: argparse.Namespace) -> str:
             "reason": _text(args.reason, "--reason"),
             "ticket": _text(args.ticket, "--ticket"),
         }
+        timeout = parse_duration(args.timeout, "--timeout")
     elif args.command in ("approve", "deny"):
         body = {"comment": _text(args.comment, "--comment")} if args.comment is not None else {}
     request_id = _request_id(args.id) if args.command in ("approve", "deny", "revoke") else ""
@@ -151,7 +157,21 @@ def run(args: argparse.Namespace) -> str:
     record = answer.get("request") if isinstance(answer, dict) else None
     if not isinstance(record, dict):
         raise ElevateError("the elevation API answered without the request")
-    return render.as_json(answer) if args.json else render.one(record, names)
+    notice = render.decision_email(answer.get("decision_email")) if args.command == "request" else None
+    if args.command == "request" and args.wait:
+        if notice and not args.json:
+            _say(notice.strip())
+        record = wait.wait(connection, url, record, timeout, _say)
+        answer = {**answer, "request": record}
+        notice = None
+    if args.json:
+        return render.as_json(answer)
+    return render.one(record, names) + (f"\n{notice}" if notice else "")
+
+
+def _say(line: str) -> None:
+    """Progress of `request --wait`, on stderr: stdout keeps the result alone."""
+    print(f"{PROG}: {line}", file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

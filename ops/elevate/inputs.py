@@ -49,15 +49,17 @@ def engine_of(config: OrgConfig, partition: PartitionName) -> Engine:
     )
 
 
-def parse_duration(text: str) -> int:
+def parse_duration(text: str, option: str = "--for") -> int:
     """`1h`, `30m`, `1h30m`, `PT1H`, `PT90M` -> minutes (1 to 12 hours)."""
     value = text.strip()
     match = (_ISO if value.upper().startswith("PT") else _SHORT).fullmatch(value)
     if not value or match is None or not (match.group("h") or match.group("m")):
-        raise ElevateError(f"--for {text!r}: not a duration; write it like 1h, 30m, 1h30m or PT1H")
+        raise ElevateError(f"{option} {text!r}: not a duration; write it like 1h, 30m, 1h30m or PT1H")
     minutes = int(match.group("h") or 0) * 60 + int(match.group("m") or 0)
     if minutes < 1:
-        raise ElevateError(f"--for {text}: a duration must be at least one minute")
+        raise ElevateError(f"{option} {text}: a duration must be at least one minute")
+    if minutes > MAX_MINUTES and option != "--for":
+        raise ElevateError(f"{option} {text}: at most 12 hours")
     if minutes > MAX_MINUTES:
         raise ElevateError(
             f"--for {text}: at most 12 hours (PT12H) can be requested, and the rule of the permission set may "

@@ -28,13 +28,13 @@ def duration(minutes: Any) -> str:
     return (f"{hours}h" if hours else "") + (f"{rest}m" if rest or not hours else "")
 
 
-def _text(value: Any) -> str:
+def shown(value: Any) -> str:
     return printable(str(value)) if value not in (None, "") else "-"
 
 
 def account(record: Mapping[str, Any], names: Mapping[str, str]) -> str:
     account_id = str(record.get("account_id", ""))
-    return f"{names[account_id]} ({account_id})" if account_id in names else _text(account_id)
+    return f"{names[account_id]} ({account_id})" if account_id in names else shown(account_id)
 
 
 def _cut(text: str, limit: int) -> str:
@@ -45,10 +45,10 @@ def until(record: Mapping[str, Any]) -> str:
     """The moment that matters next for a request: when a pending one expires, when a grant ends."""
     status = record.get("status")
     if status == "pending":
-        return _text(record.get("pending_until"))
+        return shown(record.get("pending_until"))
     if status in ("approved", "active"):
-        return _text(record.get("ends_at"))
-    return _text(record.get("decision_at") or record.get("ends_at"))
+        return shown(record.get("ends_at"))
+    return shown(record.get("decision_at") or record.get("ends_at"))
 
 
 def table(records: Sequence[Mapping[str, Any]], names: Mapping[str, str], scope: str) -> str:
@@ -57,14 +57,14 @@ def table(records: Sequence[Mapping[str, Any]], names: Mapping[str, str], scope:
     header = ("ID", "STATUS", "REQUESTER", "ACCOUNT", "PERMISSION SET", "FOR", "UNTIL", "REASON")
     rows = [
         (
-            _text(r.get("id")),
-            _text(r.get("status")),
-            _text(r.get("requester")),
+            shown(r.get("id")),
+            shown(r.get("status")),
+            shown(r.get("requester")),
             account(r, names),
-            _text(r.get("permission_set")),
+            shown(r.get("permission_set")),
             duration(r.get("duration_minutes")),
             until(r),
-            _cut(_text(r.get("reason")), REASON_CHARS),
+            _cut(shown(r.get("reason")), REASON_CHARS),
         )
         for r in records
     ]
@@ -75,17 +75,17 @@ def table(records: Sequence[Mapping[str, Any]], names: Mapping[str, str], scope:
 
 def one(record: Mapping[str, Any], names: Mapping[str, str]) -> str:
     """`<id>: <status>` and what the request is, who decided and until when."""
-    status = _text(record.get("status"))
+    status = shown(record.get("status"))
     lines = [
-        f"{_text(record.get('id'))}: {status}",
-        f"  {_text(record.get('permission_set'))} on {account(record, names)} for "
-        f"{duration(record.get('duration_minutes'))}, requested by {_text(record.get('requester'))}",
-        f"  reason: {_text(record.get('reason'))}"
-        + (f" (ticket {_text(record.get('ticket'))})" if record.get("ticket") else ""),
+        f"{shown(record.get('id'))}: {status}",
+        f"  {shown(record.get('permission_set'))} on {account(record, names)} for "
+        f"{duration(record.get('duration_minutes'))}, requested by {shown(record.get('requester'))}",
+        f"  reason: {shown(record.get('reason'))}"
+        + (f" (ticket {shown(record.get('ticket'))})" if record.get("ticket") else ""),
     ]
     if record.get("approver"):
         comment = record.get("decision_comment")
-        lines.append(f"  decided by {_text(record.get('approver'))}" + (f": {_text(comment)}" if comment else ""))
+        lines.append(f"  decided by {shown(record.get('approver'))}" + (f": {shown(comment)}" if comment else ""))
     moment = until(record)
     if record.get("status") == "pending":
         lines.append(f"  awaiting approval until {moment}")
@@ -98,3 +98,22 @@ def one(record: Mapping[str, Any], names: Mapping[str, str]) -> str:
 
 def as_json(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True)
+
+
+def decision_email(notice: Any) -> str | None:
+    """The line saying where the decision will be emailed (the API's `decision_email`), or None."""
+    if not isinstance(notice, Mapping):
+        return None
+    email, state = shown(notice.get("email")), notice.get("state")
+    if state == "confirmation_sent":
+        return (
+            f"  decisions are emailed to {email} once you confirm: Amazon SNS has just emailed you a confirmation "
+            "link (valid for three days)"
+        )
+    if state == "pending_confirmation":
+        return f"  decisions are emailed to {email} once you confirm the link Amazon SNS emailed you"
+    if state == "subscribed":
+        return f"  decisions are emailed to {email}"
+    if state == "no_email":
+        return "  no decision email: your Identity Center user has no email address; `elevate list` shows it"
+    return "  the decision email could not be set up (see the engine's logs); `elevate list` shows the decision"

@@ -7,7 +7,8 @@ What each piece stands in for:
   hold, made with moto's own APIs: the identity store's users, groups and memberships; the permission sets and
   their ARN parameters; the requests table (keys and indexes as the stack declares them); the alert bus (an SQS
   queue behind a rule reads what reaches it); the approver topic (an SQS queue subscribed with the rule's filter
-  policy); the state machine, and the rules file the stack bundles with the handlers.
+  policy); the decisions topic (empty: the API subscribes requesters' emails to it); the state machine, and the
+  rules file the stack bundles with the handlers. Each user has a primary email `<user>@example.com`.
 - `LocalLambdaInvoke` (gap fill): Lambda's Invoke API for the revoke function, which the API calls on early
   revoke; moto would run the function in Docker. It calls `revoke.handler` in this process.
 - `run_state_machine_locally` (gap fill): Step Functions running the engine's state machine. moto records
@@ -19,6 +20,10 @@ What each piece stands in for:
 - `BusyIdentityCenter` (gap fill): Identity Center answering ConflictException (or ThrottlingException) while
   another operation on the account and set is under way; moto never does. Sits in front of moto for sso-admin.
 - `Clock`: the passing of time (the handlers' `now`), so expiry needs no waiting.
+- `EngineWorld.decision_emails` (gap fill): SNS email delivery. moto sends no email and confirms an email
+  subscription at once; it records every message published to a topic (`Topic.sent_notifications`, its documented
+  way to inspect publishing) and keeps each subscription's filter policy. This reads which messages one email
+  subscription would get, with moto's own filter-policy matcher.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 import http.client
 import importlib.util
 import json
+import os
 import sys
 import threading
 import urllib.parse
@@ -38,6 +44,7 @@ from types import ModuleType
 from typing import Any
 
 import boto3
+from moto.sns.models import sns_backends
 
 from tests.support.local_aws import LOCALHOST, MOTO_ACCOUNT
 from tests.support.project import ROOT
@@ -48,6 +55,15 @@ PARAMETER_PREFIX = f"/{PREFIX}/identity-center/permission-sets/"
 EVENT_SOURCE = f"{PREFIX}.baseline.elevation"
 TABLE = "examplecorp-baseline-elevation-requests"
 IDENTITY_STORE = "d-9067a3c4e1"
+DECISION_TOPIC = f"{PREFIX}-baseline-elevation-decisions"
+DECISION_TOPIC_ARN = f"arn:aws:sns:us-east-1:{MOTO_ACCOUNT}:{DECISION_TOPIC}"
+
+
+def email_of(user: str) -> str:
+    """The user's primary email in the local identity store."""
+    return f"{user}@example.com"
+
+
 # Accounts of the example org that the rules below name (moto's single account plays the engine account).
 WEB_PROD, WEB_DEV, PAYMENTS_PROD = "810987654327", "910987654328", "710987654326"
 
@@ -124,6 +140,7 @@ class EngineWorld:
                 UserName=user,
                 DisplayName=user,
                 Name={"GivenName": user, "FamilyName": "Example"},
+                Emails=[{"Value": email_of(user), "Type": "work", "Primary": True}],
             )["UserId"]
             for name in names:
                 identity.create_group_membership(
@@ -165,6 +182,7 @@ class EngineWorld:
             Endpoint=email_arn["QueueArn"],
             Attributes={"FilterPolicy": json.dumps({"rule": ["admin"]}), "RawMessageDelivery": "true"},
         )
+        sns.create_topic(Name=DECISION_TOPIC)
         role = boto3.client("iam").create_role(RoleName="sfn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         machine = boto3.client("stepfunctions").create_state_machine(
             name=f"{PREFIX}-baseline-elevation-flow",
@@ -187,6 +205,7 @@ class EngineWorld:
             "EVENT_SOURCE": EVENT_SOURCE,
             "EVENT_BUS_ARN": f"arn:aws:events:us-east-1:{MOTO_ACCOUNT}:event-bus/{PREFIX}-baseline-alerts",
             "APPROVER_TOPIC_ARN": f"arn:aws:sns:us-east-1:{MOTO_ACCOUNT}:{PREFIX}-baseline-elevation-approvers",
+            "DECISION_TOPIC_ARN": DECISION_TOPIC_ARN,
             "SCHEDULE_GROUP": f"{PREFIX}-baseline-elevation",
             "SCHEDULER_ROLE_ARN": f"arn:aws:iam::{MOTO_ACCOUNT}:role/{PREFIX}-baseline-elevation-scheduler",
             "REVOKE_FUNCTION_ARN": f"arn:aws:lambda:us-east-1:{MOTO_ACCOUNT}:function:{PREFIX}-baseline-elevation-revoke",
@@ -199,6 +218,27 @@ class EngineWorld:
 
     def emails(self) -> list[str]:
         return [m for m in (json.dumps(x) if not isinstance(x, str) else x for x in _drain_raw(self.email_queue))]
+
+    def decision_emails(self, user: str) -> list[tuple[str, str]]:
+        """(subject, message) of every decision the user's email subscription would have been sent (gap fill, see
+        the module docstring); [] when the user's email is not subscribed."""
+        topic_arn = os.environ["DECISION_TOPIC_ARN"]  # the environment of the functions, in the test's region
+        backend = sns_backends[MOTO_ACCOUNT][topic_arn.split(":")[3]]
+        topic = backend.topics[topic_arn]
+        mine = [
+            s
+            for s in backend.subscriptions.values()
+            if s.topic.arn == topic_arn and s.protocol == "email" and s.endpoint == email_of(user)
+        ]
+        assert len(mine) <= 1, f"{user} is subscribed {len(mine)} times"
+        if not mine:
+            return []
+        assert mine[0]._filter_policy_matcher is not None, f"{user}'s subscription has no filter policy"
+        return [
+            (str(subject), str(message))
+            for _, message, subject, attributes, _ in topic.sent_notifications
+            if mine[0]._filter_policy_matcher.matches(attributes, message)
+        ]
 
     def user_assignments(self, account: str, permission_set: str) -> list[str]:
         """User IDs assigned the set in the account (Identity Center's own list)."""

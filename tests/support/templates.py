@@ -61,3 +61,31 @@ def statement(document: Mapping[str, Any], sid: str) -> dict[str, Any]:
     matching: list[dict[str, Any]] = [s for s in document["Statement"] if s.get("Sid") == sid]
     (found,) = matching
     return found
+
+
+def resolved(value: Any, account_id: str, region: str) -> Any:
+    """`value` with AWS::AccountId and AWS::Region put in, as CloudFormation does at deploy time: `Ref`s to them
+    become the literals, and an `Fn::Join` (with no separator, as CDK writes them) or `Fn::Sub` that is then all
+    text becomes one string; in a join that also holds references, adjacent text joins into one piece."""
+    pseudo = {"AWS::AccountId": account_id, "AWS::Region": region}
+    if isinstance(value, list):
+        return [resolved(v, account_id, region) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Ref"} and value["Ref"] in pseudo:
+        return pseudo[value["Ref"]]
+    if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+        text = value["Fn::Sub"]
+        for name, literal in pseudo.items():
+            text = text.replace("${" + name + "}", literal)
+        return text if "${" not in text else {"Fn::Sub": text}
+    inner = {k: resolved(v, account_id, region) for k, v in value.items()}
+    if set(inner) == {"Fn::Join"} and inner["Fn::Join"][0] == "":
+        merged: list[Any] = []
+        for part in inner["Fn::Join"][1]:  # adjacent text joins into one piece
+            if isinstance(part, str) and merged and isinstance(merged[-1], str):
+                merged[-1] += part
+            else:
+                merged.append(part)
+        return merged[0] if len(merged) == 1 and isinstance(merged[0], str) else {"Fn::Join": ["", merged]}
+    return inner

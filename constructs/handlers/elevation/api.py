@@ -19,6 +19,16 @@ with identitystore GetUserId, and group membership with IsMemberInGroups.
 The state machine calls `handler` with `{"step": "await_decision", "request_id", "task_token"}` (a Lambda task with
 `.waitForTaskToken`): the token is stored with the request, approvers are emailed, and a decision already taken
 is passed on at once. Approve sends the token's success, deny its failure (`Denied`).
+
+The requester is told of the decision by email through the decisions topic (docs/elevation.md, "Decision
+emails"): on a request, the caller's primary Identity Center email (identitystore DescribeUser, `Emails` with
+`Primary`: https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/API_DescribeUser.html) is
+subscribed once, with a filter policy on the message attribute `requester` = their identity-store user ID, so that
+SNS delivers each person their own decisions only
+(https://docs.aws.amazon.com/sns/latest/dg/sns-subscription-filter-policies.html). SNS sends an email endpoint a
+confirmation message first, and delivers nothing until it is confirmed; Subscribe answers "pending confirmation"
+instead of the subscription's ARN, and confirmation tokens are valid for three days
+(https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html). A failure to subscribe never fails the request.
 """
 
 from __future__ import annotations
@@ -178,6 +188,64 @@ def publish(kind: str, item: dict[str, Any]) -> None:
     )
 
 
+def primary_email(user_id: str) -> str | None:
+    """The user's primary email in the identity store (the first one when none is marked primary)."""
+    user = boto3.client("identitystore").describe_user(IdentityStoreId=os.environ["IDENTITY_STORE_ID"], UserId=user_id)
+    emails = [e for e in user.get("Emails") or [] if e.get("Value")]
+    chosen = next((e for e in emails if e.get("Primary")), emails[0] if emails else None)
+    return None if chosen is None else str(chosen["Value"])
+
+
+def subscribe_requester(user_id: str) -> dict[str, Any]:
+    """Make sure the requester's email gets their decisions: `{"email", "state"}`, state one of `subscribed`
+    (confirmed before), `confirmation_sent` (SNS emailed a confirmation link now), `pending_confirmation` (sent
+    earlier, not confirmed yet), `no_email` (the identity store has none) or `unavailable` (SNS refused; logged)."""
+    try:
+        email = primary_email(user_id)
+        if email is None:
+            return {"email": None, "state": "no_email"}
+        sns = boto3.client("sns")
+        kwargs = {"TopicArn": os.environ["DECISION_TOPIC_ARN"]}
+        while True:
+            page = sns.list_subscriptions_by_topic(**kwargs)
+            for subscription in page["Subscriptions"]:
+                if subscription["Protocol"] == "email" and subscription["Endpoint"].lower() == email.lower():
+                    pending = subscription["SubscriptionArn"] == "PendingConfirmation"
+                    return {"email": email, "state": "pending_confirmation" if pending else "subscribed"}
+            if not page.get("NextToken"):
+                break
+            kwargs["NextToken"] = page["NextToken"]
+        sns.subscribe(
+            TopicArn=os.environ["DECISION_TOPIC_ARN"],
+            Protocol="email",
+            Endpoint=email,
+            Attributes={"FilterPolicy": json.dumps({"requester": [user_id]}), "FilterPolicyScope": "MessageAttributes"},
+        )
+        return {"email": email, "state": "confirmation_sent"}
+    except ClientError:
+        LOG.exception("could not subscribe the requester's email to the decisions topic")
+        return {"email": None, "state": "unavailable"}
+
+
+def tell_requester(item: dict[str, Any]) -> None:
+    """Email the requester an approval or a denial (the decisions topic; their subscription's filter selects it)."""
+    decided = f"{item['permission_set']} in account {item['account_id']}"
+    comment = f"\nComment: {item['decision_comment']}" if item.get("decision_comment") else ""
+    if item["status"] == "approved":
+        text = f"{item['approver']} approved it.{comment}\nIt is being granted; the next email says when it is active."
+    else:
+        text = f"{item['approver']} denied it.{comment}\nNothing was granted."
+    try:
+        boto3.client("sns").publish(
+            TopicArn=os.environ["DECISION_TOPIC_ARN"],
+            Subject=f"Elevation {item['status']}: {decided}"[:100],
+            Message=f"Your request {item['id']} for {decided} ({int(item['duration_minutes'])} minutes).\n{text}\n",
+            MessageAttributes={"requester": {"DataType": "String", "StringValue": item["requester_id"]}},
+        )
+    except ClientError:  # the decision stands; the alert hub event and `elevate list` still tell
+        LOG.exception("could not email the requester of %s", item["id"])
+
+
 def notify_approvers(item: dict[str, Any]) -> None:
     """Email through the approver topic; each subscription's filter policy selects its rule."""
     text = (
@@ -260,7 +328,7 @@ def create(event: dict[str, Any], user: str, user_id: str) -> dict[str, Any]:
         ExpressionAttributeValues={":e": execution["executionArn"]},
     )
     publish("requested" if rule["approval_required"] else "approved without approval (rule allows it)", item)
-    return _response(201, {"request": public(item)})
+    return _response(201, {"request": public(item), "decision_email": subscribe_requester(user_id)})
 
 
 def _rule_of(item: dict[str, Any]) -> dict[str, Any]:
@@ -293,6 +361,7 @@ def decide(request_id: str, event: dict[str, Any], user: str, user_id: str, appr
     )
     _pass_on(item)
     publish(status, item)
+    tell_requester(item)
     return _response(200, {"request": public(item)})
 
 

@@ -10,6 +10,9 @@ and an EventBridge Scheduler one-time schedule (`at(...)`, deleted after it runs
 failed execution cannot leave the grant in place
 (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#one-time). Revoking twice is harmless.
 
+The requester is emailed that the access is active (or could not be granted) through the decisions topic, with
+the message attribute `requester` their subscription's filter policy selects (api.py says how they subscribe).
+
 Input `{"request_id"}`; output `{"request_id", "ends_at"}` for the state machine's Wait state.
 """
 
@@ -23,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
@@ -78,6 +82,30 @@ def publish(kind: str, item: dict[str, Any]) -> None:
             }
         ]
     )
+
+
+def email_requester(item: dict[str, Any], failure: str | None = None) -> None:
+    """`granted` with how to use it, or `grant failed` with the reason; a failed email never undoes the grant."""
+    what = f"{item['permission_set']} in account {item['account_id']}"
+    if failure is None:
+        subject = f"Elevation granted: {what}"
+        text = (
+            f"Your request {item['id']} is active: {what} until {item['ends_at']} (UTC).\n"
+            f"Sign in through the AWS access portal, or `aws sso login`, and choose account {item['account_id']} "
+            f"with {item['permission_set']}. A new session is needed to see the new assignment.\n"
+        )
+    else:
+        subject = f"Elevation grant failed: {what}"
+        text = f"Your request {item['id']} was approved, but Identity Center could not grant it: {failure}\n"
+    try:
+        boto3.client("sns").publish(
+            TopicArn=os.environ["DECISION_TOPIC_ARN"],
+            Subject=subject[:100],
+            Message=text,
+            MessageAttributes={"requester": {"DataType": "String", "StringValue": item["requester_id"]}},
+        )
+    except ClientError:
+        LOG.exception("could not email the requester of %s", item["id"])
 
 
 def assign(item: dict[str, Any]) -> None:
@@ -137,6 +165,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             ExpressionAttributeValues={":s": "failed", ":f": str(error)[:500]},
         )
         publish("grant failed", {**item, "status": "failed"})
+        email_requester(item, failure=str(error)[:500])
         raise
     changes = {"status": "active", "starts_at": iso(starts), "ends_at": iso(ends)}
     table.update_item(
@@ -146,4 +175,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         ExpressionAttributeValues={":s": "active", ":b": changes["starts_at"], ":e": changes["ends_at"]},
     )
     publish("granted", {**item, **changes})
+    email_requester({**item, **changes})
     return {"request_id": item["id"], "ends_at": changes["ends_at"]}

@@ -7,6 +7,10 @@ another operation on the same account and permission set is under way, and Throt
 (https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_DeleteAccountAssignment.html#API_DeleteAccountAssignment_Errors):
 both are retried with growing delays. An assignment that is already gone counts as removed, so `end` arriving twice
 (state machine and schedule) is harmless.
+
+The requester is emailed the outcome (expired, revoked, ended) through the decisions topic, with the message
+attribute `requester` their subscription's filter policy selects (api.py says how they subscribe); only the call
+that made the transition emails, so a second `end` sends nothing.
 """
 
 from __future__ import annotations
@@ -72,6 +76,28 @@ def publish(kind: str, item: dict[str, Any]) -> None:
     )
 
 
+OUTCOMES = {
+    "expired": "expired: no approver decided before {pending_until} (UTC). Nothing was granted.",
+    "revoked": "was revoked early by {revoked_by}; the access is removed.",
+    "ended": "ended at {ended_at} (UTC); the access is removed. Sessions already open last until they expire.",
+}
+
+
+def email_requester(item: dict[str, Any]) -> None:
+    """The outcome, to the requester only; a failed email never undoes the transition."""
+    what = f"{item['permission_set']} in account {item['account_id']}"
+    text = f"Your request {item['id']} for {what} " + OUTCOMES[item["status"]].format(**item) + "\n"
+    try:
+        boto3.client("sns").publish(
+            TopicArn=os.environ["DECISION_TOPIC_ARN"],
+            Subject=f"Elevation {item['status']}: {what}"[:100],
+            Message=text,
+            MessageAttributes={"requester": {"DataType": "String", "StringValue": item["requester_id"]}},
+        )
+    except ClientError:
+        LOG.exception("could not email the requester of %s", item["id"])
+
+
 def permission_set_arn(name: str) -> str:
     parameter = os.environ["PERMISSION_SET_PARAMETER_PREFIX"] + name
     return str(boto3.client("ssm").get_parameter(Name=parameter)["Parameter"]["Value"])
@@ -133,6 +159,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         changes = {"status": "expired", "decision_at": iso(now())}
         if _set(table, item, "pending", changes):
             publish("expired", {**item, **changes})
+            email_requester({**item, **changes})
         return {"request_id": item["id"], "status": "expired" if item["status"] == "pending" else item["status"]}
     if item["status"] != "active":
         LOG.info("request %s is %s; nothing to remove", item["id"], item["status"])
@@ -144,6 +171,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         changes["revoked_by"] = event.get("by") or "unknown"
     if _set(table, item, "active", changes):
         publish(status, {**item, **changes})
+        email_requester({**item, **changes})
     if action == "revoke":
         try:  # the backstop schedule has nothing left to do
             boto3.client("scheduler").delete_schedule(
