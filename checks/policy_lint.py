@@ -56,6 +56,7 @@ TLS_BUCKET_POLICIES = (
     "OrgTrailBucketAccessLogsPolicy",
     "SessionLogBucketPolicy",
     "ConfigBucketPolicy",
+    "GuardDutyFindingsBucketPolicy",
     "TerraformStateBucketPolicy",
     "TerraformStateAccessLogsPolicy",
 )
@@ -71,6 +72,7 @@ ADMINISTERED_KEYS = (
     "SessionKey",
     "SessionLogBucketKey",
     "ConfigBucketKey",
+    "GuardDutyFindingsBucketKey",
     "TerraformStateKey",
 )
 
@@ -96,6 +98,8 @@ PARLIAMENT_EXPLAINED: list[Explained] = [
                 ("SecurityServicesHandlerKey", "AllowCloudWatchLogsForHandlerLogGroup"),
                 ("SessionLogBucketKey", "AllowOrgInstanceRolesToEncryptThroughS3"),
                 ("ConfigBucketKey", "AWSConfigKMSPolicy"),
+                ("GuardDutyFindingsBucketKey", "AllowGuardDutyToEncryptFindings"),
+                ("GuardDutyFindingsBucketKey", "AllowSecurityServicesHandlerToFindTheKey"),
                 ("TerraformStateKey", "AtlantisUseThroughS3ForOwnState"),
             }
         ),
@@ -130,6 +134,15 @@ PARLIAMENT_EXPLAINED: list[Explained] = [
         ),
         "kms:EncryptionContext:aws:logs:arn holds a log group ARN; AWS documents ArnEquals/ArnLike for it, and "
         "parliament types encryption-context keys as plain strings.",
+    ),
+    Explained(
+        "MISMATCHED_TYPE_BUT_USABLE",
+        r"Type mismatch: StringNotEquals requires a value of type String but given Arn",
+        frozenset({("GuardDutyFindingsBucketPolicy", "DenyGuardDutyUploadsWithAnotherKey")}),
+        "The GuardDuty user guide's bucket policy denies uploads whose s3:x-amz-server-side-encryption-aws-kms-key-id "
+        "is not the key's ARN with StringNotEquals "
+        "(https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_exportfindings.html); the header is a string "
+        "that holds an ARN.",
     ),
     Explained(
         "INVALID_ARN",

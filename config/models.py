@@ -1229,6 +1229,12 @@ class GuardDuty(Model):
         "and ECS Fargate). Foundational threat detection (CloudTrail, VPC flow and DNS logs) is always on. Default: "
         "all of them; `[]` for foundational only.",
     )
+    export_findings: bool = Field(
+        default=True,
+        description="Export the findings of every account and allowed region (GuardDuty keeps them 90 days) to the "
+        "bucket `<prefix>-guardduty-<log-archive>-<home>` in the log-archive account, encrypted with its own KMS key "
+        "and kept with the trail bucket's lifecycle (docs/security-services.md).",
+    )
 
 
 class DisabledControl(Model):
@@ -1294,6 +1300,13 @@ class SecurityServices(Model):
     security_hub: SecurityHub = Field(default_factory=SecurityHub, description="AWS Security Hub CSPM.")
     config: AwsConfig = Field(default_factory=AwsConfig, description="AWS Config aggregation.")
     access_analyzer: AccessAnalyzer = Field(default_factory=AccessAnalyzer, description="IAM Access Analyzer.")
+    centralized_root_access: bool = Field(
+        default=True,
+        description="Commercial partition (`aws`) only: centralized root access for member accounts, turned on from "
+        "the management account (root credentials management and `sts:AssumeRoot` task sessions), so the root "
+        "credentials of member accounts can be audited and deleted (`python -m ops.root_credentials`). Not turned on "
+        "in `aws-us-gov` (docs/security-services.md says why).",
+    )
     alert_severity: FindingSeverity = Field(
         default="high",
         description="Findings of GuardDuty, Security Hub and Access Analyzer at this severity or above go to the "

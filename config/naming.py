@@ -27,6 +27,7 @@ def bucket_names(prefix: str, log_archive_id: str, region: str) -> dict[str, str
         "access_logs": f"{prefix}-s3-access-logs-{log_archive_id}-{region}",
         "session_logs": f"{prefix}-session-logs-{log_archive_id}-{region}",
         "config": f"{prefix}-config-{log_archive_id}-{region}",
+        "guardduty": f"{prefix}-guardduty-{log_archive_id}-{region}",
     }
 
 
@@ -93,6 +94,7 @@ class Organization:
     baseline_prefix: str  # "<name_prefix>-baseline-"
     session_log_bucket: str  # in the log-archive account (Session Manager session logs)
     config_bucket: str  # in the log-archive account (AWS Config history and snapshots of every account)
+    guardduty_findings_bucket: str  # in the log-archive account (GuardDuty findings of every account and region)
 
     # Names shared across features; each is created by one feature and referenced (or protected) by others.
     @property
@@ -283,6 +285,21 @@ class Organization:
     @property
     def config_bucket_arn(self) -> str:
         return f"arn:{self.partition}:s3:::{self.config_bucket}"
+
+    @property
+    def guardduty_findings_bucket_arn(self) -> str:
+        return f"arn:{self.partition}:s3:::{self.guardduty_findings_bucket}"
+
+    @property
+    def guardduty_findings_key_alias(self) -> str:
+        """The alias of the findings bucket's key (log-archive account, home region): the security account's stacks
+        find the key through it, since its ARN is not known before the log-archive stack creates it."""
+        return f"alias/{self.guardduty_findings_bucket}"
+
+    @property
+    def guardduty_findings_key_alias_arn(self) -> str:
+        where = f"{self.partition}:kms:{self.home_region}:{self.log_archive_account_id}"
+        return f"arn:{where}:{self.guardduty_findings_key_alias}"
 
     @property
     def config_recorder(self) -> str:
@@ -539,4 +556,5 @@ def organization(config: OrgConfig, partition: PartitionName) -> Organization:
         baseline_prefix=baseline_prefix(config.name_prefix),
         session_log_bucket=buckets["session_logs"],
         config_bucket=buckets["config"],
+        guardduty_findings_bucket=buckets["guardduty"],
     )

@@ -108,6 +108,8 @@ def _log_archive(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselin
         logging=config.logging,
         session_manager=config.session_manager,
         aws_config=config.security_services.config,
+        guardduty=config.security_services.guardduty,
+        regions=config.partitions[item.partition].allowed_regions,
     )
 
 

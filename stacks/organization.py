@@ -10,7 +10,7 @@ from constructs.breakglass.backstop import BreakglassBackstop
 from constructs.logging.cis_alarms import CisAlarms
 from constructs.logging.management_watch import ManagementTamperAlerts
 from constructs.logging.org_trail import OrganizationTrail
-from constructs.security.delegated_admins import DelegatedAdministrators, registrations
+from constructs.security.delegated_admins import DelegatedAdministrators, centralized_root_access, registrations
 from stacks.base import OrgBaselineStack
 
 
@@ -46,7 +46,11 @@ class OrganizationStack(OrgBaselineStack):
         )
         self.tamper_alerts = ManagementTamperAlerts(self, "ManagementTamperAlerts", org=org)
         wanted = registrations(security_services)
-        if security_services.guardduty.enabled or wanted["TrustedAccess"]:
+        if (
+            security_services.guardduty.enabled
+            or wanted["TrustedAccess"]
+            or centralized_root_access(org, security_services)
+        ):
             self.delegated_administrators = DelegatedAdministrators(
                 self,
                 "SecurityDelegatedAdmins",

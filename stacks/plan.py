@@ -134,8 +134,10 @@ def _plan_partition(
       delegated administrator (it must be one before it can configure the organization), after Security (the
       hub's bus its findings rule targets) and after the security account's home-region Baseline (the alert
       forwarder role of that rule); in another region also after the home-region SecurityServices (its handler
-      role). Member accounts get their GuardDuty detectors and Security Hub from these stacks' organization
-      configuration, so the members' Baselines need not wait for them.
+      role). With GuardDuty findings exported, also after LogArchive: the publishing destination names the findings
+      bucket and its key, which GuardDuty checks when the destination is created. Member accounts get their
+      GuardDuty detectors and Security Hub from these stacks' organization configuration, so the members'
+      Baselines need not wait for them.
     - Elevation after IdentityCenter (it resolves the eligible sets' ARN parameters and the Requester/Approver sets
       point at it) and Security (its events go to the alert hub, whose rule must accept them).
     """
@@ -191,8 +193,10 @@ def _plan_partition(
     if security_account in selected and _security_services_on(config):
         home_services = f"SecurityServices-{security_account}-{home}"
         security_home_baseline = f"Baseline-{security_account}-{home}"
+        guardduty = config.security_services.guardduty
+        findings_bucket = (log_archive,) if guardduty.enabled and guardduty.export_findings else ()
         for region in [home, *(r for r in part.allowed_regions if r != home)]:  # the home stack first
-            follows = (organization, security, security_home_baseline)
+            follows = (organization, security, security_home_baseline, *findings_bucket)
             if region != home:
                 follows += (home_services,)
             add(

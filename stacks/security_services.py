@@ -45,6 +45,7 @@ class SecurityServicesStack(OrgBaselineStack):
         home = region == org.home_region
         account_id = org.security_account_id
         if services.guardduty.enabled:
+            export = services.guardduty.export_findings
             if home:
                 self.handler_role = HandlerRole(
                     self,
@@ -54,8 +55,8 @@ class SecurityServicesStack(OrgBaselineStack):
                     regions=regions,
                     name=org.security_services_handler,
                     description="org-baseline: sets GuardDuty's organization configuration",
-                    statements=guardduty_statements(org, account_id, regions),
-                    acknowledgments=guardduty_acknowledgments(org, account_id, regions),
+                    statements=guardduty_statements(org, account_id, regions, export_findings=export),
+                    acknowledgments=guardduty_acknowledgments(org, account_id, regions, export_findings=export),
                 )
             self.handler = HandlerFunction(
                 self,
@@ -71,7 +72,9 @@ class SecurityServicesStack(OrgBaselineStack):
             )
             if home:
                 self.handler.function.add_resource_dependency(self.handler_role.policy)
-            self.guardduty = GuardDutyOrganization(self, "GuardDuty", handler=self.handler, settings=services.guardduty)
+            self.guardduty = GuardDutyOrganization(
+                self, "GuardDuty", org=org, handler=self.handler, settings=services.guardduty
+            )
         if services.access_analyzer.enabled:
             self.analyzers = OrganizationAnalyzers(
                 self, "AccessAnalyzer", org=org, settings=services.access_analyzer, home=home

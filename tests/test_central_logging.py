@@ -173,15 +173,21 @@ def test_access_log_bucket_is_private_retained_and_written_only_by_s3_logging(
         "AWS::S3::BucketPolicy", {"Bucket": {"Ref": "AccessLogBucket"}, "PolicyDocument": policy}
     )
     allows = [s for s in policy.as_object()["Statement"] if s["Effect"] == "Allow"]
-    # One statement per bucket that logs here: the trail, Session Manager log and AWS Config buckets.
-    assert len(allows) == 3
+    # One statement per bucket that logs here: the trail, Session Manager log, AWS Config and GuardDuty findings
+    # buckets.
+    assert len(allows) == 4
     sources = []
     for allow in allows:
         assert allow["Principal"] == {"Service": "logging.s3.amazonaws.com"}
         assert allow["Action"] == "s3:PutObject"
         assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": org.log_archive_account_id}
         sources.append(allow["Condition"]["ArnLike"]["aws:SourceArn"])
-    assert sorted(s["Fn::GetAtt"][0] for s in sources) == ["ConfigBucket", "OrgTrailBucket", "SessionLogBucket"]
+    assert sorted(s["Fn::GetAtt"][0] for s in sources) == [
+        "ConfigBucket",
+        "GuardDutyFindingsBucket",
+        "OrgTrailBucket",
+        "SessionLogBucket",
+    ]
 
 
 def test_log_archive_stack_is_termination_protected_in_the_log_archive_account(

@@ -144,7 +144,8 @@ def test_protect_baseline_names_the_baseline_resources_of_the_partition(
     assert statement(policy, "ProtectOrgTrail")["Resource"] == org.trail_arn
     assert statement(policy, "ProtectLogBuckets")["Resource"] == [
         f"arn:{partition}:s3:::{b}"
-        for b in (org.trail_bucket, org.access_log_bucket, org.session_log_bucket, org.config_bucket)]  # fmt: skip
+        for b in (org.trail_bucket, org.access_log_bucket, org.session_log_bucket, org.config_bucket,
+                  org.guardduty_findings_bucket)]  # fmt: skip
     keys = statement(policy, "ProtectBaselineKeys")
     assert keys["Condition"] == {"ForAnyValue:StringLike": {"kms:ResourceAliases": "alias/examplecorp-*"}, **exempt}
     assert {"kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"} <= set(keys["Action"])

@@ -142,7 +142,9 @@ BUCKET_ACTIONS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("bucket", ["trail_bucket", "access_log_bucket", "session_log_bucket", "config_bucket"])
+@pytest.mark.parametrize(
+    "bucket", ["trail_bucket", "access_log_bucket", "session_log_bucket", "config_bucket", "guardduty_findings_bucket"]
+)
 @pytest.mark.parametrize(("action", "suffix"), BUCKET_ACTIONS)
 def test_log_buckets_and_their_objects_are_protected(scps: AccountScps, bucket: str, action: str, suffix: str) -> None:
     expect(scps, BASELINE_ONLY, action, f"arn:{scps.partition}:s3:::{getattr(scps.org, bucket)}{suffix}")

@@ -66,7 +66,14 @@ def test_one_security_services_stack_per_allowed_region_in_the_security_account_
     for stack_id in ids:
         stack = planned[stack_id]
         assert stack.account_name == security
-        expected = {f"Organization-{management}", f"Security-{security}", f"Baseline-{security}-{home}"}
+        log_archive = "LogArchive-log-archive" if partition == "aws" else "LogArchive-gov-log-archive"
+        # LogArchive: the GuardDuty findings bucket the destinations name (tests/test_guardduty_export.py).
+        expected = {
+            f"Organization-{management}",
+            f"Security-{security}",
+            f"Baseline-{security}-{home}",
+            log_archive,
+        }
         if stack.region != home:
             expected.add(f"SecurityServices-{security}-{home}")
         assert set(stack.after) == expected
@@ -126,6 +133,16 @@ def test_management_handler_role_may_only_register_and_logs_encrypted(
             "organizations:DescribeOrganizationalUnit",
             "organizations:ListAccounts",
             "iam:CreateServiceLinkedRole",
+            # Centralized root access, commercial partition only (tests/test_root_access.py).
+            *(
+                [
+                    "iam:ListOrganizationsFeatures",
+                    "iam:EnableOrganizationsRootCredentialsManagement",
+                    "iam:EnableOrganizationsRootSessions",
+                ]
+                if partition == "aws"
+                else []
+            ),
         ]
     )
     assert not any(

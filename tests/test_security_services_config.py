@@ -17,7 +17,7 @@ from stacks.assembly import BUILDERS, Inputs
 from stacks.plan import plan
 from tests.conftest import WORKLOAD, WORKLOAD_OTHER_REGION, Synthesized
 from tests.support.project import CDK_CONTEXT
-from tests.support.templates import RETAINED, of_type, only, statement
+from tests.support.templates import assert_archived_log_bucket, of_type, only, statement
 
 HOME = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1"}
 LOG_ARCHIVE = {"aws": ("log-archive", "310987654322"), "aws-us-gov": ("gov-log-archive", "320987654331")}
@@ -106,27 +106,7 @@ def test_baselines_deploy_after_the_config_bucket(example_config: OrgConfig, par
 def test_config_bucket_is_encrypted_private_tls_only_versioned_logged_and_retained(
     synth: Synthesized, partition: PartitionName
 ) -> None:
-    template = _log_archive(synth, partition)
-    bucket = template["Resources"]["ConfigBucket"]  # pinned logical ID
-    assert {k: bucket[k] for k in RETAINED} == RETAINED
-    props = bucket["Properties"]
-    assert props["BucketName"] == _bucket(partition)
-    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-    assert rule["ServerSideEncryptionByDefault"] == {
-        "SSEAlgorithm": "aws:kms",
-        "KMSMasterKeyID": {"Fn::GetAtt": ["ConfigBucketKey", "Arn"]},
-    }
-    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
-    assert props["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True,
-        "BlockPublicPolicy": True,
-        "IgnorePublicAcls": True,
-        "RestrictPublicBuckets": True,
-    }
-    assert props["LoggingConfiguration"]["LogFilePrefix"] == f"{_bucket(partition)}/"
-    key = template["Resources"]["ConfigBucketKey"]
-    assert {k: key[k] for k in RETAINED} == RETAINED
-    assert key["Properties"]["EnableKeyRotation"] is True
+    assert_archived_log_bucket(_log_archive(synth, partition), "ConfigBucket", "ConfigBucketKey", _bucket(partition))
 
 
 def test_config_bucket_policy_admits_aws_config_for_the_organization_only(

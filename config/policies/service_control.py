@@ -193,9 +193,8 @@ class Library:
 
     def protect_baseline(self) -> list[Statement]:
         n, p, bp = self.org, self._p, self.org.baseline_prefix
-        buckets = [
-            f"arn:{p}:s3:::{b}" for b in (n.trail_bucket, n.access_log_bucket, n.session_log_bucket, n.config_bucket)
-        ]
+        logs = (n.trail_bucket, n.access_log_bucket, n.session_log_bucket, n.config_bucket, n.guardduty_findings_bucket)
+        buckets = [f"arn:{p}:s3:::{b}" for b in logs]
         roles = [f"arn:{p}:iam::*:role/{bp}*", f"arn:{p}:iam::*:instance-profile/{bp}*", f"arn:{p}:iam::*:policy/{bp}*"]
         rules_and_buses = [
             f"arn:{p}:events:*:*:rule/{bp}*",

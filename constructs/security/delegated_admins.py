@@ -14,6 +14,12 @@ as delegated administrator of each service that is on (home-region stack of the 
 
 CloudFormation has no resource type for the last two kinds (cfn-lint's provider schemas), so the custom resource
 `Custom::DelegatedAdministrators` does them (decision 0006's pattern).
+
+Centralized root access (commercial partition, `security_services.centralized_root_access`): trusted access for
+iam.amazonaws.com and IAM's root credentials management and root sessions features, by the same function
+(`Custom::CentralizedRootAccess`; no resource type either). The role may turn them on and read them, not off, and
+may not start a root session itself (sts:AssumeRoot is the operator's, `python -m ops.root_credentials`):
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-enable-root-access.html
 """
 
 from __future__ import annotations
@@ -49,6 +55,24 @@ def registrations(services: SecurityServices) -> dict[str, list[str]]:
     return {"TrustedAccess": trusted, "Register": register}
 
 
+# IAM's organization features: read them, turn them on (no resource type: Service Authorization Reference, IAM).
+ROOT_ACCESS_STATEMENT = allow(
+    sid="TurnOnCentralizedRootAccess",
+    action=[
+        "iam:ListOrganizationsFeatures",
+        "iam:EnableOrganizationsRootCredentialsManagement",
+        "iam:EnableOrganizationsRootSessions",
+    ],
+    resource="*",
+)
+
+
+def centralized_root_access(org: Organization, services: SecurityServices) -> bool:
+    """Whether the management account turns centralized root access on: asked for, and in the commercial partition
+    (docs/security-services.md, "Centralized root access", says why not in GovCloud)."""
+    return services.centralized_root_access and org.partition == "aws"
+
+
 class DelegatedAdministrators(Construct):
     def __init__(
         self,
@@ -62,6 +86,7 @@ class DelegatedAdministrators(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         p, account_id, name = org.partition, org.management_account_id, org.delegated_admin_handler
+        root_access = centralized_root_access(org, services)
         self.role = HandlerRole(
             self,
             "Role",
@@ -101,6 +126,7 @@ class DelegatedAdministrators(Construct):
                     action="organizations:DescribeOrganizationalUnit",
                     resource=f"arn:{p}:organizations::{account_id}:ou/{org.organization_id}/*",
                 ),
+                *([ROOT_ACCESS_STATEMENT] if root_access else []),
                 allow(
                     sid="ServiceLinkedRolesOfTheSecurityServices",
                     action="iam:CreateServiceLinkedRole",
@@ -157,6 +183,9 @@ class DelegatedAdministrators(Construct):
                 "GuardDutyRegions": sorted(regions) if services.guardduty.enabled else [],
             },
         )
+        self.root_access: cdk.CustomResource | None = None
+        if root_access:
+            self.root_access = self.handler.resource("CentralizedRootAccess", "Custom::CentralizedRootAccess", {})
         self.security_hub: securityhub.CfnDelegatedAdmin | None = None
         if services.security_hub.enabled:
             self.security_hub = securityhub.CfnDelegatedAdmin(

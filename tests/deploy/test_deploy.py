@@ -89,6 +89,7 @@ EXPECTED_RECORDED_ONLY = [
     "AWS::Config::DeliveryChannel",
     "AWS::EC2::VPCBlockPublicAccessExclusion",
     "AWS::Events::EventBusPolicy",
+    "AWS::GuardDuty::PublishingDestination",
     "AWS::Logs::MetricFilter",
     "AWS::Organizations::Policy",
     "AWS::S3::BucketPolicy",
@@ -115,9 +116,11 @@ EXPECTED_DEPLOYED_NOT_READ_BACK = [
     "AWS::DynamoDB::Table",
     "AWS::Lambda::Permission",
     "AWS::StepFunctions::StateMachine",
+    "Custom::CentralizedRootAccess",
     "Custom::ConfigServiceLinkedRole",
     "Custom::DelegatedAdministrators",
     "Custom::GuardDutyOrganization",
+    "Custom::KeyOfAlias",
 ]
 
 # Properties moto's CloudFormation drops when it creates a resource (tests/support/readback.py, DROPPED_PROPERTIES)

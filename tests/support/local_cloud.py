@@ -55,8 +55,11 @@ from moto.core.common_models import CloudFormationModel
 from moto.core.responses import ActionResult
 from moto.guardduty import responses as guardduty_responses
 from moto.guardduty import urls as guardduty_urls
+from moto.iam import exceptions as iam_exceptions
+from moto.iam import responses as iam_responses
 from moto.iam.models import iam_backends
 from moto.kms import models as kms_models
+from moto.kms import responses as kms_responses
 from moto.organizations import models as org_models
 from moto.server import ThreadedMotoServer
 from moto.ssm import models as ssm_models
@@ -704,6 +707,27 @@ def kms_key_policy_as_text(cloud: LocalCloud) -> Iterator[None]:
 
 
 @contextmanager
+def kms_describe_key_in_another_account(cloud: LocalCloud) -> Iterator[None]:
+    """KMS DescribeKey given the key ARN or alias ARN of a key in another account or Region describes that key, as KMS
+    does when the key's policy lets the caller (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html);
+    moto looks every ID up in the caller's own account and Region. The key policy is not evaluated here: the GuardDuty
+    findings key's policy is proved by tests/test_guardduty_export.py."""
+    original = kms_responses.KmsResponse.describe_key
+
+    def describe_key(self: Any) -> str:
+        key_id = str(self._get_param("KeyId"))
+        parts = key_id.split(":")
+        if key_id.startswith("arn:") and len(parts) == 6:
+            backend = kms_models.kms_backends[parts[4]][parts[3]]
+            if backend is not self.kms_backend:
+                return json.dumps(backend.describe_key(backend.any_id_to_key_id(key_id)).to_dict())
+        return str(original(self))
+
+    with mock.patch.object(kms_responses.KmsResponse, "describe_key", describe_key):
+        yield
+
+
+@contextmanager
 def ssm_document_content_as_json(cloud: LocalCloud) -> Iterator[None]:
     """An SSM document created by CloudFormation from a JSON object holds that object as JSON text, as SSM does (moto
     stores the Python repr of the object)."""
@@ -813,6 +837,62 @@ def config_delegated_administrator(cloud: LocalCloud) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def iam_trusted_access(cloud: LocalCloud | None = None) -> Iterator[None]:
+    """Organizations accepting `iam.amazonaws.com` for trusted access, which centralized root access needs
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableOrganizationsRootSessions.html); moto's list of
+    trusted services lacks it. Recorded; nothing evaluates it but the gap fill below."""
+    trusted = [*org_models.FakeServiceAccess.TRUSTED_SERVICES, "iam.amazonaws.com"]
+    with mock.patch.object(org_models.FakeServiceAccess, "TRUSTED_SERVICES", trusted):
+        yield
+
+
+IAM_ORGANIZATION_FEATURES: dict[str, set[str]] = {}  # management account -> enabled IAM organization features
+
+
+@contextmanager
+def iam_organization_features(cloud: LocalCloud | None = None) -> Iterator[None]:
+    """IAM ListOrganizationsFeatures, EnableOrganizationsRootCredentialsManagement and EnableOrganizationsRootSessions
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableOrganizationsRootSessions.html), which moto lacks:
+    recorded per calling account; an Enable call before trusted access for iam.amazonaws.com fails, as documented
+    (the error code is a stand-in). Nothing else in moto acts on the features."""
+
+    def trusted(account: str) -> bool:
+        backend = org_models.organizations_backends[account]["aws"]
+        return any(s["ServicePrincipal"] == "iam.amazonaws.com" for s in getattr(backend, "services", []))
+
+    def answer(action: str, features: set[str]) -> str:
+        members = "".join(f"<member>{f}</member>" for f in sorted(features))
+        return (
+            f'<{action}Response xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><{action}Result>'
+            f"<OrganizationId>o-exampleorg1</OrganizationId><EnabledFeatures>{members}</EnabledFeatures>"
+            f"</{action}Result><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></{action}Response>"
+        )
+
+    def features(self: Any) -> str:
+        return answer("ListOrganizationsFeatures", IAM_ORGANIZATION_FEATURES.get(self.current_account, set()))
+
+    def enable(action: str, feature: str) -> Callable[[Any], str]:
+        def call(self: Any) -> str:
+            if not trusted(self.current_account):
+                raise iam_exceptions.NotFoundException("trusted access for iam.amazonaws.com is not enabled")
+            IAM_ORGANIZATION_FEATURES.setdefault(self.current_account, set()).add(feature)
+            return answer(action, IAM_ORGANIZATION_FEATURES[self.current_account])
+
+        return call
+
+    calls = {
+        "list_organizations_features": features,
+        "enable_organizations_root_credentials_management": enable(
+            "EnableOrganizationsRootCredentialsManagement", "RootCredentialsManagement"
+        ),
+        "enable_organizations_root_sessions": enable("EnableOrganizationsRootSessions", "RootSessions"),
+    }
+    with mock.patch.multiple(iam_responses.IamResponse, create=True, **calls):  # type: ignore[call-overload]
+        yield
+    IAM_ORGANIZATION_FEATURES.clear()
+
+
 GUARDDUTY_ORGANIZATION_CONFIGURATIONS: dict[tuple[str, str, str], dict[str, Any]] = {}
 
 
@@ -893,11 +973,14 @@ GAP_FILLS: tuple[GapFill, ...] = (
     partition_from_region,
     cloudtrail_lookup_events,
     kms_key_policy_as_text,
+    kms_describe_key_in_another_account,
     ssm_document_content_as_json,
     deleting_a_missing_change_set_succeeds,
     previous_ssm_parameter_values_resolve,
     ssm_dynamic_references_resolve,
     config_delegated_administrator,
+    iam_trusted_access,
+    iam_organization_features,
     guardduty_organization_configuration,
     depends_on_before_references,
 )

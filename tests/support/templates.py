@@ -89,3 +89,31 @@ def resolved(value: Any, account_id: str, region: str) -> Any:
                 merged.append(part)
         return merged[0] if len(merged) == 1 and isinstance(merged[0], str) else {"Fn::Join": ["", merged]}
     return inner
+
+
+BLOCK_ALL_PUBLIC_ACCESS = {
+    "BlockPublicAcls": True,
+    "BlockPublicPolicy": True,
+    "IgnorePublicAcls": True,
+    "RestrictPublicBuckets": True,
+}
+
+
+def assert_archived_log_bucket(template: dict[str, Any], logical_id: str, key_logical_id: str, name: str) -> None:
+    """The central log bucket `logical_id` (pinned) is named `name`, retained, SSE-KMS with its own retained, rotating
+    key `key_logical_id`, versioned, private and access-logged under its name."""
+    bucket = template["Resources"][logical_id]
+    assert {k: bucket[k] for k in RETAINED} == RETAINED
+    props = bucket["Properties"]
+    assert props["BucketName"] == name
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": {"Fn::GetAtt": [key_logical_id, "Arn"]},
+    }
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["PublicAccessBlockConfiguration"] == BLOCK_ALL_PUBLIC_ACCESS
+    assert props["LoggingConfiguration"]["LogFilePrefix"] == f"{name}/"
+    key = template["Resources"][key_logical_id]
+    assert {k: key[k] for k in RETAINED} == RETAINED
+    assert key["Properties"]["EnableKeyRotation"] is True

@@ -11,10 +11,19 @@ delegated-administrator type, in any region of either partition):
   (`Features`) and the organization configuration: every member account, existing and new, gets a detector with
   the same plans (AutoEnableOrganizationMembers ALL,
   https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateOrganizationConfiguration.html).
+- `Custom::CentralizedRootAccess` (management account, home region, commercial partition): trusted access for
+  iam.amazonaws.com, then IAM's two organization features, root credentials management and root sessions
+  (iam:EnableOrganizationsRootCredentialsManagement and iam:EnableOrganizationsRootSessions, which need that
+  trusted access first: https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableOrganizationsRootSessions.html).
+- `Custom::KeyOfAlias` (security account, each allowed region): the ARN (`KeyArn`) of the KMS key that `AliasArn`
+  names, in another account and region (kms:DescribeKey takes an alias ARN for a key of another account:
+  https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html); the GuardDuty findings export names the
+  log-archive key by it (docs/decisions/0019-guardduty-findings-key-found-by-alias.md).
 
 Each reads before it writes, so a repeated event changes nothing that is already right. Delete leaves everything
-on: deregistering the administrator or turning detection off across the organization is a decision made by hand
-(docs/security-services.md), never a side effect of a stack change. The response goes to CloudFormation's
+on: deregistering the administrator, turning detection off across the organization or giving member accounts their
+root credentials management back is a decision made by hand (docs/security-services.md), never a side effect of a
+stack change. The response goes to CloudFormation's
 pre-signed URL; a failure is reported with its reason.
 """
 
@@ -51,6 +60,8 @@ PLANS = (
     "RUNTIME_MONITORING",
 )
 
+IAM = "iam.amazonaws.com"  # trusted access that centralized root access needs
+
 Event = dict[str, Any]
 Result = tuple[str, dict[str, str]]
 
@@ -85,6 +96,15 @@ def with_retries(action: Callable[[Event], Result], event: Event) -> Result:
     return action(event)
 
 
+def trusted_services(organizations: Any) -> set[str]:
+    """The service principals with trusted access in the organization."""
+    return {
+        s["ServicePrincipal"]
+        for page in organizations.get_paginator("list_aws_service_access_for_organization").paginate()
+        for s in page["EnabledServicePrincipals"]
+    }
+
+
 def delegated_administrators(event: Event) -> Result:
     props = event["ResourceProperties"]
     admin = str(props["AdminAccountId"])
@@ -92,11 +112,7 @@ def delegated_administrators(event: Event) -> Result:
     if event["RequestType"] == "Delete":
         return physical_id, {}
     organizations = boto3.client("organizations")
-    enabled = {
-        s["ServicePrincipal"]
-        for page in organizations.get_paginator("list_aws_service_access_for_organization").paginate()
-        for s in page["EnabledServicePrincipals"]
-    }
+    enabled = trusted_services(organizations)
     for principal in props.get("TrustedAccess", []):
         if principal not in enabled:
             organizations.enable_aws_service_access(ServicePrincipal=principal)
@@ -174,6 +190,42 @@ def guardduty_organization(event: Event) -> Result:
     return physical_id, {"DetectorId": detector}
 
 
+def centralized_root_access(event: Event) -> Result:
+    physical_id = "centralized-root-access"
+    if event["RequestType"] == "Delete":
+        return physical_id, {}
+    organizations = boto3.client("organizations")
+    enabled = trusted_services(organizations)
+    if IAM not in enabled:
+        organizations.enable_aws_service_access(ServicePrincipal=IAM)
+        LOG.info("trusted access enabled for %s", IAM)
+    iam = boto3.client("iam")
+    features = set(iam.list_organizations_features().get("EnabledFeatures", []))
+    if "RootCredentialsManagement" not in features:
+        features = set(iam.enable_organizations_root_credentials_management()["EnabledFeatures"])
+        LOG.info("root credentials management enabled")
+    if "RootSessions" not in features:
+        features = set(iam.enable_organizations_root_sessions()["EnabledFeatures"])
+        LOG.info("root sessions enabled")
+    return physical_id, {"EnabledFeatures": ",".join(sorted(features))}
+
+
+def key_of_alias(event: Event) -> Result:
+    alias_arn = str(event["ResourceProperties"]["AliasArn"])
+    physical_id = f"key-of-{alias_arn}"
+    if event["RequestType"] == "Delete":
+        return physical_id, {}
+    parts = alias_arn.split(":")
+    if len(parts) != 6 or parts[2] != "kms" or not parts[5].startswith("alias/"):
+        raise HandlerError(
+            f"AliasArn {alias_arn!r} is not a KMS alias ARN (arn:<partition>:kms:<region>:<account>:alias/<name>)"
+        )
+    kms = boto3.client("kms", region_name=parts[3])
+    key_arn = str(kms.describe_key(KeyId=alias_arn)["KeyMetadata"]["Arn"])
+    LOG.info("%s names the key %s", alias_arn, key_arn)
+    return physical_id, {"KeyArn": key_arn}
+
+
 def send(event: Event, status: str, physical_id: str, *, data: dict[str, str] | None = None, reason: str = "") -> None:
     function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
     body = json.dumps(
@@ -198,4 +250,6 @@ def send(event: Event, status: str, physical_id: str, *, data: dict[str, str] | 
 ACTIONS: dict[str, Callable[[Event], Result]] = {
     "Custom::DelegatedAdministrators": delegated_administrators,
     "Custom::GuardDutyOrganization": guardduty_organization,
+    "Custom::KeyOfAlias": key_of_alias,
+    "Custom::CentralizedRootAccess": centralized_root_access,
 }
