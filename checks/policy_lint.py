@@ -25,6 +25,7 @@ POLICY_PROPERTIES = {
     "AWS::SQS::QueuePolicy": ["PolicyDocument"],
     "AWS::KMS::Key": ["KeyPolicy"],
     "AWS::Backup::BackupVault": ["AccessPolicy"],
+    "AWS::Backup::LogicallyAirGappedBackupVault": ["AccessPolicy"],
     "AWS::Events::EventBus": ["Policy"],
     "AWS::Organizations::Policy": ["Content"],
     "AWS::SSO::PermissionSet": ["InlinePolicy"],
@@ -237,6 +238,7 @@ def _placeholder_arn(template: dict[str, Any], logical_id: str, stack: StackTemp
         "AWS::Events::EventBus": f"arn:{p}:events:{r}:{a}:event-bus/{name}",
         "AWS::Lambda::Function": f"arn:{p}:lambda:{r}:{a}:function:{name}",
         "AWS::Backup::BackupVault": f"arn:{p}:backup:{r}:{a}:backup-vault:{name}",
+        "AWS::Backup::LogicallyAirGappedBackupVault": f"arn:{p}:backup:{r}:{a}:backup-vault:{name}",
     }.get(kind, f"arn:{p}:{kind.split('::')[1].lower()}:{r}:{a}:{logical_id.lower()}")
 
 

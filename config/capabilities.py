@@ -125,6 +125,30 @@ def _backup_policy(config: OrgConfig) -> Iterator[Use]:
         yield Use("backup.organization_policy", partition)
 
 
+def _partition_regions(config: OrgConfig, partition: PartitionName) -> frozenset[str]:
+    part = config.partitions.get(partition)
+    return frozenset(part.allowed_regions) if part else frozenset()
+
+
+# The account baselines deploy the air-gapped vault and restore testing in every region of every account of the
+# partition (constructs/data/air_gapped_vault.py, constructs/data/restore_testing.py).
+def _air_gapped_vaults(config: OrgConfig) -> Iterator[Use]:
+    for partition in config.backup.logically_air_gapped_vault:
+        yield Use(f"backup.logically_air_gapped_vault.{partition}", partition, _partition_regions(config, partition))
+
+
+def _mpa_approval_teams(config: OrgConfig) -> Iterator[Use]:
+    for partition, vault in config.backup.logically_air_gapped_vault.items():
+        if vault.mpa_approval_team_arn:
+            path = f"backup.logically_air_gapped_vault.{partition}.mpa_approval_team_arn"
+            yield Use(path, partition, _partition_regions(config, partition))
+
+
+def _restore_testing(config: OrgConfig) -> Iterator[Use]:
+    for partition in config.backup.restore_testing:
+        yield Use(f"backup.restore_testing.{partition}", partition, _partition_regions(config, partition))
+
+
 def _unused_access_analyzer(config: OrgConfig) -> Iterator[Use]:
     analyzers = config.security_services.access_analyzer
     if analyzers.enabled and analyzers.unused_access:
@@ -196,13 +220,15 @@ CAPABILITIES: Final[tuple[Capability, ...]] = (
             ),
             Gap(
                 "aws-us-gov",
-                "logically air-gapped vaults are not offered in GovCloud: keep the baseline vault with its Vault Lock "
-                "and copy to the other GovCloud region",
+                "logically air-gapped vaults are not offered in GovCloud: remove the aws-us-gov entry; the baseline "
+                "vault keeps its Vault Lock, and plan rules can copy to the other GovCloud region (copy_to_region)",
                 (_BACKUP_REGIONS, _GOVCLOUD_BACKUP, SCHEMAS),
                 frozenset(_GOV),
                 "AWS::Backup::LogicallyAirGappedBackupVault",
             ),
         ),
+        _air_gapped_vaults,
+        "backup.logically_air_gapped_vault.<partition>",
     ),
     Capability(
         "backup-restore-testing",
@@ -220,13 +246,16 @@ CAPABILITIES: Final[tuple[Capability, ...]] = (
                 ),
                 Gap(
                     "aws-us-gov",
-                    "restore testing is not offered in GovCloud: test restores with your own runbook",
+                    "restore testing is not offered in GovCloud: remove the aws-us-gov entry and test restores "
+                    "with your own runbook",
                     (_BACKUP_REGIONS, _GOVCLOUD_BACKUP, SCHEMAS),
                     frozenset(_GOV),
                     resource_type,
                 ),
             )
         ),
+        _restore_testing,
+        "backup.restore_testing.<partition>",
     ),
     Capability(
         "backup-multi-party-approval",
@@ -235,10 +264,13 @@ CAPABILITIES: Final[tuple[Capability, ...]] = (
         (
             Gap(
                 "aws-us-gov",
-                "multi-party approval (for logically air-gapped vaults) is not offered in GovCloud",
+                "multi-party approval (for logically air-gapped vaults) is not offered in GovCloud: remove "
+                "mpa_approval_team_arn with the aws-us-gov vault entry",
                 (_BACKUP_REGIONS, _GOVCLOUD_BACKUP),
             ),
         ),
+        _mpa_approval_teams,
+        "backup.logically_air_gapped_vault.<partition>.mpa_approval_team_arn",
     ),
     Capability(
         "security-hub-central-configuration",

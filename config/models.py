@@ -21,6 +21,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from pydantic_core import PydanticCustomError
 
 from config.quotas import (
+    AIR_GAPPED_MIN_RETENTION_DAYS,
     BACKUP_WINDOW_MAX_MINUTES,
     LOG_RETENTION_DAYS,
     MAX_ATLANTIS_SERVER_ROLES,
@@ -29,6 +30,8 @@ from config.quotas import (
     MAX_LIFECYCLE_DAYS,
     RCP_MAX_CHARS,
     RCP_MAX_POLICIES_PER_TARGET,
+    RESTORE_TESTING_MAX_SELECTION_WINDOW_DAYS,
+    RESTORE_TESTING_MAX_START_WINDOW_HOURS,
     SCP_MAX_CHARS,
     SCP_MAX_CHARS_SETTING,
     SCP_MAX_POLICIES_PER_TARGET,
@@ -1011,6 +1014,63 @@ class BackupPolicyTargets(Model):
     accounts: list[AccountName] = Field(default_factory=list, description="Account names to attach the policy to.")
 
 
+class AirGappedVault(Model):
+    """A logically air-gapped vault (`<name_prefix>-baseline-air-gapped-vault`) in every region of every account of
+    the partition: AWS Backup locks it in compliance mode, so nobody, root included, deletes its recovery points
+    early. Every rule of the baseline plans copies each recovery point there. Commercial partition only."""
+
+    min_retention_days: int = Field(
+        default=AIR_GAPPED_MIN_RETENTION_DAYS,
+        ge=AIR_GAPPED_MIN_RETENTION_DAYS,
+        le=MAX_BACKUP_DAYS,
+        description="Copies must be kept at least N days (AWS accepts at least 7). Every plan rule's "
+        "`delete_after_days` must lie within this vault's bounds, or its copy jobs fail.",
+    )
+    max_retention_days: int = Field(
+        default=3650,
+        ge=AIR_GAPPED_MIN_RETENTION_DAYS,
+        le=MAX_BACKUP_DAYS,
+        description="Copies may be kept at most N days (at least `min_retention_days`, at most 36,500).",
+    )
+    mpa_approval_team_arn: str | None = Field(
+        default=None,
+        description="An existing multi-party approval team (`arn:<partition>:mpa:...`) that can approve recovering "
+        "this vault's backups from another account when the owning account is lost. Commercial partition only.",
+    )
+
+
+# The ProtectedResourceType values the restore testing page lists as supported (those this project has checked:
+# https://docs.aws.amazon.com/aws-backup/latest/devguide/API_RestoreTestingSelectionForCreate.html).
+RestoreTestingResourceType = Literal["Aurora", "DocumentDB", "DynamoDB", "EBS", "EC2", "EFS", "FSx", "Neptune", "RDS"]
+
+
+class RestoreTesting(Model):
+    """AWS Backup restore testing in every region of every account of the partition: on the schedule, AWS Backup
+    restores the latest recovery point of each protected resource type from the baseline vault, then deletes what it
+    restored. Commercial partition only."""
+
+    schedule: BackupSchedule = Field(
+        default="cron(0 5 ? * * *)",
+        description="When restore tests start: a six-field cron expression in UTC, as for plan rules.",
+    )
+    start_window_hours: int = Field(
+        default=24,
+        ge=1,
+        le=RESTORE_TESTING_MAX_START_WINDOW_HOURS,
+        description="A restore test that has not started within N hours (at most 168) is cancelled.",
+    )
+    selection_window_days: int = Field(
+        default=30,
+        ge=1,
+        le=RESTORE_TESTING_MAX_SELECTION_WINDOW_DAYS,
+        description="Test the latest recovery point made in the last N days (1 to 365).",
+    )
+    resource_types: list[RestoreTestingResourceType] = Field(
+        min_length=1,
+        description="The protected resource types to test, one restore testing selection each, e.g. `[EBS, RDS]`.",
+    )
+
+
 class Backup(Model):
     """AWS Backup. Every account gets a vault (`<name_prefix>-baseline-vault`) with its own KMS key in each of its
     regions, whether or not any plan is configured; plans back up the resources that carry one of their selection
@@ -1027,6 +1087,16 @@ class Backup(Model):
     )
     organization_policy_targets: BackupPolicyTargets = Field(
         default_factory=BackupPolicyTargets, description="Where the organization backup policy is attached."
+    )
+    logically_air_gapped_vault: dict[PartitionName, AirGappedVault] = Field(
+        default_factory=dict,
+        description="Per partition, a logically air-gapped vault in every account and region, receiving a copy from "
+        "every plan rule. Not available in GovCloud, so an `aws-us-gov` entry is an error.",
+    )
+    restore_testing: dict[PartitionName, RestoreTesting] = Field(
+        default_factory=dict,
+        description="Per partition, scheduled restore tests of the baseline vault's recovery points in every account "
+        "and region. Not available in GovCloud, so an `aws-us-gov` entry is an error.",
     )
 
 

@@ -351,6 +351,28 @@ class Organization:
         return f"arn:{self.partition}:backup:{region}:{account_id}:backup-vault:{self.backup_vault}"
 
     @property
+    def air_gapped_vault(self) -> str:
+        """Logically air-gapped vault, one per account and region, when `backup.logically_air_gapped_vault` is on."""
+        return f"{self.baseline_prefix}air-gapped-vault"
+
+    @property
+    def restore_testing_plan(self) -> str:
+        """Restore testing plan (every region), when `backup.restore_testing` is on. AWS Backup accepts only letters,
+        digits and underscores in its name."""
+        return f"{self.baseline_prefix}restore_testing".replace("-", "_")
+
+    def restore_testing_selection(self, resource_type: str) -> str:
+        return f"{self.restore_testing_plan}_{resource_type}"
+
+    @property
+    def restore_testing_role(self) -> str:
+        """Role AWS Backup assumes to run restore tests (home-region stack; used by every region's selections)."""
+        return f"{self.baseline_prefix}restore-testing"
+
+    def restore_testing_role_arn(self, account_id: str) -> str:
+        return f"arn:{self.partition}:iam::{account_id}:role/{self.restore_testing_role}"
+
+    @property
     def backup_key_alias(self) -> str:
         """KMS key of the backup vault, one per account and region."""
         return f"alias/{self.baseline_prefix}backup"

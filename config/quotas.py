@@ -63,3 +63,11 @@ MAX_LIFECYCLE_DAYS: Final = 36_500  # ours: S3 lifecycle days have no documented
 MIN_CHANGEABLE_DAYS: Final = 3  # compliance-mode Vault Lock: the shortest cooling-off period
 COLD_STORAGE_MIN_DAYS: Final = 90  # recovery points stay at least 90 days in cold storage
 GLACIER_MIN_DAYS: Final = 90  # S3 Glacier Flexible Retrieval: minimum storage duration before expiry
+# Logically air-gapped vault: "The minimum value accepted is 7 days" (MinRetentionDays of
+# https://docs.aws.amazon.com/cli/latest/reference/backup/create-logically-air-gapped-backup-vault.html); its
+# maximum, like any Vault Lock's, is MAX_BACKUP_DAYS.
+AIR_GAPPED_MIN_RETENTION_DAYS: Final = 7
+# Restore testing plans (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_RestoreTestingPlanForCreate.html):
+# StartWindowHours at most 168 (one week), default 24; SelectionWindowDays 1 to 365, default 30.
+RESTORE_TESTING_MAX_START_WINDOW_HOURS: Final = 168
+RESTORE_TESTING_MAX_SELECTION_WINDOW_DAYS: Final = 365

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from config.models import (
     Account,
+    AirGappedVault,
     BackupPlan,
     CustomerManagedPolicy,
     NetworkRestriction,
+    RestoreTesting,
     SessionManager,
     VaultLock,
     VpcBpaExclusion,
@@ -23,10 +25,12 @@ from constructs.atlantis.roles import AtlantisRoles
 from constructs.atlantis.terraform_state import TerraformStateBucket
 from constructs.breakglass.role import BreakglassRole
 from constructs.data.access_policies import DataAccessPolicies
+from constructs.data.air_gapped_vault import LogicallyAirGappedVault
 from constructs.data.backup_alerts import BackupChangeAlerts
 from constructs.data.backup_plans import BackupPlans
 from constructs.data.backup_role import BackupServiceRole
 from constructs.data.backup_vault import BackupVault
+from constructs.data.restore_testing import RestoreTestingPlan, RestoreTestingRole
 from constructs.identity.access_audit import AccessAuditorRole, AccessAuditRole
 from constructs.identity.customer_managed_policies import CustomerManagedPolicies
 from constructs.security.config_recorder import ConfigRecorder
@@ -59,11 +63,15 @@ class AccountBaselineStack(OrgBaselineStack):
         s3_public_access_block_here: bool = True,
         vpc_bpa_exclusions: list[VpcBpaExclusion] | None = None,
         config_recorder: bool = False,
+        air_gapped_vault: AirGappedVault | None = None,
+        restore_testing: RestoreTesting | None = None,
     ) -> None:
         """`regions`: every region this account has a baseline stack in (IAM in the home region covers them).
         `s3_public_access_block_here`: false when the organization's S3 policy sets Block Public Access for the
         account (config/policies/organization_policies.py), which then rejects the account-level call.
-        `config_recorder`: AWS Config records here and delivers to the log-archive account's Config bucket."""
+        `config_recorder`: AWS Config records here and delivers to the log-archive account's Config bucket.
+        `air_gapped_vault`, `restore_testing`: the partition's `backup.logically_air_gapped_vault` and
+        `backup.restore_testing` entries, if any."""
         super().__init__(
             scope,
             construct_id,
@@ -113,12 +121,36 @@ class AccountBaselineStack(OrgBaselineStack):
         # Data protection: a locked vault and the plans in every region; IAM (backup role, credentials
         # policies) once per account, in the home region.
         self.backup_vault = BackupVault(
-            self, "BackupVault", org=org, account_id=here, region=here_region, lock=vault_lock
+            self,
+            "BackupVault",
+            org=org,
+            account_id=here,
+            region=here_region,
+            lock=vault_lock,
+            restore_testing=restore_testing is not None,
         )
+        air_gapped = None
+        if air_gapped_vault is not None:
+            air_gapped = LogicallyAirGappedVault(
+                self, "AirGappedVault", org=org, account_id=here, region=here_region, settings=air_gapped_vault
+            ).vault
         role = None
+        restore_role = None
         if self.is_home_region:
             role = BackupServiceRole(self, "BackupServiceRole", org=org).role
             DataAccessPolicies(self, "DataAccessPolicies", org=org, account_id=here, network=network)
+            if restore_testing is not None:
+                restore_role = RestoreTestingRole(self, "RestoreTestingRole", org=org).role
+        if restore_testing is not None:
+            RestoreTestingPlan(
+                self,
+                "RestoreTesting",
+                org=org,
+                account_id=here,
+                region=here_region,
+                settings=restore_testing,
+                role=restore_role,
+            )
         if backup_plans:
             vault = self.backup_vault.vault
             BackupPlans(
@@ -130,6 +162,7 @@ class AccountBaselineStack(OrgBaselineStack):
                 plans=backup_plans,
                 vault=vault,
                 role=role,
+                air_gapped_vault=air_gapped,
             )
         BackupChangeAlerts(self, "BackupChangeAlerts", org=org, account_id=here)
         # Session Manager instead of SSH bastions. The home-region stack holds the roles every region uses, so

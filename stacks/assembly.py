@@ -261,6 +261,8 @@ def _baseline(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineSt
         s3_public_access_block_here=not covered_by_s3_policy(config, account),
         vpc_bpa_exclusions=vpc_bpa_exclusions(config, account, item.region),
         config_recorder=config.security_services.config.enabled,
+        air_gapped_vault=config.backup.logically_air_gapped_vault.get(account.partition),
+        restore_testing=config.backup.restore_testing.get(account.partition),
     )
 
 

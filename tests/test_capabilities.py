@@ -28,7 +28,7 @@ from config.models import OrgConfig
 from config.problems import ConfigError
 from config.regions import PARTITIONS, PartitionName
 from tests.conftest import Synthesized
-from tests.support.config_data import ConfigFrom, set_path
+from tests.support.config_data import ConfigFrom, problems_of, set_path
 from tests.support.project import ROOT
 
 # cfn-lint (pinned in requirements-dev.txt) keeps one resource type list per region here.
@@ -170,8 +170,8 @@ def test_each_govcloud_gap_is_a_problem_naming_key_partition_reason_and_source(
     name: str, example_config: OrgConfig
 ) -> None:
     """Every GovCloud entry, turned on at a config key, gives one problem at that key that names GovCloud, the
-    reason and the source; the same key in the commercial partition gives none. (Only Chatbot has a config key
-    today; the others are given one here.)"""
+    reason and the source; the same key in the commercial partition gives none. (Entries without a config key are
+    given one here; the real keys are tested in test_every_unavailable_setting_is_reported_at_once.)"""
     key = f"section.{name}"
     uses = [Use(key, "aws-us-gov", frozenset({"us-gov-west-1"})), Use(key, "aws", frozenset({"us-east-1"}))]
     table = [dataclasses.replace(BY_NAME[name], enabled_by=lambda _config: uses)]
@@ -217,16 +217,27 @@ RDS_PROTECTION_IN_AP_EAST_2 = (
 )
 
 
-def problems_of(config_from: ConfigFrom, data: dict[str, Any]) -> dict[str, list[str]]:
-    """Every problem of the config, by path (empty when it is valid)."""
-    try:
-        config_from(data)
-    except ConfigError as err:
-        found: dict[str, list[str]] = {}
-        for problem in err.problems:
-            found.setdefault(problem.path, []).append(problem.message)
-        return found
-    return {}
+SCHEMAS_URL = "https://github.com/aws-cloudformation/cfn-lint/tree/v1.58.0/src/cfnlint/data/schemas/providers"
+BACKUP_REGIONS = (
+    "https://docs.aws.amazon.com/aws-backup/latest/devguide/backup-feature-availability.html#features-by-region"
+)
+GOVCLOUD_BACKUP = "https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-bkp.html"
+AIR_GAPPED_VAULT_IN_GOVCLOUD = (
+    "An AWS Backup logically air-gapped vault is not available in GovCloud (aws-us-gov): logically air-gapped vaults "
+    "are not offered in GovCloud: remove the aws-us-gov entry; the baseline vault keeps its Vault Lock, and plan rules "
+    f"can copy to the other GovCloud region (copy_to_region) (sources: {BACKUP_REGIONS}, {GOVCLOUD_BACKUP}, "
+    f"{SCHEMAS_URL})"
+)
+RESTORE_TESTING_IN_GOVCLOUD = (
+    "AWS Backup restore testing is not available in GovCloud (aws-us-gov): restore testing is not offered in "
+    "GovCloud: remove the aws-us-gov entry and test restores with your own runbook (sources: "
+    f"{BACKUP_REGIONS}, {GOVCLOUD_BACKUP}, {SCHEMAS_URL})"
+)
+MULTI_PARTY_APPROVAL_IN_GOVCLOUD = (
+    "AWS Backup multi-party approval is not available in GovCloud (aws-us-gov): multi-party approval (for logically "
+    "air-gapped vaults) is not offered in GovCloud: remove mpa_approval_team_arn with the aws-us-gov vault entry "
+    f"(sources: {BACKUP_REGIONS}, {GOVCLOUD_BACKUP})"
+)
 
 
 # Where the backup policy points, and what the config then says: the example's OU Workloads/Prod exists in both
@@ -273,10 +284,16 @@ def test_every_unavailable_setting_is_reported_at_once(example_data: dict[str, A
     data = copy.deepcopy(example_data)
     set_path(data, "alerts.slack", {"aws-us-gov": {"workspace_id": "T0123ABCDE", "channel_id": "C0456FGHIJ"}})
     set_path(data, "backup.organization_policy", True)
+    team = "arn:aws-us-gov:mpa:us-gov-west-1:320987654331:approval-team/a1b2c3d4e5"
+    data["backup"]["logically_air_gapped_vault"] = {"aws-us-gov": {"mpa_approval_team_arn": team}}
+    data["backup"]["restore_testing"] = {"aws-us-gov": {"resource_types": ["EBS"]}}
     data["partitions"]["aws"]["allowed_regions"].append("ap-east-2")
     assert problems_of(config_from, data) == {
         "alerts.slack.aws-us-gov": [CHATBOT_IN_GOVCLOUD],
+        "backup.logically_air_gapped_vault.aws-us-gov": [AIR_GAPPED_VAULT_IN_GOVCLOUD],
+        "backup.logically_air_gapped_vault.aws-us-gov.mpa_approval_team_arn": [MULTI_PARTY_APPROVAL_IN_GOVCLOUD],
         "backup.organization_policy": [BACKUP_POLICY_IN_GOVCLOUD],
+        "backup.restore_testing.aws-us-gov": [RESTORE_TESTING_IN_GOVCLOUD],
         "security_services.guardduty.protection_plans": [RDS_PROTECTION_IN_AP_EAST_2],
     }
 

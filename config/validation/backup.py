@@ -23,6 +23,8 @@ def problems(config: OrgConfig) -> Iterable[Problem]:
     yield from _backup_plans(config)
     yield from _backup_accounts(config)
     yield from _backup_policy(config)
+    yield from _air_gapped_vaults(config)
+    yield from _restore_testing(config)
 
 
 def _vault_lock(config: OrgConfig) -> Iterable[Problem]:
@@ -202,3 +204,56 @@ def _backup_policy(config: OrgConfig) -> Iterable[Problem]:
                 f"the organization backup policy for {name} would be {size} characters; Organizations allows "
                 f"{BACKUP_POLICY_MAX_CHARS}: use fewer plans, rules or regions, or deploy plans with the stacks",
             )
+
+
+def _air_gapped_vaults(config: OrgConfig) -> Iterable[Problem]:
+    """The vault's bounds, and every rule's retention within them: each rule copies to the vault, and AWS Backup
+    fails a copy job whose retention lies outside the target vault's lock."""
+    for partition, vault in sorted(config.backup.logically_air_gapped_vault.items()):
+        base = f"backup.logically_air_gapped_vault.{partition}"
+        if partition not in config.partitions:
+            yield Problem(base, f"partition {partition!r} has no entry under partitions")
+        if vault.min_retention_days > vault.max_retention_days:
+            yield Problem(
+                f"{base}.min_retention_days",
+                f"min_retention_days ({vault.min_retention_days}) is greater than max_retention_days "
+                f"({vault.max_retention_days}); no retention would satisfy the vault",
+            )
+            continue
+        for p_index, plan in enumerate(config.backup.plans):
+            for r_index, rule in enumerate(plan.rules):
+                if not vault.min_retention_days <= rule.delete_after_days <= vault.max_retention_days:
+                    yield Problem(
+                        f"backup.plans[{p_index}].rules[{r_index}].delete_after_days",
+                        f"retention {rule.delete_after_days} days is outside the logically air-gapped vault's bounds "
+                        f"[{vault.min_retention_days}, {vault.max_retention_days}] ({base}); every copy job to it "
+                        "would fail",
+                    )
+        team = vault.mpa_approval_team_arn
+        if team is not None:
+            # arn:partition:service:region:account:resource (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html)
+            parts = team.split(":", 5)
+            if len(parts) != 6 or parts[0] != "arn" or parts[2] != "mpa" or not parts[5]:
+                yield Problem(
+                    f"{base}.mpa_approval_team_arn",
+                    f"{team!r} is not the ARN of a multi-party approval team: expected arn:{partition}:mpa:...",
+                )
+            elif parts[1] != partition:
+                yield Problem(
+                    f"{base}.mpa_approval_team_arn",
+                    f"{team!r} is an ARN of partition {parts[1]!r}, not {partition!r}: the team must be in the "
+                    "vault's partition",
+                )
+
+
+def _restore_testing(config: OrgConfig) -> Iterable[Problem]:
+    for partition, testing in sorted(config.backup.restore_testing.items()):
+        base = f"backup.restore_testing.{partition}"
+        if partition not in config.partitions:
+            yield Problem(base, f"partition {partition!r} has no entry under partitions")
+        cron = _cron_problem(testing.schedule)
+        if cron:
+            yield Problem(f"{base}.schedule", f"{testing.schedule!r} {cron}, e.g. 'cron(0 5 ? * * *)'")
+        yield from duplicates(
+            ((f"{base}.resource_types[{i}]", t) for i, t in enumerate(testing.resource_types)), "resource type"
+        )

@@ -22,7 +22,8 @@ class BackupPlans(Construct):
     """One `AWS::Backup::BackupPlan` and one `AWS::Backup::BackupSelection` per configured plan.
 
     Copies go to the vault of the same name in the copy region (same account, same partition); the lock there
-    has the same bounds, so the copy's retention (the rule's) is valid there too.
+    has the same bounds, so the copy's retention (the rule's) is valid there too. With an air-gapped vault, every
+    rule also copies to it (validation keeps each rule's retention within that vault's bounds).
     """
 
     def __init__(
@@ -36,6 +37,7 @@ class BackupPlans(Construct):
         plans: list[BackupPlan],
         vault: backup.CfnBackupVault,
         role: cdk.CfnResource | None = None,
+        air_gapped_vault: backup.CfnLogicallyAirGappedBackupVault | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         role_arn = org.backup_role_arn(account_id)
@@ -43,16 +45,15 @@ class BackupPlans(Construct):
             rules = []
             for rule in plan.rules:
                 target = copy_region(rule, org.partition, region)
-                copies = (
-                    [
-                        backup.CfnBackupPlan.CopyActionResourceTypeProperty(
-                            destination_backup_vault_arn=org.backup_vault_arn(account_id, target),
-                            lifecycle=_lifecycle(rule),
-                        )
-                    ]
-                    if target
-                    else None
-                )
+                destinations = [org.backup_vault_arn(account_id, target)] if target else []
+                if air_gapped_vault is not None:  # the same region's air-gapped vault, with the rule's lifecycle
+                    destinations.append(air_gapped_vault.attr_backup_vault_arn)
+                copies = [
+                    backup.CfnBackupPlan.CopyActionResourceTypeProperty(
+                        destination_backup_vault_arn=destination, lifecycle=_lifecycle(rule)
+                    )
+                    for destination in destinations
+                ]
                 rules.append(
                     backup.CfnBackupPlan.BackupRuleResourceTypeProperty(
                         rule_name=rule.name,
@@ -61,7 +62,7 @@ class BackupPlans(Construct):
                         start_window_minutes=rule.start_window_minutes,
                         completion_window_minutes=rule.completion_window_minutes,
                         lifecycle=_lifecycle(rule),
-                        copy_actions=copies,
+                        copy_actions=copies or None,
                     )
                 )
             cfn_plan = backup.CfnBackupPlan(

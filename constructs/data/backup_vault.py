@@ -50,17 +50,23 @@ def vault_access_policy(org: Organization, account_id: str, region: str, qualifi
     )
 
 
-def vault_key_statements(org: Organization, account_id: str, region: str) -> list[Statement]:
-    """AWS Backup encrypts recovery points with this key, acting as the baseline backup role.
+def vault_key_statements(
+    org: Organization, account_id: str, region: str, *, restore_testing: bool = False
+) -> list[Statement]:
+    """AWS Backup encrypts recovery points with this key, acting as the baseline backup role (and, with restore
+    testing on, decrypts them as the restore testing role).
 
-    The statements name the role by `aws:PrincipalArn` rather than as principal: KMS rejects a key policy whose
-    principal does not exist yet, and the role lives in the home-region stack, which may deploy later.
+    The statements name the roles by `aws:PrincipalArn` rather than as principal: KMS rejects a key policy whose
+    principal does not exist yet, and the roles live in the home-region stack, which may deploy later.
     """
     via_backup = {
         "kms:CallerAccount": account_id,
         "kms:ViaService": f"backup.{region}.amazonaws.com",
     }
-    role = {"aws:PrincipalArn": org.backup_role_arn(account_id)}
+    roles = [org.backup_role_arn(account_id)]
+    if restore_testing:
+        roles.append(org.restore_testing_role_arn(account_id))
+    role = {"aws:PrincipalArn": roles[0] if len(roles) == 1 else roles}
     return [
         allow(
             sid="AllowBaselineBackupRoleToUseKeyThroughAwsBackup",
@@ -91,6 +97,7 @@ class BackupVault(Construct):
         account_id: str,
         region: str,
         lock: VaultLock,
+        restore_testing: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = retained_key(
@@ -101,7 +108,7 @@ class BackupVault(Construct):
             account_id=account_id,
             alias=org.backup_key_alias,
             description=f"Encryption of recovery points in the backup vault {org.backup_vault} ({region})",
-            statements=vault_key_statements(org, account_id, region),
+            statements=vault_key_statements(org, account_id, region, restore_testing=restore_testing),
         )
         narrowed = (
             "Principal * is narrowed by aws:PrincipalArn to the backup role, kms:CallerAccount and kms:ViaService; "

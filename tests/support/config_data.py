@@ -57,6 +57,18 @@ def config_error(config_from: ConfigFrom, data: dict[str, Any]) -> str:
     return str(caught.value)
 
 
+def problems_of(config_from: ConfigFrom, data: dict[str, Any]) -> dict[str, list[str]]:
+    """Every problem validating `data` finds, by path (empty when it is valid)."""
+    try:
+        config_from(data)
+    except ConfigError as err:
+        found: dict[str, list[str]] = {}
+        for problem in err.problems:
+            found.setdefault(problem.path, []).append(problem.message)
+        return found
+    return {}
+
+
 def commercial_only(example_data: dict[str, Any]) -> dict[str, Any]:
     """A commercial-only org with home region us-west-2, where web-dev runs in us-west-2 only: the accounts' global
     events (us-east-1) land outside web-dev's baseline regions, so it gets an Alerts stack."""
