@@ -318,7 +318,7 @@ def test_documents_deployed_from_the_security_template_are_shared(
         "AWS::SNS::TopicPolicy",
     }
     assert stack.describe_stacks(StackName="Security-security")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
-    share = only(synth.templates["Baseline-web-prod-us-east-1"], "Custom::ApprovedDocumentShare")
+    share = only(synth.deployed("Baseline-web-prod-us-east-1"), "Custom::ApprovedDocumentShare")
     properties = {**share["Properties"], "SharerRoleArn": SHARER_ROLE}  # moto runs everything in one account
     response = _run(handler_module, cloudformation, _event(cloudformation, "Create", ResourceProperties=properties))
     assert response["Status"] == "SUCCESS", response["Reason"]
