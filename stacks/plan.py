@@ -276,7 +276,7 @@ class BaselineProfile:
     backup_plans: tuple[str, ...]
     backup_copies: tuple[str | None, ...]  # per plan rule, the region its copies go to from this stack's region
     vpc_exclusions: tuple[tuple[str, str], ...]  # (VPC or subnet ID, mode) in this region
-    breakglass_users: tuple[str, ...]  # the breakglass users this account holds (their change alerts)
+    breakglass_users: tuple[str, ...]  # ARNs of the breakglass users this account holds (their change alerts)
     shares_documents: bool  # every account but the session documents' own (the security account)
     regions: tuple[str, ...] = ()  # home: the account's baseline regions, which its IAM covers
     customer_managed_policies: tuple[str, ...] = ()  # home: those of the sets assigned to the account
@@ -288,13 +288,22 @@ class BaselineProfile:
 
 def baseline_profiles(config: OrgConfig, planned: Iterable[PlannedStack]) -> dict[BaselineProfile, list[str]]:
     """The baseline stacks of `planned` grouped by profile (stack IDs in plan order): one template per group."""
+    groups: dict[BaselineProfile, list[str]] = {}
+    for stack_id, profile in profiles_by_stack(config, planned).items():
+        groups.setdefault(profile, []).append(stack_id)
+    return groups
+
+
+def profiles_by_stack(config: OrgConfig, planned: Iterable[PlannedStack]) -> dict[str, BaselineProfile]:
+    """The profile of each baseline stack of `planned`, by stack ID (plan order): what `stacks/assembly.py` builds
+    the stack from."""
     accounts = {account.name: account for account in config.accounts}
     assignments = assignments_by_account(config)
-    groups: dict[BaselineProfile, list[str]] = {}
     stacks = [stack for stack in planned if stack.kind is StackKind.BASELINE]
     partitions = {stack.partition for stack in stacks}
     orgs = {partition: organization(config, partition) for partition in partitions}
     models = {partition: access_model(config, orgs[partition]) for partition in partitions}
+    profiles: dict[str, BaselineProfile] = {}
     for stack in stacks:
         account = accounts[stack.account_name]
         org, access = orgs[stack.partition], models[stack.partition]
@@ -309,7 +318,7 @@ def baseline_profiles(config: OrgConfig, planned: Iterable[PlannedStack]) -> dic
             backup_plans=tuple(plan.name for plan in plans),
             backup_copies=tuple(copy_region(r, stack.partition, stack.region) for p in plans for r in p.rules),
             vpc_exclusions=tuple((e.id, e.mode) for e in vpc_bpa_exclusions(config, account, stack.region)),
-            breakglass_users=breakglass.user_names(account.id) if breakglass else (),
+            breakglass_users=breakglass.users_held_in(account.id) if breakglass else (),
             shares_documents=account.id != org.session_documents_account_id,
         )
         if home:
@@ -324,5 +333,5 @@ def baseline_profiles(config: OrgConfig, planned: Iterable[PlannedStack]) -> dic
                 terraform_state=atlantis is not None and account.id == atlantis.ci_account_id,
                 audit_principal=account.id == org.management_account_id,
             )
-        groups.setdefault(profile, []).append(stack.stack_id)
-    return groups
+        profiles[stack.stack_id] = profile
+    return profiles
