@@ -60,7 +60,9 @@ access-parity: $(VENV)/.installed ## Before deleting IAM_USER of ACCOUNT: does S
 elevate: $(VENV)/.installed ## Request, list, approve, deny or revoke elevated access (ARGS="request --account web-prod ..."; docs/elevation.md)
 	@$(VENV)/bin/python -m ops.elevate --config $(CONFIG) $(ARGS)
 
-verify: synth ## Synthesize, then run the independent checkers on cdk.out (CHECKER=checkov runs one)
+verify: setup ## Synthesize one baseline stack per profile (with every other stack), then run the independent checkers on cdk.out (CHECKER=checkov runs one)
+	rm -rf cdk.out
+	cdk synth --quiet $(CDK_CONTEXT) -c representatives=1 2>&1 | { grep -v '^Supply a stack id' || true; }
 	$(VENV)/bin/python -m checks.verify cdk.out --config $(CONFIG) $(if $(CHECKER),--only $(CHECKER))
 
 test: setup lint typecheck ## Lint, type-check, run the test suite, the deploy test, then the verification gate (CI)

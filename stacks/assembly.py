@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import aws_cdk as cdk
 
-from checks.synth import add_checks
+from checks.synth import STANDS_FOR, add_checks
 from config.assignments import AccountAssignment, assignments_by_account, identity_center_admin
 from config.elevation import engine_names, resolved_rules, rules_in
 from config.models import Account, OrgConfig
@@ -39,6 +39,7 @@ from stacks.identity_center import IdentityCenterStack
 from stacks.log_archive import LogArchiveStack
 from stacks.organization import OrganizationStack
 from stacks.plan import BaselineProfile, PlannedStack, StackKind, plan, profiles_by_stack
+from stacks.plan import representatives as representatives_of
 from stacks.security import SecurityStack
 from stacks.security_services import SecurityServicesStack
 from stacks.session_documents import SessionDocumentsStack
@@ -49,6 +50,9 @@ class BuiltStack(PlannedStack):
     """A planned stack and the CDK stack built for it."""
 
     stack: OrgBaselineStack = field(kw_only=True)
+    # In a representatives synth: the other planned stacks whose template this one's is (its baseline profile's
+    # group, in plan order). Empty otherwise.
+    stands_for: tuple[PlannedStack, ...] = field(default=(), kw_only=True)
 
 
 class AssemblyError(RuntimeError):
@@ -277,10 +281,19 @@ def assemble(
     accounts: Iterable[str] | None = None,
     partition: PartitionName | None = None,
     checks: bool = True,
+    representatives: bool = False,
 ) -> list[BuiltStack]:
     """Add the planned stacks (of `accounts` and `partition`, when given) to `app`, and the synth-time checks unless
-    `checks` is False. Each planned `after` becomes a stack dependency, which the assembly's manifest records."""
+    `checks` is False. Each planned `after` becomes a stack dependency, which the assembly's manifest records.
+
+    `representatives`: for verification only, one baseline stack per profile stands for the others of its profile,
+    which are not built (`stacks.plan.representatives`); the manifest records, as the representative's
+    `STANDS_FOR` metadata, each stack it stands for (ID, account name and ID, region) for `checks/verify.py`."""
     planned = plan(config, accounts, partition)
+    groups: dict[str, list[str]] = {}
+    if representatives:
+        everything = {stack.stack_id: stack for stack in planned}
+        planned, groups = representatives_of(config, planned)
     inputs = Inputs.of(config, planned)
     built: dict[str, BuiltStack] = {}
     for item in planned:
@@ -294,7 +307,19 @@ def assemble(
         for earlier in item.after:  # the plan names only planned stacks, each before the stacks that follow it
             # Ordering for `cdk deploy` only, across accounts and regions alike: no values cross stacks.
             stack.add_stack_dependency(built[earlier].stack)
-        built[item.stack_id] = BuiltStack(**vars(item), stack=stack)
+        others = tuple(everything[other] for other in groups.get(item.stack_id, [])[1:])
+        if others:
+            stack.node.add_metadata(STANDS_FOR, [_stood_for(other, inputs) for other in others])
+        built[item.stack_id] = BuiltStack(**vars(item), stack=stack, stands_for=others)
     if checks:
         add_checks(app, {info.stack.template_file: info.partition for info in built.values()})
     return list(built.values())
+
+
+def _stood_for(item: PlannedStack, inputs: Inputs) -> dict[str, str]:
+    return {
+        "stack": item.stack_id,
+        "account": item.account_name,
+        "accountId": inputs.accounts[item.account_name].id,
+        "region": item.region,
+    }

@@ -335,3 +335,18 @@ def profiles_by_stack(config: OrgConfig, planned: Iterable[PlannedStack]) -> dic
             )
         profiles[stack.stack_id] = profile
     return profiles
+
+
+def representatives(config: OrgConfig, planned: list[PlannedStack]) -> tuple[list[PlannedStack], dict[str, list[str]]]:
+    """The plan for verification: every stack but the baseline stacks, and of those one per profile (the first in
+    plan order), which stands for its whole group; with each representative's group (stack IDs, itself first).
+
+    Equal profiles build equal templates (`stacks/account_baseline.py` takes nothing else that varies), so checking
+    the representative checks them all (docs/decisions/0021-verify-once-per-baseline-profile.md). `after` keeps
+    only stacks still planned: this plan is synthesized and checked, never deployed.
+    """
+    groups = {ids[0]: ids for ids in baseline_profiles(config, planned).values()}
+    kept = [stack for stack in planned if stack.kind is not StackKind.BASELINE or stack.stack_id in groups]
+    ids = {stack.stack_id for stack in kept}
+    reduced = [replace(stack, after=tuple(earlier for earlier in stack.after if earlier in ids)) for stack in kept]
+    return reduced, groups
