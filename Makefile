@@ -100,8 +100,8 @@ requirements: $(VENV)/.installed ## Pin requirements*.in into requirements*.txt 
 	$(PIP_COMPILE) -o requirements.txt requirements.in
 	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
 
-benchmark: setup ## Synthesize generated orgs (N="0 1000", CHECKS=1, VERIFY=1, TEAM_ASSIGNMENTS=3): time, CPU, memory of every process
-	$(VENV)/bin/python -m tests.benchmark $(if $(N),--accounts $(N)) $(if $(CHECKS),--checks) $(if $(VERIFY),--verify) $(if $(TEAM_ASSIGNMENTS),--team-assignments $(TEAM_ASSIGNMENTS)) $(if $(JSON),--json $(JSON))
+benchmark: setup ## Synthesize generated orgs (N="0 1000", CHECKS=1, VERIFY=1, TEAM_ASSIGNMENTS=3, EVERY_STACK=1): time, CPU, memory of every process
+	$(VENV)/bin/python -m tests.benchmark $(if $(N),--accounts $(N)) $(if $(CHECKS),--checks) $(if $(VERIFY),--verify) $(if $(TEAM_ASSIGNMENTS),--team-assignments $(TEAM_ASSIGNMENTS)) $(if $(EVERY_STACK),--every-stack) $(if $(JSON),--json $(JSON))
 
 clean: ## Remove cdk.out and caches (keeps the venv and node_modules)
 	rm -rf cdk.out .pytest_cache .mypy_cache
