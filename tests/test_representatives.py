@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -29,6 +30,7 @@ from stacks.assembly import assemble
 from stacks.plan import StackKind, baseline_profiles, plan, representatives
 from tests.support.org_generator import generated_org
 from tests.support.project import CDK_CONTEXT
+from tests.test_verify import assembly
 
 GENERATED: Final = 15  # generated accounts: three per OU turn, both partitions (tests/support/org_generator.py)
 
@@ -110,14 +112,10 @@ TOPIC: Final[dict[str, Any]] = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic
 
 
 def _assembly(tmp_path: Path, templates: dict[str, tuple[str, str, dict[str, Any]]]) -> list[StackTemplate]:
-    """A minimal cloud assembly: {stack name: (account, region, template)}."""
-    artifacts: dict[str, Any] = {}
-    for name, (account, region, body) in templates.items():
-        (tmp_path / f"{name}.template.json").write_text(json.dumps(body, indent=1))
-        artifacts[name] = {"type": "aws:cloudformation:stack", "environment": f"aws://{account}/{region}",
-                           "properties": {"templateFile": f"{name}.template.json"}}  # fmt: skip
-    (tmp_path / "manifest.json").write_text(json.dumps({"version": "1", "artifacts": artifacts}))
-    return load_assembly(tmp_path)
+    """A minimal cloud assembly (`tests/test_verify.py`'s), each stack in its own account: {name: (account, region,
+    template)}."""
+    stacks = assembly(tmp_path, {name: (region, body) for name, (_, region, body) in templates.items()})
+    return [replace(stack, account=templates[stack.name][0]) for stack in stacks]
 
 
 def test_identical_templates_are_checked_once_for_every_stack_and_region(tmp_path: Path) -> None:
