@@ -79,7 +79,7 @@ class Inputs:
     partitions: Mapping[PartitionName, PartitionInputs]
     assignments: Mapping[str, list[AccountAssignment]]  # by account name
     accounts: Mapping[str, Account]  # by name
-    profiles: Mapping[str, BaselineProfile]  # of the planned baseline stacks, by stack ID
+    profiles: Mapping[str, BaselineProfile]  # of the planned baseline stacks, by stack ID (computed once)
 
     @classmethod
     def of(cls, config: OrgConfig, planned: Iterable[PlannedStack] = ()) -> Inputs:
@@ -244,7 +244,7 @@ def _baseline(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineSt
         item.stack_id,
         account_id=inputs.accounts[item.account_name].id,
         region=item.region,
-        profile=inputs.profiles[item.stack_id],
+        profile=inputs.profiles.get(item.stack_id) or profiles_by_stack(config, [item])[item.stack_id],
         org=part.org,
         prefix=config.name_prefix,
         session_manager=config.session_manager,
