@@ -119,11 +119,9 @@ def _assembly(tmp_path: Path, templates: dict[str, tuple[str, str, dict[str, Any
 
 
 def test_identical_templates_are_checked_once_for_every_stack_and_region(tmp_path: Path) -> None:
-    stacks = _assembly(
-        tmp_path,
-        {"A": ("111111111111", "us-east-1", TOPIC), "B": ("222222222222", "eu-west-1", TOPIC),
-         "C": ("333333333333", "us-east-1", {"Resources": {}})},
-    )  # fmt: skip
+    templates = {"A": ("111111111111", "us-east-1", TOPIC), "B": ("222222222222", "eu-west-1", TOPIC),
+                 "C": ("333333333333", "us-east-1", {"Resources": {}})}  # fmt: skip
+    stacks = _assembly(tmp_path, templates)
     distinct = distinct_templates(stacks)
     assert [s.name for s in distinct] == ["A", "C"]
     assert distinct[0].stands_for == (StoodFor("B", "222222222222", "eu-west-1"),)
