@@ -60,7 +60,9 @@ access-parity: $(VENV)/.installed ## Before deleting IAM_USER of ACCOUNT: does S
 elevate: $(VENV)/.installed ## Request, list, approve, deny or revoke elevated access (ARGS="request --account web-prod ..."; docs/elevation.md)
 	@$(VENV)/bin/python -m ops.elevate --config $(CONFIG) $(ARGS)
 
-verify: synth ## Synthesize, then run the independent checkers on cdk.out (CHECKER=checkov runs one)
+verify: setup ## Synthesize one baseline stack per profile (with every other stack), then run the independent checkers on cdk.out (CHECKER=checkov runs one)
+	rm -rf cdk.out
+	cdk synth --quiet $(CDK_CONTEXT) -c representatives=1 2>&1 | { grep -v '^Supply a stack id' || true; }
 	$(VENV)/bin/python -m checks.verify cdk.out --config $(CONFIG) $(if $(CHECKER),--only $(CHECKER))
 
 test: setup lint typecheck ## Lint, type-check, run the test suite, the deploy test, then the verification gate (CI)
@@ -98,8 +100,8 @@ requirements: $(VENV)/.installed ## Pin requirements*.in into requirements*.txt 
 	$(PIP_COMPILE) -o requirements.txt requirements.in
 	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
 
-benchmark: setup ## Synthesize generated orgs (N="0 1000", CHECKS=1, VERIFY=1, TEAM_ASSIGNMENTS=3): time, CPU, memory of every process
-	$(VENV)/bin/python -m tests.benchmark $(if $(N),--accounts $(N)) $(if $(CHECKS),--checks) $(if $(VERIFY),--verify) $(if $(TEAM_ASSIGNMENTS),--team-assignments $(TEAM_ASSIGNMENTS)) $(if $(JSON),--json $(JSON))
+benchmark: setup ## Synthesize generated orgs (N="0 1000", CHECKS=1, VERIFY=1, TEAM_ASSIGNMENTS=3, EVERY_STACK=1): time, CPU, memory of every process
+	$(VENV)/bin/python -m tests.benchmark $(if $(N),--accounts $(N)) $(if $(CHECKS),--checks) $(if $(VERIFY),--verify) $(if $(TEAM_ASSIGNMENTS),--team-assignments $(TEAM_ASSIGNMENTS)) $(if $(EVERY_STACK),--every-stack) $(if $(JSON),--json $(JSON))
 
 clean: ## Remove cdk.out and caches (keeps the venv and node_modules)
 	rm -rf cdk.out .pytest_cache .mypy_cache

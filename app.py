@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Entry point of the CDK app: `npx cdk synth -c config=config/org.yaml [-c accounts=name,name] [-c partition=aws]`.
 
+`-c representatives=1` (for `make verify` only, never to deploy): one baseline stack per baseline profile, which
+stands for the others of its profile (docs/decisions/0021-verify-once-per-baseline-profile.md).
+
 The `-c` options and cdk.json context are checked first (config/context.py): a bad one exits 1 with a message.
 
 The flow, one folder each: config (load and validate) -> stacks/plan.py (which stacks, where) ->
@@ -50,10 +53,17 @@ def main() -> int:
     context, outdir = app_settings(os.environ)
     app = cdk.App(context=context, outdir=outdir, analytics_reporting=False)
     try:
-        chosen = settings(*(app.node.try_get_context(key) for key in ("config", "accounts", "partition")))
+        keys = ("config", "accounts", "partition", "representatives")
+        chosen = settings(*(app.node.try_get_context(key) for key in keys))
         config_path = chosen.config
         config = load_config(config_path)
-        built = assemble(app, config, accounts=chosen.accounts, partition=chosen.partition)
+        built = assemble(
+            app,
+            config,
+            accounts=chosen.accounts,
+            partition=chosen.partition,
+            representatives=chosen.representatives,
+        )
     except (ContextError, ConfigError, SelectionError) as err:
         print(err, file=sys.stderr)
         return 1
@@ -68,8 +78,15 @@ def main() -> int:
             file=sys.stderr,
         )
         return 1
+    stood_for = sum(len(info.stands_for) for info in built)
+    represented = (
+        f" (for verification, not deployment: {sum(1 for i in built if i.stands_for)} baseline stacks stand for "
+        f"{stood_for} more of their profiles)"
+        if stood_for
+        else ""
+    )
     print(
-        f"Synthesized {len(built)} stacks from {config_path} into {app.outdir}:\n{summary(built)}\n"
+        f"Synthesized {len(built)} stacks{represented} from {config_path} into {app.outdir}:\n{summary(built)}\n"
         f"Checks passed: {', '.join(CHECK_NAMES)}.",
         file=sys.stderr,
     )

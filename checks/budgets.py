@@ -95,7 +95,8 @@ def run_budgets(
                 for target in props.get("TargetIds", []):
                     key = (stack.partition, str(policy_type), json.dumps(target))
                     # The AWS-managed full-access policy and the reserved slots count too.
-                    attached[key] = attached.get(key, 1 + quotas.reserved_slots) + 1
+                    # A template standing for others (checks.cloud_assembly.distinct_templates) attaches once each.
+                    attached[key] = attached.get(key, 1 + quotas.reserved_slots) + 1 + len(stack.stands_for)
     for (partition, policy_type, target), count in attached.items():
         quotas = quotas_of(partition, policy_type)
         if count > quotas.max_policies_per_target:

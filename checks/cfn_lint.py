@@ -25,7 +25,10 @@ def run_cfn_lint(stacks: list[StackTemplate], outdir: Path) -> Result:
         group = [s for s in stacks if s.partition == partition]
         if not group:
             continue
-        lint_regions = sorted(regions) if partition == "aws-us-gov" else sorted({s.region for s in group})
+        # Each template against every region it deploys to, those of the stacks it stands for included.
+        lint_regions = (
+            sorted(regions) if partition == "aws-us-gov" else sorted(set().union(*(s.regions for s in group)))
+        )
         counts.append(f"{partition}: {len(group)} templates in {', '.join(lint_regions)}")
         command = [
             *(str(VENV_BIN / "cfn-lint"), "--format", "json", "--regions", *lint_regions),

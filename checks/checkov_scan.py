@@ -1,4 +1,4 @@
-"""checkov over the whole cdk.out, offline; a skip counts only with a specific reason."""
+"""checkov over the templates of cdk.out, offline; a skip counts only with a specific reason."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from constructs.shared.checkov import MIN_REASON_WORDS
 
 def run_checkov(stacks: list[StackTemplate], outdir: Path) -> Result:
     # --skip-download: checkov would otherwise fetch policies from the network.
-    command = [str(VENV_BIN / "checkov"), "-d", str(outdir), "--framework", "cloudformation", "--skip-download"]
+    # The templates given (each distinct one once), not the whole folder, which holds every duplicate too.
+    files = [arg for stack in stacks for arg in ("-f", str(stack.path))]
+    command = [str(VENV_BIN / "checkov"), *files, "--framework", "cloudformation", "--skip-download"]
     command += ["--compact", "-o", "json"]
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     try:

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from config.regions import PartitionName, partition_of_region
 
+# The manifest metadata type under which a representatives synth (`-c representatives=1`, stacks/assembly.py)
+# records, on a representative stack, the stacks it stands for: [{"stack", "account", "accountId", "region"}].
+STANDS_FOR = "org-baseline:stands-for"
+
 
 class AssemblyNotFound(Exception):
     """There is no synthesized assembly to verify; the message says what to run."""
+
+
+@dataclass(frozen=True)
+class StoodFor:
+    """A stack whose template is another's, checked as that one: not synthesized (a representatives synth), or
+    synthesized with the same text (`distinct_templates`)."""
+
+    stack: str
+    account_id: str
+    region: str
+    account: str = ""  # the account's name in the config, when the synth recorded it
 
 
 @dataclass(frozen=True)
@@ -21,6 +37,18 @@ class StackTemplate:
     account: str
     region: str
     body: dict[str, Any]
+    digest: str = ""  # SHA-256 of the template file
+    stands_for: tuple[StoodFor, ...] = ()  # the other stacks whose template this is
+
+    @property
+    def regions(self) -> set[str]:
+        """Every region this template deploys to: its own and those of the stacks it stands for."""
+        return {self.region, *(other.region for other in self.stands_for)}
+
+    @property
+    def accounts(self) -> set[str]:
+        """Every account ID this template deploys to."""
+        return {self.account, *(other.account_id for other in self.stands_for)}
 
     @property
     def partition(self) -> PartitionName:
@@ -42,10 +70,44 @@ def load_assembly(outdir: Path) -> list[StackTemplate]:
             continue
         account, region = artifact["environment"].removeprefix("aws://").split("/")
         path = outdir / artifact["properties"]["templateFile"]
-        stacks.append(StackTemplate(name, path, account, region, json.loads(path.read_text())))
+        text = path.read_bytes()
+        recorded = [
+            StoodFor(item["stack"], item["accountId"], item["region"], item.get("account", ""))
+            for entry in _metadata(outdir, artifact).get(f"/{name}", [])
+            if entry.get("type") == STANDS_FOR
+            for item in entry.get("data", [])
+        ]
+        digest = hashlib.sha256(text).hexdigest()
+        stacks.append(StackTemplate(name, path, account, region, json.loads(text), digest, tuple(recorded)))
     if not stacks:
         raise AssemblyNotFound(f"no stacks in {outdir}/manifest.json; synthesize first (make synth)")
     return stacks
+
+
+def _metadata(outdir: Path, artifact: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """A stack artifact's construct metadata by path: in the manifest, or (recent CDK versions) in the file the
+    artifact's `additionalMetadataFile` names."""
+    metadata: dict[str, list[dict[str, Any]]] = dict(artifact.get("metadata", {}))
+    extra = artifact.get("additionalMetadataFile")
+    if extra:
+        for path, entries in json.loads((outdir / extra).read_text()).items():
+            metadata[path] = metadata.get(path, []) + entries
+    return metadata
+
+
+def distinct_templates(stacks: list[StackTemplate]) -> list[StackTemplate]:
+    """One stack per distinct template text and partition, standing for the others with the same text: a checker's
+    verdict on a template is the same wherever it deploys, given the partition (each checker reads only the
+    template, its partition and, for cfn-lint, the regions, which `StackTemplate.regions` keeps). Name order."""
+    groups: dict[tuple[str, str], list[StackTemplate]] = {}
+    for stack in stacks:
+        groups.setdefault((stack.partition, stack.digest or stack.name), []).append(stack)
+    distinct = []
+    for group in groups.values():
+        first, *others = group
+        merged = [StoodFor(o.name, o.account, o.region) for o in others] + [s for o in others for s in o.stands_for]
+        distinct.append(replace(first, stands_for=first.stands_for + tuple(merged)) if others else first)
+    return sorted(distinct, key=lambda stack: stack.name)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import aws_cdk as cdk
 import jsii
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
+from checks.cloud_assembly import STANDS_FOR as STANDS_FOR  # for stacks/assembly.py, which records it
 from checks.nag_pack import BaselineChecks
 from checks.partition_lint import partition_findings
 from config.regions import PartitionName

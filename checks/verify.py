@@ -5,8 +5,11 @@
     python -m checks.verify cdk.out --only checkov --config ../my-org/org.yaml
 
 cdk-nag checks the app from inside during synthesis; these read the templates CloudFormation will get, so a
-mistake cdk-nag does not know about still fails CI. Exit code 1 when any checker has an unexplained finding,
-2 when there is nothing to check or the config cannot be read.
+mistake cdk-nag does not know about still fails CI. Each distinct template is checked once (per partition), for
+every stack it stands for: stacks with the same text, and in a representatives synth (`make verify`,
+`-c representatives=1`) the baseline stacks of the representative's profile, which are not synthesized (decision
+0021). The report says which template stands for which stacks and accounts. Exit code 1 when any checker has
+an unexplained finding, 2 when there is nothing to check or the config cannot be read.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 from checks.budgets import ScpQuotas, run_budgets
 from checks.cfn_lint import run_cfn_lint
 from checks.checkov_scan import run_checkov
-from checks.cloud_assembly import AssemblyNotFound, Result, StackTemplate, load_assembly
+from checks.cloud_assembly import AssemblyNotFound, Result, StackTemplate, distinct_templates, load_assembly
 from checks.partition_lint import run_partition_lint
 from checks.policy_lint import run_policy_lint
 from config.loader import load_config
@@ -29,6 +32,7 @@ from config.regions import PartitionName
 
 DEFAULT_CONFIG = Path("config/org.yaml")
 REPORT_FINDINGS = 50  # per checker on the terminal; the JSON report has them all
+REPORT_TEMPLATES = 20  # templates standing for others, on the terminal; the JSON report has them all
 
 Checker = Callable[[list[StackTemplate], Path], Result]
 
@@ -55,15 +59,38 @@ def verify(
     scp_quotas: Mapping[PartitionName, ScpQuotas] | None = None,
     rcp_quotas: Mapping[PartitionName, ScpQuotas] | None = None,
 ) -> list[Result]:
-    """Run the checkers (all, or those named) on the assembly in `outdir`; `scp_quotas` and `rcp_quotas` per
-    partition, or AWS's defaults."""
-    stacks = load_assembly(outdir)
+    """Run the checkers (all, or those named) on each distinct template of the assembly in `outdir`; `scp_quotas`
+    and `rcp_quotas` per partition, or AWS's defaults."""
+    return run_checkers(distinct_templates(load_assembly(outdir)), outdir, only, scp_quotas, rcp_quotas)
+
+
+def run_checkers(
+    stacks: list[StackTemplate],
+    outdir: Path,
+    only: Iterable[str] | None = None,
+    scp_quotas: Mapping[PartitionName, ScpQuotas] | None = None,
+    rcp_quotas: Mapping[PartitionName, ScpQuotas] | None = None,
+) -> list[Result]:
     available = checkers(scp_quotas or {}, rcp_quotas)
     return [available[name](stacks, outdir) for name in (only or available)]
 
 
-def report(results: list[Result], outdir: Path) -> str:
+def stands_for_line(stack: StackTemplate) -> str:
+    """What one checked template stands for, e.g. `Baseline-a-us-east-1 stands for 312 accounts (312 stacks)`."""
+    accounts, stacks = len(stack.accounts), 1 + len(stack.stands_for)
+    return f"{stack.name} stands for {accounts} account{'s' if accounts != 1 else ''} ({stacks} stacks)"
+
+
+def report(results: list[Result], outdir: Path, templates: Iterable[StackTemplate] = ()) -> str:
     lines = []
+    templates = list(templates)
+    shared = sorted((t for t in templates if t.stands_for), key=lambda t: (-len(t.stands_for), t.name))
+    if templates:
+        covered = sum(1 + len(t.stands_for) for t in templates)
+        lines.append(f"  {len(templates)} distinct templates checked for {covered} stacks")
+        lines += [f"    {stands_for_line(t)}" for t in shared[:REPORT_TEMPLATES]]
+        if len(shared) > REPORT_TEMPLATES:
+            lines.append(f"    ... and {len(shared) - REPORT_TEMPLATES} more templates standing for others")
     for result in results:
         lines.append(f"  {'ok  ' if result.ok else 'FAIL'} {result.checker:<30} {result.summary}")
         for finding in result.findings[:REPORT_FINDINGS]:
@@ -78,7 +105,20 @@ def report(results: list[Result], outdir: Path) -> str:
     return "\n".join(lines)
 
 
-def report_json(results: list[Result]) -> str:
+def report_json(results: list[Result], templates: Iterable[StackTemplate] = ()) -> str:
+    checked = [
+        {
+            "template": stack.name,
+            "partition": stack.partition,
+            "stacks": 1 + len(stack.stands_for),
+            "accounts": len(stack.accounts),
+            "standsFor": [
+                {"stack": o.stack, "account": o.account, "accountId": o.account_id, "region": o.region}
+                for o in stack.stands_for
+            ],
+        }
+        for stack in templates
+    ]
     entries = [
         {
             "checker": result.checker,
@@ -88,7 +128,7 @@ def report_json(results: list[Result]) -> str:
         }
         for result in results
     ]
-    return json.dumps(entries, indent=2)
+    return json.dumps({"checkers": entries, "templates": checked}, indent=2)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,12 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
-        results = verify(args.outdir, args.only, ScpQuotas.of(config), ScpQuotas.rcp_of(config))
+        stacks = distinct_templates(load_assembly(args.outdir))
     except (ConfigError, AssemblyNotFound) as err:
         print(f"verify: {err}", file=sys.stderr)
         return 2
-    (args.outdir / "verify-report.json").write_text(report_json(results))
-    print(report(results, args.outdir))
+    results = run_checkers(stacks, args.outdir, args.only, ScpQuotas.of(config), ScpQuotas.rcp_of(config))
+    (args.outdir / "verify-report.json").write_text(report_json(results, stacks))
+    print(report(results, args.outdir, stacks))
     return 0 if all(result.ok for result in results) else 1
 
 

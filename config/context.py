@@ -1,4 +1,5 @@
-"""The app's inputs from the command line and cdk.json (`-c config=`, `-c accounts=`, `-c partition=`), checked
+"""The app's inputs from the command line and cdk.json (`-c config=`, `-c accounts=`, `-c partition=`,
+`-c representatives=`), checked
 before anything is loaded or synthesized, with the same kind of message as the config: every problem at once,
 each naming the option and the fix. No CDK here, so it is tested and reused without synthesizing.
 
@@ -25,6 +26,7 @@ class Settings:
     config: str  # path of the organization config
     accounts: list[str] | None  # only these accounts' stacks; None: all
     partition: PartitionName | None  # only this partition's stacks; None: both
+    representatives: bool = False  # for verification: one baseline stack per profile (decision 0021)
 
 
 class ContextError(Exception):
@@ -37,15 +39,29 @@ class ContextError(Exception):
         super().__init__("\n".join(lines + [f"  {problem}" for problem in problems]))
 
 
-def settings(config: Any, accounts: Any, partition: Any = None) -> Settings:
+def settings(config: Any, accounts: Any, partition: Any = None, representatives: Any = None) -> Settings:
     """The validated settings from the raw context values (None where not given)."""
     problems: list[str] = []
     path = _config(config, problems)
     names = _accounts(accounts, problems)
     chosen = _partition(partition, problems)
+    reduced = _switch(representatives, "representatives", problems)
     if problems:
         raise ContextError(problems)
-    return Settings(path, names, chosen)
+    return Settings(path, names, chosen, reduced)
+
+
+_ON: Final = {"1": True, "true": True, "0": False, "false": False}
+
+
+def _switch(value: Any, option: str, problems: list[str]) -> bool:
+    """An on/off option: `-c option=1` (or true) on, 0 (or false) or left out off; JSON booleans from cdk.json."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if str(value).strip().lower() in _ON:
+        return _ON[str(value).strip().lower()]
+    problems.append(f"-c {option}={shown(value)}: expected 1 (on) or 0 (off)")
+    return False
 
 
 def _config(value: Any, problems: list[str]) -> str:

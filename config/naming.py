@@ -473,6 +473,10 @@ class BreakglassPrincipals:
         """The accounts that hold the breakglass users (from their ARNs), in order, each once."""
         return tuple(dict.fromkeys(arn.split(":")[4] for arn in self.users))
 
+    def users_held_in(self, account_id: str) -> tuple[str, ...]:
+        """The ARNs of the breakglass users held in one account."""
+        return tuple(arn for arn in self.users if arn.split(":")[4] == account_id)
+
     def user_names(self, account_id: str) -> tuple[str, ...]:
         """The breakglass user names held in one account (IAM user ARNs here have no path)."""
         return tuple(arn.rsplit(":user/", 1)[1] for arn in self.users if arn.split(":")[4] == account_id)

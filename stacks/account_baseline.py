@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from config.models import (
-    Account,
     AirGappedVault,
     BackupPlan,
     CustomerManagedPolicy,
@@ -11,7 +12,6 @@ from config.models import (
     RestoreTesting,
     SessionManager,
     VaultLock,
-    VpcBpaExclusion,
 )
 from config.naming import AtlantisNames, BreakglassPrincipals, Organization
 from constructs import Construct
@@ -40,6 +40,7 @@ from constructs.sessions.instance_role import SessionInstanceRole
 from constructs.sessions.preferences import SessionPreferences
 from constructs.shared.own_account import ACCOUNT, REGION
 from stacks.base import OrgBaselineStack
+from stacks.plan import BaselineProfile
 
 
 class AccountBaselineStack(OrgBaselineStack):
@@ -48,74 +49,84 @@ class AccountBaselineStack(OrgBaselineStack):
         scope: Construct,
         construct_id: str,
         *,
-        account: Account,
+        account_id: str,
         region: str,
-        regions: list[str],
+        profile: BaselineProfile,
         org: Organization,
         prefix: str,
         vault_lock: VaultLock,
-        backup_plans: list[BackupPlan],
+        backup_plans: Mapping[str, BackupPlan],
         network: NetworkRestriction | None,
         session_manager: SessionManager,
-        customer_managed_policies: list[CustomerManagedPolicy] | None = None,
+        customer_managed_policies: Mapping[str, CustomerManagedPolicy] | None = None,
         breakglass: BreakglassPrincipals | None = None,
         atlantis: AtlantisNames | None = None,
-        s3_public_access_block_here: bool = True,
-        vpc_bpa_exclusions: list[VpcBpaExclusion] | None = None,
         config_recorder: bool = False,
         air_gapped_vault: AirGappedVault | None = None,
         restore_testing: RestoreTesting | None = None,
     ) -> None:
-        """`regions`: every region this account has a baseline stack in (IAM in the home region covers them).
-        `s3_public_access_block_here`: false when the organization's S3 policy sets Block Public Access for the
-        account (config/policies/organization_policies.py), which then rejects the account-level call.
+        """Built from the stack's `profile` (`stacks.plan.BaselineProfile`) and what the whole organization shares
+        (`org`, `prefix`, `vault_lock`, `network`, `session_manager`, `breakglass`, `atlantis`, `config_recorder`,
+        and the config's `backup_plans` and the partition's `customer_managed_policies` by name, which the profile
+        picks from). `account_id` and `region` only say where the stack deploys (its environment), and `region`
+        which rule copies where (the profile's `backup_copies`): stacks of equal profiles get equal templates by
+        construction, so one of them is verified for all (decision 0021).
         `config_recorder`: AWS Config records here and delivers to the log-archive account's Config bucket.
         `air_gapped_vault`, `restore_testing`: the partition's `backup.logically_air_gapped_vault` and
-        `backup.restore_testing` entries, if any."""
+        `backup.restore_testing` entries, if any (the partition is part of the profile)."""
         super().__init__(
             scope,
             construct_id,
-            account_id=account.id,
+            account_id=account_id,
             region=region,
             description=(
                 f"account baseline in the home region ({org.home_region})"
-                if region == org.home_region
+                if profile.home
                 else f"account baseline in a region other than the home region ({org.home_region})"
             ),
         )
-        self.is_home_region = region == org.home_region
+        assert profile.home == (region == org.home_region), f"{construct_id}: profile of another region"
+        self.profile = profile
+        self.is_home_region = profile.home
         # Account-agnostic: the template names this account and region only through AWS::AccountId and
-        # AWS::Region (constructs/shared/own_account.py), so accounts of one profile get the same template. What
-        # depends on which account or region it is (management, CI, breakglass users, session documents owner,
-        # home region, backup copies) is decided here, from the literals, and only selects what gets built.
+        # AWS::Region (constructs/shared/own_account.py). What depends on which account or region it is
+        # (management, CI, breakglass users, session documents owner, home region, backup copies) was decided in
+        # the plan, from the literals, into the profile: here it only selects what gets built.
         here, here_region = ACCOUNT, REGION
         # The account's name is no fact of the template (it differs per account); its OU is part of the profile.
         facts = {
-            "organizational-unit": account.ou,
+            "organizational-unit": profile.organizational_unit,
             "home-region": org.home_region,
             "org-trail-bucket": org.trail_bucket,
             "org-trail-name": org.trail_name,
         }
         AccountMetadata(self, "AccountMetadata", prefix=prefix, facts=facts)
-        if customer_managed_policies:
+        # The home-region stack creates the customer-managed policies of the sets assigned to this account (IAM is
+        # global); Identity Center needs them in the account before it provisions those sets there.
+        if profile.customer_managed_policies:
             assert self.is_home_region, "IAM resources belong in the home-region stack"
+            policies = customer_managed_policies or {}
             self.identity_center_policies = CustomerManagedPolicies(
-                self, "IdentityCenterPolicies", policies=customer_managed_policies
+                self,
+                "IdentityCenterPolicies",
+                policies=[policies[name] for name in profile.customer_managed_policies],
             )
         # Access events land in the region of the endpoint used: alert rules go into every region's stack.
-        AccessAlerts(self, "AccessAlerts", org=org, account_id=here, breakglass=breakglass, users_account_id=account.id)
+        AccessAlerts(
+            self, "AccessAlerts", org=org, account_id=here, breakglass=breakglass, own_users=profile.breakglass_users
+        )
         if self.is_home_region:
             AlertForwarderRole(self, "AlertForwarder", org=org, account_id=here)
             if breakglass is not None:
                 BreakglassRole(self, "Breakglass", org=org, principals=breakglass)
-            if atlantis is not None and account.id not in atlantis.excluded_account_ids:
+            if atlantis is not None and profile.atlantis_roles:
                 AtlantisRoles(self, "Atlantis", org=org, atlantis=atlantis, account_id=here)
-            if atlantis is not None and account.id == atlantis.ci_account_id:
+            if profile.terraform_state:
                 TerraformStateBucket(self, "TerraformState", org=org)
             # The live access audit (`python -m ops.access audit`): a read-only role everywhere, and its one
             # trusted principal in the management account.
             AccessAuditRole(self, "AccessAudit", org=org, account_id=here)
-            if account.id == org.management_account_id:
+            if profile.audit_principal:
                 AccessAuditorRole(self, "AccessAuditor", org=org)
 
         # Data protection: a locked vault and the plans in every region; IAM (backup role, credentials
@@ -151,7 +162,7 @@ class AccountBaselineStack(OrgBaselineStack):
                 settings=restore_testing,
                 role=restore_role,
             )
-        if backup_plans:
+        if profile.backup_plans:
             vault = self.backup_vault.vault
             BackupPlans(
                 self,
@@ -159,7 +170,7 @@ class AccountBaselineStack(OrgBaselineStack):
                 org=org,
                 account_id=here,
                 region=region,  # decides where copies go (none from the copy region itself); names no resource
-                plans=backup_plans,
+                plans=[backup_plans[name] for name in profile.backup_plans],
                 vault=vault,
                 role=role,
                 air_gapped_vault=air_gapped,
@@ -168,6 +179,7 @@ class AccountBaselineStack(OrgBaselineStack):
         # Session Manager instead of SSH bastions. The home-region stack holds the roles every region uses, so
         # deploy it before the account's other regions.
         handler_role = None
+        regions = list(profile.regions)  # home: the account's baseline regions, which its IAM covers
         if self.is_home_region:
             SessionInstanceRole(self, "SessionInstanceRole", org=org, account_id=here, regions=regions)
             SessionAccess(self, "SessionAccess", org=org, account_id=here, regions=regions)
@@ -189,7 +201,7 @@ class AccountBaselineStack(OrgBaselineStack):
             region=here_region,
             key=preferences.key,
             retention_days=session_manager.cloudwatch_retention_days,
-            share_documents=account.id != org.session_documents_account_id,
+            share_documents=profile.shares_documents,
         )
         if handler_role is not None:
             custom_resources.function.add_resource_dependency(handler_role.policy)
@@ -213,7 +225,7 @@ class AccountBaselineStack(OrgBaselineStack):
             account_id=here,
             key=preferences.key,
             retention_days=session_manager.cloudwatch_retention_days,
-            account_wide=self.is_home_region and s3_public_access_block_here,
+            account_wide=profile.s3_block_public_access,
         )
         if settings_role is not None:
             settings.function.add_resource_dependency(settings_role.policy)
@@ -228,5 +240,5 @@ class AccountBaselineStack(OrgBaselineStack):
             )
             if recorder.service_linked_role is not None and settings_role is not None:
                 recorder.service_linked_role.node.add_dependency(settings_role.policy)
-        if vpc_bpa_exclusions:
-            VpcBlockPublicAccessExclusions(self, "VpcBlockPublicAccessExclusions", exclusions=vpc_bpa_exclusions)
+        if profile.vpc_exclusions:
+            VpcBlockPublicAccessExclusions(self, "VpcBlockPublicAccessExclusions", exclusions=profile.vpc_exclusions)

@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 
 import aws_cdk as cdk
 
-from checks.synth import add_checks
+from checks.synth import STANDS_FOR, add_checks
 from config.assignments import AccountAssignment, assignments_by_account, identity_center_admin
-from config.backup import plans_for_account
 from config.elevation import engine_names, resolved_rules, rules_in
 from config.models import Account, OrgConfig
 from config.naming import (
@@ -24,7 +23,7 @@ from config.naming import (
     breakglass_principals,
     organization,
 )
-from config.policies.organization_policies import covered_by_s3_policy, management_policies, vpc_bpa_exclusions
+from config.policies.organization_policies import management_policies
 from config.policies.permission_sets import AccessModel, access_model
 from config.policies.resource_control import rcp_budget
 from config.policies.service_control import partition_budget
@@ -39,7 +38,8 @@ from stacks.guardrails import GuardrailsStack
 from stacks.identity_center import IdentityCenterStack
 from stacks.log_archive import LogArchiveStack
 from stacks.organization import OrganizationStack
-from stacks.plan import PlannedStack, StackKind, plan
+from stacks.plan import BaselineProfile, PlannedStack, StackKind, plan, profiles_by_stack
+from stacks.plan import representatives as representatives_of
 from stacks.security import SecurityStack
 from stacks.security_services import SecurityServicesStack
 from stacks.session_documents import SessionDocumentsStack
@@ -50,6 +50,9 @@ class BuiltStack(PlannedStack):
     """A planned stack and the CDK stack built for it."""
 
     stack: OrgBaselineStack = field(kw_only=True)
+    # In a representatives synth: the other planned stacks whose template this one's is (its baseline profile's
+    # group, in plan order). Empty otherwise.
+    stands_for: tuple[PlannedStack, ...] = field(default=(), kw_only=True)
 
 
 class AssemblyError(RuntimeError):
@@ -76,9 +79,10 @@ class Inputs:
     partitions: Mapping[PartitionName, PartitionInputs]
     assignments: Mapping[str, list[AccountAssignment]]  # by account name
     accounts: Mapping[str, Account]  # by name
+    profiles: Mapping[str, BaselineProfile]  # of the planned baseline stacks, by stack ID (computed once)
 
     @classmethod
-    def of(cls, config: OrgConfig) -> Inputs:
+    def of(cls, config: OrgConfig, planned: Iterable[PlannedStack] = ()) -> Inputs:
         ids = {account.name: account.id for account in config.accounts}
         partitions = {}
         for partition, part in config.partitions.items():
@@ -92,7 +96,8 @@ class Inputs:
                 identity_center_instance_arn=org.identity_center_instance_arn(part.identity_center.instance_id),
             )
         accounts = {account.name: account for account in config.accounts}
-        return cls(config, partitions, assignments_by_account(config), accounts)
+        profiles = profiles_by_stack(config, planned)
+        return cls(config, partitions, assignments_by_account(config), accounts, profiles)
 
 
 Builder = Callable[[cdk.App, PlannedStack, Inputs], OrgBaselineStack]
@@ -235,34 +240,25 @@ def _alerts(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStac
 
 def _baseline(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
     config, part = inputs.config, inputs.partitions[item.partition]
-    account = inputs.accounts[item.account_name]
-    allowed = config.partitions[item.partition].allowed_regions
-    home = item.region == part.org.home_region
-    # The home-region stack creates the customer-managed policies of the sets assigned to this account (IAM is
-    # global); Identity Center needs them in the account before it provisions those sets there.
-    needed = dict.fromkeys(
-        policy for a in inputs.assignments.get(account.name, []) for policy in part.access.policies_of(a.permission_set)
-    )
+    # Built from the stack's profile and what the organization shares: the account's ID only places the stack.
     return AccountBaselineStack(
         app,
         item.stack_id,
-        account=account,
+        account_id=inputs.accounts[item.account_name].id,
         region=item.region,
-        regions=account.regions or allowed,
+        profile=inputs.profiles.get(item.stack_id) or profiles_by_stack(config, [item])[item.stack_id],
         org=part.org,
         prefix=config.name_prefix,
         session_manager=config.session_manager,
         vault_lock=config.backup.vault_lock,
-        backup_plans=plans_for_account(config, account),
+        backup_plans={plan.name: plan for plan in config.backup.plans},
         network=config.network_restriction,
         breakglass=part.breakglass,
         atlantis=part.atlantis,
-        customer_managed_policies=[part.access.customer_managed_policies[name] for name in needed] if home else [],
-        s3_public_access_block_here=not covered_by_s3_policy(config, account),
-        vpc_bpa_exclusions=vpc_bpa_exclusions(config, account, item.region),
+        customer_managed_policies=part.access.customer_managed_policies,
         config_recorder=config.security_services.config.enabled,
-        air_gapped_vault=config.backup.logically_air_gapped_vault.get(account.partition),
-        restore_testing=config.backup.restore_testing.get(account.partition),
+        air_gapped_vault=config.backup.logically_air_gapped_vault.get(item.partition),
+        restore_testing=config.backup.restore_testing.get(item.partition),
     )
 
 
@@ -289,12 +285,22 @@ def assemble(
     accounts: Iterable[str] | None = None,
     partition: PartitionName | None = None,
     checks: bool = True,
+    representatives: bool = False,
 ) -> list[BuiltStack]:
     """Add the planned stacks (of `accounts` and `partition`, when given) to `app`, and the synth-time checks unless
-    `checks` is False. Each planned `after` becomes a stack dependency, which the assembly's manifest records."""
-    inputs = Inputs.of(config)
+    `checks` is False. Each planned `after` becomes a stack dependency, which the assembly's manifest records.
+
+    `representatives`: for verification only, one baseline stack per profile stands for the others of its profile,
+    which are not built (`stacks.plan.representatives`); the manifest records, as the representative's
+    `STANDS_FOR` metadata, each stack it stands for (ID, account name and ID, region) for `checks/verify.py`."""
+    planned = plan(config, accounts, partition)
+    groups: dict[str, list[str]] = {}
+    if representatives:
+        everything = {stack.stack_id: stack for stack in planned}
+        planned, groups = representatives_of(config, planned)
+    inputs = Inputs.of(config, planned)
     built: dict[str, BuiltStack] = {}
-    for item in plan(config, accounts, partition):
+    for item in planned:
         builder = BUILDERS.get(item.kind)
         if builder is None:
             raise AssemblyError(
@@ -305,7 +311,19 @@ def assemble(
         for earlier in item.after:  # the plan names only planned stacks, each before the stacks that follow it
             # Ordering for `cdk deploy` only, across accounts and regions alike: no values cross stacks.
             stack.add_stack_dependency(built[earlier].stack)
-        built[item.stack_id] = BuiltStack(**vars(item), stack=stack)
+        others = tuple(everything[other] for other in groups.get(item.stack_id, [])[1:])
+        if others:
+            stack.node.add_metadata(STANDS_FOR, [_stood_for(other, inputs) for other in others])
+        built[item.stack_id] = BuiltStack(**vars(item), stack=stack, stands_for=others)
     if checks:
         add_checks(app, {info.stack.template_file: info.partition for info in built.values()})
     return list(built.values())
+
+
+def _stood_for(item: PlannedStack, inputs: Inputs) -> dict[str, str]:
+    return {
+        "stack": item.stack_id,
+        "account": item.account_name,
+        "accountId": inputs.accounts[item.account_name].id,
+        "region": item.region,
+    }

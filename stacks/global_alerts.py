@@ -37,6 +37,5 @@ class GlobalEventAlertsStack(OrgBaselineStack):
             description=f"access alerts in {region}, where global service events land",
         )
         # Account-agnostic like the baseline (constructs/shared/own_account.py): the account only as AWS::AccountId.
-        AccessAlerts(
-            self, "AccessAlerts", org=org, account_id=ACCOUNT, breakglass=breakglass, users_account_id=account.id
-        )
+        own_users = breakglass.users_held_in(account.id) if breakglass else ()
+        AccessAlerts(self, "AccessAlerts", org=org, account_id=ACCOUNT, breakglass=breakglass, own_users=own_users)

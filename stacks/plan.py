@@ -280,7 +280,7 @@ class BaselineProfile:
     backup_plans: tuple[str, ...]
     backup_copies: tuple[str | None, ...]  # per plan rule, the region its copies go to from this stack's region
     vpc_exclusions: tuple[tuple[str, str], ...]  # (VPC or subnet ID, mode) in this region
-    breakglass_users: tuple[str, ...]  # the breakglass users this account holds (their change alerts)
+    breakglass_users: tuple[str, ...]  # ARNs of the breakglass users this account holds (their change alerts)
     shares_documents: bool  # every account but the session documents' own (the security account)
     regions: tuple[str, ...] = ()  # home: the account's baseline regions, which its IAM covers
     customer_managed_policies: tuple[str, ...] = ()  # home: those of the sets assigned to the account
@@ -292,13 +292,22 @@ class BaselineProfile:
 
 def baseline_profiles(config: OrgConfig, planned: Iterable[PlannedStack]) -> dict[BaselineProfile, list[str]]:
     """The baseline stacks of `planned` grouped by profile (stack IDs in plan order): one template per group."""
+    groups: dict[BaselineProfile, list[str]] = {}
+    for stack_id, profile in profiles_by_stack(config, planned).items():
+        groups.setdefault(profile, []).append(stack_id)
+    return groups
+
+
+def profiles_by_stack(config: OrgConfig, planned: Iterable[PlannedStack]) -> dict[str, BaselineProfile]:
+    """The profile of each baseline stack of `planned`, by stack ID (plan order): what `stacks/assembly.py` builds
+    the stack from."""
     accounts = {account.name: account for account in config.accounts}
     assignments = assignments_by_account(config)
-    groups: dict[BaselineProfile, list[str]] = {}
     stacks = [stack for stack in planned if stack.kind is StackKind.BASELINE]
     partitions = {stack.partition for stack in stacks}
     orgs = {partition: organization(config, partition) for partition in partitions}
     models = {partition: access_model(config, orgs[partition]) for partition in partitions}
+    profiles: dict[str, BaselineProfile] = {}
     for stack in stacks:
         account = accounts[stack.account_name]
         org, access = orgs[stack.partition], models[stack.partition]
@@ -313,7 +322,7 @@ def baseline_profiles(config: OrgConfig, planned: Iterable[PlannedStack]) -> dic
             backup_plans=tuple(plan.name for plan in plans),
             backup_copies=tuple(copy_region(r, stack.partition, stack.region) for p in plans for r in p.rules),
             vpc_exclusions=tuple((e.id, e.mode) for e in vpc_bpa_exclusions(config, account, stack.region)),
-            breakglass_users=breakglass.user_names(account.id) if breakglass else (),
+            breakglass_users=breakglass.users_held_in(account.id) if breakglass else (),
             shares_documents=account.id != org.session_documents_account_id,
         )
         if home:
@@ -328,5 +337,20 @@ def baseline_profiles(config: OrgConfig, planned: Iterable[PlannedStack]) -> dic
                 terraform_state=atlantis is not None and account.id == atlantis.ci_account_id,
                 audit_principal=account.id == org.management_account_id,
             )
-        groups.setdefault(profile, []).append(stack.stack_id)
-    return groups
+        profiles[stack.stack_id] = profile
+    return profiles
+
+
+def representatives(config: OrgConfig, planned: list[PlannedStack]) -> tuple[list[PlannedStack], dict[str, list[str]]]:
+    """The plan for verification: every stack but the baseline stacks, and of those one per profile (the first in
+    plan order), which stands for its whole group; with each representative's group (stack IDs, itself first).
+
+    Equal profiles build equal templates (`stacks/account_baseline.py` takes nothing else that varies), so checking
+    the representative checks them all (docs/decisions/0021-verify-once-per-baseline-profile.md). `after` keeps
+    only stacks still planned: this plan is synthesized and checked, never deployed.
+    """
+    groups = {ids[0]: ids for ids in baseline_profiles(config, planned).values()}
+    kept = [stack for stack in planned if stack.kind is not StackKind.BASELINE or stack.stack_id in groups]
+    ids = {stack.stack_id for stack in kept}
+    reduced = [replace(stack, after=tuple(earlier for earlier in stack.after if earlier in ids)) for stack in kept]
+    return reduced, groups

@@ -2,6 +2,9 @@
 
     make benchmark N="0 1000" CHECKS=1 VERIFY=1   # or: python -m tests.benchmark --accounts 0 1000 --checks --verify
 
+With `--checks` or `--verify` the worker synthesizes as `make verify` does (`-c representatives=1`: one baseline
+stack per baseline profile, decision 0021); `--every-stack` synthesizes every planned stack instead, as before.
+
 Not a test: run it before and after a change that could slow synthesis (Python CDK pays a jsii round-trip
 per call) and compare. Each N runs in a fresh worker process (`--worker`), so one run cannot warm the next; the
 table gives each run's wall time as a ratio of the first's (`--accounts 0 1000`: the example org first). The
@@ -62,10 +65,12 @@ class WorkerResult(TypedDict):
     """What the worker reports: the synthesized assembly and the time of each phase, in seconds."""
 
     accounts: int  # in the config: the example's and the generated ones
-    stacks: int
+    planned_stacks: int  # in the plan
+    stacks: int  # synthesized: fewer than planned in a representatives synth
+    representatives: bool  # one baseline stack per profile was synthesized (-c representatives=1)
     distinct_templates: int  # distinct template bodies (SHA-256 of each template file)
-    baseline_stacks: int
-    baseline_templates: int  # distinct baseline template bodies: accounts of one profile share one
+    baseline_stacks: int  # in the plan
+    baseline_templates: int  # distinct baseline template bodies synthesized: accounts of one profile share one
     baseline_profiles: int  # the plan's baseline profiles (stacks.plan.baseline_profiles, no CDK): as many
     largest_stack: str  # the stack ID with the most resources
     largest_stack_resources: int
@@ -103,22 +108,23 @@ class BenchmarkResult(WorkerResult):
 # --- the worker: the measured work -------------------------------------------------------------------------
 
 
-def work(accounts: int, checks: bool, verify: bool, team_assignments: int) -> WorkerResult:
+def work(accounts: int, checks: bool, verify: bool, team_assignments: int, every_stack: bool = False) -> WorkerResult:
     """Synthesize the example org plus `accounts` generated ones into a temporary directory and describe it."""
     import aws_cdk as cdk
 
     from checks.budgets import ScpQuotas
     from checks.verify import verify as run_gate
     from stacks.assembly import assemble
-    from stacks.plan import StackKind, baseline_profiles
+    from stacks.plan import StackKind, baseline_profiles, plan
     from tests.support.org_generator import generated_org
     from tests.support.project import CDK_CONTEXT
 
     started = time.perf_counter()
     config = generated_org(accounts, team_assignments)
+    representatives = (checks or verify) and not every_stack
     with tempfile.TemporaryDirectory() as outdir:
         app = cdk.App(context=CDK_CONTEXT, outdir=outdir, analytics_reporting=False)
-        built = assemble(app, config, checks=checks)
+        built = assemble(app, config, checks=checks, representatives=representatives)
         constructed = time.perf_counter()
         app.synth()
         synthesized = time.perf_counter()
@@ -128,16 +134,18 @@ def work(accounts: int, checks: bool, verify: bool, team_assignments: int) -> Wo
         if verify:
             results = run_gate(Path(outdir), None, ScpQuotas.of(config))
             verify_s, failed = round(time.perf_counter() - synthesized, 2), [r.checker for r in results if not r.ok]
+    planned = plan(config)
     baselines = [i.stack_id for i in built if i.kind is StackKind.BASELINE]
     largest = max(resources, key=lambda stack_id: resources[stack_id])
     sizes = {stack_id: len(text) for stack_id, text in texts.items()}
     biggest = max(sizes, key=lambda stack_id: sizes[stack_id])
     return {
-        "accounts": len(config.accounts), "stacks": len(built),
+        "accounts": len(config.accounts), "planned_stacks": len(planned), "stacks": len(built),
+        "representatives": representatives,
         "distinct_templates": len({hashlib.sha256(text).hexdigest() for text in texts.values()}),
-        "baseline_stacks": len(baselines),
+        "baseline_stacks": sum(1 for s in planned if s.kind is StackKind.BASELINE),
         "baseline_templates": len({hashlib.sha256(texts[stack_id]).hexdigest() for stack_id in baselines}),
-        "baseline_profiles": len(baseline_profiles(config, built)),
+        "baseline_profiles": len(baseline_profiles(config, planned)),
         "largest_stack": largest, "largest_stack_resources": resources[largest],
         "largest_template": biggest, "largest_template_bytes": sizes[biggest], "over_budget": over_budget(resources, sizes),
         "construct_s": round(constructed - started, 2), "synth_s": round(synthesized - constructed, 2),
@@ -221,11 +229,12 @@ def _name(cmdline: list[bytes], fallback: str) -> str:
     return " ".join(shown)[:60]
 
 
-def measure(accounts: int, checks: bool, verify: bool, team_assignments: int) -> BenchmarkResult:
+def measure(accounts: int, checks: bool, verify: bool, team_assignments: int, every_stack: bool) -> BenchmarkResult:
     """Run one worker and measure it and all its descendants."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         command = [sys.executable, "-m", "tests.benchmark", "--worker", out.name, "--accounts", str(accounts)]
         command += ["--team-assignments", str(team_assignments)] + ["--checks"] * checks + ["--verify"] * verify
+        command += ["--every-stack"] * every_stack
         sampler = Sampler()
         thread = threading.Thread(target=sampler.run, daemon=True)
         thread.start()
@@ -272,7 +281,7 @@ def _reap_orphans() -> list[Any]:
 
 def table(results: list[BenchmarkResult]) -> str:
     columns = [
-        ("accounts", "accounts", "{}"), ("stacks", "stacks", "{}"), ("distinct", "distinct_templates", "{}"),
+        ("accounts", "accounts", "{}"), ("planned", "planned_stacks", "{}"), ("synthesized", "stacks", "{}"), ("distinct", "distinct_templates", "{}"),
         ("baselines", "baseline_stacks", "{}"), ("baseline tmpl.", "baseline_templates", "{}"),
         ("profiles", "baseline_profiles", "{}"),
         ("largest stack (res.)", "largest_stack_resources", "{}"), ("largest tmpl. KiB", "largest_template_bytes", "{}"),
@@ -309,6 +318,11 @@ def main() -> int:
     )
     parser.add_argument("--verify", action="store_true", help="then run the verification gate (make verify's checkers)")
     parser.add_argument(
+        "--every-stack",
+        action="store_true",
+        help="with --checks or --verify, synthesize every stack, not one baseline stack per profile",
+    )
+    parser.add_argument(
         "--team-assignments", type=int, default=0, help="account-targeted assignments per generated account"
     )
     parser.add_argument(
@@ -321,11 +335,11 @@ def main() -> int:
     args = parser.parse_args()
     if args.worker:
         (accounts,) = args.accounts
-        result = work(accounts, args.checks, args.verify, args.team_assignments)
+        result = work(accounts, args.checks, args.verify, args.team_assignments, args.every_stack)
         Path(args.worker).write_text(json.dumps(result))
         return 0
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    results = [measure(n, args.checks, args.verify, args.team_assignments) for n in args.accounts]
+    results = [measure(n, args.checks, args.verify, args.team_assignments, args.every_stack) for n in args.accounts]
     for r in results:
         r["wall_ratio"] = round(r["wall_s"] / results[0]["wall_s"], 2)
         r["cpu_ratio"] = round(r["cpu_s"] / results[0]["cpu_s"], 2)

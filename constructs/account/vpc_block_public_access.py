@@ -8,22 +8,22 @@ from __future__ import annotations
 
 from aws_cdk import aws_ec2 as ec2
 
-from config.models import VpcBpaExclusion
 from constructs import Construct
 from constructs.shared.logical_ids import logical_name
 
 
 class VpcBlockPublicAccessExclusions(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, exclusions: list[VpcBpaExclusion]) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, exclusions: tuple[tuple[str, str], ...]) -> None:
+        """`exclusions`: (VPC or subnet ID, mode), as the baseline profile holds them."""
         super().__init__(scope, construct_id)
         self.exclusions: dict[str, ec2.CfnVPCBlockPublicAccessExclusion] = {}
-        for exclusion in exclusions:
-            is_vpc = exclusion.id.startswith("vpc-")
+        for resource_id, mode in exclusions:
+            is_vpc = resource_id.startswith("vpc-")
             resource = ec2.CfnVPCBlockPublicAccessExclusion(
                 self,
-                logical_name(f"bpa-exclusion-{exclusion.id}"),
-                internet_gateway_exclusion_mode=exclusion.mode,
-                vpc_id=exclusion.id if is_vpc else None,
-                subnet_id=None if is_vpc else exclusion.id,
+                logical_name(f"bpa-exclusion-{resource_id}"),
+                internet_gateway_exclusion_mode=mode,
+                vpc_id=resource_id if is_vpc else None,
+                subnet_id=None if is_vpc else resource_id,
             )
-            self.exclusions[exclusion.id] = resource
+            self.exclusions[resource_id] = resource

@@ -26,12 +26,13 @@ SELF_SERVICE_EVENTS = ["ChangePassword", "CreateVirtualMFADevice", "EnableMFADev
 
 
 def access_alert_patterns(
-    org: Organization, account_id: str, breakglass: BreakglassPrincipals | None, users_account_id: str | None = None
+    org: Organization, account_id: str, breakglass: BreakglassPrincipals | None, own_users: tuple[str, ...] = ()
 ) -> dict[str, dict[str, Any]]:
     """Event patterns by rule key (`Organization.access_alert_rules`), for one account.
 
     `account_id` is written into the patterns (the literal, or `AWS::AccountId` in an account-agnostic template);
-    `users_account_id` (default `account_id`) is the literal ID that decides which breakglass users it holds.
+    `own_users`: the ARNs of the breakglass users this account holds (`BreakglassPrincipals.users_held_in`, decided
+    from the literal ID), whose IAM changes alert here.
 
     Successful and failed attempts both match: an AccessDenied AssumeRole on the breakglass role is worth a look.
     """
@@ -65,28 +66,30 @@ def access_alert_patterns(
             "userIdentity": {"arn": [*breakglass.users, *({"prefix": s} for s in sessions)]},
         },
     }
-    holder = users_account_id or account_id
-    names = breakglass.user_names(holder)
-    if names:
+    if own_users:
         # Every IAM change to the breakglass users held in this account, by whoever makes it (the SCP lets only
         # their managers). IAM's CloudTrail events arrive in us-east-1 (us-gov-west-1 in GovCloud) with source
         # aws.iam (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-iam.html); the rule in the
         # account's other regions matches nothing. The user changing their own password (ChangePassword) or
         # setting up their own MFA names no userName: matched by who made the call ($or, see
         # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html).
-        own_arns = [arn for arn in breakglass.users if arn.split(":")[4] == holder]
         patterns["breakglass_user_changes"] = {
             "source": ["aws.iam"],
             "detail-type": [API_CALL],
             "detail": {
                 "eventSource": ["iam.amazonaws.com"],
                 "$or": [
-                    {"requestParameters": {"userName": [{"equals-ignore-case": name} for name in names]}},
-                    {"userIdentity": {"arn": own_arns}, "eventName": SELF_SERVICE_EVENTS},
+                    {"requestParameters": {"userName": [{"equals-ignore-case": _user_name(arn)} for arn in own_users]}},
+                    {"userIdentity": {"arn": list(own_users)}, "eventName": SELF_SERVICE_EVENTS},
                 ],
             },
         }
     return patterns
+
+
+def _user_name(arn: str) -> str:
+    """An IAM user's name from its ARN (breakglass user ARNs have no path)."""
+    return arn.rsplit(":user/", 1)[1]
 
 
 class AccessAlerts(Construct):
@@ -104,7 +107,7 @@ class AccessAlerts(Construct):
         org: Organization,
         account_id: str,
         breakglass: BreakglassPrincipals | None,
-        users_account_id: str | None = None,
+        own_users: tuple[str, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         target = events.CfnRule.TargetProperty(
@@ -119,7 +122,7 @@ class AccessAlerts(Construct):
         # Changes to the breakglass users are write events; an ENABLED rule keeps out IAM's read-only calls on them
         # (GetUser, ListMFADevices...), which inventory tools such as AWS Config's recorder make all day.
         states = {"breakglass_user_changes": "ENABLED"}
-        for key, pattern in access_alert_patterns(org, account_id, breakglass, users_account_id).items():
+        for key, pattern in access_alert_patterns(org, account_id, breakglass, own_users).items():
             events.CfnRule(
                 self,
                 key,

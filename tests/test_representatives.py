@@ -1,0 +1,164 @@
+"""Verification once per distinct template (issue #14, step 2; docs/decisions/0021-verify-once-per-baseline-profile.md).
+
+`-c representatives=1` synthesizes one baseline stack per baseline profile, standing for the others of its profile,
+and `checks/verify.py` checks each distinct template once. That is sound only if a stack's template is a function
+of its profile: the generated-org test below would catch an account-specific difference the profile misses (two
+stacks of one profile with different templates), at a size where every OU and both partitions get generated
+accounts. The checker tests show that what a checker reads besides the template (cfn-lint's regions, the SCPs
+attached per target) is kept for the stacks a template stands for.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Final
+
+import aws_cdk as cdk
+import pytest
+
+from checks.budgets import run_budgets
+from checks.cfn_lint import run_cfn_lint
+from checks.cloud_assembly import StackTemplate, StoodFor, distinct_templates, load_assembly
+from checks.verify import report, report_json
+from config.context import ContextError, settings
+from config.models import OrgConfig
+from stacks.assembly import assemble
+from stacks.plan import StackKind, baseline_profiles, plan, representatives
+from tests.support.org_generator import generated_org
+from tests.support.project import CDK_CONTEXT
+from tests.test_verify import assembly
+
+GENERATED: Final = 15  # generated accounts: three per OU turn, both partitions (tests/support/org_generator.py)
+
+
+def test_representatives_plan_keeps_one_baseline_stack_per_profile_and_every_other_stack(
+    example_config: OrgConfig,
+) -> None:
+    for config in (example_config, generated_org(GENERATED)):
+        planned = plan(config)
+        reduced, groups = representatives(config, planned)
+        baselines = [s.stack_id for s in planned if s.kind is StackKind.BASELINE]
+        others = [s.stack_id for s in planned if s.kind is not StackKind.BASELINE]
+        kept = [s.stack_id for s in reduced]
+        assert [s for s in kept if s in others] == others  # every other stack, in plan order
+        assert [s for s in kept if s not in others] == list(groups)  # one baseline stack per group
+        # The groups cover every baseline stack once; each group's first stack (in plan order) is kept.
+        assert sorted(s for ids in groups.values() for s in ids) == sorted(baselines)
+        assert all(
+            ids[0] == rep and baselines.index(rep) == min(map(baselines.index, ids)) for rep, ids in groups.items()
+        )
+        assert all(set(s.after) <= set(kept) for s in reduced)
+    # The example, by hand (tests/test_account_agnostic.py): 26 baseline stacks, 24 profiles; 58 stacks in all.
+    reduced, groups = representatives(example_config, plan(example_config))
+    assert (len(plan(example_config)), len(reduced)) == (58, 56)
+    assert {rep: ids for rep, ids in groups.items() if len(ids) > 1} == {
+        "Baseline-shared-services-us-west-2": ["Baseline-shared-services-us-west-2", "Baseline-ci-us-west-2"],
+        "Baseline-payments-prod-us-west-2": ["Baseline-payments-prod-us-west-2", "Baseline-web-prod-us-west-2"],
+    }
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[OrgConfig, dict[str, bytes]]:
+    """A generated org of the benchmark at small size, every baseline stack synthesized (no checks: they do not
+    change the templates): its baseline templates by stack ID."""
+    config = generated_org(GENERATED)
+    outdir = tmp_path_factory.mktemp("generated")
+    app = cdk.App(context=copy.deepcopy(CDK_CONTEXT), outdir=str(outdir), analytics_reporting=False)
+    names = [a.name for a in config.accounts if a.name.startswith("gen-")] + ["web-prod", "payments-prod", "web-dev"]
+    built = assemble(app, config, accounts=names, checks=False)
+    app.synth()
+    texts = {i.stack_id: (outdir / i.stack.template_file).read_bytes() for i in built if i.kind is StackKind.BASELINE}
+    return config, texts
+
+
+def test_every_stack_of_a_profile_has_its_representatives_template(
+    generated: tuple[OrgConfig, dict[str, bytes]],
+) -> None:
+    """What verification skips is byte-identical to what it checks; and stacks of different profiles differ (the
+    profile holds nothing the template does not show)."""
+    config, texts = generated
+    planned = [s for s in plan(config) if s.stack_id in texts]
+    groups = baseline_profiles(config, planned)
+    assert len(groups) < len(texts)  # generated accounts share profiles: something is left out of verification
+    for representative, *others in groups.values():
+        for other in others:
+            assert texts[other] == texts[representative], f"{other} differs from its representative {representative}"
+    by_text: dict[bytes, set[str]] = defaultdict(set)
+    for stack_id, text in texts.items():
+        by_text[text].add(stack_id)
+    assert {frozenset(ids) for ids in groups.values()} == {frozenset(ids) for ids in by_text.values()}
+
+
+def test_a_representatives_synth_records_what_each_representative_stands_for(
+    example_config: OrgConfig, tmp_path: Path
+) -> None:
+    app = cdk.App(context=copy.deepcopy(CDK_CONTEXT), outdir=str(tmp_path), analytics_reporting=False)
+    assemble(app, example_config, accounts=["web-prod", "payments-prod"], checks=False, representatives=True)
+    app.synth()
+    stacks = {s.name: s for s in load_assembly(tmp_path)}
+    assert "Baseline-web-prod-us-west-2" not in stacks  # payments-prod's stands for it (same profile)
+    assert {"Baseline-web-prod-us-east-1", "Baseline-payments-prod-us-east-1"} <= set(stacks)  # different profiles
+    assert stacks["Baseline-payments-prod-us-west-2"].stands_for == (
+        StoodFor("Baseline-web-prod-us-west-2", "810987654327", "us-west-2", "web-prod"),
+    )
+    assert not any(s.stands_for for name, s in stacks.items() if name != "Baseline-payments-prod-us-west-2")
+
+
+TOPIC: Final[dict[str, Any]] = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}
+
+
+def _assembly(tmp_path: Path, templates: dict[str, tuple[str, str, dict[str, Any]]]) -> list[StackTemplate]:
+    """A minimal cloud assembly (`tests/test_verify.py`'s), each stack in its own account: {name: (account, region,
+    template)}."""
+    stacks = assembly(tmp_path, {name: (region, body) for name, (_, region, body) in templates.items()})
+    return [replace(stack, account=templates[stack.name][0]) for stack in stacks]
+
+
+def test_identical_templates_are_checked_once_for_every_stack_and_region(tmp_path: Path) -> None:
+    templates = {"A": ("111111111111", "us-east-1", TOPIC), "B": ("222222222222", "eu-west-1", TOPIC),
+                 "C": ("333333333333", "us-east-1", {"Resources": {}})}  # fmt: skip
+    stacks = _assembly(tmp_path, templates)
+    distinct = distinct_templates(stacks)
+    assert [s.name for s in distinct] == ["A", "C"]
+    assert distinct[0].stands_for == (StoodFor("B", "222222222222", "eu-west-1"),)
+    # cfn-lint lints the one template against the regions of both stacks.
+    assert "aws: 2 templates in eu-west-1, us-east-1" in run_cfn_lint(distinct, tmp_path).summary
+    text = report([], tmp_path, distinct)
+    assert "2 distinct templates checked for 3 stacks" in text and "A stands for 2 accounts (2 stacks)" in text
+    (entry, _) = json.loads(report_json([], distinct))["templates"]
+    assert entry["template"] == "A" and entry["accounts"] == 2
+    assert entry["standsFor"] == [{"stack": "B", "account": "", "accountId": "222222222222", "region": "eu-west-1"}]
+
+
+def test_a_template_standing_for_others_attaches_its_scps_once_per_stack(tmp_path: Path) -> None:
+    """SCPs per target (10 with FullAWSAccess, https://docs.aws.amazon.com/organizations/latest/userguide/
+    orgs_reference_limits.html): 5 from each of two identical templates make 11 on the OU, though one is checked."""
+    scp = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "ec2:X", "Resource": "*"}]}
+    resources = {
+        f"Scp{i}": {"Type": "AWS::Organizations::Policy", "Properties": {
+            "Name": f"scp-{i}", "Type": "SERVICE_CONTROL_POLICY", "TargetIds": ["ou-ab12-cd34ef56"], "Content": scp}}
+        for i in range(5)
+    }  # fmt: skip
+    body = {"Resources": resources}
+    one = distinct_templates(_assembly(tmp_path, {"A": ("111111111111", "us-east-1", body)}))
+    assert run_budgets(one, tmp_path, {}).ok
+    two = distinct_templates(
+        _assembly(tmp_path, {"A": ("111111111111", "us-east-1", body), "B": ("111111111111", "us-west-2", body)})
+    )
+    assert len(two) == 1
+    findings = [f.message for f in run_budgets(two, tmp_path, {}).findings]
+    assert findings == ["11 SCPs including FullAWSAccess, over 10"]
+
+
+@pytest.mark.parametrize(("value", "on"), [(None, False), ("1", True), ("true", True), ("0", False), (True, True)])
+def test_representatives_option(value: object, on: bool) -> None:
+    assert settings(None, None, None, value).representatives is on
+
+
+def test_a_bad_representatives_option_is_named() -> None:
+    with pytest.raises(ContextError, match=r"-c representatives='yes': expected 1 \(on\) or 0 \(off\)"):
+        settings(None, None, None, "yes")
