@@ -9,6 +9,11 @@ VENV := .venv
 CONFIG ?= config/org.yaml
 ACCOUNTS ?=
 PARTITION ?=
+# The test suite's processes (pytest-xdist): one per core of the 2-core CI machine; WORKERS=0 runs it in one.
+# --dist loadscope keeps a module's tests in one process, so each module-scoped synthesis or moto server is built
+# once; only the session's example-org synthesis is built once per process.
+WORKERS ?= 2
+PYTEST_PARALLEL := $(if $(filter-out 0,$(WORKERS)),-n $(WORKERS) --dist loadscope)
 
 # The pinned Node 22 and CDK CLI from package.json come first on PATH, then the venv.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
@@ -65,8 +70,8 @@ verify: setup ## Synthesize one baseline stack per profile (with every other sta
 	cdk synth --quiet $(CDK_CONTEXT) -c representatives=1 2>&1 | { grep -v '^Supply a stack id' || true; }
 	$(VENV)/bin/python -m checks.verify cdk.out --config $(CONFIG) $(if $(CHECKER),--only $(CHECKER))
 
-test: setup lint typecheck ## Lint, type-check, run the test suite, the deploy test, then the verification gate (CI)
-	$(VENV)/bin/python -m pytest -m "not deploy"
+test: setup lint typecheck ## Lint, type-check, run the test suite (WORKERS=2 processes), the deploy test, then the verification gate (CI)
+	$(VENV)/bin/python -m pytest -m "not deploy" $(PYTEST_PARALLEL)
 	$(MAKE) --no-print-directory deploy-test
 	$(MAKE) --no-print-directory verify
 

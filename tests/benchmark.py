@@ -11,7 +11,7 @@ table gives each run's wall time as a ratio of the first's (`--accounts 0 1000`:
 figures go to `--json` (default cdk.out/benchmark.json) as well. The benchmark fails (exit 1, naming the stack)
 when a stack is over the resource budget or a template over CloudFormation's size limit, so
 `make benchmark N=1000 TEAM_ASSIGNMENTS=3` is the full-size proof that no stack grows with the organization
-(tests/test_scale.py is its cheap counterpart in `make test`).
+(tests/test_scale.py is its cheap counterpart in `make test`: the plan at full size, a small org synthesized).
 
 How it measures (Linux only). This process is only the harness; the worker does the work: it loads the config,
 builds the stacks, runs `app.synth()` (the jsii Node.js kernel is its child process, the cdk-nag packs run in it
