@@ -2,7 +2,7 @@
 """Entry point of the CDK app: `npx cdk synth -c config=config/org.yaml [-c accounts=name,name] [-c partition=aws]`.
 
 `-c representatives=1` (for `make verify` only, never to deploy): one baseline stack per baseline profile, which
-stands for the others of its profile (docs/decisions/0021-verify-once-per-baseline-profile.md).
+stands for the others of its profile (docs/decisions/0020-verify-once-per-baseline-profile.md).
 
 The `-c` options and cdk.json context are checked first (config/context.py): a bad one exits 1 with a message.
 

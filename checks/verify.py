@@ -8,7 +8,7 @@ cdk-nag checks the app from inside during synthesis; these read the templates Cl
 mistake cdk-nag does not know about still fails CI. Each distinct template is checked once (per partition), for
 every stack it stands for: stacks with the same text, and in a representatives synth (`make verify`,
 `-c representatives=1`) the baseline stacks of the representative's profile, which are not synthesized (decision
-0021). The report says which template stands for which stacks and accounts. Exit code 1 when any checker has
+0020). The report says which template stands for which stacks and accounts. Exit code 1 when any checker has
 an unexplained finding, 2 when there is nothing to check or the config cannot be read.
 """
 

@@ -26,7 +26,7 @@ class Settings:
     config: str  # path of the organization config
     accounts: list[str] | None  # only these accounts' stacks; None: all
     partition: PartitionName | None  # only this partition's stacks; None: both
-    representatives: bool = False  # for verification: one baseline stack per profile (decision 0021)
+    representatives: bool = False  # for verification: one baseline stack per profile (decision 0020)
 
 
 class ContextError(Exception):

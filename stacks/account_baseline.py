@@ -70,7 +70,7 @@ class AccountBaselineStack(OrgBaselineStack):
         and the config's `backup_plans` and the partition's `customer_managed_policies` by name, which the profile
         picks from). `account_id` and `region` only say where the stack deploys (its environment), and `region`
         which rule copies where (the profile's `backup_copies`): stacks of equal profiles get equal templates by
-        construction, so one of them is verified for all (decision 0021).
+        construction, so one of them is verified for all (decision 0020).
         `config_recorder`: AWS Config records here and delivers to the log-archive account's Config bucket.
         `air_gapped_vault`, `restore_testing`: the partition's `backup.logically_air_gapped_vault` and
         `backup.restore_testing` entries, if any (the partition is part of the profile)."""

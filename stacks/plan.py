@@ -346,7 +346,7 @@ def representatives(config: OrgConfig, planned: list[PlannedStack]) -> tuple[lis
     plan order), which stands for its whole group; with each representative's group (stack IDs, itself first).
 
     Equal profiles build equal templates (`stacks/account_baseline.py` takes nothing else that varies), so checking
-    the representative checks them all (docs/decisions/0021-verify-once-per-baseline-profile.md). `after` keeps
+    the representative checks them all (docs/decisions/0020-verify-once-per-baseline-profile.md). `after` keeps
     only stacks still planned: this plan is synthesized and checked, never deployed.
     """
     groups = {ids[0]: ids for ids in baseline_profiles(config, planned).values()}

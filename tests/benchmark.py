@@ -3,7 +3,7 @@
     make benchmark N="0 1000" CHECKS=1 VERIFY=1   # or: python -m tests.benchmark --accounts 0 1000 --checks --verify
 
 With `--checks` or `--verify` the worker synthesizes as `make verify` does (`-c representatives=1`: one baseline
-stack per baseline profile, decision 0021); `--every-stack` synthesizes every planned stack instead, as before.
+stack per baseline profile, decision 0020); `--every-stack` synthesizes every planned stack instead, as before.
 
 Not a test: run it before and after a change that could slow synthesis (Python CDK pays a jsii round-trip
 per call) and compare. Each N runs in a fresh worker process (`--worker`), so one run cannot warm the next; the

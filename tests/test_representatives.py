@@ -1,4 +1,4 @@
-"""Verification once per distinct template (issue #14, step 2; docs/decisions/0021-verify-once-per-baseline-profile.md).
+"""Verification once per distinct template (issue #14, step 2; docs/decisions/0020-verify-once-per-baseline-profile.md).
 
 `-c representatives=1` synthesizes one baseline stack per baseline profile, standing for the others of its profile,
 and `checks/verify.py` checks each distinct template once. That is sound only if a stack's template is a function
