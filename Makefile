@@ -1,4 +1,4 @@
-# Two commands for a fresh clone: `make synth` and `make test`. Everything else is optional.
+# Two commands for a fresh clone: `make synth` and `make test`; CI runs `make ci`. Everything else is optional.
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 .DEFAULT_GOAL := help
@@ -22,7 +22,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 CDK_CONTEXT := -c config=$(CONFIG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS)) $(if $(PARTITION),-c partition=$(PARTITION))
 PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links
 
-.PHONY: help setup check-config synth access-diff deploy access-audit access-parity elevate verify test deploy-test fuzz lint typecheck format schema docs snapshots requirements benchmark clean
+.PHONY: help setup check-config synth access-diff deploy access-audit access-parity elevate verify test ci deploy-test fuzz lint typecheck format schema docs snapshots requirements benchmark clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -70,8 +70,12 @@ verify: setup ## Synthesize one baseline stack per profile (with every other sta
 	cdk synth --quiet $(CDK_CONTEXT) -c representatives=1 2>&1 | { grep -v '^Supply a stack id' || true; }
 	$(VENV)/bin/python -m checks.verify cdk.out --config $(CONFIG) $(if $(CHECKER),--only $(CHECKER))
 
-test: setup lint typecheck ## Lint, type-check, run the test suite (WORKERS=2 processes), the deploy test, then the verification gate (CI)
+test: setup lint typecheck ## Lint, type-check and run the test suite (WORKERS=2 processes): the command while you work
 	$(VENV)/bin/python -m pytest -m "not deploy" $(PYTEST_PARALLEL)
+
+# What CI runs (.ci/run): everything `make test` runs, then the deploy test and the verification gate, each of which
+# synthesizes with the CDK CLI and takes minutes on the 2-core machine, so they are not in `make test`.
+ci: test ## make test, then the deploy test and the verification gate (what CI runs: .ci/run)
 	$(MAKE) --no-print-directory deploy-test
 	$(MAKE) --no-print-directory verify
 
