@@ -23,6 +23,7 @@ ones, binary operators. `tests/test_iam_eval.py` tests the evaluator itself.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -71,6 +72,9 @@ class Request:
         return None
 
 
+# Cached: an access audit or parity check evaluates the same few hundred patterns against thousands of requests,
+# more than `re`'s own cache of 512 compiled patterns holds (recompiling was a quarter of those tests' CPU time).
+@functools.lru_cache(maxsize=8192)
 def _wildcard(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
     body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.compile(f"^{body}$", re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
