@@ -7,7 +7,9 @@ for:
 - `moto_endpoint` (fixture, one server per test module): the AWS APIs, as `http://127.0.0.1:<free port>`. One
   account (moto's default, 123456789012) and every region.
 - `aws` (fixture): the environment of a Lambda function or an operator's shell, pointed at that server, with test
-  credentials and no retries; the server's state is reset after each test.
+  credentials and no retries; the server's state is reset after each test. Every boto3 session of the test's
+  process shares one botocore loader (`shared_loader`), so the API models are read from disk once per process, not
+  once per session (the access audit and parity tests make a session per account).
 - `resolve_account_hosts`: the DNS of S3 Control's account endpoints. boto3 puts the account ID in front of the
   endpoint's host (`123456789012.s3-control.<region>.amazonaws.com`), so with the local endpoint it asks for
   `123456789012.127.0.0.1`; this resolves such names to the server (used by the `aws` fixture).
@@ -25,6 +27,7 @@ fixtures by name.
 
 from __future__ import annotations
 
+import functools
 import http.client
 import importlib.util
 import json
@@ -40,6 +43,8 @@ from types import ModuleType
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from moto.server import ThreadedMotoServer
 
@@ -69,6 +74,14 @@ def resolve_account_hosts(getaddrinfo: Any) -> Any:
     return resolve
 
 
+@functools.cache
+def shared_loader(search_path: str | None = None) -> botocore.loaders.Loader:
+    """botocore's loader of API models (JSON), one per search path: each new session would otherwise parse the
+    models of every client it makes again (the loader caches what it read per instance). Read-only, so sharing it
+    changes nothing a client does."""
+    return botocore.loaders.create_loader(search_path)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
@@ -96,6 +109,7 @@ def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for key in CLEARED_ENVIRONMENT:
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setattr(socket, "getaddrinfo", resolve_account_hosts(socket.getaddrinfo))
+    monkeypatch.setattr(botocore.session, "create_loader", shared_loader)
     boto3.DEFAULT_SESSION = None
     yield
     urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"), timeout=10)
