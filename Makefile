@@ -22,7 +22,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 CDK_CONTEXT := -c config=$(CONFIG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS)) $(if $(PARTITION),-c partition=$(PARTITION))
 PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links
 
-.PHONY: help setup check-config synth access-diff deploy access-audit access-parity elevate verify test ci deploy-test fuzz lint typecheck format schema docs snapshots requirements benchmark clean
+.PHONY: help setup check-config synth access-diff deploy access-audit access-parity elevate verify test suite ci deploy-test fuzz lint typecheck format schema docs snapshots requirements benchmark clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -70,7 +70,12 @@ verify: setup ## Synthesize one baseline stack per profile (with every other sta
 	cdk synth --quiet $(CDK_CONTEXT) -c representatives=1 2>&1 | { grep -v '^Supply a stack id' || true; }
 	$(VENV)/bin/python -m checks.verify cdk.out --config $(CONFIG) $(if $(CHECKER),--only $(CHECKER))
 
-test: setup lint typecheck ## Lint, type-check and run the test suite (WORKERS=2 processes): the command while you work
+# Lint and mypy run next to the suite (-j 2): in a fresh clone mypy's first pass over aws-cdk-lib's types takes over a
+# minute of one core, which the suite's processes would otherwise wait for; with a warm cache it takes a second.
+test: setup ## Lint, type-check and run the test suite (WORKERS=2 processes): the command while you work
+	$(MAKE) --no-print-directory -j 2 lint typecheck suite
+
+suite: $(VENV)/.installed ## The test suite alone (WORKERS=2 processes; not the deploy test)
 	$(VENV)/bin/python -m pytest -m "not deploy" $(PYTEST_PARALLEL)
 
 # What CI runs (.ci/run): everything `make test` runs, then the deploy test and the verification gate, each of which
