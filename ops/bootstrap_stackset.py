@@ -251,7 +251,7 @@ def describe(plan: BootstrapPlan) -> str:
         f"  instances: every account in {targets} and their child OUs, in {', '.join(plan.regions)}",
         f"  operations: at most {prefs.max_concurrent_percentage}% of accounts at a time, tolerate "
         f"{prefs.failure_tolerance_percentage}% failed, regions {prefs.region_concurrency}",
-        "  not covered (bootstrap by hand with `cdk bootstrap`, docs/deploying.md \"Bootstrap\"):",
+        '  not covered (bootstrap by hand with `cdk bootstrap`, docs/deploying.md "Bootstrap"):',
         *[f"    {account}" for account in plan.uncovered],
     ]
     return "\n".join(lines)
