@@ -253,8 +253,22 @@ def describe(plan: BootstrapPlan) -> str:
         f"{prefs.failure_tolerance_percentage}% failed, regions {prefs.region_concurrency}",
         '  not covered (bootstrap by hand with `cdk bootstrap`, docs/deploying.md "Bootstrap"):',
         *[f"    {account}" for account in plan.uncovered],
+        "  for the management account, with its credentials:",
+        *[f"    {command}" for command in management_commands(plan)],
     ]
     return "\n".join(lines)
+
+
+def management_commands(plan: BootstrapPlan) -> list[str]:
+    """`cdk bootstrap` of the management account in each region, as docs/deploying.md ("Bootstrap") prescribes:
+    trusting the deployment account, or without --trust when it is the deployment account."""
+    administrator = f"arn:{plan.partition}:iam::aws:policy/AdministratorAccess"
+    trust = "" if plan.management_account == plan.deployment_account else f" --trust {plan.deployment_account}"
+    return [
+        f"npx cdk bootstrap aws://{plan.management_account}/{region}{trust} "
+        f"--cloudformation-execution-policies {administrator}"
+        for region in plan.regions
+    ]
 
 
 Client = Any  # a boto3 CloudFormation client (boto3 publishes no types)

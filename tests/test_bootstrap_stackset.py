@@ -25,6 +25,7 @@ from ops.bootstrap_stackset import (
     bootstrap_plan,
     bootstrap_template,
     main,
+    management_commands,
 )
 from ops.deploy import DEFAULT_CDK
 from tests.support.project import EXAMPLE_CONFIG
@@ -293,3 +294,16 @@ def test_bad_input_is_one_message(args: list[str], message: str, capsys: pytest.
     assert main(["--partition", "aws", "--config", str(EXAMPLE_CONFIG), *args]) == 1
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_the_management_account_is_bootstrapped_by_hand_as_docs_deploying_says() -> None:
+    config = load_config(EXAMPLE_CONFIG)
+    assert management_commands(bootstrap_plan(config, "aws", regions=["us-east-1"])) == [
+        "npx cdk bootstrap aws://210987654321/us-east-1 --trust 510987654324 "
+        "--cloudformation-execution-policies arn:aws:iam::aws:policy/AdministratorAccess"
+    ]
+    # GovCloud's deployment account is its management account: no --trust (docs/deploying.md, "Bootstrap").
+    assert management_commands(bootstrap_plan(config, "aws-us-gov", regions=["us-gov-west-1"])) == [
+        "npx cdk bootstrap aws://220987654330/us-gov-west-1 "
+        "--cloudformation-execution-policies arn:aws-us-gov:iam::aws:policy/AdministratorAccess"
+    ]
