@@ -248,12 +248,11 @@ def test_the_plan_of_the_example_config(partition: str) -> None:
     plan = bootstrap_plan(config, partition)  # type: ignore[arg-type]
     expected = {  # config/org.yaml: deployment account, root, allowed regions, management account
         "aws": ("510987654324", {"r-k3x9": "Root"}, ["us-east-1", "us-west-2"], "210987654321"),
-        "aws-us-gov": ("220987654330", None, None, "220987654330"),
+        "aws-us-gov": ("220987654330", {"r-g7v4": "Root"}, ["us-gov-west-1", "us-gov-east-1"], "220987654330"),
     }[partition]
     assert plan.deployment_account == expected[0]
-    if expected[1] is not None:
-        assert plan.targets == expected[1]
-        assert plan.regions == expected[2]
+    assert plan.targets == expected[1]
+    assert plan.regions == expected[2]
     assert plan.uncovered[0].startswith(f"{config.partitions[partition].management_account} ({expected[3]})")  # type: ignore[index]
     assert {p["ParameterKey"]: p["ParameterValue"] for p in plan.parameters}["CloudFormationExecutionPolicies"] == (
         f"arn:{partition}:iam::aws:policy/AdministratorAccess"
