@@ -192,6 +192,16 @@ def test_the_management_account_and_untargeted_accounts_get_nothing(org: Org, te
         assert bootstrapped(org, account, HOME[org.partition]) == {"bucket": False, "roles": {}, "version": None}
 
 
+def test_the_root_target_reaches_every_member_at_any_depth_but_never_the_management_account(
+    org: Org, template: str
+) -> None:
+    run(org, replace(org.plan([]), targets={org.root: "Root"}), template)
+    region = HOME[org.partition]
+    for name in ("deployment", "prod", "sandbox"):  # prod is two OU levels below the root
+        assert set(bootstrapped(org, org.accounts[name], region)["roles"]) == set(ROLES), name
+    assert bootstrapped(org, org.management, region) == {"bucket": False, "roles": {}, "version": None}
+
+
 def test_a_second_run_updates_the_stack_set_and_its_instances(org: Org, template: str) -> None:
     run(org, org.plan(["Workloads"]), template)
     # A newer pinned CLI: its template has the next bootstrap version, which must reach the existing instances.
