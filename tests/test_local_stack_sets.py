@@ -51,7 +51,7 @@ MEMBER_TEMPLATE = {
 }
 
 
-def holder_template(ou_id: str, regions: list[str]) -> dict[str, Any]:
+def holder_template(ou_id: str, regions: list[str], only: list[str] | None = None) -> dict[str, Any]:
     """The management account's stack: one StackSet resource (properties as the StackSets mode writes them)."""
     return {
         "Resources": {
@@ -70,14 +70,20 @@ def holder_template(ou_id: str, regions: list[str]) -> dict[str, Any]:
                     },
                     "Parameters": [{"ParameterKey": "Profile", "ParameterValue": "workloads"}],
                     "TemplateURL": {"Fn::Sub": f"https://s3.${{AWS::Region}}.${{AWS::URLSuffix}}/{BUCKET}/member.json"},
-                    "StackInstancesGroup": [
-                        {"DeploymentTargets": {"OrganizationalUnitIds": [ou_id]}, "Regions": regions}
-                    ],
+                    "StackInstancesGroup": [{"DeploymentTargets": targets(ou_id, only), "Regions": regions}],
                 },
             }
         },
         "Outputs": {"StackSetId": {"Value": {"Fn::GetAtt": ["Baseline", "StackSetId"]}}},
     }
+
+
+def targets(ou_id: str, only: list[str] | None) -> dict[str, Any]:
+    """The OU, or with `only` the listed accounts within it (INTERSECTION, as the StackSets mode targets a profile's
+    accounts)."""
+    if only is None:
+        return {"OrganizationalUnitIds": [ou_id]}
+    return {"OrganizationalUnitIds": [ou_id], "Accounts": only, "AccountFilterType": "INTERSECTION"}
 
 
 class Org:
@@ -95,7 +101,7 @@ class Org:
             unit = self.organizations.create_organizational_unit(ParentId=parent, Name=path.rpartition("/")[2])
             self.ous[path] = unit["OrganizationalUnit"]["Id"]
         self.accounts: dict[str, str] = {}
-        for name, ou in (("prod", "Workloads/Prod"), ("sandbox", "Sandbox")):
+        for name, ou in (("prod", "Workloads/Prod"), ("dev", "Workloads"), ("sandbox", "Sandbox")):
             status = self.organizations.create_account(AccountName=name, Email=f"{name}@example.invalid")
             account = status["CreateAccountStatus"]["AccountId"]
             self.organizations.move_account(AccountId=account, SourceParentId=root, DestinationParentId=self.ous[ou])
@@ -107,9 +113,9 @@ class Org:
             s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": self.region})
         s3.put_object(Bucket=BUCKET, Key="member.json", Body=json.dumps(MEMBER_TEMPLATE).encode())
 
-    def deploy(self, outputs: bool = True) -> dict[str, Any]:
+    def deploy(self, outputs: bool = True, only: list[str] | None = None) -> dict[str, Any]:
         cfn = boto3.client("cloudformation", region_name=self.region)
-        template = holder_template(self.ous["Workloads"], REGIONS[self.partition])
+        template = holder_template(self.ous["Workloads"], REGIONS[self.partition], only)
         if not outputs:  # stock moto fails a GetAtt of a type it only records
             del template["Outputs"]
         cfn.create_stack(StackName="StackSets-management", TemplateBody=json.dumps(template))
@@ -218,4 +224,14 @@ def test_moving_an_account_into_the_target_deploys_and_out_of_it_removes(org: Or
         assert org.member_profile(sandbox, region) is None
     cfn = boto3.client("cloudformation", region_name=org.region)
     accounts = {i["Account"] for i in cfn.list_stack_instances(StackSetName=NAME)["Summaries"]}
-    assert accounts == {org.accounts["prod"]}
+    assert accounts == {org.accounts["prod"], org.accounts["dev"]}
+
+
+def test_an_intersection_target_reaches_only_the_listed_accounts_of_the_ou(org: Org) -> None:
+    org.deploy(only=[org.accounts["prod"]])
+    assert org.member_profile(org.accounts["prod"], org.region) == "workloads"
+    assert org.member_profile(org.accounts["dev"], org.region) is None  # in Workloads, not listed
+    org.organizations.move_account(
+        AccountId=org.accounts["sandbox"], SourceParentId=org.ous["Sandbox"], DestinationParentId=org.ous["Workloads"]
+    )
+    assert org.member_profile(org.accounts["sandbox"], org.region) is None  # joined the OU, not listed

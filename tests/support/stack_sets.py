@@ -9,7 +9,8 @@ tests/conftest.py, or enter `stack_sets()` next to a LocalCloud).
 - `settings_recorded`: CreateStackSet and UpdateStackSet keep AutoDeployment, Capabilities and CallAs, and each
   operation its OperationPreferences, which DescribeStackSet / DescribeStackSetOperation return (moto drops them).
 - `organization_targets`: a stack instance for every account in a targeted OU or root and all their child OUs,
-  never in the management account, from the StackSet's current template (moto goes one OU level deep, includes
+  refined by AccountFilterType (INTERSECTION, DIFFERENCE, UNION) with the listed Accounts, never in the management
+  account, from the StackSet's current template (moto goes one OU level deep, includes
   the management account, and uses the template the StackSet was created with). The targets and regions are kept
   for `automatic_deployment`.
 - `updates_reach_instances`: UpdateStackSet updates every instance's stack to the new template and parameters
@@ -125,11 +126,21 @@ def _below(organization: Any, target_ids: list[str]) -> set[str]:
         parents |= children
 
 
-def _targets_of(organization: Any, target_ids: list[str]) -> list[str]:
-    """Account IDs under the targets, without the management account."""
-    containers = _below(organization, target_ids)
+def _members(organization: Any, targets: dict[str, Any]) -> list[str]:
+    """Account IDs a DeploymentTargets selects, never the management account: the accounts under its OUs (at any
+    depth), refined by AccountFilterType with its Accounts (https://docs.aws.amazon.com/AWSCloudFormation/latest/
+    APIReference/API_DeploymentTargets.html: INTERSECTION only the listed accounts within the OUs, DIFFERENCE all but
+    them, UNION the OUs' accounts plus them, NONE or absent the OUs' accounts)."""
+    containers = _below(organization, list(targets.get("OrganizationalUnitIds", [])))
     management = organization.org.master_account_id
-    return [a.id for a in organization.accounts if a.parent_id in containers and a.id != management]
+    in_ous = [a.id for a in organization.accounts if a.parent_id in containers]
+    listed = set(targets.get("Accounts", []))
+    selected = {
+        "INTERSECTION": [a for a in in_ous if a in listed],
+        "DIFFERENCE": [a for a in in_ous if a not in listed],
+        "UNION": in_ous + sorted(listed - set(in_ous)),
+    }.get(str(targets.get("AccountFilterType", "NONE")), in_ous)
+    return [account for account in selected if account != management]
 
 
 def _new_instance(instances: Any, account: str, region: str, parameters: Any) -> Any:
@@ -162,13 +173,11 @@ def organization_targets() -> Iterator[None]:
     ) -> list[dict[str, Any]]:
         if permission_model != SERVICE_MANAGED:
             return original(self, accounts, regions, parameters, deployment_targets, permission_model)
-        targets = list(deployment_targets.get("OrganizationalUnitIds", []))
-        self.targets = sorted({*getattr(self, "targets", []), *targets})
-        self.regions = sorted({*getattr(self, "regions", []), *regions})
-        self.parameter_overrides = parameters
+        group = {**deployment_targets, "Regions": list(regions), "Parameters": parameters}
+        self.groups = [*getattr(self, "groups", []), group]  # for automatic_deployment
         created = []
         for region in regions:
-            for account in _targets_of(_organization(self), targets):
+            for account in _members(_organization(self), deployment_targets):
                 if self.get_instance(account, region) is None:
                     instance = _new_instance(self, account, region, parameters)
                     self.stack_instances.append(instance)
@@ -233,14 +242,15 @@ def automatic_deployment() -> Iterator[None]:
         management = self.org.master_account_id
         for stack_set in _auto_deploying_stack_sets(management, self.partition):
             instances = stack_set.instances
-            targeted = account in _targets_of(self, getattr(instances, "targets", []))
-            for region in getattr(instances, "regions", []):
+            groups = getattr(instances, "groups", [])
+            wanted = {r: g for g in groups if account in _members(self, g) for r in g["Regions"]}
+            for region in sorted({r for g in groups for r in g["Regions"]}):
                 existing = instances.get_instance(account, region)
-                if targeted and existing is None:
+                if region in wanted and existing is None:
                     instances.stack_instances.append(
-                        _new_instance(instances, account, region, getattr(instances, "parameter_overrides", None))
+                        _new_instance(instances, account, region, wanted[region]["Parameters"])
                     )
-                elif not targeted and existing is not None:
+                elif region not in wanted and existing is not None:
                     if not stack_set.auto_deployment.get("RetainStacksOnAccountRemoval"):
                         existing.delete()
                     instances.stack_instances.remove(existing)
