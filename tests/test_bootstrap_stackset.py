@@ -29,7 +29,7 @@ from ops.bootstrap_stackset import (
 )
 from ops.deploy import DEFAULT_CDK
 from tests.support.project import EXAMPLE_CONFIG
-from tests.support.stack_sets import stack_sets
+from tests.support.stack_sets import member_client, stack_sets
 
 HOME = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1"}
 REGIONS = {"aws": ["us-east-1", "us-west-2"], "aws-us-gov": ["us-gov-west-1", "us-gov-east-1"]}
@@ -67,16 +67,7 @@ class Org:
         self.organizations = organizations
 
     def client(self, service: str, account: str, region: str) -> Any:
-        """A client of an operator in `account` (moto's AssumeRole lands later calls in that account)."""
-        role = f"arn:{self.partition}:iam::{account}:role/operator"
-        creds = boto3.client("sts", region_name=region).assume_role(RoleArn=role, RoleSessionName="test")["Credentials"]
-        return boto3.client(
-            service,
-            region_name=region,
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-        )
+        return member_client(service, account, self.partition, region)
 
     def plan(self, targets: list[str]) -> BootstrapPlan:
         return BootstrapPlan(

@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support.stack_sets import stack_sets
+from tests.support.stack_sets import member_client, stack_sets
 
 HOME = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1"}
 REGIONS = {"aws": ["us-east-1", "us-west-2"], "aws-us-gov": ["us-gov-west-1", "us-gov-east-1"]}
@@ -123,15 +123,7 @@ class Org:
         return stack
 
     def client(self, service: str, account: str, region: str) -> Any:
-        role = f"arn:{self.partition}:iam::{account}:role/operator"
-        creds = boto3.client("sts", region_name=region).assume_role(RoleArn=role, RoleSessionName="test")["Credentials"]
-        return boto3.client(
-            service,
-            region_name=region,
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-        )
+        return member_client(service, account, self.partition, region)
 
     def member_profile(self, account: str, region: str) -> str | None:
         """The member template's marker parameter in `account` and `region`, or None."""

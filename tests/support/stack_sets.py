@@ -38,6 +38,7 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 from unittest import mock
 
+import boto3
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudformation import responses as cfn_responses
@@ -47,6 +48,20 @@ from moto.organizations import models as org_models
 from moto.utilities.utils import get_partition
 
 SERVICE_MANAGED = "SERVICE_MANAGED"
+
+
+def member_client(service: str, account: str, partition: str, region: str) -> Any:
+    """A boto3 client of an operator in `account`, for reading what a stack instance made there (moto's AssumeRole
+    returns credentials whose later calls land in the role's account; the role need not exist)."""
+    role = f"arn:{partition}:iam::{account}:role/operator"
+    creds = boto3.client("sts", region_name=region).assume_role(RoleArn=role, RoleSessionName="test")["Credentials"]
+    return boto3.client(
+        service,
+        region_name=region,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
 
 
 def _stack_set(backend: Any, name: str) -> Any:
