@@ -9,13 +9,17 @@ can go); the others prove the gap fills do what CloudFormation and StackSets do.
 
 from __future__ import annotations
 
+import io
 import json
+import urllib.request
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 
+from tests.support.local_cloud import LocalCloud
 from tests.support.stack_sets import member_client, stack_sets
 
 HOME = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1"}
@@ -227,3 +231,52 @@ def test_an_intersection_target_reaches_only_the_listed_accounts_of_the_ou(org: 
         AccountId=org.accounts["sandbox"], SourceParentId=org.ous["Sandbox"], DestinationParentId=org.ous["Workloads"]
     )
     assert org.member_profile(org.accounts["sandbox"], org.region) is None  # joined the OU, not listed
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("extract", ["true", "false"])
+def test_a_bucket_deployment_copies_its_sources_into_the_destination(extract: str) -> None:
+    """The stand-in for the CDK's BucketDeployment handler, run as CloudFormation would run the custom resource."""
+    account, partition, region = "100000000001", "aws", "us-east-1"
+    cloud = LocalCloud().start()
+    try:
+        with stack_sets():
+            iam = cloud.client("iam", account, partition, region)
+            role = iam.create_role(RoleName="copier", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+            function = cloud.client("lambda", account, partition, region).create_function(
+                FunctionName="copier",
+                Runtime="python3.12",
+                Role=role,
+                Handler="index.handler",
+                Code={"ZipFile": _zip({"index.py": b"def handler(event, context): pass\n"})},
+            )["FunctionArn"]
+            s3 = cloud.client("s3", account, partition, region)
+            for bucket in ("staging", "assets-us-east-1"):
+                s3.create_bucket(Bucket=bucket)
+            s3.put_object(Bucket="staging", Key="abc123.zip", Body=_zip({"handler/index.py": b"code\n"}))
+            event = {
+                "RequestType": "Create",
+                "ResourceType": "Custom::CDKBucketDeployment",
+                "ResourceProperties": {
+                    "SourceBucketNames": ["staging"],
+                    "SourceObjectKeys": ["abc123.zip"],
+                    "DestinationBucketName": "assets-us-east-1",
+                    "Extract": extract,
+                },
+            }
+            response = cloud.run_custom_resource(account, region, function, event)
+            keys = [o["Key"] for o in s3.list_objects_v2(Bucket="assets-us-east-1")["Contents"]]
+    finally:
+        # moto's state is the process's: leave none for the next test
+        urllib.request.urlopen(urllib.request.Request(f"{cloud.endpoint}/moto-api/reset", method="POST"), timeout=10)
+        cloud.stop()
+    assert response["Status"] == "SUCCESS"
+    assert response["Data"] == {"DestinationBucketArn": "arn:aws:s3:::assets-us-east-1"}
+    assert keys == (["handler/index.py"] if extract == "true" else ["abc123.zip"])

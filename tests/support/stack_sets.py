@@ -22,6 +22,8 @@ tests/conftest.py, or enter `stack_sets()` next to a LocalCloud).
   only records: CreateStackSet with the resource's properties (TemplateBody, or TemplateURL read from moto's S3),
   then CreateStackInstances for each of its StackInstancesGroup entries, in the account and region of the stack
   that holds the resource.
+- `bucket_deployments_copy`: `Custom::CDKBucketDeployment` copies its source zips into the destination bucket (with a
+  LocalCloud; the handler needs the AwsCliLayer's `aws` binary, which the local function runner does not have).
 
 What these cannot prove (docs/testing.md): operations complete at once (no concurrency, failure tolerance or region
 order is exercised: the preferences are only recorded); CallAs is recorded, not checked against a delegated
@@ -32,13 +34,17 @@ back through the member account's service APIs; updating a resource type moto ca
 
 from __future__ import annotations
 
+import io
 import json
+import uuid
+import zipfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 from unittest import mock
 
 import boto3
+from moto.awslambda.utils import get_backend as get_lambda_backend
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudformation import responses as cfn_responses
@@ -368,12 +374,79 @@ def stack_set_resource() -> Iterator[None]:
         yield
 
 
+BUCKET_DEPLOYMENT = "Custom::CDKBucketDeployment"
+
+
+def bucket_deployment_copy(s3: Any, properties: dict[str, Any]) -> list[str]:
+    """What the CDK's BucketDeployment handler does on Create and Update, with `s3` (a client with the function's
+    credentials): each source zip (SourceBucketNames / SourceObjectKeys) into DestinationBucketName under
+    DestinationBucketKeyPrefix, extracted unless Extract is "false", in which case the zip is copied under its own key
+    name (aws-cdk-lib custom-resource-handlers/dist/aws-s3-deployment/bucket-deployment-handler/index.py). Not
+    modelled: Prune, markers, metadata, include/exclude, CloudFront invalidation. Returns the keys written."""
+    prefix = str(properties.get("DestinationBucketKeyPrefix", "")).strip("/")
+    extract = str(properties.get("Extract", "true")) == "true"
+    written: list[str] = []
+    for bucket, key in zip(properties["SourceBucketNames"], properties["SourceObjectKeys"], strict=True):
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        if extract:
+            with zipfile.ZipFile(io.BytesIO(body)) as archive:
+                files = {name: archive.read(name) for name in archive.namelist() if not name.endswith("/")}
+        else:
+            files = {key.rsplit("/", 1)[-1]: body}
+        for name, content in files.items():
+            target = f"{prefix}/{name}" if prefix else name
+            s3.put_object(Bucket=properties["DestinationBucketName"], Key=target, Body=content)
+            written.append(target)
+    return written
+
+
+@contextmanager
+def bucket_deployments_copy() -> Iterator[None]:
+    """`Custom::CDKBucketDeployment` (the CDK's BucketDeployment, which cdk-stacksets uses to copy Lambda code into
+    the StackSet asset buckets): its Python handler shells out to `/opt/awscli/aws` from the AwsCliLayer, a Lambda
+    layer the local function runner does not provide (tests/support/local_cloud.py runs the function's own zip). The
+    copy runs here instead, with the function's role's credentials; Delete keeps the objects (RetainOnDelete, the
+    construct's default)."""
+    from tests.support.local_cloud import LocalCloud
+
+    original = LocalCloud.run_custom_resource
+
+    def run_custom_resource(
+        self: LocalCloud, account: str, region: str, service_token: str, event: dict[str, Any]
+    ) -> dict[str, Any]:
+        if event.get("ResourceType") != BUCKET_DEPLOYMENT:
+            return original(self, account, region, service_token, event)
+        function = get_lambda_backend(account, region).get_function(service_token)
+        creds = self.credentials(function.role, region)
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name=region,
+            aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=creds["AWS_SESSION_TOKEN"],
+        )
+        properties = event["ResourceProperties"]
+        if event["RequestType"] != "Delete":
+            bucket_deployment_copy(s3, properties)
+        destination = properties["DestinationBucketName"]
+        return {
+            "Status": "SUCCESS",
+            "PhysicalResourceId": event.get("PhysicalResourceId") or f"aws.cdk.s3deployment.{uuid.uuid4()}",
+            "Data": {"DestinationBucketArn": f"arn:{get_partition(region)}:s3:::{destination}"},
+        }
+
+    with mock.patch.object(LocalCloud, "run_custom_resource", run_custom_resource):
+        yield
+
+
 STACK_SET_GAP_FILLS = (
     settings_recorded,
     organization_targets,
     updates_reach_instances,
     automatic_deployment,
     stack_set_resource,
+    bucket_deployments_copy,
 )
 
 
