@@ -307,3 +307,51 @@ def test_the_management_account_is_bootstrapped_by_hand_as_docs_deploying_says()
         "npx cdk bootstrap aws://220987654330/us-gov-west-1 "
         "--cloudformation-execution-policies arn:aws-us-gov:iam::aws:policy/AdministratorAccess"
     ]
+
+
+def test_a_failed_operation_names_each_failed_account_and_region() -> None:
+    """StackSet operations report RUNNING, then a final status; a FAILED one's results name the failed instances
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSetOperationResultSummary.html). The
+    local API finishes every operation at once as SUCCEEDED, so these answers are canned."""
+
+    class FailingStackSets:
+        class exceptions:
+            StackSetNotFoundException = LookupError
+
+        def __init__(self) -> None:
+            self.statuses = ["RUNNING", "FAILED"]
+
+        def describe_stack_set(self, **_: Any) -> dict[str, Any]:
+            raise LookupError
+
+        def create_stack_set(self, **_: Any) -> dict[str, Any]:
+            return {"StackSetId": "CDKBootstrap-hnb659fds:1"}
+
+        def create_stack_instances(self, **_: Any) -> dict[str, Any]:
+            return {"OperationId": "op-1"}
+
+        def describe_stack_set_operation(self, **_: Any) -> dict[str, Any]:
+            return {"StackSetOperation": {"Status": self.statuses.pop(0), "StatusReason": "tolerance exceeded"}}
+
+        def list_stack_set_operation_results(self, **_: Any) -> dict[str, Any]:
+            return {
+                "Summaries": [
+                    {"Account": "111111111111", "Region": "us-east-1", "Status": "SUCCEEDED"},
+                    {
+                        "Account": "222222222222",
+                        "Region": "us-west-2",
+                        "Status": "FAILED",
+                        "StatusReason": "cdk-hnb659fds-assets-222222222222-us-west-2 already exists",
+                    },
+                ]
+            }
+
+    plan = bootstrap_plan(load_config(EXAMPLE_CONFIG), "aws")
+    lines: list[str] = []
+    with pytest.raises(BootstrapError) as failure:
+        apply(plan, "template", FailingStackSets(), poll_seconds=0, out=lines.append)
+    assert str(failure.value) == (
+        "StackSet CDKBootstrap-hnb659fds: create instances operation op-1 ended FAILED (tolerance exceeded); "
+        "failed instances: 222222222222/us-west-2: cdk-hnb659fds-assets-222222222222-us-west-2 already exists"
+    )
+    assert [line.split(": ")[1].split(" ")[0] for line in lines if "operation op-1" in line] == ["RUNNING", "FAILED"]
