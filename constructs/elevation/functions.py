@@ -361,6 +361,9 @@ class EngineFunctions(Construct):
             )
             for dependency in (policy, *parts):
                 function.add_resource_dependency(dependency)
+            # An update lists the accounts in their policies before it takes them out of the role's own.
+            for account_policy in parts:
+                policy.add_resource_dependency(account_policy)
             self.functions[handler] = function
             self.policies[handler] = policy
 
