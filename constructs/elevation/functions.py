@@ -318,7 +318,7 @@ class EngineFunctions(Construct):
             parts = [
                 iam.CfnManagedPolicy(
                     scope_,
-                    f"Accounts{index}",
+                    f"Part{index}RuleAccounts",  # one name at the end: checks/policy_lint.py explains them all
                     description=f"Elevation {handler}: the rules' accounts, part {index}",
                     roles=[role.ref],
                     policy_document=part,
