@@ -227,6 +227,24 @@ def test_budgets_fail_on_too_many_resources(tmp_path: Path) -> None:
     assert "Huge: 451 resources, over the budget of 450" in messages(result)
 
 
+def test_budgets_fail_on_a_role_with_more_managed_policies_than_iam_attaches(tmp_path: Path) -> None:
+    """IAM attaches at most 10 managed policies to a role by default: its own ManagedPolicyArns and the stack's
+    policies that name it both count."""
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    role = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": document,
+            "ManagedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}}  # fmt: skip
+
+    def policies(count: int) -> dict[str, Any]:
+        return {f"P{i}": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+            "PolicyDocument": document, "Roles": [{"Ref": "Role"}]}} for i in range(count)}  # fmt: skip
+
+    at_limit = {"Resources": {"Role": role, **policies(9)}}
+    assert run_budgets(assembly(tmp_path, {"Fits": ("us-east-1", at_limit)}), tmp_path, {}).ok
+    over = {"Resources": {"Role": role, **policies(10)}}
+    result = run_budgets(assembly(tmp_path, {"Over": ("us-east-1", over)}), tmp_path, {})
+    assert "Over/Role: 11 managed policies attached, over IAM's 10" in messages(result)
+
+
 def test_partition_lint_fails_on_a_govcloud_template_with_a_commercial_arn(tmp_path: Path) -> None:
     body = _policy_template({"Effect": "Deny", "Action": "*", "Resource": "arn:aws:s3:::b"})
     result = run_partition_lint(assembly(tmp_path, {"Gov": ("us-gov-west-1", body)}), tmp_path)
