@@ -78,7 +78,9 @@ def run_checkers(
 def stands_for_line(stack: StackTemplate) -> str:
     """What one checked template stands for, e.g. `Baseline-a-us-east-1 stands for 312 accounts (312 stacks)`."""
     accounts, stacks = len(stack.accounts), 1 + len(stack.stands_for)
-    return f"{stack.name} stands for {accounts} account{'s' if accounts != 1 else ''} ({stacks} stacks)"
+    targets = {other.target_account_id for other in stack.stands_for if other.target_account_id}
+    into = f"; access into {1 + len(targets)} accounts" if targets else ""  # its own target and theirs
+    return f"{stack.name} stands for {accounts} account{'s' if accounts != 1 else ''} ({stacks} stacks{into})"
 
 
 def report(results: list[Result], outdir: Path, templates: Iterable[StackTemplate] = ()) -> str:
@@ -114,6 +116,7 @@ def report_json(results: list[Result], templates: Iterable[StackTemplate] = ()) 
             "accounts": len(stack.accounts),
             "standsFor": [
                 {"stack": o.stack, "account": o.account, "accountId": o.account_id, "region": o.region}
+                | ({"targetAccountId": o.target_account_id} if o.target_account_id else {})
                 for o in stack.stands_for
             ],
         }
