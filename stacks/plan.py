@@ -24,7 +24,7 @@ from config.context import partition_choice
 from config.elevation import rules_in
 from config.models import OrgConfig
 from config.naming import atlantis_names, breakglass_principals, organization
-from config.policies.organization_policies import covered_by_s3_policy, vpc_bpa_exclusions
+from config.policies.organization_policies import s3_policy_accounts, vpc_bpa_exclusions
 from config.policies.permission_sets import access_model
 from config.regions import GLOBAL_EVENTS_REGION, PartitionName
 
@@ -307,12 +307,15 @@ def profiles_by_stack(config: OrgConfig, planned: Iterable[PlannedStack]) -> dic
     partitions = {stack.partition for stack in stacks}
     orgs = {partition: organization(config, partition) for partition in partitions}
     models = {partition: access_model(config, orgs[partition]) for partition in partitions}
+    # Once per partition, not per stack: each reads every account (quadratic at 1,000 accounts, issue #14).
+    principals = {partition: breakglass_principals(config, partition) for partition in partitions}
+    atlantis_of = {partition: atlantis_names(config, partition) for partition in partitions}
+    s3_covered = s3_policy_accounts(config)
     profiles: dict[str, BaselineProfile] = {}
     for stack in stacks:
         account = accounts[stack.account_name]
         org, access = orgs[stack.partition], models[stack.partition]
-        breakglass = breakglass_principals(config, stack.partition)
-        atlantis = atlantis_names(config, stack.partition)
+        breakglass, atlantis = principals[stack.partition], atlantis_of[stack.partition]
         home = stack.region == org.home_region
         plans = plans_for_account(config, account)
         profile = BaselineProfile(
@@ -332,7 +335,7 @@ def profiles_by_stack(config: OrgConfig, planned: Iterable[PlannedStack]) -> dic
                 profile,
                 regions=tuple(account.regions or allowed),
                 customer_managed_policies=tuple(dict.fromkeys(needed)),
-                s3_block_public_access=not covered_by_s3_policy(config, account),
+                s3_block_public_access=account.name not in s3_covered,
                 atlantis_roles=atlantis is not None and account.id not in atlantis.excluded_account_ids,
                 terraform_state=atlantis is not None and account.id == atlantis.ci_account_id,
                 audit_principal=account.id == org.management_account_id,
