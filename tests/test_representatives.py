@@ -83,6 +83,17 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[OrgConfig, dict
     return config, texts
 
 
+def _assert_one_template_per_group(groups: list[list[str]], texts: dict[str, bytes]) -> None:
+    """Every stack of a group has its representative's (first) template, and stacks of different groups differ."""
+    for representative, *others in groups:
+        for other in others:
+            assert texts[other] == texts[representative], f"{other} differs from its representative {representative}"
+    by_text: dict[bytes, set[str]] = defaultdict(set)
+    for stack_id, text in texts.items():
+        by_text[text].add(stack_id)
+    assert {frozenset(ids) for ids in groups} == {frozenset(ids) for ids in by_text.values()}
+
+
 def test_every_stack_of_a_profile_has_its_representatives_template(
     generated: tuple[OrgConfig, dict[str, bytes]],
 ) -> None:
@@ -93,13 +104,7 @@ def test_every_stack_of_a_profile_has_its_representatives_template(
     texts = {s.stack_id: all_texts[s.stack_id] for s in planned}
     groups = baseline_profiles(config, planned)
     assert len(groups) < len(texts)  # generated accounts share profiles: something is left out of verification
-    for representative, *others in groups.values():
-        for other in others:
-            assert texts[other] == texts[representative], f"{other} differs from its representative {representative}"
-    by_text: dict[bytes, set[str]] = defaultdict(set)
-    for stack_id, text in texts.items():
-        by_text[text].add(stack_id)
-    assert {frozenset(ids) for ids in groups.values()} == {frozenset(ids) for ids in by_text.values()}
+    _assert_one_template_per_group(list(groups.values()), texts)
 
 
 def test_every_access_stack_of_a_profile_has_its_representatives_template_but_for_the_target_account(
@@ -120,13 +125,7 @@ def test_every_access_stack_of_a_profile_has_its_representatives_template_but_fo
 
     groups = access_profiles(config, planned)
     assert len(groups) < len(planned)  # accounts share access profiles: something is left out of verification
-    for representative, *others in groups.values():
-        for other in others:
-            assert placeholder(other) == placeholder(representative), f"{other} differs from {representative}"
-    by_text: dict[bytes, set[str]] = defaultdict(set)
-    for stack in planned:
-        by_text[placeholder(stack.stack_id)].add(stack.stack_id)
-    assert {frozenset(ids) for ids in groups.values()} == {frozenset(ids) for ids in by_text.values()}
+    _assert_one_template_per_group(list(groups.values()), {s.stack_id: placeholder(s.stack_id) for s in planned})
 
 
 # A partition's global-events region (us-east-1, us-gov-west-1), and its other region, made the home region here so
@@ -176,13 +175,7 @@ def test_every_alerts_stack_of_a_profile_has_its_representatives_template(
     holder = f"Alerts-{BREAKGLASS_HOLDER[partition]}-{GLOBAL_EVENTS_REGION[partition]}"
     assert [ids for ids in groups.values() if holder in ids] == [[holder]]
     assert max(map(len, groups.values())) >= 3  # the three generated accounts at least share one
-    for representative, *others in groups.values():
-        for other in others:
-            assert texts[other] == texts[representative], f"{other} differs from its representative {representative}"
-    by_text: dict[bytes, set[str]] = defaultdict(set)
-    for stack_id, text in texts.items():
-        by_text[text].add(stack_id)
-    assert {frozenset(ids) for ids in groups.values()} == {frozenset(ids) for ids in by_text.values()}
+    _assert_one_template_per_group(list(groups.values()), texts)
     reduced, _ = representatives(config, plan(config))
     assert [s.stack_id for s in reduced if s.kind is StackKind.ALERTS] == [ids[0] for ids in groups.values()]
 
