@@ -148,11 +148,12 @@ def _outside_global_events_region(example_data: dict[str, Any], partition: Parti
     workload = next(a for a in data["accounts"] if a["ou"].startswith("Workloads"))
     for n in range(3):
         name = f"outside-{n}"
-        data["accounts"].append({**workload, "name": name, "id": f"99999999999{n}", "email": f"{name}@example.com",
-                                 "regions": [home]})  # fmt: skip
+        account = {**workload, "name": name, "id": f"99999999999{n}", "email": f"{name}@example.com", "regions": [home]}
+        data["accounts"].append(account)
     # Sections that name the other partition's accounts or regions (what they build is not the Alerts stacks').
-    for section in ("backup", "service_control_policies", "resource_control_policies", "identity_center",
-                    "organization_policies", "elevation"):  # fmt: skip
+    sections = ("backup", "service_control_policies", "resource_control_policies", "identity_center",
+                "organization_policies", "elevation")  # fmt: skip
+    for section in sections:
         data.pop(section, None)
     for section in ("breakglass", "atlantis"):
         data[section] = {name: value for name, value in data.get(section, {}).items() if name == partition}
