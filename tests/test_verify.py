@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -287,3 +288,18 @@ def test_budgets_count_rcps_against_the_rcp_quotas(tmp_path: Path) -> None:
     assert "RCP scp-0 has" in messages(run_budgets(stacks, tmp_path, {})) and "over 5,120" in messages(
         run_budgets(stacks, tmp_path, {})
     )
+
+
+def test_the_checkers_run_at_once_and_report_in_order(tmp_path: Path) -> None:
+    """Each checker waits for the other at a barrier: run one after the other, the first would wait in vain."""
+    barrier = threading.Barrier(2, timeout=10)
+
+    def meeting(name: str) -> verify.Checker:
+        def checker(stacks: list[StackTemplate], outdir: Path) -> Result:
+            barrier.wait()
+            return Result(name, "met")
+
+        return checker
+
+    results = verify.run_concurrently({"b": meeting("b"), "a": meeting("a")}, [], tmp_path)
+    assert [r.checker for r in results] == ["b", "a"]
