@@ -22,7 +22,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 CDK_CONTEXT := -c config=$(CONFIG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS)) $(if $(PARTITION),-c partition=$(PARTITION))
 PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links
 
-.PHONY: help setup check-config synth access-diff deploy access-audit access-parity elevate verify test suite ci deploy-test fuzz lint typecheck format schema docs snapshots requirements benchmark clean
+.PHONY: help setup check-config synth access-diff bootstrap-stackset deploy access-audit access-parity elevate verify test suite ci deploy-test fuzz lint typecheck format schema docs snapshots requirements benchmark clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -48,6 +48,10 @@ synth: setup ## Synthesize every stack of CONFIG (default config/org.yaml) into 
 
 access-diff: $(VENV)/.installed ## What the config change since BASE (a git ref, default main) does to access; exit 2 if it widens
 	$(VENV)/bin/python -m ops.access diff $(or $(BASE),main) --config $(CONFIG)
+
+bootstrap-stackset: $(VENV)/.installed node_modules/.installed ## CDK-bootstrap PARTITION's member accounts through one service-managed StackSet (OUS=a,b REGIONS=r1,r2; APPLY=1 does it, else a dry run)
+	@test -n "$(PARTITION)" || { echo "make bootstrap-stackset needs PARTITION=aws or PARTITION=aws-us-gov (run with the management account's credentials)" >&2; exit 1; }
+	$(VENV)/bin/python -m ops.bootstrap_stackset --partition $(PARTITION) --config $(CONFIG) $(if $(OUS),--ous $(OUS)) $(if $(REGIONS),--regions $(REGIONS)) $(if $(CALL_AS),--call-as $(CALL_AS)) $(if $(APPLY),--apply)
 
 deploy: ## Synthesize PARTITION (aws or aws-us-gov), then deploy it step by step in order (ACCOUNTS=a,b; DRY_RUN=1 prints the steps only)
 	@test -n "$(PARTITION)" || { echo "make deploy needs PARTITION=aws or PARTITION=aws-us-gov (one partition's credentials deploy it)" >&2; exit 1; }

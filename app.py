@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Entry point of the CDK app: `npx cdk synth -c config=config/org.yaml [-c accounts=name,name] [-c partition=aws]`.
 
-`-c representatives=1` (for `make verify` only, never to deploy): one baseline stack per baseline profile, which
-stands for the others of its profile (docs/decisions/0020-verify-once-per-baseline-profile.md).
+`-c representatives=1` (for `make verify` only, never to deploy): one baseline, Alerts or Access stack per profile,
+which stands for the others of its profile (docs/decisions/0020-verify-once-per-baseline-profile.md, 0024).
 
 The `-c` options and cdk.json context are checked first (config/context.py): a bad one exits 1 with a message.
 
@@ -80,8 +80,8 @@ def main() -> int:
         return 1
     stood_for = sum(len(info.stands_for) for info in built)
     represented = (
-        f" (for verification, not deployment: {sum(1 for i in built if i.stands_for)} baseline stacks stand for "
-        f"{stood_for} more of their profiles)"
+        f" (for verification, not deployment: {sum(1 for i in built if i.stands_for)} baseline, Alerts or Access "
+        f"stacks stand for {stood_for} more of their profiles)"
         if stood_for
         else ""
     )

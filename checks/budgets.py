@@ -24,6 +24,7 @@ from config.quotas import (
     PERMISSION_SET_SESSION_HOURS,
     RCP_MAX_CHARS,
     RCP_MAX_POLICIES_PER_TARGET,
+    ROLE_MAX_MANAGED_POLICIES,
     SCP_MAX_CHARS,
     SCP_MAX_POLICIES_PER_TARGET,
     STACK_RESOURCE_BUDGET,
@@ -113,7 +114,7 @@ def run_budgets(
 
 
 def _stack_findings(stack: StackTemplate) -> list[Finding]:
-    findings = []
+    findings = _role_attachment_findings(stack)
     resources = len(stack.body.get("Resources", {}))
     if resources > STACK_RESOURCE_BUDGET:
         findings.append(Finding(stack.name, f"{resources} resources, over the budget of {STACK_RESOURCE_BUDGET}"))
@@ -121,6 +122,28 @@ def _stack_findings(stack: StackTemplate) -> list[Finding]:
     if size > TEMPLATE_MAX_BYTES:
         findings.append(Finding(stack.name, f"template is {size:,} bytes, over {TEMPLATE_MAX_BYTES:,}"))
     return findings
+
+
+def _role_attachment_findings(stack: StackTemplate) -> list[Finding]:
+    """Managed policies per role of the stack: the role's own ManagedPolicyArns and the stack's managed policies
+    that name it in Roles (a policy may attach to several roles)."""
+    resources = stack.body.get("Resources", {})
+    attached = {
+        logical_id: len(resource.get("Properties", {}).get("ManagedPolicyArns", []))
+        for logical_id, resource in resources.items()
+        if resource.get("Type") == "AWS::IAM::Role"
+    }
+    for resource in resources.values():
+        if resource.get("Type") == "AWS::IAM::ManagedPolicy":
+            for role in resource.get("Properties", {}).get("Roles", []):
+                if isinstance(role, dict) and role.get("Ref") in attached:
+                    attached[role["Ref"]] += 1
+    message = "{} managed policies attached, over IAM's " + str(ROLE_MAX_MANAGED_POLICIES)
+    return [
+        Finding(f"{stack.name}/{logical_id}", message.format(count))
+        for logical_id, count in attached.items()
+        if count > ROLE_MAX_MANAGED_POLICIES
+    ]
 
 
 def _resource_findings(where: str, resource: dict[str, Any], quotas: ScpQuotas) -> list[Finding]:

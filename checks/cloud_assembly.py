@@ -11,7 +11,8 @@ from typing import Any
 from config.regions import PartitionName, partition_of_region
 
 # The manifest metadata type under which a representatives synth (`-c representatives=1`, stacks/assembly.py)
-# records, on a representative stack, the stacks it stands for: [{"stack", "account", "accountId", "region"}].
+# records, on a representative stack, the stacks it stands for: [{"stack", "account", "accountId", "region"}], and
+# for an Access stack "targetAccountId", the account it grants access into (decision 0024).
 STANDS_FOR = "org-baseline:stands-for"
 
 
@@ -28,6 +29,7 @@ class StoodFor:
     account_id: str
     region: str
     account: str = ""  # the account's name in the config, when the synth recorded it
+    target_account_id: str = ""  # an Access stack: the account it grants access into (`account_id` deploys it)
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,13 @@ def load_assembly(outdir: Path) -> list[StackTemplate]:
         path = outdir / artifact["properties"]["templateFile"]
         text = path.read_bytes()
         recorded = [
-            StoodFor(item["stack"], item["accountId"], item["region"], item.get("account", ""))
+            StoodFor(
+                item["stack"],
+                item["accountId"],
+                item["region"],
+                item.get("account", ""),
+                item.get("targetAccountId", ""),
+            )
             for entry in _metadata(outdir, artifact).get(f"/{name}", [])
             if entry.get("type") == STANDS_FOR
             for item in entry.get("data", [])

@@ -50,6 +50,11 @@ class Explained:
     reason: str
 
 
+# One of parliament's RESOURCE_MISMATCH items: an account assignment action without the instance or the set.
+ASSIGNMENT_FORMAT = (
+    r"\{'action': 'sso:(Create|Delete|List)AccountAssignments?', "
+    r"'required_format': 'arn:\*:sso:::(instance/\*|permissionSet/\*/\*)'\}"
+)
 TLS_DENY = "Deny NumericLessThan s3:TlsVersion"  # the label of CDK's unnamed `minimumTLSVersion` statement
 TLS_BUCKET_POLICIES = (
     "OrgTrailBucketPolicy",
@@ -211,6 +216,14 @@ PARLIAMENT_EXPLAINED: list[Explained] = [
         "The report can be made for users, groups, roles or policies; the statement allows it on the account's "
         "users and roles only, which is all the parity check reports on, so the group and policy formats are "
         "left out on purpose.",
+    ),
+    Explained(
+        "RESOURCE_MISMATCH",
+        rf"\[{ASSIGNMENT_FORMAT}(, {ASSIGNMENT_FORMAT})*\]",
+        frozenset({("RuleAccounts", "InRuleAccounts")}),
+        "The elevation roles' account policies (FunctionsGrantPart<n>RuleAccounts, ...) name only the rules' accounts: "
+        "IAM authorizes each resource of the request on its own, and the instance and the eligible sets are in the "
+        "role's own policy (decision 0023), which would pass IAM's size limit with the accounts in it.",
     ),
     Explained(
         "RESOURCE_STAR",

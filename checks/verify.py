@@ -18,6 +18,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from checks.budgets import ScpQuotas, run_budgets
@@ -72,13 +73,24 @@ def run_checkers(
     rcp_quotas: Mapping[PartitionName, ScpQuotas] | None = None,
 ) -> list[Result]:
     available = checkers(scp_quotas or {}, rcp_quotas)
-    return [available[name](stacks, outdir) for name in (only or available)]
+    return run_concurrently({name: available[name] for name in (only or available)}, stacks, outdir)
+
+
+def run_concurrently(selected: Mapping[str, Checker], stacks: list[StackTemplate], outdir: Path) -> list[Result]:
+    """Every checker at once, results in the order given. cfn-lint and checkov spend their time in their own
+    processes (checkov in several), so the gate's wall time is about its slowest checker's, not their sum, on a
+    machine with cores to spare. The checkers only read the templates (frozen `StackTemplate`s)."""
+    with ThreadPoolExecutor(max_workers=max(1, len(selected)), thread_name_prefix="checker") as pool:
+        futures = [pool.submit(checker, stacks, outdir) for checker in selected.values()]
+        return [future.result() for future in futures]
 
 
 def stands_for_line(stack: StackTemplate) -> str:
     """What one checked template stands for, e.g. `Baseline-a-us-east-1 stands for 312 accounts (312 stacks)`."""
     accounts, stacks = len(stack.accounts), 1 + len(stack.stands_for)
-    return f"{stack.name} stands for {accounts} account{'s' if accounts != 1 else ''} ({stacks} stacks)"
+    targets = {other.target_account_id for other in stack.stands_for if other.target_account_id}
+    into = f"; access into {1 + len(targets)} accounts" if targets else ""  # its own target and theirs
+    return f"{stack.name} stands for {accounts} account{'s' if accounts != 1 else ''} ({stacks} stacks{into})"
 
 
 def report(results: list[Result], outdir: Path, templates: Iterable[StackTemplate] = ()) -> str:
@@ -114,6 +126,7 @@ def report_json(results: list[Result], templates: Iterable[StackTemplate] = ()) 
             "accounts": len(stack.accounts),
             "standsFor": [
                 {"stack": o.stack, "account": o.account, "accountId": o.account_id, "region": o.region}
+                | ({"targetAccountId": o.target_account_id} if o.target_account_id else {})
                 for o in stack.stands_for
             ],
         }

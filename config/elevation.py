@@ -11,8 +11,13 @@ from dataclasses import asdict, dataclass
 from config.assignments import identity_center_admin
 from config.models import ElevationRule, OrgConfig
 from config.naming import baseline_prefix
+from config.quotas import MANAGED_POLICY_MAX_CHARS
 from config.regions import PartitionName
 from config.targets import accounts_of
+
+# Characters of account ARNs one managed policy of the engine holds: IAM's limit less room for the Version, Sid,
+# Effect and Action around them (tests/test_elevation_size.py measures the whole documents).
+ACCOUNT_ARNS_MAX_CHARS = MANAGED_POLICY_MAX_CHARS - 400
 
 # The engine's permission sets for people: ask for elevation, or also decide on requests.
 REQUESTER_SET = "Requester"
@@ -137,3 +142,25 @@ def engine_account(config: OrgConfig, partition: PartitionName) -> str:
 
 def eligible_sets(config: OrgConfig, partition: PartitionName) -> list[str]:
     return sorted({rule.permission_set for rule in rules_in(config, partition)})
+
+
+def account_arn_chunks(partition: str, accounts: list[str]) -> list[list[str]]:
+    """The Identity Center account ARNs (`arn:<partition>:sso:::account/<id>`) of `accounts`, sorted, in groups that
+    each fit one managed policy. IAM scopes Identity Center's Account resource by its ARN alone (it has no condition
+    key: https://docs.aws.amazon.com/singlesignon/latest/userguide/permissionsetdelegation.html), so a role that may
+    assign in the rules' accounts lists them, in as many policies as they need (docs/decisions/0023)."""
+    chunks: list[list[str]] = []
+    size = ACCOUNT_ARNS_MAX_CHARS
+    for account in sorted(set(accounts)):
+        arn = f"arn:{partition}:sso:::account/{account}"
+        if size + len(arn) + 3 > ACCOUNT_ARNS_MAX_CHARS:  # its quotes and comma count too
+            chunks.append([])
+            size = 0
+        chunks[-1].append(arn)
+        size += len(arn) + 3
+    return chunks
+
+
+def rule_accounts(rules: list[ResolvedRule]) -> list[str]:
+    """Every account some rule of the partition targets: where the engine may assign and remove."""
+    return sorted({account for rule in rules for account in rule.accounts})

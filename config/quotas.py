@@ -23,7 +23,11 @@ BACKUP_POLICY_MAX_CHARS: Final = 10_000  # characters of the saved backup policy
 MAX_OU_DEPTH: Final = 5  # OUs nest at most five levels below the root
 
 # --- IAM ---------------------------------------------------------------------------------------------------
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html: a customer managed policy holds at
+# most 6,144 characters (whitespace not counted); a role has at most 10 managed policies attached by default
+# (adjustable to 20).
 MANAGED_POLICY_MAX_CHARS: Final = 6_144  # customer-managed policy, whitespace excluded
+ROLE_MAX_MANAGED_POLICIES: Final = 10  # managed policies attached to one role, default quota
 TRUST_POLICY_MAX_CHARS: Final = 2_048  # role trust policy, default quota
 MAX_BREAKGLASS_PRINCIPALS: Final = 10  # ours: keeps the breakglass trust policy far below TRUST_POLICY_MAX_CHARS
 MAX_ATLANTIS_SERVER_ROLES: Final = 5  # ours: the same, for the Atlantis roles' trust policies

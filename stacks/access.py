@@ -22,7 +22,6 @@ class AccessStack(OrgBaselineStack):
         org: Organization,
         admin_account_id: str,
         instance_arn: str,
-        account_name: str,
         account_id: str,
         assignments: list[AccountAssignment],
     ) -> None:
@@ -31,7 +30,10 @@ class AccessStack(OrgBaselineStack):
             construct_id,
             account_id=admin_account_id,
             region=org.home_region,
-            description=f"Identity Center assignments into account {account_name} "
+            # Not the account's name: the stacks of accounts with equal assignments then differ only in the
+            # target account ID, and one verification stands for all of them (decision 0024). The stack's name
+            # (Access-<account>) names the account.
+            description="Identity Center assignments into the account the stack is named for "
             "(deploy after the IdentityCenter stack and the account's home-region baseline)",
         )
         self.assignments = AccountAssignments(

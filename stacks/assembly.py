@@ -165,7 +165,6 @@ def _access(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStac
         org=part.org,
         admin_account_id=part.identity_center_admin_id,
         instance_arn=part.identity_center_instance_arn,
-        account_name=account.name,
         account_id=account.id,
         assignments=inputs.assignments[account.name],
     )
@@ -290,9 +289,10 @@ def assemble(
     """Add the planned stacks (of `accounts` and `partition`, when given) to `app`, and the synth-time checks unless
     `checks` is False. Each planned `after` becomes a stack dependency, which the assembly's manifest records.
 
-    `representatives`: for verification only, one baseline stack per profile stands for the others of its profile,
-    which are not built (`stacks.plan.representatives`); the manifest records, as the representative's
-    `STANDS_FOR` metadata, each stack it stands for (ID, account name and ID, region) for `checks/verify.py`."""
+    `representatives`: for verification only, one baseline, Alerts or Access stack per profile stands for the others
+    of its profile, which are not built (`stacks.plan.representatives`); the manifest records, as the
+    representative's `STANDS_FOR` metadata, each stack it stands for (ID, account name and ID, region; for an Access
+    stack the account it grants access into) for `checks/verify.py`."""
     planned = plan(config, accounts, partition)
     groups: dict[str, list[str]] = {}
     if representatives:
@@ -321,9 +321,12 @@ def assemble(
 
 
 def _stood_for(item: PlannedStack, inputs: Inputs) -> dict[str, str]:
-    return {
-        "stack": item.stack_id,
-        "account": item.account_name,
-        "accountId": inputs.accounts[item.account_name].id,
-        "region": item.region,
-    }
+    account_id = inputs.accounts[item.account_name].id
+    if item.kind is StackKind.ACCESS:  # deployed in the Identity Center admin account, granting access into its own
+        admin_id = inputs.partitions[item.partition].identity_center_admin_id
+        return {**_where(item, admin_id), "targetAccountId": account_id}
+    return _where(item, account_id)
+
+
+def _where(item: PlannedStack, account_id: str) -> dict[str, str]:
+    return {"stack": item.stack_id, "account": item.account_name, "accountId": account_id, "region": item.region}

@@ -7,7 +7,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
-from config.elevation import EngineNames, ResolvedRule, rules_json
+from config.elevation import EngineNames, ResolvedRule, rule_accounts, rules_json
 from config.models import Elevation
 from config.naming import Organization
 from constructs import Construct
@@ -86,7 +86,7 @@ class ElevationStack(OrgBaselineStack):
             schedule_group=names.schedule_group,
             scheduler_role=f"arn:{p}:iam::{account}:role/{names.role('scheduler')}",
             permission_set_parameters={s: org.permission_set_parameter(s) for s in {r.permission_set for r in rules}},
-            accounts=sorted({a for r in rules for a in r.accounts}),
+            accounts=rule_accounts(rules),
         )
         environment = {
             "TABLE_NAME": names.table,

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from config.assignments import assignments_by_account, identity_center_admin
+from config.assignments import AccountAssignment, assignments_by_account, identity_center_admin
 from config.backup import (
     copy_region,
     covered_by_organization_policy,
@@ -24,7 +24,7 @@ from config.context import partition_choice
 from config.elevation import rules_in
 from config.models import OrgConfig
 from config.naming import atlantis_names, breakglass_principals, organization
-from config.policies.organization_policies import covered_by_s3_policy, vpc_bpa_exclusions
+from config.policies.organization_policies import s3_policy_accounts, vpc_bpa_exclusions
 from config.policies.permission_sets import access_model
 from config.regions import GLOBAL_EVENTS_REGION, PartitionName
 
@@ -307,12 +307,15 @@ def profiles_by_stack(config: OrgConfig, planned: Iterable[PlannedStack]) -> dic
     partitions = {stack.partition for stack in stacks}
     orgs = {partition: organization(config, partition) for partition in partitions}
     models = {partition: access_model(config, orgs[partition]) for partition in partitions}
+    # Once per partition, not per stack: each reads every account (quadratic at 1,000 accounts, issue #14).
+    principals = {partition: breakglass_principals(config, partition) for partition in partitions}
+    atlantis_of = {partition: atlantis_names(config, partition) for partition in partitions}
+    s3_covered = s3_policy_accounts(config)
     profiles: dict[str, BaselineProfile] = {}
     for stack in stacks:
         account = accounts[stack.account_name]
         org, access = orgs[stack.partition], models[stack.partition]
-        breakglass = breakglass_principals(config, stack.partition)
-        atlantis = atlantis_names(config, stack.partition)
+        breakglass, atlantis = principals[stack.partition], atlantis_of[stack.partition]
         home = stack.region == org.home_region
         plans = plans_for_account(config, account)
         profile = BaselineProfile(
@@ -332,7 +335,7 @@ def profiles_by_stack(config: OrgConfig, planned: Iterable[PlannedStack]) -> dic
                 profile,
                 regions=tuple(account.regions or allowed),
                 customer_managed_policies=tuple(dict.fromkeys(needed)),
-                s3_block_public_access=not covered_by_s3_policy(config, account),
+                s3_block_public_access=account.name not in s3_covered,
                 atlantis_roles=atlantis is not None and account.id not in atlantis.excluded_account_ids,
                 terraform_state=atlantis is not None and account.id == atlantis.ci_account_id,
                 audit_principal=account.id == org.management_account_id,
@@ -341,16 +344,69 @@ def profiles_by_stack(config: OrgConfig, planned: Iterable[PlannedStack]) -> dic
     return profiles
 
 
-def representatives(config: OrgConfig, planned: list[PlannedStack]) -> tuple[list[PlannedStack], dict[str, list[str]]]:
-    """The plan for verification: every stack but the baseline stacks, and of those one per profile (the first in
-    plan order), which stands for its whole group; with each representative's group (stack IDs, itself first).
+@dataclass(frozen=True)
+class AlertsProfile:
+    """What an Alerts stack's template depends on besides its account, which it names only as AWS::AccountId
+    (decision 0018): Alerts stacks with equal profiles get byte-identical templates (decision 0024)."""
 
-    Equal profiles build equal templates (`stacks/account_baseline.py` takes nothing else that varies), so checking
-    the representative checks them all (docs/decisions/0020-verify-once-per-baseline-profile.md). `after` keeps
-    only stacks still planned: this plan is synthesized and checked, never deployed.
+    partition: PartitionName
+    region: str  # the global-events region (its description names it)
+    breakglass_users: tuple[str, ...]  # ARNs of the breakglass users this account holds (their change alerts)
+
+
+@dataclass(frozen=True)
+class AccessProfile:
+    """An Access stack's assignments with the target account left out: Access stacks with equal profiles get
+    templates that differ only in the 12-digit target account ID (`TargetId`), which no check reads but as an
+    account ID (docs/decisions/0024-verify-alerts-and-access-once-per-profile.md)."""
+
+    partition: PartitionName
+    assignments: tuple[AccountAssignment, ...]  # sorted and deduplicated, as the stack creates them
+
+
+def alerts_profiles(config: OrgConfig, planned: Iterable[PlannedStack]) -> dict[AlertsProfile, list[str]]:
+    """The Alerts stacks of `planned` grouped by profile (stack IDs in plan order): one template per group."""
+    ids = {account.name: account.id for account in config.accounts}
+    stacks = [stack for stack in planned if stack.kind is StackKind.ALERTS]
+    breakglass = {p: breakglass_principals(config, p) for p in {stack.partition for stack in stacks}}
+    groups: dict[AlertsProfile, list[str]] = {}
+    for stack in stacks:
+        principals = breakglass[stack.partition]
+        users = principals.users_held_in(ids[stack.account_name]) if principals else ()
+        groups.setdefault(AlertsProfile(stack.partition, stack.region, users), []).append(stack.stack_id)
+    return groups
+
+
+def access_profiles(config: OrgConfig, planned: Iterable[PlannedStack]) -> dict[AccessProfile, list[str]]:
+    """The Access stacks of `planned` grouped by access profile (stack IDs in plan order)."""
+    assignments = assignments_by_account(config)
+    groups: dict[AccessProfile, list[str]] = {}
+    for stack in planned:
+        if stack.kind is StackKind.ACCESS:
+            profile = AccessProfile(stack.partition, tuple(sorted(set(assignments[stack.account_name]))))
+            groups.setdefault(profile, []).append(stack.stack_id)
+    return groups
+
+
+def representatives(config: OrgConfig, planned: list[PlannedStack]) -> tuple[list[PlannedStack], dict[str, list[str]]]:
+    """The plan for verification: every stack but the baseline, Alerts and Access stacks, and of those one per
+    profile (the first in plan order), which stands for its whole group; with each representative's group (stack
+    IDs, itself first).
+
+    Equal profiles build equal templates (`stacks/account_baseline.py` and `stacks/global_alerts.py` take nothing
+    else that varies; an Access stack's differ only in the target account's ID), so checking the representative
+    checks them all (docs/decisions/0020-verify-once-per-baseline-profile.md,
+    docs/decisions/0024-verify-alerts-and-access-once-per-profile.md). `after` keeps only stacks still planned:
+    this plan is synthesized and checked, never deployed.
     """
-    groups = {ids[0]: ids for ids in baseline_profiles(config, planned).values()}
-    kept = [stack for stack in planned if stack.kind is not StackKind.BASELINE or stack.stack_id in groups]
+    grouped = [
+        *baseline_profiles(config, planned).values(),
+        *alerts_profiles(config, planned).values(),
+        *access_profiles(config, planned).values(),
+    ]
+    groups = {ids[0]: ids for ids in grouped}
+    stood_for = {stack_id for ids in grouped for stack_id in ids[1:]}
+    kept = [stack for stack in planned if stack.stack_id not in stood_for]
     ids = {stack.stack_id for stack in kept}
     reduced = [replace(stack, after=tuple(earlier for earlier in stack.after if earlier in ids)) for stack in kept]
     return reduced, groups

@@ -132,14 +132,16 @@ def _resolved(document: Any, partition: str) -> Any:
     return json.loads(text)
 
 
-def role_policy(synth: Synthesized, partition: PartitionName, role_name: str) -> dict[str, Any]:
+def role_policies(synth: Synthesized, partition: PartitionName, role_name: str) -> list[dict[str, Any]]:
+    """Every managed policy attached to the role (the rules' accounts are in policies of their own), as deployed."""
     template = engine(synth, partition)
     (role_id,) = [k for k, r in of_type(template, "AWS::IAM::Role").items() if r["Properties"]["RoleName"] == role_name]
-    (policy,) = [
+    policies = [
         p["Properties"]["PolicyDocument"] for p in of_type(template, "AWS::IAM::ManagedPolicy").values()
         if p["Properties"]["Roles"] == [{"Ref": role_id}]
     ]  # fmt: skip
-    return dict(_resolved(policy, partition))
+    assert policies, role_name
+    return [dict(_resolved(policy, partition)) for policy in policies]
 
 
 def _set(partition: str, name: str) -> str:
@@ -159,19 +161,22 @@ def test_grant_and_revoke_assign_only_the_eligible_sets_in_the_rules_accounts(
 ) -> None:
     action = {"grant": "sso:CreateAccountAssignment", "revoke": "sso:DeleteAccountAssignment"}[handler]
     other = {"grant": "sso:DeleteAccountAssignment", "revoke": "sso:CreateAccountAssignment"}[handler]
-    policy = role_policy(synth, partition, f"examplecorp-baseline-elevation-{handler}")
+    policies = role_policies(synth, partition, f"examplecorp-baseline-elevation-{handler}")
     instance = f"arn:{partition}:sso:::instance/{INSTANCE[partition]}"
-    assert evaluate([policy], Request(action, instance)) == "Allow"
+    assert evaluate(policies, Request(action, instance)) == "Allow"
     for name in ELIGIBLE[partition]:
-        assert evaluate([policy], Request(action, _set(partition, name))) == "Allow", name
+        assert evaluate(policies, Request(action, _set(partition, name))) == "Allow", name
     for name in NOT_ELIGIBLE[partition]:
-        assert evaluate([policy], Request(action, _set(partition, name))) == "ImplicitDeny", name
-    assert evaluate([policy], Request(action, f"arn:{partition}:sso:::account/420987654332")) == (
+        assert evaluate(policies, Request(action, _set(partition, name))) == "ImplicitDeny", name
+    assert evaluate(policies, Request(action, f"arn:{partition}:sso:::account/420987654332")) == (
         "Allow" if partition == "aws-us-gov" else "ImplicitDeny"
     )
     for account in OUTSIDE[partition]:
-        assert evaluate([policy], Request(action, f"arn:{partition}:sso:::account/{account}")) == "ImplicitDeny"
-    assert evaluate([policy], Request(other, instance)) == "ImplicitDeny"
+        assert evaluate(policies, Request(action, f"arn:{partition}:sso:::account/{account}")) == "ImplicitDeny"
+    assert evaluate(policies, Request(other, instance)) == "ImplicitDeny"
+    rule_account = {"aws": "810987654327", "aws-us-gov": "420987654332"}[partition]  # web-prod, a GovCloud workload
+    assert evaluate(policies, Request(action, f"arn:{partition}:sso:::account/{rule_account}")) == "Allow"
+    assert evaluate(policies, Request(other, f"arn:{partition}:sso:::account/{rule_account}")) == "ImplicitDeny"
     for forbidden in (
         "sso:CreatePermissionSet",
         "sso:PutInlinePolicyToPermissionSet",
@@ -179,23 +184,23 @@ def test_grant_and_revoke_assign_only_the_eligible_sets_in_the_rules_accounts(
         "iam:CreateRole",
         "identitystore:CreateGroupMembership",
     ):
-        assert evaluate([policy], Request(forbidden, "*")) == "ImplicitDeny", forbidden
+        assert evaluate(policies, Request(forbidden, "*")) == "ImplicitDeny", forbidden
 
 
 def test_the_api_role_cannot_assign_anything(synth: Synthesized, partition: PartitionName) -> None:
-    policy = role_policy(synth, partition, "examplecorp-baseline-elevation-api")
+    policies = role_policies(synth, partition, "examplecorp-baseline-elevation-api")
     for action in ("sso:CreateAccountAssignment", "sso:DeleteAccountAssignment", "identitystore:CreateGroupMembership"):
-        assert evaluate([policy], Request(action, f"arn:{partition}:sso:::instance/{INSTANCE[partition]}")) == (
+        assert evaluate(policies, Request(action, f"arn:{partition}:sso:::instance/{INSTANCE[partition]}")) == (
             "ImplicitDeny"
         )
-    assert evaluate([policy], Request("identitystore:IsMemberInGroups", f"arn:{partition}:identitystore:::group/g"))
+    assert evaluate(policies, Request("identitystore:IsMemberInGroups", f"arn:{partition}:identitystore:::group/g"))
 
 
 def test_reconcile_removes_nothing_unless_the_config_says_so(synth: Synthesized, partition: PartitionName) -> None:
-    policy = role_policy(synth, partition, "examplecorp-baseline-elevation-reconcile")
+    policies = role_policies(synth, partition, "examplecorp-baseline-elevation-reconcile")
     resource = _set(partition, "Administrator")
-    assert evaluate([policy], Request("sso:ListAccountAssignments", resource)) == "Allow"
-    assert evaluate([policy], Request("sso:DeleteAccountAssignment", resource)) == "ImplicitDeny"
+    assert evaluate(policies, Request("sso:ListAccountAssignments", resource)) == "Allow"
+    assert evaluate(policies, Request("sso:DeleteAccountAssignment", resource)) == "ImplicitDeny"
 
 
 def test_requester_and_approver_sets_call_only_the_engines_api_and_read_its_url(
@@ -266,37 +271,37 @@ def test_only_the_api_subscribes_and_only_email_to_the_decisions_topic(
     decisions = _topic(partition, account_id, "examplecorp-baseline-elevation-decisions")
     approvers = _topic(partition, account_id, "examplecorp-baseline-elevation-approvers")
     alerts = _topic(partition, account_id, "examplecorp-baseline-alerts")
-    api = role_policy(synth, partition, "examplecorp-baseline-elevation-api")
+    api = role_policies(synth, partition, "examplecorp-baseline-elevation-api")
     email: dict[str, str | list[str]] = {"sns:Protocol": "email"}
-    assert evaluate([api], Request("sns:Subscribe", decisions, email)) == "Allow"
+    assert evaluate(api, Request("sns:Subscribe", decisions, email)) == "Allow"
     for protocol in ("https", "sqs", "lambda", "sms", "email-json"):
         other_protocol: dict[str, str | list[str]] = {"sns:Protocol": protocol}
-        assert evaluate([api], Request("sns:Subscribe", decisions, other_protocol)) == "ImplicitDeny", protocol
+        assert evaluate(api, Request("sns:Subscribe", decisions, other_protocol)) == "ImplicitDeny", protocol
     for other in (approvers, alerts):
-        assert evaluate([api], Request("sns:Subscribe", other, email)) == "ImplicitDeny", other
-        assert evaluate([api], Request("sns:ListSubscriptionsByTopic", other)) == "ImplicitDeny", other
-    assert evaluate([api], Request("sns:ListSubscriptionsByTopic", decisions)) == "Allow"
+        assert evaluate(api, Request("sns:Subscribe", other, email)) == "ImplicitDeny", other
+        assert evaluate(api, Request("sns:ListSubscriptionsByTopic", other)) == "ImplicitDeny", other
+    assert evaluate(api, Request("sns:ListSubscriptionsByTopic", decisions)) == "Allow"
     for action in ("sns:Unsubscribe", "sns:SetSubscriptionAttributes", "sns:SetTopicAttributes", "sns:AddPermission"):
-        assert evaluate([api], Request(action, decisions)) == "ImplicitDeny", action
-    assert evaluate([api], Request("sns:Publish", alerts)) == "ImplicitDeny"
-    assert evaluate([api], Request("identitystore:DescribeUser", f"arn:{partition}:identitystore:::user/u-1")) == (
+        assert evaluate(api, Request(action, decisions)) == "ImplicitDeny", action
+    assert evaluate(api, Request("sns:Publish", alerts)) == "ImplicitDeny"
+    assert evaluate(api, Request("identitystore:DescribeUser", f"arn:{partition}:identitystore:::user/u-1")) == (
         "Allow"
     )
     for handler in ("grant", "revoke", "reconcile"):
-        policy = role_policy(synth, partition, f"examplecorp-baseline-elevation-{handler}")
+        policies = role_policies(synth, partition, f"examplecorp-baseline-elevation-{handler}")
         for topic in (decisions, approvers):
-            assert evaluate([policy], Request("sns:Subscribe", topic, email)) == "ImplicitDeny", handler
+            assert evaluate(policies, Request("sns:Subscribe", topic, email)) == "ImplicitDeny", handler
 
 
 def test_grant_and_revoke_publish_only_to_the_decisions_topic(synth: Synthesized, partition: PartitionName) -> None:
     _, account_id = ADMIN[partition]
     decisions = _topic(partition, account_id, "examplecorp-baseline-elevation-decisions")
     for handler in ("grant", "revoke"):
-        policy = role_policy(synth, partition, f"examplecorp-baseline-elevation-{handler}")
-        assert evaluate([policy], Request("sns:Publish", decisions)) == "Allow", handler
+        policies = role_policies(synth, partition, f"examplecorp-baseline-elevation-{handler}")
+        assert evaluate(policies, Request("sns:Publish", decisions)) == "Allow", handler
         for other in ("examplecorp-baseline-elevation-approvers", "examplecorp-baseline-alerts"):
-            assert evaluate([policy], Request("sns:Publish", _topic(partition, account_id, other))) == (
+            assert evaluate(policies, Request("sns:Publish", _topic(partition, account_id, other))) == (
                 "ImplicitDeny"
             ), (handler, other)
-    reconcile = role_policy(synth, partition, "examplecorp-baseline-elevation-reconcile")
-    assert evaluate([reconcile], Request("sns:Publish", decisions)) == "ImplicitDeny"
+    reconcile = role_policies(synth, partition, "examplecorp-baseline-elevation-reconcile")
+    assert evaluate(reconcile, Request("sns:Publish", decisions)) == "ImplicitDeny"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -227,6 +228,24 @@ def test_budgets_fail_on_too_many_resources(tmp_path: Path) -> None:
     assert "Huge: 451 resources, over the budget of 450" in messages(result)
 
 
+def test_budgets_fail_on_a_role_with_more_managed_policies_than_iam_attaches(tmp_path: Path) -> None:
+    """IAM attaches at most 10 managed policies to a role by default: its own ManagedPolicyArns and the stack's
+    policies that name it both count."""
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    role = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": document,
+            "ManagedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}}  # fmt: skip
+
+    def policies(count: int) -> dict[str, Any]:
+        return {f"P{i}": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+            "PolicyDocument": document, "Roles": [{"Ref": "Role"}]}} for i in range(count)}  # fmt: skip
+
+    at_limit = {"Resources": {"Role": role, **policies(9)}}
+    assert run_budgets(assembly(tmp_path, {"Fits": ("us-east-1", at_limit)}), tmp_path, {}).ok
+    over = {"Resources": {"Role": role, **policies(10)}}
+    result = run_budgets(assembly(tmp_path, {"Over": ("us-east-1", over)}), tmp_path, {})
+    assert "Over/Role: 11 managed policies attached, over IAM's 10" in messages(result)
+
+
 def test_partition_lint_fails_on_a_govcloud_template_with_a_commercial_arn(tmp_path: Path) -> None:
     body = _policy_template({"Effect": "Deny", "Action": "*", "Resource": "arn:aws:s3:::b"})
     result = run_partition_lint(assembly(tmp_path, {"Gov": ("us-gov-west-1", body)}), tmp_path)
@@ -269,3 +288,18 @@ def test_budgets_count_rcps_against_the_rcp_quotas(tmp_path: Path) -> None:
     assert "RCP scp-0 has" in messages(run_budgets(stacks, tmp_path, {})) and "over 5,120" in messages(
         run_budgets(stacks, tmp_path, {})
     )
+
+
+def test_the_checkers_run_at_once_and_report_in_order(tmp_path: Path) -> None:
+    """Each checker waits for the other at a barrier: run one after the other, the first would wait in vain."""
+    barrier = threading.Barrier(2, timeout=10)
+
+    def meeting(name: str) -> verify.Checker:
+        def checker(stacks: list[StackTemplate], outdir: Path) -> Result:
+            barrier.wait()
+            return Result(name, "met")
+
+        return checker
+
+    results = verify.run_concurrently({"b": meeting("b"), "a": meeting("a")}, [], tmp_path)
+    assert [r.checker for r in results] == ["b", "a"]

@@ -117,10 +117,14 @@ def policy_types(config: OrgConfig, partition: PartitionName) -> list[str]:
 
 def covered_by_s3_policy(config: OrgConfig, account: Account) -> bool:
     """Whether the S3 policy sets Block Public Access for this account (its baseline then sets none itself)."""
+    return account.name in s3_policy_accounts(config)
+
+
+def s3_policy_accounts(config: OrgConfig) -> set[str]:
+    """The names of the accounts the S3 policy covers (`covered_by_s3_policy`), of every partition: once for all."""
     s3 = config.organization_policies.s3_block_public_access
-    if not _applies(s3, account.partition):
-        return False
-    return account.name in {a.name for a in accounts_of(config, account.partition, s3.targets)}
+    partitions = {account.partition for account in config.accounts if _applies(s3, account.partition)}
+    return {a.name for partition in partitions for a in accounts_of(config, partition, s3.targets)}
 
 
 def vpc_bpa_exclusions(config: OrgConfig, account: Account, region: str) -> list[VpcBpaExclusion]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from config.elevation import group_ids, minutes
+from config.elevation import account_arn_chunks, group_ids, minutes
 from config.models import ElevationRule, OrgConfig
 from config.naming import organization
 from config.policies.permission_sets import access_model
 from config.problems import Problem
+from config.quotas import ROLE_MAX_MANAGED_POLICIES
 from config.regions import PartitionName
 from config.targets import accounts_of
 from config.validation.common import duplicates, target_problems
@@ -37,6 +38,8 @@ def problems(config: OrgConfig) -> Iterable[Problem]:
                 return  # a special account is missing: reported by the organization checks
             sets[rule.partition] = {name: s.session_duration for name, s in model.permission_sets.items()}
         yield from _rule(config, at, rule, sets[rule.partition])
+    for partition in sets:
+        yield from _account_policies(config, partition)
 
 
 def _rule(config: OrgConfig, at: str, rule: ElevationRule, sets: dict[str, str]) -> Iterable[Problem]:
@@ -100,3 +103,19 @@ def _standing(config: OrgConfig, at: str, rule: ElevationRule, ids: dict[str, st
                 f"{' and more' if len(both) > 5 else ''}, where {at} ({rule.name}) makes it eligible only: remove "
                 "the standing assignment or exclude those accounts",
             )
+
+
+def _account_policies(config: OrgConfig, partition: PartitionName) -> Iterable[Problem]:
+    """The grant, revoke and reconcile roles have their own policy and one per group of the rules' accounts
+    (constructs/elevation/functions.py): together within IAM's managed policies per role."""
+    indexed = [(i, r) for i, r in enumerate(config.elevation.rules) if r.partition == partition]
+    accounts = {a.id for _, rule in indexed for a in accounts_of(config, partition, rule.targets)}
+    needed = 1 + len(account_arn_chunks(partition, sorted(accounts)))
+    if needed > ROLE_MAX_MANAGED_POLICIES:
+        first, _ = indexed[0]
+        yield Problem(
+            f"{BASE}[{first}].targets",
+            f"the {partition} rules target {len(accounts):,} accounts: the engine's roles would need {needed} managed "
+            f"policies each, over IAM's {ROLE_MAX_MANAGED_POLICIES} per role; target fewer accounts (exclude_accounts "
+            "or OUs), or raise the quota with AWS and ROLE_MAX_MANAGED_POLICIES in config/quotas.py",
+        )
