@@ -9,6 +9,7 @@ deploys in order; the summary at the end of `make synth`, the snapshot list and 
 from __future__ import annotations
 
 import difflib
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -44,6 +45,9 @@ class StackKind(StrEnum):
     ALERTS = "alerts"  # access alert rules only, where global events land outside an account's regions
     ACCESS = "access"  # Identity Center assignments into one account (Identity Center admin account)
     ELEVATION = "elevation"  # just-in-time elevation engine (Identity Center admin account), when rules exist
+    # deployment.mode: stacksets (docs/decisions/0021-stacksets-deployment-mode.md):
+    STACKSET_ASSETS = "stackset-assets"  # the StackSets' Lambda code bucket of one region (StackSets administrator)
+    STACKSETS = "stacksets"  # one service-managed StackSet per baseline profile group (StackSets administrator)
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,11 @@ def plan(
                 )
     with_access = set(assignments_by_account(config))
     planned = [stack for name in partitions for stack in _plan_partition(config, name, selected, with_access)]
+    if config.deployment.mode == "stacksets":
+        # A StackSet targets every account of its profile group, selected or not: grouped from the whole plan.
+        everyone = {account.name for account in config.accounts}
+        whole = [stack for name in partitions for stack in _plan_partition(config, name, everyone, with_access)]
+        planned = _with_stacksets(config, planned, stacksets_of(config, whole), selected)
     ids = {stack.stack_id for stack in planned}
     return [replace(stack, after=tuple(earlier for earlier in stack.after if earlier in ids)) for stack in planned]
 
@@ -218,6 +227,138 @@ def _plan_partition(
         targeted = tuple(s.stack_id for s in planned if s.kind is StackKind.BASELINE and s.account_name in covered)
         add(f"BackupPolicy-{management}", StackKind.BACKUP_POLICY, management, after=targeted)
     return planned
+
+
+@dataclass(frozen=True)
+class PlannedStackSet:
+    """One service-managed StackSet of `deployment.mode: stacksets`: the baseline of one profile, deployed to
+    `regions` of the accounts it targets (`stacks`, the per-account baseline stacks it replaces). Targets are the
+    OUs (`organizational_units`, IDs; nested OUs included) when the group's accounts are exactly the config's
+    accounts of those OUs and below, so an account that joins them gets the baseline with no template change
+    (automatic deployment); otherwise the same OUs intersected with `account_ids` (decision 0021)."""
+
+    name: str  # the StackSet's name (also its construct ID): <prefix>-baseline-<digest of profile and regions>
+    partition: PartitionName
+    profile: BaselineProfile
+    regions: tuple[str, ...]
+    accounts: tuple[str, ...]  # account names, config order
+    stacks: tuple[str, ...]  # the baseline stack IDs it stands for, plan order
+    organizational_units: tuple[str, ...]  # OU IDs
+    account_ids: tuple[str, ...] = ()  # only these accounts of the OUs (AccountFilterType INTERSECTION), or all
+
+    @property
+    def follows_home(self) -> bool:
+        """A StackSet of other regions: it uses the IAM roles of the home-region StackSets' stacks."""
+        return not self.profile.home
+
+
+def stacksets_admin(config: OrgConfig, partition: PartitionName) -> str:
+    """The account (name) the partition's StackSets are created in and run from."""
+    part = config.partitions[partition]
+    if config.deployment.stacksets.administrator == "delegated_admin":
+        return part.deployment_account
+    return part.management_account
+
+
+def stacksets_of(config: OrgConfig, planned: Iterable[PlannedStack]) -> list[PlannedStackSet]:
+    """The StackSets that replace the baseline stacks of `planned` (the plan of `deployment.mode: stacks`).
+
+    Service-managed StackSets never deploy to the management account, so its baseline stays stacks. The stacks of
+    one profile are grouped by their accounts' regions (a StackSet deploys every region to every target account:
+    each group must be a full accounts x regions product)."""
+    accounts = {account.name: account for account in config.accounts}
+    stacks = [s for s in planned if s.kind is StackKind.BASELINE]
+    profiles = profiles_by_stack(config, stacks)
+    groups: dict[tuple[BaselineProfile, tuple[str, ...]], list[PlannedStack]] = {}
+    regions_of: dict[tuple[PartitionName, str, bool], list[str]] = {}
+    for stack in stacks:
+        if stack.account_name == config.partitions[stack.partition].management_account:
+            continue
+        home = profiles[stack.stack_id].home
+        regions_of.setdefault((stack.partition, stack.account_name, home), []).append(stack.region)
+    for stack in stacks:
+        key = (stack.partition, stack.account_name, profiles[stack.stack_id].home)
+        if key in regions_of:
+            groups.setdefault((profiles[stack.stack_id], tuple(sorted(regions_of[key]))), []).append(stack)
+    result = []
+    for (profile, regions), members in groups.items():
+        partition = profile.partition
+        names = tuple(dict.fromkeys(stack.account_name for stack in members))
+        ous = {ou.path: ou.id for ou in config.partitions[partition].organizational_units}
+        paths = sorted({accounts[name].ou for name in names})
+        reached = {
+            a.name
+            for a in config.accounts
+            if a.partition == partition
+            and a.name != config.partitions[partition].management_account
+            and any(a.ou == path or a.ou.startswith(path + "/") for path in paths)
+        }
+        exact = reached == set(names)
+        digest = hashlib.sha256(repr((profile, regions)).encode()).hexdigest()[:10]
+        result.append(
+            PlannedStackSet(
+                name=f"{config.name_prefix}-baseline-{digest}",
+                partition=partition,
+                profile=profile,
+                regions=regions,
+                accounts=names,
+                stacks=tuple(stack.stack_id for stack in members),
+                organizational_units=tuple(str(ous[path]) for path in paths),
+                account_ids=() if exact else tuple(accounts[name].id for name in names),
+            )
+        )
+    return result
+
+
+def _with_stacksets(
+    config: OrgConfig, planned: list[PlannedStack], all_sets: list[PlannedStackSet], selected: set[str]
+) -> list[PlannedStack]:
+    """`planned` with the baseline stacks reachable by StackSets (`all_sets`, of the whole organization) replaced by
+    each partition's StackSets stack (and its asset buckets' stacks, one per region), planned when an account of its
+    StackSets or the administrator is selected: whatever followed a replaced stack follows the StackSets stack."""
+    result: list[PlannedStack] = []
+    for partition in dict.fromkeys(stack.partition for stack in planned):
+        of_partition = [stack for stack in planned if stack.partition == partition]
+        sets = [s for s in all_sets if s.partition == partition]
+        admin = stacksets_admin(config, partition)
+        if not sets or not (admin in selected or any(name in selected for s in sets for name in s.accounts)):
+            result += of_partition
+            continue
+        part = config.partitions[partition]
+        stacksets_id = f"StackSets-{admin}"
+        replaced = {stack_id for stackset in sets for stack_id in stackset.stacks}
+        regions = [r for r in part.allowed_regions if any(r in s.regions for s in sets)]
+        assets = [
+            PlannedStack(f"StackSetAssets-{admin}-{region}", StackKind.STACKSET_ASSETS, partition, admin, region)
+            for region in regions
+        ]
+        # What the replaced stacks waited for (the hub, session documents, the Config bucket), the StackSets wait for.
+        waits = tuple(
+            dict.fromkeys(
+                earlier
+                for stack in of_partition
+                if stack.stack_id in replaced
+                for earlier in stack.after
+                if earlier not in replaced
+            )
+        )
+        stacksets = PlannedStack(
+            stacksets_id,
+            StackKind.STACKSETS,
+            partition,
+            admin,
+            part.home_region,
+            after=(*waits, *(stack.stack_id for stack in assets)),
+        )
+        kept = [
+            replace(stack, after=tuple(dict.fromkeys(stacksets_id if e in replaced else e for e in stack.after)))
+            for stack in of_partition
+            if stack.stack_id not in replaced
+        ]
+        # Where the baselines start: what the StackSets wait for comes before, what follows them after.
+        at = next((i for i, stack in enumerate(kept) if stack.kind is StackKind.BASELINE), len(kept))
+        result += [*kept[:at], *assets, stacksets, *kept[at:]]
+    return result
 
 
 def _security_services_on(config: OrgConfig) -> bool:
