@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import aws_cdk as cdk
 
@@ -28,8 +29,9 @@ from config.policies.permission_sets import AccessModel, access_model
 from config.policies.resource_control import rcp_budget
 from config.policies.service_control import partition_budget
 from config.regions import PartitionName
+from constructs import Construct
 from stacks.access import AccessStack
-from stacks.account_baseline import AccountBaselineStack
+from stacks.account_baseline import AccountBaselineStack, build_baseline
 from stacks.backup_policy import BackupPolicyStack
 from stacks.base import OrgBaselineStack
 from stacks.elevation import ElevationStack
@@ -38,11 +40,20 @@ from stacks.guardrails import GuardrailsStack
 from stacks.identity_center import IdentityCenterStack
 from stacks.log_archive import LogArchiveStack
 from stacks.organization import OrganizationStack
-from stacks.plan import BaselineProfile, PlannedStack, StackKind, plan, profiles_by_stack
+from stacks.plan import (
+    BaselineProfile,
+    PlannedStack,
+    PlannedStackSet,
+    StackKind,
+    plan,
+    profiles_by_stack,
+    stacksets_of,
+)
 from stacks.plan import representatives as representatives_of
 from stacks.security import SecurityStack
 from stacks.security_services import SecurityServicesStack
 from stacks.session_documents import SessionDocumentsStack
+from stacks.stacksets import StackSetAssetsStack, StackSetsStack
 
 
 @dataclass(frozen=True)
@@ -238,28 +249,69 @@ def _alerts(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStac
     )
 
 
+def _shared_baseline_settings(inputs: Inputs, partition: PartitionName) -> dict[str, Any]:
+    """What every baseline of the partition is built from besides its profile and region (decision 0020)."""
+    config, part = inputs.config, inputs.partitions[partition]
+    return {
+        "org": part.org,
+        "prefix": config.name_prefix,
+        "session_manager": config.session_manager,
+        "vault_lock": config.backup.vault_lock,
+        "backup_plans": {plan.name: plan for plan in config.backup.plans},
+        "network": config.network_restriction,
+        "breakglass": part.breakglass,
+        "atlantis": part.atlantis,
+        "customer_managed_policies": part.access.customer_managed_policies,
+        "config_recorder": config.security_services.config.enabled,
+        "air_gapped_vault": config.backup.logically_air_gapped_vault.get(partition),
+        "restore_testing": config.backup.restore_testing.get(partition),
+    }
+
+
 def _baseline(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
-    config, part = inputs.config, inputs.partitions[item.partition]
     # Built from the stack's profile and what the organization shares: the account's ID only places the stack.
     return AccountBaselineStack(
         app,
         item.stack_id,
         account_id=inputs.accounts[item.account_name].id,
         region=item.region,
-        profile=inputs.profiles.get(item.stack_id) or profiles_by_stack(config, [item])[item.stack_id],
-        org=part.org,
-        prefix=config.name_prefix,
-        session_manager=config.session_manager,
-        vault_lock=config.backup.vault_lock,
-        backup_plans={plan.name: plan for plan in config.backup.plans},
-        network=config.network_restriction,
-        breakglass=part.breakglass,
-        atlantis=part.atlantis,
-        customer_managed_policies=part.access.customer_managed_policies,
-        config_recorder=config.security_services.config.enabled,
-        air_gapped_vault=config.backup.logically_air_gapped_vault.get(item.partition),
-        restore_testing=config.backup.restore_testing.get(item.partition),
+        profile=inputs.profiles.get(item.stack_id) or profiles_by_stack(inputs.config, [item])[item.stack_id],
+        **_shared_baseline_settings(inputs, item.partition),
     )
+
+
+def _stackset_assets(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
+    account_id = inputs.accounts[item.account_name].id
+    org = inputs.partitions[item.partition].org
+    return StackSetAssetsStack(app, item.stack_id, org=org, account_id=account_id, region=item.region)
+
+
+def _stacksets(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
+    config = inputs.config
+    shared = _shared_baseline_settings(inputs, item.partition)
+    # The StackSets of the whole organization's plan: a StackSet targets accounts whether selected or not.
+    stacksets = [s for s in stacksets_of(config, plan(_stacks_mode(config), partition=item.partition))]
+
+    def build(scope: Construct, stackset: PlannedStackSet) -> None:
+        build_baseline(scope, region=stackset.regions[0], profile=stackset.profile, **shared)
+
+    regions = [r for r in config.partitions[item.partition].allowed_regions if any(r in s.regions for s in stacksets)]
+    return StackSetsStack(
+        app,
+        item.stack_id,
+        org=inputs.partitions[item.partition].org,
+        account_id=inputs.accounts[item.account_name].id,
+        region=item.region,
+        regions=regions,
+        stacksets=stacksets,
+        settings=config.deployment.stacksets,
+        build=build,
+    )
+
+
+def _stacks_mode(config: OrgConfig) -> OrgConfig:
+    """The config in `deployment.mode: stacks`: its plan has every baseline stack, which the StackSets replace."""
+    return config.model_copy(update={"deployment": config.deployment.model_copy(update={"mode": "stacks"})})
 
 
 BUILDERS: Mapping[StackKind, Builder] = {
@@ -275,6 +327,8 @@ BUILDERS: Mapping[StackKind, Builder] = {
     StackKind.ALERTS: _alerts,
     StackKind.BASELINE: _baseline,
     StackKind.ELEVATION: _elevation,
+    StackKind.STACKSET_ASSETS: _stackset_assets,
+    StackKind.STACKSETS: _stacksets,
 }
 
 
