@@ -19,6 +19,7 @@ from checks.nag_pack import BaselineChecks
 from checks.partition_lint import partition_findings
 from config.regions import PartitionName
 
+STACKSET_TEMPLATES = "*.stackset.template.json"  # cdk-stacksets' StackSetStack template files in the assembly
 CHECK_NAMES = (
     "cdk-nag AwsSolutions",
     "cdk-nag NIST 800-53 R5",
@@ -49,7 +50,10 @@ class PartitionLint:
 
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
         violations = []
-        for path in context.template_paths:
+        # StackSet templates (cdk-stacksets, decision 0021) are assets beside the stack templates, not stacks.
+        directories = {Path(path).parent for path in context.template_paths}
+        stacksets = [str(p) for d in directories for p in sorted(d.glob(STACKSET_TEMPLATES))]
+        for path in [*context.template_paths, *stacksets]:
             partition = self._partitions.get(Path(path).name)
             if partition is None:
                 continue

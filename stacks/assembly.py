@@ -370,7 +370,11 @@ def assemble(
             stack.node.add_metadata(STANDS_FOR, [_stood_for(other, inputs) for other in others])
         built[item.stack_id] = BuiltStack(**vars(item), stack=stack, stands_for=others)
     if checks:
-        add_checks(app, {info.stack.template_file: info.partition for info in built.values()})
+        partitions = {info.stack.template_file: info.partition for info in built.values()}
+        for info in built.values():  # StackSet templates: asset files of the stack that holds them
+            if isinstance(info.stack, StackSetsStack):
+                partitions.update((template.template_file, info.partition) for template in info.stack.templates)
+        add_checks(app, partitions)
     return list(built.values())
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 from cdk_stacksets import (
     Capability,
@@ -23,6 +24,7 @@ from cdk_stacksets import (
 from config.models import StackSets
 from config.naming import Organization
 from constructs import Construct
+from constructs.shared.own_account import bootstrap_qualifier
 from constructs.stacksets.asset_bucket import StackSetAssetBucket, asset_bucket_prefix
 from stacks.base import OrgBaselineStack
 from stacks.plan import PlannedStackSet
@@ -92,6 +94,7 @@ class StackSetsStack(OrgBaselineStack):
             failure_tolerance_percentage=settings.failure_tolerance_percentage,
             region_concurrency_type=RegionConcurrencyType[settings.region_concurrency],
         )
+        self.templates: list[BaselineStackSetStack] = []
         home: list[StackSet] = []
         for planned in sorted(stacksets, key=lambda s: s.follows_home):  # home-region StackSets first
             template = BaselineStackSetStack(
@@ -102,6 +105,7 @@ class StackSetsStack(OrgBaselineStack):
                 asset_buckets=buckets,
                 asset_bucket_prefix=prefix,
             )
+            self.templates.append(template)
             if planned.account_ids:
                 target = StackSetTarget.from_organizational_units(
                     regions=list(planned.regions),
@@ -134,3 +138,77 @@ class StackSetsStack(OrgBaselineStack):
                     stackset.node.add_dependency(earlier)
             else:
                 home.append(stackset)
+        _acknowledge_asset_copies(self, org, account_id, region, regions, prefix)
+
+
+def _acknowledge_asset_copies(
+    stack: cdk.Stack, org: Organization, account_id: str, region: str, regions: Sequence[str], prefix: str
+) -> None:
+    """cdk-stacksets copies each template's Lambda code from the CDK bootstrap bucket into the asset buckets with
+    the CDK's BucketDeployment: one singleton function (CDK-owned code and role) for the stack. Its findings,
+    acknowledged one by one, with why each is safe here."""
+    copier = next(
+        (child for child in stack.node.children if child.node.id.startswith("Custom::CDKBucketDeployment")), None
+    )
+    if copier is None:
+        return
+    p = org.partition
+    source = f"cdk-{bootstrap_qualifier(stack)}-assets-{account_id}-{region}"
+    copies = "It copies Lambda code from the CDK bootstrap bucket into the StackSets' asset buckets during deployments"
+    cdk.Validations.of(copier).acknowledge(
+        cdk.Acknowledgment(
+            id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+            reason=f"{copies}; the CDK gives its function the managed policy that lets it write its own logs only.",
+        ),
+        *(
+            cdk.Acknowledgment(
+                id=f"AwsSolutions-IAM5[Action::{action}]",
+                reason=f"{copies}; the CDK grants object read/write with these wildcards, scoped to those buckets.",
+            )
+            for action in ("s3:Abort*", "s3:DeleteObject*", "s3:GetBucket*", "s3:GetObject*", "s3:List*")
+        ),
+        cdk.Acknowledgment(
+            id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{source}/*]",
+            reason=f"{copies}; it reads any object of the bootstrap bucket, where each asset's key is its hash.",
+        ),
+        *(
+            cdk.Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::arn:{p}:s3:::{prefix}-{r}/*]",
+                reason=f"{copies}; it writes objects of the asset bucket of {r}, whose keys are content hashes.",
+            )
+            for r in regions
+        ),
+        cdk.Acknowledgment(
+            id="NIST.800.53.R5-IAMNoInlinePolicy",
+            reason=f"{copies}; the CDK writes the grant inline on the function's own role, used by nothing else.",
+        ),
+        cdk.Acknowledgment(
+            id="AwsSolutions-L1",
+            reason=f"{copies}; the CDK picks and updates its runtime with aws-cdk-lib (pinned in requirements.in).",
+        ),
+        cdk.Acknowledgment(
+            id="NIST.800.53.R5-LambdaInsideVPC",
+            reason=f"{copies}; it calls only S3, over its public endpoint, from the administrator account.",
+        ),
+        cdk.Acknowledgment(
+            id="NIST.800.53.R5-LambdaDLQ",
+            reason=f"{copies}; only CloudFormation invokes it and records every failure in the stack events.",
+        ),
+        cdk.Acknowledgment(
+            id="NIST.800.53.R5-LambdaConcurrency",
+            reason=f"{copies}; invoked a few times per deployment, reserving concurrency would only risk failures.",
+        ),
+        cdk.Acknowledgment(
+            id="NIST.800.53.R5-CloudWatchLogGroupEncrypted",
+            reason=f"{copies}; its log holds object keys (content hashes) and CLI output, nothing sensitive.",
+        ),
+    )
+    # cdk-stacksets warns that it cannot add a policy to a bucket it does not own: the asset buckets' own stacks
+    # (StackSetAssetsStack) give the organization read access and the bucket deployment's role its grant.
+    cdk.Validations.of(stack).acknowledge(
+        cdk.Acknowledgment(
+            id="Annotation::warning-annotation",
+            reason="cdk-stacksets' only warning here: the asset buckets are created, with their policy, by the "
+            "StackSetAssets stacks of each region, not by this stack.",
+        )
+    )
