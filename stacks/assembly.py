@@ -46,8 +46,8 @@ from stacks.plan import (
     PlannedStackSet,
     StackKind,
     plan,
+    planned_stacksets,
     profiles_by_stack,
-    stacksets_of,
 )
 from stacks.plan import representatives as representatives_of
 from stacks.security import SecurityStack
@@ -290,7 +290,7 @@ def _stacksets(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineS
     config = inputs.config
     shared = _shared_baseline_settings(inputs, item.partition)
     # The StackSets of the whole organization's plan: a StackSet targets accounts whether selected or not.
-    stacksets = [s for s in stacksets_of(config, plan(_stacks_mode(config), partition=item.partition))]
+    stacksets = planned_stacksets(config, item.partition)
 
     def build(scope: Construct, stackset: PlannedStackSet) -> None:
         build_baseline(scope, region=stackset.regions[0], profile=stackset.profile, **shared)
@@ -307,11 +307,6 @@ def _stacksets(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineS
         settings=config.deployment.stacksets,
         build=build,
     )
-
-
-def _stacks_mode(config: OrgConfig) -> OrgConfig:
-    """The config in `deployment.mode: stacks`: its plan has every baseline stack, which the StackSets replace."""
-    return config.model_copy(update={"deployment": config.deployment.model_copy(update={"mode": "stacks"})})
 
 
 BUILDERS: Mapping[StackKind, Builder] = {

@@ -310,6 +310,15 @@ def stacksets_of(config: OrgConfig, planned: Iterable[PlannedStack]) -> list[Pla
     return result
 
 
+def planned_stacksets(config: OrgConfig, partition: PartitionName | None = None) -> list[PlannedStackSet]:
+    """The StackSets of `deployment.mode: stacksets` for the whole organization (or one partition); none in stacks
+    mode. A StackSet targets every account of its group, whichever accounts a synthesis selects."""
+    if config.deployment.mode != "stacksets":
+        return []
+    stacks_mode = config.model_copy(update={"deployment": config.deployment.model_copy(update={"mode": "stacks"})})
+    return stacksets_of(config, plan(stacks_mode, partition=partition))
+
+
 def _with_stacksets(
     config: OrgConfig, planned: list[PlannedStack], all_sets: list[PlannedStackSet], selected: set[str]
 ) -> list[PlannedStack]:
@@ -355,8 +364,9 @@ def _with_stacksets(
             for stack in of_partition
             if stack.stack_id not in replaced
         ]
-        # Where the baselines start: what the StackSets wait for comes before, what follows them after.
-        at = next((i for i, stack in enumerate(kept) if stack.kind is StackKind.BASELINE), len(kept))
+        # Where the baselines start (or the first stack that follows the StackSets): what the StackSets wait for
+        # comes before, what follows them after.
+        at = next((i for i, s in enumerate(kept) if s.kind is StackKind.BASELINE or stacksets_id in s.after), len(kept))
         result += [*kept[:at], *assets, stacksets, *kept[at:]]
     return result
 
@@ -385,9 +395,12 @@ def select_accounts(config: OrgConfig, accounts: Iterable[str] | None) -> set[st
     return wanted
 
 
-def summary(planned: Iterable[PlannedStack]) -> str:
-    """A few lines for the end of `make synth`: stacks per partition and account."""
+def summary(planned: Iterable[PlannedStack], stacksets: Iterable[PlannedStackSet] = ()) -> str:
+    """A few lines for the end of `make synth`: stacks per partition and account, and a line per StackSet of the
+    planned StackSets stacks (`stacksets`: `planned_stacksets`)."""
     stacks = list(planned)
+    with_stacksets = {stack.partition for stack in stacks if stack.kind is StackKind.STACKSETS}
+    sets = [s for s in stacksets if s.partition in with_stacksets]
     lines = []
     for partition in sorted({stack.partition for stack in stacks}):
         in_partition = [stack for stack in stacks if stack.partition == partition]
@@ -404,6 +417,14 @@ def summary(planned: Iterable[PlannedStack]) -> str:
             lines.append(
                 f"    {account:<24} baseline in {', '.join(regions) or '-'}"
                 + (f"; {', '.join(dict.fromkeys(others))}" if others else "")
+            )
+        for stackset in (s for s in sets if s.partition == partition):
+            targets = f"{len(stackset.organizational_units)} OU(s)" + (
+                f" x {len(stackset.account_ids)} account(s)" if stackset.account_ids else ", automatic deployment"
+            )
+            lines.append(
+                f"    StackSet {stackset.name}: baseline of {len(stackset.accounts)} account(s) in "
+                f"{', '.join(stackset.regions)} ({targets})"
             )
     return "\n".join(lines)
 
