@@ -28,7 +28,7 @@ from tests.support.project import CONFIG_FIXTURES, EXAMPLE_CONFIG
 FIXTURE: Final = CONFIG_FIXTURES / "stacksets.yaml"
 # The StackSets administrator (the management account, `administrator: management`) of each partition.
 ADMIN: Final[dict[PartitionName, str]] = {"aws": "management", "aws-us-gov": "gov-management"}
-ADMIN_ID: Final[dict[PartitionName, str]] = {"aws": "210987654321", "aws-us-gov": "012345678901"}
+ADMIN_ID: Final[dict[PartitionName, str]] = {"aws": "210987654321", "aws-us-gov": "220987654330"}
 HOME: Final[dict[PartitionName, str]] = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1"}
 OTHER: Final[dict[PartitionName, str]] = {"aws": "us-west-2", "aws-us-gov": "us-gov-east-1"}
 # A workload account whose OU holds only accounts of its profile in the other region, and that OU's ID.
@@ -251,7 +251,10 @@ def test_stackset_resource_is_service_managed_with_auto_deployment_and_the_confi
     }
     assert properties["Capabilities"] == ["CAPABILITY_NAMED_IAM"]
     assert properties["StackInstancesGroup"] == [
-        {"DeploymentTargets": {"OrganizationalUnitIds": [PROD_OU[partition]]}, "Regions": [OTHER[partition]]}
+        {
+            "DeploymentTargets": {"AccountFilterType": "NONE", "OrganizationalUnitIds": [PROD_OU[partition]]},
+            "Regions": [OTHER[partition]],
+        }
     ]
 
 
@@ -350,16 +353,14 @@ def test_asset_bucket_is_retained_tls_only_and_readable_by_the_organization_only
             "AWS::S3::Bucket",
             {
                 "Properties": Match.object_like({"BucketName": name}),
-                "DeletionPolicy": "Retain",
+                "DeletionPolicy": "RetainExceptOnCreate",
                 "UpdateReplacePolicy": "Retain",
             },
         )
-        statements = [
-            s
-            for r in template.find_resources("AWS::S3::BucketPolicy").values()
-            for s in r["Properties"]["PolicyDocument"]["Statement"]
-            if json.dumps(s).find(f":::{name}/") >= 0 or s.get("Resource") == f"arn:{partition}:s3:::{name}/*"
-        ]
+        (policy,) = template.find_resources(
+            "AWS::S3::BucketPolicy", {"Properties": {"Bucket": {"Ref": "StackSetAssetBucket"}}}
+        ).values()
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
         read = [s for s in statements if s["Effect"] == "Allow"]
         assert read == [
             {
