@@ -12,7 +12,7 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from checks.synth import STANDS_FOR, add_checks
+from checks.synth import STACKSET_TEMPLATES, STANDS_FOR, add_checks
 from config.assignments import AccountAssignment, assignments_by_account, identity_center_admin
 from config.elevation import engine_names, resolved_rules, rules_in
 from config.models import Account, OrgConfig
@@ -360,6 +360,8 @@ def assemble(
         for earlier in item.after:  # the plan names only planned stacks, each before the stacks that follow it
             # Ordering for `cdk deploy` only, across accounts and regions alike: no values cross stacks.
             stack.add_stack_dependency(built[earlier].stack)
+        if isinstance(stack, StackSetsStack):
+            stack.node.add_metadata(STACKSET_TEMPLATES, _stackset_templates(stack, inputs))
         others = tuple(everything[other] for other in groups.get(item.stack_id, [])[1:])
         if others:
             stack.node.add_metadata(STANDS_FOR, [_stood_for(other, inputs) for other in others])
@@ -380,3 +382,24 @@ def _stood_for(item: PlannedStack, inputs: Inputs) -> dict[str, str]:
         "accountId": inputs.accounts[item.account_name].id,
         "region": item.region,
     }
+
+
+def _stackset_templates(stack: StackSetsStack, inputs: Inputs) -> list[dict[str, object]]:
+    """What `checks/verify.py` reads of a StackSets stack: each StackSet's template file and its stack instances."""
+    return [
+        {
+            "stackset": template.stackset.name,
+            "template": template.template_file,
+            "standsFor": [
+                {
+                    "stack": f"{template.stackset.name}/{account}/{region}",
+                    "account": account,
+                    "accountId": inputs.accounts[account].id,
+                    "region": region,
+                }
+                for account in template.stackset.accounts
+                for region in template.stackset.regions
+            ],
+        }
+        for template in stack.templates
+    ]

@@ -24,6 +24,7 @@ from cdk_stacksets import (
 from config.models import StackSets
 from config.naming import Organization
 from constructs import Construct
+from constructs.shared.checkov import skip_checkov
 from constructs.shared.own_account import bootstrap_qualifier
 from constructs.stacksets.asset_bucket import StackSetAssetBucket, asset_bucket_prefix
 from stacks.base import OrgBaselineStack
@@ -59,6 +60,7 @@ class BaselineStackSetStack(StackSetStack):
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        self.stackset = stackset
         build(self, stackset)
 
 
@@ -203,6 +205,21 @@ def _acknowledge_asset_copies(
             reason=f"{copies}; its log holds object keys (content hashes) and CLI output, nothing sensitive.",
         ),
     )
+    function = copier.node.default_child
+    assert isinstance(function, cdk.CfnResource)
+    skip_checkov(
+        function,
+        ("CKV_AWS_117", f"{copies}; it calls only S3 over its public endpoint, from the administrator account."),
+        ("CKV_AWS_116", f"{copies}; only CloudFormation invokes it and records every failure in the stack events."),
+        ("CKV_AWS_115", f"{copies}; invoked a few times per deployment; reserving concurrency only risks failures."),
+        ("CKV_AWS_173", f"{copies}; its environment holds no secret, only settings the CDK writes for the copy."),
+    )
+    log_group = copier.node.try_find_child("LogGroup")
+    if log_group is not None:
+        skip_checkov(
+            log_group,
+            ("CKV_AWS_158", f"{copies}; its log holds object keys (content hashes) and CLI output, nothing sensitive."),
+        )
     # cdk-stacksets warns that it cannot add a policy to a bucket it does not own: the asset buckets' own stacks
     # (StackSetAssetsStack) give the organization read access and the bucket deployment's role its grant.
     cdk.Validations.of(stack).acknowledge(
