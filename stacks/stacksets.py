@@ -215,7 +215,7 @@ def _acknowledge_asset_copies(
         ("CKV_AWS_173", f"{copies}; its environment holds no secret, only settings the CDK writes for the copy."),
     )
     log_group = copier.node.try_find_child("LogGroup")
-    if log_group is not None:
+    if isinstance(log_group, Construct):
         skip_checkov(
             log_group,
             ("CKV_AWS_158", f"{copies}; its log holds object keys (content hashes) and CLI output, nothing sensitive."),
