@@ -41,13 +41,6 @@ def stacksets_config() -> OrgConfig:
     return load_config(FIXTURE)
 
 
-@pytest.fixture(scope="module")
-def stacksets_synth(stacksets_config: OrgConfig, tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    """The fixture org in StackSets mode, every synth-time check on (cdk-nag packs, partition lint): raises if any
-    finds anything, in the StackSets stacks or in the StackSet templates."""
-    return synthesize(stacksets_config, tmp_path_factory.mktemp("stacksets.out"))
-
-
 def stackset_templates(synth: Synthesized, partition: PartitionName) -> dict[str, dict[str, Any]]:
     """The StackSet templates of the partition's StackSets stack, by StackSet name (their template files are asset
     files of the stack, `*.stackset.template.json`)."""
