@@ -13,10 +13,15 @@ import json
 from pathlib import Path
 from typing import Any, Final
 
+import aws_cdk as cdk
 import pytest
 import yaml
 from aws_cdk.assertions import Match, Template
+from cdk_nag import NagRuleCompliance
+from cdk_stacksets import StackSetStack
 
+from checks.nag_pack import no_commercial_arn_in_govcloud
+from checks.synth import PartitionLint
 from config.loader import load_config
 from config.models import OrgConfig
 from config.regions import PartitionName
@@ -369,3 +374,30 @@ def test_asset_bucket_is_retained_tls_only_and_readable_by_the_organization_only
             s["Effect"] == "Deny" and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
             for s in statements
         )
+
+
+# --- synth-time checks reach the StackSet templates ---------------------------------------------------------------
+
+
+def test_partition_lint_reads_the_stackset_template_files(tmp_path: Path) -> None:
+    """A StackSet template is an asset file beside the stack templates; the lint finds it there."""
+    (tmp_path / "Stack.template.json").write_text(json.dumps({"Resources": {}}))
+    commercial = {"Resources": {"R": {"Type": "AWS::SNS::Topic", "Properties": {"X": "arn:" + "aws:s3:::b"}}}}
+    (tmp_path / "Set.stackset.template.json").write_text(json.dumps(commercial))
+    lint = PartitionLint({"Stack.template.json": "aws-us-gov", "Set.stackset.template.json": "aws-us-gov"})
+
+    class Context:
+        template_paths = [str(tmp_path / "Stack.template.json")]
+
+    report = lint.validate(Context())  # type: ignore[arg-type]
+    assert not report.success
+    assert "Set.stackset.template.json (aws-us-gov)" in report.violations[0].description
+
+
+def test_govcloud_rule_applies_to_a_stackset_template_in_a_govcloud_stack() -> None:
+    """A StackSet template has no region of its own; the stack holding it says which partition it deploys in."""
+    app = cdk.App()
+    parent = cdk.Stack(app, "Parent", env=cdk.Environment(account="220987654330", region="us-gov-west-1"))
+    template = StackSetStack(parent, "Set")
+    resource = cdk.CfnResource(template, "R", type="AWS::SNS::Topic", properties={"X": "arn:" + "aws:s3:::b"})
+    assert no_commercial_arn_in_govcloud(resource) == NagRuleCompliance.NON_COMPLIANT
