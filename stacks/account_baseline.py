@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from config.models import (
     AirGappedVault,
@@ -43,6 +44,29 @@ from stacks.base import OrgBaselineStack
 from stacks.plan import BaselineProfile
 
 
+@dataclass(frozen=True)
+class BaselineSettings:
+    """What every baseline of a partition is built from besides its profile: what the whole organization shares
+    (`org`, `prefix`, `vault_lock`, `network`, `session_manager`, `breakglass`, `atlantis`, `config_recorder`, and
+    the config's `backup_plans` and the partition's `customer_managed_policies` by name, which the profile picks
+    from). `config_recorder`: AWS Config records here and delivers to the log-archive account's Config bucket.
+    `air_gapped_vault`, `restore_testing`: the partition's `backup.logically_air_gapped_vault` and
+    `backup.restore_testing` entries, if any (the partition is part of the profile)."""
+
+    org: Organization
+    prefix: str
+    vault_lock: VaultLock
+    backup_plans: Mapping[str, BackupPlan]
+    network: NetworkRestriction | None
+    session_manager: SessionManager
+    customer_managed_policies: Mapping[str, CustomerManagedPolicy] | None = None
+    breakglass: BreakglassPrincipals | None = None
+    atlantis: AtlantisNames | None = None
+    config_recorder: bool = False
+    air_gapped_vault: AirGappedVault | None = None
+    restore_testing: RestoreTesting | None = None
+
+
 class AccountBaselineStack(OrgBaselineStack):
     def __init__(
         self,
@@ -52,28 +76,13 @@ class AccountBaselineStack(OrgBaselineStack):
         account_id: str,
         region: str,
         profile: BaselineProfile,
-        org: Organization,
-        prefix: str,
-        vault_lock: VaultLock,
-        backup_plans: Mapping[str, BackupPlan],
-        network: NetworkRestriction | None,
-        session_manager: SessionManager,
-        customer_managed_policies: Mapping[str, CustomerManagedPolicy] | None = None,
-        breakglass: BreakglassPrincipals | None = None,
-        atlantis: AtlantisNames | None = None,
-        config_recorder: bool = False,
-        air_gapped_vault: AirGappedVault | None = None,
-        restore_testing: RestoreTesting | None = None,
+        settings: BaselineSettings,
     ) -> None:
         """Built from the stack's `profile` (`stacks.plan.BaselineProfile`) and what the whole organization shares
-        (`org`, `prefix`, `vault_lock`, `network`, `session_manager`, `breakglass`, `atlantis`, `config_recorder`,
-        and the config's `backup_plans` and the partition's `customer_managed_policies` by name, which the profile
-        picks from). `account_id` and `region` only say where the stack deploys (its environment), and `region`
+        (`settings`). `account_id` and `region` only say where the stack deploys (its environment), and `region`
         which rule copies where (the profile's `backup_copies`): stacks of equal profiles get equal templates by
-        construction, so one of them is verified for all (decision 0020).
-        `config_recorder`: AWS Config records here and delivers to the log-archive account's Config bucket.
-        `air_gapped_vault`, `restore_testing`: the partition's `backup.logically_air_gapped_vault` and
-        `backup.restore_testing` entries, if any (the partition is part of the profile)."""
+        construction, so one of them is verified for all (decision 0020)."""
+        org = settings.org
         super().__init__(
             scope,
             construct_id,
@@ -88,46 +97,18 @@ class AccountBaselineStack(OrgBaselineStack):
         assert profile.home == (region == org.home_region), f"{construct_id}: profile of another region"
         self.profile = profile
         self.is_home_region = profile.home
-        build_baseline(
-            self,
-            region=region,
-            profile=profile,
-            org=org,
-            prefix=prefix,
-            vault_lock=vault_lock,
-            backup_plans=backup_plans,
-            network=network,
-            session_manager=session_manager,
-            customer_managed_policies=customer_managed_policies,
-            breakglass=breakglass,
-            atlantis=atlantis,
-            config_recorder=config_recorder,
-            air_gapped_vault=air_gapped_vault,
-            restore_testing=restore_testing,
-        )
+        build_baseline(self, region=region, profile=profile, settings=settings)
 
 
-def build_baseline(
-    scope: Construct,
-    *,
-    region: str,
-    profile: BaselineProfile,
-    org: Organization,
-    prefix: str,
-    vault_lock: VaultLock,
-    backup_plans: Mapping[str, BackupPlan],
-    network: NetworkRestriction | None,
-    session_manager: SessionManager,
-    customer_managed_policies: Mapping[str, CustomerManagedPolicy] | None = None,
-    breakglass: BreakglassPrincipals | None = None,
-    atlantis: AtlantisNames | None = None,
-    config_recorder: bool = False,
-    air_gapped_vault: AirGappedVault | None = None,
-    restore_testing: RestoreTesting | None = None,
-) -> None:
+def build_baseline(scope: Construct, *, region: str, profile: BaselineProfile, settings: BaselineSettings) -> None:
     """The baseline's resources in `scope` (a stack: an account's own, or a StackSet's template, decision 0021), from
     the profile and what the organization shares; `region` decides only which backup rule copies where (any region
-    of a profile gives the same template). Arguments as `AccountBaselineStack` takes them."""
+    of a profile gives the same template)."""
+    org, prefix, vault_lock, network = settings.org, settings.prefix, settings.vault_lock, settings.network
+    backup_plans, session_manager, breakglass = settings.backup_plans, settings.session_manager, settings.breakglass
+    atlantis, config_recorder = settings.atlantis, settings.config_recorder
+    customer_managed_policies = settings.customer_managed_policies
+    air_gapped_vault, restore_testing = settings.air_gapped_vault, settings.restore_testing
     # Account-agnostic: the template names this account and region only through AWS::AccountId and
     # AWS::Region (constructs/shared/own_account.py). What depends on which account or region it is
     # (management, CI, breakglass users, session documents owner, home region, backup copies) was decided in
@@ -258,7 +239,7 @@ def build_baseline(
             regions=regions,
             config_service_linked_role=config_recorder,
         )
-    settings = AccountSettings(
+    account_settings = AccountSettings(
         scope,
         "AccountSettings",
         org=org,
@@ -268,7 +249,7 @@ def build_baseline(
         account_wide=profile.s3_block_public_access,
     )
     if settings_role is not None:
-        settings.function.add_resource_dependency(settings_role.policy)
+        account_settings.function.add_resource_dependency(settings_role.policy)
     if config_recorder:
         recorder = ConfigRecorder(
             scope,
@@ -276,7 +257,7 @@ def build_baseline(
             org=org,
             account_id=here,
             home_region=profile.home,
-            settings_function_arn=settings.function.attr_arn,
+            settings_function_arn=account_settings.function.attr_arn,
         )
         if recorder.service_linked_role is not None and settings_role is not None:
             recorder.service_linked_role.node.add_dependency(settings_role.policy)

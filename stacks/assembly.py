@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import aws_cdk as cdk
 
@@ -31,7 +30,7 @@ from config.policies.service_control import partition_budget
 from config.regions import PartitionName
 from constructs import Construct
 from stacks.access import AccessStack
-from stacks.account_baseline import AccountBaselineStack, build_baseline
+from stacks.account_baseline import AccountBaselineStack, BaselineSettings, build_baseline
 from stacks.backup_policy import BackupPolicyStack
 from stacks.base import OrgBaselineStack
 from stacks.elevation import ElevationStack
@@ -249,23 +248,23 @@ def _alerts(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStac
     )
 
 
-def _shared_baseline_settings(inputs: Inputs, partition: PartitionName) -> dict[str, Any]:
+def _shared_baseline_settings(inputs: Inputs, partition: PartitionName) -> BaselineSettings:
     """What every baseline of the partition is built from besides its profile and region (decision 0020)."""
     config, part = inputs.config, inputs.partitions[partition]
-    return {
-        "org": part.org,
-        "prefix": config.name_prefix,
-        "session_manager": config.session_manager,
-        "vault_lock": config.backup.vault_lock,
-        "backup_plans": {plan.name: plan for plan in config.backup.plans},
-        "network": config.network_restriction,
-        "breakglass": part.breakglass,
-        "atlantis": part.atlantis,
-        "customer_managed_policies": part.access.customer_managed_policies,
-        "config_recorder": config.security_services.config.enabled,
-        "air_gapped_vault": config.backup.logically_air_gapped_vault.get(partition),
-        "restore_testing": config.backup.restore_testing.get(partition),
-    }
+    return BaselineSettings(
+        org=part.org,
+        prefix=config.name_prefix,
+        session_manager=config.session_manager,
+        vault_lock=config.backup.vault_lock,
+        backup_plans={plan.name: plan for plan in config.backup.plans},
+        network=config.network_restriction,
+        breakglass=part.breakglass,
+        atlantis=part.atlantis,
+        customer_managed_policies=part.access.customer_managed_policies,
+        config_recorder=config.security_services.config.enabled,
+        air_gapped_vault=config.backup.logically_air_gapped_vault.get(partition),
+        restore_testing=config.backup.restore_testing.get(partition),
+    )
 
 
 def _baseline(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
@@ -276,7 +275,7 @@ def _baseline(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineSt
         account_id=inputs.accounts[item.account_name].id,
         region=item.region,
         profile=inputs.profiles.get(item.stack_id) or profiles_by_stack(inputs.config, [item])[item.stack_id],
-        **_shared_baseline_settings(inputs, item.partition),
+        settings=_shared_baseline_settings(inputs, item.partition),
     )
 
 
@@ -293,7 +292,7 @@ def _stacksets(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineS
     stacksets = planned_stacksets(config, item.partition)
 
     def build(scope: Construct, stackset: PlannedStackSet) -> None:
-        build_baseline(scope, region=stackset.regions[0], profile=stackset.profile, **shared)
+        build_baseline(scope, region=stackset.regions[0], profile=stackset.profile, settings=shared)
 
     regions = [r for r in config.partitions[item.partition].allowed_regions if any(r in s.regions for s in stacksets)]
     return StackSetsStack(
