@@ -25,6 +25,7 @@ from checks.synth import PartitionLint
 from config.loader import load_config
 from config.models import OrgConfig
 from config.regions import PartitionName
+from ops import deploy
 from stacks.plan import StackKind, plan, planned_stacksets, summary
 from tests.conftest import Synthesized, synthesize
 from tests.support.config_data import ConfigFrom, changed, problems_of
@@ -401,3 +402,21 @@ def test_govcloud_rule_applies_to_a_stackset_template_in_a_govcloud_stack() -> N
     template = StackSetStack(parent, "Set")
     resource = cdk.CfnResource(template, "R", type="AWS::SNS::Topic", properties={"X": "arn:" + "aws:s3:::b"})
     assert no_commercial_arn_in_govcloud(resource) == NagRuleCompliance.NON_COMPLIANT
+
+
+def test_make_deploy_orders_the_stacksets_stack_after_its_assets_and_before_what_follows_the_baselines(
+    stacksets_synth: Synthesized,
+) -> None:
+    planned = deploy.deploy_plan(str(FIXTURE), "aws", ["web-prod"], stacksets_synth.outdir, concurrency=4)
+    assert [list(step.stacks) for step in planned.steps] == [
+        ["StackSetAssets-management-us-east-1", "StackSetAssets-management-us-west-2"],
+        ["StackSets-management"],
+        ["Access-web-prod"],
+    ]
+    # What the StackSets wait for outside the selection must exist already (named, not waited for).
+    assert set(planned.outside) == {
+        "IdentityCenter-management",
+        "LogArchive-log-archive",
+        "Security-security",
+        "SessionDocuments-security-us-west-2",
+    }
