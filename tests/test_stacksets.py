@@ -20,6 +20,7 @@ from aws_cdk.assertions import Match, Template
 from cdk_nag import NagRuleCompliance
 from cdk_stacksets import StackSetStack
 
+from checks.cloud_assembly import load_assembly
 from checks.nag_pack import no_commercial_arn_in_govcloud
 from checks.synth import PartitionLint
 from config.loader import load_config
@@ -420,3 +421,18 @@ def test_make_deploy_orders_the_stacksets_stack_after_its_assets_and_before_what
         "Security-security",
         "SessionDocuments-security-us-west-2",
     }
+
+
+def test_verify_checks_each_stackset_template_for_every_account_and_region_it_deploys_to(
+    stacksets_synth: Synthesized,
+) -> None:
+    (other,) = [
+        s
+        for s in planned_stacksets(load_config(FIXTURE), "aws")
+        if s.regions == ("us-west-2",) and "web-prod" in s.accounts
+    ]
+    (checked,) = [t for t in load_assembly(stacksets_synth.outdir) if t.name == other.name]
+    assert checked.path.name.endswith(".stackset.template.json")
+    assert checked.accounts == {"710987654326", "810987654327"}  # payments-prod, web-prod
+    assert checked.regions == {"us-west-2"}
+    assert checked.partition == "aws"
