@@ -22,11 +22,11 @@ from cdk_stacksets import (
 )
 
 from config.models import StackSets
-from config.naming import Organization
+from config.naming import Organization, stackset_asset_bucket_prefix
 from constructs import Construct
 from constructs.shared.checkov import skip_checkov
 from constructs.shared.own_account import bootstrap_qualifier
-from constructs.stacksets.asset_bucket import StackSetAssetBucket, asset_bucket_prefix
+from constructs.stacksets.asset_bucket import StackSetAssetBucket
 from stacks.base import OrgBaselineStack
 from stacks.plan import PlannedStackSet
 
@@ -87,7 +87,7 @@ class StackSetsStack(OrgBaselineStack):
             region=region,
             description="the account baseline as service-managed StackSets, one per baseline profile group",
         )
-        prefix = asset_bucket_prefix(org, account_id)
+        prefix = stackset_asset_bucket_prefix(org.name_prefix, account_id)
         # The asset buckets' own stacks create them (one per region); here they are named, and written to by the
         # BucketDeployment cdk-stacksets adds for each StackSet template's code.
         buckets = [s3.Bucket.from_bucket_name(self, f"AssetBucket-{r}", f"{prefix}-{r}") for r in regions]

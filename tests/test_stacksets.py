@@ -152,6 +152,15 @@ def test_bad_deployment_values_are_config_errors_at_their_key(
     assert any(message in m for m in found.get(where, [])), found
 
 
+def test_a_prefix_too_long_for_the_asset_bucket_names_is_a_config_error(config_from: ConfigFrom) -> None:
+    data = changed(yaml.safe_load(FIXTURE.read_text()), {"name_prefix": "examplecorporation12"})
+    name = "examplecorporation12-stackset-assets-210987654321-us-east-1-logs"
+    assert (
+        f"bucket name {name!r} would be 64 characters; S3 allows 63: shorten name_prefix"
+        in problems_of(config_from, data)["name_prefix"]
+    )
+
+
 def test_an_ou_without_id_is_fine_in_stacks_mode(config_from: ConfigFrom, example_data: dict[str, Any]) -> None:
     assert problems_of(config_from, changed(example_data, {"partitions.aws.organizational_units.3.id": None})) == {}
 

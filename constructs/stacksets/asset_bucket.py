@@ -13,16 +13,11 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
-from config.naming import Organization
+from config.naming import Organization, stackset_asset_bucket_names
 from constructs import Construct
 from constructs.shared.log_buckets import access_log_bucket
 from constructs.shared.logical_ids import pin_logical_id
 from constructs.shared.retention import STATEFUL
-
-
-def asset_bucket_prefix(org: Organization, admin_account_id: str) -> str:
-    """The name of the administrator's asset buckets without `-<region>` (cdk-stacksets' `asset_bucket_prefix`)."""
-    return f"{org.name_prefix}-stackset-assets-{admin_account_id}"
 
 
 class StackSetAssetBucket(Construct):
@@ -31,10 +26,14 @@ class StackSetAssetBucket(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, org: Organization, admin_account_id: str) -> None:
         super().__init__(scope, construct_id)
-        region = cdk.Stack.of(self).region
-        name = f"{asset_bucket_prefix(org, admin_account_id)}-{region}"
+        names = stackset_asset_bucket_names(org.name_prefix, admin_account_id, cdk.Stack.of(self).region)
+        name = names["assets"]
         logs = access_log_bucket(
-            self, "AccessLogs", name=f"{name}-logs", logical_id="StackSetAssetAccessLogBucket", expire_after_days=365
+            self,
+            "AccessLogs",
+            name=names["access_logs"],
+            logical_id="StackSetAssetAccessLogBucket",
+            expire_after_days=365,
         )
         self.bucket = s3.Bucket(
             self,
