@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from config.models import OrgConfig
+from config.naming import stackset_asset_bucket_names
 from config.problems import Problem
+from config.validation.common import bucket_name_problems
 
 
 def problems(config: OrgConfig) -> Iterable[Problem]:
@@ -26,6 +28,13 @@ def problems(config: OrgConfig) -> Iterable[Problem]:
                 f"the management account ({part.management_account!r}); use administrator: management, or another "
                 "deployment account",
             )
+        # The asset buckets' names (one per region, in the administrator account) must fit S3's limit.
+        admin = part.deployment_account if deployment.stacksets.administrator == "delegated_admin" else None
+        admin_id = next((a.id for a in config.accounts if a.name == (admin or part.management_account)), None)
+        if admin_id is not None:
+            for region in part.allowed_regions:
+                names = stackset_asset_bucket_names(config.name_prefix, admin_id, region)
+                yield from bucket_name_problems(names.values())
         # A service-managed StackSet targets OUs by ID (its accounts are reached through them, with automatic
         # deployment), so every OU holding a member account must have its ID.
         used = {a.ou for a in config.accounts if a.partition == partition and a.name != part.management_account}
