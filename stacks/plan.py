@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -237,7 +238,7 @@ class PlannedStackSet:
     accounts of those OUs and below, so an account that joins them gets the baseline with no template change
     (automatic deployment); otherwise the same OUs intersected with `account_ids` (decision 0021)."""
 
-    name: str  # the StackSet's name (also its construct ID): <prefix>-baseline-<digest of profile and regions>
+    name: str  # the StackSet's name (also its construct ID), from its targets: `_stackset_name`
     partition: PartitionName
     profile: BaselineProfile
     regions: tuple[str, ...]
@@ -280,7 +281,7 @@ def stacksets_of(config: OrgConfig, planned: Iterable[PlannedStack]) -> list[Pla
         key = (stack.partition, stack.account_name, profiles[stack.stack_id].home)
         if key in regions_of:
             groups.setdefault((profiles[stack.stack_id], tuple(sorted(regions_of[key]))), []).append(stack)
-    result = []
+    result: list[PlannedStackSet] = []
     for (profile, regions), members in groups.items():
         partition = profile.partition
         names = tuple(dict.fromkeys(stack.account_name for stack in members))
@@ -294,10 +295,9 @@ def stacksets_of(config: OrgConfig, planned: Iterable[PlannedStack]) -> list[Pla
             and any(a.ou == path or a.ou.startswith(path + "/") for path in paths)
         }
         exact = reached == set(names)
-        digest = hashlib.sha256(repr((profile, regions)).encode()).hexdigest()[:10]
         result.append(
             PlannedStackSet(
-                name=f"{config.name_prefix}-baseline-{digest}",
+                name=_stackset_name(config.name_prefix, paths, profile.home, regions, () if exact else names),
                 partition=partition,
                 profile=profile,
                 regions=regions,
@@ -307,6 +307,10 @@ def stacksets_of(config: OrgConfig, planned: Iterable[PlannedStack]) -> list[Pla
                 account_ids=() if exact else tuple(accounts[name].id for name in names),
             )
         )
+    # Unique in each partition (its own administrator account): distinct groups differ in OUs, regions or accounts.
+    keys = [(stackset.partition, stackset.name) for stackset in result]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    assert not repeated, f"StackSet names must be unique in a partition: {repeated}"
     return result
 
 
@@ -317,6 +321,26 @@ def planned_stacksets(config: OrgConfig, partition: PartitionName | None = None)
         return []
     stacks_mode = config.model_copy(update={"deployment": config.deployment.model_copy(update={"mode": "stacks"})})
     return stacksets_of(config, plan(stacks_mode, partition=partition))
+
+
+STACKSET_NAME_MAX_CHARS = 128  # CloudFormation's StackSetName limit (pattern [a-zA-Z][-a-zA-Z0-9]*)
+
+
+def _stackset_name(
+    prefix: str, ou_paths: list[str], home: bool, regions: tuple[str, ...], accounts: tuple[str, ...]
+) -> str:
+    """A StackSet's name from what it targets, which a profile's settings do not change: StackSetName is a
+    replacement property, so a settings change (a backup plan, a policy) updates the same StackSet with a new
+    template instead of replacing it (decision 0021). `<prefix>-baseline-<OU paths>-<home | regions>`, and the
+    account names when the StackSet takes only some accounts of its OUs (a digest of them if too long)."""
+    slug = "--".join(re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") for path in ou_paths)
+    where = "home" if home else "-".join(regions)
+    name = f"{prefix}-baseline-{slug}-{where}"
+    if accounts:
+        listed = f"{name}-{'-'.join(accounts)}"
+        digest = hashlib.sha256(",".join(accounts).encode()).hexdigest()[:12]
+        name = listed if len(listed) <= STACKSET_NAME_MAX_CHARS else f"{name}-{digest}"
+    return name[:STACKSET_NAME_MAX_CHARS]
 
 
 def _with_stacksets(

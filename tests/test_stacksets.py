@@ -445,3 +445,29 @@ def test_verify_checks_each_stackset_template_for_every_account_and_region_it_de
     assert checked.accounts == {"710987654326", "810987654327"}  # payments-prod, web-prod
     assert checked.regions == {"us-west-2"}
     assert checked.partition == "aws"
+
+
+def test_a_profile_setting_change_updates_the_same_stackset(config_from: ConfigFrom, tmp_path: Path) -> None:
+    """StackSetName is a replacement property: a new backup plan for the OU's accounts must change the StackSet's
+    template, not its name or logical ID (a new StackSet would collide with the retained resources' names)."""
+    data = yaml.safe_load(FIXTURE.read_text())
+    changed_data = changed(data, {"accounts.5.backup_plans": ["dev"], "accounts.6.backup_plans": ["dev"]})
+    assert [data["accounts"][i]["name"] for i in (5, 6)] == ["payments-prod", "web-prod"]
+
+    def workloads_prod_other_region(config: OrgConfig) -> tuple[str, Any]:
+        (stackset,) = [
+            s for s in planned_stacksets(config, "aws") if s.regions == ("us-west-2",) and "web-prod" in s.accounts
+        ]
+        return stackset.name, stackset.profile
+
+    before, after = (workloads_prod_other_region(config_from(d)) for d in (data, changed_data))
+    assert before[1] != after[1]  # the profile (so the template) changed
+    assert before[0] == after[0] == "examplecorp-baseline-workloads-prod-us-west-2"
+    ids = []
+    for index, variant in enumerate((data, changed_data)):
+        synth = synthesize(config_from(variant), tmp_path / str(index), checks=False, accounts=["web-prod"])
+        resources = synth.template("StackSets-management").find_resources(
+            "AWS::CloudFormation::StackSet", {"Properties": {"StackSetName": before[0]}}
+        )
+        ids.append(sorted(resources))
+    assert ids[0] == ids[1] and len(ids[0]) == 1
