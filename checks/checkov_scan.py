@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from checks.cfn_lint import VENV_BIN
 from checks.cloud_assembly import Finding, Result, StackTemplate
@@ -12,17 +15,45 @@ from constructs.shared.checkov import MIN_REASON_WORDS
 
 
 def run_checkov(stacks: list[StackTemplate], outdir: Path) -> Result:
+    # checkov scans the files it is given one after the other in one process, and is the gate's slowest checker:
+    # split them into one share per core, balanced by size, each scanned by its own checkov at the same time.
+    shares = balanced_shares([stack.path for stack in stacks], os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=max(1, len(shares)), thread_name_prefix="checkov") as pool:
+        scans = list(pool.map(_scan, shares))
+    problems = [problem for _, problem in scans if problem]
+    if problems:
+        return Result("checkov", "did not run", [Finding("checkov", problem) for problem in problems])
+    return _result([report for reports, _ in scans for report in reports], outdir)
+
+
+def balanced_shares(paths: list[Path], count: int) -> list[list[Path]]:
+    """`paths` in at most `count` non-empty shares of about equal total size (largest file first to the smallest
+    share), so that the scans finish at about the same time."""
+    shares: list[list[Path]] = [[] for _ in range(max(1, min(count, len(paths))))]
+    sizes = [0] * len(shares)
+    for path in sorted(paths, key=lambda p: p.stat().st_size, reverse=True):
+        smallest = sizes.index(min(sizes))
+        shares[smallest].append(path)
+        sizes[smallest] += path.stat().st_size
+    return [share for share in shares if share]
+
+
+def _scan(paths: list[Path]) -> tuple[list[dict[str, Any]], str]:
+    """checkov's JSON reports for the files, or the reason it did not run."""
     # --skip-download: checkov would otherwise fetch policies from the network.
     # The templates given (each distinct one once), not the whole folder, which holds every duplicate too.
-    files = [arg for stack in stacks for arg in ("-f", str(stack.path))]
+    files = [arg for path in paths for arg in ("-f", str(path))]
     command = [str(VENV_BIN / "checkov"), *files, "--framework", "cloudformation", "--skip-download"]
     command += ["--compact", "-o", "json"]
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     try:
         reports = json.loads(completed.stdout)
     except json.JSONDecodeError:
-        return Result("checkov", "did not run", [Finding("checkov", completed.stderr.strip()[-500:])])
-    reports = reports if isinstance(reports, list) else [reports]
+        return [], completed.stderr.strip()[-500:] or f"no output (exit {completed.returncode})"
+    return (reports if isinstance(reports, list) else [reports]), ""
+
+
+def _result(reports: list[dict[str, Any]], outdir: Path) -> Result:
     results = [r.get("results", {}) for r in reports if isinstance(r, dict)]
     failed = [c for r in results for c in r.get("failed_checks", [])]
     parsing_errors = sum((r.get("summary") or {}).get("parsing_errors", 0) for r in reports if isinstance(r, dict))

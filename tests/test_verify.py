@@ -7,6 +7,7 @@ import json
 import threading
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import aws_cdk as cdk
 import pytest
@@ -16,7 +17,7 @@ from aws_cdk import aws_iam as iam
 from checks import verify
 from checks.budgets import ScpQuotas, run_budgets
 from checks.cfn_lint import run_cfn_lint
-from checks.checkov_scan import run_checkov
+from checks.checkov_scan import balanced_shares, run_checkov
 from checks.cloud_assembly import Finding, Result, StackTemplate, load_assembly
 from checks.nag_pack import BaselineChecks
 from checks.partition_lint import run_partition_lint
@@ -52,6 +53,29 @@ def test_checkov_fails_on_a_public_bucket(tmp_path: Path) -> None:
     assert not result.ok
     assert "Public.template.json:AWS::S3::Bucket.Open: CKV_AWS_53" in messages(result)  # block public ACLs
     assert "CKV_AWS_56" in messages(result)  # restrict public buckets
+
+
+def test_checkov_reports_every_share_of_templates(tmp_path: Path) -> None:
+    # The templates are scanned in shares, one checkov each: a finding in any share, and every share's passes, count.
+    quiet = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": "alias/x"}}}}
+    stacks = assembly(tmp_path, {"Public": ("us-east-1", PUBLIC_BUCKET), "Quiet": ("us-east-1", quiet)})
+    assert sorted(len(share) for share in balanced_shares([s.path for s in stacks], 2)) == [1, 1]
+    with patch("checks.checkov_scan.os.cpu_count", return_value=2):
+        split = run_checkov(stacks, tmp_path)
+    with patch("checks.checkov_scan.os.cpu_count", return_value=1):
+        whole = run_checkov(stacks, tmp_path)
+    assert "Public.template.json:AWS::S3::Bucket.Open: CKV_AWS_53" in messages(split)
+    assert split.summary == whole.summary
+    assert messages(split) == messages(whole)
+
+
+def test_balanced_shares_splits_by_size(tmp_path: Path) -> None:
+    sizes = {"a": 900, "b": 500, "c": 400, "d": 100}
+    for name, size in sizes.items():
+        (tmp_path / name).write_text("x" * size)
+    shares = balanced_shares([tmp_path / name for name in sizes], 2)
+    assert sorted(sorted(p.name for p in share) for share in shares) == [["a", "d"], ["b", "c"]]
+    assert balanced_shares([tmp_path / "a"], 4) == [[tmp_path / "a"]]
 
 
 def test_checkov_rejects_a_skip_without_a_reason(tmp_path: Path) -> None:
