@@ -32,7 +32,7 @@ from config.context import ContextError, settings
 from config.loader import load_config
 from config.problems import ConfigError
 from stacks.assembly import assemble
-from stacks.plan import SelectionError, summary
+from stacks.plan import SelectionError, planned_stacksets, summary
 
 ROOT = Path(__file__).resolve().parent
 
@@ -85,8 +85,9 @@ def main() -> int:
         if stood_for
         else ""
     )
+    lines = summary(built, planned_stacksets(config))
     print(
-        f"Synthesized {len(built)} stacks{represented} from {config_path} into {app.outdir}:\n{summary(built)}\n"
+        f"Synthesized {len(built)} stacks{represented} from {config_path} into {app.outdir}:\n{lines}\n"
         f"Checks passed: {', '.join(CHECK_NAMES)}.",
         file=sys.stderr,
     )

@@ -14,6 +14,10 @@ from config.regions import PartitionName, partition_of_region
 # records, on a representative stack, the stacks it stands for: [{"stack", "account", "accountId", "region"}], and
 # for an Access stack "targetAccountId", the account it grants access into (decision 0024).
 STANDS_FOR = "org-baseline:stands-for"
+# The manifest metadata type under which a StackSets stack (`deployment.mode: stacksets`, decision 0021) records its
+# StackSet templates (asset files of the stack, not stacks): [{"stackset", "template", "standsFor": [...]}], where
+# `standsFor` lists every stack instance (account and region) as STANDS_FOR does. Each is checked as a stack.
+STACKSET_TEMPLATES = "org-baseline:stackset-templates"
 
 
 class AssemblyNotFound(Exception):
@@ -87,9 +91,23 @@ def load_assembly(outdir: Path) -> list[StackTemplate]:
         ]
         digest = hashlib.sha256(text).hexdigest()
         stacks.append(StackTemplate(name, path, account, region, json.loads(text), digest, tuple(recorded)))
+        for entry in _metadata(outdir, artifact).get(f"/{name}", []):
+            if entry.get("type") == STACKSET_TEMPLATES:
+                stacks += [_stackset_template(outdir, item) for item in entry.get("data", [])]
     if not stacks:
         raise AssemblyNotFound(f"no stacks in {outdir}/manifest.json; synthesize first (make synth)")
     return stacks
+
+
+def _stackset_template(outdir: Path, item: dict[str, Any]) -> StackTemplate:
+    """A StackSet's template, checked as the stack of its first instance, standing for the others."""
+    first, *others = [
+        StoodFor(i["stack"], i["accountId"], i["region"], i.get("account", "")) for i in item["standsFor"]
+    ]
+    text = (outdir / item["template"]).read_bytes()
+    digest = hashlib.sha256(text).hexdigest()
+    path, body = outdir / item["template"], json.loads(text)
+    return StackTemplate(item["stackset"], path, first.account_id, first.region, body, digest, tuple(others))
 
 
 def _metadata(outdir: Path, artifact: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

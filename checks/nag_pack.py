@@ -135,8 +135,11 @@ def session_preferences_encrypted(node: cdk.CfnResource) -> Compliance:
 
 
 def no_commercial_arn_in_govcloud(node: cdk.CfnResource) -> Compliance:
-    region = cdk.Stack.of(node).region
-    if cdk.Token.is_unresolved(region) or not region.startswith("us-gov-"):
+    # The innermost stack with a known region: a StackSet's template (region-agnostic, cdk-stacksets) deploys to
+    # the regions of the partition of the stack that holds it (decision 0021).
+    stacks = [scope for scope in node.node.scopes if isinstance(scope, cdk.Stack)]
+    region = next((s.region for s in reversed(stacks) if not cdk.Token.is_unresolved(s.region)), "")
+    if not region.startswith("us-gov-"):
         return Compliance.NOT_APPLICABLE
     text = json.dumps(properties(node))
     return Compliance.NON_COMPLIANT if COMMERCIAL_ARN_PREFIX in text else Compliance.COMPLIANT

@@ -64,7 +64,11 @@ TLS_BUCKET_POLICIES = (
     "GuardDutyFindingsBucketPolicy",
     "TerraformStateBucketPolicy",
     "TerraformStateAccessLogsPolicy",
+    "AssetsBucketPolicy",  # StackSets mode: the StackSets' Lambda code bucket and its access logs (decision 0021)
+    "AssetsAccessLogsPolicy",
 )
+# StackSets mode: the CDK's BucketDeployment function that copies the StackSets' Lambda code (decision 0021).
+ASSET_COPIER_POLICY = "CustomCDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756CServiceRoleDefaultPolicy"
 ADMINISTERED_KEYS = (
     "AlertTopicKey",
     "DelegatedAdminHandlerKey",
@@ -208,6 +212,14 @@ PARLIAMENT_EXPLAINED: list[Explained] = [
         frozenset({("AccessAuditPolicy", "ReadPolicyDocuments")}),
         "AWS managed policies have the account `aws` in their ARN (arn:<partition>:iam::aws:policy/...); the parity "
         "check reads their documents (decision 0016).",
+    ),
+    Explained(
+        "RESOURCE_MISMATCH",
+        r"\[\{'action': 's3:GetObjectAttributes'.*",
+        frozenset({(ASSET_COPIER_POLICY, "Allow")}),
+        "The CDK's BucketDeployment grants s3:GetObject*/s3:List* on the buckets it copies between and their objects; "
+        "parliament lists the access-point and access-grants formats those wildcards also match, which no bucket "
+        "ARN can be (StackSets mode, decision 0021).",
     ),
     Explained(
         "RESOURCE_MISMATCH",

@@ -14,11 +14,13 @@ import aws_cdk as cdk
 import jsii
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
+from checks.cloud_assembly import STACKSET_TEMPLATES as STACKSET_TEMPLATES  # for stacks/assembly.py
 from checks.cloud_assembly import STANDS_FOR as STANDS_FOR  # for stacks/assembly.py, which records it
 from checks.nag_pack import BaselineChecks
 from checks.partition_lint import partition_findings
 from config.regions import PartitionName
 
+STACKSET_TEMPLATE_FILES = "*.stackset.template.json"  # cdk-stacksets' StackSetStack template files in the assembly
 CHECK_NAMES = (
     "cdk-nag AwsSolutions",
     "cdk-nag NIST 800-53 R5",
@@ -49,7 +51,10 @@ class PartitionLint:
 
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
         violations = []
-        for path in context.template_paths:
+        # StackSet templates (cdk-stacksets, decision 0021) are assets beside the stack templates, not stacks.
+        directories = {Path(path).parent for path in context.template_paths}
+        stacksets = [str(p) for d in directories for p in sorted(d.glob(STACKSET_TEMPLATE_FILES))]
+        for path in [*context.template_paths, *stacksets]:
             partition = self._partitions.get(Path(path).name)
             if partition is None:
                 continue

@@ -1387,6 +1387,56 @@ class Elevation(Model):
     )
 
 
+class StackSets(Model):
+    """How the StackSets of `deployment.mode: stacksets` deploy (docs/decisions/0021-stacksets-deployment-mode.md)."""
+
+    administrator: Literal["management", "delegated_admin"] = Field(
+        default="management",
+        description="Where the StackSets are created and run from: `management` (the partition's management account, "
+        "CallAs SELF) or `delegated_admin` (the partition's `deployment_account`, registered as a CloudFormation "
+        "StackSets delegated administrator in the management account: CallAs DELEGATED_ADMIN).",
+    )
+    max_concurrent_percentage: int = Field(
+        default=25,
+        ge=1,
+        le=100,
+        description="Percentage of target accounts per region that a StackSet operation deploys to at once (1-100).",
+    )
+    failure_tolerance_percentage: int = Field(
+        default=0,
+        ge=0,
+        le=100,
+        description="Percentage of target accounts per region that may fail before the operation stops in that "
+        "region (0-100). 0: the first failure stops it.",
+    )
+    region_concurrency: Literal["SEQUENTIAL", "PARALLEL"] = Field(
+        default="SEQUENTIAL",
+        description="Deploy to one region at a time (`SEQUENTIAL`) or to all at once (`PARALLEL`).",
+    )
+    retain_stacks_on_account_removal: bool = Field(
+        default=True,
+        description="When an account leaves a targeted OU, keep its baseline stack (and resources) instead of "
+        "deleting it.",
+    )
+
+
+class Deployment(Model):
+    """How the account baselines deploy: a stack per account and region with `cdk deploy` (`stacks`), or one
+    service-managed StackSet per baseline profile (`stacksets`)."""
+
+    mode: Literal["stacks", "stacksets"] = Field(
+        default="stacks",
+        description="`stacks`: every account's baseline is its own stack, deployed with `make deploy`. `stacksets`: "
+        "accounts of OUs whose accounts share a baseline profile get it from a service-managed StackSet with "
+        "automatic deployment; the management account keeps its own stacks ([Deploying](deploying.md#two-deployment-"
+        "modes)).",
+    )
+    stacksets: StackSets = Field(
+        default_factory=StackSets,
+        description="Administrator account and operation preferences of the StackSets (`mode: stacksets`).",
+    )
+
+
 class OrgConfig(Model):
     """The organization config: both partitions' organizations, their accounts, and the settings of every baseline
     feature. Only `name_prefix`, `partitions` and `accounts` are required; every other section has defaults or is off
@@ -1457,6 +1507,10 @@ class OrgConfig(Model):
         default_factory=Elevation,
         description="Just-in-time elevation rules: who may request which permission set where, for how long, "
         "approved by whom. Default: none (no engine is deployed).",
+    )
+    deployment: Deployment = Field(
+        default_factory=Deployment,
+        description="Deployment mode: per-account stacks (default) or StackSets per baseline profile.",
     )
 
 

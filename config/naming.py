@@ -39,6 +39,18 @@ def terraform_state_bucket_names(prefix: str, ci_account_id: str, region: str) -
     }
 
 
+def stackset_asset_bucket_prefix(prefix: str, admin_account_id: str) -> str:
+    """The StackSets' Lambda code buckets without `-<region>` (`deployment.mode: stacksets`, decision 0021)."""
+    return f"{prefix}-stackset-assets-{admin_account_id}"
+
+
+def stackset_asset_bucket_names(prefix: str, admin_account_id: str, region: str) -> dict[str, str]:
+    """The StackSets' Lambda code bucket of a region and its server access log bucket, in the StackSets
+    administrator account."""
+    bucket = f"{stackset_asset_bucket_prefix(prefix, admin_account_id)}-{region}"
+    return {"assets": bucket, "access_logs": f"{bucket}-logs"}
+
+
 def iam_principal_arn(
     partition: PartitionName, account_id: str, *, user: str | None = None, role: str | None = None
 ) -> str:

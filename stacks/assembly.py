@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import aws_cdk as cdk
 
-from checks.synth import STANDS_FOR, add_checks
+from checks.synth import STACKSET_TEMPLATES, STANDS_FOR, add_checks
 from config.assignments import AccountAssignment, assignments_by_account, identity_center_admin
 from config.elevation import engine_names, resolved_rules, rules_in
 from config.models import Account, OrgConfig
@@ -28,8 +28,9 @@ from config.policies.permission_sets import AccessModel, access_model
 from config.policies.resource_control import rcp_budget
 from config.policies.service_control import partition_budget
 from config.regions import PartitionName
+from constructs import Construct
 from stacks.access import AccessStack
-from stacks.account_baseline import AccountBaselineStack
+from stacks.account_baseline import AccountBaselineStack, BaselineSettings, build_baseline
 from stacks.backup_policy import BackupPolicyStack
 from stacks.base import OrgBaselineStack
 from stacks.elevation import ElevationStack
@@ -38,11 +39,20 @@ from stacks.guardrails import GuardrailsStack
 from stacks.identity_center import IdentityCenterStack
 from stacks.log_archive import LogArchiveStack
 from stacks.organization import OrganizationStack
-from stacks.plan import BaselineProfile, PlannedStack, StackKind, plan, profiles_by_stack
+from stacks.plan import (
+    BaselineProfile,
+    PlannedStack,
+    PlannedStackSet,
+    StackKind,
+    plan,
+    planned_stacksets,
+    profiles_by_stack,
+)
 from stacks.plan import representatives as representatives_of
 from stacks.security import SecurityStack
 from stacks.security_services import SecurityServicesStack
 from stacks.session_documents import SessionDocumentsStack
+from stacks.stacksets import StackSetAssetsStack, StackSetsStack
 
 
 @dataclass(frozen=True)
@@ -237,15 +247,10 @@ def _alerts(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStac
     )
 
 
-def _baseline(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
-    config, part = inputs.config, inputs.partitions[item.partition]
-    # Built from the stack's profile and what the organization shares: the account's ID only places the stack.
-    return AccountBaselineStack(
-        app,
-        item.stack_id,
-        account_id=inputs.accounts[item.account_name].id,
-        region=item.region,
-        profile=inputs.profiles.get(item.stack_id) or profiles_by_stack(config, [item])[item.stack_id],
+def _shared_baseline_settings(inputs: Inputs, partition: PartitionName) -> BaselineSettings:
+    """What every baseline of the partition is built from besides its profile and region (decision 0020)."""
+    config, part = inputs.config, inputs.partitions[partition]
+    return BaselineSettings(
         org=part.org,
         prefix=config.name_prefix,
         session_manager=config.session_manager,
@@ -256,8 +261,49 @@ def _baseline(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineSt
         atlantis=part.atlantis,
         customer_managed_policies=part.access.customer_managed_policies,
         config_recorder=config.security_services.config.enabled,
-        air_gapped_vault=config.backup.logically_air_gapped_vault.get(item.partition),
-        restore_testing=config.backup.restore_testing.get(item.partition),
+        air_gapped_vault=config.backup.logically_air_gapped_vault.get(partition),
+        restore_testing=config.backup.restore_testing.get(partition),
+    )
+
+
+def _baseline(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
+    # Built from the stack's profile and what the organization shares: the account's ID only places the stack.
+    return AccountBaselineStack(
+        app,
+        item.stack_id,
+        account_id=inputs.accounts[item.account_name].id,
+        region=item.region,
+        profile=inputs.profiles.get(item.stack_id) or profiles_by_stack(inputs.config, [item])[item.stack_id],
+        settings=_shared_baseline_settings(inputs, item.partition),
+    )
+
+
+def _stackset_assets(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
+    account_id = inputs.accounts[item.account_name].id
+    org = inputs.partitions[item.partition].org
+    return StackSetAssetsStack(app, item.stack_id, org=org, account_id=account_id, region=item.region)
+
+
+def _stacksets(app: cdk.App, item: PlannedStack, inputs: Inputs) -> OrgBaselineStack:
+    config = inputs.config
+    shared = _shared_baseline_settings(inputs, item.partition)
+    # The StackSets of the whole organization's plan: a StackSet targets accounts whether selected or not.
+    stacksets = planned_stacksets(config, item.partition)
+
+    def build(scope: Construct, stackset: PlannedStackSet) -> None:
+        build_baseline(scope, region=stackset.regions[0], profile=stackset.profile, settings=shared)
+
+    regions = [r for r in config.partitions[item.partition].allowed_regions if any(r in s.regions for s in stacksets)]
+    return StackSetsStack(
+        app,
+        item.stack_id,
+        org=inputs.partitions[item.partition].org,
+        account_id=inputs.accounts[item.account_name].id,
+        region=item.region,
+        regions=regions,
+        stacksets=stacksets,
+        settings=config.deployment.stacksets,
+        build=build,
     )
 
 
@@ -274,6 +320,8 @@ BUILDERS: Mapping[StackKind, Builder] = {
     StackKind.ALERTS: _alerts,
     StackKind.BASELINE: _baseline,
     StackKind.ELEVATION: _elevation,
+    StackKind.STACKSET_ASSETS: _stackset_assets,
+    StackKind.STACKSETS: _stacksets,
 }
 
 
@@ -311,12 +359,18 @@ def assemble(
         for earlier in item.after:  # the plan names only planned stacks, each before the stacks that follow it
             # Ordering for `cdk deploy` only, across accounts and regions alike: no values cross stacks.
             stack.add_stack_dependency(built[earlier].stack)
+        if isinstance(stack, StackSetsStack):
+            stack.node.add_metadata(STACKSET_TEMPLATES, _stackset_templates(stack, inputs))
         others = tuple(everything[other] for other in groups.get(item.stack_id, [])[1:])
         if others:
             stack.node.add_metadata(STANDS_FOR, [_stood_for(other, inputs) for other in others])
         built[item.stack_id] = BuiltStack(**vars(item), stack=stack, stands_for=others)
     if checks:
-        add_checks(app, {info.stack.template_file: info.partition for info in built.values()})
+        partitions = {info.stack.template_file: info.partition for info in built.values()}
+        for info in built.values():  # StackSet templates: asset files of the stack that holds them
+            if isinstance(info.stack, StackSetsStack):
+                partitions.update((template.template_file, info.partition) for template in info.stack.templates)
+        add_checks(app, partitions)
     return list(built.values())
 
 
@@ -330,3 +384,24 @@ def _stood_for(item: PlannedStack, inputs: Inputs) -> dict[str, str]:
 
 def _where(item: PlannedStack, account_id: str) -> dict[str, str]:
     return {"stack": item.stack_id, "account": item.account_name, "accountId": account_id, "region": item.region}
+
+
+def _stackset_templates(stack: StackSetsStack, inputs: Inputs) -> list[dict[str, object]]:
+    """What `checks/verify.py` reads of a StackSets stack: each StackSet's template file and its stack instances."""
+    return [
+        {
+            "stackset": template.stackset.name,
+            "template": template.template_file,
+            "standsFor": [
+                {
+                    "stack": f"{template.stackset.name}/{account}/{region}",
+                    "account": account,
+                    "accountId": inputs.accounts[account].id,
+                    "region": region,
+                }
+                for account in template.stackset.accounts
+                for region in template.stackset.regions
+            ],
+        }
+        for template in stack.templates
+    ]

@@ -9,6 +9,8 @@ deploys in order; the summary at the end of `make synth`, the snapshot list and 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -44,6 +46,9 @@ class StackKind(StrEnum):
     ALERTS = "alerts"  # access alert rules only, where global events land outside an account's regions
     ACCESS = "access"  # Identity Center assignments into one account (Identity Center admin account)
     ELEVATION = "elevation"  # just-in-time elevation engine (Identity Center admin account), when rules exist
+    # deployment.mode: stacksets (docs/decisions/0021-stacksets-deployment-mode.md):
+    STACKSET_ASSETS = "stackset-assets"  # the StackSets' Lambda code bucket of one region (StackSets administrator)
+    STACKSETS = "stacksets"  # one service-managed StackSet per baseline profile group (StackSets administrator)
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,11 @@ def plan(
                 )
     with_access = set(assignments_by_account(config))
     planned = [stack for name in partitions for stack in _plan_partition(config, name, selected, with_access)]
+    if config.deployment.mode == "stacksets":
+        # A StackSet targets every account of its profile group, selected or not: grouped from the whole plan.
+        everyone = {account.name for account in config.accounts}
+        whole = [stack for name in partitions for stack in _plan_partition(config, name, everyone, with_access)]
+        planned = _with_stacksets(config, planned, stacksets_of(config, whole), selected)
     ids = {stack.stack_id for stack in planned}
     return [replace(stack, after=tuple(earlier for earlier in stack.after if earlier in ids)) for stack in planned]
 
@@ -220,6 +230,171 @@ def _plan_partition(
     return planned
 
 
+@dataclass(frozen=True)
+class PlannedStackSet:
+    """One service-managed StackSet of `deployment.mode: stacksets`: the baseline of one profile, deployed to
+    `regions` of the accounts it targets (`stacks`, the per-account baseline stacks it replaces). Targets are the
+    OUs (`organizational_units`, IDs; nested OUs included) when the group's accounts are exactly the config's
+    accounts of those OUs and below, so an account that joins them gets the baseline with no template change
+    (automatic deployment); otherwise the same OUs intersected with `account_ids` (decision 0021)."""
+
+    name: str  # the StackSet's name (also its construct ID), from its targets: `_stackset_name`
+    partition: PartitionName
+    profile: BaselineProfile
+    regions: tuple[str, ...]
+    accounts: tuple[str, ...]  # account names, config order
+    stacks: tuple[str, ...]  # the baseline stack IDs it stands for, plan order
+    organizational_units: tuple[str, ...]  # OU IDs
+    account_ids: tuple[str, ...] = ()  # only these accounts of the OUs (AccountFilterType INTERSECTION), or all
+
+    @property
+    def follows_home(self) -> bool:
+        """A StackSet of other regions: it uses the IAM roles of the home-region StackSets' stacks."""
+        return not self.profile.home
+
+
+def stacksets_admin(config: OrgConfig, partition: PartitionName) -> str:
+    """The account (name) the partition's StackSets are created in and run from."""
+    part = config.partitions[partition]
+    if config.deployment.stacksets.administrator == "delegated_admin":
+        return part.deployment_account
+    return part.management_account
+
+
+def stacksets_of(config: OrgConfig, planned: Iterable[PlannedStack]) -> list[PlannedStackSet]:
+    """The StackSets that replace the baseline stacks of `planned` (the plan of `deployment.mode: stacks`).
+
+    Service-managed StackSets never deploy to the management account, so its baseline stays stacks. The stacks of
+    one profile are grouped by their accounts' regions (a StackSet deploys every region to every target account:
+    each group must be a full accounts x regions product)."""
+    accounts = {account.name: account for account in config.accounts}
+    stacks = [s for s in planned if s.kind is StackKind.BASELINE]
+    profiles = profiles_by_stack(config, stacks)
+    groups: dict[tuple[BaselineProfile, tuple[str, ...]], list[PlannedStack]] = {}
+    regions_of: dict[tuple[PartitionName, str, bool], list[str]] = {}
+    for stack in stacks:
+        if stack.account_name == config.partitions[stack.partition].management_account:
+            continue
+        home = profiles[stack.stack_id].home
+        regions_of.setdefault((stack.partition, stack.account_name, home), []).append(stack.region)
+    for stack in stacks:
+        key = (stack.partition, stack.account_name, profiles[stack.stack_id].home)
+        if key in regions_of:
+            groups.setdefault((profiles[stack.stack_id], tuple(sorted(regions_of[key]))), []).append(stack)
+    result: list[PlannedStackSet] = []
+    for (profile, regions), members in groups.items():
+        partition = profile.partition
+        names = tuple(dict.fromkeys(stack.account_name for stack in members))
+        ous = {ou.path: ou.id for ou in config.partitions[partition].organizational_units}
+        paths = sorted({accounts[name].ou for name in names})
+        reached = {
+            a.name
+            for a in config.accounts
+            if a.partition == partition
+            and a.name != config.partitions[partition].management_account
+            and any(a.ou == path or a.ou.startswith(path + "/") for path in paths)
+        }
+        exact = reached == set(names)
+        result.append(
+            PlannedStackSet(
+                name=_stackset_name(config.name_prefix, paths, profile.home, regions, () if exact else names),
+                partition=partition,
+                profile=profile,
+                regions=regions,
+                accounts=names,
+                stacks=tuple(stack.stack_id for stack in members),
+                organizational_units=tuple(str(ous[path]) for path in paths),
+                account_ids=() if exact else tuple(accounts[name].id for name in names),
+            )
+        )
+    # Unique in each partition (its own administrator account): distinct groups differ in OUs, regions or accounts.
+    keys = [(stackset.partition, stackset.name) for stackset in result]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    assert not repeated, f"StackSet names must be unique in a partition: {repeated}"
+    return result
+
+
+def planned_stacksets(config: OrgConfig, partition: PartitionName | None = None) -> list[PlannedStackSet]:
+    """The StackSets of `deployment.mode: stacksets` for the whole organization (or one partition); none in stacks
+    mode. A StackSet targets every account of its group, whichever accounts a synthesis selects."""
+    if config.deployment.mode != "stacksets":
+        return []
+    stacks_mode = config.model_copy(update={"deployment": config.deployment.model_copy(update={"mode": "stacks"})})
+    return stacksets_of(config, plan(stacks_mode, partition=partition))
+
+
+STACKSET_NAME_MAX_CHARS = 128  # CloudFormation's StackSetName limit (pattern [a-zA-Z][-a-zA-Z0-9]*)
+
+
+def _stackset_name(
+    prefix: str, ou_paths: list[str], home: bool, regions: tuple[str, ...], accounts: tuple[str, ...]
+) -> str:
+    """A StackSet's name from what it targets, which a profile's settings do not change: StackSetName is a
+    replacement property, so a settings change (a backup plan, a policy) updates the same StackSet with a new
+    template instead of replacing it (decision 0021). `<prefix>-baseline-<OU paths>-<home | regions>`, and the
+    account names when the StackSet takes only some accounts of its OUs (a digest of them if too long)."""
+    slug = "--".join(re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") for path in ou_paths)
+    where = "home" if home else "-".join(regions)
+    name = f"{prefix}-baseline-{slug}-{where}"
+    if accounts:
+        listed = f"{name}-{'-'.join(accounts)}"
+        digest = hashlib.sha256(",".join(accounts).encode()).hexdigest()[:12]
+        name = listed if len(listed) <= STACKSET_NAME_MAX_CHARS else f"{name}-{digest}"
+    return name[:STACKSET_NAME_MAX_CHARS]
+
+
+def _with_stacksets(
+    config: OrgConfig, planned: list[PlannedStack], all_sets: list[PlannedStackSet], selected: set[str]
+) -> list[PlannedStack]:
+    """`planned` with the baseline stacks reachable by StackSets (`all_sets`, of the whole organization) replaced by
+    each partition's StackSets stack (and its asset buckets' stacks, one per region), planned when an account of its
+    StackSets or the administrator is selected: whatever followed a replaced stack follows the StackSets stack."""
+    result: list[PlannedStack] = []
+    for partition in dict.fromkeys(stack.partition for stack in planned):
+        of_partition = [stack for stack in planned if stack.partition == partition]
+        sets = [s for s in all_sets if s.partition == partition]
+        admin = stacksets_admin(config, partition)
+        if not sets or not (admin in selected or any(name in selected for s in sets for name in s.accounts)):
+            result += of_partition
+            continue
+        part = config.partitions[partition]
+        stacksets_id = f"StackSets-{admin}"
+        replaced = {stack_id for stackset in sets for stack_id in stackset.stacks}
+        regions = [r for r in part.allowed_regions if any(r in s.regions for s in sets)]
+        assets = [
+            PlannedStack(f"StackSetAssets-{admin}-{region}", StackKind.STACKSET_ASSETS, partition, admin, region)
+            for region in regions
+        ]
+        # What the replaced stacks waited for (the hub, session documents, the Config bucket), the StackSets wait for.
+        waits = tuple(
+            dict.fromkeys(
+                earlier
+                for stack in of_partition
+                if stack.stack_id in replaced
+                for earlier in stack.after
+                if earlier not in replaced
+            )
+        )
+        stacksets = PlannedStack(
+            stacksets_id,
+            StackKind.STACKSETS,
+            partition,
+            admin,
+            part.home_region,
+            after=(*waits, *(stack.stack_id for stack in assets)),
+        )
+        kept = [
+            replace(stack, after=tuple(dict.fromkeys(stacksets_id if e in replaced else e for e in stack.after)))
+            for stack in of_partition
+            if stack.stack_id not in replaced
+        ]
+        # Where the baselines start (or the first stack that follows the StackSets): what the StackSets wait for
+        # comes before, what follows them after.
+        at = next((i for i, s in enumerate(kept) if s.kind is StackKind.BASELINE or stacksets_id in s.after), len(kept))
+        result += [*kept[:at], *assets, stacksets, *kept[at:]]
+    return result
+
+
 def _security_services_on(config: OrgConfig) -> bool:
     services = config.security_services
     parts = (services.guardduty, services.security_hub, services.config, services.access_analyzer)
@@ -244,9 +419,12 @@ def select_accounts(config: OrgConfig, accounts: Iterable[str] | None) -> set[st
     return wanted
 
 
-def summary(planned: Iterable[PlannedStack]) -> str:
-    """A few lines for the end of `make synth`: stacks per partition and account."""
+def summary(planned: Iterable[PlannedStack], stacksets: Iterable[PlannedStackSet] = ()) -> str:
+    """A few lines for the end of `make synth`: stacks per partition and account, and a line per StackSet of the
+    planned StackSets stacks (`stacksets`: `planned_stacksets`)."""
     stacks = list(planned)
+    with_stacksets = {stack.partition for stack in stacks if stack.kind is StackKind.STACKSETS}
+    sets = [s for s in stacksets if s.partition in with_stacksets]
     lines = []
     for partition in sorted({stack.partition for stack in stacks}):
         in_partition = [stack for stack in stacks if stack.partition == partition]
@@ -263,6 +441,14 @@ def summary(planned: Iterable[PlannedStack]) -> str:
             lines.append(
                 f"    {account:<24} baseline in {', '.join(regions) or '-'}"
                 + (f"; {', '.join(dict.fromkeys(others))}" if others else "")
+            )
+        for stackset in (s for s in sets if s.partition == partition):
+            targets = f"{len(stackset.organizational_units)} OU(s)" + (
+                f" x {len(stackset.account_ids)} account(s)" if stackset.account_ids else ", automatic deployment"
+            )
+            lines.append(
+                f"    StackSet {stackset.name}: baseline of {len(stackset.accounts)} account(s) in "
+                f"{', '.join(stackset.regions)} ({targets})"
             )
     return "\n".join(lines)
 

@@ -26,7 +26,7 @@ from config.naming import Organization, organization
 from config.regions import PartitionName
 from stacks.assembly import BuiltStack, assemble
 from tests.support.config_data import ConfigFrom
-from tests.support.project import CDK_CONTEXT, EXAMPLE_CONFIG
+from tests.support.project import CDK_CONTEXT, CONFIG_FIXTURES, EXAMPLE_CONFIG
 from tests.support.templates import resolved
 
 # The local AWS API harness's fixtures (moto_endpoint, aws, cloudformation), for any test that takes them.
@@ -115,6 +115,14 @@ def example_data() -> dict[str, Any]:
 def synth(example_config: OrgConfig, tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     """The example org with every check on: if cdk-nag or the partition lint found anything, this raises."""
     return synthesize(example_config, tmp_path_factory.mktemp("cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def stacksets_synth(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The example org in `deployment.mode: stacksets` (tests/fixtures/configs/stacksets.yaml), every check on: if
+    cdk-nag or the partition lint found anything, in the StackSets stacks or the StackSet templates, this raises."""
+    config = load_config(CONFIG_FIXTURES / "stacksets.yaml")
+    return synthesize(config, tmp_path_factory.mktemp("stacksets.out"))
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from config.loader import load_config
-from stacks.plan import plan
+from stacks.plan import StackKind, plan
 from tests.conftest import Synthesized
-from tests.support.project import EXAMPLE_CONFIG
+from tests.support.project import CONFIG_FIXTURES, EXAMPLE_CONFIG
 
 ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
 STACKS = [item.stack_id for item in plan(load_config(EXAMPLE_CONFIG))]
@@ -43,3 +43,16 @@ def test_normalization_touches_only_asset_hashes() -> None:
 @pytest.mark.parametrize("stack_id", STACKS)
 def test_template(synth: Synthesized, snapshot_json: SnapshotAssertion, stack_id: str) -> None:
     assert normalized(synth.templates[stack_id]) == snapshot_json
+
+
+# deployment.mode: stacksets (tests/fixtures/configs/stacksets.yaml): the stacks only that mode has.
+STACKSETS_STACKS = [
+    item.stack_id
+    for item in plan(load_config(CONFIG_FIXTURES / "stacksets.yaml"))
+    if item.kind in (StackKind.STACKSETS, StackKind.STACKSET_ASSETS)
+]
+
+
+@pytest.mark.parametrize("stack_id", STACKSETS_STACKS)
+def test_stacksets_template(stacksets_synth: Synthesized, snapshot_json: SnapshotAssertion, stack_id: str) -> None:
+    assert normalized(stacksets_synth.templates[stack_id]) == snapshot_json

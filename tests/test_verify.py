@@ -148,11 +148,14 @@ def test_policy_lint_counts_trust_policies_and_distinct_explained_findings(tmp_p
     )
 
 
-def test_every_parliament_explanation_covers_exactly_the_statements_it_names(synth: Synthesized) -> None:
-    """An explanation that matches nothing, or names a (policy, statement) the example org lacks, fails."""
+def test_every_parliament_explanation_covers_exactly_the_statements_it_names(
+    synth: Synthesized, stacksets_synth: Synthesized
+) -> None:
+    """An explanation that matches nothing, or names a (policy, statement) the example org lacks (in either
+    deployment mode), fails."""
     matched: dict[int, set[tuple[str, str]]] = {i: set() for i in range(len(PARLIAMENT_EXPLAINED))}
     unexplained = []
-    for linted in lint(load_assembly(synth.outdir)):
+    for linted in lint(load_assembly(synth.outdir) + load_assembly(stacksets_synth.outdir)):
         if linted.explained is None:
             unexplained.append(f"{linted.finding.location}: {linted.finding.message}")
             continue

@@ -15,6 +15,7 @@ from config.validation import (
     atlantis,
     backup,
     breakglass,
+    deployment,
     elevation,
     identity_center,
     logging,
@@ -43,6 +44,7 @@ SECTIONS: tuple[Callable[[OrgConfig], Iterable[Problem]], ...] = (
     identity_center.problems,
     security_services.problems,
     elevation.problems,
+    deployment.problems,
 )
 
 

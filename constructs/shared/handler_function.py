@@ -77,6 +77,17 @@ def own_log_streams_acknowledged(
     ]
 
 
+def _code_bucket(scope: Construct, code: lambda_.CodeConfig) -> str:
+    """Where the function's code is read from. A stack of its own: the bootstrap bucket of the account and region
+    deploying it, through pseudo parameters, so the template stays the same for every account
+    (constructs/shared/own_account.py). A StackSet's template (cdk-stacksets' synthesizer): the bucket its synthesizer
+    names, the StackSets administrator's asset bucket of the region deploying it (decision 0021)."""
+    assert code.s3_location is not None
+    if isinstance(cdk.Stack.of(scope).synthesizer, cdk.DefaultStackSynthesizer):
+        return bootstrap_assets_bucket(scope)
+    return code.s3_location.bucket_name
+
+
 def add_handler_function(
     scope: Construct,
     *,
@@ -116,11 +127,7 @@ def add_handler_function(
         runtime=RUNTIME.name,
         handler=entry,
         role=role_arn,
-        # The bootstrap bucket of the account and region deploying it, through pseudo parameters: the template
-        # stays the same for every account (constructs/shared/own_account.py).
-        code=lambda_.CfnFunction.CodeProperty(
-            s3_bucket=bootstrap_assets_bucket(scope), s3_key=code.s3_location.object_key
-        ),
+        code=lambda_.CfnFunction.CodeProperty(s3_bucket=_code_bucket(scope, code), s3_key=code.s3_location.object_key),
         timeout=timeout,
         memory_size=128,
         logging_config=lambda_.CfnFunction.LoggingConfigProperty(log_group=log_group_name),
