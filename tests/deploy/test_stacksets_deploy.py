@@ -13,6 +13,8 @@ selected) and web-dev's Access stack, not the administrator's own stacks (Organi
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import shutil
 import sys
@@ -149,6 +151,35 @@ def test_ops_deploy_deploys_the_stacksets_stack_after_its_asset_buckets(deployed
     assert deployed.run.deployed(f"StackSets-{ADMIN}")
 
 
+# Where each StackSet's instances go (tests/fixtures/configs/stacksets.yaml: account, OU and regions; web-dev and
+# sandbox-research only in the home region; the management account never).
+INSTANCES = {
+    "examplecorp-baseline-security-home-log-archive": [("log-archive", HOME)],
+    "examplecorp-baseline-security-us-west-2-log-archive": [("log-archive", OTHER)],
+    "examplecorp-baseline-security-home-security": [("security", HOME)],
+    "examplecorp-baseline-security-us-west-2-security": [("security", OTHER)],
+    "examplecorp-baseline-infrastructure-home-shared-services": [("shared-services", HOME)],
+    "examplecorp-baseline-infrastructure-us-west-2": [("shared-services", OTHER), ("ci", OTHER)],
+    "examplecorp-baseline-infrastructure-home-ci": [("ci", HOME)],
+    PAYMENTS_HOME: [("payments-prod", HOME)],
+    PROD_OTHER: [("payments-prod", OTHER), ("web-prod", OTHER)],
+    WEB_PROD_HOME: [("web-prod", HOME)],
+    DEV_HOME: [("web-dev", HOME)],
+    "examplecorp-baseline-sandbox-home": [("sandbox-research", HOME)],
+}
+
+
+def test_every_stack_set_deploys_its_baseline_to_each_target_account_and_region(deployed: Deployed) -> None:
+    _deployed_ok(deployed)
+    backend = cfn_models.cloudformation_backends[deployed.ids[ADMIN]][HOME]
+    assert {s.name for s in backend.stacksets.values()} == set(INSTANCES)
+    for name, targets in INSTANCES.items():
+        expected = {(deployed.ids[account], region): "CREATE_COMPLETE" for account, region in targets}
+        if name == DEV_HOME and NEWCOMER in deployed.ids:  # the automatic-deployment test ran first
+            expected[(deployed.ids[NEWCOMER], HOME)] = "CREATE_COMPLETE"
+        assert deployed.instances(name) == expected, name
+
+
 def test_a_member_of_a_targeted_ou_gets_its_baseline(deployed: Deployed) -> None:
     """web-dev (Workloads/Dev) has its baseline's key resources, by name, from the StackSet's instance."""
     _deployed_ok(deployed)
@@ -171,9 +202,21 @@ def test_a_member_of_a_targeted_ou_gets_its_baseline(deployed: Deployed) -> None
     # The Lambda functions' code comes from the administrator's asset bucket of the instance's region, which the
     # StackSets stack's BucketDeployment filled.
     functions = deployed.client("lambda", "web-dev").list_functions()["Functions"]
-    assert {"examplecorp-baseline-account-settings", "examplecorp-baseline-session-handler"} <= {
-        f["FunctionName"] for f in functions
-    }, [f["FunctionName"] for f in functions]
+    names = {f["FunctionName"]: f for f in functions}
+    assert {"examplecorp-baseline-account-settings", "examplecorp-baseline-session-handler"} <= set(names), names
+    # ... their code is the zip the asset bucket holds under the key the StackSet template names (a missing or other
+    # object would not give this hash).
+    template = _stack_set_template(deployed, DEV_HOME)
+    (settings,) = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function"
+        and r["Properties"].get("FunctionName") == "examplecorp-baseline-account-settings"
+    ]
+    bucket = f"{PREFIX}-stackset-assets-{deployed.ids[ADMIN]}-{HOME}"
+    zipped = deployed.client("s3", ADMIN).get_object(Bucket=bucket, Key=settings["Code"]["S3Key"])["Body"].read()
+    digest = base64.b64encode(hashlib.sha256(zipped).digest()).decode()
+    assert names["examplecorp-baseline-account-settings"]["CodeSha256"] == digest
 
 
 def test_the_asset_buckets_hold_the_lambda_code_the_stackset_templates_name(deployed: Deployed) -> None:
