@@ -28,6 +28,7 @@ from moto.cloudformation import models as cfn_models
 from moto.organizations import models as org_models
 
 from config.loader import load_config
+from config.regions import PartitionName
 from tests.support.deploy_run import CliRun, bootstrap, deploy, deploy_partition, steps_of, synthesize
 from tests.support.local_cloud import LocalCloud, organization_with_accounts
 from tests.support.project import ROOT
@@ -36,7 +37,8 @@ from tests.support.stack_sets import stack_sets
 pytestmark = pytest.mark.deploy
 
 CONFIG = ROOT / "tests" / "fixtures" / "configs" / "stacksets.yaml"
-PARTITION, HOME, OTHER = "aws", "us-east-1", "us-west-2"
+PARTITION: PartitionName = "aws"
+HOME, OTHER = "us-east-1", "us-west-2"
 SELECTED = ["web-dev"]
 # What the baselines need deployed first (the approved session documents the session custom resource shares, the
 # hub...), deployed before `ops.deploy --accounts web-dev`, as its "must be deployed already" line asks: a selection
@@ -125,8 +127,8 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
             record.run = deploy_partition(cloud, assembly, PARTITION, SELECTED, CONFIG, workdir, concurrency=1)
             record.seconds["deploy"] = time.monotonic() - mark
             yield record
-            print("\nstacksets deploy: " + ", ".join(f"{k} {v:.0f} s" for k, v in record.seconds.items()),
-                  file=sys.stderr)  # fmt: skip
+            times = ", ".join(f"{k} {v:.0f} s" for k, v in record.seconds.items())
+            print(f"\nstacksets deploy: {times}", file=sys.stderr)
     finally:
         if synth.poll() is None:
             synth.kill()
@@ -149,6 +151,11 @@ def test_ops_deploy_deploys_the_stacksets_stack_after_its_asset_buckets(deployed
         ["Access-web-dev"],
     ]
     assert deployed.run.deployed(f"StackSets-{ADMIN}")
+    # What the StackSets stack waits for, outside the selection: the operator is told to deploy it first.
+    assert (
+        "must be deployed already (outside the selected accounts): "
+        "LogArchive-log-archive, Security-security, SessionDocuments-security-us-west-2"
+    ) in deployed.run.output
 
 
 # Where each StackSet's instances go (tests/fixtures/configs/stacksets.yaml: account, OU and regions; web-dev and
@@ -289,14 +296,11 @@ def test_the_stack_sets_settings_are_the_templates(deployed: Deployed) -> None:
     assert stack_set["AutoDeployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": True}
     assert "CAPABILITY_NAMED_IAM" in stack_set["Capabilities"]
     backend = cfn_models.cloudformation_backends[deployed.ids[ADMIN]][HOME]
-    recorded = backend.describe_stack_set(DEV_HOME)
+    recorded: Any = backend.describe_stack_set(DEV_HOME)  # with the attributes settings_recorded() keeps
     assert recorded.call_as == "SELF"
-    (operation,) = recorded.operations[:1]
-    assert operation["OperationPreferences"] == {
-        "FailureTolerancePercentage": 10,
-        "MaxConcurrentPercentage": 50,
-        "RegionConcurrencyType": "PARALLEL",
-    }
+    assert [operation["OperationPreferences"] for operation in recorded.operations] == [
+        {"FailureTolerancePercentage": 10, "MaxConcurrentPercentage": 50, "RegionConcurrencyType": "PARALLEL"}
+    ]
 
 
 def _stack_set_template(deployed: Deployed, name: str) -> dict[str, Any]:
