@@ -19,6 +19,7 @@ import json
 import shutil
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -178,6 +179,15 @@ def _organization(cloud: LocalCloud, partition: PartitionName, home: str) -> tup
     return ids, ous
 
 
+def _fresh(cloud: LocalCloud) -> None:
+    """Empty moto's backends: they live in this process, and tests/deploy/test_deploy.py (run before this module by
+    `make deploy-test`) deploys the same account IDs (the example org's) in stacks mode; its baseline stacks and this
+    module's other partition would otherwise already be there (moto server's reset endpoint, POST /moto-api/reset)."""
+    request = urllib.request.Request(f"{cloud.endpoint}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+
+
 @pytest.fixture(scope="module", params=list(PARTITIONS))
 def deployed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     spec = PARTITIONS[request.param]
@@ -187,6 +197,7 @@ def deployed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     synth = synthesize(assembly, [spec.member, *spec.prerequisites], CONFIG)
     cloud = LocalCloud().start()
     try:
+        _fresh(cloud)
         with stack_sets():
             ids, ous = _organization(cloud, spec.name, spec.home)
             # The administrator (also the Identity Center admin: the Access stacks) and the prerequisites' accounts.
