@@ -181,8 +181,8 @@ def _organization(cloud: LocalCloud, partition: PartitionName, home: str) -> tup
 
 def _fresh(cloud: LocalCloud) -> None:
     """Empty moto's backends: they live in this process, and tests/deploy/test_deploy.py (run before this module by
-    `make deploy-test`) deploys the same account IDs (the example org's) in stacks mode; its baseline stacks and this
-    module's other partition would otherwise already be there (moto server's reset endpoint, POST /moto-api/reset)."""
+    `make deploy-test`) deploys the same account IDs (the example org's) in stacks mode: its organizations and stacks
+    would still be there (CreateOrganization fails: AlreadyInOrganizationException). moto server's reset endpoint."""
     request = urllib.request.Request(f"{cloud.endpoint}/moto-api/reset", method="POST")
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status == 200
