@@ -430,8 +430,11 @@ def bucket_deployments_copy() -> Iterator[None]:
         if event["RequestType"] != "Delete":
             bucket_deployment_copy(s3, properties)
         destination = properties["DestinationBucketName"]
-        return {
+        return {  # the fields a handler's response echoes from the request, as run_custom_resource returns them
             "Status": "SUCCESS",
+            "RequestId": str(uuid.uuid4()),
+            "StackId": event.get("StackId"),
+            "LogicalResourceId": event.get("LogicalResourceId"),
             "PhysicalResourceId": event.get("PhysicalResourceId") or f"aws.cdk.s3deployment.{uuid.uuid4()}",
             "Data": {"DestinationBucketArn": f"arn:{get_partition(region)}:s3:::{destination}"},
         }
