@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudformation as cloudformation
 from aws_cdk import aws_s3 as s3
 from cdk_stacksets import (
     Capability,
@@ -97,7 +98,7 @@ class StackSetsStack(OrgBaselineStack):
             region_concurrency_type=RegionConcurrencyType[settings.region_concurrency],
         )
         self.templates: list[BaselineStackSetStack] = []
-        home: list[StackSet] = []
+        home: list[tuple[PlannedStackSet, StackSet]] = []
         for planned in sorted(stacksets, key=lambda s: s.follows_home):  # home-region StackSets first
             template = BaselineStackSetStack(
                 self,
@@ -136,11 +137,52 @@ class StackSetsStack(OrgBaselineStack):
             )
             if planned.follows_home:
                 # The other regions' stacks use the IAM roles of the home-region stacks (IAM is global).
-                for earlier in home:
+                for _, earlier in home:
                     stackset.node.add_dependency(earlier)
+                _auto_deploy_after(stackset, [e for p, e in home if _may_share_accounts(p, planned)])
             else:
-                home.append(stackset)
+                home.append((planned, stackset))
         _acknowledge_asset_copies(self, org, account_id, region, regions, prefix)
+
+
+def _may_share_accounts(one: PlannedStackSet, other: PlannedStackSet) -> bool:
+    """Whether an account can be a target of both: one of the config's accounts, or an account that joins an OU both
+    target (a new account's home and other-region baselines)."""
+    return bool(
+        set(one.accounts) & set(other.accounts) or set(one.organizational_units) & set(other.organizational_units)
+    )
+
+
+def _auto_deploy_after(stackset: StackSet, home: Sequence[StackSet]) -> None:
+    """Automatic deployment (an account joins a targeted OU) runs each StackSet's operation on its own: the template's
+    DependsOn orders only the StackSets' creation. `AutoDeployment.DependsOn` ("A list of StackSet ARNs that this
+    StackSet depends on for auto-deployment operations. When auto-deployment is triggered, operations will be
+    sequenced to ensure all dependencies complete successfully before this StackSet's operation begins",
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudformation-stackset-autodeployment.html)
+    makes a new account's other-region stacks wait for its home-region stacks, whose IAM roles they use.
+    cdk-stacksets does not expose it, so it is set on the CfnStackSet. The ARN is
+    `arn:<partition>:cloudformation:<region>:<account>:stackset/<StackSetId>` (StackSetId is `<name>:<uuid>`), the
+    StackSet's account and region being the administrator stack's (decision 0021)."""
+    if not home:
+        return
+    arns = [
+        cdk.Fn.join(
+            "",
+            [
+                *("arn:", cdk.Aws.PARTITION, ":cloudformation:", cdk.Aws.REGION, ":", cdk.Aws.ACCOUNT_ID),
+                ":stackset/",
+                _cfn(earlier).attr_stack_set_id,
+            ],
+        )
+        for earlier in home
+    ]
+    _cfn(stackset).add_property_override("AutoDeployment.DependsOn", arns)
+
+
+def _cfn(stackset: StackSet) -> cloudformation.CfnStackSet:
+    resource = stackset.node.default_child
+    assert isinstance(resource, cloudformation.CfnStackSet), "cdk-stacksets' StackSet wraps one CfnStackSet"
+    return resource
 
 
 def _acknowledge_asset_copies(

@@ -252,7 +252,8 @@ def test_stackset_resource_is_service_managed_with_auto_deployment_and_the_confi
     properties = resource["Properties"]
     assert properties["PermissionModel"] == "SERVICE_MANAGED"
     assert properties["CallAs"] == "SELF"  # the management account creates them
-    assert properties["AutoDeployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": True}
+    auto_deployment = {k: v for k, v in properties["AutoDeployment"].items() if k != "DependsOn"}  # tested below
+    assert auto_deployment == {"Enabled": True, "RetainStacksOnAccountRemoval": True}
     assert properties["OperationPreferences"] == {
         "MaxConcurrentPercentage": 50,
         "FailureTolerancePercentage": 10,
@@ -289,6 +290,27 @@ def test_other_region_stacksets_wait_for_the_home_region_ones(
     other = stackset_of(stacksets_synth, partition, WORKLOAD[partition], OTHER[partition])
     home_id = next(k for k, r in stack.items() if r is home or r == home)
     assert home_id in other.get("DependsOn", [])
+
+
+def test_automatic_deployment_of_other_regions_waits_for_the_home_region_stacksets_of_the_same_accounts(
+    stacksets_synth: Synthesized, partition: PartitionName
+) -> None:
+    # An account that joins an OU triggers each StackSet's automatic deployment on its own; only
+    # AutoDeployment.DependsOn (StackSet ARNs) orders them, not the template's DependsOn.
+    stack = stacksets_synth.template(f"StackSets-{ADMIN[partition]}").to_json()["Resources"]
+    home = stackset_of(stacksets_synth, partition, WORKLOAD[partition], HOME[partition])
+    other = stackset_of(stacksets_synth, partition, WORKLOAD[partition], OTHER[partition])
+    home_id = next(k for k, r in stack.items() if r == home)
+    depends_on = other["Properties"]["AutoDeployment"]["DependsOn"]
+    arn = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":cloudformation:", {"Ref": "AWS::Region"}, ":",
+                             {"Ref": "AWS::AccountId"}, ":stackset/", {"Fn::GetAtt": [home_id, "StackSetId"]}]]}  # fmt: skip
+    assert arn in depends_on
+    # Only home-region StackSets that can reach the same accounts, and never one of other regions.
+    for dependency in depends_on:
+        (target,) = [stack[r] for r in [dependency["Fn::Join"][1][-1]["Fn::GetAtt"][0]]]
+        assert "AutoDeployment" in target["Properties"]
+        assert "DependsOn" not in target["Properties"]["AutoDeployment"]  # a home-region StackSet
+    assert "DependsOn" not in home["Properties"]["AutoDeployment"]
 
 
 def test_delegated_admin_calls_as_delegated_admin_from_the_deployment_account(

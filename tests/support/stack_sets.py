@@ -247,6 +247,30 @@ def _auto_deploying_stack_sets(management: str, partition: str) -> Iterator[Any]
                 yield stack_set
 
 
+def _in_auto_deployment_order(stack_sets: list[Any]) -> list[Any]:
+    """The order automatic deployments run in: a StackSet after those its `AutoDeployment.DependsOn` names (ARNs;
+    "operations will be sequenced to ensure all dependencies complete successfully before this StackSet's operation
+    begins", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/
+    aws-properties-cloudformation-stackset-autodeployment.html), and otherwise in no order AWS promises: newest
+    first here, the reverse of creation, so that a dependency the StackSets do not declare fails the deploy test."""
+    pending = list(reversed(stack_sets))
+    by_arn = {stack_set.arn: stack_set for stack_set in stack_sets}
+    ordered: list[Any] = []
+    while pending:
+        ready = next(
+            (
+                s
+                for s in pending
+                if all(by_arn.get(a) in ordered or a not in by_arn for a in s.auto_deployment.get("DependsOn", []))
+            ),
+            None,
+        )
+        assert ready is not None, f"AutoDeployment.DependsOn forms a cycle among {[s.name for s in pending]}"
+        ordered.append(ready)
+        pending.remove(ready)
+    return ordered
+
+
 @contextmanager
 def automatic_deployment() -> Iterator[None]:
     """MoveAccount into a targeted OU deploys the instances of every service-managed StackSet with automatic
@@ -261,7 +285,7 @@ def automatic_deployment() -> Iterator[None]:
         original(self, **kwargs)
         account = kwargs["AccountId"]
         management = self.org.master_account_id
-        for stack_set in _auto_deploying_stack_sets(management, self.partition):
+        for stack_set in _in_auto_deployment_order(list(_auto_deploying_stack_sets(management, self.partition))):
             instances = stack_set.instances
             groups = getattr(instances, "groups", [])
             wanted = {r: g for g in groups if account in _members(self, g) for r in g["Regions"]}
