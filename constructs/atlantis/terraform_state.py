@@ -13,7 +13,7 @@ from config.policies.statements import allow, aws
 from constructs import Construct
 from constructs.shared.checkov import skip_checkov
 from constructs.shared.keys import retained_key
-from constructs.shared.log_buckets import access_log_bucket
+from constructs.shared.log_buckets import access_log_bucket, private_tls_only_versioned
 from constructs.shared.logical_ids import pin_logical_id
 from constructs.shared.own_account import ACCOUNT, REGION
 from constructs.shared.retention import STATEFUL
@@ -124,11 +124,7 @@ class TerraformStateBucket(Construct):
             # Without S3 Bucket Keys the KMS encryption context is the object's ARN, so the key policy can
             # confine each account's roles to their own state prefix.
             bucket_key_enabled=False,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            versioned=True,
+            **private_tls_only_versioned(),
             server_access_logs_bucket=self.access_log_bucket,
             server_access_logs_prefix=f"{state_bucket}/",
             lifecycle_rules=[

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
@@ -12,6 +12,18 @@ from constructs import Construct
 from constructs.shared.checkov import skip_checkov
 from constructs.shared.logical_ids import pin_logical_id
 from constructs.shared.retention import STATEFUL
+
+
+def private_tls_only_versioned() -> dict[str, Any]:
+    """What every bucket of the baseline has, as `s3.Bucket` keyword arguments: all public access blocked, ACLs off
+    (bucket owner enforced), TLS 1.2 or later only (a bucket policy denying other requests), versioning on."""
+    return {
+        "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
+        "object_ownership": s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        "enforce_ssl": True,
+        "minimum_tls_version": 1.2,
+        "versioned": True,
+    }
 
 
 class ArchiveLifecycle(Protocol):
@@ -52,11 +64,7 @@ def archived_log_bucket(
         encryption=s3.BucketEncryption.KMS,
         encryption_key=key,
         bucket_key_enabled=bucket_key_enabled,
-        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        enforce_ssl=True,
-        minimum_tls_version=1.2,
-        versioned=True,
+        **private_tls_only_versioned(),
         server_access_logs_bucket=access_log_bucket,
         server_access_logs_prefix=f"{name}/",
         lifecycle_rules=[
@@ -95,11 +103,7 @@ def access_log_bucket(
         construct_id,
         bucket_name=name,
         encryption=s3.BucketEncryption.S3_MANAGED,
-        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        enforce_ssl=True,
-        minimum_tls_version=1.2,
-        versioned=True,
+        **private_tls_only_versioned(),
         lifecycle_rules=[
             s3.LifecycleRule(
                 id="ExpireAccessLogs",

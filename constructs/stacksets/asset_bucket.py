@@ -15,7 +15,7 @@ from aws_cdk import aws_s3 as s3
 
 from config.naming import Organization, stackset_asset_bucket_names
 from constructs import Construct
-from constructs.shared.log_buckets import access_log_bucket
+from constructs.shared.log_buckets import access_log_bucket, private_tls_only_versioned
 from constructs.shared.logical_ids import pin_logical_id
 from constructs.shared.retention import STATEFUL
 
@@ -40,11 +40,7 @@ class StackSetAssetBucket(Construct):
             "Bucket",
             bucket_name=name,
             encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            versioned=True,
+            **private_tls_only_versioned(),
             server_access_logs_bucket=logs,
             server_access_logs_prefix=f"{name}/",
             lifecycle_rules=[
