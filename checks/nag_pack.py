@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import json
 from collections.abc import Callable, Iterable
+from functools import cached_property
 from typing import Any, cast
 
 import aws_cdk as cdk
@@ -22,11 +23,40 @@ PACK_NAME = "OrgBaseline"
 Compliance = NagRuleCompliance
 
 
-def properties(node: cdk.CfnResource) -> dict[str, Any]:
-    """The resource's properties as they will appear in the template (keys camelCased at the top level)."""
-    # `_cfn_properties` is the protected member jsii exposes to packs; resolving gives template JSON.
-    resolved = cdk.Stack.of(node).resolve(node._cfn_properties)
-    return resolved if isinstance(resolved, dict) else {}
+class Resource:
+    """One CloudFormation resource as the rules read it. Each read crosses from Python into the CDK's JavaScript
+    (jsii), which is what makes a Python pack slow; this reads the type, the properties and the region at most once
+    per resource, and the region once per stack (`regions`, shared by the pack)."""
+
+    def __init__(self, node: cdk.CfnResource, regions: dict[int, tuple[cdk.Stack, str]]) -> None:
+        self.node = node
+        self._regions = regions
+
+    @cached_property
+    def type(self) -> str:
+        return self.node.cfn_resource_type
+
+    @cached_property
+    def _stack(self) -> cdk.Stack:
+        return self.node.stack
+
+    @cached_property
+    def properties(self) -> dict[str, Any]:
+        """The properties as they will appear in the template (keys camelCased at the top level)."""
+        # `_cfn_properties` is the protected member jsii exposes to packs; resolving gives template JSON.
+        resolved = self._stack.resolve(self.node._cfn_properties)
+        return resolved if isinstance(resolved, dict) else {}
+
+    @property
+    def region(self) -> str:
+        """The region of the innermost stack with a known one ("" if none): a StackSet's template (region-agnostic,
+        cdk-stacksets) deploys to the regions of the partition of the stack that holds it (decision 0021)."""
+        stack = self._stack
+        if id(stack) not in self._regions:  # the stack is kept in the value, so its id is not reused
+            stacks = [scope for scope in stack.node.scopes if isinstance(scope, cdk.Stack)]
+            region = next((s.region for s in reversed(stacks) if not cdk.Token.is_unresolved(s.region)), "")
+            self._regions[id(stack)] = (stack, region)
+        return self._regions[id(stack)][1]
 
 
 def _statements(document: Any) -> list[dict[str, Any]]:
@@ -45,10 +75,12 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def policy_documents(node: cdk.CfnResource) -> Iterable[Any]:
+def policy_documents(resource: Resource) -> Iterable[Any]:
     """Every identity-policy document a resource carries (inline role policies, managed policies, permission sets)."""
-    props = properties(node)
-    kind = node.cfn_resource_type
+    kind = resource.type
+    if kind not in POLICY_TYPES:
+        return
+    props = resource.properties
     if kind in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
         yield props.get("policyDocument")
     elif kind in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"):
@@ -56,6 +88,12 @@ def policy_documents(node: cdk.CfnResource) -> Iterable[Any]:
             yield policy.get("policyDocument") if isinstance(policy, dict) else None
     elif kind == "AWS::SSO::PermissionSet":
         yield props.get("inlinePolicy")
+
+
+POLICY_TYPES = frozenset(
+    {"AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group",
+     "AWS::SSO::PermissionSet"}
+)  # fmt: skip
 
 
 def _condition_value(statement: dict[str, Any], operators: tuple[str, ...], key: str) -> list[str]:
@@ -68,10 +106,10 @@ def _condition_value(statement: dict[str, Any], operators: tuple[str, ...], key:
     return values
 
 
-def backup_vault_locked(node: cdk.CfnResource) -> Compliance:
-    if node.cfn_resource_type != "AWS::Backup::BackupVault":
+def backup_vault_locked(resource: Resource) -> Compliance:
+    if resource.type != "AWS::Backup::BackupVault":
         return Compliance.NOT_APPLICABLE
-    lock = properties(node).get("lockConfiguration")
+    lock = resource.properties.get("lockConfiguration")
     return Compliance.COMPLIANT if isinstance(lock, dict) and lock.get("minRetentionDays") else Compliance.NON_COMPLIANT
 
 
@@ -79,10 +117,10 @@ def _seconds_at_most(value: str, longest: object) -> bool:
     return value.isdigit() and isinstance(longest, int) and int(value) <= longest
 
 
-def breakglass_requires_mfa(node: cdk.CfnResource) -> Compliance:
-    if node.cfn_resource_type != "AWS::IAM::Role":
+def breakglass_requires_mfa(resource: Resource) -> Compliance:
+    if resource.type != "AWS::IAM::Role":
         return Compliance.NOT_APPLICABLE
-    props = properties(node)
+    props = resource.properties
     if "breakglass" not in str(props.get("roleName", "")).lower():
         return Compliance.NOT_APPLICABLE
     # The MFA may be no older than the longest session the role allows (MaxSessionDuration, 3600 seconds unless
@@ -97,9 +135,9 @@ def breakglass_requires_mfa(node: cdk.CfnResource) -> Compliance:
     return Compliance.COMPLIANT if allows else Compliance.NON_COMPLIANT
 
 
-def start_session_checks_document(node: cdk.CfnResource) -> Compliance:
+def start_session_checks_document(resource: Resource) -> Compliance:
     applicable = False
-    for document in policy_documents(node):
+    for document in policy_documents(resource):
         for statement in _statements(document):
             actions = [str(a).lower() for a in _as_list(statement.get("Action", []))]
             if statement.get("Effect") != "Allow" or not any(fnmatch.fnmatch("ssm:startsession", a) for a in actions):
@@ -111,10 +149,10 @@ def start_session_checks_document(node: cdk.CfnResource) -> Compliance:
     return Compliance.COMPLIANT if applicable else Compliance.NOT_APPLICABLE
 
 
-def session_preferences_encrypted(node: cdk.CfnResource) -> Compliance:
-    if node.cfn_resource_type != "AWS::SSM::Document":
+def session_preferences_encrypted(resource: Resource) -> Compliance:
+    if resource.type != "AWS::SSM::Document":
         return Compliance.NOT_APPLICABLE
-    props = properties(node)
+    props = resource.properties
     if props.get("documentType") != "Session":
         return Compliance.NOT_APPLICABLE
     content = props.get("content")
@@ -134,28 +172,23 @@ def session_preferences_encrypted(node: cdk.CfnResource) -> Compliance:
     return Compliance.COMPLIANT if encrypted else Compliance.NON_COMPLIANT
 
 
-def no_commercial_arn_in_govcloud(node: cdk.CfnResource) -> Compliance:
-    # The innermost stack with a known region: a StackSet's template (region-agnostic, cdk-stacksets) deploys to
-    # the regions of the partition of the stack that holds it (decision 0021).
-    stacks = [scope for scope in node.node.scopes if isinstance(scope, cdk.Stack)]
-    region = next((s.region for s in reversed(stacks) if not cdk.Token.is_unresolved(s.region)), "")
-    if not region.startswith("us-gov-"):
+def no_commercial_arn_in_govcloud(resource: Resource) -> Compliance:
+    if not resource.region.startswith("us-gov-"):
         return Compliance.NOT_APPLICABLE
-    text = json.dumps(properties(node))
+    text = json.dumps(resource.properties)
     return Compliance.NON_COMPLIANT if COMMERCIAL_ARN_PREFIX in text else Compliance.COMPLIANT
 
 
 @jsii.implements(IApplyRule)
-class _Rule:
+class _Finding:
+    """A rule's outcome on one resource, worked out in Python, for cdk-nag to report: nag checks the resource's
+    acknowledgments (`OrgBaseline-<Rule>`) and records the violation. An exception the rule raised is raised again
+    inside nag, which reports it as a finding too ("Rule threw an error")."""
+
     def __init__(
-        self,
-        rule_id: str,
-        info: str,
-        explanation: str,
-        check: Callable[[cdk.CfnResource], Compliance],
-        node: cdk.CfnResource,
+        self, rule_id: str, info: str, explanation: str, node: cdk.CfnResource, outcome: Compliance | Exception
     ) -> None:
-        self._id, self._info, self._explanation, self._check, self._node = rule_id, info, explanation, check, node
+        self._id, self._info, self._explanation, self._node, self._outcome = rule_id, info, explanation, node, outcome
 
     @property
     def rule_suffix_override(self) -> str | None:
@@ -178,10 +211,12 @@ class _Rule:
         return self._node
 
     def rule(self, node: cdk.CfnResource) -> Compliance:
-        return self._check(node)
+        if isinstance(self._outcome, Exception):
+            raise self._outcome
+        return self._outcome
 
 
-RULES: tuple[tuple[str, str, str, Callable[[cdk.CfnResource], Compliance]], ...] = (
+RULES: tuple[tuple[str, str, str, Callable[[Resource], Compliance]], ...] = (
     ("BackupVaultLocked", "The backup vault has no Vault Lock.",
      "Without a lock an account administrator can delete recovery points; set lockConfiguration with minimum "
      "retention (governance mode at least).", backup_vault_locked),
@@ -207,13 +242,22 @@ class BaselineChecks(NagPack):
     def __init__(self, scope: cdk.App | None = None) -> None:
         super().__init__(scope)
         self._pack_name = PACK_NAME
+        self._regions: dict[int, tuple[cdk.Stack, str]] = {}
 
     @property
     def name(self) -> str:
         return PACK_NAME
 
     def _check_resource(self, node: cdk.CfnResource) -> None:
+        resource = Resource(node, self._regions)
         for rule_id, info, explanation, check in RULES:
-            # jsii reads a rule's members through the properties of _Rule; IApplyRule also declares setters,
-            # which cdk-nag never calls.
-            self._apply_rule(cast(IApplyRule, _Rule(rule_id, info, explanation, check, node)))
+            try:
+                outcome: Compliance | Exception = check(resource)
+            except Exception as error:  # nag reports it, as it would an error of a rule it called itself
+                outcome = error
+            # cdk-nag 3.0.2 (lib/nag-pack.js, applyRule) does nothing with a COMPLIANT or NOT_APPLICABLE result, so
+            # only findings go to nag; each call into nag costs several crossings into JavaScript and back.
+            if isinstance(outcome, Exception) or outcome == Compliance.NON_COMPLIANT:
+                # jsii reads a rule's members through the properties of _Finding; IApplyRule also declares
+                # setters, which cdk-nag never calls.
+                self._apply_rule(cast(IApplyRule, _Finding(rule_id, info, explanation, node, outcome)))

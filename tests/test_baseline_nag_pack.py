@@ -11,6 +11,7 @@ import pytest
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
+from cdk_nag import NagRuleCompliance
 
 from checks.nag_pack import BaselineChecks
 
@@ -96,3 +97,36 @@ def test_rule(rule: str, region: str, build: Callable[[cdk.Stack], object], comp
         assert f"OrgBaseline-{rule}" not in found, json.dumps([v.description for v in report.violations])
     else:
         assert f"OrgBaseline-{rule}" in found
+
+
+def _unlocked_vault_app() -> tuple[cdk.App, backup.CfnBackupVault]:
+    app = cdk.App(context={"@aws-cdk/core:enablePartitionLiterals": True})
+    stack = cdk.Stack(app, "S", env=cdk.Environment(account="123456789012", region="us-east-1"))
+    return app, backup.CfnBackupVault(stack, "R", backup_vault_name="v")
+
+
+def test_an_acknowledged_finding_is_not_reported_and_names_its_resource_otherwise() -> None:
+    """The pack hands only findings to cdk-nag, which still applies acknowledgments and names the resource."""
+    app, vault = _unlocked_vault_app()
+    report = BaselineChecks(app).validate_scope(app)
+    (violation,) = report.violations
+    assert violation.rule_name == "OrgBaseline-BackupVaultLocked"
+    assert [r.construct_path for r in violation.violating_resources] == ["S/R"]
+    cdk.Validations.of(vault).acknowledge(
+        cdk.Acknowledgment(id="OrgBaseline-BackupVaultLocked", reason="a test of the acknowledgment itself")
+    )
+    assert BaselineChecks(app).validate_scope(app).violations == []
+
+
+def test_a_rule_that_raises_is_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule that cannot read a resource fails synthesis, as cdk-nag does with its own rules, not silently passes."""
+    import checks.nag_pack as nag_pack
+
+    def broken(resource: nag_pack.Resource) -> NagRuleCompliance:
+        raise ValueError("cannot read it")
+
+    monkeypatch.setattr(nag_pack, "RULES", tuple((r[0], r[1], r[2], broken) for r in nag_pack.RULES))
+    app, _ = _unlocked_vault_app()
+    found = {v.rule_name: v.description for v in BaselineChecks(app).validate_scope(app).violations}
+    assert set(found) == {f"OrgBaseline-{rule[0]}" for rule in nag_pack.RULES}
+    assert all("Rule threw an error" in description for description in found.values())

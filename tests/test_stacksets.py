@@ -17,11 +17,10 @@ import aws_cdk as cdk
 import pytest
 import yaml
 from aws_cdk.assertions import Match, Template
-from cdk_nag import NagRuleCompliance
 from cdk_stacksets import StackSetStack
 
 from checks.cloud_assembly import load_assembly
-from checks.nag_pack import no_commercial_arn_in_govcloud
+from checks.nag_pack import BaselineChecks
 from checks.synth import PartitionLint
 from config.loader import load_config
 from config.models import OrgConfig
@@ -432,8 +431,10 @@ def test_govcloud_rule_applies_to_a_stackset_template_in_a_govcloud_stack() -> N
     app = cdk.App()
     parent = cdk.Stack(app, "Parent", env=cdk.Environment(account="220987654330", region="us-gov-west-1"))
     template = StackSetStack(parent, "Set")
-    resource = cdk.CfnResource(template, "R", type="AWS::SNS::Topic", properties={"X": "arn:" + "aws:s3:::b"})
-    assert no_commercial_arn_in_govcloud(resource) == NagRuleCompliance.NON_COMPLIANT
+    cdk.CfnResource(template, "R", type="AWS::SNS::Topic", properties={"X": "arn:" + "aws:s3:::b"})
+    (violation,) = BaselineChecks(app).validate_scope(app).violations
+    assert violation.rule_name == "OrgBaseline-NoCommercialArnInGovCloud"
+    assert [r.construct_path for r in violation.violating_resources] == ["Parent/Set/R"]
 
 
 def test_make_deploy_orders_the_stacksets_stack_after_its_assets_and_before_what_follows_the_baselines(
