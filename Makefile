@@ -10,10 +10,11 @@ CONFIG ?= config/org.yaml
 ACCOUNTS ?=
 PARTITION ?=
 # The test suite's processes (pytest-xdist): one per core of the 2-core CI machine; WORKERS=0 runs it in one.
-# --dist loadscope keeps a module's tests in one process, so each module-scoped synthesis or moto server is built
-# once; only the session's example-org synthesis is built once per process.
+# --dist loadgroup runs each group of tests in one process (groups: tests/conftest.py): a module's tests, so each
+# module-scoped synthesis or moto server is built once, and all modules that use the session's example-org apps
+# together, so those are built once too.
 WORKERS ?= 2
-PYTEST_PARALLEL := $(if $(filter-out 0,$(WORKERS)),-n $(WORKERS) --dist loadscope)
+PYTEST_PARALLEL := $(if $(filter-out 0,$(WORKERS)),-n $(WORKERS) --dist loadgroup)
 
 # The pinned Node 22 and CDK CLI from package.json come first on PATH, then the venv.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any, Final
 import aws_cdk as cdk
 import pytest
 import yaml
+from _pytest.nodeid import coerce_node_id
 from aws_cdk.assertions import Template
 
 from config.loader import load_config, parse_config
@@ -38,6 +40,31 @@ PARTITIONS: Final[tuple[PartitionName, ...]] = ("aws", "aws-us-gov")
 # home region and this other one.
 WORKLOAD: Final[dict[PartitionName, str]] = {"aws": "web-prod", "aws-us-gov": "gov-workload-prod"}
 WORKLOAD_OTHER_REGION: Final[dict[PartitionName, str]] = {"aws": "us-west-2", "aws-us-gov": "us-gov-east-1"}
+
+
+# The session's synthesized apps, which a test process builds the first time a test asks for one.
+SESSION_APPS: Final = frozenset({"synth", "stacksets_synth"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Groups for `--dist loadgroup` (make suite), each run whole by one test process: every module that uses a
+    session app joins one group, so the apps are built once, not once per process; every other module is a group of
+    its own, so its module-scoped fixtures (moto servers, variant apps) are built once, as with `--dist loadscope`.
+
+    pytest-xdist 3.8.0 tells its scheduler an item's group by appending `@<group>` to the item's node ID, through a
+    field pytest 9 no longer reads, so `--dist loadgroup` silently distributes test by test
+    (https://github.com/pytest-dev/pytest-xdist/issues/1386; the fix, pull request 1388, is not released). This
+    appends it where pytest 9 keeps the ID, as that fix does (checked in tests/test_layout.py)."""
+    modules: dict[str, list[pytest.Item]] = defaultdict(list)
+    for item in items:
+        modules[item.nodeid.split("::", 1)[0]].append(item)
+    grouping = bool(config.getoption("loadgroup", False))  # set in the test processes of `--dist loadgroup` only
+    for module, its in modules.items():
+        group = "session-apps" if any(SESSION_APPS.intersection(i.fixturenames) for i in its) else module
+        for item in its:
+            item.add_marker(pytest.mark.xdist_group(group))
+            if grouping and not item.nodeid.endswith(f"@{group}"):
+                item._id = coerce_node_id(f"{item.nodeid}@{group}")
 
 
 @dataclass

@@ -6,6 +6,8 @@ import importlib
 import sys
 from pathlib import Path
 
+import pytest
+
 import constructs
 from tests.support.project import ROOT
 
@@ -59,3 +61,15 @@ def test_repository_root_is_first_on_sys_path() -> None:
     # pytest's `pythonpath = ["."]` (pyproject.toml) and app.py's own folder put the root first, so `config`,
     # `stacks`, `checks` and `constructs.<ours>` resolve to this repository.
     assert Path(sys.path[0]).resolve() == ROOT
+
+
+def test_under_loadgroup_every_test_carries_its_group(request: pytest.FixtureRequest) -> None:
+    """`make suite` (`--dist loadgroup`) runs each group in one process only if each test's ID ends in `@<group>`
+    (tests/conftest.py puts it there while pytest-xdist cannot); the modules that use a session app share one."""
+    items = request.session.items
+    if not request.config.getoption("loadgroup", False):
+        assert not any("@" in item.nodeid.rpartition("]")[2] for item in items)
+        return
+    groups = {item.nodeid.rpartition("@")[2] for item in items if "synth" in item.fixturenames}
+    assert groups == {"session-apps"}
+    assert request.node.nodeid.endswith("@tests/test_layout.py")
