@@ -60,7 +60,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         modules[item.nodeid.split("::", 1)[0]].append(item)
     grouping = bool(config.getoption("loadgroup", False))  # set in the test processes of `--dist loadgroup` only
     for module, its in modules.items():
-        group = "session-apps" if any(SESSION_APPS.intersection(i.fixturenames) for i in its) else module
+        uses_an_app = any(isinstance(i, pytest.Function) and SESSION_APPS.intersection(i.fixturenames) for i in its)
+        group = "session-apps" if uses_an_app else module
         for item in its:
             item.add_marker(pytest.mark.xdist_group(group))
             if grouping and not item.nodeid.endswith(f"@{group}"):

@@ -70,6 +70,8 @@ def test_under_loadgroup_every_test_carries_its_group(request: pytest.FixtureReq
     if not request.config.getoption("loadgroup", False):
         assert not any("@" in item.nodeid.rpartition("]")[2] for item in items)
         return
-    groups = {item.nodeid.rpartition("@")[2] for item in items if "synth" in item.fixturenames}
+    groups = {
+        i.nodeid.rpartition("@")[2] for i in items if isinstance(i, pytest.Function) and "synth" in i.fixturenames
+    }
     assert groups == {"session-apps"}
     assert request.node.nodeid.endswith("@tests/test_layout.py")
