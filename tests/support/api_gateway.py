@@ -48,7 +48,7 @@ from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
 from moto.utilities.utils import get_partition
 
-from tests.support.local_aws import LOCALHOST, QuietHandler
+from tests.support.local_aws import LOCALHOST, QuietHandler, serving
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -297,10 +297,5 @@ def api_gateway_iam_proxy(
     """Serve `handler` (the engine's `api.handler`) as the REST API of `account` in `region`, stage `stage`, on
     127.0.0.1 for the `with` block; `.url` is the stage's invoke URL (what the engine writes to SSM)."""
     server = ApiGatewayStandIn(handler, moto_endpoint, region, account, stage)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -33,7 +33,6 @@ import importlib.util
 import json
 import os
 import sys
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,7 +45,7 @@ from typing import Any
 import boto3
 from moto.sns.models import sns_backends
 
-from tests.support.local_aws import LOCALHOST, MOTO_ACCOUNT
+from tests.support.local_aws import LOCALHOST, MOTO_ACCOUNT, serving
 from tests.support.project import ROOT
 
 HANDLERS = ROOT / "constructs" / "handlers" / "elevation"
@@ -324,10 +323,8 @@ class _InvokeHandler(BaseHTTPRequestHandler):
 
 
 def serve(server: ThreadingHTTPServer) -> Iterator[ThreadingHTTPServer]:
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(server):
+        yield server
 
 
 # The states of the engine's state machine in the order they run; tests/test_elevation_stack.py checks the

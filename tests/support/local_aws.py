@@ -33,10 +33,12 @@ import importlib.util
 import json
 import re
 import socket
+import socketserver
 import threading
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
@@ -46,7 +48,9 @@ import boto3
 import botocore.loaders
 import botocore.session
 import pytest
-from moto.server import ThreadedMotoServer
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
 
 LOCALHOST = "127.0.0.1"
 MOTO_ACCOUNT = "123456789012"  # moto's default account: every call lands in it
@@ -82,6 +86,34 @@ def shared_loader(search_path: str | None = None) -> botocore.loaders.Loader:
     return botocore.loaders.create_loader(search_path)
 
 
+# How often a local server's thread checks whether to stop. socketserver's default is half a second, which every
+# `shutdown()` waits out: half a second of nothing per test, for each server the test starts.
+SHUTDOWN_POLL_SECONDS = 0.02
+
+
+@contextmanager
+def serving(server: socketserver.BaseServer) -> Iterator[None]:
+    """`server` answering requests in a thread of its own for the `with` block, then shut down and closed."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS}, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class LocalMotoServer(ThreadedMotoServer):
+    """moto's server in a thread of this process (moto.server.ThreadedMotoServer, whose start-up this repeats) with
+    the short shutdown poll: moto's own polls every half second, which `stop()` waits out."""
+
+    def _server_entry(self) -> None:
+        app = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+        self._server_ready_event.set()
+        self._server.serve_forever(poll_interval=SHUTDOWN_POLL_SECONDS)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
@@ -94,7 +126,7 @@ def free_port() -> int:
 def moto_endpoint() -> Iterator[str]:
     """The URL of a moto server running in a thread of this process, for the test module."""
     port = free_port()
-    server = ThreadedMotoServer(ip_address=LOCALHOST, port=port, verbose=False)
+    server = LocalMotoServer(ip_address=LOCALHOST, port=port, verbose=False)
     server.start()
     yield f"http://{LOCALHOST}:{port}"
     server.stop()
@@ -156,11 +188,8 @@ class _ResponseHandler(QuietHandler):
 def cloudformation() -> Iterator[ResponseReceiver]:
     """A `ResponseReceiver` serving in a thread for the test; `.url` goes into the event's ResponseURL."""
     server = ResponseReceiver()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(server):
+        yield server
 
 
 def custom_resource_event(
@@ -240,19 +269,15 @@ def iam_propagation(
 ) -> Iterator[Callable[[int], PropagatingIam]]:
     """`iam_propagation(n)`: from then on STS goes through a `PropagatingIam` that denies the first n AssumeRole
     calls (boto3's per-service endpoint variable AWS_ENDPOINT_URL_STS; every other service talks to moto)."""
-    servers: list[PropagatingIam] = []
+    with ExitStack() as servers:
 
-    def start(failures: int) -> PropagatingIam:
-        server = PropagatingIam(moto_endpoint, failures)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", server.url)
-        return server
+        def start(failures: int) -> PropagatingIam:
+            server = PropagatingIam(moto_endpoint, failures)
+            servers.enter_context(serving(server))
+            monkeypatch.setenv("AWS_ENDPOINT_URL_STS", server.url)
+            return server
 
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+        yield start
 
 
 def load_handler(path: Path, name: str) -> ModuleType:

@@ -61,12 +61,11 @@ from moto.iam.models import iam_backends
 from moto.kms import models as kms_models
 from moto.kms import responses as kms_responses
 from moto.organizations import models as org_models
-from moto.server import ThreadedMotoServer
 from moto.ssm import models as ssm_models
 from moto.ssm import responses as ssm_responses
 from moto.utilities.utils import get_partition
 
-from tests.support.local_aws import LOCALHOST, free_port
+from tests.support.local_aws import LOCALHOST, LocalMotoServer, free_port, serving
 
 OPERATOR_ROLE = "local-cloud-operator"  # any name: moto's AssumeRole does not check that the role exists
 TEST_KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -117,7 +116,7 @@ class LocalCloud:
 
     port: int = 0
     calls: list[CustomResourceCall] = field(default_factory=list)
-    _server: ThreadedMotoServer | None = None
+    _server: LocalMotoServer | None = None
     _patches: ExitStack = field(default_factory=ExitStack)
     _receiver: _ResponseReceiver | None = None
     _clients: dict[tuple[str, str, str, str], Any] = field(default_factory=dict)
@@ -135,20 +134,17 @@ class LocalCloud:
         logging.getLogger("moto").setLevel(logging.ERROR)  # unsupported types: see recorded_only_types()
         warnings.filterwarnings("ignore", message="Tried to parse .* not supported by moto")
         self._receiver = _ResponseReceiver()
-        threading.Thread(target=self._receiver.serve_forever, daemon=True).start()
+        self._patches.enter_context(serving(self._receiver))
         for gap_fill in GAP_FILLS:
             self._patches.enter_context(gap_fill(self))
-        self._server = ThreadedMotoServer(ip_address=LOCALHOST, port=self.port, verbose=False)
+        self._server = LocalMotoServer(ip_address=LOCALHOST, port=self.port, verbose=False)
         self._server.start()
         return self
 
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()
-        if self._receiver is not None:
-            self._receiver.shutdown()
-            self._receiver.server_close()
-        self._patches.close()
+        self._patches.close()  # the patches, and the receiver
 
     # --- credentials ------------------------------------------------------------------------------------------
 
