@@ -4,7 +4,8 @@
 `-c representatives=1` (for `make verify` only, never to deploy): one baseline, Alerts or Access stack per profile,
 which stands for the others of its profile (docs/decisions/0020-verify-once-per-baseline-profile.md, 0024).
 
-The `-c` options and cdk.json context are checked first (config/context.py): a bad one exits 1 with a message.
+The `-c` options and cdk.json context are checked first (config/context.py), then the config and the selection, all
+before the CDK's JavaScript starts (about two seconds): a bad one exits 1 with a message.
 
 The flow, one folder each: config (load and validate) -> stacks/plan.py (which stacks, where) ->
 stacks/assembly.py (stacks from constructs) -> checks (at synth; `make verify` after). Bad config or failed
@@ -25,16 +26,14 @@ from typing import Any
 # tests/test_app.py synthesizes it without cdk-nag under JSII_DEPRECATED=fail. Set before jsii starts.
 os.environ.setdefault("JSII_DEPRECATED", "quiet")
 
-import aws_cdk as cdk
-
-from checks.synth import CHECK_NAMES
-from config.context import ContextError, settings
+from config.context import ContextError, Settings, settings
 from config.loader import load_config
+from config.models import OrgConfig
 from config.problems import ConfigError
-from stacks.assembly import assemble
-from stacks.plan import SelectionError, planned_stacksets, summary
+from stacks.plan import SelectionError, plan, planned_stacksets, summary
 
 ROOT = Path(__file__).resolve().parent
+CONTEXT_KEYS = ("config", "accounts", "partition", "representatives")
 
 
 def app_settings(environ: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None]:
@@ -49,24 +48,48 @@ def app_settings(environ: Mapping[str, str]) -> tuple[dict[str, Any] | None, str
     return context, outdir
 
 
+def app_context(context: dict[str, Any] | None, environ: Mapping[str, str]) -> dict[str, Any]:
+    """The context `cdk.App(context=context)` will read, without starting it: `context`, then the CLI's (cdk.json and
+    `-c` options) from CDK_CONTEXT_JSON, then from the file CONTEXT_OVERFLOW_LOCATION_ENV names, which the CLI writes
+    when the context is too large for a variable (aws-cdk-lib 2.275.0, core/lib/app.js, App.loadContext)."""
+    overflow = environ.get("CONTEXT_OVERFLOW_LOCATION_ENV")
+    return {
+        **(context or {}),
+        **json.loads(environ.get("CDK_CONTEXT_JSON") or "{}"),
+        **(json.loads(Path(overflow).read_text()) if overflow else {}),
+    }
+
+
 def main() -> int:
     context, outdir = app_settings(os.environ)
-    app = cdk.App(context=context, outdir=outdir, analytics_reporting=False)
     try:
-        keys = ("config", "accounts", "partition", "representatives")
-        chosen = settings(*(app.node.try_get_context(key) for key in keys))
-        config_path = chosen.config
-        config = load_config(config_path)
-        built = assemble(
-            app,
-            config,
-            accounts=chosen.accounts,
-            partition=chosen.partition,
-            representatives=chosen.representatives,
-        )
+        chosen = settings(*(app_context(context, os.environ).get(key) for key in CONTEXT_KEYS))
+        config = load_config(chosen.config)
+        plan(config, chosen.accounts, chosen.partition)  # an unknown or other-partition account is a SelectionError
     except (ContextError, ConfigError, SelectionError) as err:
         print(err, file=sys.stderr)
         return 1
+    return synthesize(chosen, config, context, outdir)
+
+
+def synthesize(chosen: Settings, config: OrgConfig, context: dict[str, Any] | None, outdir: str | None) -> int:
+    """Build and synthesize the checked selection; 1 if a synth-time check fails."""
+    import aws_cdk as cdk  # starts the CDK's JavaScript, so only once the input is known to be good
+
+    from checks.synth import CHECK_NAMES
+    from stacks.assembly import assemble
+
+    app = cdk.App(context=context, outdir=outdir, analytics_reporting=False)
+    read = settings(*(app.node.try_get_context(key) for key in CONTEXT_KEYS))
+    if read != chosen:  # app_context no longer reads the context as the CDK does: fix it, never build from a guess
+        raise RuntimeError(f"app.py read the context as {chosen}, the CDK as {read}")
+    built = assemble(
+        app,
+        config,
+        accounts=chosen.accounts,
+        partition=chosen.partition,
+        representatives=chosen.representatives,
+    )
     try:
         app.synth()
     except RuntimeError as err:
@@ -87,7 +110,7 @@ def main() -> int:
     )
     lines = summary(built, planned_stacksets(config))
     print(
-        f"Synthesized {len(built)} stacks{represented} from {config_path} into {app.outdir}:\n{lines}\n"
+        f"Synthesized {len(built)} stacks{represented} from {chosen.config} into {app.outdir}:\n{lines}\n"
         f"Checks passed: {', '.join(CHECK_NAMES)}.",
         file=sys.stderr,
     )

@@ -59,18 +59,30 @@ def test_a_bad_partition_selector_is_one_message_and_exit_1(
     assert message in done.stderr and "Traceback" not in done.stderr, done.stderr[-2000:]
 
 
-def test_the_partition_selector_reaches_the_plan(tmp_path: Path) -> None:
-    """The selector reaches the plan (which keeps only the partition's stacks: tests/test_plan.py): an account of the
-    other partition is refused, and the partition's own accounts synthesize with their dependencies."""
+def test_the_selectors_reach_the_plan_and_only_the_selection_is_synthesized(tmp_path: Path) -> None:
+    """`-c partition` and `-c accounts` reach the plan (which keeps only the partition's stacks: tests/test_plan.py):
+    an account of the other partition is refused, and the selected account's stacks alone synthesize, with their
+    dependencies and every synth-time check."""
     done = _synth_with_context(tmp_path / "cdk.out", partition="aws", accounts="web-dev,gov-ci")
     assert done.returncode == 1 and "gov-ci selected, but not in the selected partition aws" in done.stderr
-    done = _synth_with_context(tmp_path / "cdk.out", partition="aws", accounts="web-dev")
+    done = _synth_with_context(tmp_path / "cdk.out", partition="aws-us-gov", accounts="gov-management")
     assert done.returncode == 0, done.stderr[-3000:]
     artifacts = json.loads((tmp_path / "cdk.out" / "manifest.json").read_text())["artifacts"]
     stacks = {name for name, artifact in artifacts.items() if artifact["type"] == "aws:cloudformation:stack"}
-    assert stacks == {"Baseline-web-dev-us-east-1", "Access-web-dev"}
-    assert set(artifacts["Access-web-dev"]["dependencies"]) == {"Baseline-web-dev-us-east-1", "Access-web-dev.assets"}
-    assert "aws: 2 stacks in 1 accounts" in done.stderr
+    assert stacks == {
+        "Access-gov-management",
+        "Baseline-gov-management-us-gov-east-1",
+        "Baseline-gov-management-us-gov-west-1",
+        "Elevation-gov-management",
+        "Guardrails-gov-management",
+        "IdentityCenter-gov-management",
+        "Organization-gov-management",
+    }
+    assert sorted(p.name for p in (tmp_path / "cdk.out").glob("*.template.json")) == sorted(
+        f"{name}.template.json" for name in stacks
+    )
+    assert "Baseline-gov-management-us-gov-west-1" in artifacts["Access-gov-management"]["dependencies"]
+    assert "aws-us-gov: 7 stacks in 1 accounts" in done.stderr and "Checks passed:" in done.stderr
 
 
 def test_check_config_validates_alone_and_reports_every_problem() -> None:
@@ -118,3 +130,15 @@ def test_our_code_uses_no_deprecated_cdk_api(tmp_path: Path) -> None:
     # The guard itself works: the same setting fails on a deprecated API.
     deprecated = _python("-c", USES_A_DEPRECATED_API, env=env)
     assert deprecated.returncode != 0 and "principal is deprecated" in deprecated.stderr
+
+
+def test_the_app_reads_the_context_as_the_cdk_does(tmp_path: Path) -> None:
+    """Constructor context, then CDK_CONTEXT_JSON, then the CLI's overflow file, each overriding the one before (as
+    aws-cdk-lib's App.loadContext); app.py refuses to build if the CDK's reading still differs."""
+    overflow = tmp_path / "context.json"
+    overflow.write_text(json.dumps({"partition": "aws-us-gov"}))
+    environ = {"CDK_CONTEXT_JSON": json.dumps({"accounts": "web-dev", "partition": "aws"}),
+               "CONTEXT_OVERFLOW_LOCATION_ENV": str(overflow)}  # fmt: skip
+    context = app.app_context({"config": "config/org.yaml", "accounts": "ci"}, environ)
+    assert context == {"config": "config/org.yaml", "accounts": "web-dev", "partition": "aws-us-gov"}
+    assert app.app_context(None, {}) == {}

@@ -330,23 +330,3 @@ def test_app_rejects_unknown_account_filter() -> None:
     assert result.returncode == 1
     assert "unknown account name(s) in -c accounts=...: nosuch" in result.stderr
     assert "Traceback" not in result.stderr
-
-
-@pytest.mark.slow
-def test_app_synthesizes_only_the_selected_accounts(tmp_path: Path) -> None:
-    result = _run_app(EXAMPLE_CONFIG, accounts="web-prod,gov-management", outdir=tmp_path)
-    assert result.returncode == 0, result.stderr
-    templates = sorted(p.name for p in tmp_path.glob("*.template.json"))
-    assert templates == [
-        "Access-gov-management.template.json",
-        "Access-web-prod.template.json",
-        "Baseline-gov-management-us-gov-east-1.template.json",
-        "Baseline-gov-management-us-gov-west-1.template.json",
-        "Baseline-web-prod-us-east-1.template.json",
-        "Baseline-web-prod-us-west-2.template.json",
-        "Elevation-gov-management.template.json",
-        "Guardrails-gov-management.template.json",
-        "IdentityCenter-gov-management.template.json",
-        "Organization-gov-management.template.json",
-    ]
-    assert "Checks passed:" in result.stderr

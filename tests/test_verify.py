@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -47,23 +48,41 @@ PUBLIC_BUCKET = {"Resources": {"Open": {"Type": "AWS::S3::Bucket", "Properties":
         "RestrictPublicBuckets": False}}}}}  # fmt: skip
 
 
-def test_checkov_fails_on_a_public_bucket(tmp_path: Path) -> None:
-    stacks = assembly(tmp_path, {"Public": ("us-east-1", PUBLIC_BUCKET)})
-    result = run_checkov(stacks, tmp_path)
+@dataclass(frozen=True)
+class CheckovRuns:
+    """One assembly, scanned the way the gate scans on two cores (`split`: one checkov per share) and on one
+    (`whole`); each checkov run starts a Python process of its own (about 3 s), so the tests below share them."""
+
+    split: Result
+    whole: Result
+
+
+@pytest.fixture(scope="module")
+def checkov_runs(tmp_path_factory: pytest.TempPathFactory) -> CheckovRuns:
+    tmp_path = tmp_path_factory.mktemp("checkov")
+    quiet = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": "alias/x"}}}}
+    skipped = copy.deepcopy(PUBLIC_BUCKET)
+    skipped["Resources"]["Open"]["Metadata"] = {"checkov": {"skip": [{"id": "CKV_AWS_53", "comment": "ok"}]}}
+    templates = {"Public": PUBLIC_BUCKET, "Quiet": quiet, "Skipped": skipped}
+    stacks = assembly(tmp_path, {name: ("us-east-1", body) for name, body in templates.items()})
+    assert len(balanced_shares([s.path for s in stacks], 2)) == 2
+    with patch("checks.checkov_scan.os.cpu_count", return_value=2):
+        split = run_checkov(stacks, tmp_path)
+    with patch("checks.checkov_scan.os.cpu_count", return_value=1):
+        whole = run_checkov(stacks, tmp_path)
+    return CheckovRuns(split, whole)
+
+
+def test_checkov_fails_on_a_public_bucket(checkov_runs: CheckovRuns) -> None:
+    result = checkov_runs.whole
     assert not result.ok
     assert "Public.template.json:AWS::S3::Bucket.Open: CKV_AWS_53" in messages(result)  # block public ACLs
     assert "CKV_AWS_56" in messages(result)  # restrict public buckets
 
 
-def test_checkov_reports_every_share_of_templates(tmp_path: Path) -> None:
+def test_checkov_reports_every_share_of_templates(checkov_runs: CheckovRuns) -> None:
     # The templates are scanned in shares, one checkov each: a finding in any share, and every share's passes, count.
-    quiet = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": "alias/x"}}}}
-    stacks = assembly(tmp_path, {"Public": ("us-east-1", PUBLIC_BUCKET), "Quiet": ("us-east-1", quiet)})
-    assert sorted(len(share) for share in balanced_shares([s.path for s in stacks], 2)) == [1, 1]
-    with patch("checks.checkov_scan.os.cpu_count", return_value=2):
-        split = run_checkov(stacks, tmp_path)
-    with patch("checks.checkov_scan.os.cpu_count", return_value=1):
-        whole = run_checkov(stacks, tmp_path)
+    split, whole = checkov_runs.split, checkov_runs.whole
     assert "Public.template.json:AWS::S3::Bucket.Open: CKV_AWS_53" in messages(split)
     assert split.summary == whole.summary
     assert messages(split) == messages(whole)
@@ -78,11 +97,8 @@ def test_balanced_shares_splits_by_size(tmp_path: Path) -> None:
     assert balanced_shares([tmp_path / "a"], 4) == [[tmp_path / "a"]]
 
 
-def test_checkov_rejects_a_skip_without_a_reason(tmp_path: Path) -> None:
-    bucket = json.loads(json.dumps(PUBLIC_BUCKET))
-    bucket["Resources"]["Open"]["Metadata"] = {"checkov": {"skip": [{"id": "CKV_AWS_53", "comment": "ok"}]}}
-    result = run_checkov(assembly(tmp_path, {"Public": ("us-east-1", bucket)}), tmp_path)
-    assert "CKV_AWS_53 skipped without a specific reason: 'ok'" in messages(result)
+def test_checkov_rejects_a_skip_without_a_reason(checkov_runs: CheckovRuns) -> None:
+    assert "CKV_AWS_53 skipped without a specific reason: 'ok'" in messages(checkov_runs.whole)
 
 
 def test_cfn_lint_fails_on_a_resource_type_govcloud_lacks(tmp_path: Path) -> None:
