@@ -327,6 +327,9 @@ class LocalOrg:
     scp_ids: dict[str, str]  # SCP name -> policy ID
     permission_sets: dict[str, str]  # name -> ARN
     instance_arn: str
+    # The setup's sessions and clients, made once each: a boto3 session or client takes 20-30 ms to make.
+    _sessions: dict[str, boto3.Session] = field(default_factory=dict, repr=False)
+    _clients: dict[tuple[str, str, str], Any] = field(default_factory=dict, repr=False)
 
     @property
     def partition(self) -> PartitionName:
@@ -337,10 +340,16 @@ class LocalOrg:
         return self.org.home_region
 
     def session(self, account: str) -> boto3.Session:
-        """Credentials in `account` (moto: an assumed role's keys land in the role's account)."""
+        """Credentials in `account` (moto: an assumed role's keys land in the role's account), the test's setup
+        role's (`SETUP_ROLE`) for a member account."""
+        if account not in self._sessions:
+            self._sessions[account] = self._new_session(account)
+        return self._sessions[account]
+
+    def _new_session(self, account: str) -> boto3.Session:
         if self.ids[account] == MANAGEMENT_ID:
             return boto3.Session()
-        sts = boto3.client("sts", region_name=self.region)
+        sts = self.client("sts")
         arn = f"arn:{self.partition}:iam::{self.ids[account]}:role/{SETUP_ROLE}"
         creds = sts.assume_role(RoleArn=arn, RoleSessionName="setup")["Credentials"]
         return boto3.Session(
@@ -349,8 +358,17 @@ class LocalOrg:
             aws_session_token=creds["SessionToken"],
         )
 
+    def client(self, service: str, account: str | None = None, region: str | None = None) -> Any:
+        """A client of the setup's in `account` (the management account unless named) and `region` (the home
+        region unless named)."""
+        account = account or self.config.partitions[self.partition].management_account
+        key = (service, account, region or self.region)
+        if key not in self._clients:
+            self._clients[key] = self.session(account).client(service, region_name=key[2])
+        return self._clients[key]
+
     def human_user_with_password_and_old_key(self, account: str, user: str, key_age_days: int = 400) -> str:
-        iam = self.session(account).client("iam", region_name=self.region)
+        iam = self.client("iam", account)
         iam.create_user(UserName=user)
         iam.create_login_profile(UserName=user, Password="Local-only-password-1")
         key = iam.create_access_key(UserName=user)["AccessKey"]["AccessKeyId"]
@@ -363,12 +381,12 @@ class LocalOrg:
         return str(key)
 
     def legacy_bot(self, account: str, user: str) -> str:
-        iam = self.session(account).client("iam", region_name=self.region)
+        iam = self.client("iam", account)
         iam.create_user(UserName=user, Tags=[{"Key": LEGACY_BOT_TAG, "Value": "true"}])
         return str(iam.create_access_key(UserName=user)["AccessKey"]["AccessKeyId"])
 
     def breakglass_user(self, account: str, user: str) -> None:
-        iam = self.session(account).client("iam", region_name=self.region)
+        iam = self.client("iam", account)
         iam.create_user(UserName=user)
         iam.create_login_profile(UserName=user, Password="Local-only-password-1")
         serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]["SerialNumber"]
@@ -377,7 +395,7 @@ class LocalOrg:
         )
 
     def stray_assignment(self, account: str, permission_set: str, group_id: str) -> None:
-        sso = boto3.client("sso-admin", region_name=self.region)
+        sso = self.client("sso-admin")
         sso.create_account_assignment(
             InstanceArn=self.instance_arn,
             TargetId=self.ids[account],
@@ -388,9 +406,7 @@ class LocalOrg:
         )
 
     def detach_scp(self, name: str, target_id: str) -> None:
-        boto3.client("organizations", region_name=self.region).detach_policy(
-            PolicyId=self.scp_ids[name], TargetId=target_id
-        )
+        self.client("organizations").detach_policy(PolicyId=self.scp_ids[name], TargetId=target_id)
 
     def remove_audit_role(self, account: str) -> None:
         backend = iam_backends[self.ids[account]][self.partition]
@@ -492,8 +508,7 @@ def build_local_org(example_data: dict[str, Any], workdir: Path, partition: Part
     trail.start_logging(Name=org.trail_name)
 
     for account in config.accounts:
-        session = local.session(account.name)
-        iam = session.client("iam", region_name=region)
+        iam = local.client("iam", account.name)
         iam.create_role(RoleName=org.access_audit_role, AssumeRolePolicyDocument=_json(audit_role_trust(org)))
         arn = iam.create_policy(
             PolicyName=org.access_audit_role, PolicyDocument=_json(audit_role_policy(org, account.id))
@@ -502,7 +517,7 @@ def build_local_org(example_data: dict[str, Any], workdir: Path, partition: Part
         root_mfa_enabled(account.id, partition)
         aws_managed_policies(account.id, partition)
         for region in account.regions or config.partitions[partition].allowed_regions:
-            backup = session.client("backup", region_name=region)
+            backup = local.client("backup", account.name, region)
             backup.create_backup_vault(BackupVaultName=org.backup_vault)
             backup.put_backup_vault_lock_configuration(BackupVaultName=org.backup_vault, MinRetentionDays=7)
     # The auditor role in the management account (the operator's keys assume it).
