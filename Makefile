@@ -75,8 +75,8 @@ verify: setup ## Synthesize one baseline stack per profile (with every other sta
 	cdk synth --quiet $(CDK_CONTEXT) -c representatives=1 2>&1 | { grep -v '^Supply a stack id' || true; }
 	$(VENV)/bin/python -m checks.verify cdk.out --config $(CONFIG) $(if $(CHECKER),--only $(CHECKER))
 
-# Lint and mypy run next to the suite (-j 2): in a fresh clone mypy's first pass over aws-cdk-lib's types takes over a
-# minute of one core, which the suite's processes would otherwise wait for; with a warm cache it takes a second.
+# Lint and mypy run next to the suite (-j 2): in a fresh clone mypy's first pass over aws-cdk-lib's types takes about
+# 20 s of one core, which the suite's processes would otherwise wait for; with a warm cache it takes a second.
 test: setup ## Lint, type-check and run the test suite (WORKERS=2 processes): the command while you work
 	$(MAKE) --no-print-directory -j 2 lint typecheck suite
 
