@@ -14,14 +14,19 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Final
 
+import aws_cdk as cdk
 import pytest
 import yaml
+from aws_cdk import aws_kms as kms
+from aws_cdk.assertions import Template
 
 from config.loader import parse_config
 from config.models import OrgConfig
 from config.regions import PartitionName
+from constructs.shared.handler_function import add_handler_function
 from stacks.plan import baseline_profiles
 from tests.conftest import Synthesized, synthesize
+from tests.support.project import CDK_CONTEXT
 from tests.support.templates import resolved
 
 # An account of each partition whose baseline depends on nothing but its settings (no per-name assignment, VPC
@@ -195,3 +200,29 @@ def test_baseline_profiles_group_stacks_as_their_templates_do(
     for synthesized, config in ((synth, example_config), (twins, twin_config)):
         profiles = baseline_profiles(config, synthesized.infos)
         assert {frozenset(ids) for ids in profiles.values()} == _groups_by_text(synthesized)
+
+
+def test_a_handler_asset_is_the_same_whether_or_not_python_wrote_bytecode_beside_it(tmp_path: Path) -> None:
+    """Python writes __pycache__/ beside a handler wherever something imports it (the handler tests do, and any
+    machine without PYTHONDONTWRITEBYTECODE keeps it): the code asset, so its hash in the template, leaves it out."""
+    code = tmp_path / "handler"
+    code.mkdir()
+    (code / "index.py").write_text("def handler(event, context):\n    return None\n")
+
+    def code_key() -> Any:
+        cdk.AssetStaging.clear_asset_hash_cache()  # the CDK keeps a directory's hash per process otherwise
+        app = cdk.App(context=copy.deepcopy(CDK_CONTEXT), outdir=str(tmp_path / "cdk.out"))
+        stack = cdk.Stack(app, "S", env=cdk.Environment(account="123456789012", region="us-east-1"))
+        _, function = add_handler_function(
+            stack, name="f", description="d", handler_dir="unused", log_group_name="/f",
+            role_arn=stack.format_arn(service="iam", region="", resource="role", resource_name="f"),
+            log_group_id="Logs", key=kms.Key(stack, "Key"), retention_days=1, apis="none", code_dir=code,
+        )  # fmt: skip
+        return Template.from_stack(stack).to_json()["Resources"][stack.resolve(function.logical_id)]["Properties"][
+            "Code"
+        ]["S3Key"]
+
+    clean = code_key()
+    (code / "__pycache__").mkdir()
+    (code / "__pycache__" / "index.cpython-311.pyc").write_bytes(b"bytecode")
+    assert code_key() == clean

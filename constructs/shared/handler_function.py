@@ -36,6 +36,7 @@ OLDER_RUNTIME = cdk.Acknowledgment(
     "new Lambda runtimes arrive months after commercial (see RUNTIME in constructs/shared/handler_function.py).",
 )
 HANDLERS = Path(__file__).resolve().parents[1] / "handlers"
+BYTECODE = ["__pycache__", "*.pyc"]  # left out of a handler's code asset
 
 
 def add_handler_role(scope: Construct, *, name: str, description: str) -> iam.CfnRole:
@@ -117,7 +118,9 @@ def add_handler_function(
     log_group.apply_removal_policy(STATEFUL)
     pin_logical_id(log_group, log_group_id)
 
-    code = lambda_.Code.from_asset(str(code_dir or HANDLERS / handler_dir)).bind(scope)
+    # Python's bytecode (written wherever a test or a tool imported a handler) is no part of the function: left in,
+    # it would change the asset's hash, so the template, with the machine the synth runs on.
+    code = lambda_.Code.from_asset(str(code_dir or HANDLERS / handler_dir), exclude=BYTECODE).bind(scope)
     assert code.s3_location is not None
     function = lambda_.CfnFunction(
         scope,
