@@ -214,10 +214,18 @@ def test_a_handler_asset_is_the_same_whether_or_not_python_wrote_bytecode_beside
         app = cdk.App(context=copy.deepcopy(CDK_CONTEXT), outdir=str(tmp_path / "cdk.out"))
         stack = cdk.Stack(app, "S", env=cdk.Environment(account="123456789012", region="us-east-1"))
         _, function = add_handler_function(
-            stack, name="f", description="d", handler_dir="unused", log_group_name="/f",
+            stack,
+            name="f",
+            description="d",
+            handler_dir="unused",
+            log_group_name="/f",
             role_arn=stack.format_arn(service="iam", region="", resource="role", resource_name="f"),
-            log_group_id="Logs", key=kms.Key(stack, "Key"), retention_days=1, apis="none", code_dir=code,
-        )  # fmt: skip
+            log_group_id="Logs",
+            key=kms.Key(stack, "Key"),
+            retention_days=1,
+            apis="none",
+            code_dir=code,
+        )
         return Template.from_stack(stack).to_json()["Resources"][stack.resolve(function.logical_id)]["Properties"][
             "Code"
         ]["S3Key"]
