@@ -23,7 +23,7 @@ from typing import Any
 
 # cdk-nag's AwsSolutions-EVB1 rule reads CfnEventBusPolicy#principal, which aws-cdk-lib deprecates, so every
 # synth printed a deprecation warning about code that is not ours. Our own code uses no deprecated API:
-# tests/test_app.py synthesizes it without cdk-nag under JSII_DEPRECATED=fail. Set before jsii starts.
+# tests/test_app.py builds every stack without cdk-nag under JSII_DEPRECATED=fail. Set before jsii starts.
 os.environ.setdefault("JSII_DEPRECATED", "quiet")
 
 from config.context import ContextError, Settings, settings
